@@ -1,0 +1,89 @@
+//! All SQL of the server, one module per table or aggregate, as plain synchronous functions on
+//! a `rusqlite::Connection`. Handlers never see SQL; they call these through [`crate::store`].
+
+pub mod jobs;
+pub mod managers;
+pub mod projects;
+pub mod sessions;
+pub mod settings;
+pub mod tasks;
+pub mod users;
+pub mod workers;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+use std::path::Path;
+use std::sync::LazyLock;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// The numbered migrations, embedded in the binary and applied in order at start.
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))]));
+
+/// Opens a connection with the settings every connection uses: WAL, foreign keys,
+/// a busy timeout and `synchronous=NORMAL` (durable at every checkpoint, safe with WAL).
+pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// Applies the per-connection settings.
+pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Brings the schema up to date, in one transaction.
+pub fn migrate(conn: &mut Connection) -> Result<(), rusqlite_migration::Error> {
+    MIGRATIONS.to_latest(conn)
+}
+
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    let now = OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Unix milliseconds to a UTC time; out-of-range values clamp to the epoch.
+pub fn time_from_ms(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// A fresh in-memory database with every migration applied, for unit tests.
+#[cfg(test)]
+pub fn test_conn() -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    configure(&conn).unwrap();
+    migrate(&mut conn).unwrap();
+    conn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid_and_apply_to_memory() {
+        MIGRATIONS.validate().unwrap();
+        let conn = test_conn();
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(tables >= 8, "{tables} tables");
+        let fk: bool = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert!(fk);
+    }
+}

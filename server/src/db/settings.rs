@@ -1,0 +1,236 @@
+//! Farm settings: a fixed registry of names, types and defaults, with stored overrides.
+//!
+//! Unknown names and wrong types are refused before anything is written, so the table only
+//! ever holds values the server understands.
+
+use drover_shared::api::Settings;
+use rusqlite::{Connection, named_params};
+use serde_json::{Value, json};
+
+/// The type and range a setting accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// Any string.
+    Text,
+    /// An integer within bounds.
+    Int {
+        /// Smallest allowed.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+    },
+    /// A number within bounds.
+    Number {
+        /// Smallest allowed.
+        min: f64,
+        /// Largest allowed.
+        max: f64,
+    },
+}
+
+/// One known setting.
+#[derive(Debug, Clone, Copy)]
+pub struct Def {
+    /// Its name.
+    pub name: &'static str,
+    /// What values it takes.
+    pub kind: Kind,
+    /// What it is for.
+    pub doc: &'static str,
+}
+
+/// Folder the file browser shows; empty means `storage/` in the data dir.
+pub const BROWSE_ROOT: &str = "browse_root";
+/// A job fails when this percentage of its tasks failed.
+pub const JOB_FAIL_PERCENT: &str = "job_fail_percent";
+/// The four render output roots.
+pub const RENDER_PATHS: [&str; 4] = [
+    "render_path_linux",
+    "render_path_osx",
+    "render_path_win",
+    "render_path_server",
+];
+
+/// Every setting the server knows.
+pub const DEFS: &[Def] = &[
+    Def {
+        name: BROWSE_ROOT,
+        kind: Kind::Text,
+        doc: "folder the file browser shows; empty: storage/ in the data dir",
+    },
+    Def {
+        name: "render_path_linux",
+        kind: Kind::Text,
+        doc: "render output root on Linux",
+    },
+    Def {
+        name: "render_path_osx",
+        kind: Kind::Text,
+        doc: "render output root on macOS",
+    },
+    Def {
+        name: "render_path_win",
+        kind: Kind::Text,
+        doc: "render output root on Windows",
+    },
+    Def {
+        name: "render_path_server",
+        kind: Kind::Text,
+        doc: "render output root as job settings write it",
+    },
+    Def {
+        name: JOB_FAIL_PERCENT,
+        kind: Kind::Number {
+            min: 0.0,
+            max: 100.0,
+        },
+        doc: "a job fails when this percentage of its tasks failed",
+    },
+    Def {
+        name: "task_fail_worker_count",
+        kind: Kind::Int { min: 1, max: 100 },
+        doc: "a task fails for good once this many different workers failed it",
+    },
+    Def {
+        name: "blocklist_threshold",
+        kind: Kind::Int { min: 1, max: 1000 },
+        doc: "a worker that fails this many tasks of a job is blocklisted for it",
+    },
+    Def {
+        name: "worker_timeout_secs",
+        kind: Kind::Int {
+            min: 5,
+            max: 86_400,
+        },
+        doc: "a worker unheard this long goes offline and its tasks are requeued",
+    },
+    Def {
+        name: "task_timeout_secs",
+        kind: Kind::Int {
+            min: 10,
+            max: 604_800,
+        },
+        doc: "a task with no update this long fails on its worker",
+    },
+];
+
+/// The default value of a known setting.
+pub fn default_value(name: &str) -> Option<Value> {
+    Some(match name {
+        JOB_FAIL_PERCENT => json!(10.0),
+        "task_fail_worker_count" | "blocklist_threshold" => json!(3),
+        "worker_timeout_secs" => json!(60),
+        "task_timeout_secs" => json!(600),
+        _ if DEFS.iter().any(|d| d.name == name) => json!(""),
+        _ => return None,
+    })
+}
+
+/// Checks a name and value against the registry; says what is wrong otherwise.
+pub fn validate(name: &str, value: &Value) -> Result<(), String> {
+    let def = DEFS.iter().find(|d| d.name == name).ok_or_else(|| {
+        let known: Vec<_> = DEFS.iter().map(|d| d.name).collect();
+        format!(
+            "unknown setting `{name}`; known settings: {}",
+            known.join(", ")
+        )
+    })?;
+    match def.kind {
+        Kind::Text if value.is_string() => Ok(()),
+        Kind::Text => Err(format!("setting `{name}` must be a string")),
+        Kind::Int { min, max } => match value.as_i64() {
+            Some(v) if (min..=max).contains(&v) => Ok(()),
+            _ => Err(format!(
+                "setting `{name}` must be an integer from {min} to {max}"
+            )),
+        },
+        Kind::Number { min, max } => match value.as_f64() {
+            Some(v) if (min..=max).contains(&v) => Ok(()),
+            _ => Err(format!(
+                "setting `{name}` must be a number from {min} to {max}"
+            )),
+        },
+    }
+}
+
+/// Every setting, stored values over defaults.
+pub fn all(conn: &Connection) -> rusqlite::Result<Settings> {
+    let mut settings: Settings = DEFS
+        .iter()
+        .filter_map(|d| default_value(d.name).map(|v| (d.name.to_owned(), v)))
+        .collect();
+    let mut stmt = conn.prepare_cached("SELECT name, value FROM settings")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (name, text) = row?;
+        if let Ok(value) = serde_json::from_str(&text) {
+            settings.insert(name, value);
+        }
+    }
+    Ok(settings)
+}
+
+/// One setting's value (stored or default).
+pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Value> {
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE name = :name")?
+        .query_row(named_params! { ":name": name }, |r| r.get(0))
+        .ok();
+    Ok(stored
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .or_else(|| default_value(name))
+        .unwrap_or(Value::Null))
+}
+
+/// A numeric setting as `f64`.
+pub fn get_f64(conn: &Connection, name: &str) -> rusqlite::Result<f64> {
+    Ok(get(conn, name)?.as_f64().unwrap_or_default())
+}
+
+/// A text setting.
+pub fn get_text(conn: &Connection, name: &str) -> rusqlite::Result<String> {
+    Ok(get(conn, name)?.as_str().unwrap_or_default().to_owned())
+}
+
+/// Creates or updates each setting; the caller validated them all first.
+pub fn upsert(conn: &Connection, settings: &Settings) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO settings (name, value) VALUES (:name, :value)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    )?;
+    for (name, value) in settings {
+        stmt.execute(named_params! { ":name": name, ":value": value.to_string() })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_overrides_and_validation() {
+        let conn = crate::db::test_conn();
+        assert_eq!(get_f64(&conn, JOB_FAIL_PERCENT).unwrap(), 10.0);
+        let mut update = Settings::new();
+        update.insert(JOB_FAIL_PERCENT.into(), json!(25));
+        update.insert("render_path_linux".into(), json!("/mnt/render"));
+        upsert(&conn, &update).unwrap();
+        let all = all(&conn).unwrap();
+        assert_eq!(all[JOB_FAIL_PERCENT], json!(25));
+        assert_eq!(all["render_path_linux"], json!("/mnt/render"));
+        assert_eq!(all["worker_timeout_secs"], json!(60));
+        assert_eq!(all.len(), DEFS.len());
+        assert!(
+            validate("nope", &json!(1))
+                .unwrap_err()
+                .contains("unknown setting")
+        );
+        assert!(validate("worker_timeout_secs", &json!("60")).is_err());
+        assert!(validate("worker_timeout_secs", &json!(1)).is_err());
+        assert!(validate(JOB_FAIL_PERCENT, &json!(12.5)).is_ok());
+        assert!(validate(BROWSE_ROOT, &json!(3)).is_err());
+    }
+}

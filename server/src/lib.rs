@@ -1,0 +1,134 @@
+//! The Drover server as a library: the headless `drover-server` binary, the desktop app and
+//! the tests all start it through [`Server::start`].
+
+pub mod auth;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod state;
+pub mod store;
+pub mod users;
+
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The database file's name inside the data dir.
+pub const DB_FILE: &str = "drover.sqlite";
+
+/// What a server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Where the database, secrets and storage live.
+    pub data_dir: PathBuf,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The data dir or the listening socket failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the store of a data dir, creating the dir and its `storage/` folder.
+pub fn open_store(data_dir: &Path) -> Result<Store, StartError> {
+    let storage = data_dir.join("storage");
+    std::fs::create_dir_all(&storage).map_err(|source| StartError::Io {
+        what: format!("creating {}", storage.display()),
+        source,
+    })?;
+    Ok(Store::open(&data_dir.join(DB_FILE))?)
+}
+
+/// A running server.
+pub struct Server {
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Opens the store, binds the address and starts serving on the current tokio runtime.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let store = open_store(&config.data_dir)?;
+        let state = AppState {
+            store,
+            auth: Arc::default(),
+            data_dir: Arc::new(config.data_dir.clone()),
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Io {
+                what: format!("listening on {}", config.listen),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Io {
+            what: "reading the bound address".into(),
+            source,
+        })?;
+        let app = routes::app(state.clone());
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await
+        });
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(shutdown),
+            task,
+        })
+    }
+
+    /// The bound address (the real port when port 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The shared state, for embedding (the app reads the store's path, tests create users).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.wait().await
+    }
+
+    /// Waits until the server stops.
+    pub async fn wait(self) -> std::io::Result<()> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}

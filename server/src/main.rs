@@ -1,0 +1,211 @@
+//! `drover-server`: the Drover server, headless. Parses the command line, sets up logging and
+//! hands over to the library.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use drover_server::{Config, Server};
+use drover_shared::Role;
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "drover-server",
+    version,
+    about = "Drover render farm server (headless)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DataDir {
+    /// Where the database, secrets and storage live [default: the platform data dir]
+    #[arg(long, env = "DROVER_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        data_dir: DataDir,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Add {
+        /// Login email.
+        email: String,
+        /// The password (visible in the process list; prefer --password-stdin).
+        #[arg(
+            long,
+            conflicts_with = "password_stdin",
+            required_unless_present = "password_stdin"
+        )]
+        password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// What the person may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[command(flatten)]
+        data_dir: DataDir,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Manager,
+    Artist,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Manager => Role::Manager,
+            RoleArg::Artist => Role::Artist,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn data_dir(arg: DataDir) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = arg.data_dir {
+        return Ok(dir);
+    }
+    let dirs = directories::ProjectDirs::from("org", "Drover", "drover")
+        .context("no home directory to put the data dir in; pass --data-dir")?;
+    Ok(dirs.data_dir().to_owned())
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("drover-server")
+        .build()?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            data_dir: dir,
+        } => {
+            let data_dir = data_dir(dir)?;
+            runtime.block_on(serve(Config { listen, data_dir }))
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    password,
+                    password_stdin,
+                    role,
+                    data_dir: dir,
+                },
+        } => {
+            let password = match (password, password_stdin) {
+                (Some(p), false) => p,
+                (None, true) => {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+                _ => bail!("give either --password or --password-stdin"),
+            };
+            let data_dir = data_dir(dir)?;
+            runtime.block_on(async {
+                let store = drover_server::open_store(&data_dir)?;
+                let user = drover_server::users::create(&store, &email, &password, role.into())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "created {} ({}) in {}",
+                    user.email,
+                    user.role,
+                    data_dir.display()
+                );
+                Ok(())
+            })
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let data_dir = config.data_dir.clone();
+    let server = Server::start(config).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", server.url())?;
+        out.flush()?;
+    }
+    tracing::info!(data_dir = %data_dir.display(), "serving");
+    let users = server
+        .state()
+        .store
+        .read(|c| drover_server::db::users::count(c).map_err(drover_server::error::ApiError::from))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if users == 0 {
+        println!(
+            "no user yet; create the first one with:\n  drover-server user add you@example.com --password-stdin --role admin --data-dir {}",
+            data_dir.display()
+        );
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,187 @@
+//! `/jobs` (seed 000): submission, listing, commands and deletion.
+
+use crate::auth::Authed;
+use crate::db;
+use crate::domain::{compile, state};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use drover_shared::api::{DeleteJobs, Job, JobCommandRequest, JobQuery, Page, SubmitJob};
+use drover_shared::{ErrorBody, JobCommand, JobId};
+use rusqlite::Connection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_jobs, submit_job))
+        .routes(routes!(get_job, command_job, delete_job))
+        .routes(routes!(delete_jobs))
+}
+
+/// Jobs, highest priority first, then oldest first.
+#[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Job>), (status = 400, body = ErrorBody)))]
+async fn list_jobs(
+    Authed(_): Authed,
+    State(state): State<AppState>,
+    Query(query): Query<JobQuery>,
+) -> ApiResult<Json<Page<Job>>> {
+    Ok(Json(
+        state
+            .store
+            .read(move |c| db::jobs::list(c, &query).map_err(ApiError::from))
+            .await?,
+    ))
+}
+
+/// Submit a job: it is compiled into one task per chunk of frames in the same transaction.
+#[utoipa::path(post, path = "/jobs", tag = "jobs", request_body = SubmitJob, security(("bearer" = [])),
+    responses((status = 201, body = Job),
+        (status = 400, description = "Bad frames, chunk size, settings, job type or project; nothing is stored", body = ErrorBody)))]
+async fn submit_job(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Json(submit): Json<SubmitJob>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    let compiled = compile::compile(&submit).map_err(ApiError::BadRequest)?;
+    let user = me.user.id;
+    let job = state
+        .store
+        .write(move |c| {
+            if !db::projects::exists(c, submit.project_id)? {
+                return Err(ApiError::BadRequest(format!(
+                    "project {} does not exist",
+                    submit.project_id
+                )));
+            }
+            Ok(db::jobs::insert(c, &submit, &compiled, user)?)
+        })
+        .await?;
+    tracing::info!(job = %job.id, tasks = job.progress.total, "job submitted");
+    Ok((StatusCode::CREATED, Json(job)))
+}
+
+/// One job.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Job), (status = 404, body = ErrorBody)))]
+async fn get_job(
+    Authed(_): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+) -> ApiResult<Json<Job>> {
+    state
+        .store
+        .read(move |c| db::jobs::get(c, id).map_err(ApiError::from))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("job {id}")))
+}
+
+/// Send a command to a job. Artists may command only the jobs they submitted.
+#[utoipa::path(put, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)),
+    request_body = JobCommandRequest, security(("bearer" = [])),
+    responses((status = 200, body = Job), (status = 400, description = "Unknown command or bad priority", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The job's state does not allow the command", body = ErrorBody)))]
+async fn command_job(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+    Json(request): Json<JobCommandRequest>,
+) -> ApiResult<Json<Job>> {
+    match (request.command, request.priority) {
+        (JobCommand::SetPriority, None) => {
+            return Err(ApiError::BadRequest(
+                "set_priority needs `priority` (0–100)".into(),
+            ));
+        }
+        (JobCommand::SetPriority, Some(p)) if p > 100 => {
+            return Err(ApiError::BadRequest(format!(
+                "priority must be between 0 and 100, not {p}"
+            )));
+        }
+        (JobCommand::SetPriority, Some(_)) | (_, None) => {}
+        (command, Some(_)) => {
+            return Err(ApiError::BadRequest(format!(
+                "`priority` goes with set_priority, not {command}"
+            )));
+        }
+    }
+    let job = state
+        .store
+        .write(move |c| {
+            let (status, owner, counts) =
+                db::jobs::state(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            me.require_owner_or_manager(owner, "jobs")?;
+            state::check_command(status, request.command, &counts)
+                .map_err(|e| ApiError::Conflict(e.0))?;
+            db::jobs::apply_command(c, id, request.command, request.priority)?;
+            refresh_status(c, id)?;
+            db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))
+        })
+        .await?;
+    tracing::info!(job = %id, command = %request.command, status = %job.status, "job command");
+    Ok(Json(job))
+}
+
+/// Re-derives a job's status with the farm's failure threshold.
+pub(super) fn refresh_status(c: &Connection, id: JobId) -> ApiResult<()> {
+    let fail_percent = db::settings::get_f64(c, db::settings::JOB_FAIL_PERCENT)?;
+    Ok(db::jobs::refresh_status(c, id, fail_percent)?)
+}
+
+fn delete_owned(c: &Connection, me: &crate::auth::CurrentUser, ids: &[JobId]) -> ApiResult<()> {
+    let owners = db::jobs::owners(c, ids)?;
+    if owners.len() < ids.len() {
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| !owners.iter().any(|(o, _)| o == *id))
+            .map(ToString::to_string)
+            .collect();
+        return Err(ApiError::NotFound(format!("no job {}", missing.join(", "))));
+    }
+    for (_, owner) in &owners {
+        me.require_owner_or_manager(*owner, "jobs")?;
+    }
+    db::jobs::delete(c, ids)?;
+    Ok(())
+}
+
+/// Delete a job with its tasks.
+#[utoipa::path(delete, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_job(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .write(move |c| delete_owned(c, &me, &[id]))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Delete several jobs with their tasks: all of them or, when one is missing or not the
+/// caller's, none.
+#[utoipa::path(post, path = "/jobs/delete", tag = "jobs", request_body = DeleteJobs, security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_jobs(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Json(body): Json<DeleteJobs>,
+) -> ApiResult<StatusCode> {
+    if body.ids.is_empty() {
+        return Err(ApiError::BadRequest(
+            "ids must name at least one job".into(),
+        ));
+    }
+    state
+        .store
+        .write(move |c| delete_owned(c, &me, &body.ids))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

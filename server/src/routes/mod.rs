@@ -1,0 +1,126 @@
+//! The HTTP API, mounted under `/api`. Each resource has its own module with a `router()`;
+//! [`app`] merges them, puts every route but login behind the token check, and serves the
+//! OpenAPI document generated from the handlers at `/api/openapi.json`.
+
+mod auth;
+mod browse;
+mod jobs;
+mod managers;
+mod projects;
+mod settings;
+mod tasks;
+mod users;
+mod workers;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+/// Largest request body by default (job submissions, settings).
+const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Drover API",
+        description = "Render farm and production tracking. Every route but `POST /auth/login`, \
+            `GET /auth/refresh-token` (which takes the refresh token) and this document needs \
+            `Authorization: Bearer <access_token>`. The scopes of a route's `bearer` \
+            requirement name the least role it needs (`manager`, `admin`); none means any \
+            logged-in person. Errors are `{\"error\", \"message\"}`."
+    ),
+    servers((url = "/api")),
+    modifiers(&BearerScheme),
+    paths(browse::browse_path),
+    components(schemas(drover_shared::ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The routes of the API with their OpenAPI description, relative to `/api`.
+pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
+    let protected = OpenApiRouter::new()
+        .merge(auth::protected_router())
+        .merge(users::router())
+        .merge(projects::router())
+        .merge(workers::router())
+        .merge(managers::router())
+        .merge(settings::router())
+        .merge(browse::router())
+        .merge(jobs::router())
+        .merge(tasks::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::require_token,
+        ));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::public_router())
+        .merge(protected)
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api_router(&state).split_for_parts();
+    // Serialised once: the document never changes while the server runs.
+    let document = axum::body::Bytes::from(openapi.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "could not serialise the OpenAPI document");
+        "{}".into()
+    }));
+    let serve_document = move || {
+        let document = document.clone();
+        async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                document,
+            )
+        }
+    };
+    let api = api
+        .route("/openapi.json", get(serve_document))
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest("/api", api)
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::NotFound(format!("no route {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not accept {method}", uri.path()))
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let cause = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "unknown panic".into());
+    let mut response = ApiError::Internal(format!("handler panicked: {cause}")).into_response();
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
+}

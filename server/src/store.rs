@@ -1,0 +1,231 @@
+//! The one async gateway to SQLite.
+//!
+//! Writes go to a single connection on its own named thread (`drover-db-writer`). The thread
+//! takes every write that is waiting, runs each inside its own savepoint of one transaction
+//! and commits them together (group commit), then answers each caller. A failed write rolls
+//! back its savepoint only. Reads run on a small pool of read-only connections inside
+//! `spawn_blocking`. No connection is ever touched on a tokio worker thread or held across an
+//! `.await`.
+
+use crate::db;
+use rusqlite::Connection;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most writes committed in one transaction; bounds a caller's wait behind others.
+const MAX_BATCH: usize = 256;
+/// Writes queued before callers wait for room (backpressure).
+const QUEUE_DEPTH: usize = 4096;
+/// Idle read connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+/// Failures of the store itself, as opposed to a write refused by its own logic.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The migrations could not be applied.
+    #[error("migrating the database: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The group transaction could not be committed; the write did not happen.
+    #[error("commit failed: {0}")]
+    Commit(String),
+    /// The writer thread is gone (the server is shutting down).
+    #[error("the database writer has stopped")]
+    WriterGone,
+    /// A read or write panicked; nothing it did was kept.
+    #[error("a database operation panicked")]
+    Panicked,
+    /// The database folder could not be created.
+    #[error("creating {path}: {source}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Runs a write on the writer's connection (`None` when the transaction could not begin) and
+/// returns what to do once the commit outcome is known.
+type WriteOp = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// Cheap-to-clone handle on the database.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writes: mpsc::Sender<WriteOp>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, applies the migrations and starts
+    /// the writer thread.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        let mut conn = db::open(path)?;
+        db::migrate(&mut conn)?;
+        let (writes, rx) = mpsc::channel(QUEUE_DEPTH);
+        std::thread::Builder::new()
+            .name("drover-db-writer".into())
+            .spawn(move || writer_loop(&conn, rx))
+            .map_err(|source| StoreError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writes,
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Runs `f` in its own savepoint inside the writer's current transaction. `Ok` is kept and
+    /// reported only once the transaction committed; `Err` rolls back everything `f` did.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel::<Result<T, E>>();
+        let op: WriteOp = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => run_in_savepoint(conn, f),
+                None => Err(E::from(StoreError::Commit(
+                    "could not begin a transaction".into(),
+                ))),
+            };
+            Box::new(move |commit| {
+                let result = match (result, commit) {
+                    (Ok(_), Err(e)) => Err(E::from(StoreError::Commit(e))),
+                    (result, _) => result,
+                };
+                // The caller may have gone (request canceled); the write stands regardless.
+                let _ = reply.send(result);
+            })
+        });
+        self.inner
+            .writes
+            .send(op)
+            .await
+            .map_err(|_| E::from(StoreError::WriterGone))?;
+        answer.await.map_err(|_| E::from(StoreError::WriterGone))?
+    }
+
+    /// Runs `f` on a read-only connection on the blocking pool.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.take_reader().map_err(E::from)?;
+            let result = f(&conn);
+            inner.return_reader(conn);
+            result
+        })
+        .await
+        .map_err(|_| E::from(StoreError::Panicked))?
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+}
+
+impl Inner {
+    fn take_reader(&self) -> Result<Connection, StoreError> {
+        let pooled = self.readers.lock().ok().and_then(|mut pool| pool.pop());
+        match pooled {
+            Some(conn) => Ok(conn),
+            None => {
+                let conn = db::open(&self.path)?;
+                conn.pragma_update(None, "query_only", true)?;
+                Ok(conn)
+            }
+        }
+    }
+
+    fn return_reader(&self, conn: Connection) {
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < MAX_IDLE_READERS
+        {
+            pool.push(conn);
+        }
+    }
+}
+
+fn run_in_savepoint<T, E, F>(conn: &Connection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&Connection) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    conn.execute_batch("SAVEPOINT write_op")
+        .map_err(|e| E::from(e.into()))?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| f(conn)));
+    let result = match outcome {
+        Ok(result) => result,
+        Err(_) => Err(E::from(StoreError::Panicked)),
+    };
+    let end = if result.is_ok() {
+        "RELEASE write_op"
+    } else {
+        "ROLLBACK TO write_op; RELEASE write_op"
+    };
+    match conn.execute_batch(end) {
+        Ok(()) => result,
+        Err(e) => Err(E::from(e.into())),
+    }
+}
+
+fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        let began = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = &began {
+            tracing::error!(error = %e, "could not begin a write transaction");
+        }
+        let finishes: Vec<Finish> = batch
+            .drain(..)
+            .map(|op| op(began.as_ref().ok().map(|()| conn)))
+            .collect();
+        let commit = match began {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(|e| {
+                tracing::error!(error = %e, "write transaction failed to commit");
+                let _ = conn.execute_batch("ROLLBACK");
+                e.to_string()
+            }),
+            Err(e) => Err(e.to_string()),
+        };
+        for finish in finishes {
+            finish(commit.clone());
+        }
+    }
+    tracing::debug!("database writer stopped");
+}

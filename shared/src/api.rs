@@ -1,0 +1,555 @@
+//! Request and response bodies of the HTTP API, one section per resource.
+
+use crate::ids::{JobId, ProjectId, TaskId, UserId, WorkerId};
+use crate::status::{JobCommand, JobStatus, Role, TaskStatus, WorkerStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+
+/// `POST /auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// The account's email, compared case-insensitively.
+    pub email: String,
+    /// The account's password.
+    pub password: String,
+}
+
+/// A person as the API shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    /// Stable id.
+    pub id: UserId,
+    /// Login email.
+    pub email: String,
+    /// What the person may do.
+    pub role: Role,
+    /// When the account was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+}
+
+/// A successful login.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Always true; failures are 400 with an error body.
+    pub login: bool,
+    /// Who logged in.
+    pub user: User,
+    /// Sent as `Authorization: Bearer …` on every other request.
+    pub access_token: String,
+    /// Sent as the bearer to `GET /auth/refresh-token` for a new access token.
+    pub refresh_token: String,
+}
+
+/// `GET /auth/authenticated`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Authenticated {
+    /// Always true; an invalid token gets 401.
+    pub authenticated: bool,
+    /// Who the token belongs to.
+    pub user: User,
+}
+
+/// `GET /auth/refresh-token`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RefreshResponse {
+    /// A new access token; the previous one stops working.
+    pub access_token: String,
+}
+
+/// `POST /auth/logout`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LogoutResponse {
+    /// Always true.
+    pub logout: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projects
+
+/// One entry of `GET /projects`, keyed there by project id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProjectSummary {
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+}
+
+/// `GET /projects`: project id (as a string key) to summary.
+pub type ProjectList = BTreeMap<String, ProjectSummary>;
+
+/// `GET /projects/{id}`: exactly the fields of seed 000.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Project {
+    /// Stable id.
+    pub id: ProjectId,
+    /// Inactive projects are hidden from `GET /projects` by default.
+    pub is_active: bool,
+    /// Display name.
+    pub name: String,
+    /// Project folder as Linux workers see it.
+    pub path_linux: String,
+    /// Project folder as macOS workers see it.
+    pub path_osx: String,
+    /// Project folder as written in job settings.
+    pub path_server: String,
+    /// Project folder as Windows workers see it.
+    pub path_win: String,
+    /// Render output folder for Linux.
+    pub render_path_linux: String,
+    /// Render output folder for macOS.
+    pub render_path_osx: String,
+    /// Render output folder as written in job settings.
+    pub render_path_server: String,
+    /// Render output folder for Windows.
+    pub render_path_win: String,
+}
+
+/// `POST /projects` and `PUT /projects/{id}`. On `PUT`, absent fields keep their value.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectInput {
+    /// Display name; required on create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Defaults to true on create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// See [`Project::path_linux`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_linux: Option<String>,
+    /// See [`Project::path_osx`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_osx: Option<String>,
+    /// See [`Project::path_server`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_server: Option<String>,
+    /// See [`Project::path_win`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_win: Option<String>,
+    /// See [`Project::render_path_linux`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render_path_linux: Option<String>,
+    /// See [`Project::render_path_osx`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render_path_osx: Option<String>,
+    /// See [`Project::render_path_server`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render_path_server: Option<String>,
+    /// See [`Project::render_path_win`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render_path_win: Option<String>,
+}
+
+/// Query of `GET /projects`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectListQuery {
+    /// Include inactive projects.
+    #[serde(default)]
+    pub include_inactive: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workers and managers
+
+/// A render node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Worker {
+    /// Stable id.
+    pub id: WorkerId,
+    /// Host name or the name given at registration.
+    pub name: String,
+    /// Current state.
+    pub status: WorkerStatus,
+    /// Last contact, if any.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen: Option<OffsetDateTime>,
+    /// When it registered.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+}
+
+/// `POST /workers`: set a worker's status.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerStatusChange {
+    /// Which worker.
+    pub id: WorkerId,
+    /// The new status.
+    pub status: WorkerStatus,
+}
+
+/// A site or sub-farm that reports how many workers it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Manager {
+    /// Stable id.
+    pub uuid: uuid::Uuid,
+    /// Display name.
+    pub name: String,
+    /// Workers it last reported.
+    pub total_workers: u32,
+    /// When it connected first.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+}
+
+/// `POST /managers`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewManager {
+    /// Display name.
+    pub name: String,
+}
+
+/// Answer of `POST /managers`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ManagerCreated {
+    /// The new manager's id.
+    pub uuid: uuid::Uuid,
+}
+
+/// `PATCH /managers/{uuid}` body and answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManagerWorkers {
+    /// How many workers the manager has now.
+    pub total_workers: u32,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings and file browser
+
+/// `GET /settings` and `POST /settings`: setting name to value.
+pub type Settings = BTreeMap<String, serde_json::Value>;
+
+/// `GET /settings/render`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RenderSettings {
+    /// Render output root on Linux.
+    pub render_path_linux: String,
+    /// Render output root on macOS.
+    pub render_path_osx: String,
+    /// Render output root on Windows.
+    pub render_path_win: String,
+    /// Render output root as written in job settings.
+    pub render_path_server: String,
+}
+
+/// One entry of a browsed folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BrowseEntry {
+    /// File or folder name.
+    pub name: String,
+    /// Path relative to the browse root, `/`-separated.
+    pub path: String,
+    /// True for folders.
+    pub is_dir: bool,
+    /// Size in bytes; 0 for folders.
+    pub size_bytes: u64,
+    /// Last modification.
+    #[serde(with = "time::serde::rfc3339")]
+    pub modified: OffsetDateTime,
+}
+
+/// `GET /browse/{path}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BrowseListing {
+    /// The folder, relative to the browse root (`""` for the root).
+    pub path: String,
+    /// Folders first, then files, each by name.
+    pub entries: Vec<BrowseEntry>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+/// Still image formats Blender writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum ImageFormat {
+    /// Lossless 8/16-bit.
+    #[default]
+    #[serde(rename = "PNG")]
+    Png,
+    /// Lossy 8-bit.
+    #[serde(rename = "JPEG")]
+    Jpeg,
+    /// Multilayer-capable float EXR.
+    #[serde(rename = "OPEN_EXR")]
+    OpenExr,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Settings of a `blender-render` job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlenderRenderSettings {
+    /// The .blend file, as the project's `path_server` writes it.
+    pub blend_file: String,
+    /// Frames in Blender's syntax, e.g. `1-250` or `1-10,20,30-40`.
+    pub frames: String,
+    /// Frames per task.
+    #[serde(default = "one")]
+    pub chunk_size: u32,
+    /// Output path template with `####` for the frame number.
+    pub output: String,
+    /// Image format.
+    #[serde(default)]
+    pub format: ImageFormat,
+    /// Scene to render; the file's active scene when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene: Option<String>,
+}
+
+/// Settings of a `command` job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSettings {
+    /// Program and arguments; `{start}` and `{end}` are replaced by the task's frames.
+    pub argv: Vec<String>,
+    /// Frames in Blender's syntax.
+    pub frames: String,
+    /// Frames per task.
+    #[serde(default = "one")]
+    pub chunk_size: u32,
+}
+
+/// A job's type together with its settings: serialised as `"job_type"` and `"settings"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "job_type", content = "settings")]
+pub enum JobKind {
+    /// Renders frames of a .blend file with Blender.
+    #[serde(rename = "blender-render")]
+    BlenderRender(BlenderRenderSettings),
+    /// Runs a program once per chunk of frames.
+    #[serde(rename = "command")]
+    Command(CommandSettings),
+}
+
+impl JobKind {
+    /// The job type's wire name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::BlenderRender(_) => "blender-render",
+            Self::Command(_) => "command",
+        }
+    }
+
+    /// The frame string and chunk size every job type has.
+    pub fn frames_and_chunk(&self) -> (&str, u32) {
+        match self {
+            Self::BlenderRender(s) => (&s.frames, s.chunk_size),
+            Self::Command(s) => (&s.frames, s.chunk_size),
+        }
+    }
+}
+
+/// Task counts of a job by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct JobProgress {
+    /// All tasks.
+    pub total: u64,
+    /// Waiting for a worker, soft-failed ones included (they will be retried).
+    pub queued: u64,
+    /// Running.
+    pub active: u64,
+    /// Done.
+    pub completed: u64,
+    /// Failed for good.
+    pub failed: u64,
+    /// Held by a pause.
+    pub paused: u64,
+    /// Stopped by a user.
+    pub canceled: u64,
+}
+
+/// A render job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Job {
+    /// Stable id.
+    pub id: JobId,
+    /// Display name.
+    pub name: String,
+    /// The project it renders for.
+    pub project_id: ProjectId,
+    /// `job_type` and `settings`.
+    #[serde(flatten)]
+    pub kind: JobKind,
+    /// Where the job is in its life.
+    pub status: JobStatus,
+    /// 0–100; higher runs first.
+    pub priority: u8,
+    /// Who submitted it.
+    pub created_by: UserId,
+    /// Submission time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+    /// Last change of status, priority or progress.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated: OffsetDateTime,
+    /// Task counts.
+    pub progress: JobProgress,
+}
+
+/// Default job priority.
+pub const DEFAULT_PRIORITY: u8 = 50;
+
+/// `POST /jobs`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SubmitJob {
+    /// Display name.
+    pub name: String,
+    /// The project it renders for.
+    pub project_id: ProjectId,
+    /// `job_type` and `settings`.
+    #[serde(flatten)]
+    pub kind: JobKind,
+    /// 0–100, default 50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+    /// Submit paused: nothing runs until `start`.
+    #[serde(default)]
+    pub paused: bool,
+}
+
+/// `PUT /jobs/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobCommandRequest {
+    /// What to do.
+    pub command: JobCommand,
+    /// The new priority, for `set_priority` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+}
+
+/// `POST /jobs/delete`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteJobs {
+    /// The jobs to delete, with their tasks. All or none are deleted.
+    pub ids: Vec<JobId>,
+}
+
+/// Query of `GET /jobs`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct JobQuery {
+    /// Only jobs in this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<JobStatus>,
+    /// Only jobs of this project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<ProjectId>,
+    /// 1-based page number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// Items per page, 1–1000 (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<u32>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+/// One task: a chunk of a job's frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Task {
+    /// Stable id; increases in task order within a job.
+    pub id: TaskId,
+    /// The job it belongs to.
+    pub job_id: JobId,
+    /// Display name, e.g. `frames 1-10`.
+    pub name: String,
+    /// What kind of work it is, e.g. `blender-render`.
+    pub task_type: String,
+    /// Where the task is in its life.
+    pub status: TaskStatus,
+    /// First frame.
+    pub frame_start: i64,
+    /// Last frame.
+    pub frame_end: i64,
+    /// The worker running it or that ran it last.
+    pub worker_id: Option<WorkerId>,
+    /// The last progress line a worker sent.
+    pub activity: String,
+    /// How many times it failed.
+    pub failures: u32,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated: OffsetDateTime,
+}
+
+/// `POST /tasks`: set a task's status.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskStatusChange {
+    /// Which task.
+    pub id: TaskId,
+    /// The new status.
+    pub status: TaskStatus,
+}
+
+/// Query of `GET /tasks`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TaskQuery {
+    /// Only tasks of this job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<JobId>,
+    /// Only tasks in this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TaskStatus>,
+    /// Only tasks of this worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<WorkerId>,
+    /// 1-based page number; ignored when `after` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// Items per page, 1–1000 (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<u32>,
+    /// Keyset cursor: only tasks with an id above this one. Cheap at any depth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<TaskId>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Items matching the filters, over all pages.
+    pub total: u64,
+    /// This page's number (1-based); 0 when the page was asked for with `after`.
+    pub page: u32,
+    /// Page size used.
+    pub per_page: u32,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<i64>,
+}
+
+/// `POST /users` (admins).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// Login email; must be unused.
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    /// What the person may do.
+    pub role: Role,
+}

@@ -1,0 +1,391 @@
+//! The one typed HTTP client of the Drover API. Every URL of the API is formatted here and
+//! nowhere else.
+
+use crate::api::{
+    Authenticated, BrowseListing, DeleteJobs, Job, JobCommandRequest, JobQuery, LoginRequest,
+    LoginResponse, LogoutResponse, Manager, ManagerCreated, ManagerWorkers, NewManager, Page,
+    Project, ProjectInput, ProjectList, ProjectListQuery, RefreshResponse, RenderSettings,
+    Settings, SubmitJob, Task, TaskQuery, TaskStatusChange, Worker, WorkerStatusChange,
+};
+use crate::error::ErrorBody;
+use crate::ids::{JobId, ProjectId, WorkerId};
+use crate::status::JobCommand;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// What can go wrong talking to the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error status and its JSON error body.
+    #[error("{status}: {} ({})", body.message, body.error)]
+    Api {
+        /// HTTP status.
+        status: StatusCode,
+        /// The server's explanation.
+        body: ErrorBody,
+    },
+    /// The server answered with an error status but no JSON error body.
+    #[error("{status}: {text}")]
+    Status {
+        /// HTTP status.
+        status: StatusCode,
+        /// The body as text.
+        text: String,
+    },
+    /// The request could not be sent or the answer could not be read.
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    /// The base URL could not be joined with a route.
+    #[error("bad server URL: {0}")]
+    Url(String),
+}
+
+impl ClientError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api { status, .. } | Self::Status { status, .. } => Some(*status),
+            Self::Http(e) => e.status(),
+            Self::Url(_) => None,
+        }
+    }
+
+    /// The error code of the server's JSON body, when there is one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+}
+
+/// A raw answer, for callers that walk routes they did not know at compile time (such as the
+/// OpenAPI role-matrix test).
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The body, parsed as JSON when it is JSON.
+    pub body: Option<serde_json::Value>,
+}
+
+/// A cheap-to-clone client bound to one server and, optionally, one token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    /// The API root, e.g. `http://127.0.0.1:7878/api`, without a trailing slash.
+    api: Arc<str>,
+    token: Option<Arc<str>>,
+}
+
+impl Client {
+    /// A client for the server at `server_url` (e.g. `http://127.0.0.1:7878`); `/api` is
+    /// added when missing.
+    pub fn new(server_url: &str) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("drover/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self::with_http(http, server_url))
+    }
+
+    /// Like [`Client::new`] with a caller-built `reqwest::Client` (timeouts, pools).
+    pub fn with_http(http: reqwest::Client, server_url: &str) -> Self {
+        let trimmed = server_url.trim_end_matches('/');
+        let api = if trimmed.ends_with("/api") {
+            trimmed.to_owned()
+        } else {
+            format!("{trimmed}/api")
+        };
+        Self {
+            http,
+            api: api.into(),
+            token: None,
+        }
+    }
+
+    /// The same client, authenticating with `token`.
+    #[must_use]
+    pub fn with_token(&self, token: &str) -> Self {
+        Self {
+            token: Some(token.into()),
+            ..self.clone()
+        }
+    }
+
+    /// The token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The API root this client talks to.
+    pub fn api_url(&self) -> &str {
+        &self.api
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let builder = self.http.request(method, format!("{}{path}", self.api));
+        match &self.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    async fn check(response: Response) -> Result<Response, ClientError> {
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let text = response.text().await?;
+        match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => Err(ClientError::Api { status, body }),
+            Err(_) => Err(ClientError::Status { status, text }),
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ClientError> {
+        Ok(Self::check(builder.send().await?).await?.json().await?)
+    }
+
+    async fn empty(builder: RequestBuilder) -> Result<(), ClientError> {
+        Self::check(builder.send().await?).await.map(drop)
+    }
+
+    /// Sends any request to `path` (relative to the API root, query included) and returns
+    /// the status and JSON body without judging them.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<RawResponse, ClientError> {
+        let mut builder = self.request(method, path);
+        if let Some(body) = body {
+            builder = builder.json(body);
+        }
+        let response = builder.send().await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        Ok(RawResponse {
+            status,
+            body: serde_json::from_slice(&bytes).ok(),
+        })
+    }
+
+    // -- meta -----------------------------------------------------------------------------
+
+    /// `GET /openapi.json`: the API description generated from the server's code.
+    pub async fn openapi(&self) -> Result<serde_json::Value, ClientError> {
+        Self::json(self.request(Method::GET, "/openapi.json")).await
+    }
+
+    // -- auth -----------------------------------------------------------------------------
+
+    /// `POST /auth/login`.
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ClientError> {
+        let body = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
+        Self::json(self.request(Method::POST, "/auth/login").json(&body)).await
+    }
+
+    /// Logs in and returns a client that uses the new access token.
+    pub async fn logged_in(&self, email: &str, password: &str) -> Result<Self, ClientError> {
+        let login = self.login(email, password).await?;
+        Ok(self.with_token(&login.access_token))
+    }
+
+    /// `GET /auth/authenticated`.
+    pub async fn authenticated(&self) -> Result<Authenticated, ClientError> {
+        Self::json(self.request(Method::GET, "/auth/authenticated")).await
+    }
+
+    /// `POST /auth/logout`: this client's token stops working.
+    pub async fn logout(&self) -> Result<LogoutResponse, ClientError> {
+        Self::json(self.request(Method::POST, "/auth/logout")).await
+    }
+
+    /// `GET /auth/refresh-token`; this client must carry the refresh token.
+    pub async fn refresh_token(&self) -> Result<RefreshResponse, ClientError> {
+        Self::json(self.request(Method::GET, "/auth/refresh-token")).await
+    }
+
+    // -- projects -------------------------------------------------------------------------
+
+    /// `GET /projects`.
+    pub async fn projects(&self, include_inactive: bool) -> Result<ProjectList, ClientError> {
+        let query = ProjectListQuery { include_inactive };
+        Self::json(self.request(Method::GET, "/projects").query(&query)).await
+    }
+
+    /// `GET /projects/{id}`.
+    pub async fn project(&self, id: ProjectId) -> Result<Project, ClientError> {
+        Self::json(self.request(Method::GET, &format!("/projects/{id}"))).await
+    }
+
+    /// `POST /projects`.
+    pub async fn create_project(&self, input: &ProjectInput) -> Result<Project, ClientError> {
+        Self::json(self.request(Method::POST, "/projects").json(input)).await
+    }
+
+    /// `PUT /projects/{id}`.
+    pub async fn update_project(
+        &self,
+        id: ProjectId,
+        input: &ProjectInput,
+    ) -> Result<Project, ClientError> {
+        Self::json(
+            self.request(Method::PUT, &format!("/projects/{id}"))
+                .json(input),
+        )
+        .await
+    }
+
+    // -- workers and managers -------------------------------------------------------------
+
+    /// `GET /workers`.
+    pub async fn workers(&self) -> Result<Vec<Worker>, ClientError> {
+        Self::json(self.request(Method::GET, "/workers")).await
+    }
+
+    /// `GET /workers/{id}`.
+    pub async fn worker(&self, id: WorkerId) -> Result<Worker, ClientError> {
+        Self::json(self.request(Method::GET, &format!("/workers/{id}"))).await
+    }
+
+    /// `POST /workers`.
+    pub async fn set_worker_status(&self, change: &WorkerStatusChange) -> Result<(), ClientError> {
+        Self::empty(self.request(Method::POST, "/workers").json(change)).await
+    }
+
+    /// `GET /managers`.
+    pub async fn managers(&self) -> Result<Vec<Manager>, ClientError> {
+        Self::json(self.request(Method::GET, "/managers")).await
+    }
+
+    /// `POST /managers`.
+    pub async fn create_manager(&self, name: &str) -> Result<ManagerCreated, ClientError> {
+        let body = NewManager {
+            name: name.to_owned(),
+        };
+        Self::json(self.request(Method::POST, "/managers").json(&body)).await
+    }
+
+    /// `PATCH /managers/{uuid}`.
+    pub async fn update_manager(
+        &self,
+        uuid: uuid::Uuid,
+        total_workers: u32,
+    ) -> Result<ManagerWorkers, ClientError> {
+        let body = ManagerWorkers { total_workers };
+        Self::json(
+            self.request(Method::PATCH, &format!("/managers/{uuid}"))
+                .json(&body),
+        )
+        .await
+    }
+
+    // -- settings and browsing ------------------------------------------------------------
+
+    /// `GET /settings`.
+    pub async fn settings(&self) -> Result<Settings, ClientError> {
+        Self::json(self.request(Method::GET, "/settings")).await
+    }
+
+    /// `POST /settings`: creates or updates each named setting.
+    pub async fn update_settings(&self, settings: &Settings) -> Result<(), ClientError> {
+        Self::empty(self.request(Method::POST, "/settings").json(settings)).await
+    }
+
+    /// `GET /settings/render`.
+    pub async fn render_settings(&self) -> Result<RenderSettings, ClientError> {
+        Self::json(self.request(Method::GET, "/settings/render")).await
+    }
+
+    /// `GET /browse` (for `""`) or `GET /browse/{path}`; `path` is `/`-separated and
+    /// relative to the browse root. Each segment is percent-encoded.
+    pub async fn browse(&self, path: &str) -> Result<BrowseListing, ClientError> {
+        let mut url = reqwest::Url::parse(&format!("{}/browse", self.api))
+            .map_err(|e| ClientError::Url(e.to_string()))?;
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| ClientError::Url("the server URL cannot hold a path".into()))?;
+            segments.extend(path.split('/').filter(|s| !s.is_empty()));
+        }
+        let mut builder = self.http.get(url);
+        if let Some(token) = &self.token {
+            builder = builder.bearer_auth(token);
+        }
+        Self::json(builder).await
+    }
+
+    // -- jobs -----------------------------------------------------------------------------
+
+    /// `GET /jobs`.
+    pub async fn jobs(&self, query: &JobQuery) -> Result<Page<Job>, ClientError> {
+        Self::json(self.request(Method::GET, "/jobs").query(query)).await
+    }
+
+    /// `POST /jobs`.
+    pub async fn submit_job(&self, job: &SubmitJob) -> Result<Job, ClientError> {
+        Self::json(self.request(Method::POST, "/jobs").json(job)).await
+    }
+
+    /// `GET /jobs/{id}`.
+    pub async fn job(&self, id: JobId) -> Result<Job, ClientError> {
+        Self::json(self.request(Method::GET, &format!("/jobs/{id}"))).await
+    }
+
+    /// `PUT /jobs/{id}` with a command (priority only for `set_priority`).
+    pub async fn job_command(
+        &self,
+        id: JobId,
+        command: JobCommand,
+        priority: Option<u8>,
+    ) -> Result<Job, ClientError> {
+        let body = JobCommandRequest { command, priority };
+        Self::json(
+            self.request(Method::PUT, &format!("/jobs/{id}"))
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `DELETE /jobs/{id}`.
+    pub async fn delete_job(&self, id: JobId) -> Result<(), ClientError> {
+        Self::empty(self.request(Method::DELETE, &format!("/jobs/{id}"))).await
+    }
+
+    /// `POST /jobs/delete`.
+    pub async fn delete_jobs(&self, ids: &[JobId]) -> Result<(), ClientError> {
+        let body = DeleteJobs { ids: ids.to_vec() };
+        Self::empty(self.request(Method::POST, "/jobs/delete").json(&body)).await
+    }
+
+    // -- tasks ----------------------------------------------------------------------------
+
+    /// `GET /tasks`.
+    pub async fn tasks(&self, query: &TaskQuery) -> Result<Page<Task>, ClientError> {
+        Self::json(self.request(Method::GET, "/tasks").query(query)).await
+    }
+
+    /// `POST /tasks`.
+    pub async fn set_task_status(&self, change: &TaskStatusChange) -> Result<(), ClientError> {
+        Self::empty(self.request(Method::POST, "/tasks").json(change)).await
+    }
+
+    /// Sends `body` as JSON with `method` to `path`, for routes whose body the caller builds
+    /// (used by tests that send deliberately wrong bodies).
+    pub async fn send_json<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<RawResponse, ClientError> {
+        let value = serde_json::to_value(body).map_err(|e| ClientError::Url(e.to_string()))?;
+        self.raw(method, path, Some(&value)).await
+    }
+}

@@ -1,0 +1,16 @@
+//! Types and the HTTP client shared by every Drover crate.
+//!
+//! The server, the worker, the desktop app and the end-to-end tests all speak the same API
+//! through these types, so a field renamed here is renamed everywhere at compile time.
+
+pub mod api;
+pub mod client;
+pub mod error;
+pub mod frames;
+pub mod ids;
+pub mod status;
+
+pub use client::{Client, ClientError};
+pub use error::ErrorBody;
+pub use ids::{JobId, ProjectId, TaskId, UserId, WorkerId};
+pub use status::{JobCommand, JobStatus, Role, TaskStatus, WorkerStatus};

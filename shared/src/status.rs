@@ -1,0 +1,226 @@
+//! Status and role enums. Stored as their `snake_case` names in SQLite and JSON; compared as
+//! enums everywhere, never as strings.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use utoipa::ToSchema;
+
+/// The error for a name that is not one of an enum's values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`; expected one of: {expected}")]
+pub struct UnknownName {
+    /// Which enum was parsed, e.g. "job status".
+    pub kind: &'static str,
+    /// The name that was given.
+    pub value: String,
+    /// The accepted names, comma-separated.
+    pub expected: String,
+}
+
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident, $kind:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The wire and database name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    _ => Err(UnknownName {
+                        kind: $kind,
+                        value: s.to_owned(),
+                        expected: [$($text),+].join(", "),
+                    }),
+                }
+            }
+        }
+
+        #[cfg(feature = "sql")]
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        #[cfg(feature = "sql")]
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                value
+                    .as_str()?
+                    .parse()
+                    .map_err(|e: UnknownName| rusqlite::types::FromSqlError::Other(Box::new(e)))
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// Where a job is in its life. Derived from its tasks' statuses, except `paused`, which
+    /// only a command sets or clears.
+    JobStatus, "job status" {
+        /// Waiting; no task has run yet.
+        Queued => "queued",
+        /// At least one task ran or runs, and work remains.
+        Active => "active",
+        /// Held by a user; no task is handed out.
+        Paused => "paused",
+        /// Every task completed.
+        Completed => "completed",
+        /// Too many tasks failed, or nothing runnable is left and some failed.
+        Failed => "failed",
+        /// Stopped by a user.
+        Canceled => "canceled",
+    }
+);
+
+impl JobStatus {
+    /// True when the job will not change again without a command.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Canceled)
+    }
+}
+
+named_enum!(
+    /// Where a task is in its life.
+    TaskStatus, "task status" {
+        /// Waiting for a worker.
+        Queued => "queued",
+        /// A worker runs it.
+        Active => "active",
+        /// Held because its job was paused.
+        Paused => "paused",
+        /// Finished successfully.
+        Completed => "completed",
+        /// Failed on some workers; it will be retried on others.
+        SoftFailed => "soft_failed",
+        /// Failed for good.
+        Failed => "failed",
+        /// Stopped by a user.
+        Canceled => "canceled",
+    }
+);
+
+impl TaskStatus {
+    /// True for statuses a worker may be handed.
+    pub fn is_runnable(self) -> bool {
+        matches!(self, Self::Queued | Self::SoftFailed)
+    }
+
+    /// True when the task waits, runs or may run again without a command.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::Queued | Self::SoftFailed | Self::Active)
+    }
+}
+
+named_enum!(
+    /// A render node's state.
+    WorkerStatus, "worker status" {
+        /// Signed on, not yet ready.
+        Starting => "starting",
+        /// Ready for work.
+        Idle => "idle",
+        /// Running a task.
+        Busy => "busy",
+        /// Told to take no work until woken.
+        Asleep => "asleep",
+        /// Not heard from within the timeout, or signed off.
+        Offline => "offline",
+        /// Reported a problem it cannot recover from.
+        Error => "error",
+    }
+);
+
+named_enum!(
+    /// What a person may do. Ordered: each role may do everything the one before it may.
+    Role, "role" {
+        /// Reads everything, submits jobs, controls only the jobs it submitted.
+        Artist => "artist",
+        /// Every farm operation.
+        Manager => "manager",
+        /// Everything, users and settings included.
+        Admin => "admin",
+    }
+);
+
+impl Role {
+    /// The rank used to compare roles: artist < manager < admin.
+    fn rank(self) -> u8 {
+        match self {
+            Self::Artist => 0,
+            Self::Manager => 1,
+            Self::Admin => 2,
+        }
+    }
+
+    /// True when this role may do what `required` may.
+    pub fn allows(self, required: Role) -> bool {
+        self.rank() >= required.rank()
+    }
+}
+
+named_enum!(
+    /// A command sent to a job with `PUT /jobs/{id}`.
+    JobCommand, "job command" {
+        /// Start a job that was submitted paused (or was paused).
+        Start => "start",
+        /// Hold the job: queued and running tasks are paused, running processes are stopped.
+        Pause => "pause",
+        /// Let a paused job run again.
+        Resume => "resume",
+        /// Cancel every unfinished task.
+        Stop => "stop",
+        /// Requeue every task, finished or not.
+        Reset => "reset",
+        /// Requeue the failed and canceled tasks.
+        RequeueFailed => "requeue_failed",
+        /// Change the priority (0–100).
+        SetPriority => "set_priority",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_str_and_json() {
+        for status in TaskStatus::ALL {
+            assert_eq!(status.as_str().parse::<TaskStatus>(), Ok(*status));
+            let json = serde_json::to_string(status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+        }
+        let err = "running".parse::<JobStatus>().unwrap_err();
+        assert!(err.to_string().contains("queued, active"), "{err}");
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Admin.allows(Role::Manager));
+        assert!(Role::Manager.allows(Role::Artist));
+        assert!(!Role::Artist.allows(Role::Manager));
+        assert!(!Role::Manager.allows(Role::Admin));
+    }
+}
