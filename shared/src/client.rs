@@ -3,13 +3,13 @@
 
 use crate::api::{
     Authenticated, BrowseListing, DeleteJobs, Job, JobCommandRequest, JobQuery, LoginRequest,
-    LoginResponse, LogoutResponse, Manager, ManagerCreated, ManagerWorkers, NewManager, Page,
-    Project, ProjectInput, ProjectList, ProjectListQuery, RefreshResponse, RenderSettings,
-    Settings, SubmitJob, Task, TaskQuery, TaskStatusChange, Worker, WorkerStatusChange,
+    LoginResponse, LogoutResponse, Manager, ManagerCreated, ManagerWorkers, NewManager, NewUser,
+    Page, Project, ProjectInput, ProjectList, ProjectListQuery, RefreshResponse, RenderSettings,
+    Settings, SubmitJob, Task, TaskQuery, TaskStatusChange, User, Worker, WorkerStatusChange,
 };
 use crate::error::ErrorBody;
 use crate::ids::{JobId, ProjectId, WorkerId};
-use crate::status::JobCommand;
+use crate::status::{JobCommand, Role};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -210,6 +210,28 @@ impl Client {
     /// `GET /auth/refresh-token`; this client must carry the refresh token.
     pub async fn refresh_token(&self) -> Result<RefreshResponse, ClientError> {
         Self::json(self.request(Method::GET, "/auth/refresh-token")).await
+    }
+
+    // -- users ----------------------------------------------------------------------------
+
+    /// `GET /users` (admins).
+    pub async fn users(&self) -> Result<Vec<User>, ClientError> {
+        Self::json(self.request(Method::GET, "/users")).await
+    }
+
+    /// `POST /users` (admins).
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<User, ClientError> {
+        let body = NewUser {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            role,
+        };
+        Self::json(self.request(Method::POST, "/users").json(&body)).await
     }
 
     // -- projects -------------------------------------------------------------------------

@@ -1,0 +1,10 @@
+//! End-to-end tests: a real server on `127.0.0.1:0` with a temporary data dir and a real
+//! SQLite file, driven over HTTP through the shared client. One module per area.
+
+mod auth;
+mod browse;
+mod errors;
+mod farm;
+mod jobs;
+mod roles;
+mod tasks;

@@ -1,0 +1,140 @@
+//! The role matrix, walked over every route of the served OpenAPI document: without a token
+//! every route but login and token refresh answers 401; an artist gets 403 on every route
+//! whose `bearer` scopes name a higher role.
+
+use drover_shared::Role;
+use drover_tests::setup;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// A path with its parameters filled with values of the right shape.
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|part| match part {
+            "{uuid}" => uuid::Uuid::new_v4().to_string(),
+            "{path}" => "somewhere".to_owned(),
+            p if p.starts_with('{') => "1".to_owned(),
+            p => p.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_route_checks_token_and_role() {
+    let (ts, admin) = setup().await;
+    let artist = ts.client_as(Role::Artist).await;
+    let document = ts.anonymous.openapi().await.unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 19, "{} paths", paths.len());
+    let mut checked = 0;
+    let mut restricted = 0;
+    let mut operations: Vec<(&String, &String, &serde_json::Value)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .iter()
+                .map(move |(m, op)| (path, m, op))
+        })
+        .collect();
+    // Logging out ends the sessions the walk uses: do it last.
+    operations.sort_by_key(|(path, _, _)| path.as_str() == "/auth/logout");
+    for (path, method, operation) in operations {
+        {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let url = concrete(path);
+            let body = json!({});
+            let security = operation["security"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let public = security
+                .iter()
+                .any(|s| s.as_object().is_some_and(serde_json::Map::is_empty));
+            let anonymous = ts
+                .anonymous
+                .raw(method.clone(), &url, Some(&body))
+                .await
+                .unwrap();
+            if public {
+                assert_ne!(anonymous.status, StatusCode::FORBIDDEN, "{method} {path}");
+            } else {
+                assert_eq!(
+                    anonymous.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} without a token"
+                );
+                assert_eq!(anonymous.body.unwrap()["error"], "unauthorized");
+            }
+            let scopes: Vec<String> = security
+                .iter()
+                .filter_map(|s| s["bearer"].as_array())
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect();
+            let as_artist = artist.raw(method.clone(), &url, Some(&body)).await.unwrap();
+            if scopes.iter().any(|s| s == "manager" || s == "admin") {
+                restricted += 1;
+                assert_eq!(
+                    as_artist.status,
+                    StatusCode::FORBIDDEN,
+                    "{method} {path} as an artist"
+                );
+            } else {
+                assert_ne!(
+                    as_artist.status,
+                    StatusCode::FORBIDDEN,
+                    "{method} {path} as an artist"
+                );
+            }
+            let as_admin = admin.raw(method.clone(), &url, Some(&body)).await.unwrap();
+            checked += 1;
+            if path == "/auth/refresh-token" {
+                // Takes the refresh token, not an access token: 401 is right here.
+                assert_eq!(as_admin.status, StatusCode::UNAUTHORIZED);
+                continue;
+            }
+            assert!(
+                as_admin.status != StatusCode::FORBIDDEN
+                    && as_admin.status != StatusCode::UNAUTHORIZED,
+                "{method} {path} as an admin answered {}",
+                as_admin.status
+            );
+            assert!(
+                !as_admin.status.is_server_error(),
+                "{method} {path}: {:?}",
+                as_admin.body
+            );
+        }
+    }
+    assert!(checked >= 27, "{checked} operations");
+    assert!(restricted >= 8, "{restricted} restricted operations");
+}
+
+#[tokio::test]
+async fn the_document_lists_types_for_every_route() {
+    let (ts, _) = setup().await;
+    let document = ts.anonymous.openapi().await.unwrap();
+    assert_eq!(
+        document["openapi"].as_str().unwrap().chars().next(),
+        Some('3')
+    );
+    for name in [
+        "Job",
+        "SubmitJob",
+        "Task",
+        "Project",
+        "ErrorBody",
+        "LoginResponse",
+        "Worker",
+    ] {
+        assert!(
+            document["components"]["schemas"][name].is_object(),
+            "schema {name}"
+        );
+    }
+    let submit = &document["paths"]["/jobs"]["post"];
+    assert!(submit["requestBody"].is_object());
+    assert!(submit["responses"]["201"].is_object());
+}

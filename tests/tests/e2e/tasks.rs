@@ -1,0 +1,196 @@
+//! Task listing (numbered and keyset pages) and status changes.
+
+use drover_shared::api::{TaskQuery, TaskStatusChange};
+use drover_shared::{JobStatus, Role, TaskId, TaskStatus};
+use drover_tests::{project, setup, submit};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn keyset_pages_walk_every_task_once() {
+    let (_ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1-1234", 1).await;
+    submit(&admin, p.id, "1-5", 1).await;
+    let mut seen = Vec::new();
+    let mut query = TaskQuery {
+        job_id: Some(job.id),
+        per_page: Some(500),
+        ..TaskQuery::default()
+    };
+    loop {
+        let page = admin.tasks(&query).await.unwrap();
+        assert_eq!(page.total, 1234);
+        seen.extend(page.items.iter().map(|t| t.frame_start));
+        match page.next_after {
+            Some(after) => query.after = Some(TaskId(after)),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (1..=1234).collect::<Vec<_>>());
+    let deep = admin
+        .tasks(&TaskQuery {
+            job_id: Some(job.id),
+            page: Some(3),
+            per_page: Some(500),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((deep.items.len(), deep.items[0].frame_start), (234, 1001));
+    let all = admin.tasks(&TaskQuery::default()).await.unwrap();
+    assert_eq!((all.total, all.per_page), (1239, 100));
+    let too_big = admin
+        .tasks(&TaskQuery {
+            per_page: Some(5000),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(too_big.per_page, 1000);
+}
+
+#[tokio::test]
+async fn status_changes_follow_the_rules_and_the_job_follows_its_tasks() {
+    let (_ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1-2", 1).await;
+    let tasks = admin
+        .tasks(&TaskQuery {
+            job_id: Some(job.id),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap()
+        .items;
+    let set = |id, status| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .set_task_status(&TaskStatusChange { id, status })
+                .await
+        }
+    };
+
+    let err = set(tasks[0].id, TaskStatus::Completed).await.unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(StatusCode::CONFLICT),
+        "a queued task cannot complete without running"
+    );
+    set(tasks[0].id, TaskStatus::Active).await.unwrap();
+    assert_eq!(admin.job(job.id).await.unwrap().status, JobStatus::Active);
+    set(tasks[0].id, TaskStatus::Completed).await.unwrap();
+    set(tasks[1].id, TaskStatus::Active).await.unwrap();
+    set(tasks[1].id, TaskStatus::Completed).await.unwrap();
+    let done = admin.job(job.id).await.unwrap();
+    assert_eq!(
+        (done.status, done.progress.completed),
+        (JobStatus::Completed, 2)
+    );
+
+    set(tasks[1].id, TaskStatus::Queued).await.unwrap();
+    assert_eq!(admin.job(job.id).await.unwrap().status, JobStatus::Active);
+    let filtered = admin
+        .tasks(&TaskQuery {
+            job_id: Some(job.id),
+            status: Some(TaskStatus::Queued),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((filtered.total, filtered.items[0].id), (1, tasks[1].id));
+
+    let missing = set(TaskId(999_999), TaskStatus::Queued).await.unwrap_err();
+    assert_eq!(missing.status(), Some(StatusCode::NOT_FOUND));
+    let unknown = admin
+        .send_json(
+            Method::POST,
+            "/tasks",
+            &json!({"id": tasks[0].id, "status": "exploded"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_failed_task_over_the_threshold_fails_the_job() {
+    let (_ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1-5", 1).await;
+    let first = admin
+        .tasks(&TaskQuery {
+            job_id: Some(job.id),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    admin
+        .set_task_status(&TaskStatusChange {
+            id: first,
+            status: TaskStatus::Active,
+        })
+        .await
+        .unwrap();
+    admin
+        .set_task_status(&TaskStatusChange {
+            id: first,
+            status: TaskStatus::Failed,
+        })
+        .await
+        .unwrap();
+    let failed = admin.job(job.id).await.unwrap();
+    assert_eq!(
+        (failed.status, failed.progress.failed),
+        (JobStatus::Failed, 1)
+    );
+}
+
+#[tokio::test]
+async fn artists_change_only_tasks_of_their_jobs() {
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1", 1).await;
+    let task = admin
+        .tasks(&TaskQuery {
+            job_id: Some(job.id),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let artist = ts.client_as(Role::Artist).await;
+    let err = artist
+        .set_task_status(&TaskStatusChange {
+            id: task,
+            status: TaskStatus::Canceled,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
+    let own = submit(&artist, p.id, "1", 1).await;
+    let own_task = artist
+        .tasks(&TaskQuery {
+            job_id: Some(own.id),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    artist
+        .set_task_status(&TaskStatusChange {
+            id: own_task,
+            status: TaskStatus::Canceled,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        artist.job(own.id).await.unwrap().status,
+        JobStatus::Canceled
+    );
+}
