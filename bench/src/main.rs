@@ -1,1 +1,150 @@
-fn main() {}
+//! `drover-bench`: benchmark programs for Drover. Run in release mode:
+//! `cargo run --release -p drover-bench -- submit`.
+//!
+//! Each benchmark starts a real server in this process, on its own tokio runtime and threads,
+//! with a temporary data dir, and drives it over HTTP on loopback through the shared client,
+//! as the app and workers do.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use drover_server::{Config, Server};
+use drover_shared::api::{CommandSettings, JobKind, ProjectInput, SubmitJob, TaskQuery};
+use drover_shared::{Client, JobId, Role, TaskId};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "drover-bench", about = "Drover benchmarks (run with --release)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Submit 100,000-task jobs and read 500-task pages of them.
+    Submit {
+        /// Tasks per job (frames 1-N, chunk 1).
+        #[arg(long, default_value_t = 100_000)]
+        tasks: u32,
+        /// Jobs submitted (one after the other).
+        #[arg(long, default_value_t = 5)]
+        jobs: u32,
+        /// Page requests timed for each paging mode.
+        #[arg(long, default_value_t = 2000)]
+        pages: u32,
+    },
+}
+
+/// A server running on its own runtime, so the load generator and the server do not share a
+/// scheduler (they still share the machine's cores).
+struct BenchServer {
+    url: String,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl BenchServer {
+    fn start() -> anyhow::Result<(Self, String)> {
+        let dir = tempfile::tempdir()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-server").build()?;
+        let config = Config { listen: "127.0.0.1:0".parse()?, data_dir: dir.path().to_owned() };
+        let (url, email) = runtime.block_on(async {
+            let server = Server::start(config).await?;
+            let email = "bench@drover.test".to_owned();
+            drover_server::users::create(&server.state().store, &email, "bench password", Role::Admin)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let url = server.url();
+            tokio::spawn(server.wait());
+            anyhow::Ok((url, email))
+        })?;
+        Ok((Self { url, runtime, _dir: dir }, email))
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: built without --release; figures mean nothing");
+    }
+    match Cli::parse().command {
+        Bench::Submit { tasks, jobs, pages } => submit(tasks, jobs, pages),
+    }
+}
+
+/// Quantile of sorted durations, in milliseconds.
+fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+fn submit(task_count: u32, jobs: u32, pages: u32) -> anyhow::Result<()> {
+    let (server, email) = BenchServer::start()?;
+    let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    client_rt.block_on(async {
+        let client = Client::new(&server.url)?.logged_in(&email, "bench password").await?;
+        let project = client
+            .create_project(&ProjectInput { name: Some("bench".into()), ..ProjectInput::default() })
+            .await?;
+        let request = SubmitJob {
+            name: "bench".into(),
+            project_id: project.id,
+            kind: JobKind::Command(CommandSettings {
+                argv: vec!["true".into()],
+                frames: format!("1-{task_count}"),
+                chunk_size: 1,
+            }),
+            priority: None,
+            paused: false,
+        };
+        println!("submit: {jobs} jobs of {task_count} tasks (frames 1-{task_count}, chunk 1)");
+        let mut times = Vec::new();
+        let mut last = JobId(0);
+        for _ in 0..jobs {
+            let start = Instant::now();
+            let job = client.submit_job(&request).await?;
+            times.push(start.elapsed());
+            anyhow::ensure!(job.progress.total == u64::from(task_count), "wrong task count");
+            last = job.id;
+        }
+        let rendered: Vec<String> = times.iter().map(|t| format!("{:.0}", t.as_secs_f64() * 1000.0)).collect();
+        times.sort();
+        println!(
+            "  accept time ms: each [{}]  min {:.0}  median {:.0}  max {:.0}",
+            rendered.join(", "),
+            quantile_ms(&times, 0.0),
+            quantile_ms(&times, 0.5),
+            quantile_ms(&times, 1.0)
+        );
+
+        // Page through the last job: keyset pages at spread depths, then numbered pages.
+        let first = client.tasks(&TaskQuery { job_id: Some(last), per_page: Some(1), ..TaskQuery::default() }).await?;
+        let first_id = first.items.first().context("the job has no tasks")?.id.0;
+        let span = i64::from(task_count.saturating_sub(500));
+        for mode in ["keyset (after=)", "numbered (page=)"] {
+            let mut times = Vec::with_capacity(pages as usize);
+            for i in 0..pages {
+                let depth = (i64::from(i) * 7919) % span.max(1);
+                let mut query = TaskQuery { job_id: Some(last), per_page: Some(500), ..TaskQuery::default() };
+                if mode.starts_with("keyset") {
+                    query.after = Some(TaskId(first_id - 1 + depth));
+                } else {
+                    query.page = Some((depth / 500) as u32 + 1);
+                }
+                let start = Instant::now();
+                let page = client.tasks(&query).await?;
+                times.push(start.elapsed());
+                anyhow::ensure!(page.items.len() == 500, "short page at depth {depth}");
+            }
+            times.sort();
+            println!(
+                "  500-task page, {mode}: p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  ({pages} requests, depths 0–{span})",
+                quantile_ms(&times, 0.5),
+                quantile_ms(&times, 0.9),
+                quantile_ms(&times, 0.99)
+            );
+        }
+        anyhow::Ok(())
+    })?;
+    drop(server.runtime);
+    Ok(())
+}

@@ -155,13 +155,10 @@ impl Store {
 impl Inner {
     fn take_reader(&self) -> Result<Connection, StoreError> {
         let pooled = self.readers.lock().ok().and_then(|mut pool| pool.pop());
-        match pooled {
-            Some(conn) => Ok(conn),
-            None => {
-                let conn = db::open(&self.path)?;
-                conn.pragma_update(None, "query_only", true)?;
-                Ok(conn)
-            }
+        if let Some(conn) = pooled { Ok(conn) } else {
+            let conn = db::open(&self.path)?;
+            conn.pragma_update(None, "query_only", true)?;
+            Ok(conn)
         }
     }
 

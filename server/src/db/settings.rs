@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn defaults_overrides_and_validation() {
         let conn = crate::db::test_conn();
-        assert_eq!(get_f64(&conn, JOB_FAIL_PERCENT).unwrap(), 10.0);
+        assert!((get_f64(&conn, JOB_FAIL_PERCENT).unwrap() - 10.0).abs() < f64::EPSILON);
         let mut update = Settings::new();
         update.insert(JOB_FAIL_PERCENT.into(), json!(25));
         update.insert("render_path_linux".into(), json!("/mnt/render"));

@@ -204,7 +204,7 @@ mod tests {
                 J::Queued,
                 counts(4, |c| {
                     c.queued = 3;
-                    c.active = 1
+                    c.active = 1;
                 })
             ),
             J::Active
@@ -214,7 +214,7 @@ mod tests {
                 J::Active,
                 counts(4, |c| {
                     c.queued = 3;
-                    c.completed = 1
+                    c.completed = 1;
                 })
             ),
             J::Active
@@ -226,7 +226,7 @@ mod tests {
                 J::Paused,
                 counts(4, |c| {
                     c.paused = 3;
-                    c.active = 1
+                    c.active = 1;
                 })
             ),
             J::Paused
@@ -238,7 +238,7 @@ mod tests {
                 J::Active,
                 counts(20, |c| {
                     c.failed = 1;
-                    c.queued = 19
+                    c.queued = 19;
                 })
             ),
             J::Active
@@ -248,7 +248,7 @@ mod tests {
                 J::Active,
                 counts(20, |c| {
                     c.failed = 2;
-                    c.queued = 18
+                    c.queued = 18;
                 })
             ),
             J::Failed
@@ -259,7 +259,7 @@ mod tests {
                 J::Active,
                 counts(20, |c| {
                     c.failed = 1;
-                    c.completed = 19
+                    c.completed = 19;
                 })
             ),
             J::Failed
@@ -269,7 +269,7 @@ mod tests {
                 J::Active,
                 counts(4, |c| {
                     c.canceled = 2;
-                    c.completed = 2
+                    c.completed = 2;
                 })
             ),
             J::Canceled
@@ -280,7 +280,7 @@ mod tests {
                 J::Active,
                 counts(4, |c| {
                     c.soft_failed = 1;
-                    c.completed = 3
+                    c.completed = 3;
                 })
             ),
             J::Active
@@ -291,7 +291,7 @@ mod tests {
                 J::Active,
                 counts(4, |c| {
                     c.paused = 2;
-                    c.completed = 2
+                    c.completed = 2;
                 })
             ),
             J::Paused

@@ -62,7 +62,7 @@ fn safe_parts(requested: &str) -> ApiResult<Vec<String>> {
         let mut components = std::path::Path::new(part).components();
         match (components.next(), components.next()) {
             (Some(Component::Normal(_)), None) if !part.contains(':') => {
-                parts.push(part.to_owned())
+                parts.push(part.to_owned());
             }
             _ => {
                 return Err(ApiError::BadRequest(format!(
@@ -132,8 +132,7 @@ fn list_blocking(root: &std::path::Path, parts: &[String]) -> ApiResult<BrowseLi
             size_bytes: if meta.is_dir() { 0 } else { meta.len() },
             modified: meta
                 .modified()
-                .map(OffsetDateTime::from)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                .map_or(OffsetDateTime::UNIX_EPOCH, OffsetDateTime::from),
         });
     }
     entries.sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then_with(|| a.name.cmp(&b.name)));

@@ -114,6 +114,7 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     ApiError::MethodNotAllowed(format!("{} does not accept {method}", uri.path()))
 }
 
+#[allow(clippy::needless_pass_by_value)] // the signature CatchPanicLayer::custom requires
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let cause = panic
         .downcast_ref::<String>()

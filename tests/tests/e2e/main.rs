@@ -1,6 +1,8 @@
 //! End-to-end tests: a real server on `127.0.0.1:0` with a temporary data dir and a real
 //! SQLite file, driven over HTTP through the shared client. One module per area.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 mod auth;
 mod browse;
 mod errors;
