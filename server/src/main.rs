@@ -17,8 +17,9 @@ use std::process::ExitCode;
     about = "Drover render farm server (headless)"
 )]
 struct Cli {
+    /// What to do; `serve` with its defaults when absent.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(clap::Args, Clone)]
@@ -117,7 +118,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .enable_all()
         .thread_name("drover-server")
         .build()?;
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::Serve {
+        listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
+        data_dir: DataDir { data_dir: std::env::var_os("DROVER_DATA_DIR").map(PathBuf::from) },
+    });
+    match command {
         Command::Serve {
             listen,
             data_dir: dir,
