@@ -13,7 +13,10 @@ use drover_shared::{Client, JobId, Role, TaskId};
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
-#[command(name = "drover-bench", about = "Drover benchmarks (run with --release)")]
+#[command(
+    name = "drover-bench",
+    about = "Drover benchmarks (run with --release)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Bench,
@@ -46,19 +49,37 @@ struct BenchServer {
 impl BenchServer {
     fn start() -> anyhow::Result<(Self, String)> {
         let dir = tempfile::tempdir()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-server").build()?;
-        let config = Config { listen: "127.0.0.1:0".parse()?, data_dir: dir.path().to_owned() };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("bench-server")
+            .build()?;
+        let config = Config {
+            listen: "127.0.0.1:0".parse()?,
+            data_dir: dir.path().to_owned(),
+        };
         let (url, email) = runtime.block_on(async {
             let server = Server::start(config).await?;
             let email = "bench@drover.test".to_owned();
-            drover_server::users::create(&server.state().store, &email, "bench password", Role::Admin)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            drover_server::users::create(
+                &server.state().store,
+                &email,
+                "bench password",
+                Role::Admin,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             let url = server.url();
             tokio::spawn(server.wait());
             anyhow::Ok((url, email))
         })?;
-        Ok((Self { url, runtime, _dir: dir }, email))
+        Ok((
+            Self {
+                url,
+                runtime,
+                _dir: dir,
+            },
+            email,
+        ))
     }
 }
 
@@ -79,7 +100,10 @@ fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
 
 fn submit(task_count: u32, jobs: u32, pages: u32) -> anyhow::Result<()> {
     let (server, email) = BenchServer::start()?;
-    let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
     client_rt.block_on(async {
         let client = Client::new(&server.url)?.logged_in(&email, "bench password").await?;
         let project = client

@@ -120,7 +120,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .build()?;
     let command = cli.command.unwrap_or(Command::Serve {
         listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
-        data_dir: DataDir { data_dir: std::env::var_os("DROVER_DATA_DIR").map(PathBuf::from) },
+        data_dir: DataDir {
+            data_dir: std::env::var_os("DROVER_DATA_DIR").map(PathBuf::from),
+        },
     });
     match command {
         Command::Serve {

@@ -155,7 +155,9 @@ impl Store {
 impl Inner {
     fn take_reader(&self) -> Result<Connection, StoreError> {
         let pooled = self.readers.lock().ok().and_then(|mut pool| pool.pop());
-        if let Some(conn) = pooled { Ok(conn) } else {
+        if let Some(conn) = pooled {
+            Ok(conn)
+        } else {
             let conn = db::open(&self.path)?;
             conn.pragma_update(None, "query_only", true)?;
             Ok(conn)

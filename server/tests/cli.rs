@@ -16,21 +16,36 @@ fn serve(data: &str) -> (Child, impl Iterator<Item = String>) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let lines = BufReader::new(server.stdout.take().unwrap()).lines().map(Result::unwrap);
+    let lines = BufReader::new(server.stdout.take().unwrap())
+        .lines()
+        .map(Result::unwrap);
     (server, lines)
 }
 
 /// Sends SIGTERM and expects a clean exit.
 fn stop(server: &mut Child) {
-    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let status = server.wait().unwrap();
     assert!(status.success(), "the server exited with {status}");
 }
 
 fn run_with_stdin(command: &mut Command, input: &str) -> Output {
-    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -42,35 +57,89 @@ fn user_add_serve_login_and_stop() {
     // A serve with no user yet says how to make one.
     let (mut server, mut lines) = serve(data);
     let first = lines.next().unwrap();
-    assert!(first.starts_with("listening on http://127.0.0.1:"), "{first}");
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
     assert!(lines.next().unwrap().contains("no user yet"));
     stop(&mut server);
 
     let added = Command::new(BIN)
-        .args(["user", "add", "ann@studio.test", "--password", "long enough", "--role", "admin", "--data-dir", data])
+        .args([
+            "user",
+            "add",
+            "ann@studio.test",
+            "--password",
+            "long enough",
+            "--role",
+            "admin",
+            "--data-dir",
+            data,
+        ])
         .output()
         .unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let from_stdin = run_with_stdin(
-        Command::new(BIN).args(["user", "add", "bob@studio.test", "--password-stdin", "--role", "artist"]).env("DROVER_DATA_DIR", data),
+        Command::new(BIN)
+            .args([
+                "user",
+                "add",
+                "bob@studio.test",
+                "--password-stdin",
+                "--role",
+                "artist",
+            ])
+            .env("DROVER_DATA_DIR", data),
         "another long one\n",
     );
-    assert!(from_stdin.status.success(), "{}", String::from_utf8_lossy(&from_stdin.stderr));
+    assert!(
+        from_stdin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_stdin.stderr)
+    );
     let duplicate = Command::new(BIN)
-        .args(["user", "add", "ann@studio.test", "--password", "long enough", "--role", "artist", "--data-dir", data])
+        .args([
+            "user",
+            "add",
+            "ann@studio.test",
+            "--password",
+            "long enough",
+            "--role",
+            "artist",
+            "--data-dir",
+            data,
+        ])
         .output()
         .unwrap();
     assert_eq!(duplicate.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&duplicate.stderr).contains("exists"));
 
     let (mut server, mut lines) = serve(data);
-    let url = lines.next().unwrap().strip_prefix("listening on ").unwrap().to_owned();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let url = lines
+        .next()
+        .unwrap()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let client = Client::new(&url).unwrap();
-        let ann = client.login("ann@studio.test", "long enough").await.unwrap();
+        let ann = client
+            .login("ann@studio.test", "long enough")
+            .await
+            .unwrap();
         assert_eq!(ann.user.role, drover_shared::Role::Admin);
-        let bob = client.login("bob@studio.test", "another long one").await.unwrap();
+        let bob = client
+            .login("bob@studio.test", "another long one")
+            .await
+            .unwrap();
         assert_eq!(bob.user.role, drover_shared::Role::Artist);
     });
     stop(&mut server);
