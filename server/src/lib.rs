@@ -5,7 +5,11 @@ pub mod auth;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod extract;
+pub mod files;
+pub mod join_token;
+pub mod monitor;
 pub mod routes;
 pub mod state;
 pub mod store;
@@ -63,16 +67,29 @@ pub struct Server {
     state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    monitor: JoinHandle<()>,
 }
 
 impl Server {
     /// Opens the store, binds the address and starts serving on the current tokio runtime.
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let store = open_store(&config.data_dir)?;
+        let join_token =
+            join_token::load_or_create(&config.data_dir).map_err(|source| StartError::Io {
+                what: "reading the worker join token".into(),
+                source,
+            })?;
+        // Whatever a crash left mid-transition is put right before the first request.
+        store
+            .write(|c| db::dispatch::repair(c).map_err(StoreError::from))
+            .await?;
         let state = AppState {
             store,
             auth: Arc::default(),
             data_dir: Arc::new(config.data_dir.clone()),
+            events: events::EventBus::default(),
+            work: Arc::default(),
+            join_token_hash: auth::hash_token(&join_token),
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -93,11 +110,13 @@ impl Server {
                 })
                 .await
         });
+        let monitor = tokio::spawn(monitor::run(state.clone()));
         Ok(Self {
             addr,
             state,
             shutdown: Some(shutdown),
             task,
+            monitor,
         })
     }
 
@@ -126,7 +145,9 @@ impl Server {
 
     /// Waits until the server stops.
     pub async fn wait(self) -> std::io::Result<()> {
-        match self.task.await {
+        let result = self.task.await;
+        self.monitor.abort();
+        match result {
             Ok(result) => result,
             Err(e) => Err(std::io::Error::other(e)),
         }

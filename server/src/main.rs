@@ -39,6 +39,11 @@ enum Command {
         #[command(flatten)]
         data_dir: DataDir,
     },
+    /// Print the farm's join token for `drover-worker --token` (alone on the last line).
+    WorkerToken {
+        #[command(flatten)]
+        data_dir: DataDir,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -131,6 +136,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let data_dir = data_dir(dir)?;
             runtime.block_on(serve(Config { listen, data_dir }))
+        }
+        Command::WorkerToken { data_dir: dir } => {
+            let data_dir = data_dir(dir)?;
+            let token = drover_server::join_token::load_or_create(&data_dir)
+                .with_context(|| format!("reading the join token in {}", data_dir.display()))?;
+            println!(
+                "join token of the farm in {} (start workers with --token):",
+                data_dir.display()
+            );
+            println!("{token}");
+            Ok(())
         }
         Command::User {
             command:

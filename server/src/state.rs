@@ -1,9 +1,12 @@
 //! The state every handler shares: cheap to clone.
 
 use crate::auth::AuthState;
+use crate::events::EventBus;
 use crate::store::Store;
+use drover_shared::events::EventKind;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -14,9 +17,27 @@ pub struct AppState {
     pub auth: Arc<AuthState>,
     /// The data dir: database, secrets, logs, storage.
     pub data_dir: Arc<PathBuf>,
+    /// Live events for `/api/events`.
+    pub events: EventBus,
+    /// Woken whenever a task may have become runnable; idle workers' claims wait on it.
+    pub work: Arc<Notify>,
+    /// SHA-256 of the farm's join token.
+    pub join_token_hash: [u8; 32],
 }
 
 impl AppState {
+    /// Publishes events produced by a committed write.
+    pub fn publish(&self, events: Vec<EventKind>) {
+        for event in events {
+            self.events.publish(event);
+        }
+    }
+
+    /// Wakes the workers waiting for work.
+    pub fn work_available(&self) {
+        self.work.notify_waiters();
+    }
+
     /// The default browse root, `storage/` in the data dir.
     pub fn default_storage(&self) -> PathBuf {
         self.data_dir.join("storage")

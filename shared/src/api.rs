@@ -177,16 +177,34 @@ pub struct Worker {
     /// When it registered.
     #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,
+    /// Job tags it takes.
+    pub tags: Vec<String>,
+    /// Task types it runs.
+    pub task_types: Vec<String>,
+    /// Its program's version.
+    pub version: String,
+    /// Its host, as last reported.
+    pub facts: crate::protocol::HostFacts,
+    /// The task it runs, if any.
+    pub task_id: Option<TaskId>,
+    /// A status asked of it and not yet reached.
+    pub requested_status: Option<WorkerStatus>,
+    /// Whether that request waits for the current task to end.
+    pub requested_lazy: bool,
 }
 
-/// `POST /workers`: set a worker's status.
+/// `POST /workers`: ask a worker to sleep (`asleep`), wake (`idle`) or shut down
+/// (`offline`), now or after its current task.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerStatusChange {
     /// Which worker.
     pub id: WorkerId,
-    /// The new status.
+    /// The status asked for: `asleep`, `idle` or `offline`.
     pub status: WorkerStatus,
+    /// After the current task (true) or now, stopping it (false, the default).
+    #[serde(default)]
+    pub lazy: bool,
 }
 
 /// A site or sub-farm that reports how many workers it has.
@@ -311,6 +329,12 @@ pub struct BlenderRenderSettings {
     /// Scene to render; the file's active scene when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene: Option<String>,
+    /// Join the frames into an MP4 with ffmpeg once they are all rendered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub video: bool,
+    /// Frames per second of that video (default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<u32>,
 }
 
 /// Settings of a `command` job.
@@ -391,6 +415,9 @@ pub struct Job {
     pub status: JobStatus,
     /// 0–100; higher runs first.
     pub priority: u8,
+    /// Only workers with this tag run it; any worker when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
     /// Who submitted it.
     pub created_by: UserId,
     /// Submission time.
@@ -422,6 +449,9 @@ pub struct SubmitJob {
     /// Submit paused: nothing runs until `start`.
     #[serde(default)]
     pub paused: bool,
+    /// Only workers with this tag run it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
 /// `PUT /jobs/{id}`.
@@ -487,6 +517,10 @@ pub struct Task {
     pub activity: String,
     /// How many times it failed.
     pub failures: u32,
+    /// Steps done (frames rendered) in the current run.
+    pub steps_done: u32,
+    /// Steps in all.
+    pub steps_total: u32,
     /// Last change.
     #[serde(with = "time::serde::rfc3339")]
     pub updated: OffsetDateTime,
@@ -552,4 +586,47 @@ pub struct NewUser {
     pub password: String,
     /// What the person may do.
     pub role: Role,
+}
+
+/// A worker kept away from a job after failing too many of its tasks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BlocklistEntry {
+    /// The worker.
+    pub worker_id: WorkerId,
+    /// Its name.
+    pub worker_name: String,
+    /// The task type it may not run for this job.
+    pub task_type: String,
+    /// Since when.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+}
+
+/// Size of a last-rendered image.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PreviewSize {
+    /// As uploaded (re-encoded as JPEG, at most 1920 px wide).
+    #[default]
+    Full,
+    /// 600 px wide.
+    W600,
+    /// 200 px wide.
+    W200,
+}
+
+/// Query of the last-rendered routes.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewQuery {
+    /// Which size (default full).
+    #[serde(default)]
+    pub size: PreviewSize,
+}
+
+/// `GET /farm/join-token` (admins): the token workers join with.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct JoinToken {
+    /// Pass to `drover-worker --token`.
+    pub token: String,
 }

@@ -6,8 +6,10 @@
 pub mod api;
 pub mod client;
 pub mod error;
+pub mod events;
 pub mod frames;
 pub mod ids;
+pub mod protocol;
 pub mod status;
 
 pub use client::{Client, ClientError};

@@ -6,7 +6,7 @@ use drover_shared::api::{Job, JobKind, JobProgress, JobQuery, Page, SubmitJob};
 use drover_shared::{JobCommand, JobId, JobStatus, TaskStatus, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
-const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priority, created_by,
+const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priority, tag, created_by,
     created, updated, n_total, n_queued, n_active, n_paused, n_completed, n_soft_failed,
     n_failed, n_canceled";
 
@@ -46,6 +46,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         kind,
         status: row.get("status")?,
         priority: row.get("priority")?,
+        tag: row.get("tag")?,
         created_by: row.get("created_by")?,
         created: super::time_from_ms(row.get("created")?),
         updated: super::time_from_ms(row.get("updated")?),
@@ -80,11 +81,11 @@ pub fn insert(
         JobKind::Command(s) => serde_json::to_string(s),
     }
     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let count = compiled.task_count;
+    let count = compiled.total_tasks();
     conn.execute(
-        "INSERT INTO jobs (name, project_id, job_type, settings, status, priority, created_by,
+        "INSERT INTO jobs (name, project_id, job_type, settings, status, priority, tag, created_by,
                            created, updated, n_total, n_queued, n_paused)
-         VALUES (:name, :project, :job_type, :settings, :status, :priority, :created_by,
+         VALUES (:name, :project, :job_type, :settings, :status, :priority, :tag, :created_by,
                  :now, :now, :total, :queued, :paused)",
         named_params! {
             ":name": submit.name.trim(),
@@ -93,6 +94,7 @@ pub fn insert(
             ":settings": settings,
             ":status": job_status,
             ":priority": compiled.priority,
+            ":tag": submit.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()),
             ":created_by": created_by,
             ":now": now,
             ":total": count,

@@ -1,7 +1,10 @@
 //! All SQL of the server, one module per table or aggregate, as plain synchronous functions on
 //! a `rusqlite::Connection`. Handlers never see SQL; they call these through [`crate::store`].
 
+pub mod blocklist;
+pub mod dispatch;
 pub mod jobs;
+pub mod last_rendered;
 pub mod managers;
 pub mod projects;
 pub mod sessions;
@@ -18,8 +21,12 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// The numbered migrations, embedded in the binary and applied in order at start.
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_init.sql")),
+        M::up(include_str!("../../migrations/0002_workers.sql")),
+    ])
+});
 
 /// Opens a connection with the settings every connection uses: WAL, foreign keys,
 /// a busy timeout and `synchronous=NORMAL` (durable at every checkpoint, safe with WAL).

@@ -2,10 +2,12 @@
 
 use crate::domain::compile::{CompiledJob, task_name};
 use drover_shared::api::{Page, Task, TaskQuery};
+use drover_shared::protocol::task_types;
 use drover_shared::{JobId, TaskId, TaskStatus};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
-const COLUMNS: &str = "id, job_id, name, task_type, status, frame_start, frame_end, worker_id, activity, failures, updated";
+const COLUMNS: &str = "id, job_id, name, task_type, status, frame_start, frame_end, worker_id,
+    activity, failures, steps_done, steps_total, updated";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -19,6 +21,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         worker_id: row.get("worker_id")?,
         activity: row.get("activity")?,
         failures: row.get("failures")?,
+        steps_done: row.get("steps_done")?,
+        steps_total: row.get("steps_total")?,
         updated: super::time_from_ms(row.get("updated")?),
     })
 }
@@ -46,6 +50,25 @@ pub fn insert_chunks(
             chunk.end,
             now_ms,
         ))?;
+    }
+    if compiled.video {
+        // The video waits for every frame task of the job.
+        let (first, last) = compiled.frame_bounds();
+        stmt.execute((
+            job,
+            "video",
+            task_types::FFMPEG,
+            status,
+            first,
+            last,
+            now_ms,
+        ))?;
+        let video = conn.last_insert_rowid();
+        conn.prepare_cached(
+            "INSERT INTO task_deps (task_id, depends_on)
+             SELECT :video, id FROM tasks WHERE job_id = :job AND id <> :video",
+        )?
+        .execute(named_params! { ":video": video, ":job": job })?;
     }
     Ok(())
 }
@@ -202,6 +225,7 @@ mod tests {
             }),
             priority: None,
             paused,
+            tag: None,
         };
         let compiled = compile(&job).unwrap();
         jobs::insert(conn, &job, &compiled, user.id).unwrap()

@@ -22,9 +22,25 @@ pub struct CompiledJob {
     pub priority: u8,
     /// The task type every frame task gets.
     pub task_type: &'static str,
+    /// A last task joins the frames into a video.
+    pub video: bool,
 }
 
 impl CompiledJob {
+    /// Every task of the job, the video included.
+    pub fn total_tasks(&self) -> u64 {
+        self.task_count + u64::from(self.video)
+    }
+
+    /// First and last frame.
+    pub fn frame_bounds(&self) -> (i64, i64) {
+        let ranges = self.frames.ranges();
+        (
+            ranges.first().map_or(0, |r| r.0),
+            ranges.last().map_or(0, |r| r.1),
+        )
+    }
+
     /// The tasks' frame ranges, in order.
     pub fn chunks(&self) -> impl Iterator<Item = Chunk> + '_ {
         // The chunk size was validated in `compile`, so this cannot fail.
@@ -46,8 +62,13 @@ pub fn compile(job: &SubmitJob) -> Result<CompiledJob, String> {
             "priority must be between 0 and 100, not {priority}"
         ));
     }
+    let mut video = false;
     match &job.kind {
         JobKind::BlenderRender(s) => {
+            video = s.video;
+            if s.fps == Some(0) {
+                return Err("settings.fps must be at least 1".into());
+            }
             if s.blend_file.trim().is_empty() {
                 return Err("settings.blend_file must not be empty".into());
             }
@@ -88,6 +109,7 @@ pub fn compile(job: &SubmitJob) -> Result<CompiledJob, String> {
         task_count,
         priority,
         task_type: job.kind.type_name(),
+        video,
     })
 }
 
@@ -117,6 +139,7 @@ mod tests {
             }),
             priority: None,
             paused: false,
+            tag: None,
         }
     }
 

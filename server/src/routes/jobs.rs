@@ -8,7 +8,10 @@ use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use drover_shared::api::{DeleteJobs, Job, JobCommandRequest, JobQuery, Page, SubmitJob};
+use drover_shared::api::{
+    BlocklistEntry, DeleteJobs, Job, JobCommandRequest, JobQuery, Page, SubmitJob,
+};
+use drover_shared::events::EventKind;
 use drover_shared::{ErrorBody, JobCommand, JobId};
 use rusqlite::Connection;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_jobs, submit_job))
         .routes(routes!(get_job, command_job, delete_job))
         .routes(routes!(delete_jobs))
+        .routes(routes!(get_blocklist, clear_blocklist))
 }
 
 /// Jobs, highest priority first, then oldest first.
@@ -61,6 +65,8 @@ async fn submit_job(
         })
         .await?;
     tracing::info!(job = %job.id, tasks = job.progress.total, "job submitted");
+    state.events.publish(EventKind::Job { job: job.clone() });
+    state.work_available();
     Ok((StatusCode::CREATED, Json(job)))
 }
 
@@ -124,6 +130,8 @@ async fn command_job(
         })
         .await?;
     tracing::info!(job = %id, command = %request.command, status = %job.status, "job command");
+    state.events.publish(EventKind::Job { job: job.clone() });
+    state.work_available();
     Ok(Json(job))
 }
 
@@ -162,6 +170,60 @@ async fn delete_job(
         .store
         .write(move |c| delete_owned(c, &me, &[id]))
         .await?;
+    deleted(&state, vec![id]).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// After jobs were deleted: tell the clients, and remove their logs and previews.
+async fn deleted(state: &AppState, ids: Vec<JobId>) {
+    for id in &ids {
+        state.events.publish(EventKind::JobDeleted { job_id: *id });
+    }
+    let dir = state.data_dir.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        for id in ids {
+            crate::files::remove_job_files(&dir, id);
+        }
+    })
+    .await;
+}
+
+/// The workers kept away from a job after failing too many of its tasks.
+#[utoipa::path(get, path = "/jobs/{id}/blocklist", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<BlocklistEntry>), (status = 404, body = ErrorBody)))]
+async fn get_blocklist(
+    Authed(_): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+) -> ApiResult<Json<Vec<BlocklistEntry>>> {
+    let list = state
+        .store
+        .read(move |c| {
+            db::jobs::state(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            Ok::<_, ApiError>(db::blocklist::list(c, id)?)
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// Clear a job's blocklist: its workers may try its tasks again.
+#[utoipa::path(delete, path = "/jobs/{id}/blocklist", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn clear_blocklist(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .write(move |c| {
+            let (_, owner, _) =
+                db::jobs::state(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            me.require_owner_or_manager(owner, "jobs")?;
+            Ok::<_, ApiError>(db::blocklist::clear(c, id)?)
+        })
+        .await?;
+    state.work_available();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -179,9 +241,11 @@ async fn delete_jobs(
             "ids must name at least one job".into(),
         ));
     }
+    let ids = body.ids.clone();
     state
         .store
         .write(move |c| delete_owned(c, &me, &body.ids))
         .await?;
+    deleted(&state, ids).await;
     Ok(StatusCode::NO_CONTENT)
 }

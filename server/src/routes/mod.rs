@@ -4,12 +4,15 @@
 
 mod auth;
 mod browse;
+mod events;
+mod files;
 mod jobs;
 mod managers;
 mod projects;
 mod settings;
 mod tasks;
 mod users;
+mod worker;
 mod workers;
 
 use crate::error::ApiError;
@@ -35,7 +38,8 @@ const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
             `GET /auth/refresh-token` (which takes the refresh token) and this document needs \
             `Authorization: Bearer <access_token>`. The scopes of a route's `bearer` \
             requirement name the least role it needs (`manager`, `admin`); none means any \
-            logged-in person. Errors are `{\"error\", \"message\"}`."
+            logged-in person. Routes under `/worker` take a render node's token (the `worker` \
+            scheme) and nothing else. Errors are `{\"error\", \"message\"}`."
     ),
     servers((url = "/api")),
     modifiers(&BearerScheme),
@@ -53,6 +57,11 @@ impl Modify for BearerScheme {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+        // Render nodes: `Bearer wk.<id>.<secret>` from `POST /worker/register`.
+        components.add_security_scheme(
+            "worker",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -68,13 +77,17 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(browse::router())
         .merge(jobs::router())
         .merge(tasks::router())
+        .merge(files::router())
+        .merge(events::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::require_token,
         ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::public_router())
+        .merge(worker::public_router())
         .merge(protected)
+        .merge(worker::protected_router(state))
 }
 
 /// The whole HTTP application.

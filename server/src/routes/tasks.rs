@@ -45,7 +45,8 @@ async fn set_task_status(
     State(app): State<AppState>,
     Json(change): Json<TaskStatusChange>,
 ) -> ApiResult<StatusCode> {
-    app.store
+    let events = app
+        .store
         .write(move |c| {
             let task = db::tasks::get(c, change.id)?
                 .ok_or_else(|| ApiError::not_found(format!("task {}", change.id)))?;
@@ -59,8 +60,16 @@ async fn set_task_status(
                 )));
             }
             db::tasks::set_status(c, change.id, change.status)?;
-            super::jobs::refresh_status(c, task.job_id)
+            let rules = db::dispatch::FailureRules::load(c)?;
+            let mut events = Vec::new();
+            if let Some(task) = db::tasks::get(c, change.id)? {
+                events.push(db::dispatch::task_event(&task));
+            }
+            db::dispatch::settle_job(c, task.job_id, &rules, &mut events)?;
+            Ok::<_, ApiError>(events)
         })
         .await?;
+    app.publish(events);
+    app.work_available();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -109,12 +109,24 @@ async fn worker_status_changes() {
     let change = WorkerStatusChange {
         id: worker.id,
         status: WorkerStatus::Asleep,
+        lazy: true,
     };
     admin.set_worker_status(&change).await.unwrap();
+    // The worker carries a request out at its next heartbeat; until then it is shown.
+    let asked = admin.worker(worker.id).await.unwrap();
     assert_eq!(
-        admin.worker(worker.id).await.unwrap().status,
-        WorkerStatus::Asleep
+        (asked.requested_status, asked.requested_lazy),
+        (Some(WorkerStatus::Asleep), true)
     );
+    let busy = admin
+        .send_json(
+            Method::POST,
+            "/workers",
+            &json!({"id": worker.id, "status": "busy"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(busy.status, StatusCode::BAD_REQUEST);
 
     let unknown = admin
         .send_json(
@@ -128,6 +140,7 @@ async fn worker_status_changes() {
     let missing = WorkerStatusChange {
         id: WorkerId(999),
         status: WorkerStatus::Idle,
+        lazy: false,
     };
     assert_eq!(
         admin

@@ -43,13 +43,16 @@ async fn blender_jobs_keep_their_settings_and_paused_submissions_wait() {
         output: "/render/sh010/####".into(),
         format: ImageFormat::OpenExr,
         scene: Some("Scene".into()),
+        video: true,
+        fps: Some(25),
     });
     request.paused = true;
     request.priority = Some(80);
     let job = admin.submit_job(&request).await.unwrap();
+    // Three frames and the video that joins them.
     assert_eq!(
         (job.status, job.priority, job.progress.paused),
-        (JobStatus::Paused, 80, 3)
+        (JobStatus::Paused, 80, 4)
     );
     assert_eq!(job.kind, request.kind);
     let raw = admin
@@ -66,7 +69,19 @@ async fn blender_jobs_keep_their_settings_and_paused_submissions_wait() {
         .unwrap();
     assert_eq!(
         (started.status, started.progress.queued),
-        (JobStatus::Queued, 3)
+        (JobStatus::Queued, 4)
+    );
+    let tasks = admin
+        .tasks(&TaskQuery {
+            job_id: Some(job.id),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap();
+    let video = tasks.items.last().unwrap();
+    assert_eq!(
+        (video.task_type.as_str(), video.frame_start, video.frame_end),
+        ("ffmpeg", 1, 3)
     );
 }
 

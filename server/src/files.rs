@@ -1,0 +1,171 @@
+//! What the server keeps as files in its data dir: task logs (`logs/job-N/task-M.txt`) and
+//! each job's last-rendered image with its thumbnails (`previews/job-N/{full,w600,w200}.jpg`).
+//! All functions block; callers run them on the blocking pool.
+
+use drover_shared::api::PreviewSize;
+use drover_shared::{JobId, TaskId};
+use image::ImageFormat;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Bytes `logtail` returns.
+pub const LOG_TAIL_BYTES: u64 = 4096;
+/// Width of the "full" preview at most.
+const FULL_WIDTH_MAX: u32 = 1920;
+
+/// A task's log file.
+pub fn log_path(data_dir: &Path, job: JobId, task: TaskId) -> PathBuf {
+    data_dir
+        .join("logs")
+        .join(format!("job-{job}"))
+        .join(format!("task-{task}.txt"))
+}
+
+/// Appends text to a task's log.
+pub fn append_log(data_dir: &Path, job: JobId, task: TaskId, text: &str) -> std::io::Result<()> {
+    let path = log_path(data_dir, job, task);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+/// The last [`LOG_TAIL_BYTES`] of a task's log, starting at a line when it can; `None` when
+/// the task has no log yet.
+pub fn log_tail(data_dir: &Path, job: JobId, task: TaskId) -> std::io::Result<Option<String>> {
+    let mut file = match std::fs::File::open(log_path(data_dir, job, task)) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    let start = len.saturating_sub(LOG_TAIL_BYTES);
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::with_capacity(LOG_TAIL_BYTES as usize);
+    file.read_to_end(&mut bytes)?;
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if start > 0
+        && let Some(newline) = text.find('\n')
+        && newline + 1 < text.len()
+    {
+        text.drain(..=newline);
+    }
+    Ok(Some(text))
+}
+
+/// Removes a job's logs and previews (after the job was deleted).
+pub fn remove_job_files(data_dir: &Path, job: JobId) {
+    for dir in [data_dir.join("logs"), data_dir.join("previews")] {
+        let _ = std::fs::remove_dir_all(dir.join(format!("job-{job}")));
+    }
+}
+
+/// The file of a job's last-rendered image at a size.
+pub fn preview_path(data_dir: &Path, job: JobId, size: PreviewSize) -> PathBuf {
+    let name = match size {
+        PreviewSize::Full => "full.jpg",
+        PreviewSize::W600 => "w600.jpg",
+        PreviewSize::W200 => "w200.jpg",
+    };
+    data_dir
+        .join("previews")
+        .join(format!("job-{job}"))
+        .join(name)
+}
+
+/// Why an uploaded image was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    /// Not a PNG or JPEG, or not decodable.
+    #[error("{0}")]
+    BadImage(String),
+    /// Writing the files failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Decodes a PNG or JPEG and stores it as the job's last-rendered image, with 600 and 200 px
+/// wide thumbnails. Files are written beside and renamed into place, so a reader never sees
+/// half an image.
+pub fn store_preview(data_dir: &Path, job: JobId, bytes: &[u8]) -> Result<(), PreviewError> {
+    let format = image::guess_format(bytes)
+        .map_err(|e| PreviewError::BadImage(format!("not an image: {e}")))?;
+    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg) {
+        return Err(PreviewError::BadImage(format!(
+            "{format:?} images are not accepted; send PNG or JPEG"
+        )));
+    }
+    let image = image::load_from_memory_with_format(bytes, format)
+        .map_err(|e| PreviewError::BadImage(format!("the image does not decode: {e}")))?;
+    let dir = preview_path(data_dir, job, PreviewSize::Full)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    std::fs::create_dir_all(&dir)?;
+    for (size, width) in [
+        (PreviewSize::Full, FULL_WIDTH_MAX),
+        (PreviewSize::W600, 600),
+        (PreviewSize::W200, 200),
+    ] {
+        let scaled = if image.width() > width {
+            let height = (u64::from(image.height()) * u64::from(width) / u64::from(image.width()))
+                .max(1) as u32;
+            image.resize(width, height, image::imageops::FilterType::Triangle)
+        } else {
+            image.clone()
+        };
+        let path = preview_path(data_dir, job, size);
+        let partial = path.with_extension("jpg.part");
+        let file = std::fs::File::create(&partial)?;
+        let mut writer = std::io::BufWriter::new(file);
+        scaled
+            .to_rgb8()
+            .write_to(&mut writer, ImageFormat::Jpeg)
+            .map_err(|e| PreviewError::BadImage(format!("encoding the preview: {e}")))?;
+        writer.flush()?;
+        drop(writer);
+        std::fs::rename(partial, path)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_append_and_tail_from_a_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (job, task) = (JobId(1), TaskId(2));
+        assert!(log_tail(dir.path(), job, task).unwrap().is_none());
+        for i in 0..1000 {
+            append_log(dir.path(), job, task, &format!("line {i}\n")).unwrap();
+        }
+        let tail = log_tail(dir.path(), job, task).unwrap().unwrap();
+        assert!(tail.len() <= 4096);
+        assert!(tail.starts_with("line "), "{}", &tail[..20]);
+        assert!(tail.ends_with("line 999\n"));
+    }
+
+    #[test]
+    fn previews_get_thumbnails_and_bad_images_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut png = Vec::new();
+        image::RgbImage::from_pixel(1000, 500, image::Rgb([200, 100, 50]))
+            .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        store_preview(dir.path(), JobId(3), &png).unwrap();
+        let thumb = image::open(preview_path(dir.path(), JobId(3), PreviewSize::W200)).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (200, 100));
+        let full = image::open(preview_path(dir.path(), JobId(3), PreviewSize::Full)).unwrap();
+        assert_eq!(full.width(), 1000);
+        assert!(matches!(
+            store_preview(dir.path(), JobId(3), b"not an image"),
+            Err(PreviewError::BadImage(_))
+        ));
+    }
+}

@@ -1,0 +1,235 @@
+//! The worker protocol under `/api/worker/`: what render nodes send and receive.
+
+use crate::api::{JobKind, Task};
+use crate::ids::{JobId, ProjectId, WorkerId};
+use crate::status::{TaskStatus, WorkerStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Task types a worker can run, as task rows name them.
+pub mod task_types {
+    /// Blender renders a chunk of frames.
+    pub const BLENDER_RENDER: &str = "blender-render";
+    /// A program runs once per chunk.
+    pub const COMMAND: &str = "command";
+    /// ffmpeg joins a job's frames into a video.
+    pub const FFMPEG: &str = "ffmpeg";
+}
+
+/// Facts about a render node's host, sent with each heartbeat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HostFacts {
+    /// Operating system and version, e.g. `Linux 6.1 (Debian 12)`.
+    pub os: String,
+    /// Host name.
+    pub hostname: String,
+    /// Logical CPU cores.
+    pub cores: u32,
+    /// Total memory.
+    pub memory_total_bytes: u64,
+    /// Memory in use.
+    pub memory_used_bytes: u64,
+    /// One-minute load average.
+    pub load_1m: f64,
+    /// GPU name, where `nvidia-smi` answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_name: Option<String>,
+    /// GPU memory, where `nvidia-smi` answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_memory_bytes: Option<u64>,
+}
+
+/// `POST /worker/register`: join the farm with its join token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterWorker {
+    /// The farm's join token (`drover-server worker-token`).
+    pub join_token: String,
+    /// Display name, usually the host name.
+    pub name: String,
+}
+
+/// The identity a worker keeps in its work dir and authenticates with from then on, as
+/// `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WorkerCredentials {
+    /// The worker's id.
+    pub id: WorkerId,
+    /// The worker's bearer token; only its hash is stored on the server.
+    pub token: String,
+}
+
+/// `POST /worker/sign-on`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignOn {
+    /// Display name.
+    pub name: String,
+    /// Job tags this worker takes (untagged jobs go anywhere).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Task types this worker can run.
+    pub task_types: Vec<String>,
+    /// The worker program's version.
+    pub version: String,
+    /// The host.
+    pub facts: HostFacts,
+}
+
+/// Answer of sign-on.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignOnResponse {
+    /// The status to start in (asleep when a sleep was requested while away).
+    pub status: WorkerStatus,
+    /// How often to send a heartbeat.
+    pub heartbeat_secs: u32,
+}
+
+/// A status change asked of a worker by a manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WorkerRequest {
+    /// `asleep` (sleep), `idle` (wake) or `offline` (shut down).
+    pub status: WorkerStatus,
+    /// True: after the current task; false: now, stopping the current task.
+    pub lazy: bool,
+}
+
+/// `POST /worker/heartbeat`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Heartbeat {
+    /// What the worker is doing.
+    pub status: WorkerStatus,
+    /// The host now.
+    pub facts: HostFacts,
+}
+
+/// Answer of a heartbeat.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HeartbeatResponse {
+    /// A pending request, if a manager made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<WorkerRequest>,
+}
+
+/// Query of `POST /worker/task`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimQuery {
+    /// Seconds to wait for work before answering 204 (0–60, default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_secs: Option<u32>,
+}
+
+/// A project's folder per platform, so a worker rewrites the server's paths to its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PathMap {
+    /// Project folder as job settings write it.
+    pub path_server: String,
+    /// …on Linux.
+    pub path_linux: String,
+    /// …on macOS.
+    pub path_osx: String,
+    /// …on Windows.
+    pub path_win: String,
+    /// Render folder as job settings write it.
+    pub render_path_server: String,
+    /// …on Linux.
+    pub render_path_linux: String,
+    /// …on macOS.
+    pub render_path_osx: String,
+    /// …on Windows.
+    pub render_path_win: String,
+}
+
+impl PathMap {
+    /// Rewrites a path written for the server to the platform `os` (`linux`, `macos`,
+    /// `windows`), by prefix. Paths under no mapped folder are returned as they are.
+    pub fn localize(&self, path: &str, os: &str) -> String {
+        let pairs = [
+            (&self.render_path_server, self.render_for(os)),
+            (&self.path_server, self.project_for(os)),
+        ];
+        for (server, local) in pairs {
+            if server.is_empty() || local.is_empty() {
+                continue;
+            }
+            if let Some(rest) = path.strip_prefix(server.as_str()) {
+                let rest = if os == "windows" {
+                    rest.replace('/', "\\")
+                } else {
+                    rest.to_owned()
+                };
+                return format!("{local}{rest}");
+            }
+        }
+        path.to_owned()
+    }
+
+    fn project_for(&self, os: &str) -> &str {
+        match os {
+            "linux" => &self.path_linux,
+            "macos" => &self.path_osx,
+            "windows" => &self.path_win,
+            _ => "",
+        }
+    }
+
+    fn render_for(&self, os: &str) -> &str {
+        match os {
+            "linux" => &self.render_path_linux,
+            "macos" => &self.render_path_osx,
+            "windows" => &self.render_path_win,
+            _ => "",
+        }
+    }
+}
+
+/// A task handed to a worker, with what it needs to run it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Assignment {
+    /// The task.
+    pub task: Task,
+    /// Its job's id.
+    pub job_id: JobId,
+    /// Its job's name.
+    pub job_name: String,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// The job's type and settings.
+    #[serde(flatten)]
+    pub kind: JobKind,
+    /// The project's folders per platform.
+    pub paths: PathMap,
+}
+
+/// `POST /worker/task/{id}`: progress, log and result of a task.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskUpdate {
+    /// `completed` or `failed` when the task ends; absent while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TaskStatus>,
+    /// Steps done (frames rendered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps_done: Option<u32>,
+    /// Steps in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps_total: Option<u32>,
+    /// One line on what is happening now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<String>,
+    /// Log text to append to the task's log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+/// Answer of `GET /worker/task/{id}/may-i-run`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MayIRun {
+    /// False: stop the task now.
+    pub may_keep_running: bool,
+    /// Why not, when not.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
