@@ -1,0 +1,250 @@
+//! `drover-worker`: a render node. Registers once with the farm's join token, signs on, sends
+//! heartbeats with host facts, claims tasks (long-poll), runs them and reports back; sleeps,
+//! wakes and shuts down when a manager asks.
+
+pub mod blender;
+pub mod credentials;
+pub mod host;
+pub mod plan;
+pub mod runner;
+
+use drover_shared::protocol::{Heartbeat, SignOn, WorkerCredentials};
+use drover_shared::{Client, ClientError, WorkerStatus};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How long one claim waits on the server for work.
+const CLAIM_WAIT_SECS: u32 = 30;
+/// Pause before retrying when the server cannot be reached.
+const RETRY: Duration = Duration::from_secs(2);
+
+/// What a worker needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The server, e.g. `http://farm:7878`.
+    pub server: String,
+    /// The farm's join token; needed only until the worker has registered.
+    pub join_token: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// Job tags this worker takes.
+    pub tags: Vec<String>,
+    /// The programs it runs.
+    pub tools: plan::Tools,
+    /// Where its credentials live.
+    pub work_dir: PathBuf,
+}
+
+/// Why the worker stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// Not registered and no join token to register with.
+    #[error("this worker is not registered with {0}; pass the farm's join token with --token")]
+    NoJoinToken(String),
+    /// The server refused the join token or the worker's credentials.
+    #[error("the server refused this worker: {0}")]
+    Refused(String),
+    /// Talking to the server failed in a way retrying does not fix.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The work dir could not be written.
+    #[error("writing {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+async fn register(config: &Config, anonymous: &Client) -> Result<WorkerCredentials, WorkerError> {
+    let token = config
+        .join_token
+        .as_deref()
+        .ok_or_else(|| WorkerError::NoJoinToken(config.server.clone()))?;
+    let credentials = loop {
+        match anonymous.register_worker(token, &config.name).await {
+            Ok(credentials) => break credentials,
+            Err(e) if e.status().is_some_and(|s| s.is_client_error()) => {
+                return Err(WorkerError::Refused(e.to_string()));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot reach the server to register; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    };
+    credentials::save(&config.work_dir, &config.server, &credentials).map_err(|source| {
+        WorkerError::Io {
+            path: config.work_dir.join(credentials::FILE),
+            source,
+        }
+    })?;
+    tracing::info!(worker = %credentials.id, "registered with the farm");
+    Ok(credentials)
+}
+
+/// Signs on, registering first (or again, when the stored credentials were refused).
+async fn sign_on(
+    config: &Config,
+    host: &mut host::Host,
+) -> Result<(Client, WorkerStatus, u32), WorkerError> {
+    let anonymous = Client::new(&config.server)?;
+    let mut credentials = match credentials::load(&config.work_dir, &config.server) {
+        Some(credentials) => credentials,
+        None => register(config, &anonymous).await?,
+    };
+    let mut registered_again = false;
+    loop {
+        let client = anonymous.with_token(&credentials.token);
+        let body = SignOn {
+            name: config.name.clone(),
+            tags: config.tags.clone(),
+            task_types: config.tools.task_types(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            facts: host.facts(),
+        };
+        match client.sign_on(&body).await {
+            Ok(answer) => return Ok((client, answer.status, answer.heartbeat_secs)),
+            Err(e) if runner::is_unauthorized(&e) && !registered_again => {
+                tracing::warn!("the stored credentials were refused; registering again");
+                credentials = register(config, &anonymous).await?;
+                registered_again = true;
+            }
+            Err(e) if e.status().is_some_and(|s| s.is_client_error()) => {
+                return Err(WorkerError::Refused(e.to_string()));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot reach the server to sign on; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+}
+
+/// Runs the worker until `shutdown` completes or a manager shuts it down; then signs off.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WorkerError> {
+    let mut host = host::Host::new();
+    let (client, initial, heartbeat_secs) = sign_on(&config, &mut host).await?;
+    tracing::info!(status = %initial, task_types = ?config.tools.task_types(), "signed on");
+    let status = Arc::new(Mutex::new(initial));
+    let (requests_tx, mut requests) = watch::channel(None);
+    let (stop_tx, mut stop) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let heartbeat = tokio::spawn(heartbeats(
+        client.clone(),
+        host,
+        Arc::clone(&status),
+        requests_tx,
+        heartbeat_secs,
+    ));
+    let set = |s: WorkerStatus| {
+        if let Ok(mut current) = status.lock() {
+            *current = s;
+        }
+    };
+    let mut asleep = initial == WorkerStatus::Asleep;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let request = *requests.borrow_and_update();
+        match request.map(|r| r.status) {
+            Some(WorkerStatus::Offline) => {
+                tracing::info!("asked to shut down");
+                break;
+            }
+            Some(WorkerStatus::Asleep) => asleep = true,
+            Some(WorkerStatus::Idle) => asleep = false,
+            _ => {}
+        }
+        if asleep {
+            set(WorkerStatus::Asleep);
+            tokio::select! {
+                _ = requests.changed() => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        set(WorkerStatus::Idle);
+        let claimed = tokio::select! {
+            claimed = client.claim_task(CLAIM_WAIT_SECS) => claimed,
+            _ = requests.changed() => continue,
+            _ = stop.changed() => break,
+        };
+        let assignment = match claimed {
+            Ok(Some(assignment)) => assignment,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming a task failed; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(RETRY) => {}
+                    _ = stop.changed() => break,
+                }
+                continue;
+            }
+        };
+        set(WorkerStatus::Busy);
+        let task = assignment.task.id;
+        tracing::info!(task = %task, job = %assignment.job_id, name = %assignment.task.name, "running");
+        let outcome = match plan::plan(&assignment, &config.tools, std::env::consts::OS) {
+            Ok(plan) => runner::run(&client, &assignment, &plan, &mut stop).await,
+            Err(reason) => {
+                let update = drover_shared::protocol::TaskUpdate {
+                    status: Some(drover_shared::TaskStatus::Failed),
+                    activity: Some(reason.clone()),
+                    log: Some(format!("{reason}\n")),
+                    ..Default::default()
+                };
+                let _ = client.update_task(task, &update).await;
+                runner::Outcome::Failed(reason)
+            }
+        };
+        tracing::info!(task = %task, ?outcome, "task ended");
+    }
+    heartbeat.abort();
+    match client.sign_off().await {
+        Ok(()) => tracing::info!("signed off"),
+        Err(e) => {
+            tracing::warn!(error = %e, "signing off failed; the server will time this worker out")
+        }
+    }
+    Ok(())
+}
+
+async fn heartbeats(
+    client: Client,
+    mut host: host::Host,
+    status: Arc<Mutex<WorkerStatus>>,
+    requests: watch::Sender<Option<drover_shared::protocol::WorkerRequest>>,
+    every_secs: u32,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(u64::from(every_secs.max(1))));
+    loop {
+        tick.tick().await;
+        let current = status.lock().map_or(WorkerStatus::Idle, |s| *s);
+        let body = Heartbeat {
+            status: current,
+            facts: host.facts(),
+        };
+        match client.heartbeat(&body).await {
+            Ok(answer) => {
+                requests.send_if_modified(|pending| {
+                    let changed = *pending != answer.request;
+                    *pending = answer.request;
+                    changed
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+        }
+    }
+}

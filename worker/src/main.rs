@@ -1,0 +1,121 @@
+//! `drover-worker`: parses the command line, sets up logging, runs the worker until Ctrl-C or
+//! SIGTERM (or a manager shuts it down).
+
+use clap::Parser;
+use drover_worker::{Config, plan::Tools};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "drover-worker", version, about = "Drover render node")]
+struct Cli {
+    /// The Drover server, e.g. http://farm:7878
+    #[arg(long, env = "DROVER_SERVER")]
+    server: String,
+    /// The farm's join token (`drover-server worker-token`); needed the first time only.
+    #[arg(long, env = "DROVER_JOIN_TOKEN")]
+    token: Option<String>,
+    /// Name shown in the dashboard [default: the host name]
+    #[arg(long)]
+    name: Option<String>,
+    /// Job tags this worker takes, comma-separated (untagged jobs run anywhere).
+    #[arg(long, value_delimiter = ',')]
+    tags: Vec<String>,
+    /// Blender to render with [default: `blender` on PATH]
+    #[arg(long)]
+    blender: Option<PathBuf>,
+    /// ffmpeg for job videos [default: `ffmpeg` on PATH]
+    #[arg(long)]
+    ffmpeg: Option<PathBuf>,
+    /// Where the worker keeps its credentials [default: the platform data dir]
+    #[arg(long, env = "DROVER_WORKER_DIR")]
+    work_dir: Option<PathBuf>,
+}
+
+/// `program` if given and present, else the first `name` on PATH.
+fn find_tool(given: Option<PathBuf>, name: &str) -> Option<String> {
+    if let Some(path) = given {
+        return path.exists().then(|| path.to_string_lossy().into_owned());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let name = cli
+        .name
+        .unwrap_or_else(|| sysinfo::System::host_name().unwrap_or_else(|| "worker".into()));
+    let Some(work_dir) = cli.work_dir.or_else(|| {
+        directories::ProjectDirs::from("org", "Drover", "drover")
+            .map(|d| d.data_dir().join("worker"))
+    }) else {
+        eprintln!("error: no home directory for the work dir; pass --work-dir");
+        return ExitCode::from(2);
+    };
+    let tools = Tools {
+        blender: find_tool(cli.blender, "blender"),
+        ffmpeg: find_tool(cli.ffmpeg, "ffmpeg"),
+    };
+    let config = Config {
+        server: cli.server,
+        join_token: cli.token,
+        name,
+        tags: cli
+            .tags
+            .into_iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        tools,
+        work_dir,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("drover-worker")
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(drover_worker::run(config, shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
