@@ -91,3 +91,75 @@ pub async fn submit(client: &Client, project: ProjectId, frames: &str, chunk_siz
         .await
         .expect("submitting a job")
 }
+
+/// A program of this workspace, built next to the test binary (`cargo test --workspace`
+/// builds every binary before running tests).
+pub fn workspace_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target dir");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built; run `cargo test --workspace` (or `cargo build --bins`)",
+        path.display()
+    );
+    path
+}
+
+/// A child process killed when dropped.
+pub struct Process {
+    /// The child.
+    pub child: std::process::Child,
+}
+
+impl Process {
+    /// Kills it at once (SIGKILL), as a crash would.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill_hard();
+    }
+}
+
+/// Starts a `drover-worker` for `server` with its own work dir under `dir`; its log goes to
+/// `dir/<name>.log`.
+pub fn start_worker(server: &str, join_token: &str, name: &str, dir: &std::path::Path) -> Process {
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).expect("worker log");
+    let child = std::process::Command::new(workspace_binary("drover-worker"))
+        .args(["--server", server, "--token", join_token, "--name", name])
+        .arg("--work-dir")
+        .arg(dir.join(name))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("starting drover-worker");
+    Process { child }
+}
+
+/// Polls `check` every 100 ms until it answers `Some`, or panics after `secs` seconds.
+pub async fn wait_for<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -215,7 +215,7 @@ pub async fn run(
     match client.sign_off().await {
         Ok(()) => tracing::info!("signed off"),
         Err(e) => {
-            tracing::warn!(error = %e, "signing off failed; the server will time this worker out")
+            tracing::warn!(error = %e, "signing off failed; the server will time this worker out");
         }
     }
     Ok(())

@@ -99,8 +99,11 @@ async fn kill_group(child: &mut tokio::process::Child) {
 
 /// Uploads a saved frame as the job's last-rendered preview (PNG and JPEG frames only).
 async fn upload_preview(client: Client, task: TaskId, path: String) {
-    let lower = path.to_lowercase();
-    if !(lower.ends_with(".png") || lower.ends_with(".jpg") || lower.ends_with(".jpeg")) {
+    let extension = std::path::Path::new(&path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if !matches!(extension.as_str(), "png" | "jpg" | "jpeg") {
         tracing::debug!(%path, "no preview for this format");
         return;
     }
@@ -287,7 +290,9 @@ pub async fn run(
             format!("waiting for {}: {e}", plan.program),
         ),
     };
-    log.push_str(&format!("--- {reason}\n"));
+    log.push_str("--- ");
+    log.push_str(&reason);
+    log.push('\n');
     let update = TaskUpdate {
         status: Some(status),
         steps_done: Some(if status == TaskStatus::Completed {

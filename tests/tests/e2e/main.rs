@@ -8,5 +8,7 @@ mod browse;
 mod errors;
 mod farm;
 mod jobs;
+mod render_farm;
 mod roles;
 mod tasks;
+mod worker_protocol;

@@ -1,0 +1,242 @@
+//! The worker protocol spoken directly through the client: joining, claiming under
+//! contention, reporting, and the live event stream.
+
+use drover_shared::api::TaskQuery;
+use drover_shared::events::{EventKind, EventQuery};
+use drover_shared::protocol::{HostFacts, SignOn, TaskUpdate};
+use drover_shared::{Client, JobStatus, Role, TaskId, TaskStatus};
+use drover_tests::{TestServer, project, setup, submit};
+use reqwest::StatusCode;
+use std::collections::HashSet;
+
+async fn signed_on_worker(ts: &TestServer, token: &str, name: &str) -> Client {
+    let credentials = ts.anonymous.register_worker(token, name).await.unwrap();
+    let worker = ts.anonymous.with_token(&credentials.token);
+    let sign_on = SignOn {
+        name: name.into(),
+        tags: Vec::new(),
+        task_types: vec!["command".into()],
+        version: "test".into(),
+        facts: HostFacts::default(),
+    };
+    worker.sign_on(&sign_on).await.unwrap();
+    worker
+}
+
+#[tokio::test]
+async fn joining_needs_the_farm_token_and_worker_tokens_stay_in_their_lane() {
+    let (ts, admin) = setup().await;
+    let err = ts
+        .anonymous
+        .register_worker("guess", "intruder")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+    let token = admin.join_token().await.unwrap().token;
+    let artist = ts.client_as(Role::Artist).await;
+    assert_eq!(
+        artist.join_token().await.unwrap_err().status(),
+        Some(StatusCode::FORBIDDEN)
+    );
+    let worker = signed_on_worker(&ts, &token, "node").await;
+    assert_eq!(
+        worker.projects(false).await.unwrap_err().status(),
+        Some(StatusCode::FORBIDDEN)
+    );
+    assert_eq!(
+        admin.claim_task(0).await.unwrap_err().status(),
+        Some(StatusCode::FORBIDDEN)
+    );
+    assert!(
+        worker.claim_task(0).await.unwrap().is_none(),
+        "no work: 204"
+    );
+    let forged = ts.anonymous.with_token("wk.1.forged");
+    assert_eq!(
+        forged.claim_task(0).await.unwrap_err().status(),
+        Some(StatusCode::UNAUTHORIZED)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_claimers_never_share_a_task() {
+    let (ts, admin) = setup().await;
+    let token = admin.join_token().await.unwrap().token;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1-150", 1).await;
+    let mut workers = Vec::new();
+    for i in 0..200 {
+        workers.push(signed_on_worker(&ts, &token, &format!("node-{i}")).await);
+    }
+    let claims = workers.iter().map(|w| {
+        let w = w.clone();
+        tokio::spawn(async move { w.claim_task(0).await.unwrap() })
+    });
+    let mut given = Vec::new();
+    for claim in claims {
+        if let Some(assignment) = claim.await.unwrap() {
+            given.push(assignment.task.id);
+        }
+    }
+    let distinct: HashSet<TaskId> = given.iter().copied().collect();
+    assert_eq!(given.len(), 150, "every task was handed out");
+    assert_eq!(distinct.len(), 150, "no task was handed out twice");
+    let active = admin
+        .tasks(&TaskQuery {
+            job_id: Some(job.id),
+            status: Some(TaskStatus::Active),
+            per_page: Some(1000),
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(active.total, 150);
+    let owners: HashSet<_> = active.items.iter().map(|t| t.worker_id).collect();
+    assert_eq!(owners.len(), 150, "one task per worker");
+}
+
+#[tokio::test]
+async fn claims_follow_priority_and_results_are_checked() {
+    let (ts, admin) = setup().await;
+    let token = admin.join_token().await.unwrap().token;
+    let p = project(&admin, "film").await;
+    let low = submit(&admin, p.id, "1-2", 1).await;
+    let mut urgent = drover_tests::command_job(p.id, "1", 1);
+    urgent.priority = Some(90);
+    let urgent = admin.submit_job(&urgent).await.unwrap();
+    let worker = signed_on_worker(&ts, &token, "node").await;
+    let first = worker.claim_task(0).await.unwrap().unwrap();
+    assert_eq!(first.job_id, urgent.id, "highest priority first");
+    // Asking again hands back the same task (the answer may have been lost).
+    assert_eq!(
+        worker.claim_task(0).await.unwrap().unwrap().task.id,
+        first.task.id
+    );
+    let done = TaskUpdate {
+        status: Some(TaskStatus::Completed),
+        log: Some("ok\n".into()),
+        ..TaskUpdate::default()
+    };
+    worker.update_task(first.task.id, &done).await.unwrap();
+    let again = worker.update_task(first.task.id, &done).await.unwrap_err();
+    assert_eq!(
+        again.status(),
+        Some(StatusCode::CONFLICT),
+        "a task completes once"
+    );
+    assert_eq!(
+        admin.job(urgent.id).await.unwrap().status,
+        JobStatus::Completed
+    );
+    let next = worker.claim_task(0).await.unwrap().unwrap();
+    assert_eq!((next.job_id, next.task.frame_start), (low.id, 1));
+    let other = signed_on_worker(&ts, &token, "other").await;
+    let stolen = other.update_task(next.task.id, &done).await.unwrap_err();
+    assert_eq!(
+        stolen.status(),
+        Some(StatusCode::CONFLICT),
+        "only the task's worker reports on it"
+    );
+    assert!(
+        !other
+            .may_i_run(next.task.id)
+            .await
+            .unwrap()
+            .may_keep_running
+    );
+    assert!(
+        worker
+            .may_i_run(next.task.id)
+            .await
+            .unwrap()
+            .may_keep_running
+    );
+    admin
+        .job_command(low.id, drover_shared::JobCommand::Pause, None)
+        .await
+        .unwrap();
+    let answer = worker.may_i_run(next.task.id).await.unwrap();
+    assert!(!answer.may_keep_running);
+    assert!(answer.reason.contains("paused"), "{}", answer.reason);
+    let bad = TaskUpdate {
+        status: Some(TaskStatus::Queued),
+        ..TaskUpdate::default()
+    };
+    let err = worker.update_task(next.task.id, &bad).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::CONFLICT));
+}
+
+#[tokio::test]
+async fn events_stream_live_and_replay_after_a_reconnect() {
+    let (ts, admin) = setup().await;
+    let token = admin.join_token().await.unwrap().token;
+    let p = project(&admin, "film").await;
+    let query = EventQuery {
+        topics: Some("jobs,tasks,logs".into()),
+        ..EventQuery::default()
+    };
+    let mut stream = admin.events(&query).await.unwrap();
+    let job = submit(&admin, p.id, "1", 1).await;
+    let worker = signed_on_worker(&ts, &token, "node").await;
+    let assignment = worker.claim_task(0).await.unwrap().unwrap();
+    let update = TaskUpdate {
+        status: Some(TaskStatus::Completed),
+        log: Some("hello\n".into()),
+        ..TaskUpdate::default()
+    };
+    worker
+        .update_task(assignment.task.id, &update)
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e: &drover_shared::events::Event| {
+        matches!(
+            e.kind,
+            EventKind::JobProgress {
+                status: JobStatus::Completed,
+                ..
+            }
+        )
+    }) {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .unwrap();
+        seen.push(event);
+    }
+    assert!(matches!(&seen[0].kind, EventKind::Job { job: j } if j.id == job.id));
+    assert!(
+        seen.iter()
+            .any(|e| matches!(&e.kind, EventKind::Log { text, .. } if text == "hello\n"))
+    );
+    assert!(seen.iter().any(|e| matches!(
+        e.kind,
+        EventKind::Task {
+            status: TaskStatus::Active,
+            ..
+        }
+    )));
+    assert!(
+        seen.windows(2).all(|w| w[1].seq > w[0].seq),
+        "sequence numbers increase"
+    );
+    // A client that reconnects after the first event gets the rest again.
+    let replay = EventQuery {
+        since: Some(seen[0].seq),
+        ..query
+    };
+    let mut again = admin.events(&replay).await.unwrap();
+    let next = again.next().await.unwrap().unwrap();
+    assert_eq!(next.seq, seen[1].seq);
+    let bad = admin
+        .events(&EventQuery {
+            topics: Some("gossip".into()),
+            ..EventQuery::default()
+        })
+        .await;
+    assert_eq!(
+        bad.err().and_then(|e| e.status()),
+        Some(StatusCode::BAD_REQUEST)
+    );
+}
