@@ -5,6 +5,8 @@
 //! with a temporary data dir, and drives it over HTTP on loopback through the shared client,
 //! as the app and workers do.
 
+mod dispatch;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use drover_server::{Config, Server};
@@ -24,6 +26,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// Simulated workers claim and complete tasks as fast as they can over HTTP.
+    Dispatch {
+        /// Simulated workers, each with its own token and connection.
+        #[arg(long, default_value_t = 1000)]
+        workers: u32,
+        /// Tasks in the job they work through.
+        #[arg(long, default_value_t = 60_000)]
+        tasks: u32,
+    },
+    /// Internal: run the server for `dispatch` in its own process (so its memory is its own).
+    #[command(hide = true)]
+    ServeForBench {
+        /// Data dir.
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+    },
     /// Submit 100,000-task jobs and read 500-task pages of them.
     Submit {
         /// Tasks per job (frames 1-N, chunk 1).
@@ -89,6 +107,8 @@ fn main() -> anyhow::Result<()> {
     }
     match Cli::parse().command {
         Bench::Submit { tasks, jobs, pages } => submit(tasks, jobs, pages),
+        Bench::Dispatch { workers, tasks } => dispatch::run(workers, tasks),
+        Bench::ServeForBench { data_dir } => dispatch::serve(data_dir),
     }
 }
 

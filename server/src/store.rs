@@ -18,8 +18,9 @@ use tokio::sync::{mpsc, oneshot};
 const MAX_BATCH: usize = 256;
 /// Writes queued before callers wait for room (backpressure).
 const QUEUE_DEPTH: usize = 4096;
-/// Idle read connections kept open.
-const MAX_IDLE_READERS: usize = 8;
+/// Idle read connections kept open, and reads running at once: a burst of reads waits here
+/// instead of growing the blocking thread pool (and memory) by hundreds of threads.
+const MAX_READERS: usize = 8;
 
 /// Failures of the store itself, as opposed to a write refused by its own logic.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,7 @@ struct Inner {
     path: PathBuf,
     writes: mpsc::Sender<WriteOp>,
     readers: Mutex<Vec<Connection>>,
+    reading: tokio::sync::Semaphore,
 }
 
 impl Store {
@@ -91,6 +93,7 @@ impl Store {
                 path: path.to_owned(),
                 writes,
                 readers: Mutex::new(Vec::new()),
+                reading: tokio::sync::Semaphore::new(MAX_READERS),
             }),
         })
     }
@@ -135,6 +138,12 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        let _permit = self
+            .inner
+            .reading
+            .acquire()
+            .await
+            .map_err(|_| E::from(StoreError::WriterGone))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let conn = inner.take_reader().map_err(E::from)?;
@@ -166,7 +175,7 @@ impl Inner {
 
     fn return_reader(&self, conn: Connection) {
         if let Ok(mut pool) = self.readers.lock()
-            && pool.len() < MAX_IDLE_READERS
+            && pool.len() < MAX_READERS
         {
             pool.push(conn);
         }

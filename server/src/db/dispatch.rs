@@ -88,40 +88,55 @@ fn push_task(conn: &Connection, id: TaskId, events: &mut Vec<EventKind>) -> rusq
 pub fn settle_job(
     conn: &Connection,
     job: JobId,
-    rules: &FailureRules,
+    fail_percent: f64,
     events: &mut Vec<EventKind>,
 ) -> rusqlite::Result<()> {
-    jobs::refresh_status(conn, job, rules.job_fail_percent)?;
-    let status: Option<JobStatus> = conn
-        .query_row(
-            "SELECT status FROM jobs WHERE id = :id",
-            named_params! { ":id": job },
-            |r| r.get(0),
-        )
-        .optional()?;
-    if status == Some(JobStatus::Failed) {
-        let canceled = conn.execute(
+    let Some((mut status, mut counts)) = jobs::refresh_status(conn, job, fail_percent)? else {
+        return Ok(());
+    };
+    let unfinished = counts.queued + counts.soft_failed + counts.active + counts.paused;
+    if status == JobStatus::Failed && unfinished > 0 {
+        conn.execute(
             "UPDATE tasks SET status = 'canceled', updated = :now, activity = 'canceled: the job failed'
              WHERE job_id = :job AND status IN ('queued', 'soft_failed', 'active', 'paused')",
             named_params! { ":job": job, ":now": super::now_ms() },
         )?;
-        if canceled > 0 {
-            jobs::refresh_status(conn, job, rules.job_fail_percent)?;
+        if let Some(settled) = jobs::refresh_status(conn, job, fail_percent)? {
+            (status, counts) = settled;
         }
     }
-    events.extend(job_progress_event(conn, job)?);
+    events.push(EventKind::JobProgress {
+        job_id: job,
+        status,
+        progress: jobs::progress(&counts),
+    });
     Ok(())
+}
+
+/// The farm's job failure threshold.
+fn fail_percent(conn: &Connection) -> rusqlite::Result<f64> {
+    settings::get_f64(conn, settings::JOB_FAIL_PERCENT)
+}
+
+/// A task just assigned to a worker.
+#[derive(Debug, Clone, Copy)]
+pub struct Claimed {
+    /// The task.
+    pub task: TaskId,
+    /// Its job.
+    pub job: JobId,
 }
 
 /// Picks and assigns the next task for a worker, or `None`. Highest job priority first, then
 /// oldest job, then task order; only jobs whose tag the worker has (untagged jobs go anywhere),
 /// task types it runs, tasks whose dependencies completed, never a task it failed before or
 /// one of a type it is blocklisted for in that job. A task already active on this worker is
-/// handed back (its answer may have been lost).
+/// handed back (its answer may have been lost). Runs on the writer, so it does the least it
+/// can: [`assignment`] builds the rest from a read connection after the commit.
 pub fn claim(
     conn: &Connection,
     worker: WorkerId,
-) -> rusqlite::Result<Option<(Assignment, Vec<EventKind>)>> {
+) -> rusqlite::Result<Option<(Claimed, Vec<EventKind>)>> {
     let Some((tags, types, status, requested)) = conn
         .prepare_cached(
             "SELECT tags, task_types, status, requested_status FROM workers WHERE id = :w",
@@ -147,50 +162,55 @@ pub fn claim(
         return Ok(None);
     }
     let mut events = Vec::new();
-    let current: Option<TaskId> = conn
-        .prepare_cached("SELECT id FROM tasks WHERE worker_id = :w AND status = 'active' LIMIT 1")?
-        .query_row(named_params! { ":w": worker }, |r| r.get(0))
+    let current: Option<(TaskId, JobId)> = conn
+        .prepare_cached(
+            "SELECT id, job_id FROM tasks WHERE worker_id = :w AND status = 'active' LIMIT 1",
+        )?
+        .query_row(named_params! { ":w": worker }, |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
-    let task = match current {
-        Some(id) => Some(id),
-        None => find_task(conn, worker, &tags, &types)?,
-    };
-    let Some(task_id) = task else { return Ok(None) };
-    if current.is_none() {
-        let now = super::now_ms();
-        conn.prepare_cached(
-            "UPDATE tasks SET status = 'active', worker_id = :w, started = :now, updated = :now,
-                    finished = NULL, steps_done = 0, steps_total = 0, activity = 'starting'
-             WHERE id = :t",
-        )?
-        .execute(named_params! { ":w": worker, ":now": now, ":t": task_id })?;
-        conn.prepare_cached(
-            "UPDATE workers SET status = 'busy', task_id = :t, last_seen = :now WHERE id = :w",
-        )?
-        .execute(named_params! { ":t": task_id, ":now": now, ":w": worker })?;
+    if let Some((task, job)) = current {
+        return Ok(Some((Claimed { task, job }, events)));
     }
-    let Some(task) = tasks::get(conn, task_id)? else {
+    let Some((task, job, job_status)) = find_task(conn, worker, &tags, &types)? else {
         return Ok(None);
     };
-    let Some(job) = jobs::get(conn, task.job_id)? else {
+    let now = super::now_ms();
+    conn.prepare_cached(
+        "UPDATE tasks SET status = 'active', worker_id = :w, started = :now, updated = :now,
+                finished = NULL, steps_done = 0, steps_total = 0, activity = 'starting'
+         WHERE id = :t",
+    )?
+    .execute(named_params! { ":w": worker, ":now": now, ":t": task })?;
+    conn.prepare_cached(
+        "UPDATE workers SET status = 'busy', task_id = :t, last_seen = :now WHERE id = :w",
+    )?
+    .execute(named_params! { ":t": task, ":now": now, ":w": worker })?;
+    if job_status == JobStatus::Queued {
+        settle_job(conn, job, fail_percent(conn)?, &mut events)?;
+    }
+    Ok(Some((Claimed { task, job }, events)))
+}
+
+/// What a worker needs to run a claimed task; on a read connection, after the claim
+/// committed.
+pub fn assignment(conn: &Connection, claimed: Claimed) -> rusqlite::Result<Option<Assignment>> {
+    let Some(task) = tasks::get(conn, claimed.task)? else {
         return Ok(None);
     };
-    if job.status == JobStatus::Queued {
-        let rules = FailureRules::load(conn)?;
-        settle_job(conn, job.id, &rules, &mut events)?;
-    }
+    let Some(job) = jobs::get(conn, claimed.job)? else {
+        return Ok(None);
+    };
     let paths = path_map(conn, job.project_id)?;
-    events.push(task_event(&task));
-    events.extend(worker_event(conn, worker)?);
-    let assignment = Assignment {
+    Ok(Some(Assignment {
         task,
         job_id: job.id,
         job_name: job.name,
         project_id: job.project_id,
         kind: job.kind,
         paths,
-    };
-    Ok(Some((assignment, events)))
+    }))
 }
 
 fn find_task(
@@ -198,15 +218,17 @@ fn find_task(
     worker: WorkerId,
     tags: &str,
     types: &str,
-) -> rusqlite::Result<Option<TaskId>> {
-    let jobs: Vec<JobId> = conn
+) -> rusqlite::Result<Option<(TaskId, JobId, JobStatus)>> {
+    let jobs: Vec<(JobId, JobStatus)> = conn
         .prepare_cached(
-            "SELECT id FROM jobs
+            "SELECT id, status FROM jobs
              WHERE status IN ('queued', 'active') AND n_queued + n_soft_failed > 0
                AND (tag IS NULL OR instr(:tags, ',' || tag || ',') > 0)
              ORDER BY priority DESC, id",
         )?
-        .query_map(named_params! { ":tags": tags }, |r| r.get(0))?
+        .query_map(named_params! { ":tags": tags }, |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let mut pick = conn.prepare_cached(
         "SELECT t.id FROM tasks t INDEXED BY tasks_runnable
@@ -219,15 +241,15 @@ fn find_task(
                            WHERE d.task_id = t.id AND dt.status <> 'completed')
          ORDER BY t.id LIMIT 1",
     )?;
-    for job in jobs {
+    for (job, status) in jobs {
         let found: Option<TaskId> = pick
             .query_row(
                 named_params! { ":job": job, ":types": types, ":w": worker },
                 |r| r.get(0),
             )
             .optional()?;
-        if found.is_some() {
-            return Ok(found);
+        if let Some(task) = found {
+            return Ok(Some((task, job, status)));
         }
     }
     Ok(None)
@@ -276,6 +298,39 @@ pub fn update(
 ) -> Result<(JobId, Vec<EventKind>), Refusal> {
     let task = own_active_task(conn, worker, task_id)?;
     let now = super::now_ms();
+    if update.status == Some(TaskStatus::Completed) {
+        // One statement for the result and the last progress: completions are the hot path.
+        conn.prepare_cached(
+            "UPDATE tasks SET status = 'completed', finished = :now, updated = :now,
+                    completions = completions + 1,
+                    steps_total = coalesce(:total, steps_total),
+                    steps_done = max(coalesce(:done, steps_done), coalesce(:total, steps_total)),
+                    activity = coalesce(:activity, activity)
+             WHERE id = :t",
+        )?
+        .execute(named_params! {
+            ":now": now, ":done": update.steps_done, ":total": update.steps_total,
+            ":activity": update.activity.as_deref().map(|a| a.chars().take(500).collect::<String>()),
+            ":t": task_id,
+        })?;
+        conn.prepare_cached(
+            "UPDATE workers SET status = 'idle', task_id = NULL, last_seen = :now WHERE id = :w",
+        )?
+        .execute(named_params! { ":now": now, ":w": worker })?;
+        let total = update.steps_total.unwrap_or(task.steps_total);
+        let mut events = vec![EventKind::Task {
+            task_id,
+            job_id: task.job_id,
+            status: TaskStatus::Completed,
+            worker_id: Some(worker),
+            activity: update.activity.clone().unwrap_or(task.activity),
+            steps_done: update.steps_done.unwrap_or(task.steps_done).max(total),
+            steps_total: total,
+        }];
+        settle_job(conn, task.job_id, fail_percent(conn)?, &mut events)?;
+        return Ok((task.job_id, events));
+    }
+
     conn.prepare_cached(
         "UPDATE tasks SET updated = :now,
                 steps_done = coalesce(:done, steps_done), steps_total = coalesce(:total, steps_total),
@@ -290,19 +345,9 @@ pub fn update(
         .execute(named_params! { ":now": now, ":w": worker })?;
     let mut events = Vec::new();
     match update.status {
-        None | Some(TaskStatus::Active) => push_task(conn, task_id, &mut events)?,
-        Some(TaskStatus::Completed) => {
-            conn.prepare_cached(
-                "UPDATE tasks SET status = 'completed', finished = :now, completions = completions + 1,
-                        steps_done = max(steps_done, steps_total)
-                 WHERE id = :t",
-            )?
-            .execute(named_params! { ":now": now, ":t": task_id })?;
-            conn.prepare_cached("UPDATE workers SET status = 'idle', task_id = NULL WHERE id = :w AND status = 'busy'")?
-                .execute(named_params! { ":w": worker })?;
+        // Completions returned above.
+        None | Some(TaskStatus::Active | TaskStatus::Completed) => {
             push_task(conn, task_id, &mut events)?;
-            let rules = FailureRules::load(conn)?;
-            settle_job(conn, task.job_id, &rules, &mut events)?;
         }
         Some(TaskStatus::Failed) => {
             let reason = update.activity.clone().unwrap_or_else(|| "failed".into());
@@ -372,7 +417,7 @@ pub fn fail(
         }
     }
     push_task(conn, task.id, events)?;
-    settle_job(conn, task.job_id, rules, events)
+    settle_job(conn, task.job_id, rules.job_fail_percent, events)
 }
 
 /// Sends a worker's running tasks back to the queue (it went offline, signed off, or was
@@ -400,10 +445,10 @@ pub fn requeue_worker_tasks(
     if requeued.is_empty() {
         return Ok(events);
     }
-    let rules = FailureRules::load(conn)?;
+    let fail_percent = fail_percent(conn)?;
     for (task, job) in requeued {
         push_task(conn, task, &mut events)?;
-        settle_job(conn, job, &rules, &mut events)?;
+        settle_job(conn, job, fail_percent, &mut events)?;
     }
     Ok(events)
 }
@@ -500,14 +545,14 @@ pub fn repair(conn: &Connection) -> rusqlite::Result<()> {
             n_failed      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'failed'),
             n_canceled    = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'canceled');",
     )?;
-    let rules = FailureRules::load(conn)?;
+    let fail_percent = fail_percent(conn)?;
     let ids: Vec<JobId> = conn
         .prepare("SELECT id FROM jobs WHERE status NOT IN ('completed', 'canceled')")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut ignored = Vec::new();
     for id in ids {
-        settle_job(conn, id, &rules, &mut ignored)?;
+        settle_job(conn, id, fail_percent, &mut ignored)?;
     }
     workers::refresh_last_seen(conn)?;
     Ok(())

@@ -50,15 +50,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         created_by: row.get("created_by")?,
         created: super::time_from_ms(row.get("created")?),
         updated: super::time_from_ms(row.get("updated")?),
-        progress: JobProgress {
-            total: c.total,
-            queued: c.queued + c.soft_failed,
-            active: c.active,
-            completed: c.completed,
-            failed: c.failed,
-            paused: c.paused,
-            canceled: c.canceled,
-        },
+        progress: progress(&c),
     })
 }
 
@@ -253,16 +245,34 @@ pub fn apply_command(
 
 /// Re-derives a job's status from its task counts and stores it when it changed. Call after
 /// any change to the job's tasks, in the same transaction.
-pub fn refresh_status(conn: &Connection, id: JobId, fail_percent: f64) -> rusqlite::Result<()> {
+pub fn refresh_status(
+    conn: &Connection,
+    id: JobId,
+    fail_percent: f64,
+) -> rusqlite::Result<Option<(JobStatus, TaskCounts)>> {
     let Some((status, _, counts)) = state(conn, id)? else {
-        return Ok(());
+        return Ok(None);
     };
     let derived = derive_job_status(status, &counts, fail_percent);
-    conn.execute(
-        "UPDATE jobs SET status = :status, updated = :now WHERE id = :id",
-        named_params! { ":status": derived, ":now": super::now_ms(), ":id": id },
-    )?;
-    Ok(())
+    // Progress already moved `updated` (the counting trigger); write only a new status.
+    if derived != status {
+        conn.prepare_cached("UPDATE jobs SET status = :status, updated = :now WHERE id = :id")?
+            .execute(named_params! { ":status": derived, ":now": super::now_ms(), ":id": id })?;
+    }
+    Ok(Some((derived, counts)))
+}
+
+/// The API's progress from the stored counts (soft-failed tasks wait in the queue).
+pub fn progress(c: &TaskCounts) -> JobProgress {
+    JobProgress {
+        total: c.total,
+        queued: c.queued + c.soft_failed,
+        active: c.active,
+        completed: c.completed,
+        failed: c.failed,
+        paused: c.paused,
+        canceled: c.canceled,
+    }
 }
 
 /// Deletes jobs with their tasks; returns the ids that did not exist (nothing is deleted

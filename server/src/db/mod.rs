@@ -25,6 +25,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/0001_init.sql")),
         M::up(include_str!("../../migrations/0002_workers.sql")),
+        M::up(include_str!(
+            "../../migrations/0003_job_updated_by_trigger.sql"
+        )),
     ])
 });
 

@@ -60,12 +60,12 @@ async fn set_task_status(
                 )));
             }
             db::tasks::set_status(c, change.id, change.status)?;
-            let rules = db::dispatch::FailureRules::load(c)?;
+            let fail_percent = db::settings::get_f64(c, db::settings::JOB_FAIL_PERCENT)?;
             let mut events = Vec::new();
             if let Some(task) = db::tasks::get(c, change.id)? {
                 events.push(db::dispatch::task_event(&task));
             }
-            db::dispatch::settle_job(c, task.job_id, &rules, &mut events)?;
+            db::dispatch::settle_job(c, task.job_id, fail_percent, &mut events)?;
             Ok::<_, ApiError>(events)
         })
         .await?;

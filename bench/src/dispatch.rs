@@ -1,0 +1,179 @@
+//! `drover-bench dispatch`: many simulated workers claim and complete tasks over real HTTP on
+//! loopback, as fast as they can. The server runs in a child process (this program,
+//! re-executed with a hidden command) so its peak RSS is its own.
+
+use anyhow::Context;
+use drover_server::{Config, Server};
+use drover_shared::api::{CommandSettings, JobKind, ProjectInput, SubmitJob};
+use drover_shared::protocol::{HostFacts, SignOn, TaskUpdate};
+use drover_shared::{Client, Role, TaskId, TaskStatus};
+use std::collections::HashSet;
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+const EMAIL: &str = "bench@drover.test";
+const PASSWORD: &str = "bench password";
+
+/// The child: an admin account, then serve until killed.
+pub fn serve(data_dir: std::path::PathBuf) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let config = Config {
+            listen: "127.0.0.1:0".parse()?,
+            data_dir,
+        };
+        let server = Server::start(config).await?;
+        drover_server::users::create(&server.state().store, EMAIL, PASSWORD, Role::Admin)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("listening on {}", server.url());
+        server.wait().await?;
+        anyhow::Ok(())
+    })
+}
+
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+struct WorkerResult {
+    claimed: Vec<TaskId>,
+    claim_latencies: Vec<Duration>,
+}
+
+async fn simulated_worker(client: Client) -> anyhow::Result<WorkerResult> {
+    let mut result = WorkerResult {
+        claimed: Vec::new(),
+        claim_latencies: Vec::new(),
+    };
+    let done = TaskUpdate {
+        status: Some(TaskStatus::Completed),
+        ..TaskUpdate::default()
+    };
+    loop {
+        let start = Instant::now();
+        let Some(assignment) = client.claim_task(0).await? else {
+            return Ok(result);
+        };
+        result.claim_latencies.push(start.elapsed());
+        result.claimed.push(assignment.task.id);
+        client.update_task(assignment.task.id, &done).await?;
+    }
+}
+
+/// The parent: start the server, register the workers, submit the job, let them loose.
+pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .args(["serve-for-bench", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let pid = child.id();
+    let first = std::io::BufReader::new(child.stdout.take().context("server stdout")?)
+        .lines()
+        .next()
+        .context("the server said nothing")??;
+    let url = first
+        .strip_prefix("listening on ")
+        .context("unexpected first line")?
+        .to_owned();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(async {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(workers as usize + 16)
+            .build()?;
+        let anonymous = Client::with_http(http, &url);
+        let admin = anonymous.logged_in(EMAIL, PASSWORD).await?;
+        let token = admin.join_token().await?.token;
+        let project = admin
+            .create_project(&ProjectInput {
+                name: Some("bench".into()),
+                ..ProjectInput::default()
+            })
+            .await?;
+        let mut clients = Vec::with_capacity(workers as usize);
+        for i in 0..workers {
+            let credentials = anonymous
+                .register_worker(&token, &format!("sim-{i}"))
+                .await?;
+            let client = anonymous.with_token(&credentials.token);
+            let sign_on = SignOn {
+                name: format!("sim-{i}"),
+                tags: Vec::new(),
+                task_types: vec!["command".into()],
+                version: "bench".into(),
+                facts: HostFacts::default(),
+            };
+            client.sign_on(&sign_on).await?;
+            clients.push(client);
+        }
+        let job = SubmitJob {
+            name: "dispatch".into(),
+            project_id: project.id,
+            kind: JobKind::Command(CommandSettings {
+                argv: vec!["true".into()],
+                frames: format!("1-{tasks}"),
+                chunk_size: 1,
+            }),
+            priority: None,
+            paused: false,
+            tag: None,
+        };
+        let job = admin.submit_job(&job).await?;
+        let rss_before = peak_rss_mib(pid);
+        let start = Instant::now();
+        let handles: Vec<_> = clients
+            .into_iter()
+            .map(|c| tokio::spawn(simulated_worker(c)))
+            .collect();
+        let mut claimed = Vec::with_capacity(tasks as usize);
+        let mut latencies = Vec::with_capacity(tasks as usize);
+        for handle in handles {
+            let result = handle.await??;
+            claimed.extend(result.claimed);
+            latencies.extend(result.claim_latencies);
+        }
+        let elapsed = start.elapsed();
+        let finished = admin.job(job.id).await?;
+        anyhow::Ok((claimed, latencies, elapsed, finished, rss_before))
+    });
+    let rss_peak = peak_rss_mib(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+    let (claimed, mut latencies, elapsed, finished, rss_before) = outcome?;
+    let distinct: HashSet<TaskId> = claimed.iter().copied().collect();
+    latencies.sort();
+    let q = |p: f64| crate::quantile_ms(&latencies, p);
+    println!("dispatch: {workers} simulated workers, one job of {tasks} tasks");
+    println!(
+        "  {} dispatches in {:.2} s: {:.0} dispatches/s (a dispatch = one claim + one completion)",
+        claimed.len(),
+        elapsed.as_secs_f64(),
+        claimed.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  claim latency: p50 {:.2} ms  p99 {:.2} ms",
+        q(0.5),
+        q(0.99)
+    );
+    println!("  double assignments: {}", claimed.len() - distinct.len());
+    println!(
+        "  job: {} with {} of {} tasks completed",
+        finished.status, finished.progress.completed, finished.progress.total
+    );
+    println!(
+        "  server peak RSS: {:.0} MiB (after setup: {:.0} MiB)",
+        rss_peak.unwrap_or(f64::NAN),
+        rss_before.unwrap_or(f64::NAN)
+    );
+    Ok(())
+}
