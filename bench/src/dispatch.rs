@@ -70,7 +70,7 @@ async fn simulated_worker(client: Client) -> anyhow::Result<WorkerResult> {
 pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let mut child = std::process::Command::new(std::env::current_exe()?)
-        .args(["serve-for-bench", "--data-dir"])
+        .args(["internal-server", "--data-dir"])
         .arg(dir.path())
         .env("RUST_LOG", "error")
         .stdout(std::process::Stdio::piped())

@@ -37,7 +37,7 @@ enum Bench {
     },
     /// Internal: run the server for `dispatch` in its own process (so its memory is its own).
     #[command(hide = true)]
-    ServeForBench {
+    InternalServer {
         /// Data dir.
         #[arg(long)]
         data_dir: std::path::PathBuf,
@@ -108,7 +108,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Submit { tasks, jobs, pages } => submit(tasks, jobs, pages),
         Bench::Dispatch { workers, tasks } => dispatch::run(workers, tasks),
-        Bench::ServeForBench { data_dir } => dispatch::serve(data_dir),
+        Bench::InternalServer { data_dir } => dispatch::serve(data_dir),
     }
 }
 
