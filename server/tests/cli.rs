@@ -144,3 +144,25 @@ fn user_add_serve_login_and_stop() {
     });
     stop(&mut server);
 }
+
+#[test]
+fn worker_token_prints_the_same_token_alone_on_its_last_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = || {
+        let output = Command::new(BIN)
+            .args(["worker-token", "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned()
+    };
+    let first = token();
+    assert!(first.starts_with("join-") && first.len() > 40, "{first}");
+    assert_eq!(token(), first);
+}

@@ -396,14 +396,16 @@ async fn a_sleeping_worker_takes_nothing_until_woken() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blender_renders_three_frames_with_previews() {
-    let has_blender = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("blender").is_file()));
-    if !has_blender {
+    let on_path = |name: &str| {
+        std::env::var_os("PATH")
+            .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+    };
+    if !on_path("blender") || !on_path("ffmpeg") {
         assert!(
             std::env::var("DROVER_REQUIRE_BLENDER").as_deref() != Ok("1"),
-            "DROVER_REQUIRE_BLENDER=1 but there is no `blender` on PATH"
+            "DROVER_REQUIRE_BLENDER=1 but `blender` or `ffmpeg` is not on PATH"
         );
-        eprintln!("skipped: no `blender` on PATH");
+        eprintln!("skipped: no `blender` or `ffmpeg` on PATH");
         return;
     }
     let (ts, admin) = setup().await;
@@ -421,8 +423,8 @@ async fn blender_renders_three_frames_with_previews() {
             output: format!("{}/cube_####", output.display()),
             format: ImageFormat::Png,
             scene: None,
-            video: false,
-            fps: None,
+            video: true,
+            fps: Some(12),
         }),
         priority: None,
         paused: false,
@@ -445,6 +447,9 @@ async fn blender_renders_three_frames_with_previews() {
         let image = image::open(output.join(format!("cube_{frame:04}.png"))).unwrap();
         assert_eq!((image.width(), image.height()), (160, 90));
     }
+    // The video task joined the frames once they were all rendered.
+    let video = std::fs::metadata(output.join("cube.mp4")).expect("the job's video");
+    assert!(video.len() > 1000, "{} bytes", video.len());
     let preview = admin
         .last_rendered(job.id, PreviewSize::Full)
         .await
@@ -454,4 +459,52 @@ async fn blender_renders_three_frames_with_previews() {
     let (latest, thumb) = admin.farm_last_rendered(PreviewSize::W200).await.unwrap();
     assert_eq!(latest, Some(job.id));
     assert!(image::load_from_memory(&thumb).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lazy_shutdown_lets_the_task_finish_then_the_worker_leaves() {
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let mut procs = workers(&ts, &admin, &["w1"]).await;
+    let started = ts.dir.path().join("started");
+    let script = format!("touch {}; sleep 2; echo finished", started.display());
+    let job = admin
+        .submit_job(&shell_job(p.id, "1", &script))
+        .await
+        .unwrap();
+    wait_for(20, "the task to start", || async {
+        started.exists().then_some(())
+    })
+    .await;
+    let worker = admin.workers().await.unwrap()[0].id;
+    admin
+        .set_worker_status(&WorkerStatusChange {
+            id: worker,
+            status: WorkerStatus::Offline,
+            lazy: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        job_done(&admin, job.id, 30).await.status,
+        JobStatus::Completed,
+        "the task ran to its end"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = procs[0].child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not exit"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(exit.success(), "{exit}");
+    let gone = admin.worker(worker).await.unwrap();
+    assert_eq!(
+        (gone.status, gone.requested_status),
+        (WorkerStatus::Offline, None)
+    );
 }

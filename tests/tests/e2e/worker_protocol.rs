@@ -240,3 +240,106 @@ async fn events_stream_live_and_replay_after_a_reconnect() {
         Some(StatusCode::BAD_REQUEST)
     );
 }
+
+#[tokio::test]
+async fn tagged_jobs_go_only_to_workers_with_the_tag() {
+    let (ts, admin) = setup().await;
+    let token = admin.join_token().await.unwrap().token;
+    let p = project(&admin, "film").await;
+    let mut gpu_job = drover_tests::command_job(p.id, "1", 1);
+    gpu_job.tag = Some("gpu".into());
+    let gpu_job = admin.submit_job(&gpu_job).await.unwrap();
+    let plain = signed_on_worker(&ts, &token, "cpu-node").await;
+    assert!(
+        plain.claim_task(0).await.unwrap().is_none(),
+        "an untagged worker skips tagged jobs"
+    );
+    let credentials = ts
+        .anonymous
+        .register_worker(&token, "gpu-node")
+        .await
+        .unwrap();
+    let gpu = ts.anonymous.with_token(&credentials.token);
+    let sign_on = SignOn {
+        name: "gpu-node".into(),
+        tags: vec!["gpu".into()],
+        task_types: vec!["command".into()],
+        version: "test".into(),
+        facts: HostFacts::default(),
+    };
+    gpu.sign_on(&sign_on).await.unwrap();
+    assert_eq!(gpu.claim_task(0).await.unwrap().unwrap().job_id, gpu_job.id);
+    let untagged = submit(&admin, p.id, "1", 1).await;
+    assert_eq!(
+        plain.claim_task(0).await.unwrap().unwrap().job_id,
+        untagged.id,
+        "untagged jobs go anywhere"
+    );
+}
+
+#[tokio::test]
+async fn logs_are_served_whole_by_range_and_as_a_tail() {
+    let (ts, admin) = setup().await;
+    let token = admin.join_token().await.unwrap().token;
+    let p = project(&admin, "film").await;
+    submit(&admin, p.id, "1", 1).await;
+    let worker = signed_on_worker(&ts, &token, "node").await;
+    let task = worker.claim_task(0).await.unwrap().unwrap().task.id;
+    assert_eq!(admin.task_log(task).await.unwrap(), "", "no log yet");
+    for chunk in ["first line\n", "second line\n"] {
+        let update = TaskUpdate {
+            log: Some(chunk.into()),
+            ..TaskUpdate::default()
+        };
+        worker.update_task(task, &update).await.unwrap();
+    }
+    assert_eq!(
+        admin.task_log(task).await.unwrap(),
+        "first line\nsecond line\n"
+    );
+    assert_eq!(
+        admin.task_log_from(task, 11).await.unwrap(),
+        b"second line\n"
+    );
+    assert!(admin.task_log_from(task, 1000).await.unwrap().is_empty());
+    assert_eq!(
+        admin.task_log_tail(task).await.unwrap(),
+        "first line\nsecond line\n"
+    );
+    let missing = admin.task_log(TaskId(999_999)).await.unwrap_err();
+    assert_eq!(missing.status(), Some(StatusCode::NOT_FOUND));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_without_updates_fails_on_its_worker_after_the_timeout() {
+    let (ts, admin) = setup().await;
+    let settings = serde_json::json!({"task_timeout_secs": 10});
+    admin
+        .update_settings(&serde_json::from_value(settings).unwrap())
+        .await
+        .unwrap();
+    let token = admin.join_token().await.unwrap().token;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1", 1).await;
+    let worker = signed_on_worker(&ts, &token, "silent").await;
+    let task = worker.claim_task(0).await.unwrap().unwrap().task.id;
+    let failed = drover_tests::wait_for(20, "the task to time out", || async {
+        let tasks = admin
+            .tasks(&TaskQuery {
+                job_id: Some(job.id),
+                ..TaskQuery::default()
+            })
+            .await
+            .unwrap()
+            .items;
+        (tasks[0].status == TaskStatus::SoftFailed).then(|| tasks[0].clone())
+    })
+    .await;
+    assert_eq!((failed.id, failed.failures), (task, 1));
+    assert!(
+        failed.activity.contains("no update for 10 s"),
+        "{}",
+        failed.activity
+    );
+    assert!(!worker.may_i_run(task).await.unwrap().may_keep_running);
+}
