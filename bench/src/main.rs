@@ -7,6 +7,11 @@
 
 mod dispatch;
 
+/// The same allocator as the `drover-server` binary, so the child server measured by
+/// `dispatch` behaves as the shipped one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use drover_server::{Config, Server};
