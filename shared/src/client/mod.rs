@@ -9,17 +9,18 @@ use crate::api::{
     TaskQuery, TaskStatusChange, User, Worker, WorkerStatusChange,
 };
 use crate::error::ErrorBody;
-use crate::events::{Event, EventQuery};
+use crate::events::EventQuery;
 use crate::ids::{JobId, ProjectId, TaskId, WorkerId};
-use crate::protocol::{
-    Assignment, ClaimQuery, Heartbeat, HeartbeatResponse, MayIRun, RegisterWorker, SignOn,
-    SignOnResponse, TaskUpdate, WorkerCredentials,
-};
 use crate::status::{JobCommand, Role};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+
+mod events;
+mod worker;
+
+pub use events::EventStream;
 
 /// What can go wrong talking to the server.
 #[derive(Debug, thiserror::Error)]
@@ -518,132 +519,5 @@ impl Client {
             response,
             buffer: Vec::new(),
         })
-    }
-
-    // -- worker protocol -----------------------------------------------------------------
-
-    /// `POST /worker/register` with the farm's join token.
-    pub async fn register_worker(
-        &self,
-        join_token: &str,
-        name: &str,
-    ) -> Result<WorkerCredentials, ClientError> {
-        let body = RegisterWorker {
-            join_token: join_token.to_owned(),
-            name: name.to_owned(),
-        };
-        Self::json(self.request(Method::POST, "/worker/register").json(&body)).await
-    }
-
-    /// `POST /worker/sign-on`.
-    pub async fn sign_on(&self, body: &SignOn) -> Result<SignOnResponse, ClientError> {
-        Self::json(self.request(Method::POST, "/worker/sign-on").json(body)).await
-    }
-
-    /// `POST /worker/sign-off`.
-    pub async fn sign_off(&self) -> Result<(), ClientError> {
-        Self::empty(self.request(Method::POST, "/worker/sign-off")).await
-    }
-
-    /// `POST /worker/heartbeat`.
-    pub async fn heartbeat(&self, body: &Heartbeat) -> Result<HeartbeatResponse, ClientError> {
-        Self::json(self.request(Method::POST, "/worker/heartbeat").json(body)).await
-    }
-
-    /// `POST /worker/task`: the next task, or `None` after waiting up to `wait_secs`.
-    pub async fn claim_task(&self, wait_secs: u32) -> Result<Option<Assignment>, ClientError> {
-        let query = ClaimQuery {
-            wait_secs: Some(wait_secs),
-        };
-        let response = Self::check(
-            self.request(Method::POST, "/worker/task")
-                .query(&query)
-                .send()
-                .await?,
-        )
-        .await?;
-        if response.status() == StatusCode::NO_CONTENT {
-            return Ok(None);
-        }
-        Ok(Some(response.json().await?))
-    }
-
-    /// `POST /worker/task/{id}`.
-    pub async fn update_task(&self, id: TaskId, update: &TaskUpdate) -> Result<(), ClientError> {
-        Self::empty(
-            self.request(Method::POST, &format!("/worker/task/{id}"))
-                .json(update),
-        )
-        .await
-    }
-
-    /// `GET /worker/task/{id}/may-i-run`.
-    pub async fn may_i_run(&self, id: TaskId) -> Result<MayIRun, ClientError> {
-        Self::json(self.request(Method::GET, &format!("/worker/task/{id}/may-i-run"))).await
-    }
-
-    /// `POST /worker/task/{id}/preview` with a PNG or JPEG.
-    pub async fn upload_preview(
-        &self,
-        id: TaskId,
-        content_type: &str,
-        image: Vec<u8>,
-    ) -> Result<(), ClientError> {
-        let builder = self
-            .request(Method::POST, &format!("/worker/task/{id}/preview"))
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(image);
-        Self::empty(builder).await
-    }
-}
-
-/// Server-sent events from `GET /events`, parsed.
-pub struct EventStream {
-    response: Response,
-    buffer: Vec<u8>,
-}
-
-impl EventStream {
-    /// The next event; `None` when the server closed the stream.
-    pub async fn next(&mut self) -> Option<Result<Event, ClientError>> {
-        loop {
-            if let Some(end) = find_blank_line(&self.buffer) {
-                let block: Vec<u8> = self.buffer.drain(..end.1).collect();
-                let text = String::from_utf8_lossy(&block[..end.0]);
-                let data: Vec<&str> = text
-                    .lines()
-                    .filter_map(|line| line.strip_prefix("data:"))
-                    .map(|d| d.strip_prefix(' ').unwrap_or(d))
-                    .collect();
-                if data.is_empty() {
-                    continue; // a comment or keep-alive
-                }
-                return Some(
-                    serde_json::from_str(&data.join("\n"))
-                        .map_err(|e| ClientError::Url(format!("a malformed event: {e}"))),
-                );
-            }
-            match self.response.chunk().await {
-                Ok(Some(chunk)) => self.buffer.extend_from_slice(&chunk),
-                Ok(None) => return None,
-                Err(e) => return Some(Err(e.into())),
-            }
-        }
-    }
-}
-
-/// Where the first event block ends: (end of its text, end including the blank line).
-fn find_blank_line(buffer: &[u8]) -> Option<(usize, usize)> {
-    let lf = buffer
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .map(|i| (i, i + 2));
-    let crlf = buffer
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| (i, i + 4));
-    match (lf, crlf) {
-        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
-        (a, b) => a.or(b),
     }
 }
