@@ -163,3 +163,20 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Every task of a job (up to 1,000), in task order.
+pub async fn job_tasks(
+    client: &Client,
+    job: drover_shared::JobId,
+) -> Vec<drover_shared::api::Task> {
+    let query = drover_shared::api::TaskQuery {
+        job_id: Some(job),
+        per_page: Some(1000),
+        ..Default::default()
+    };
+    client
+        .tasks(&query)
+        .await
+        .expect("listing a job's tasks")
+        .items
+}

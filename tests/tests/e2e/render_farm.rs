@@ -98,14 +98,7 @@ async fn every_task_completes_exactly_once_with_logs_and_progress() {
             "frame {frame} ran once"
         );
     }
-    let tasks = admin
-        .tasks(&TaskQuery {
-            job_id: Some(job.id),
-            ..TaskQuery::default()
-        })
-        .await
-        .unwrap()
-        .items;
+    let tasks = drover_tests::job_tasks(&admin, job.id).await;
     let ran_on: std::collections::HashSet<_> = tasks.iter().filter_map(|t| t.worker_id).collect();
     assert!(ran_on.len() >= 2, "the work was shared: {ran_on:?}");
     let log = admin.task_log(tasks[4].id).await.unwrap();
@@ -141,14 +134,7 @@ async fn a_killed_workers_task_is_requeued_and_finished_elsewhere() {
         .await
         .unwrap();
     let task = wait_for(20, "the task to start", || async {
-        let tasks = admin
-            .tasks(&TaskQuery {
-                job_id: Some(job.id),
-                ..TaskQuery::default()
-            })
-            .await
-            .unwrap()
-            .items;
+        let tasks = drover_tests::job_tasks(&admin, job.id).await;
         (tasks[0].status == TaskStatus::Active && marker.exists()).then(|| tasks[0].clone())
     })
     .await;
@@ -156,14 +142,7 @@ async fn a_killed_workers_task_is_requeued_and_finished_elsewhere() {
     let _second = workers(&ts, &admin, &["rescuer"]).await;
     let done = job_done(&admin, job.id, 30).await;
     assert_eq!(done.status, JobStatus::Completed);
-    let finished = admin
-        .tasks(&TaskQuery {
-            job_id: Some(job.id),
-            ..TaskQuery::default()
-        })
-        .await
-        .unwrap()
-        .items;
+    let finished = drover_tests::job_tasks(&admin, job.id).await;
     assert_ne!(
         finished[0].worker_id, task.worker_id,
         "another worker finished it"
@@ -288,14 +267,7 @@ async fn failing_tasks_fail_after_three_workers_and_fill_the_blocklist() {
         .unwrap();
     let done = job_done(&admin, job.id, 60).await;
     assert_eq!((done.status, done.progress.failed), (JobStatus::Failed, 3));
-    let tasks = admin
-        .tasks(&TaskQuery {
-            job_id: Some(job.id),
-            ..TaskQuery::default()
-        })
-        .await
-        .unwrap()
-        .items;
+    let tasks = drover_tests::job_tasks(&admin, job.id).await;
     assert!(
         tasks.iter().all(|t| t.failures == 3),
         "each task failed on three workers"

@@ -55,14 +55,7 @@ async fn status_changes_follow_the_rules_and_the_job_follows_its_tasks() {
     let (_ts, admin) = setup().await;
     let p = project(&admin, "film").await;
     let job = submit(&admin, p.id, "1-2", 1).await;
-    let tasks = admin
-        .tasks(&TaskQuery {
-            job_id: Some(job.id),
-            ..TaskQuery::default()
-        })
-        .await
-        .unwrap()
-        .items;
+    let tasks = drover_tests::job_tasks(&admin, job.id).await;
     let set = |id, status| {
         let admin = admin.clone();
         async move {
@@ -119,15 +112,7 @@ async fn a_failed_task_over_the_threshold_fails_the_job() {
     let (_ts, admin) = setup().await;
     let p = project(&admin, "film").await;
     let job = submit(&admin, p.id, "1-5", 1).await;
-    let first = admin
-        .tasks(&TaskQuery {
-            job_id: Some(job.id),
-            ..TaskQuery::default()
-        })
-        .await
-        .unwrap()
-        .items[0]
-        .id;
+    let first = drover_tests::job_tasks(&admin, job.id).await[0].id;
     admin
         .set_task_status(&TaskStatusChange {
             id: first,
@@ -154,15 +139,7 @@ async fn artists_change_only_tasks_of_their_jobs() {
     let (ts, admin) = setup().await;
     let p = project(&admin, "film").await;
     let job = submit(&admin, p.id, "1", 1).await;
-    let task = admin
-        .tasks(&TaskQuery {
-            job_id: Some(job.id),
-            ..TaskQuery::default()
-        })
-        .await
-        .unwrap()
-        .items[0]
-        .id;
+    let task = drover_tests::job_tasks(&admin, job.id).await[0].id;
     let artist = ts.client_as(Role::Artist).await;
     let err = artist
         .set_task_status(&TaskStatusChange {
@@ -173,15 +150,7 @@ async fn artists_change_only_tasks_of_their_jobs() {
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
     let own = submit(&artist, p.id, "1", 1).await;
-    let own_task = artist
-        .tasks(&TaskQuery {
-            job_id: Some(own.id),
-            ..TaskQuery::default()
-        })
-        .await
-        .unwrap()
-        .items[0]
-        .id;
+    let own_task = drover_tests::job_tasks(&artist, own.id).await[0].id;
     artist
         .set_task_status(&TaskStatusChange {
             id: own_task,

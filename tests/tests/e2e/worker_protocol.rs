@@ -324,14 +324,7 @@ async fn a_task_without_updates_fails_on_its_worker_after_the_timeout() {
     let worker = signed_on_worker(&ts, &token, "silent").await;
     let task = worker.claim_task(0).await.unwrap().unwrap().task.id;
     let failed = drover_tests::wait_for(20, "the task to time out", || async {
-        let tasks = admin
-            .tasks(&TaskQuery {
-                job_id: Some(job.id),
-                ..TaskQuery::default()
-            })
-            .await
-            .unwrap()
-            .items;
+        let tasks = drover_tests::job_tasks(&admin, job.id).await;
         (tasks[0].status == TaskStatus::SoftFailed).then(|| tasks[0].clone())
     })
     .await;
