@@ -32,18 +32,6 @@ struct Cli {
     work_dir: Option<PathBuf>,
 }
 
-/// `program` if given and present, else the first `name` on PATH.
-fn find_tool(given: Option<PathBuf>, name: &str) -> Option<String> {
-    if let Some(path) = given {
-        return path.exists().then(|| path.to_string_lossy().into_owned());
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-        .map(|p| p.to_string_lossy().into_owned())
-}
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -62,10 +50,7 @@ fn main() -> ExitCode {
         eprintln!("error: no home directory for the work dir; pass --work-dir");
         return ExitCode::from(2);
     };
-    let tools = Tools {
-        blender: find_tool(cli.blender, "blender"),
-        ffmpeg: find_tool(cli.ffmpeg, "ffmpeg"),
-    };
+    let tools = Tools::find(cli.blender, cli.ffmpeg);
     let config = Config {
         server: cli.server,
         join_token: cli.token,

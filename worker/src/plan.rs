@@ -4,6 +4,7 @@
 
 use drover_shared::api::{BlenderRenderSettings, ImageFormat, JobKind};
 use drover_shared::protocol::{Assignment, task_types};
+use std::path::PathBuf;
 
 /// The programs this worker runs.
 #[derive(Debug, Clone)]
@@ -15,6 +16,14 @@ pub struct Tools {
 }
 
 impl Tools {
+    /// Finds the tools: each given path if it exists, else the program on PATH.
+    pub fn find(blender: Option<PathBuf>, ffmpeg: Option<PathBuf>) -> Self {
+        Self {
+            blender: find_tool(blender, "blender"),
+            ffmpeg: find_tool(ffmpeg, "ffmpeg"),
+        }
+    }
+
     /// The task types these tools can run.
     pub fn task_types(&self) -> Vec<String> {
         let mut types = vec![task_types::COMMAND.to_owned()];
@@ -26,6 +35,18 @@ impl Tools {
         }
         types
     }
+}
+
+/// `given` if present, else the first `name` on PATH.
+fn find_tool(given: Option<PathBuf>, name: &str) -> Option<String> {
+    if let Some(path) = given {
+        return path.exists().then(|| path.to_string_lossy().into_owned());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .map(|p| p.to_string_lossy().into_owned())
 }
 
 /// What the output of the program means.

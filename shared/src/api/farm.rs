@@ -20,7 +20,7 @@ pub struct BlocklistEntry {
 }
 
 /// Size of a last-rendered image.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PreviewSize {
     /// As uploaded (re-encoded as JPEG, at most 1920 px wide).

@@ -1,0 +1,183 @@
+//! The bridge between the UI thread and everything slow: a tokio runtime on background
+//! threads runs each request, and one bounded channel brings the results back as `Msg`s, each
+//! followed by `request_repaint` so they show without the mouse moving. The UI drains the
+//! channel once a frame and never waits on it.
+
+use crate::local::LocalFarm;
+use drover_shared::api::{BlocklistEntry, Job, PreviewSize, Project, Settings, Task, User, Worker};
+use drover_shared::events::Event;
+use drover_shared::{Client, JobId, TaskId};
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+/// How many results may wait for the UI before senders wait: a full queue slows the network
+/// side down instead of growing memory.
+const INBOX_SIZE: usize = 1024;
+
+/// What the background sends to the UI.
+pub enum Msg {
+    /// A connection (local or remote) is ready.
+    Connected(Box<Connected>),
+    /// Connecting failed; the start screen shows why.
+    ConnectFailed(String),
+    /// The full job list.
+    Jobs(Vec<Job>),
+    /// The full worker list.
+    Workers(Vec<Worker>),
+    /// The project list.
+    Projects(Vec<Project>),
+    /// The farm settings (admins).
+    Settings(Settings),
+    /// The accounts (admins), to name submitters.
+    Users(Vec<User>),
+    /// One page of the open job's tasks, in task order.
+    Tasks {
+        /// The job they belong to.
+        job_id: JobId,
+        /// The page.
+        tasks: Vec<Task>,
+        /// The job's task count.
+        total: u64,
+        /// Whether this was the last page.
+        done: bool,
+    },
+    /// A job's blocklist.
+    Blocklist(JobId, Vec<BlocklistEntry>),
+    /// A task's log from its start.
+    Log(TaskId, String),
+    /// A decoded preview, or `None` when the job has none yet.
+    Preview(PreviewKey, Option<egui::ColorImage>),
+    /// A live event.
+    Event(Event),
+    /// The event stream's state changed.
+    Stream(StreamState),
+    /// A file picked with the system dialog.
+    Picked(PickTarget, String),
+    /// A job was submitted.
+    Submitted(Job),
+    /// Something finished well; shown as a toast.
+    Info(String),
+    /// Something failed; shown as a toast.
+    Failed(String),
+}
+
+/// A ready connection.
+pub struct Connected {
+    /// The logged-in client.
+    pub client: Client,
+    /// Who we are.
+    pub me: User,
+    /// The farm running in this process, when it is a local one.
+    pub local: Option<LocalFarm>,
+}
+
+/// Which preview: a job's (or the farm's newest when `None`) at a size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PreviewKey {
+    /// The job.
+    pub job_id: Option<JobId>,
+    /// The size.
+    pub size: PreviewSize,
+}
+
+/// Which field a file dialog fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickTarget {
+    /// The .blend file.
+    BlendFile,
+    /// The output folder.
+    OutputDir,
+}
+
+/// The event stream as the connection indicator shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamState {
+    /// Receiving events.
+    Live,
+    /// Lost; trying again.
+    Reconnecting {
+        /// Attempts so far.
+        attempt: u32,
+        /// Why the last one failed.
+        error: String,
+    },
+}
+
+/// Sends results to the UI and wakes it.
+#[derive(Clone)]
+pub struct Emitter {
+    tx: tokio::sync::mpsc::Sender<Msg>,
+    ctx: Arc<OnceLock<egui::Context>>,
+}
+
+impl Emitter {
+    /// Sends one message and repaints; false when the UI is gone.
+    pub async fn send(&self, msg: Msg) -> bool {
+        let sent = self.tx.send(msg).await.is_ok();
+        if let Some(ctx) = self.ctx.get() {
+            ctx.request_repaint();
+        }
+        sent
+    }
+}
+
+/// The UI's end of the channel.
+pub struct Inbox(tokio::sync::mpsc::Receiver<Msg>);
+
+impl Inbox {
+    /// The next waiting message, without blocking.
+    pub fn try_next(&mut self) -> Option<Msg> {
+        self.0.try_recv().ok()
+    }
+}
+
+/// The background runtime and the way back to the UI.
+pub struct Backend {
+    runtime: tokio::runtime::Runtime,
+    emitter: Emitter,
+}
+
+impl Backend {
+    /// Starts the runtime (two named threads).
+    pub fn new() -> std::io::Result<(Self, Inbox)> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("drover-bg")
+            .enable_all()
+            .build()?;
+        let (tx, rx) = tokio::sync::mpsc::channel(INBOX_SIZE);
+        let emitter = Emitter {
+            tx,
+            ctx: Arc::new(OnceLock::new()),
+        };
+        Ok((Self { runtime, emitter }, Inbox(rx)))
+    }
+
+    /// Tells the background which context to repaint (once, from the first frame).
+    pub fn attach(&self, ctx: &egui::Context) {
+        let _ = self.emitter.ctx.set(ctx.clone());
+    }
+
+    /// Runs `work` in the background; its message reaches the UI.
+    pub fn spawn(&self, work: impl Future<Output = Msg> + Send + 'static) {
+        let emitter = self.emitter.clone();
+        self.runtime.spawn(async move {
+            let msg = work.await;
+            emitter.send(msg).await;
+        });
+    }
+
+    /// Runs a long-lived task that sends as it goes; abort it with the handle.
+    pub fn spawn_stream<F, Fut>(&self, work: F) -> tokio::task::JoinHandle<()>
+    where
+        F: FnOnce(Emitter) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(work(self.emitter.clone()))
+    }
+
+    /// Blocks on `work`: only for shutting down at exit, never from a frame.
+    pub fn block_on<T>(&self, work: impl Future<Output = T>) -> T {
+        self.runtime.block_on(work)
+    }
+}

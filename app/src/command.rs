@@ -1,0 +1,110 @@
+//! What a click asks for. Views push `Command`s; the app applies them once per frame, in one
+//! place (`Session::apply`), so no view talks to the network itself.
+
+use crate::local::LocalSetup;
+use drover_shared::api::{PreviewSize, ProjectInput, Settings, SubmitJob};
+use drover_shared::{JobCommand, JobId, ProjectId, TaskId, WorkerId, WorkerStatus};
+
+/// The views of the left navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// All jobs.
+    #[default]
+    Jobs,
+    /// One job.
+    Job,
+    /// All workers.
+    Workers,
+    /// Last-rendered images.
+    Previews,
+    /// Charts.
+    Farm,
+    /// Projects and their paths.
+    Projects,
+    /// Farm settings.
+    Settings,
+}
+
+impl View {
+    /// The label in the navigation.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Jobs => "Jobs",
+            Self::Job => "Job",
+            Self::Workers => "Workers",
+            Self::Previews => "Previews",
+            Self::Farm => "Farm",
+            Self::Projects => "Projects",
+            Self::Settings => "Settings",
+        }
+    }
+}
+
+/// How to log in to a remote server.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The server's URL.
+    pub url: String,
+    /// The account.
+    pub email: String,
+    /// Its password (never stored).
+    pub password: String,
+}
+
+/// One thing to do, from a click.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Start the farm on this computer.
+    StartLocal(LocalSetup),
+    /// Log in to a server.
+    Connect(Login),
+    /// Leave the farm (a local one stops) and go back to the start screen.
+    Disconnect,
+    /// Show a view.
+    Navigate(View),
+    /// Open a job in the Job view.
+    OpenJob(JobId),
+    /// Pause, resume, cancel, requeue, reprioritise jobs.
+    JobCommand {
+        /// The jobs.
+        ids: Vec<JobId>,
+        /// What to do.
+        command: JobCommand,
+        /// The priority, for `set_priority`.
+        priority: Option<u8>,
+    },
+    /// Delete jobs (the view asked first).
+    DeleteJobs(Vec<JobId>),
+    /// Show this task's log.
+    SelectTask(TaskId),
+    /// Requeue one task.
+    RequeueTask(TaskId),
+    /// Clear the open job's blocklist.
+    ClearBlocklist(JobId),
+    /// Ask a worker to sleep, wake or shut down.
+    SetWorker {
+        /// The worker.
+        id: WorkerId,
+        /// `asleep`, `idle` or `offline`.
+        status: WorkerStatus,
+        /// After its current task rather than now.
+        lazy: bool,
+    },
+    /// Fetch a preview image.
+    LoadPreview {
+        /// The job, or the farm's newest.
+        job_id: Option<JobId>,
+        /// The size.
+        size: PreviewSize,
+    },
+    /// Submit a job.
+    Submit(SubmitJob),
+    /// Open the system file dialog.
+    Pick(crate::backend::PickTarget),
+    /// Create or update a project.
+    SaveProject(Option<ProjectId>, ProjectInput),
+    /// Save farm settings.
+    SaveSettings(Settings),
+    /// Fetch everything again.
+    Refresh,
+}

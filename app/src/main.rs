@@ -1,0 +1,46 @@
+//! `drover`: parses the command line, sets up logging and opens the app.
+
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "drover", version, about = "Drover: render farm dashboard")]
+struct Cli {
+    /// Where the local farm keeps its data [default: the platform data dir]
+    #[arg(long, env = "DROVER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Start the local farm at once.
+    #[arg(long)]
+    local: bool,
+    /// With --local: render on this computer too.
+    #[arg(long)]
+    render_here: bool,
+    /// Prefill the server to connect to.
+    #[arg(long)]
+    server: Option<String>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,wgpu=warn,naga=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let options = drover::Options {
+        data_dir: cli.data_dir,
+        start_local: cli.local,
+        render_here: cli.render_here,
+        server: cli.server,
+    };
+    match drover::run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

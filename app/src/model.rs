@@ -1,0 +1,474 @@
+//! What the app knows of the farm: jobs, workers, projects, the open job's tasks and log, and
+//! a short history for the charts. Filled by full fetches, then kept current by live events
+//! (`Farm::apply`). Pure data: no I/O, unit-tested below.
+
+use drover_shared::api::{BlocklistEntry, Job, JobKind, Project, Settings, Task, User, Worker};
+use drover_shared::events::{Event, EventKind};
+use drover_shared::{JobId, JobStatus, ProjectId, TaskId, UserId, WorkerId, WorkerStatus};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// Seconds between two history samples.
+pub const SAMPLE_SECS: f64 = 2.0;
+/// Samples kept (one hour).
+const HISTORY_LEN: usize = 1800;
+/// Longest log kept in memory for the viewer; older text is dropped from the front.
+const LOG_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+
+/// What an event asks of the app beyond updating the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    /// Nothing.
+    None,
+    /// The server lost track of what we missed: fetch everything again.
+    Refetch,
+    /// A job has a new last-rendered image.
+    PreviewChanged(JobId),
+}
+
+/// The farm as this app sees it.
+#[derive(Default)]
+pub struct Farm {
+    /// Who is logged in.
+    pub me: Option<User>,
+    /// Jobs by id.
+    pub jobs: BTreeMap<JobId, Job>,
+    /// Workers by id.
+    pub workers: BTreeMap<WorkerId, Worker>,
+    /// Projects, active and not.
+    pub projects: Vec<Project>,
+    /// Account emails by id (filled for admins).
+    pub users: HashMap<UserId, String>,
+    /// The farm settings (admins).
+    pub settings: Option<Settings>,
+    /// Whether the first job and worker lists arrived.
+    pub loaded: bool,
+    /// The job whose tasks are shown.
+    pub open_job: Option<OpenJob>,
+    /// Samples for the charts.
+    pub history: History,
+    /// The last event seen, to resume from.
+    pub last_seq: u64,
+}
+
+/// The open job's tasks, blocklist and log.
+pub struct OpenJob {
+    /// The job.
+    pub job_id: JobId,
+    /// Its tasks in task order (pages arrive in order).
+    pub tasks: Vec<Task>,
+    index: HashMap<TaskId, usize>,
+    /// The job's task count as the server said.
+    pub total: u64,
+    /// Whether more pages are on their way.
+    pub loading: bool,
+    /// Bumped whenever a task changes, so views can cache derived lists.
+    pub revision: u64,
+    /// Workers blocklisted for this job.
+    pub blocklist: Vec<BlocklistEntry>,
+    /// The task whose log is shown.
+    pub selected: Option<TaskId>,
+    /// That task's log so far.
+    pub log: String,
+    /// Whether the log's start has arrived (live chunks wait until then).
+    pub log_loaded: bool,
+}
+
+impl OpenJob {
+    /// An open job waiting for its first page.
+    pub fn new(job_id: JobId) -> Self {
+        Self {
+            job_id,
+            tasks: Vec::new(),
+            index: HashMap::new(),
+            total: 0,
+            loading: true,
+            revision: 0,
+            blocklist: Vec::new(),
+            selected: None,
+            log: String::new(),
+            log_loaded: false,
+        }
+    }
+
+    /// Appends a page of tasks.
+    pub fn add_page(&mut self, tasks: Vec<Task>, total: u64, done: bool) {
+        for task in tasks {
+            if let Some(&i) = self.index.get(&task.id) {
+                self.tasks[i] = task;
+            } else {
+                self.index.insert(task.id, self.tasks.len());
+                self.tasks.push(task);
+            }
+        }
+        self.total = total;
+        self.loading = !done;
+        self.revision += 1;
+    }
+
+    /// A task by id.
+    pub fn task(&self, id: TaskId) -> Option<&Task> {
+        self.index.get(&id).map(|&i| &self.tasks[i])
+    }
+
+    /// Selects a task for the log viewer; its log must be fetched.
+    pub fn select(&mut self, id: TaskId) {
+        self.selected = Some(id);
+        self.log.clear();
+        self.log_loaded = false;
+    }
+
+    fn append_log(&mut self, text: &str) {
+        self.log.push_str(text);
+        if self.log.len() > LOG_LIMIT_BYTES {
+            let mut cut = self.log.len() - LOG_LIMIT_BYTES;
+            while !self.log.is_char_boundary(cut) {
+                cut += 1;
+            }
+            self.log.drain(..cut);
+        }
+    }
+
+    /// Sets the log's start; chunks that arrived meanwhile are already in it.
+    pub fn set_log(&mut self, task_id: TaskId, text: &str) {
+        if self.selected == Some(task_id) {
+            self.log.clear();
+            self.append_log(text);
+            self.log_loaded = true;
+        }
+    }
+}
+
+/// One history sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sample {
+    /// Seconds since the app started.
+    pub t: f64,
+    /// Tasks by status over all jobs: queued, active, completed, failed, paused, canceled.
+    pub tasks: [u64; 6],
+    /// Busy workers.
+    pub busy: u32,
+    /// Idle workers.
+    pub idle: u32,
+    /// Frames finished since the app connected.
+    pub frames_done: u64,
+}
+
+/// Samples for the farm charts.
+#[derive(Default)]
+pub struct History {
+    /// Oldest first.
+    pub samples: VecDeque<Sample>,
+    /// Frames finished since connecting, counted from job progress events.
+    pub frames_done: u64,
+}
+
+impl History {
+    /// Frames finished per minute at each sample, over the minute before it.
+    pub fn frames_per_minute(&self) -> Vec<[f64; 2]> {
+        let mut out = Vec::with_capacity(self.samples.len());
+        let mut start = 0;
+        for sample in &self.samples {
+            while self.samples[start].t < sample.t - 60.0 {
+                start += 1;
+            }
+            let first = self.samples[start];
+            let span = (sample.t - first.t).max(SAMPLE_SECS);
+            let frames = sample.frames_done.saturating_sub(first.frames_done) as f64;
+            out.push([sample.t, frames * 60.0 / span]);
+        }
+        out
+    }
+}
+
+/// Frames one task of this job renders (the last chunk may be shorter; the job's frame count
+/// bounds the sum).
+fn frames_per_task(kind: &JobKind) -> u64 {
+    let chunk = match kind {
+        JobKind::BlenderRender(s) => s.chunk_size,
+        JobKind::Command(s) => s.chunk_size,
+    };
+    u64::from(chunk.max(1))
+}
+
+impl Farm {
+    /// The farm after logging in.
+    pub fn new(me: User) -> Self {
+        Self {
+            me: Some(me),
+            ..Self::default()
+        }
+    }
+
+    /// The logged-in role.
+    pub fn role(&self) -> drover_shared::Role {
+        self.me
+            .as_ref()
+            .map_or(drover_shared::Role::Artist, |u| u.role)
+    }
+
+    /// May the logged-in person control this job (pause, cancel, …)?
+    pub fn may_control(&self, job: &Job) -> bool {
+        self.role().allows(drover_shared::Role::Manager)
+            || self.me.as_ref().is_some_and(|me| me.id == job.created_by)
+    }
+
+    /// Replaces the job list.
+    pub fn set_jobs(&mut self, jobs: Vec<Job>) {
+        self.jobs = jobs.into_iter().map(|j| (j.id, j)).collect();
+        self.loaded = true;
+    }
+
+    /// Replaces the worker list.
+    pub fn set_workers(&mut self, workers: Vec<Worker>) {
+        self.workers = workers.into_iter().map(|w| (w.id, w)).collect();
+    }
+
+    /// A project's name, or its id when unknown.
+    pub fn project_name(&self, id: ProjectId) -> String {
+        self.projects
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| format!("#{}", id.0), |p| p.name.clone())
+    }
+
+    /// Who submitted a job, as a person reads it.
+    pub fn submitter(&self, id: UserId) -> String {
+        if self.me.as_ref().is_some_and(|me| me.id == id) {
+            return self
+                .me
+                .as_ref()
+                .map_or_else(String::new, |me| me.email.clone());
+        }
+        self.users.get(&id).cloned().unwrap_or_else(|| {
+            let text = id.to_string();
+            format!("user {}", &text[..8.min(text.len())])
+        })
+    }
+
+    /// Updates the model with one live event.
+    pub fn apply(&mut self, event: &Event) -> FollowUp {
+        self.last_seq = self.last_seq.max(event.seq);
+        match &event.kind {
+            EventKind::Job { job } => {
+                self.count_frames(job.id, job.progress.completed);
+                self.jobs.insert(job.id, job.clone());
+            }
+            EventKind::JobProgress {
+                job_id,
+                status,
+                progress,
+            } => {
+                self.count_frames(*job_id, progress.completed);
+                if let Some(job) = self.jobs.get_mut(job_id) {
+                    job.status = *status;
+                    job.progress = *progress;
+                }
+            }
+            EventKind::JobDeleted { job_id } => {
+                self.jobs.remove(job_id);
+                if self.open_job.as_ref().is_some_and(|o| o.job_id == *job_id) {
+                    self.open_job = None;
+                }
+            }
+            EventKind::Task {
+                task_id,
+                job_id,
+                status,
+                worker_id,
+                activity,
+                steps_done,
+                steps_total,
+            } => {
+                if let Some(open) = self.open_job.as_mut().filter(|o| o.job_id == *job_id)
+                    && let Some(&i) = open.index.get(task_id)
+                {
+                    let task = &mut open.tasks[i];
+                    task.status = *status;
+                    task.worker_id = *worker_id;
+                    task.activity.clone_from(activity);
+                    task.steps_done = *steps_done;
+                    task.steps_total = *steps_total;
+                    task.updated = time::OffsetDateTime::now_utc();
+                    open.revision += 1;
+                }
+            }
+            EventKind::Log {
+                task_id,
+                job_id,
+                text,
+            } => {
+                if let Some(open) = self.open_job.as_mut().filter(|o| o.job_id == *job_id)
+                    && open.selected == Some(*task_id)
+                {
+                    open.append_log(text);
+                }
+            }
+            EventKind::Worker { worker } => {
+                self.workers.insert(worker.id, worker.clone());
+            }
+            EventKind::LastRendered { job_id, .. } => return FollowUp::PreviewChanged(*job_id),
+            EventKind::Resync => return FollowUp::Refetch,
+        }
+        FollowUp::None
+    }
+
+    /// Adds the frames a job finished since we last heard of it.
+    fn count_frames(&mut self, job_id: JobId, completed: u64) {
+        let Some(job) = self.jobs.get(&job_id) else {
+            return;
+        };
+        let new_tasks = completed.saturating_sub(job.progress.completed);
+        self.history.frames_done += new_tasks * frames_per_task(&job.kind);
+    }
+
+    /// Records a sample at `t` seconds when the last one is old enough.
+    pub fn sample(&mut self, t: f64) {
+        if self
+            .history
+            .samples
+            .back()
+            .is_some_and(|s| t - s.t < SAMPLE_SECS)
+        {
+            return;
+        }
+        let mut tasks = [0u64; 6];
+        for job in self.jobs.values() {
+            let p = &job.progress;
+            for (slot, n) in tasks.iter_mut().zip([
+                p.queued,
+                p.active,
+                p.completed,
+                p.failed,
+                p.paused,
+                p.canceled,
+            ]) {
+                *slot += n;
+            }
+        }
+        let count = |status| self.workers.values().filter(|w| w.status == status).count() as u32;
+        let sample = Sample {
+            t,
+            tasks,
+            busy: count(WorkerStatus::Busy),
+            idle: count(WorkerStatus::Idle),
+            frames_done: self.history.frames_done,
+        };
+        if self.history.samples.len() == HISTORY_LEN {
+            self.history.samples.pop_front();
+        }
+        self.history.samples.push_back(sample);
+    }
+
+    /// Jobs still running or waiting, for the status line.
+    pub fn running_jobs(&self) -> usize {
+        self.jobs
+            .values()
+            .filter(|j| matches!(j.status, JobStatus::Active | JobStatus::Queued))
+            .count()
+    }
+}
+
+/// Names of `Sample::tasks`, in order.
+pub const TASK_SERIES: [&str; 6] = [
+    "queued",
+    "active",
+    "completed",
+    "failed",
+    "paused",
+    "canceled",
+];
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use drover_shared::api::{CommandSettings, JobProgress};
+
+    pub(crate) fn job(id: i64, chunk_size: u32, completed: u64) -> Job {
+        Job {
+            id: JobId(id),
+            name: format!("job {id}"),
+            project_id: ProjectId(1),
+            kind: JobKind::Command(CommandSettings {
+                argv: vec!["true".into()],
+                frames: "1-100".into(),
+                chunk_size,
+            }),
+            status: JobStatus::Active,
+            priority: 50,
+            tag: None,
+            created_by: UserId(uuid_nil()),
+            created: time::OffsetDateTime::UNIX_EPOCH,
+            updated: time::OffsetDateTime::UNIX_EPOCH,
+            progress: JobProgress {
+                total: 100 / u64::from(chunk_size),
+                completed,
+                ..JobProgress::default()
+            },
+        }
+    }
+
+    fn uuid_nil() -> uuid::Uuid {
+        uuid::Uuid::nil()
+    }
+
+    #[test]
+    fn progress_events_update_jobs_and_count_frames() {
+        let mut farm = Farm::default();
+        farm.set_jobs(vec![job(1, 5, 0)]);
+        let event = Event {
+            seq: 7,
+            kind: EventKind::JobProgress {
+                job_id: JobId(1),
+                status: JobStatus::Active,
+                progress: JobProgress {
+                    total: 20,
+                    completed: 3,
+                    ..JobProgress::default()
+                },
+            },
+        };
+        assert_eq!(farm.apply(&event), FollowUp::None);
+        assert_eq!(farm.jobs[&JobId(1)].progress.completed, 3);
+        assert_eq!(farm.history.frames_done, 15);
+        assert_eq!(farm.last_seq, 7);
+        let resync = Event {
+            seq: 8,
+            kind: EventKind::Resync,
+        };
+        assert_eq!(farm.apply(&resync), FollowUp::Refetch);
+    }
+
+    #[test]
+    fn frames_per_minute_is_measured_over_the_last_minute() {
+        let mut history = History::default();
+        for i in 0..61u32 {
+            history.samples.push_back(Sample {
+                t: f64::from(i) * 2.0,
+                frames_done: u64::from(i) * 4,
+                ..Sample::default()
+            });
+        }
+        let rates = history.frames_per_minute();
+        // 4 frames every 2 s is 120 per minute.
+        assert!((rates.last().unwrap()[1] - 120.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn log_chunks_append_only_for_the_selected_task() {
+        let mut farm = Farm::default();
+        let mut open = OpenJob::new(JobId(1));
+        open.select(TaskId(5));
+        farm.open_job = Some(open);
+        for (task, text) in [(5, "a"), (6, "x"), (5, "b")] {
+            farm.apply(&Event {
+                seq: 1,
+                kind: EventKind::Log {
+                    task_id: TaskId(task),
+                    job_id: JobId(1),
+                    text: text.into(),
+                },
+            });
+        }
+        assert_eq!(farm.open_job.as_ref().unwrap().log, "ab");
+    }
+}

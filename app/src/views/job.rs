@@ -1,0 +1,310 @@
+//! One job: its settings, its tasks (a virtualised table: a job of 100,000 tasks scrolls
+//! smoothly), the last-rendered preview, the blocklist, and the selected task's log following
+//! the live tail.
+
+use crate::backend::PreviewKey;
+use crate::command::Command;
+use crate::model::{Farm, OpenJob};
+use crate::theme::{self, Toned, UiExt};
+use crate::views::ago;
+use drover_shared::api::{Job, JobKind, PreviewSize};
+use drover_shared::{JobCommand, TaskStatus};
+use egui_extras::{Column, TableBuilder};
+
+/// The Job view's state.
+#[derive(Default)]
+pub struct JobView {
+    status: Option<TaskStatus>,
+    /// Indices into the open job's tasks passing the filter, and what they were computed from.
+    rows: Vec<usize>,
+    rows_key: Option<(drover_shared::JobId, u64, Option<TaskStatus>)>,
+    follow_log: bool,
+}
+
+impl JobView {
+    /// A view that follows the log tail.
+    pub fn new() -> Self {
+        Self {
+            follow_log: true,
+            ..Self::default()
+        }
+    }
+
+    /// Draws the view; `previews` gives cached images (the session's).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        farm: &Farm,
+        preview: &dyn Fn(PreviewKey, &mut Vec<Command>) -> Option<egui::TextureHandle>,
+        commands: &mut Vec<Command>,
+    ) {
+        let Some(open) = &farm.open_job else {
+            ui.view_heading("Job");
+            ui.weak_label("Double-click a job in Jobs to open it here.");
+            return;
+        };
+        let Some(job) = farm.jobs.get(&open.job_id) else {
+            ui.view_heading("Job");
+            ui.weak_label("This job is gone.");
+            return;
+        };
+        header_ui(ui, farm, job, commands);
+        egui::Panel::right("job-side")
+            .resizable(true)
+            .default_size(theme::PREVIEW_WIDTH + 16.0)
+            .show(ui, |ui| {
+                side_ui(ui, farm, job, open, preview, commands);
+            });
+        egui::Panel::bottom("job-log")
+            .resizable(true)
+            .default_size(220.0)
+            .show(ui, |ui| self.log_ui(ui, open));
+        egui::CentralPanel::default().show(ui, |ui| self.tasks_ui(ui, farm, open, commands));
+    }
+}
+
+fn header_ui(ui: &mut egui::Ui, farm: &Farm, job: &Job, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.view_heading(&job.name);
+        ui.status_chip(job.status.as_str(), job.status.tone());
+        ui.job_progress(&job.progress, 240.0);
+        if farm.may_control(job) {
+            ui.separator();
+            for (label, command) in [
+                ("Pause", JobCommand::Pause),
+                ("Resume", JobCommand::Resume),
+                ("Cancel", JobCommand::Stop),
+                ("Requeue failed", JobCommand::RequeueFailed),
+            ] {
+                if ui.button(label).clicked() {
+                    commands.push(Command::JobCommand {
+                        ids: vec![job.id],
+                        command,
+                        priority: None,
+                    });
+                }
+            }
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.weak_label(format!(
+            "#{} · {} · priority {} · by {} · {}",
+            job.id,
+            farm.project_name(job.project_id),
+            job.priority,
+            farm.submitter(job.created_by),
+            job.tag
+                .as_deref()
+                .map_or_else(|| "any worker".to_owned(), |t| format!("tag {t}")),
+        ));
+    });
+    ui.horizontal_wrapped(|ui| match &job.kind {
+        JobKind::BlenderRender(s) => {
+            ui.weak_label(format!(
+                "Blender · {} · frames {} (chunks of {}) · {:?} → {}{}",
+                s.blend_file,
+                s.frames,
+                s.chunk_size,
+                s.format,
+                s.output,
+                if s.video { " · video" } else { "" }
+            ));
+        }
+        JobKind::Command(s) => {
+            ui.weak_label(format!(
+                "command · {} · frames {} (chunks of {})",
+                s.argv.join(" "),
+                s.frames,
+                s.chunk_size
+            ));
+        }
+    });
+    ui.separator();
+}
+
+impl JobView {
+    fn tasks_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        farm: &Farm,
+        open: &OpenJob,
+        commands: &mut Vec<Command>,
+    ) {
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_label("Task status")
+                .selected_text(self.status.map_or("any", TaskStatus::as_str))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.status, None, "any");
+                    for &status in TaskStatus::ALL {
+                        ui.selectable_value(&mut self.status, Some(status), status.as_str());
+                    }
+                });
+            if open.loading {
+                ui.add(
+                    egui::ProgressBar::new(open.tasks.len() as f32 / open.total.max(1) as f32)
+                        .desired_width(200.0)
+                        .text(format!("loading tasks {}/{}", open.tasks.len(), open.total)),
+                );
+            } else {
+                ui.weak_label(format!("{} tasks", open.tasks.len()));
+            }
+        });
+        let key = (open.job_id, open.revision, self.status);
+        if self.rows_key != Some(key) {
+            self.rows.clear();
+            self.rows.extend(
+                open.tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| self.status.is_none_or(|s| t.status == s))
+                    .map(|(i, _)| i),
+            );
+            self.rows_key = Some(key);
+        }
+        let may_control = farm
+            .jobs
+            .get(&open.job_id)
+            .is_some_and(|j| farm.may_control(j));
+        TableBuilder::new(ui)
+            .striped(true)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(90.0))
+            .column(Column::auto().at_least(90.0))
+            .column(Column::auto().at_least(130.0).clip(true))
+            .column(Column::exact(60.0))
+            .column(Column::auto().at_least(70.0))
+            .column(Column::remainder().clip(true))
+            .header(theme::HEADER_HEIGHT, |mut header| {
+                for label in [
+                    "Status", "Frames", "Worker", "Retries", "Updated", "Activity",
+                ] {
+                    header.col(|ui| {
+                        ui.strong(label);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(theme::ROW_HEIGHT, self.rows.len(), |mut row| {
+                    let task = &open.tasks[self.rows[row.index()]];
+                    row.set_selected(open.selected == Some(task.id));
+                    row.col(|ui| {
+                        ui.status_chip(task.status.as_str(), task.status.tone());
+                    });
+                    row.col(|ui| {
+                        if task.frame_start == task.frame_end {
+                            ui.label(task.frame_start.to_string());
+                        } else {
+                            ui.label(format!("{}–{}", task.frame_start, task.frame_end));
+                        }
+                    });
+                    row.col(|ui| {
+                        let name = task
+                            .worker_id
+                            .and_then(|w| farm.workers.get(&w))
+                            .map_or("", |w| w.name.as_str());
+                        ui.label(name);
+                    });
+                    row.col(|ui| {
+                        ui.label(task.failures.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.label(ago(task.updated));
+                    });
+                    row.col(|ui| {
+                        if task.status == TaskStatus::Active && task.steps_total > 0 {
+                            ui.add(
+                                egui::ProgressBar::new(
+                                    task.steps_done as f32 / task.steps_total as f32,
+                                )
+                                .desired_width(80.0),
+                            );
+                        }
+                        ui.label(&task.activity);
+                    });
+                    let response = row.response();
+                    if response.clicked() {
+                        commands.push(Command::SelectTask(task.id));
+                    }
+                    if may_control {
+                        response.context_menu(|ui| {
+                            if ui.button("Requeue this task").clicked() {
+                                commands.push(Command::RequeueTask(task.id));
+                                ui.close();
+                            }
+                        });
+                    }
+                });
+            });
+    }
+
+    fn log_ui(&mut self, ui: &mut egui::Ui, open: &OpenJob) {
+        ui.horizontal(|ui| {
+            ui.strong("Log");
+            match open.selected.and_then(|id| open.task(id)) {
+                Some(task) => ui.weak_label(format!("task {} · {}", task.id, task.name)),
+                None => ui.weak_label("click a task to see its log"),
+            };
+            ui.checkbox(&mut self.follow_log, "Follow");
+            if open.selected.is_some() && !open.log_loaded {
+                ui.spinner();
+            }
+        });
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .stick_to_bottom(self.follow_log)
+            .show(ui, |ui| {
+                ui.add(
+                    egui::Label::new(egui::RichText::new(&open.log).monospace().size(12.0))
+                        .wrap_mode(egui::TextWrapMode::Extend),
+                );
+            });
+    }
+}
+
+fn side_ui(
+    ui: &mut egui::Ui,
+    farm: &Farm,
+    job: &Job,
+    open: &OpenJob,
+    preview: &dyn Fn(PreviewKey, &mut Vec<Command>) -> Option<egui::TextureHandle>,
+    commands: &mut Vec<Command>,
+) {
+    ui.strong("Last rendered");
+    let key = PreviewKey {
+        job_id: Some(job.id),
+        size: PreviewSize::W600,
+    };
+    match preview(key, commands) {
+        Some(texture) => {
+            ui.add(
+                egui::Image::new(&texture)
+                    .max_width(theme::PREVIEW_WIDTH)
+                    .corner_radius(4),
+            );
+        }
+        None => {
+            ui.weak_label("No frame rendered yet.");
+        }
+    }
+    ui.add_space(theme::GAP);
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.strong("Blocklist");
+        if !open.blocklist.is_empty() && farm.may_control(job) && ui.small_button("Clear").clicked()
+        {
+            commands.push(Command::ClearBlocklist(job.id));
+        }
+    });
+    if open.blocklist.is_empty() {
+        ui.weak_label("No worker is blocklisted for this job.");
+    }
+    for entry in &open.blocklist {
+        ui.label(format!(
+            "{} · {} · {}",
+            entry.worker_name,
+            entry.task_type,
+            ago(entry.created)
+        ));
+    }
+}

@@ -1,0 +1,346 @@
+//! Jobs: a table that sorts and filters, with multi-select actions (pause, resume, cancel,
+//! requeue, priority, delete after asking) and double-click to open a job.
+
+use crate::command::Command;
+use crate::model::Farm;
+use crate::theme::{self, Toned, UiExt};
+use crate::views::{ago, submit::SubmitDialog};
+use drover_shared::api::Job;
+use drover_shared::{JobCommand, JobId, JobStatus, ProjectId, UserId};
+use egui_extras::{Column, TableBuilder};
+use std::collections::BTreeSet;
+
+/// Columns the table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortBy {
+    Status,
+    Name,
+    Project,
+    Progress,
+    Priority,
+    Submitter,
+    Updated,
+}
+
+/// The Jobs view's state.
+pub struct JobsView {
+    status: Option<JobStatus>,
+    project: Option<ProjectId>,
+    submitter: Option<UserId>,
+    text: String,
+    sort: SortBy,
+    descending: bool,
+    selected: BTreeSet<JobId>,
+    priority: u8,
+    confirm_delete: bool,
+    /// The submit dialog, when open.
+    pub submit: Option<SubmitDialog>,
+}
+
+impl Default for JobsView {
+    fn default() -> Self {
+        Self {
+            status: None,
+            project: None,
+            submitter: None,
+            text: String::new(),
+            sort: SortBy::Updated,
+            descending: true,
+            selected: BTreeSet::new(),
+            priority: 50,
+            confirm_delete: false,
+            submit: None,
+        }
+    }
+}
+
+impl JobsView {
+    /// The jobs passing the filters, sorted.
+    fn visible<'a>(&self, farm: &'a Farm) -> Vec<&'a Job> {
+        let text = self.text.to_lowercase();
+        let mut jobs: Vec<&Job> = farm
+            .jobs
+            .values()
+            .filter(|j| self.status.is_none_or(|s| j.status == s))
+            .filter(|j| self.project.is_none_or(|p| j.project_id == p))
+            .filter(|j| self.submitter.is_none_or(|u| j.created_by == u))
+            .filter(|j| text.is_empty() || j.name.to_lowercase().contains(&text))
+            .collect();
+        jobs.sort_by(|a, b| {
+            let order = match self.sort {
+                SortBy::Status => a.status.as_str().cmp(b.status.as_str()),
+                SortBy::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+                SortBy::Project => farm
+                    .project_name(a.project_id)
+                    .cmp(&farm.project_name(b.project_id)),
+                SortBy::Progress => share(a).total_cmp(&share(b)),
+                SortBy::Priority => a.priority.cmp(&b.priority),
+                SortBy::Submitter => farm
+                    .submitter(a.created_by)
+                    .cmp(&farm.submitter(b.created_by)),
+                SortBy::Updated => a.updated.cmp(&b.updated),
+            };
+            let order = order.then(a.id.cmp(&b.id));
+            if self.descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        jobs
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, farm: &Farm, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.view_heading("Jobs");
+            ui.add_space(theme::GAP);
+            if ui.button("Submit render…").clicked() {
+                self.submit = Some(SubmitDialog::new(farm));
+            }
+        });
+        self.filters_ui(ui, farm);
+        self.selected.retain(|id| farm.jobs.contains_key(id));
+        self.actions_ui(ui, farm, commands);
+        ui.separator();
+        if !farm.loaded {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Loading jobs…");
+            });
+            return;
+        }
+        let jobs = self.visible(farm);
+        if jobs.is_empty() {
+            ui.weak_label(if farm.jobs.is_empty() {
+                "No jobs yet. Submit a render to start."
+            } else {
+                "No job matches the filters."
+            });
+            return;
+        }
+        self.table_ui(ui, farm, &jobs, commands);
+    }
+
+    fn filters_ui(&mut self, ui: &mut egui::Ui, farm: &Farm) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Search");
+            ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(160.0))
+                .labelled_by(label.id);
+            egui::ComboBox::from_label("Status")
+                .selected_text(self.status.map_or("any", JobStatus::as_str))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.status, None, "any");
+                    for &status in JobStatus::ALL {
+                        ui.selectable_value(&mut self.status, Some(status), status.as_str());
+                    }
+                });
+            egui::ComboBox::from_label("Project")
+                .selected_text(
+                    self.project
+                        .map_or_else(|| "any".into(), |p| farm.project_name(p)),
+                )
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.project, None, "any");
+                    for project in &farm.projects {
+                        ui.selectable_value(&mut self.project, Some(project.id), &project.name);
+                    }
+                });
+            let mut submitters: Vec<(String, UserId)> = farm
+                .jobs
+                .values()
+                .map(|j| j.created_by)
+                .collect::<std::collections::HashSet<_>>()
+                .into_iter()
+                .map(|id| (farm.submitter(id), id))
+                .collect();
+            submitters.sort_by(|a, b| a.0.cmp(&b.0));
+            egui::ComboBox::from_label("Submitter")
+                .selected_text(
+                    self.submitter
+                        .map_or_else(|| "any".into(), |u| farm.submitter(u)),
+                )
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.submitter, None, "any");
+                    for (name, id) in submitters {
+                        ui.selectable_value(&mut self.submitter, Some(id), name);
+                    }
+                });
+        });
+    }
+
+    fn actions_ui(&mut self, ui: &mut egui::Ui, farm: &Farm, commands: &mut Vec<Command>) {
+        let ids: Vec<JobId> = self.selected.iter().copied().collect();
+        let controllable = !ids.is_empty()
+            && ids
+                .iter()
+                .all(|id| farm.jobs.get(id).is_some_and(|j| farm.may_control(j)));
+        ui.horizontal(|ui| {
+            ui.label(format!("{} selected", ids.len()));
+            if ids.is_empty() || !controllable {
+                if !ids.is_empty() {
+                    ui.weak_label("(you may only control your own jobs)");
+                }
+                return;
+            }
+            let mut send = |command: JobCommand, priority: Option<u8>| {
+                commands.push(Command::JobCommand {
+                    ids: ids.clone(),
+                    command,
+                    priority,
+                });
+            };
+            if ui.button("Pause").clicked() {
+                send(JobCommand::Pause, None);
+            }
+            if ui.button("Resume").clicked() {
+                send(JobCommand::Resume, None);
+            }
+            if ui.button("Cancel").clicked() {
+                send(JobCommand::Stop, None);
+            }
+            if ui.button("Requeue failed").clicked() {
+                send(JobCommand::RequeueFailed, None);
+            }
+            ui.separator();
+            let label = ui.label("Priority");
+            ui.add(egui::DragValue::new(&mut self.priority).range(0..=100))
+                .labelled_by(label.id);
+            if ui.button("Set priority").clicked() {
+                send(JobCommand::SetPriority, Some(self.priority));
+            }
+            ui.separator();
+            if ui.button("Delete…").clicked() {
+                self.confirm_delete = true;
+            }
+        });
+        if self.confirm_delete {
+            let modal = egui::Modal::new(egui::Id::unique("confirm-delete")).show(ui.ctx(), |ui| {
+                ui.view_heading("Delete jobs?");
+                ui.label(format!(
+                    "Delete {} job(s) with their tasks, logs and previews? This cannot be undone.",
+                    ids.len()
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button("Delete").clicked() {
+                        commands.push(Command::DeleteJobs(ids.clone()));
+                        self.selected.clear();
+                        self.confirm_delete = false;
+                    }
+                    if ui.button("Keep them").clicked() {
+                        self.confirm_delete = false;
+                    }
+                });
+            });
+            if modal.should_close() {
+                self.confirm_delete = false;
+            }
+        }
+    }
+
+    fn header(&mut self, ui: &mut egui::Ui, label: &str, sort: SortBy) {
+        let arrow = match (self.sort == sort, self.descending) {
+            (true, true) => " ⏷",
+            (true, false) => " ⏶",
+            (false, _) => "",
+        };
+        if ui
+            .add(
+                egui::Button::new(egui::RichText::new(format!("{label}{arrow}")).strong())
+                    .frame(false),
+            )
+            .clicked()
+        {
+            if self.sort == sort {
+                self.descending = !self.descending;
+            } else {
+                self.sort = sort;
+                self.descending = false;
+            }
+        }
+    }
+
+    fn table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        farm: &Farm,
+        jobs: &[&Job],
+        commands: &mut Vec<Command>,
+    ) {
+        let columns = [
+            ("Status", SortBy::Status),
+            ("Name", SortBy::Name),
+            ("Project", SortBy::Project),
+            ("Progress", SortBy::Progress),
+            ("Priority", SortBy::Priority),
+            ("Submitter", SortBy::Submitter),
+            ("Updated", SortBy::Updated),
+        ];
+        TableBuilder::new(ui)
+            .striped(true)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(90.0))
+            .column(Column::remainder().at_least(160.0).clip(true))
+            .column(Column::auto().at_least(90.0))
+            .column(Column::exact(theme::PROGRESS_WIDTH + 8.0))
+            .column(Column::auto().at_least(60.0))
+            .column(Column::auto().at_least(120.0))
+            .column(Column::auto().at_least(80.0))
+            .header(theme::HEADER_HEIGHT, |mut header| {
+                for (label, sort) in columns {
+                    header.col(|ui| self.header(ui, label, sort));
+                }
+            })
+            .body(|body| {
+                body.rows(theme::ROW_HEIGHT, jobs.len(), |mut row| {
+                    let job = jobs[row.index()];
+                    row.set_selected(self.selected.contains(&job.id));
+                    row.col(|ui| {
+                        ui.status_chip(job.status.as_str(), job.status.tone());
+                    });
+                    row.col(|ui| {
+                        ui.label(&job.name);
+                    });
+                    row.col(|ui| {
+                        ui.label(farm.project_name(job.project_id));
+                    });
+                    row.col(|ui| {
+                        ui.job_progress(&job.progress, theme::PROGRESS_WIDTH);
+                    });
+                    row.col(|ui| {
+                        ui.label(job.priority.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.label(farm.submitter(job.created_by));
+                    });
+                    row.col(|ui| {
+                        ui.label(ago(job.updated));
+                    });
+                    let response = row.response();
+                    if response.double_clicked() {
+                        commands.push(Command::OpenJob(job.id));
+                    } else if response.clicked() {
+                        let extend = response
+                            .ctx
+                            .input(|i| i.modifiers.command || i.modifiers.shift);
+                        if !extend {
+                            self.selected.clear();
+                        }
+                        if !self.selected.remove(&job.id) {
+                            self.selected.insert(job.id);
+                        }
+                    }
+                });
+            });
+    }
+
+    /// Selects jobs (tests and keyboard use).
+    pub fn select(&mut self, ids: impl IntoIterator<Item = JobId>) {
+        self.selected = ids.into_iter().collect();
+    }
+}
+
+fn share(job: &Job) -> f64 {
+    job.progress.completed as f64 / job.progress.total.max(1) as f64
+}

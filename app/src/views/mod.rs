@@ -1,0 +1,24 @@
+//! One module per view; each draws from the model and pushes `Command`s, nothing else.
+
+pub mod farm;
+pub mod job;
+pub mod jobs;
+pub mod previews;
+pub mod projects;
+pub mod settings;
+pub mod start;
+pub mod submit;
+pub mod workers;
+
+/// "12 s ago", "5 min ago", "3 h ago", "2 d ago".
+pub fn ago(when: time::OffsetDateTime) -> String {
+    let secs = (time::OffsetDateTime::now_utc() - when)
+        .whole_seconds()
+        .max(0);
+    match secs {
+        0..60 => format!("{secs} s ago"),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..86_400 => format!("{} h ago", secs / 3600),
+        _ => format!("{} d ago", secs / 86_400),
+    }
+}

@@ -1,0 +1,127 @@
+//! Projects: their names and the path of the project files on each OS (a worker rewrites
+//! `path_server` to its own OS's path). Managers create and edit them.
+
+use crate::command::Command;
+use crate::model::Farm;
+use crate::theme::{self, UiExt};
+use drover_shared::api::{Project, ProjectInput};
+use drover_shared::{ProjectId, Role};
+
+/// The form being edited.
+#[derive(Default, Clone)]
+struct Form {
+    id: Option<ProjectId>,
+    name: String,
+    description: String,
+    path_server: String,
+    path_linux: String,
+    path_osx: String,
+    path_win: String,
+}
+
+impl Form {
+    fn from_project(p: &Project) -> Self {
+        Self {
+            id: Some(p.id),
+            name: p.name.clone(),
+            description: String::new(),
+            path_server: p.path_server.clone(),
+            path_linux: p.path_linux.clone(),
+            path_osx: p.path_osx.clone(),
+            path_win: p.path_win.clone(),
+        }
+    }
+
+    fn input(&self) -> ProjectInput {
+        ProjectInput {
+            name: Some(self.name.trim().to_owned()),
+            description: (!self.description.is_empty()).then(|| self.description.clone()),
+            path_server: Some(self.path_server.clone()),
+            path_linux: Some(self.path_linux.clone()),
+            path_osx: Some(self.path_osx.clone()),
+            path_win: Some(self.path_win.clone()),
+            ..ProjectInput::default()
+        }
+    }
+}
+
+/// The Projects view's state.
+#[derive(Default)]
+pub struct ProjectsView {
+    form: Option<Form>,
+}
+
+impl ProjectsView {
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, farm: &Farm, commands: &mut Vec<Command>) {
+        let may_edit = farm.role().allows(Role::Manager);
+        ui.horizontal(|ui| {
+            ui.view_heading("Projects");
+            if may_edit && ui.button("New project").clicked() {
+                self.form = Some(Form::default());
+            }
+        });
+        egui::Grid::new("projects")
+            .striped(true)
+            .num_columns(6)
+            .show(ui, |ui| {
+                for label in ["Name", "Server path", "Linux", "macOS", "Windows", ""] {
+                    ui.strong(label);
+                }
+                ui.end_row();
+                for project in &farm.projects {
+                    ui.label(&project.name);
+                    ui.monospace(&project.path_server);
+                    ui.monospace(&project.path_linux);
+                    ui.monospace(&project.path_osx);
+                    ui.monospace(&project.path_win);
+                    if may_edit && ui.small_button("Edit").clicked() {
+                        self.form = Some(Form::from_project(project));
+                    }
+                    ui.end_row();
+                }
+            });
+        if farm.projects.is_empty() {
+            ui.weak_label("No project yet; a job needs one.");
+        }
+        if let Some(form) = &mut self.form {
+            ui.add_space(theme::GAP);
+            ui.separator();
+            ui.strong(if form.id.is_some() {
+                "Edit project"
+            } else {
+                "New project"
+            });
+            egui::Grid::new("project-form")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    for (label, value) in [
+                        ("Name", &mut form.name),
+                        ("Description", &mut form.description),
+                        ("Server path", &mut form.path_server),
+                        ("Linux path", &mut form.path_linux),
+                        ("macOS path", &mut form.path_osx),
+                        ("Windows path", &mut form.path_win),
+                    ] {
+                        let label = ui.label(label);
+                        ui.add(egui::TextEdit::singleline(value).desired_width(360.0))
+                            .labelled_by(label.id);
+                        ui.end_row();
+                    }
+                });
+            let mut close = false;
+            ui.horizontal(|ui| {
+                let valid = !form.name.trim().is_empty();
+                if ui.add_enabled(valid, egui::Button::new("Save")).clicked() {
+                    commands.push(Command::SaveProject(form.id, form.input()));
+                    close = true;
+                } else if ui.button("Cancel").clicked() {
+                    close = true;
+                }
+            });
+            if close {
+                self.form = None;
+            }
+        }
+    }
+}

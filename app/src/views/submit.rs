@@ -1,0 +1,341 @@
+//! The submit dialog: a Blender render (the .blend and output folder picked with the system
+//! dialog or typed) or a command job; frames, chunk size, format, priority, project, "submit
+//! paused", "make a video". It checks what it can before sending (frame syntax, the file
+//! exists on a local farm) and shows the server's message otherwise.
+
+use crate::backend::PickTarget;
+use crate::command::Command;
+use crate::model::Farm;
+use crate::theme::{self, UiExt};
+use drover_shared::api::{BlenderRenderSettings, CommandSettings, ImageFormat, JobKind, SubmitJob};
+use drover_shared::frames::FrameSet;
+use drover_shared::{JobId, ProjectId};
+
+/// What kind of job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Render a .blend.
+    Blender,
+    /// Run a command per chunk.
+    Command,
+}
+
+/// The dialog's fields.
+#[derive(Debug, Clone)]
+pub struct SubmitDialog {
+    /// Blender or command.
+    pub kind: Kind,
+    /// The job's name.
+    pub name: String,
+    /// The .blend.
+    pub blend_file: String,
+    /// The command line, `{start}`/`{end}` filled per task.
+    pub command: String,
+    /// Frames, e.g. `1-250` or `1-10,20`.
+    pub frames: String,
+    /// Frames per task.
+    pub chunk_size: u32,
+    /// Output folder.
+    pub output_dir: String,
+    /// Image format.
+    pub format: ImageFormat,
+    /// 0–100.
+    pub priority: u8,
+    /// The project.
+    pub project: Option<ProjectId>,
+    /// Submit without starting.
+    pub paused: bool,
+    /// Join the frames into an MP4.
+    pub video: bool,
+    /// Why the last attempt was refused here.
+    pub error: Option<String>,
+    /// Sent and waiting for the server.
+    pub sending: bool,
+}
+
+impl SubmitDialog {
+    /// A dialog with sensible defaults for this farm.
+    pub fn new(farm: &Farm) -> Self {
+        Self {
+            kind: Kind::Blender,
+            name: String::new(),
+            blend_file: String::new(),
+            command: "echo frame {start} to {end}".into(),
+            frames: "1-10".into(),
+            chunk_size: 1,
+            output_dir: String::new(),
+            format: ImageFormat::Png,
+            priority: 50,
+            project: farm.projects.iter().find(|p| p.is_active).map(|p| p.id),
+            paused: false,
+            video: false,
+            error: None,
+            sending: false,
+        }
+    }
+
+    /// Checks the fields and builds the job; `local` says the files must exist here.
+    pub fn job(&self, local: bool) -> Result<SubmitJob, String> {
+        let frames = self.frames.trim();
+        let set = FrameSet::parse(frames).map_err(|e| format!("frames: {e}"))?;
+        set.chunk_count(self.chunk_size.max(1))
+            .map_err(|e| format!("frames: {e}"))?;
+        let project_id = self
+            .project
+            .ok_or("choose a project (create one in Projects)")?;
+        let kind = match self.kind {
+            Kind::Blender => {
+                let blend = self.blend_file.trim();
+                if blend.is_empty() {
+                    return Err("choose a .blend file".into());
+                }
+                if local && !std::path::Path::new(blend).is_file() {
+                    return Err(format!("{blend} does not exist"));
+                }
+                let output_dir = self.output_dir.trim();
+                if output_dir.is_empty() {
+                    return Err("choose an output folder".into());
+                }
+                JobKind::BlenderRender(BlenderRenderSettings {
+                    blend_file: blend.to_owned(),
+                    frames: frames.to_owned(),
+                    chunk_size: self.chunk_size.max(1),
+                    output: format!("{}/{}", output_dir.trim_end_matches('/'), "frame_####"),
+                    format: self.format,
+                    scene: None,
+                    video: self.video,
+                    fps: None,
+                })
+            }
+            Kind::Command => {
+                let argv: Vec<String> =
+                    self.command.split_whitespace().map(str::to_owned).collect();
+                if argv.is_empty() {
+                    return Err("type the command to run".into());
+                }
+                JobKind::Command(CommandSettings {
+                    argv,
+                    frames: frames.to_owned(),
+                    chunk_size: self.chunk_size.max(1),
+                })
+            }
+        };
+        let name = match self.name.trim() {
+            "" => default_name(&kind),
+            name => name.to_owned(),
+        };
+        Ok(SubmitJob {
+            name,
+            project_id,
+            kind,
+            priority: Some(self.priority),
+            paused: self.paused,
+            tag: None,
+        })
+    }
+
+    /// Draws the dialog; false once it should close.
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        farm: &Farm,
+        local: bool,
+        submitted: Option<JobId>,
+        commands: &mut Vec<Command>,
+    ) -> bool {
+        if self.sending && submitted.is_some() {
+            return false;
+        }
+        let mut open = true;
+        egui::Window::new("Submit a render")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .default_width(520.0)
+            .show(ctx, |ui| self.form_ui(ui, farm, local, commands));
+        open
+    }
+
+    fn form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        farm: &Farm,
+        local: bool,
+        commands: &mut Vec<Command>,
+    ) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.kind, Kind::Blender, "Blender render");
+            ui.selectable_value(&mut self.kind, Kind::Command, "Command");
+        });
+        egui::Grid::new("submit")
+            .num_columns(2)
+            .spacing([12.0, 8.0])
+            .show(ui, |ui| {
+                let label = ui.label("Name");
+                ui.add(egui::TextEdit::singleline(&mut self.name).hint_text("from the file name"))
+                    .labelled_by(label.id);
+                ui.end_row();
+                match self.kind {
+                    Kind::Blender => {
+                        let label = ui.label(".blend file");
+                        ui.horizontal(|ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut self.blend_file)
+                                    .desired_width(300.0),
+                            )
+                            .labelled_by(label.id);
+                            if ui.button("Choose…").clicked() {
+                                commands.push(Command::Pick(PickTarget::BlendFile));
+                            }
+                        });
+                        ui.end_row();
+                        let label = ui.label("Output folder");
+                        ui.horizontal(|ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut self.output_dir)
+                                    .desired_width(300.0),
+                            )
+                            .labelled_by(label.id);
+                            if ui.button("Choose…").clicked() {
+                                commands.push(Command::Pick(PickTarget::OutputDir));
+                            }
+                        });
+                        ui.end_row();
+                        ui.label("Format");
+                        ui.horizontal(|ui| {
+                            for (format, name) in [
+                                (ImageFormat::Png, "PNG"),
+                                (ImageFormat::Jpeg, "JPEG"),
+                                (ImageFormat::OpenExr, "OpenEXR"),
+                            ] {
+                                ui.selectable_value(&mut self.format, format, name);
+                            }
+                        });
+                        ui.end_row();
+                    }
+                    Kind::Command => {
+                        let label = ui.label("Command");
+                        ui.add(egui::TextEdit::singleline(&mut self.command).desired_width(360.0))
+                            .labelled_by(label.id);
+                        ui.end_row();
+                    }
+                }
+                let label = ui.label("Frames");
+                ui.add(egui::TextEdit::singleline(&mut self.frames).desired_width(160.0))
+                    .labelled_by(label.id);
+                ui.end_row();
+                let label = ui.label("Chunk size");
+                ui.add(egui::DragValue::new(&mut self.chunk_size).range(1..=10_000))
+                    .labelled_by(label.id);
+                ui.end_row();
+                let label = ui.label("Priority");
+                ui.add(egui::Slider::new(&mut self.priority, 0..=100))
+                    .labelled_by(label.id);
+                ui.end_row();
+                ui.label("Project");
+                egui::ComboBox::from_id_salt("submit-project")
+                    .selected_text(
+                        self.project
+                            .map_or_else(|| "choose…".into(), |p| farm.project_name(p)),
+                    )
+                    .show_ui(ui, |ui| {
+                        for project in farm.projects.iter().filter(|p| p.is_active) {
+                            ui.selectable_value(&mut self.project, Some(project.id), &project.name);
+                        }
+                    });
+                ui.end_row();
+            });
+        ui.checkbox(&mut self.paused, "Submit paused");
+        if self.kind == Kind::Blender {
+            ui.checkbox(&mut self.video, "Make a video (MP4)");
+        }
+        ui.add_space(theme::GAP);
+        if let Some(error) = &self.error {
+            ui.colored_label(theme::error_color(), error);
+        }
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!self.sending, egui::Button::new("Submit"))
+                .clicked()
+            {
+                match self.job(local) {
+                    Ok(job) => {
+                        self.error = None;
+                        self.sending = true;
+                        commands.push(Command::Submit(job));
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            if self.sending {
+                ui.spinner();
+                ui.weak_label("sending…");
+            }
+        });
+    }
+
+    /// Takes a picked file into its field.
+    pub fn take_pick(&mut self, target: PickTarget, path: String) {
+        match target {
+            PickTarget::BlendFile => {
+                if self.name.is_empty() {
+                    self.name = std::path::Path::new(&path)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                }
+                self.blend_file = path;
+            }
+            PickTarget::OutputDir => self.output_dir = path,
+        }
+    }
+
+    /// The server refused the job: let the person fix it.
+    pub fn refused(&mut self, message: String) {
+        self.sending = false;
+        self.error = Some(message);
+    }
+}
+
+fn default_name(kind: &JobKind) -> String {
+    match kind {
+        JobKind::BlenderRender(s) => std::path::Path::new(&s.blend_file)
+            .file_stem()
+            .map_or_else(|| "render".into(), |s| s.to_string_lossy().into_owned()),
+        JobKind::Command(s) => s.argv.first().cloned().unwrap_or_else(|| "command".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dialog() -> SubmitDialog {
+        let mut dialog = SubmitDialog::new(&Farm::default());
+        dialog.project = Some(ProjectId(1));
+        dialog.kind = Kind::Command;
+        dialog
+    }
+
+    #[test]
+    fn bad_frames_are_refused_before_sending() {
+        let mut d = dialog();
+        d.frames = "1-".into();
+        assert!(d.job(false).unwrap_err().starts_with("frames"));
+        d.frames = "10-1".into();
+        assert!(d.job(false).is_err());
+        d.frames = "1-10,20".into();
+        assert_eq!(d.job(false).unwrap().name, "echo");
+    }
+
+    #[test]
+    fn a_missing_blend_is_refused_on_a_local_farm_only() {
+        let mut d = dialog();
+        d.kind = Kind::Blender;
+        d.blend_file = "/nowhere/shot.blend".into();
+        d.output_dir = "/tmp/out".into();
+        assert!(d.job(true).unwrap_err().contains("does not exist"));
+        let job = d.job(false).unwrap();
+        assert_eq!(job.name, "shot");
+    }
+}
