@@ -338,15 +338,16 @@ fn top_bar_ui(ui: &mut egui::Ui, session: &Session, commands: &mut Vec<Command>)
         ui.strong("Drover");
         ui.separator();
         let live = session.is_live();
-        let (dot, text) = match &session.stream {
-            StreamState::Live => ("●", "live".to_owned()),
-            StreamState::Reconnecting { attempt: 0, .. } => ("●", "connecting…".to_owned()),
-            StreamState::Reconnecting { attempt, error } => (
-                "●",
-                format!("connection lost, retrying (attempt {attempt}): {error}"),
-            ),
+        let text = match &session.stream {
+            StreamState::Live => "live".to_owned(),
+            StreamState::Reconnecting { attempt: 0, .. } => "connecting…".to_owned(),
+            StreamState::Reconnecting { attempt, error } => {
+                format!("connection lost, retrying (attempt {attempt}): {error}")
+            }
         };
-        ui.colored_label(theme::connection_color(live), dot);
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+        ui.painter()
+            .circle_filled(rect.center(), 4.5, theme::connection_color(live));
         ui.label(text);
         ui.separator();
         match &session.local {

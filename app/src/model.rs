@@ -262,6 +262,7 @@ impl Farm {
                 if let Some(job) = self.jobs.get_mut(job_id) {
                     job.status = *status;
                     job.progress = *progress;
+                    job.updated = time::OffsetDateTime::now_utc();
                 }
             }
             EventKind::JobDeleted { job_id } => {

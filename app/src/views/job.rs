@@ -131,7 +131,8 @@ impl JobView {
         commands: &mut Vec<Command>,
     ) {
         ui.horizontal(|ui| {
-            egui::ComboBox::from_label("Task status")
+            ui.label("Task status");
+            egui::ComboBox::from_id_salt("task-status")
                 .selected_text(self.status.map_or("any", TaskStatus::as_str))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.status, None, "any");
@@ -161,6 +162,8 @@ impl JobView {
             );
             self.rows_key = Some(key);
         }
+        // Clicks belong to rows, not to the text in them.
+        ui.style_mut().interaction.selectable_labels = false;
         let may_control = farm
             .jobs
             .get(&open.job_id)

@@ -127,7 +127,8 @@ impl JobsView {
             let label = ui.label("Search");
             ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(160.0))
                 .labelled_by(label.id);
-            egui::ComboBox::from_label("Status")
+            ui.label("Status");
+            egui::ComboBox::from_id_salt("jobs-status")
                 .selected_text(self.status.map_or("any", JobStatus::as_str))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.status, None, "any");
@@ -135,7 +136,8 @@ impl JobsView {
                         ui.selectable_value(&mut self.status, Some(status), status.as_str());
                     }
                 });
-            egui::ComboBox::from_label("Project")
+            ui.label("Project");
+            egui::ComboBox::from_id_salt("jobs-project")
                 .selected_text(
                     self.project
                         .map_or_else(|| "any".into(), |p| farm.project_name(p)),
@@ -155,7 +157,8 @@ impl JobsView {
                 .map(|id| (farm.submitter(id), id))
                 .collect();
             submitters.sort_by(|a, b| a.0.cmp(&b.0));
-            egui::ComboBox::from_label("Submitter")
+            ui.label("Submitter");
+            egui::ComboBox::from_id_salt("jobs-submitter")
                 .selected_text(
                     self.submitter
                         .map_or_else(|| "any".into(), |u| farm.submitter(u)),
@@ -239,24 +242,38 @@ impl JobsView {
     }
 
     fn header(&mut self, ui: &mut egui::Ui, label: &str, sort: SortBy) {
-        let arrow = match (self.sort == sort, self.descending) {
-            (true, true) => " ⏷",
-            (true, false) => " ⏶",
-            (false, _) => "",
-        };
-        if ui
-            .add(
-                egui::Button::new(egui::RichText::new(format!("{label}{arrow}")).strong())
-                    .frame(false),
-            )
-            .clicked()
-        {
+        let button = egui::Button::new(egui::RichText::new(label).strong()).frame(false);
+        if ui.add(button).clicked() {
             if self.sort == sort {
                 self.descending = !self.descending;
             } else {
                 self.sort = sort;
                 self.descending = false;
             }
+        }
+        if self.sort == sort {
+            // A painted arrow: the default fonts have no arrow glyphs.
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 8.0), egui::Sense::hover());
+            let (top, bottom) = (rect.top(), rect.bottom());
+            let points = if self.descending {
+                vec![
+                    rect.left_top(),
+                    rect.right_top(),
+                    egui::pos2(rect.center().x, bottom),
+                ]
+            } else {
+                vec![
+                    rect.left_bottom(),
+                    rect.right_bottom(),
+                    egui::pos2(rect.center().x, top),
+                ]
+            };
+            let color = ui.visuals().strong_text_color();
+            ui.painter().add(egui::Shape::convex_polygon(
+                points,
+                color,
+                egui::Stroke::NONE,
+            ));
         }
     }
 
@@ -276,6 +293,8 @@ impl JobsView {
             ("Submitter", SortBy::Submitter),
             ("Updated", SortBy::Updated),
         ];
+        // Clicks belong to rows, not to the text in them.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())

@@ -102,7 +102,7 @@ impl StartView {
 
     fn local_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.set_min_height(220.0);
-        ui.view_heading("Start a local farm");
+        ui.view_heading("This computer");
         ui.label("Runs the farm inside this app. Nothing to set up.");
         ui.add_space(theme::GAP);
         ui.checkbox(&mut self.render_here, "Render on this computer");
@@ -125,7 +125,7 @@ impl StartView {
 
     fn connect_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.set_min_height(220.0);
-        ui.view_heading("Connect to a server");
+        ui.view_heading("A farm server");
         egui::Grid::new("connect").num_columns(2).show(ui, |ui| {
             let label = ui.label("Server");
             ui.add(egui::TextEdit::singleline(&mut self.url).desired_width(260.0))

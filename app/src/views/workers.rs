@@ -21,6 +21,7 @@ pub fn ui(ui: &mut egui::Ui, farm: &Farm, commands: &mut Vec<Command>) {
     }
     let may_control = farm.role().allows(Role::Manager);
     let workers: Vec<&Worker> = farm.workers.values().collect();
+    ui.style_mut().interaction.selectable_labels = false;
     TableBuilder::new(ui)
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))

@@ -1,0 +1,185 @@
+//! The app driven through its accessibility tree (egui_kittest, no GPU) against a real local
+//! farm: the embedded server on 127.0.0.1 with SQLite in a temporary dir, and a real worker
+//! where a test needs one.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use drover::views::start::Remembered;
+use drover::{DroverApp, Options, command::Command, command::View};
+use drover_shared::api::{CommandSettings, JobKind, SubmitJob};
+use drover_shared::{Client, JobId, JobStatus};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn harness(app: DroverApp) -> Harness<'static, DroverApp> {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut DroverApp| app.show(ui), app)
+}
+
+/// Steps frames until `ready` holds (background results land between frames).
+fn wait_until(
+    harness: &mut Harness<'static, DroverApp>,
+    what: &str,
+    ready: impl Fn(&Harness<'static, DroverApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        harness.step();
+        if ready(harness) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// An app that starts a local farm in `dir` at once.
+fn local_farm(dir: &Path, render_here: bool) -> Harness<'static, DroverApp> {
+    let options = Options {
+        data_dir: Some(dir.to_owned()),
+        start_local: true,
+        render_here,
+        server: None,
+    };
+    let mut harness = harness(DroverApp::new(options, Remembered::default()).unwrap());
+    wait_until(&mut harness, "the local farm", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.farm.loaded && !s.farm.projects.is_empty())
+    });
+    harness
+}
+
+/// The local admin's client, from the credentials the app keeps in the data dir.
+fn admin(dir: &Path, harness: &Harness<'static, DroverApp>) -> Client {
+    let text = std::fs::read_to_string(dir.join("local-admin.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let session = harness.state().session().unwrap();
+    Client::new(session.url())
+        .unwrap()
+        .with_token(json["token"].as_str().unwrap())
+}
+
+fn submit(runtime: &tokio::runtime::Runtime, client: &Client, name: &str) -> JobId {
+    let job = SubmitJob {
+        name: name.into(),
+        project_id: drover_shared::ProjectId(1),
+        kind: JobKind::Command(CommandSettings {
+            argv: vec!["true".into()],
+            frames: "1-4".into(),
+            chunk_size: 1,
+        }),
+        priority: None,
+        paused: false,
+        tag: None,
+    };
+    runtime.block_on(client.submit_job(&job)).unwrap().id
+}
+
+#[test]
+fn the_start_screen_offers_both_ways_in() {
+    let mut harness = harness(DroverApp::new(Options::default(), Remembered::default()).unwrap());
+    harness.step();
+    harness.get_by_label("Start a local farm");
+    harness.get_by_label("Render on this computer");
+    harness.get_by_label("Connect");
+    harness.get_by_label("Server");
+    harness.get_by_label("Password");
+}
+
+#[test]
+fn a_wrong_password_is_shown_on_the_start_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(drover_server::Server::start(drover_server::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_owned(),
+        }))
+        .unwrap();
+    let options = Options {
+        server: Some(server.url()),
+        ..Options::default()
+    };
+    let mut app = DroverApp::new(options, Remembered::default()).unwrap();
+    app.push(Command::Connect(drover::command::Login {
+        url: server.url(),
+        email: "nobody@drover.test".into(),
+        password: "not the password".into(),
+    }));
+    let mut harness = harness(app);
+    wait_until(&mut harness, "the login error", |h| {
+        h.state().start.error.is_some()
+    });
+    harness.step();
+    harness.get_by_label("wrong email or password");
+    assert!(harness.state().session().is_none());
+}
+
+#[test]
+fn the_jobs_table_lists_jobs_and_pause_changes_the_chip() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    let client = admin(dir.path(), &harness);
+    // No worker runs, so the job waits in the queue.
+    let id = submit(&runtime, &client, "lighting pass");
+    wait_until(&mut harness, "the job row", |h| {
+        h.query_by_label("lighting pass").is_some()
+    });
+    harness.get_by_label("queued");
+
+    harness.get_by_label("lighting pass").click();
+    // The selection shows in the toolbar, drawn above the table, on the next frame.
+    harness.run_steps(2);
+    harness.get_by_label("1 selected");
+    harness.get_by_label("Pause").click();
+    wait_until(&mut harness, "the paused chip", |h| {
+        h.query_by_label("paused").is_some()
+    });
+    let job = runtime.block_on(client.job(id)).unwrap();
+    assert_eq!(job.status, JobStatus::Paused, "the server paused it too");
+}
+
+#[test]
+fn the_submit_dialog_refuses_bad_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    harness.get_by_label("Submit render…").click();
+    // A new window takes a frame to size itself.
+    harness.run_steps(3);
+    harness.get_by_label("Command").click();
+    harness.run_steps(2);
+    harness.state_mut().jobs.submit.as_mut().unwrap().frames = "10-1".into();
+    harness.step();
+    harness.get_by_label("Submit").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("frames:");
+    let session = harness.state().session().unwrap();
+    assert!(session.farm.jobs.is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut harness = local_farm(dir.path(), true);
+    harness.state_mut().push(Command::Navigate(View::Workers));
+    wait_until(&mut harness, "the local worker", |h| {
+        h.query_by_label_contains("(this computer)").is_some()
+    });
+    let client = admin(dir.path(), &harness);
+    let id = submit(&runtime, &client, "quick test");
+    harness.state_mut().push(Command::OpenJob(id));
+    wait_until(&mut harness, "the job to complete", |h| {
+        h.state()
+            .session()
+            .and_then(|s| s.farm.jobs.get(&id))
+            .is_some_and(|j| j.status == JobStatus::Completed)
+    });
+    harness.step();
+    harness.get_by_label("4 tasks");
+}
