@@ -6,6 +6,7 @@
 //! as the app and workers do.
 
 mod dispatch;
+mod job_view;
 
 /// The same allocator as the `drover-server` binary, so the child server measured by
 /// `dispatch` behaves as the shipped one.
@@ -38,6 +39,12 @@ enum Bench {
         workers: u32,
         /// Tasks in the job they work through.
         #[arg(long, default_value_t = 60_000)]
+        tasks: u32,
+    },
+    /// One frame of the app's Job view with a job of many tasks.
+    JobView {
+        /// Tasks in the open job.
+        #[arg(long, default_value_t = 100_000)]
         tasks: u32,
     },
     /// Internal: run the server for `dispatch` in its own process (so its memory is its own).
@@ -114,6 +121,10 @@ fn main() -> anyhow::Result<()> {
         Bench::Submit { tasks, jobs, pages } => submit(tasks, jobs, pages),
         Bench::Dispatch { workers, tasks } => dispatch::run(workers, tasks),
         Bench::InternalServer { data_dir } => dispatch::serve(data_dir),
+        Bench::JobView { tasks } => {
+            job_view::run(tasks);
+            Ok(())
+        }
     }
 }
 

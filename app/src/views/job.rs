@@ -18,6 +18,8 @@ pub struct JobView {
     /// Indices into the open job's tasks passing the filter, and what they were computed from.
     rows: Vec<usize>,
     rows_key: Option<(drover_shared::JobId, u64, Option<TaskStatus>)>,
+    /// The first task row drawn in the last frame (the table only draws what is visible).
+    first_visible: usize,
     follow_log: bool,
 }
 
@@ -28,6 +30,11 @@ impl JobView {
             follow_log: true,
             ..Self::default()
         }
+    }
+
+    /// The first task row drawn in the last frame.
+    pub fn first_visible_row(&self) -> usize {
+        self.first_visible
     }
 
     /// Draws the view; `previews` gives cached images (the session's).
@@ -101,11 +108,11 @@ fn header_ui(ui: &mut egui::Ui, farm: &Farm, job: &Job, commands: &mut Vec<Comma
     ui.horizontal_wrapped(|ui| match &job.kind {
         JobKind::BlenderRender(s) => {
             ui.weak_label(format!(
-                "Blender · {} · frames {} (chunks of {}) · {:?} → {}{}",
+                "Blender · {} · frames {} (chunks of {}) · {} to {}{}",
                 s.blend_file,
                 s.frames,
                 s.chunk_size,
-                s.format,
+                format_name(s.format),
                 s.output,
                 if s.video { " · video" } else { "" }
             ));
@@ -188,8 +195,12 @@ impl JobView {
                 }
             })
             .body(|body| {
-                body.rows(theme::ROW_HEIGHT, self.rows.len(), |mut row| {
-                    let task = &open.tasks[self.rows[row.index()]];
+                let rows = &self.rows;
+                let first_visible = &mut self.first_visible;
+                *first_visible = usize::MAX;
+                body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
+                    *first_visible = (*first_visible).min(row.index());
+                    let task = &open.tasks[rows[row.index()]];
                     row.set_selected(open.selected == Some(task.id));
                     row.col(|ui| {
                         ui.status_chip(task.status.as_str(), task.status.tone());
@@ -280,9 +291,12 @@ fn side_ui(
     };
     match preview(key, commands) {
         Some(texture) => {
+            // Scaled to the panel's width, small renders included.
+            let size = texture.size_vec2();
+            let scale = theme::PREVIEW_WIDTH.min(ui.available_width()) / size.x.max(1.0);
             ui.add(
                 egui::Image::new(&texture)
-                    .max_width(theme::PREVIEW_WIDTH)
+                    .fit_to_exact_size(size * scale)
                     .corner_radius(4),
             );
         }
@@ -309,5 +323,13 @@ fn side_ui(
             entry.task_type,
             ago(entry.created)
         ));
+    }
+}
+
+fn format_name(format: drover_shared::api::ImageFormat) -> &'static str {
+    match format {
+        drover_shared::api::ImageFormat::Png => "PNG",
+        drover_shared::api::ImageFormat::Jpeg => "JPEG",
+        drover_shared::api::ImageFormat::OpenExr => "OpenEXR",
     }
 }
