@@ -183,3 +183,57 @@ fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
     harness.step();
     harness.get_by_label("4 tasks");
 }
+
+#[test]
+fn connect_reaches_a_headless_server_and_shows_its_farm() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(drover_server::Server::start(drover_server::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_owned(),
+        }))
+        .unwrap();
+    let store = &server.state().store;
+    let password = "a long password";
+    runtime
+        .block_on(drover_server::users::create(
+            store,
+            "sup@studio.test",
+            password,
+            drover_shared::Role::Manager,
+        ))
+        .unwrap();
+    let client = runtime
+        .block_on(
+            Client::new(&server.url())
+                .unwrap()
+                .logged_in("sup@studio.test", password),
+        )
+        .unwrap();
+    runtime
+        .block_on(client.create_project(&drover_shared::api::ProjectInput {
+            name: Some("sh010".into()),
+            ..Default::default()
+        }))
+        .unwrap();
+    submit(&runtime, &client, "remote comp");
+
+    let mut app = DroverApp::new(Options::default(), Remembered::default()).unwrap();
+    app.push(Command::Connect(drover::command::Login {
+        url: server.url(),
+        email: "sup@studio.test".into(),
+        password: password.into(),
+    }));
+    let mut harness = harness(app);
+    wait_until(&mut harness, "the remote job", |h| {
+        h.query_by_label("remote comp").is_some()
+    });
+    harness.get_by_label_contains("sup@studio.test (manager)");
+    harness.get_by_label("live");
+    assert_eq!(
+        harness.state().start.recent.first(),
+        Some(&server.url()),
+        "remembered"
+    );
+}
