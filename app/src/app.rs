@@ -381,8 +381,24 @@ fn top_bar_ui(ui: &mut egui::Ui, session: &Session, commands: &mut Vec<Command>)
             if let Some(me) = &session.farm.me {
                 ui.weak_label(format!("{} ({})", me.email, me.role));
             }
+            theme_ui(ui);
         });
     });
+}
+
+/// Dark, light, or follow the system (egui's own switch draws emoji our fonts lack).
+fn theme_ui(ui: &mut egui::Ui) {
+    let mut preference = ui.ctx().options(|o| o.theme_preference);
+    ui.menu_button("Theme", |ui| {
+        for (value, label) in [
+            (egui::ThemePreference::Dark, "Dark"),
+            (egui::ThemePreference::Light, "Light"),
+            (egui::ThemePreference::System, "Follow the system"),
+        ] {
+            ui.selectable_value(&mut preference, value, label);
+        }
+    });
+    ui.ctx().set_theme(preference);
 }
 
 impl eframe::App for DroverApp {

@@ -165,14 +165,32 @@ fn the_submit_dialog_refuses_bad_frames() {
 #[test]
 fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut harness = local_farm(dir.path(), true);
     harness.state_mut().push(Command::Navigate(View::Workers));
     wait_until(&mut harness, "the local worker", |h| {
         h.query_by_label_contains("(this computer)").is_some()
     });
-    let client = admin(dir.path(), &harness);
-    let id = submit(&runtime, &client, "quick test");
+    // Submitted from the dialog, as an artist would.
+    harness.state_mut().push(Command::Navigate(View::Jobs));
+    // Commands apply at the end of a frame; the view shows on the next.
+    harness.run_steps(2);
+    harness.get_by_label("Submit render…").click();
+    harness.run_steps(3);
+    harness.get_by_label("Command").click();
+    harness.run_steps(2);
+    {
+        let dialog = harness.state_mut().jobs.submit.as_mut().unwrap();
+        dialog.name = "quick test".into();
+        dialog.command = "true".into();
+        dialog.frames = "1-4".into();
+    }
+    harness.step();
+    harness.get_by_label("Submit").click();
+    wait_until(&mut harness, "the submitted job", |h| {
+        h.state().jobs.submit.is_none() && h.query_by_label("quick test").is_some()
+    });
+    let session = harness.state().session().unwrap();
+    let id = *session.farm.jobs.keys().next().unwrap();
     harness.state_mut().push(Command::OpenJob(id));
     wait_until(&mut harness, "the job to complete", |h| {
         h.state()

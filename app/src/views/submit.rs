@@ -149,6 +149,8 @@ impl SubmitDialog {
         let mut open = true;
         egui::Window::new("Submit a render")
             .open(&mut open)
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 60.0))
             .collapsible(false)
             .resizable(false)
             .default_width(520.0)
