@@ -4,7 +4,9 @@
 
 use drover_shared::api::{BlocklistEntry, Job, JobKind, Project, Settings, Task, User, Worker};
 use drover_shared::events::{Event, EventKind};
-use drover_shared::{JobId, JobStatus, ProjectId, TaskId, UserId, WorkerId, WorkerStatus};
+use drover_shared::{
+    JobId, JobStatus, ProjectId, TaskId, TaskStatus, UserId, WorkerId, WorkerStatus,
+};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Seconds between two history samples.
@@ -284,12 +286,16 @@ impl Farm {
                     && let Some(&i) = open.index.get(task_id)
                 {
                     let task = &mut open.tasks[i];
+                    let now = time::OffsetDateTime::now_utc();
+                    if *status == TaskStatus::Active && task.status != TaskStatus::Active {
+                        task.started = Some(now);
+                    }
                     task.status = *status;
                     task.worker_id = *worker_id;
                     task.activity.clone_from(activity);
                     task.steps_done = *steps_done;
                     task.steps_total = *steps_total;
-                    task.updated = time::OffsetDateTime::now_utc();
+                    task.updated = now;
                     open.revision += 1;
                 }
             }

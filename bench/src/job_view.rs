@@ -61,6 +61,7 @@ fn farm(tasks: u32) -> Farm {
             failures: i % 3,
             steps_done: 12,
             steps_total: 64,
+            started: Some(now),
             updated: now,
         })
         .collect();

@@ -225,6 +225,7 @@ mod tests {
                 failures: 0,
                 steps_done: 0,
                 steps_total: 0,
+                started: None,
                 updated: time::OffsetDateTime::UNIX_EPOCH,
             },
             job_id: JobId(1),

@@ -183,11 +183,12 @@ impl JobView {
             .column(Column::auto().at_least(90.0))
             .column(Column::auto().at_least(130.0).clip(true))
             .column(Column::exact(60.0))
+            .column(Column::exact(70.0))
             .column(Column::auto().at_least(70.0))
             .column(Column::remainder().clip(true))
             .header(theme::HEADER_HEIGHT, |mut header| {
                 for label in [
-                    "Status", "Frames", "Worker", "Retries", "Updated", "Activity",
+                    "Status", "Frames", "Worker", "Retries", "Duration", "Updated", "Activity",
                 ] {
                     header.col(|ui| {
                         ui.strong(label);
@@ -221,6 +222,9 @@ impl JobView {
                     });
                     row.col(|ui| {
                         ui.label(task.failures.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.label(duration(task));
                     });
                     row.col(|ui| {
                         ui.label(ago(task.updated));
@@ -331,5 +335,24 @@ fn format_name(format: drover_shared::api::ImageFormat) -> &'static str {
         drover_shared::api::ImageFormat::Png => "PNG",
         drover_shared::api::ImageFormat::Jpeg => "JPEG",
         drover_shared::api::ImageFormat::OpenExr => "OpenEXR",
+    }
+}
+
+/// How long the task ran (its last run), or has been running: "1:05", "12:30:00".
+fn duration(task: &drover_shared::api::Task) -> String {
+    let Some(started) = task.started else {
+        return String::new();
+    };
+    let end = match task.status {
+        TaskStatus::Active => time::OffsetDateTime::now_utc(),
+        TaskStatus::Completed | TaskStatus::Failed | TaskStatus::SoftFailed => task.updated,
+        // Queued again, paused or canceled: the last run's length is not known.
+        _ => return String::new(),
+    };
+    let secs = (end - started).whole_seconds().max(0);
+    if secs >= 3600 {
+        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    } else {
+        format!("{}:{:02}", secs / 60, secs % 60)
     }
 }

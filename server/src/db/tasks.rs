@@ -7,7 +7,7 @@ use drover_shared::{JobId, TaskId, TaskStatus};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
 const COLUMNS: &str = "id, job_id, name, task_type, status, frame_start, frame_end, worker_id,
-    activity, failures, steps_done, steps_total, updated";
+    activity, failures, steps_done, steps_total, started, updated";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -23,6 +23,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         failures: row.get("failures")?,
         steps_done: row.get("steps_done")?,
         steps_total: row.get("steps_total")?,
+        started: row
+            .get::<_, Option<i64>>("started")?
+            .map(super::time_from_ms),
         updated: super::time_from_ms(row.get("updated")?),
     })
 }

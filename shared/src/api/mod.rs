@@ -521,6 +521,9 @@ pub struct Task {
     pub steps_done: u32,
     /// Steps in all.
     pub steps_total: u32,
+    /// When a worker last took it (its run's start), if ever.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub started: Option<OffsetDateTime>,
     /// Last change.
     #[serde(with = "time::serde::rfc3339")]
     pub updated: OffsetDateTime,

@@ -107,6 +107,7 @@ async fn claims_follow_priority_and_results_are_checked() {
     let worker = signed_on_worker(&ts, &token, "node").await;
     let first = worker.claim_task(0).await.unwrap().unwrap();
     assert_eq!(first.job_id, urgent.id, "highest priority first");
+    assert!(first.task.started.is_some(), "a claimed task says when it started");
     // Asking again hands back the same task (the answer may have been lost).
     assert_eq!(
         worker.claim_task(0).await.unwrap().unwrap().task.id,
