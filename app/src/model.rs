@@ -73,6 +73,10 @@ pub struct OpenJob {
     pub log: String,
     /// Whether the log's start has arrived (live chunks wait until then).
     pub log_loaded: bool,
+    /// Where the text we hold ends in the log file, in bytes.
+    log_end: u64,
+    /// Live chunks (file offset, text) that arrived before the log's start.
+    log_pending: Vec<(u64, String)>,
 }
 
 impl OpenJob {
@@ -89,6 +93,8 @@ impl OpenJob {
             selected: None,
             log: String::new(),
             log_loaded: false,
+            log_end: 0,
+            log_pending: Vec::new(),
         }
     }
 
@@ -117,6 +123,26 @@ impl OpenJob {
         self.selected = Some(id);
         self.log.clear();
         self.log_loaded = false;
+        self.log_end = 0;
+        self.log_pending.clear();
+    }
+
+    /// Takes a live chunk that starts at `offset` in the log file: the part we do not hold
+    /// yet is appended, so the fetched start and the live tail join without gaps or repeats.
+    fn log_chunk(&mut self, offset: u64, text: &str) {
+        if !self.log_loaded {
+            self.log_pending.push((offset, text.to_owned()));
+            return;
+        }
+        let end = offset + text.len() as u64;
+        if end <= self.log_end {
+            return;
+        }
+        let skip = self.log_end.saturating_sub(offset) as usize;
+        // A chunk is written whole, so the seam falls between characters; if not, keep it all.
+        let new = text.get(skip..).unwrap_or(text);
+        self.append_log(new);
+        self.log_end = end;
     }
 
     fn append_log(&mut self, text: &str) {
@@ -130,12 +156,17 @@ impl OpenJob {
         }
     }
 
-    /// Sets the log's start; chunks that arrived meanwhile are already in it.
+    /// Sets the log's start (the whole file when it was fetched), then the live chunks that
+    /// arrived meanwhile.
     pub fn set_log(&mut self, task_id: TaskId, text: &str) {
         if self.selected == Some(task_id) {
             self.log.clear();
             self.append_log(text);
+            self.log_end = text.len() as u64;
             self.log_loaded = true;
+            for (offset, chunk) in std::mem::take(&mut self.log_pending) {
+                self.log_chunk(offset, &chunk);
+            }
         }
     }
 }
@@ -303,11 +334,12 @@ impl Farm {
                 task_id,
                 job_id,
                 text,
+                offset,
             } => {
                 if let Some(open) = self.open_job.as_mut().filter(|o| o.job_id == *job_id)
                     && open.selected == Some(*task_id)
                 {
-                    open.append_log(text);
+                    open.log_chunk(*offset, text);
                 }
             }
             EventKind::Worker { worker } => {
@@ -461,21 +493,31 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn log_chunks_append_only_for_the_selected_task() {
+    fn live_log_chunks_join_the_fetched_start_without_gaps_or_repeats() {
         let mut farm = Farm::default();
         let mut open = OpenJob::new(JobId(1));
         open.select(TaskId(5));
         farm.open_job = Some(open);
-        for (task, text) in [(5, "a"), (6, "x"), (5, "b")] {
+        let mut chunk = |task: i64, offset: u64, text: &str| {
             farm.apply(&Event {
                 seq: 1,
                 kind: EventKind::Log {
                     task_id: TaskId(task),
                     job_id: JobId(1),
                     text: text.into(),
+                    offset,
                 },
             });
-        }
-        assert_eq!(farm.open_job.as_ref().unwrap().log, "ab");
+        };
+        // Arrive while the log is being fetched: "ab" is in the fetched text, "cd" is not.
+        chunk(5, 1, "b");
+        chunk(5, 2, "cd");
+        chunk(6, 0, "other task");
+        let open = farm.open_job.as_mut().unwrap();
+        open.set_log(TaskId(5), "ab");
+        assert_eq!(open.log, "abcd");
+        open.log_chunk(4, "e");
+        open.log_chunk(2, "cd");
+        assert_eq!(open.log, "abcde");
     }
 }

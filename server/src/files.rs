@@ -21,8 +21,8 @@ pub fn log_path(data_dir: &Path, job: JobId, task: TaskId) -> PathBuf {
         .join(format!("task-{task}.txt"))
 }
 
-/// Appends text to a task's log.
-pub fn append_log(data_dir: &Path, job: JobId, task: TaskId, text: &str) -> std::io::Result<()> {
+/// Appends text to a task's log; returns where it starts in the file (bytes).
+pub fn append_log(data_dir: &Path, job: JobId, task: TaskId, text: &str) -> std::io::Result<u64> {
     let path = log_path(data_dir, job, task);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -31,7 +31,10 @@ pub fn append_log(data_dir: &Path, job: JobId, task: TaskId, text: &str) -> std:
         .create(true)
         .append(true)
         .open(path)?;
-    file.write_all(text.as_bytes())
+    // One worker writes a task's log, one update at a time: the length is where this lands.
+    let offset = file.metadata()?.len();
+    file.write_all(text.as_bytes())?;
+    Ok(offset)
 }
 
 /// The last [`LOG_TAIL_BYTES`] of a task's log, starting at a line when it can; `None` when

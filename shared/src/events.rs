@@ -65,6 +65,10 @@ pub enum EventKind {
         job_id: JobId,
         /// The new text.
         text: String,
+        /// Where the text starts in the log file, in bytes: lets a viewer that fetched the
+        /// log's start join the live chunks without gaps or repeats.
+        #[serde(default)]
+        offset: u64,
     },
     /// A worker changed (status, host facts, task).
     Worker {

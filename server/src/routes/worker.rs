@@ -253,14 +253,16 @@ async fn update_task(
     if let Some(text) = log.filter(|t| !t.is_empty()) {
         let dir = state.data_dir.clone();
         let chunk = text.clone();
-        tokio::task::spawn_blocking(move || files::append_log(&dir, job, task, &chunk))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|e| ApiError::Internal(format!("writing the log of task {task}: {e}")))?;
+        let offset =
+            tokio::task::spawn_blocking(move || files::append_log(&dir, job, task, &chunk))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(|e| ApiError::Internal(format!("writing the log of task {task}: {e}")))?;
         state.events.publish(EventKind::Log {
             task_id: task,
             job_id: job,
             text,
+            offset,
         });
     }
     state.publish(events);

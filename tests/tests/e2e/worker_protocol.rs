@@ -107,7 +107,10 @@ async fn claims_follow_priority_and_results_are_checked() {
     let worker = signed_on_worker(&ts, &token, "node").await;
     let first = worker.claim_task(0).await.unwrap().unwrap();
     assert_eq!(first.job_id, urgent.id, "highest priority first");
-    assert!(first.task.started.is_some(), "a claimed task says when it started");
+    assert!(
+        first.task.started.is_some(),
+        "a claimed task says when it started"
+    );
     // Asking again hands back the same task (the answer may have been lost).
     assert_eq!(
         worker.claim_task(0).await.unwrap().unwrap().task.id,
@@ -180,15 +183,17 @@ async fn events_stream_live_and_replay_after_a_reconnect() {
     let job = submit(&admin, p.id, "1", 1).await;
     let worker = signed_on_worker(&ts, &token, "node").await;
     let assignment = worker.claim_task(0).await.unwrap().unwrap();
-    let update = TaskUpdate {
-        status: Some(TaskStatus::Completed),
-        log: Some("hello\n".into()),
-        ..TaskUpdate::default()
-    };
-    worker
-        .update_task(assignment.task.id, &update)
-        .await
-        .unwrap();
+    for (status, log) in [(None, "hello\n"), (Some(TaskStatus::Completed), "world\n")] {
+        let update = TaskUpdate {
+            status,
+            log: Some(log.into()),
+            ..TaskUpdate::default()
+        };
+        worker
+            .update_task(assignment.task.id, &update)
+            .await
+            .unwrap();
+    }
     let mut seen = Vec::new();
     while !seen.iter().any(|e: &drover_shared::events::Event| {
         matches!(
@@ -208,8 +213,15 @@ async fn events_stream_live_and_replay_after_a_reconnect() {
     }
     assert!(matches!(&seen[0].kind, EventKind::Job { job: j } if j.id == job.id));
     assert!(
-        seen.iter()
-            .any(|e| matches!(&e.kind, EventKind::Log { text, .. } if text == "hello\n"))
+        seen.iter().any(
+            |e| matches!(&e.kind, EventKind::Log { text, offset: 0, .. } if text == "hello\n")
+        )
+    );
+    assert!(
+        seen.iter().any(
+            |e| matches!(&e.kind, EventKind::Log { text, offset: 6, .. } if text == "world\n")
+        ),
+        "a log event says where its text starts in the file"
     );
     assert!(seen.iter().any(|e| matches!(
         e.kind,
