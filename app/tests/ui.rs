@@ -198,8 +198,10 @@ fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
             .and_then(|s| s.farm.jobs.get(&id))
             .is_some_and(|j| j.status == JobStatus::Completed)
     });
-    harness.step();
-    harness.get_by_label("4 tasks");
+    // The Job view lists the tasks once their page has arrived, all completed.
+    wait_until(&mut harness, "the job's tasks", |h| {
+        h.query_by_label("4 tasks").is_some() && h.query_all_by_label("completed").count() >= 4
+    });
 }
 
 #[test]
