@@ -246,11 +246,11 @@ fn connect_reaches_a_headless_server_and_shows_its_farm() {
         password: password.into(),
     }));
     let mut harness = harness(app);
-    wait_until(&mut harness, "the remote job", |h| {
-        h.query_by_label("remote comp").is_some()
+    // The job list and the event stream arrive independently: wait for both.
+    wait_until(&mut harness, "the remote job, live", |h| {
+        h.query_by_label("remote comp").is_some() && h.query_by_label("live").is_some()
     });
     harness.get_by_label_contains("sup@studio.test (manager)");
-    harness.get_by_label("live");
     assert_eq!(
         harness.state().start.recent.first(),
         Some(&server.url()),
