@@ -190,20 +190,15 @@ impl DroverApp {
     fn connected(&mut self, connected: Connected) {
         self.start.busy = false;
         self.start.error = None;
-        if connected.local.is_none() {
-            let url = connected
-                .client
-                .api_url()
-                .trim_end_matches("/api")
-                .to_owned();
-            self.start.remember(&url);
-        }
         let session = Session::start(
             &self.backend,
             connected.client,
             connected.me,
             connected.local,
         );
+        if session.local.is_none() {
+            self.start.remember(session.url());
+        }
         self.screen = Screen::Farm(Box::new(session));
     }
 

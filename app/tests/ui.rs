@@ -79,6 +79,23 @@ fn submit(runtime: &tokio::runtime::Runtime, client: &Client, name: &str) -> Job
     runtime.block_on(client.submit_job(&job)).unwrap().id
 }
 
+/// A headless `drover-server` in a temporary dir, on its own runtime (keep all three alive).
+fn headless_server() -> (
+    tempfile::TempDir,
+    tokio::runtime::Runtime,
+    drover_server::Server,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(drover_server::Server::start(drover_server::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_owned(),
+        }))
+        .unwrap();
+    (dir, runtime, server)
+}
+
 #[test]
 fn the_start_screen_offers_both_ways_in() {
     let mut harness = harness(DroverApp::new(Options::default(), Remembered::default()).unwrap());
@@ -92,14 +109,7 @@ fn the_start_screen_offers_both_ways_in() {
 
 #[test]
 fn a_wrong_password_is_shown_on_the_start_screen() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime
-        .block_on(drover_server::Server::start(drover_server::Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().to_owned(),
-        }))
-        .unwrap();
+    let (_dir, _runtime, server) = headless_server();
     let options = Options {
         server: Some(server.url()),
         ..Options::default()
@@ -206,14 +216,7 @@ fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
 
 #[test]
 fn connect_reaches_a_headless_server_and_shows_its_farm() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime
-        .block_on(drover_server::Server::start(drover_server::Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().to_owned(),
-        }))
-        .unwrap();
+    let (_dir, runtime, server) = headless_server();
     let store = &server.state().store;
     let password = "a long password";
     runtime

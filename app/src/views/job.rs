@@ -6,7 +6,7 @@ use crate::backend::PreviewKey;
 use crate::command::Command;
 use crate::model::{Farm, OpenJob};
 use crate::theme::{self, Toned, UiExt};
-use crate::views::ago;
+use crate::views::{PreviewLookup, ago};
 use drover_shared::api::{Job, JobKind, PreviewSize};
 use drover_shared::{JobCommand, TaskStatus};
 use egui_extras::{Column, TableBuilder};
@@ -42,7 +42,7 @@ impl JobView {
         &mut self,
         ui: &mut egui::Ui,
         farm: &Farm,
-        preview: &dyn Fn(PreviewKey, &mut Vec<Command>) -> Option<egui::TextureHandle>,
+        preview: &PreviewLookup<'_>,
         commands: &mut Vec<Command>,
     ) {
         let Some(open) = &farm.open_job else {
@@ -285,7 +285,7 @@ fn side_ui(
     farm: &Farm,
     job: &Job,
     open: &OpenJob,
-    preview: &dyn Fn(PreviewKey, &mut Vec<Command>) -> Option<egui::TextureHandle>,
+    preview: &PreviewLookup<'_>,
     commands: &mut Vec<Command>,
 ) {
     ui.strong("Last rendered");

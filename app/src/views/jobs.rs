@@ -66,27 +66,21 @@ impl JobsView {
             .filter(|j| self.submitter.is_none_or(|u| j.created_by == u))
             .filter(|j| text.is_empty() || j.name.to_lowercase().contains(&text))
             .collect();
-        jobs.sort_by(|a, b| {
-            let order = match self.sort {
-                SortBy::Status => a.status.as_str().cmp(b.status.as_str()),
-                SortBy::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-                SortBy::Project => farm
-                    .project_name(a.project_id)
-                    .cmp(&farm.project_name(b.project_id)),
-                SortBy::Progress => share(a).total_cmp(&share(b)),
-                SortBy::Priority => a.priority.cmp(&b.priority),
-                SortBy::Submitter => farm
-                    .submitter(a.created_by)
-                    .cmp(&farm.submitter(b.created_by)),
-                SortBy::Updated => a.updated.cmp(&b.updated),
-            };
-            let order = order.then(a.id.cmp(&b.id));
-            if self.descending {
-                order.reverse()
-            } else {
-                order
+        // Text keys are built once per job (not per comparison): this runs every frame.
+        match self.sort {
+            SortBy::Status => jobs.sort_by_key(|j| (j.status.as_str(), j.id)),
+            SortBy::Name => jobs.sort_by_cached_key(|j| (j.name.to_lowercase(), j.id)),
+            SortBy::Project => jobs.sort_by_cached_key(|j| (farm.project_name(j.project_id), j.id)),
+            SortBy::Progress => {
+                jobs.sort_by(|a, b| share(a).total_cmp(&share(b)).then(a.id.cmp(&b.id)));
             }
-        });
+            SortBy::Priority => jobs.sort_by_key(|j| (j.priority, j.id)),
+            SortBy::Submitter => jobs.sort_by_cached_key(|j| (farm.submitter(j.created_by), j.id)),
+            SortBy::Updated => jobs.sort_by_key(|j| (j.updated, j.id)),
+        }
+        if self.descending {
+            jobs.reverse();
+        }
         jobs
     }
 
@@ -148,15 +142,6 @@ impl JobsView {
                         ui.selectable_value(&mut self.project, Some(project.id), &project.name);
                     }
                 });
-            let mut submitters: Vec<(String, UserId)> = farm
-                .jobs
-                .values()
-                .map(|j| j.created_by)
-                .collect::<std::collections::HashSet<_>>()
-                .into_iter()
-                .map(|id| (farm.submitter(id), id))
-                .collect();
-            submitters.sort_by(|a, b| a.0.cmp(&b.0));
             ui.label("Submitter");
             egui::ComboBox::from_id_salt("jobs-submitter")
                 .selected_text(
@@ -165,6 +150,16 @@ impl JobsView {
                 )
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.submitter, None, "any");
+                    // Built only while the list is open.
+                    let mut submitters: Vec<(String, UserId)> = farm
+                        .jobs
+                        .values()
+                        .map(|j| j.created_by)
+                        .collect::<std::collections::HashSet<_>>()
+                        .into_iter()
+                        .map(|id| (farm.submitter(id), id))
+                        .collect();
+                    submitters.sort_by(|a, b| a.0.cmp(&b.0));
                     for (name, id) in submitters {
                         ui.selectable_value(&mut self.submitter, Some(id), name);
                     }

@@ -10,6 +10,10 @@ pub mod start;
 pub mod submit;
 pub mod workers;
 
+/// Looks a preview up in the session's cache, asking for it (a pushed `Command`) when absent.
+pub type PreviewLookup<'a> = dyn Fn(crate::backend::PreviewKey, &mut Vec<crate::command::Command>) -> Option<egui::TextureHandle>
+    + 'a;
+
 /// "12 s ago", "5 min ago", "3 h ago", "2 d ago".
 pub fn ago(when: time::OffsetDateTime) -> String {
     let secs = (time::OffsetDateTime::now_utc() - when)

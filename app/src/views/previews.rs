@@ -4,6 +4,7 @@ use crate::backend::PreviewKey;
 use crate::command::Command;
 use crate::model::Farm;
 use crate::theme::{self, UiExt};
+use crate::views::PreviewLookup;
 use drover_shared::JobId;
 use drover_shared::api::PreviewSize;
 
@@ -19,7 +20,7 @@ impl PreviewsView {
         &mut self,
         ui: &mut egui::Ui,
         farm: &Farm,
-        preview: &dyn Fn(PreviewKey, &mut Vec<Command>) -> Option<egui::TextureHandle>,
+        preview: &PreviewLookup<'_>,
         commands: &mut Vec<Command>,
     ) {
         ui.view_heading("Previews");
