@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod two_factor;
 pub mod users;
 
 use crate::state::AppState;
@@ -83,7 +84,11 @@ impl Server {
         store
             .write(|c| db::dispatch::repair(c).map_err(StoreError::from))
             .await?;
+        let production = store
+            .read(|c| db::production::Schema::load(c).map_err(StoreError::from))
+            .await?;
         let state = AppState {
+            production: Arc::new(production),
             store,
             auth: Arc::default(),
             data_dir: Arc::new(config.data_dir.clone()),
@@ -101,13 +106,10 @@ impl Server {
             what: "reading the bound address".into(),
             source,
         })?;
-        let app = routes::app(state.clone());
+        let app = routes::service(state.clone());
         let (shutdown, stop) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            // `into_make_service` shares the built router between connections; serving the
-            // `Router` itself rebuilds its route table for every connection (~35 KiB each,
-            // 35 MB with a thousand workers connected).
-            axum::serve(listener, app.into_make_service())
+            axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = stop.await;
                 })

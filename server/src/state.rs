@@ -21,6 +21,8 @@ pub struct AppState {
     pub events: EventBus,
     /// Woken whenever a task may have become runnable; idle workers' claims wait on it.
     pub work: Arc<Notify>,
+    /// The production tables' columns, read from the database at start.
+    pub production: Arc<crate::db::production::Schema>,
     /// SHA-256 of the farm's join token.
     pub join_token_hash: [u8; 32],
 }

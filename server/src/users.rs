@@ -21,6 +21,11 @@ pub fn validate(email: &str, password: &str) -> ApiResult<()> {
             "`{email}` is not an email address"
         )));
     }
+    validate_password(password)
+}
+
+/// Checks a password is long enough.
+pub fn validate_password(password: &str) -> ApiResult<()> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(ApiError::BadRequest(format!(
             "the password must have at least {MIN_PASSWORD_LEN} characters"

@@ -154,10 +154,19 @@ named_enum!(
 );
 
 named_enum!(
-    /// What a person may do. Ordered: each role may do everything the one before it may.
+    /// What a person may do: the roles of Kitsu, which the farm shares. On the farm a client
+    /// only reads, vendors and artists submit and control their own jobs, supervisors too, and
+    /// managers and admins run everything. Kitsu calls the artist role `user`; both names parse.
     Role, "role" {
+        /// Reads what it is shown; submits nothing.
+        Client => "client",
+        /// An outside artist: works on the projects it belongs to.
+        Vendor => "vendor",
         /// Reads everything, submits jobs, controls only the jobs it submitted.
+        #[serde(alias = "user")]
         Artist => "artist",
+        /// Leads a department: reviews and assigns on its projects.
+        Supervisor => "supervisor",
         /// Every farm operation.
         Manager => "manager",
         /// Everything, users and settings included.
@@ -166,18 +175,37 @@ named_enum!(
 );
 
 impl Role {
-    /// The rank used to compare roles: artist < manager < admin.
+    /// The rank used to compare roles: client < vendor = artist < supervisor < manager < admin.
     fn rank(self) -> u8 {
         match self {
-            Self::Artist => 0,
-            Self::Manager => 1,
-            Self::Admin => 2,
+            Self::Client => 0,
+            Self::Vendor | Self::Artist => 1,
+            Self::Supervisor => 2,
+            Self::Manager => 3,
+            Self::Admin => 4,
         }
     }
 
     /// True when this role may do what `required` may.
     pub fn allows(self, required: Role) -> bool {
         self.rank() >= required.rank()
+    }
+
+    /// The name Kitsu uses: `user` for artists, the role's own name otherwise.
+    pub fn kitsu_name(self) -> &'static str {
+        match self {
+            Self::Artist => "user",
+            other => other.as_str(),
+        }
+    }
+
+    /// Parses a Kitsu or farm role name (`user` and `artist` are the same role).
+    pub fn from_kitsu(name: &str) -> Result<Self, UnknownName> {
+        if name == "user" {
+            Ok(Self::Artist)
+        } else {
+            name.parse()
+        }
     }
 }
 
@@ -222,5 +250,18 @@ mod tests {
         assert!(Role::Manager.allows(Role::Artist));
         assert!(!Role::Artist.allows(Role::Manager));
         assert!(!Role::Manager.allows(Role::Admin));
+        assert!(Role::Supervisor.allows(Role::Artist));
+        assert!(Role::Vendor.allows(Role::Artist));
+        assert!(!Role::Client.allows(Role::Vendor));
+    }
+
+    #[test]
+    fn artist_is_kitsu_user() {
+        assert_eq!(Role::Artist.kitsu_name(), "user");
+        assert_eq!(Role::from_kitsu("user"), Ok(Role::Artist));
+        assert_eq!(Role::from_kitsu("vendor"), Ok(Role::Vendor));
+        assert!(Role::from_kitsu("boss").is_err());
+        let role: Role = serde_json::from_str("\"user\"").unwrap();
+        assert_eq!(role, Role::Artist);
     }
 }

@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod jobs;
 pub mod last_rendered;
 pub mod managers;
+pub mod production;
 pub mod projects;
 pub mod sessions;
 pub mod settings;
@@ -29,6 +30,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/0003_job_updated_by_trigger.sql"
         )),
         M::up(include_str!("../../migrations/0004_active_task_index.sql")),
+        M::up(include_str!("../../migrations/0005_production.sql")).foreign_key_check(),
     ])
 });
 
@@ -53,8 +55,15 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Brings the schema up to date, in one transaction.
+///
+/// Foreign keys are off while migrating, as SQLite's procedure for rebuilding a table asks
+/// (dropping the old `users` would otherwise cascade to every session), and every reference is
+/// checked (`foreign_key_check` on the migrations that rebuild) before the transaction commits.
 pub fn migrate(conn: &mut Connection) -> Result<(), rusqlite_migration::Error> {
-    MIGRATIONS.to_latest(conn)
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = MIGRATIONS.to_latest(conn);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    migrated
 }
 
 /// Now, in Unix milliseconds.
@@ -98,5 +107,49 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert!(fk);
+    }
+
+    #[test]
+    fn production_migration_keeps_farm_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        configure(&conn).unwrap();
+        MIGRATIONS.to_version(&mut conn, 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, email, password_hash, role, created)
+                 VALUES ('0b6f6a36-4c1e-4a47-8e0e-2f1f6f0c0001', 'ann@studio.com', 'h', 'artist', 0);
+             INSERT INTO sessions (user_id, access_hash, refresh_hash, access_expires,
+                 refresh_expires, created)
+                 VALUES ('0b6f6a36-4c1e-4a47-8e0e-2f1f6f0c0001', x'01', x'02', 1, 1, 0);
+             INSERT INTO projects (id, name, created) VALUES (7, 'Spring', 0);
+             INSERT INTO jobs (name, project_id, job_type, settings, status, priority,
+                 created_by, created, updated)
+                 VALUES ('j', 7, 'command', '{}', 'queued', 50,
+                         '0b6f6a36-4c1e-4a47-8e0e-2f1f6f0c0001', 0, 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (first_name, created_at): (String, String) = conn
+            .query_row("SELECT first_name, created_at FROM users", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (first_name.as_str(), created_at.as_str()),
+            ("ann", "1970-01-01T00:00:00")
+        );
+        let sessions: i64 = conn
+            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sessions, 1, "rebuilding users must not cascade to sessions");
+        let uuid: String = conn
+            .query_row("SELECT uuid FROM projects WHERE id = 7", [], |r| r.get(0))
+            .unwrap();
+        assert!(uuid::Uuid::parse_str(&uuid).is_ok(), "{uuid}");
+        let jobs: i64 = conn
+            .query_row("SELECT count(*) FROM jobs WHERE project_id = 7", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(jobs, 1);
     }
 }

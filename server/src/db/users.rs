@@ -12,6 +12,19 @@ pub struct UserWithHash {
     pub password_hash: String,
 }
 
+/// What login needs beyond the password: is the account active, and its second factors.
+#[derive(Debug, Clone, Default)]
+pub struct TwoFactor {
+    /// Deactivated accounts cannot log in.
+    pub active: bool,
+    /// TOTP is confirmed and required at login.
+    pub totp_enabled: bool,
+    /// The TOTP secret (base32), set from `PUT /auth/totp` on.
+    pub totp_secret: Option<String>,
+    /// SHA-256 (hex) of each unused recovery code.
+    pub recovery_hashes: Vec<String>,
+}
+
 fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: row.get("id")?,
@@ -30,11 +43,13 @@ pub fn insert(
 ) -> rusqlite::Result<User> {
     let id = UserId(uuid::Uuid::new_v4());
     conn.execute(
-        "INSERT INTO users (id, email, password_hash, role, created)
-         VALUES (:id, :email, :hash, :role, :created)",
+        "INSERT INTO users (id, email, password_hash, role, created, first_name)
+         VALUES (:id, :email, :hash, :role, :created, :first_name)",
         named_params! {
             ":id": id, ":email": email, ":hash": password_hash, ":role": role,
             ":created": super::now_ms(),
+            // Kitsu shows people by name; until they set one, the email's local part.
+            ":first_name": email.split('@').next().unwrap_or(email),
         },
     )?;
     get(conn, id).map(|u| u.expect("the user was just inserted"))
@@ -59,6 +74,76 @@ pub fn find_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<
         })
     })
     .optional()
+}
+
+/// The user a login names: by email, or else by the desktop login Kitsu's desktop tools send
+/// in the email field.
+pub fn find_for_login(conn: &Connection, login: &str) -> rusqlite::Result<Option<UserWithHash>> {
+    if let Some(found) = find_by_email(conn, login)? {
+        return Ok(Some(found));
+    }
+    conn.prepare_cached(
+        "SELECT id, email, role, created, password_hash FROM users
+         WHERE desktop_login = :login COLLATE NOCASE ORDER BY created LIMIT 1",
+    )?
+    .query_row(named_params! { ":login": login }, |row| {
+        Ok(UserWithHash {
+            user: from_row(row)?,
+            password_hash: row.get("password_hash")?,
+        })
+    })
+    .optional()
+}
+
+/// A user's activity flag and second factors.
+pub fn two_factor(conn: &Connection, id: UserId) -> rusqlite::Result<TwoFactor> {
+    conn.prepare_cached(
+        "SELECT active, totp_enabled, totp_secret, otp_recovery_codes FROM users WHERE id = :id",
+    )?
+    .query_row(named_params! { ":id": id }, |row| {
+        let codes: Option<String> = row.get("otp_recovery_codes")?;
+        Ok(TwoFactor {
+            active: row.get("active")?,
+            totp_enabled: row.get("totp_enabled")?,
+            totp_secret: row.get("totp_secret")?,
+            recovery_hashes: codes
+                .and_then(|c| serde_json::from_str(&c).ok())
+                .unwrap_or_default(),
+        })
+    })
+    .optional()
+    .map(Option::unwrap_or_default)
+}
+
+/// Stores a user's TOTP state (`secret` None clears it).
+pub fn set_totp(
+    conn: &Connection,
+    id: UserId,
+    secret: Option<&str>,
+    enabled: bool,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET totp_secret = :secret, totp_enabled = :enabled,
+             preferred_two_factor_authentication = CASE WHEN :enabled THEN 'totp' END,
+             updated_at = strftime('%Y-%m-%dT%H:%M:%S', 'now')
+         WHERE id = :id",
+        named_params! { ":id": id, ":secret": secret, ":enabled": enabled },
+    )?;
+    Ok(())
+}
+
+/// Replaces a user's unused recovery codes (their hashes); empty clears them.
+pub fn set_recovery_hashes(
+    conn: &Connection,
+    id: UserId,
+    hashes: &[String],
+) -> rusqlite::Result<()> {
+    let codes = (!hashes.is_empty()).then(|| serde_json::Value::from(hashes.to_vec()).to_string());
+    conn.execute(
+        "UPDATE users SET otp_recovery_codes = :codes WHERE id = :id",
+        named_params! { ":id": id, ":codes": codes },
+    )?;
+    Ok(())
 }
 
 /// Every user, oldest first.

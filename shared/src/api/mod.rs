@@ -10,6 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 // ---------------------------------------------------------------------------------------------
 // Authentication
 
+/// The `error` code of a login refused because the account needs a one-time code.
+pub const MISSING_CODE: &str = "missing_otp";
+/// The `error` code of a login refused because the one-time code is wrong.
+pub const WRONG_CODE: &str = "wrong_otp";
+
 /// `POST /auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -17,6 +22,30 @@ pub struct LoginRequest {
     pub email: String,
     /// The account's password.
     pub password: String,
+    /// The current one-time code, for an account with TOTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
+    /// One of the account's recovery codes, instead of a one-time code (used once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// `PUT /auth/totp`: what an authenticator app needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TotpSetup {
+    /// `otpauth://totp/Drover:<email>?secret=…` (Kitsu's spelling of the key).
+    pub totp_provisionning_uri: String,
+    /// The secret, base32.
+    pub otp_secret: String,
+    /// The URL as a QR code: `data:image/png;base64,…`.
+    pub qr_code: String,
+}
+
+/// `POST /auth/totp`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TotpEnabled {
+    /// One-use codes that stand in for a one-time code; `None` if the person had some.
+    pub otp_recovery_codes: Option<Vec<String>>,
 }
 
 /// A person as the API shows them.

@@ -6,7 +6,7 @@ use crate::api::{
     JoinToken, LoginRequest, LoginResponse, LogoutResponse, Manager, ManagerCreated,
     ManagerWorkers, NewManager, NewUser, Page, PreviewQuery, PreviewSize, Project, ProjectInput,
     ProjectList, ProjectListQuery, RefreshResponse, RenderSettings, Settings, SubmitJob, Task,
-    TaskQuery, TaskStatusChange, User, Worker, WorkerStatusChange,
+    TaskQuery, TaskStatusChange, TotpEnabled, TotpSetup, User, Worker, WorkerStatusChange,
 };
 use crate::error::ErrorBody;
 use crate::events::EventQuery;
@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 mod events;
+mod production;
 mod worker;
 
 pub use events::EventStream;
@@ -191,11 +192,35 @@ impl Client {
 
     /// `POST /auth/login`.
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ClientError> {
-        let body = LoginRequest {
+        self.login_with(&LoginRequest {
             email: email.to_owned(),
             password: password.to_owned(),
-        };
-        Self::json(self.request(Method::POST, "/auth/login").json(&body)).await
+            totp: None,
+            recovery_code: None,
+        })
+        .await
+    }
+
+    /// `POST /auth/login` with every field, one-time or recovery code included.
+    pub async fn login_with(&self, request: &LoginRequest) -> Result<LoginResponse, ClientError> {
+        Self::json(self.request(Method::POST, "/auth/login").json(request)).await
+    }
+
+    /// `PUT /auth/totp`: a new TOTP secret with its `otpauth://` URL and QR code.
+    pub async fn totp_start(&self) -> Result<TotpSetup, ClientError> {
+        Self::json(self.request(Method::PUT, "/auth/totp")).await
+    }
+
+    /// `POST /auth/totp`: turns TOTP on with a current code; the recovery codes, first time.
+    pub async fn totp_confirm(&self, code: &str) -> Result<TotpEnabled, ClientError> {
+        let body = serde_json::json!({ "totp": code });
+        Self::json(self.request(Method::POST, "/auth/totp").json(&body)).await
+    }
+
+    /// `DELETE /auth/totp`, proven with a current code.
+    pub async fn totp_disable(&self, code: &str) -> Result<(), ClientError> {
+        let body = serde_json::json!({ "totp": code });
+        Self::empty(self.request(Method::DELETE, "/auth/totp").json(&body)).await
     }
 
     /// Logs in and returns a client that uses the new access token.

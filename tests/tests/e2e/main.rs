@@ -8,6 +8,7 @@ mod browse;
 mod errors;
 mod farm;
 mod jobs;
+mod production;
 mod render_farm;
 mod roles;
 mod tasks;

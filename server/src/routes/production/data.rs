@@ -1,0 +1,147 @@
+//! `/data/<model>` and `/data/<model>/<id>`: list (filters from the query string,
+//! `relations`, `page`, `limit`), get, create, update and delete for every production model,
+//! as Zou serves them.
+
+use crate::auth::Authed;
+use crate::db::production::{self, ListQuery, Model, Viewer};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use rusqlite::types::Value as SqlValue;
+use serde_json::{Map, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/data/{model}", get(list).post(create))
+        .route(
+            "/data/{model}/{id}",
+            get(get_one).put(update).delete(remove),
+        )
+}
+
+fn model(route: &str) -> ApiResult<&'static Model> {
+    production::by_route(route).ok_or_else(|| ApiError::NotFound(format!("no model `{route}`")))
+}
+
+/// The query string as ordered pairs (a key may repeat).
+pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.map(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+async fn list(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(route): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let model = model(&route)?;
+    let query = ListQuery::parse(query_pairs(raw.as_deref()))?;
+    let viewer = Viewer::from(&me);
+    let schema = state.production.clone();
+    let found = state
+        .store
+        .read(move |c| production::list(c, &schema, model, &viewer, &query).map_err(ApiError::from))
+        .await?;
+    Ok(Json(found))
+}
+
+async fn get_one(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((route, id)): Path<(String, String)>,
+) -> ApiResult<Json<Map<String, Value>>> {
+    let model = model(&route)?;
+    let viewer = Viewer::from(&me);
+    let schema = state.production.clone();
+    let found = state
+        .store
+        .read(move |c| production::get(c, &schema, model, &viewer, &id).map_err(ApiError::from))
+        .await?;
+    Ok(Json(found))
+}
+
+/// Columns a route computes itself from the body: a person's password becomes its hash.
+async fn computed(
+    model: &Model,
+    body: &mut Map<String, Value>,
+) -> ApiResult<Vec<(String, SqlValue)>> {
+    let mut extra = Vec::new();
+    if model.table == "users"
+        && let Some(Value::String(password)) = body.remove("password")
+    {
+        crate::users::validate_password(&password)?;
+        let hash = crate::auth::hash_password(password).await?;
+        extra.push(("password_hash".to_owned(), SqlValue::Text(hash)));
+    }
+    Ok(extra)
+}
+
+async fn create(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(route): Path<String>,
+    Json(body): Json<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
+    let model = model(&route)?;
+    let mut body = body;
+    let mut extra = computed(model, &mut body).await?;
+    if model.table == "users" && !extra.iter().any(|(c, _)| c == "password_hash") {
+        // A person made without a password cannot log in until one is set.
+        let hash = crate::auth::hash_password(crate::auth::new_token()).await?;
+        extra.push(("password_hash".to_owned(), SqlValue::Text(hash)));
+    }
+    let viewer = Viewer::from(&me);
+    let schema = state.production.clone();
+    let made = state
+        .store
+        .write(move |c| {
+            production::create(c, &schema, model, &viewer, &body, extra).map_err(ApiError::from)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+async fn update(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((route, id)): Path<(String, String)>,
+    Json(body): Json<Map<String, Value>>,
+) -> ApiResult<Json<Map<String, Value>>> {
+    let model = model(&route)?;
+    let mut body = body;
+    let extra = computed(model, &mut body).await?;
+    let viewer = Viewer::from(&me);
+    let schema = state.production.clone();
+    let changed = state
+        .store
+        .write(move |c| {
+            production::update(c, &schema, model, &viewer, &id, &body, extra)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(changed))
+}
+
+async fn remove(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((route, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let model = model(&route)?;
+    let viewer = Viewer::from(&me);
+    let schema = state.production.clone();
+    state
+        .store
+        .write(move |c| production::delete(c, &schema, model, &viewer, &id).map_err(ApiError::from))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
