@@ -219,7 +219,7 @@ impl DroverApp {
                     Ok(client) => client,
                     Err(e) => return Msg::ConnectFailed(readable(&e)),
                 };
-                match client.login(&login.email, &login.password).await {
+                match client.login_with(&login.request()).await {
                     Ok(answer) => Msg::Connected(Box::new(Connected {
                         client: client.with_token(&answer.access_token),
                         me: answer.user,

@@ -49,6 +49,9 @@ pub struct Login {
     pub email: String,
     /// Its password (never stored).
     pub password: String,
+    /// The one-time code from the person's authenticator app, or a recovery code; empty
+    /// when the account has no two-factor login.
+    pub code: String,
 }
 
 /// One thing to do, from a click.
@@ -107,4 +110,42 @@ pub enum Command {
     SaveSettings(Settings),
     /// Fetch everything again.
     Refresh,
+}
+
+impl Login {
+    /// The login request: a code of 6–8 digits is a one-time code, anything else a recovery
+    /// code.
+    pub fn request(&self) -> drover_shared::api::LoginRequest {
+        let code = (!self.code.is_empty()).then(|| self.code.clone());
+        let one_time = self.code.len() <= 8 && self.code.bytes().all(|b| b.is_ascii_digit());
+        drover_shared::api::LoginRequest {
+            email: self.email.clone(),
+            password: self.password.clone(),
+            totp: code.clone().filter(|_| one_time),
+            recovery_code: code.filter(|_| !one_time),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_a_one_time_code_and_the_rest_a_recovery_code() {
+        let login = |code: &str| Login {
+            url: String::new(),
+            email: "a@b.c".into(),
+            password: "pw".into(),
+            code: code.into(),
+        };
+        let request = login("123456").request();
+        assert_eq!(request.totp.as_deref(), Some("123456"));
+        assert_eq!(request.recovery_code, None);
+        let request = login("AB12CD34EF").request();
+        assert_eq!(request.totp, None);
+        assert_eq!(request.recovery_code.as_deref(), Some("AB12CD34EF"));
+        let request = login("").request();
+        assert!(request.totp.is_none() && request.recovery_code.is_none());
+    }
 }

@@ -119,6 +119,7 @@ fn a_wrong_password_is_shown_on_the_start_screen() {
         url: server.url(),
         email: "nobody@drover.test".into(),
         password: "not the password".into(),
+        code: String::new(),
     }));
     let mut harness = harness(app);
     wait_until(&mut harness, "the login error", |h| {
@@ -247,6 +248,7 @@ fn connect_reaches_a_headless_server_and_shows_its_farm() {
         url: server.url(),
         email: "sup@studio.test".into(),
         password: password.into(),
+        code: String::new(),
     }));
     let mut harness = harness(app);
     // The job list and the event stream arrive independently: wait for both.
@@ -258,5 +260,65 @@ fn connect_reaches_a_headless_server_and_shows_its_farm() {
         harness.state().start.recent.first(),
         Some(&server.url()),
         "remembered"
+    );
+}
+
+#[test]
+fn an_account_with_totp_connects_with_its_one_time_code() {
+    let (_dir, runtime, server) = headless_server();
+    let password = "a long password";
+    let email = "two@studio.test";
+    runtime
+        .block_on(drover_server::users::create(
+            &server.state().store,
+            email,
+            password,
+            drover_shared::Role::Artist,
+        ))
+        .unwrap();
+    let client = runtime
+        .block_on(
+            Client::new(&server.url())
+                .unwrap()
+                .logged_in(email, password),
+        )
+        .unwrap();
+    let secret = runtime.block_on(client.totp_start()).unwrap().otp_secret;
+    let code = drover_server::two_factor::current_code(&secret, email).unwrap();
+    runtime.block_on(client.totp_confirm(&code)).unwrap();
+
+    // The password alone is refused, and the screen says a code is needed.
+    let mut app = DroverApp::new(Options::default(), Remembered::default()).unwrap();
+    app.push(Command::Connect(drover::command::Login {
+        url: server.url(),
+        email: email.into(),
+        password: password.into(),
+        code: String::new(),
+    }));
+    let mut harness = harness(app);
+    wait_until(&mut harness, "the missing-code error", |h| {
+        h.state().start.error.is_some()
+    });
+    harness.step();
+    harness.get_by_label_contains("needs a one-time code");
+    assert!(harness.state().session().is_none());
+
+    // Typed into the form with the password, the code lets the person in.
+    harness.state_mut().start.url = server.url();
+    harness.state_mut().start.email = email.into();
+    harness.state_mut().start.password = password.into();
+    harness.get_by_label("One-time code").focus();
+    harness.step();
+    let code = drover_server::two_factor::current_code(&secret, email).unwrap();
+    harness.get_by_label("One-time code").type_text(&code);
+    harness.step();
+    assert_eq!(harness.state().start.code, code, "typed into the field");
+    harness.get_by_label("Connect").click();
+    wait_until(&mut harness, "the farm, logged in", |h| {
+        h.state().session().is_some()
+    });
+    assert!(
+        harness.state().start.code.is_empty(),
+        "the code is not kept"
     );
 }

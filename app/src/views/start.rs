@@ -33,6 +33,8 @@ pub struct StartView {
     pub email: String,
     /// Its password, forgotten after use.
     pub password: String,
+    /// A one-time (TOTP) or recovery code, forgotten after use.
+    pub code: String,
     /// Servers used before.
     pub recent: Vec<String>,
     /// A start or connect is under way.
@@ -54,6 +56,7 @@ impl StartView {
                 .unwrap_or_else(|| "http://localhost:7878".into()),
             email: remembered.email,
             password: String::new(),
+            code: String::new(),
             recent: remembered.recent,
             busy: false,
             error: None,
@@ -144,7 +147,17 @@ impl StartView {
                 )
                 .labelled_by(label.id);
             ui.end_row();
-            if password.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            let label = ui.label("One-time code");
+            let code = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.code)
+                        .hint_text("if your account has two-factor login")
+                        .desired_width(260.0),
+                )
+                .labelled_by(label.id);
+            ui.end_row();
+            let entered = password.lost_focus() || code.lost_focus();
+            if entered && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 self.connect(commands);
             }
         });
@@ -175,6 +188,7 @@ impl StartView {
             url: self.url.trim().trim_end_matches('/').to_owned(),
             email: self.email.trim().to_owned(),
             password: std::mem::take(&mut self.password),
+            code: std::mem::take(&mut self.code).trim().to_owned(),
         }));
     }
 }
