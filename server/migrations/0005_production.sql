@@ -185,7 +185,10 @@ SELECT id, name, description, is_active, path_linux, path_osx, path_server, path
 FROM projects;
 DROP TABLE projects;
 ALTER TABLE projects_new RENAME TO projects;
--- Kitsu project names are unique; farm projects made before this keep theirs.
+-- Kitsu finds projects by name, so names are unique from now on; farm projects that shared a
+-- name before get their id appended, so no project is lost.
+UPDATE projects SET name = name || ' (' || id || ')'
+WHERE id NOT IN (SELECT min(id) FROM projects GROUP BY name);
 CREATE UNIQUE INDEX projects_name ON projects (name);
 
 CREATE TABLE prod_entity_type (

@@ -121,6 +121,7 @@ mod tests {
                  refresh_expires, created)
                  VALUES ('0b6f6a36-4c1e-4a47-8e0e-2f1f6f0c0001', x'01', x'02', 1, 1, 0);
              INSERT INTO projects (id, name, created) VALUES (7, 'Spring', 0);
+             INSERT INTO projects (id, name, created) VALUES (8, 'Spring', 0);
              INSERT INTO jobs (name, project_id, job_type, settings, status, priority,
                  created_by, created, updated)
                  VALUES ('j', 7, 'command', '{}', 'queued', 50,
@@ -151,5 +152,9 @@ mod tests {
             })
             .unwrap();
         assert_eq!(jobs, 1);
+        let renamed: String = conn
+            .query_row("SELECT name FROM projects WHERE id = 8", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(renamed, "Spring (8)", "a shared name is made unique, not dropped");
     }
 }

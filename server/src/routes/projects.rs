@@ -66,6 +66,17 @@ fn check_name(input: &ProjectInput) -> ApiResult<()> {
     }
 }
 
+/// Project names are unique (production tracking looks projects up by name): a second one
+/// is a 400, not a failure of the server.
+fn project_error(e: rusqlite::Error) -> ApiError {
+    if let rusqlite::Error::SqliteFailure(failure, _) = &e
+        && failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    {
+        return ApiError::BadRequest("a project with this name exists".into());
+    }
+    ApiError::from(e)
+}
+
 /// Create a project.
 #[utoipa::path(post, path = "/projects", tag = "projects", request_body = ProjectInput,
     security(("bearer" = ["manager"])),
@@ -81,7 +92,7 @@ async fn create_project(
     check_name(&input)?;
     let project = state
         .store
-        .write(move |c| db::projects::insert(c, &input).map_err(ApiError::from))
+        .write(move |c| db::projects::insert(c, &input).map_err(project_error))
         .await?;
     Ok((StatusCode::CREATED, Json(project)))
 }
@@ -100,7 +111,7 @@ async fn update_project(
     check_name(&input)?;
     state
         .store
-        .write(move |c| db::projects::update(c, id, &input).map_err(ApiError::from))
+        .write(move |c| db::projects::update(c, id, &input).map_err(project_error))
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("project {id}")))

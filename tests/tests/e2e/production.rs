@@ -138,6 +138,21 @@ async fn one_project_two_views() {
     assert_eq!(found[0]["type"], "Project");
     assert_eq!(found[0]["project_status_id"], made["project_status_id"]);
     assert_eq!(farm_made.name, "Autumn");
+
+    // Names are unique across both views: a clear 400 on either side.
+    let err = admin
+        .create_project(&drover_shared::api::ProjectInput {
+            name: Some("Spring".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status(&err), Some(StatusCode::BAD_REQUEST));
+    let err = admin
+        .data_create("projects", &json!({"name": "Autumn"}))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&err), Some(StatusCode::BAD_REQUEST));
 }
 
 #[tokio::test]
