@@ -155,6 +155,9 @@ mod tests {
         let renamed: String = conn
             .query_row("SELECT name FROM projects WHERE id = 8", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(renamed, "Spring (8)", "a shared name is made unique, not dropped");
+        assert_eq!(
+            renamed, "Spring (8)",
+            "a shared name is made unique, not dropped"
+        );
     }
 }
