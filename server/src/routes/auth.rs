@@ -4,6 +4,7 @@ use crate::auth::{
     ACCESS_TTL_MS, Authed, REFRESH_TTL_MS, bearer, hash_token, new_token, verify_password,
 };
 use crate::db;
+use crate::db::users::TwoFactor;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
@@ -13,6 +14,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use drover_shared::ErrorBody;
+use drover_shared::UserId;
 use drover_shared::api::{
     Authenticated, LoginRequest, LoginResponse, LogoutResponse, RefreshResponse,
 };
@@ -104,10 +106,7 @@ async fn login(
     }
     let user = found.user;
     let id = user.id;
-    let factors = state
-        .store
-        .read(move |c| db::users::two_factor(c, id).map_err(ApiError::from))
-        .await?;
+    let factors = second_factors(&state, id).await?;
     if !factors.active {
         return Err(ApiError::Unauthorized("this account is deactivated".into()).into());
     }
@@ -160,6 +159,14 @@ async fn login(
         access_token: access,
         refresh_token: refresh,
     }))
+}
+
+/// A person's activity flag and second factors.
+async fn second_factors(state: &AppState, id: UserId) -> ApiResult<TwoFactor> {
+    state
+        .store
+        .read(move |c| db::users::two_factor(c, id).map_err(ApiError::from))
+        .await
 }
 
 /// A one-time or recovery code proving the person holds their second factor.
@@ -220,10 +227,7 @@ async fn totp_confirm(
     Json(proof): Json<CodeProof>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = me.user.id;
-    let factors = state
-        .store
-        .read(move |c| db::users::two_factor(c, id).map_err(ApiError::from))
-        .await?;
+    let factors = second_factors(&state, id).await?;
     if factors.totp_enabled {
         return Err(ApiError::BadRequest("TOTP already enabled.".into()));
     }
@@ -278,10 +282,7 @@ async fn totp_disable(
             .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
     };
     let id = me.user.id;
-    let factors = state
-        .store
-        .read(move |c| db::users::two_factor(c, id).map_err(ApiError::from))
-        .await?;
+    let factors = second_factors(&state, id).await?;
     if !factors.totp_enabled {
         return Err(ApiError::BadRequest("TOTP not enabled.".into()));
     }

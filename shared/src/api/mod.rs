@@ -8,97 +8,6 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 // ---------------------------------------------------------------------------------------------
-// Authentication
-
-/// The `error` code of a login refused because the account needs a one-time code.
-pub const MISSING_CODE: &str = "missing_otp";
-/// The `error` code of a login refused because the one-time code is wrong.
-pub const WRONG_CODE: &str = "wrong_otp";
-
-/// `POST /auth/login`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    /// The account's email, compared case-insensitively.
-    pub email: String,
-    /// The account's password.
-    pub password: String,
-    /// The current one-time code, for an account with TOTP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub totp: Option<String>,
-    /// One of the account's recovery codes, instead of a one-time code (used once).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recovery_code: Option<String>,
-}
-
-/// `PUT /auth/totp`: what an authenticator app needs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TotpSetup {
-    /// `otpauth://totp/Drover:<email>?secret=…` (Kitsu's spelling of the key).
-    pub totp_provisionning_uri: String,
-    /// The secret, base32.
-    pub otp_secret: String,
-    /// The URL as a QR code: `data:image/png;base64,…`.
-    pub qr_code: String,
-}
-
-/// `POST /auth/totp`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TotpEnabled {
-    /// One-use codes that stand in for a one-time code; `None` if the person had some.
-    pub otp_recovery_codes: Option<Vec<String>>,
-}
-
-/// A person as the API shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct User {
-    /// Stable id.
-    pub id: UserId,
-    /// Login email.
-    pub email: String,
-    /// What the person may do.
-    pub role: Role,
-    /// When the account was made.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created: OffsetDateTime,
-}
-
-/// A successful login.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LoginResponse {
-    /// Always true; failures are 400 with an error body.
-    pub login: bool,
-    /// Who logged in.
-    pub user: User,
-    /// Sent as `Authorization: Bearer …` on every other request.
-    pub access_token: String,
-    /// Sent as the bearer to `GET /auth/refresh-token` for a new access token.
-    pub refresh_token: String,
-}
-
-/// `GET /auth/authenticated`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Authenticated {
-    /// Always true; an invalid token gets 401.
-    pub authenticated: bool,
-    /// Who the token belongs to.
-    pub user: User,
-}
-
-/// `GET /auth/refresh-token`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RefreshResponse {
-    /// A new access token; the previous one stops working.
-    pub access_token: String,
-}
-
-/// `POST /auth/logout`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LogoutResponse {
-    /// Always true.
-    pub logout: bool,
-}
-
-// ---------------------------------------------------------------------------------------------
 // Projects
 
 /// One entry of `GET /projects`, keyed there by project id.
@@ -620,5 +529,10 @@ pub struct NewUser {
     pub role: Role,
 }
 
+mod auth;
 mod farm;
+pub use auth::{
+    Authenticated, LoginRequest, LoginResponse, LogoutResponse, MISSING_CODE, RefreshResponse,
+    TotpEnabled, TotpSetup, User, WRONG_CODE,
+};
 pub use farm::{BlocklistEntry, JoinToken, PreviewQuery, PreviewSize};

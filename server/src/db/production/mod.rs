@@ -6,17 +6,25 @@
 //! functions here, which check field names and types, apply Kitsu's rule of who sees which
 //! project, and turn SQLite's constraint failures into 400s that say what was wrong.
 
+mod access;
 pub mod models;
+mod present;
+mod query;
 pub mod schema;
 
+use access::authorize_write;
+pub use access::{Viewer, on_team};
 use drover_shared::Role;
 pub use models::{Access, MODELS, Model, Rows, Scope, by_route};
+pub use present::attach_relations;
+use present::{select, select_list};
+pub use query::{DEFAULT_PAGE_LIMIT, ListQuery};
+use query::{Where, filter_clause, rows_clause, scope_clause, unknown_field};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter};
 pub use schema::Schema;
-use schema::{Table, now_text};
+use schema::now_text;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Why a production read or write was refused.
@@ -66,267 +74,6 @@ fn constraint_message(extended: i32, message: &str) -> String {
         rusqlite::ffi::SQLITE_CONSTRAINT_CHECK => format!("a value is not allowed ({message})"),
         _ => format!("integrity error: {message}"),
     }
-}
-
-/// Who is asking: their person id and role.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    /// Person id.
-    pub id: String,
-    /// Role.
-    pub role: Role,
-}
-
-impl Viewer {
-    /// Managers and admins see every project; others only the teams they are on.
-    pub fn sees_all_projects(&self) -> bool {
-        self.role.allows(Role::Manager)
-    }
-
-    fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-}
-
-/// Query-string keys that are not filters.
-const RESERVED: &[&str] = &["relations", "page", "limit", "fields", "force", "sort_by"];
-
-/// A parsed list query: filters, relations and paging.
-#[derive(Debug, Default, Clone)]
-pub struct ListQuery {
-    /// `field=value` pairs, a field repeated meaning any of its values.
-    pub filters: Vec<(String, String)>,
-    /// Include many-to-many fields.
-    pub relations: bool,
-    /// 1-based page, when paging.
-    pub page: Option<u32>,
-    /// Rows per page.
-    pub limit: u32,
-}
-
-/// Rows per page when a page is asked for without a limit.
-pub const DEFAULT_PAGE_LIMIT: u32 = 100;
-
-impl ListQuery {
-    /// Splits query-string pairs into filters and options.
-    pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, DataError> {
-        let mut query = Self {
-            limit: DEFAULT_PAGE_LIMIT,
-            ..Self::default()
-        };
-        for (key, value) in pairs {
-            match key.as_str() {
-                "relations" => {
-                    query.relations =
-                        schema::parse_bool(&Value::from(value.as_str())) == Some(true);
-                }
-                "page" => {
-                    let page: u32 = value.parse().map_err(|_| {
-                        DataError::BadRequest(format!(
-                            "`page` must be a positive integer, not {value}"
-                        ))
-                    })?;
-                    query.page = Some(page.max(1));
-                }
-                "limit" => {
-                    query.limit =
-                        value
-                            .parse::<u32>()
-                            .ok()
-                            .filter(|l| *l > 0)
-                            .ok_or_else(|| {
-                                DataError::BadRequest(format!(
-                                    "`limit` must be a positive integer, not {value}"
-                                ))
-                            })?;
-                }
-                k if RESERVED.contains(&k) => {}
-                _ => query.filters.push((key, value)),
-            }
-        }
-        Ok(query)
-    }
-
-    /// A query with these filters.
-    pub fn filtered(filters: &[(&str, &str)]) -> Self {
-        Self {
-            filters: filters
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            limit: DEFAULT_PAGE_LIMIT,
-            ..Self::default()
-        }
-    }
-}
-
-/// A WHERE clause under construction.
-#[derive(Default)]
-struct Where {
-    sql: String,
-    params: Vec<SqlValue>,
-}
-
-impl Where {
-    fn and(&mut self, clause: &str) {
-        self.sql.push_str(if self.sql.is_empty() {
-            " WHERE "
-        } else {
-            " AND "
-        });
-        self.sql.push_str(clause);
-    }
-
-    fn placeholders(&mut self, values: Vec<SqlValue>) -> String {
-        let marks = vec!["?"; values.len()].join(", ");
-        self.params.extend(values);
-        marks
-    }
-}
-
-const TEAM: &str = "(SELECT project_id FROM prod_project_person_link WHERE person_id = ?)";
-
-fn rows_clause(model: &Model, w: &mut Where) {
-    match model.rows {
-        Rows::All => {}
-        Rows::EntitiesOfType(kind) => {
-            w.and("t.entity_type_id = (SELECT id FROM prod_entity_type WHERE name = ?)");
-            w.params.push(SqlValue::Text(kind.into()));
-        }
-        Rows::Assets => {
-            let marks = w.placeholders(temporal_params());
-            w.and(&format!(
-                "t.entity_type_id NOT IN (SELECT id FROM prod_entity_type WHERE name IN ({marks}))"
-            ));
-        }
-        Rows::AssetTypes => {
-            let marks = w.placeholders(temporal_params());
-            w.and(&format!("t.name NOT IN ({marks})"));
-        }
-    }
-}
-
-fn temporal_params() -> Vec<SqlValue> {
-    models::TEMPORAL_TYPES
-        .iter()
-        .map(|n| SqlValue::Text((*n).into()))
-        .collect()
-}
-
-/// Limits rows to what the viewer may read; 403 when the model is closed to them.
-fn scope_clause(model: &Model, viewer: &Viewer, w: &mut Where) -> Result<(), DataError> {
-    if model.access == Access::ManagersOnly && !viewer.sees_all_projects() {
-        return Err(DataError::Forbidden(format!(
-            "only managers and admins may read {}",
-            model.route
-        )));
-    }
-    let me = || SqlValue::Text(viewer.id.clone());
-    match model.scope {
-        Scope::Studio => {}
-        Scope::Person => {
-            if !viewer.is_admin() {
-                w.and("t.person_id = ?");
-                w.params.push(me());
-            }
-        }
-        _ if viewer.sees_all_projects() => {}
-        Scope::Project => {
-            w.and(&format!("t.uuid IN {TEAM}"));
-            w.params.push(me());
-        }
-        Scope::ProjectColumn(column) => {
-            w.and(&format!("t.{column} IN {TEAM}"));
-            w.params.push(me());
-        }
-        Scope::TaskColumn(column) => {
-            w.and(&format!(
-                "t.{column} IN (SELECT id FROM prod_task WHERE project_id IN {TEAM})"
-            ));
-            w.params.push(me());
-        }
-        Scope::EntityColumn(column) => {
-            w.and(&format!(
-                "t.{column} IN (SELECT id FROM prod_entity WHERE project_id IN {TEAM})"
-            ));
-            w.params.push(me());
-        }
-    }
-    Ok(())
-}
-
-fn filter_clause(
-    schema: &Schema,
-    model: &Model,
-    filters: &[(String, String)],
-    w: &mut Where,
-) -> Result<(), DataError> {
-    let table = schema.table(model.table);
-    let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (key, value) in filters {
-        match grouped.iter_mut().find(|(k, _)| k == key) {
-            Some((_, values)) => values.push(value),
-            None => grouped.push((key, vec![value])),
-        }
-    }
-    for (field, texts) in grouped {
-        // `[a, b]` is Kitsu's way of saying "any of".
-        let texts: Vec<String> = if texts.len() == 1 && texts[0].starts_with('[') {
-            serde_json::from_str::<Vec<Value>>(texts[0])
-                .map_err(|_| DataError::BadRequest(format!("`{field}`: malformed list")))?
-                .into_iter()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                .collect()
-        } else {
-            texts.into_iter().map(str::to_owned).collect()
-        };
-        if let Some(relation) = model.relation(field) {
-            let values = texts.into_iter().map(SqlValue::Text).collect();
-            let marks = w.placeholders(values);
-            w.and(&format!(
-                "t.{} IN (SELECT {} FROM {} WHERE {} IN ({marks}))",
-                model.id_column, relation.owner, relation.table, relation.target
-            ));
-            continue;
-        }
-        if model.table == "users" && field == "full_name" {
-            let marks = w.placeholders(texts.into_iter().map(SqlValue::Text).collect());
-            w.and(&format!(
-                "trim(t.first_name || ' ' || t.last_name) COLLATE NOCASE IN ({marks})"
-            ));
-            continue;
-        }
-        let column_name = if field == "id" {
-            model.id_column
-        } else {
-            model.column_for(field)
-        };
-        let column = table
-            .column(column_name)
-            .filter(|c| field == "id" || model.shows(&c.name))
-            .ok_or_else(|| unknown_field(model, field))?;
-        let mut values = Vec::with_capacity(texts.len());
-        for text in &texts {
-            values.push(schema::text_to_sql(column, text)?);
-        }
-        if values.len() == 1 && values[0] == SqlValue::Null {
-            w.and(&format!("t.{column_name} IS NULL"));
-            continue;
-        }
-        // Kitsu matches names case-insensitively.
-        let collate = if column_name == "name" {
-            " COLLATE NOCASE"
-        } else {
-            ""
-        };
-        let marks = w.placeholders(values);
-        w.and(&format!("t.{column_name}{collate} IN ({marks})"));
-    }
-    Ok(())
-}
-
-fn unknown_field(model: &Model, field: &str) -> DataError {
-    DataError::BadRequest(format!("`{field}` is not a field of {}", model.route))
 }
 
 /// Lists a model's rows that match the query and the viewer may read: a JSON array, or with
@@ -379,118 +126,6 @@ pub fn list(
     })
 }
 
-fn select_list(table: &Table) -> String {
-    table
-        .columns
-        .iter()
-        .map(|c| format!("t.{}", c.name))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn select(
-    conn: &Connection,
-    table: &Table,
-    model: &Model,
-    viewer: &Viewer,
-    sql: &str,
-    params: &[SqlValue],
-) -> Result<Vec<Map<String, Value>>, DataError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query(params_from_iter(params))?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(row_to_json(table, model, viewer, row)?);
-    }
-    Ok(out)
-}
-
-fn row_to_json(
-    table: &Table,
-    model: &Model,
-    viewer: &Viewer,
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<Map<String, Value>> {
-    let mut map = Map::new();
-    for (i, column) in table.columns.iter().enumerate() {
-        let value = schema::to_json(column, row.get_ref(i)?);
-        if column.name == model.id_column {
-            map.insert("id".into(), value);
-        } else if model.shows(&column.name) {
-            map.insert(column.name.clone(), value);
-        }
-    }
-    map.insert("type".into(), Value::from(model.kind));
-    if model.table == "users" {
-        present_person(&mut map, viewer);
-    }
-    Ok(map)
-}
-
-/// Kitsu's person: `user` for artists, a `full_name`, and contact details only for admins
-/// and the person themselves.
-fn present_person(map: &mut Map<String, Value>, viewer: &Viewer) {
-    if let Some(role) = map.get("role").and_then(Value::as_str)
-        && let Ok(role) = role.parse::<Role>()
-    {
-        map.insert("role".into(), Value::from(role.kitsu_name()));
-    }
-    let first = map.get("first_name").and_then(Value::as_str).unwrap_or("");
-    let last = map.get("last_name").and_then(Value::as_str).unwrap_or("");
-    let full = format!("{first} {last}").trim().to_owned();
-    map.insert("full_name".into(), Value::from(full));
-    let own = map.get("id").and_then(Value::as_str) == Some(viewer.id.as_str());
-    if !viewer.is_admin() && !own {
-        map.remove("email");
-        map.remove("phone");
-    }
-}
-
-/// Adds each many-to-many field as a list of ids.
-pub fn attach_relations(
-    conn: &Connection,
-    model: &Model,
-    rows: &mut [Map<String, Value>],
-) -> Result<(), DataError> {
-    if model.relations.is_empty() || rows.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<String> = rows
-        .iter()
-        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
-        .collect();
-    for relation in model.relations {
-        let mut linked: HashMap<String, Vec<Value>> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let marks = vec!["?"; chunk.len()].join(", ");
-            let sql = format!(
-                "SELECT {owner}, {target} FROM {table} WHERE {owner} IN ({marks})",
-                owner = relation.owner,
-                target = relation.target,
-                table = relation.table,
-            );
-            let mut stmt = conn.prepare(&sql)?;
-            let mut found = stmt.query(params_from_iter(chunk))?;
-            while let Some(row) = found.next()? {
-                linked
-                    .entry(row.get(0)?)
-                    .or_default()
-                    .push(Value::from(row.get::<_, String>(1)?));
-            }
-        }
-        for row in rows.iter_mut() {
-            let id = row
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            let values = linked.remove(&id).unwrap_or_default();
-            row.insert(relation.field.into(), Value::Array(values));
-        }
-    }
-    Ok(())
-}
-
 /// One row by id, with its many-to-many fields; 404 when it does not exist or is out of the
 /// viewer's projects.
 pub fn get(
@@ -527,104 +162,6 @@ pub fn parse_id(model: &Model, id: &str) -> Result<String, DataError> {
     uuid::Uuid::parse_str(id)
         .map(|u| u.hyphenated().to_string())
         .map_err(|_| DataError::BadRequest(format!("malformed {} id `{id}`", model.kind)))
-}
-
-/// The project a row (given as column values) belongs to, for the team check.
-fn project_of(
-    conn: &Connection,
-    model: &Model,
-    value: impl Fn(&str) -> Option<String>,
-) -> rusqlite::Result<Option<String>> {
-    Ok(match model.scope {
-        Scope::Project => value(model.id_column),
-        Scope::ProjectColumn(column) => value(column),
-        Scope::TaskColumn(column) => match value(column) {
-            Some(task) => conn
-                .query_row(
-                    "SELECT project_id FROM prod_task WHERE id = ?",
-                    [task],
-                    |r| r.get(0),
-                )
-                .optional()?,
-            None => None,
-        },
-        Scope::EntityColumn(column) => match value(column) {
-            Some(entity) => conn
-                .query_row(
-                    "SELECT project_id FROM prod_entity WHERE id = ?",
-                    [entity],
-                    |r| r.get(0),
-                )
-                .optional()?,
-            None => None,
-        },
-        Scope::Studio | Scope::Person => None,
-    })
-}
-
-/// True when the person is on the project's team.
-pub fn on_team(conn: &Connection, project: &str, person: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT 1 FROM prod_project_person_link WHERE project_id = ? AND person_id = ?",
-    )?
-    .exists([project, person])
-}
-
-/// Fails with 403 unless the viewer may change this row (`value` reads its columns).
-fn authorize_write(
-    conn: &Connection,
-    model: &Model,
-    viewer: &Viewer,
-    value: impl Fn(&str) -> Option<String>,
-) -> Result<(), DataError> {
-    let denied = |who: &str| DataError::Forbidden(format!("only {who} may change {}", model.route));
-    if viewer.is_admin() {
-        return Ok(());
-    }
-    match model.access {
-        Access::AdminWrites => Err(denied("admins")),
-        Access::ManagersOnly | Access::ManagersWrite => {
-            if viewer.sees_all_projects() {
-                Ok(())
-            } else {
-                Err(denied("managers and admins"))
-            }
-        }
-        Access::Own => {
-            if value("person_id").as_deref() == Some(viewer.id.as_str()) {
-                Ok(())
-            } else {
-                Err(DataError::Forbidden(format!(
-                    "{} belong to their person; you may only change your own",
-                    model.route
-                )))
-            }
-        }
-        Access::ProjectSupervisors | Access::ProjectArtists => {
-            if viewer.sees_all_projects() {
-                return Ok(());
-            }
-            let least = if model.access == Access::ProjectSupervisors {
-                Role::Supervisor
-            } else {
-                Role::Vendor
-            };
-            if !viewer.role.allows(least) {
-                return Err(denied(if least == Role::Supervisor {
-                    "supervisors, managers and admins"
-                } else {
-                    "the project's team"
-                }));
-            }
-            match project_of(conn, model, value)? {
-                Some(project) if on_team(conn, &project, &viewer.id)? => Ok(()),
-                _ => Err(DataError::Forbidden(format!(
-                    "you are not on the team of this {}'s project",
-                    model.kind
-                ))),
-            }
-        }
-    }
 }
 
 /// A body's column values, and its many-to-many fields with their ids.
@@ -914,151 +451,137 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn admin(conn: &Connection) -> Viewer {
-        let user = crate::db::users::insert(conn, "boss@studio.com", "h", Role::Admin).unwrap();
-        Viewer {
-            id: user.id.to_string(),
-            role: Role::Admin,
+    /// A migrated in-memory database and its schema, with one call per operation.
+    struct Db {
+        conn: Connection,
+        schema: Schema,
+    }
+
+    type Row = Result<Map<String, Value>, DataError>;
+
+    impl Db {
+        fn new() -> Self {
+            let conn = crate::db::test_conn();
+            let schema = Schema::load(&conn).unwrap();
+            Self { conn, schema }
+        }
+
+        fn person(&self, email: &str, role: Role) -> Viewer {
+            let user = crate::db::users::insert(&self.conn, email, "h", role).unwrap();
+            Viewer {
+                id: user.id.to_string(),
+                role,
+            }
+        }
+
+        fn model(route: &str) -> &'static Model {
+            by_route(route).unwrap()
+        }
+
+        fn create(&self, route: &str, who: &Viewer, body: Value) -> Row {
+            let Value::Object(body) = body else {
+                panic!("not an object")
+            };
+            create(
+                &self.conn,
+                &self.schema,
+                Self::model(route),
+                who,
+                &body,
+                vec![],
+            )
+        }
+
+        fn update(&self, route: &str, who: &Viewer, id: &str, body: Value) -> Row {
+            let Value::Object(body) = body else {
+                panic!("not an object")
+            };
+            update(
+                &self.conn,
+                &self.schema,
+                Self::model(route),
+                who,
+                id,
+                &body,
+                vec![],
+            )
+        }
+
+        fn list(&self, route: &str, who: &Viewer, filters: &[(&str, &str)]) -> usize {
+            let query = ListQuery::filtered(filters);
+            let found = list(&self.conn, &self.schema, Self::model(route), who, &query).unwrap();
+            found.as_array().unwrap().len()
+        }
+
+        fn get(&self, route: &str, who: &Viewer, id: &str) -> Row {
+            get(&self.conn, &self.schema, Self::model(route), who, id)
+        }
+
+        fn delete(&self, route: &str, who: &Viewer, id: &str) -> Result<(), DataError> {
+            delete(&self.conn, &self.schema, Self::model(route), who, id)
         }
     }
 
-    fn body(value: Value) -> Map<String, Value> {
-        let Value::Object(map) = value else {
-            panic!("not an object")
-        };
-        map
+    fn bad_request(result: Result<impl std::fmt::Debug, DataError>, needle: &str) -> bool {
+        matches!(result, Err(DataError::BadRequest(m)) if m.contains(needle))
     }
 
     #[test]
     fn crud_checks_fields_types_and_integrity() {
-        let conn = crate::db::test_conn();
-        let schema = Schema::load(&conn).unwrap();
-        let me = admin(&conn);
-        let orgs = by_route("organisations").unwrap();
-        let made = create(
-            &conn,
-            &schema,
-            orgs,
-            &me,
-            &body(json!({"name": "Blue"})),
-            vec![],
-        )
-        .unwrap();
+        let db = Db::new();
+        let me = db.person("boss@studio.com", Role::Admin);
+        let made = db
+            .create("organisations", &me, json!({"name": "Blue"}))
+            .unwrap();
         assert_eq!(made["type"], "Organisation");
         assert_eq!(made["hours_by_day"], 8.0);
         let id = made["id"].as_str().unwrap().to_owned();
-        let err = create(
-            &conn,
-            &schema,
-            orgs,
-            &me,
-            &body(json!({"name": "Blue"})),
-            vec![],
-        );
-        assert!(matches!(err, Err(DataError::BadRequest(m)) if m.contains("same unique")));
-        let err = create(
-            &conn,
-            &schema,
-            orgs,
-            &me,
-            &body(json!({"nmae": "x"})),
-            vec![],
-        );
-        assert!(matches!(err, Err(DataError::BadRequest(m)) if m.contains("nmae")));
-        let err = update(
-            &conn,
-            &schema,
-            orgs,
-            &me,
-            &id,
-            &body(json!({"hours_by_day": "x"})),
-            vec![],
-        );
-        assert!(matches!(err, Err(DataError::BadRequest(m)) if m.contains("hours_by_day")));
-        let listed = list(
-            &conn,
-            &schema,
-            orgs,
-            &me,
-            &ListQuery::filtered(&[("name", "blue")]),
-        )
-        .unwrap();
-        assert_eq!(listed.as_array().unwrap().len(), 1);
-        delete(&conn, &schema, orgs, &me, &id).unwrap();
+        let again = db.create("organisations", &me, json!({"name": "Blue"}));
+        assert!(bad_request(again, "same unique"));
+        assert!(bad_request(
+            db.create("organisations", &me, json!({"nmae": "x"})),
+            "nmae"
+        ));
+        let wrong = db.update("organisations", &me, &id, json!({"hours_by_day": "x"}));
+        assert!(bad_request(wrong, "hours_by_day"));
+        assert_eq!(db.list("organisations", &me, &[("name", "blue")]), 1);
+        db.delete("organisations", &me, &id).unwrap();
         assert!(matches!(
-            get(&conn, &schema, orgs, &me, &id),
+            db.get("organisations", &me, &id),
             Err(DataError::NotFound(_))
         ));
-        assert!(matches!(
-            delete(&conn, &schema, orgs, &me, "nope"),
-            Err(DataError::BadRequest(_))
+        assert!(bad_request(
+            db.delete("organisations", &me, "nope"),
+            "malformed"
         ));
     }
 
     #[test]
     fn referenced_rows_cannot_be_deleted_and_teams_scope_reads() {
-        let conn = crate::db::test_conn();
-        let schema = Schema::load(&conn).unwrap();
-        let me = admin(&conn);
-        let projects = by_route("projects").unwrap();
-        let project = create(
-            &conn,
-            &schema,
-            projects,
-            &me,
-            &body(json!({"name": "Ep"})),
-            vec![],
-        )
-        .unwrap();
+        let db = Db::new();
+        let me = db.person("boss@studio.com", Role::Admin);
+        let project = db.create("projects", &me, json!({"name": "Ep"})).unwrap();
         let project_id = project["id"].as_str().unwrap();
-        let episode = create(
-            &conn,
-            &schema,
-            by_route("episodes").unwrap(),
-            &me,
-            &body(json!({"name": "E01", "project_id": project_id})),
-            vec![],
-        )
-        .unwrap();
+        let episode = db
+            .create(
+                "episodes",
+                &me,
+                json!({"name": "E01", "project_id": project_id}),
+            )
+            .unwrap();
         assert_eq!(episode["type"], "Episode");
-        let types = by_route("entity-types").unwrap();
-        let err = delete(
-            &conn,
-            &schema,
-            types,
-            &me,
-            episode["entity_type_id"].as_str().unwrap(),
-        );
-        assert!(matches!(err, Err(DataError::BadRequest(m)) if m.contains("Integrity")));
+        let type_id = episode["entity_type_id"].as_str().unwrap();
+        assert!(bad_request(
+            db.delete("entity-types", &me, type_id),
+            "Integrity"
+        ));
 
-        let artist = crate::db::users::insert(&conn, "art@studio.com", "h", Role::Artist).unwrap();
-        let artist = Viewer {
-            id: artist.id.to_string(),
-            role: Role::Artist,
-        };
-        let seen = list(&conn, &schema, projects, &artist, &ListQuery::default()).unwrap();
-        assert_eq!(seen.as_array().unwrap().len(), 0, "not on the team");
-        update(
-            &conn,
-            &schema,
-            projects,
-            &me,
-            project_id,
-            &body(json!({"team": [artist.id]})),
-            vec![],
-        )
-        .unwrap();
-        let seen = list(&conn, &schema, projects, &artist, &ListQuery::default()).unwrap();
-        assert_eq!(seen.as_array().unwrap().len(), 1);
-        let err = update(
-            &conn,
-            &schema,
-            projects,
-            &artist,
-            project_id,
-            &body(json!({"fps": "24"})),
-            vec![],
-        );
-        assert!(matches!(err, Err(DataError::Forbidden(_))));
+        let artist = db.person("art@studio.com", Role::Artist);
+        assert_eq!(db.list("projects", &artist, &[]), 0, "not on the team");
+        db.update("projects", &me, project_id, json!({"team": [artist.id]}))
+            .unwrap();
+        assert_eq!(db.list("projects", &artist, &[]), 1);
+        let change = db.update("projects", &artist, project_id, json!({"fps": "24"}));
+        assert!(matches!(change, Err(DataError::Forbidden(_))));
     }
 }

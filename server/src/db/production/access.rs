@@ -1,0 +1,125 @@
+//! Who may read and change production rows: the viewer, the team check and Kitsu's write
+//! rules per [`Access`] class.
+
+use super::DataError;
+use super::models::{Access, Model, Scope};
+use drover_shared::Role;
+use rusqlite::{Connection, OptionalExtension};
+
+/// Who is asking: their person id and role.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// Person id.
+    pub id: String,
+    /// Role.
+    pub role: Role,
+}
+
+impl Viewer {
+    /// Managers and admins see every project; others only the teams they are on.
+    pub fn sees_all_projects(&self) -> bool {
+        self.role.allows(Role::Manager)
+    }
+
+    pub(super) fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// The project a row (given as column values) belongs to, for the team check.
+fn project_of(
+    conn: &Connection,
+    model: &Model,
+    value: impl Fn(&str) -> Option<String>,
+) -> rusqlite::Result<Option<String>> {
+    Ok(match model.scope {
+        Scope::Project => value(model.id_column),
+        Scope::ProjectColumn(column) => value(column),
+        Scope::TaskColumn(column) => match value(column) {
+            Some(task) => conn
+                .query_row(
+                    "SELECT project_id FROM prod_task WHERE id = ?",
+                    [task],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => None,
+        },
+        Scope::EntityColumn(column) => match value(column) {
+            Some(entity) => conn
+                .query_row(
+                    "SELECT project_id FROM prod_entity WHERE id = ?",
+                    [entity],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => None,
+        },
+        Scope::Studio | Scope::Person => None,
+    })
+}
+
+/// True when the person is on the project's team.
+pub fn on_team(conn: &Connection, project: &str, person: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT 1 FROM prod_project_person_link WHERE project_id = ? AND person_id = ?",
+    )?
+    .exists([project, person])
+}
+
+/// Fails with 403 unless the viewer may change this row (`value` reads its columns).
+pub(super) fn authorize_write(
+    conn: &Connection,
+    model: &Model,
+    viewer: &Viewer,
+    value: impl Fn(&str) -> Option<String>,
+) -> Result<(), DataError> {
+    let denied = |who: &str| DataError::Forbidden(format!("only {who} may change {}", model.route));
+    if viewer.is_admin() {
+        return Ok(());
+    }
+    match model.access {
+        Access::AdminWrites => Err(denied("admins")),
+        Access::ManagersOnly | Access::ManagersWrite => {
+            if viewer.sees_all_projects() {
+                Ok(())
+            } else {
+                Err(denied("managers and admins"))
+            }
+        }
+        Access::Own => {
+            if value("person_id").as_deref() == Some(viewer.id.as_str()) {
+                Ok(())
+            } else {
+                Err(DataError::Forbidden(format!(
+                    "{} belong to their person; you may only change your own",
+                    model.route
+                )))
+            }
+        }
+        Access::ProjectSupervisors | Access::ProjectArtists => {
+            if viewer.sees_all_projects() {
+                return Ok(());
+            }
+            let least = if model.access == Access::ProjectSupervisors {
+                Role::Supervisor
+            } else {
+                Role::Vendor
+            };
+            if !viewer.role.allows(least) {
+                return Err(denied(if least == Role::Supervisor {
+                    "supervisors, managers and admins"
+                } else {
+                    "the project's team"
+                }));
+            }
+            match project_of(conn, model, value)? {
+                Some(project) if on_team(conn, &project, &viewer.id)? => Ok(()),
+                _ => Err(DataError::Forbidden(format!(
+                    "you are not on the team of this {}'s project",
+                    model.kind
+                ))),
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Rows as Kitsu shows them: columns by their declared type, the Kitsu id as `id`, a `type`,
+//! many-to-many fields as id lists, and a person's role, full name and private details.
+
+use super::models::Model;
+use super::schema::{self, Table};
+use super::{DataError, Viewer};
+use drover_shared::Role;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, params_from_iter};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+pub(super) fn select_list(table: &Table) -> String {
+    table
+        .columns
+        .iter()
+        .map(|c| format!("t.{}", c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn select(
+    conn: &Connection,
+    table: &Table,
+    model: &Model,
+    viewer: &Viewer,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<Vec<Map<String, Value>>, DataError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params_from_iter(params))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(row_to_json(table, model, viewer, row)?);
+    }
+    Ok(out)
+}
+
+fn row_to_json(
+    table: &Table,
+    model: &Model,
+    viewer: &Viewer,
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Map<String, Value>> {
+    let mut map = Map::new();
+    for (i, column) in table.columns.iter().enumerate() {
+        let value = schema::to_json(column, row.get_ref(i)?);
+        if column.name == model.id_column {
+            map.insert("id".into(), value);
+        } else if model.shows(&column.name) {
+            map.insert(column.name.clone(), value);
+        }
+    }
+    map.insert("type".into(), Value::from(model.kind));
+    if model.table == "users" {
+        present_person(&mut map, viewer);
+    }
+    Ok(map)
+}
+
+/// Kitsu's person: `user` for artists, a `full_name`, and contact details only for admins
+/// and the person themselves.
+fn present_person(map: &mut Map<String, Value>, viewer: &Viewer) {
+    if let Some(role) = map.get("role").and_then(Value::as_str)
+        && let Ok(role) = role.parse::<Role>()
+    {
+        map.insert("role".into(), Value::from(role.kitsu_name()));
+    }
+    let first = map.get("first_name").and_then(Value::as_str).unwrap_or("");
+    let last = map.get("last_name").and_then(Value::as_str).unwrap_or("");
+    let full = format!("{first} {last}").trim().to_owned();
+    map.insert("full_name".into(), Value::from(full));
+    let own = map.get("id").and_then(Value::as_str) == Some(viewer.id.as_str());
+    if !viewer.is_admin() && !own {
+        map.remove("email");
+        map.remove("phone");
+    }
+}
+
+/// Adds each many-to-many field as a list of ids.
+pub fn attach_relations(
+    conn: &Connection,
+    model: &Model,
+    rows: &mut [Map<String, Value>],
+) -> Result<(), DataError> {
+    if model.relations.is_empty() || rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    for relation in model.relations {
+        let mut linked: HashMap<String, Vec<Value>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT {owner}, {target} FROM {table} WHERE {owner} IN ({marks})",
+                owner = relation.owner,
+                target = relation.target,
+                table = relation.table,
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let mut found = stmt.query(params_from_iter(chunk))?;
+            while let Some(row) = found.next()? {
+                linked
+                    .entry(row.get(0)?)
+                    .or_default()
+                    .push(Value::from(row.get::<_, String>(1)?));
+            }
+        }
+        for row in rows.iter_mut() {
+            let id = row
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let values = linked.remove(&id).unwrap_or_default();
+            row.insert(relation.field.into(), Value::Array(values));
+        }
+    }
+    Ok(())
+}
