@@ -7,8 +7,10 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod fido;
 pub mod files;
 pub mod join_token;
+pub mod media;
 pub mod monitor;
 pub mod routes;
 pub mod state;
@@ -34,6 +36,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where the database, secrets and storage live.
     pub data_dir: PathBuf,
+    /// The URL people open the server at, whose host FIDO keys are bound to;
+    /// [`fido::DEFAULT_PUBLIC_URL`] when `None`.
+    pub public_url: Option<String>,
 }
 
 /// Why the server could not start.
@@ -42,6 +47,9 @@ pub enum StartError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The public URL cannot name a FIDO relying party.
+    #[error(transparent)]
+    PublicUrl(#[from] fido::ConfigError),
     /// The data dir or the listening socket failed.
     #[error("{what}: {source}")]
     Io {
@@ -74,6 +82,12 @@ pub struct Server {
 impl Server {
     /// Opens the store, binds the address and starts serving on the current tokio runtime.
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        let fido = fido::Fido::new(
+            config
+                .public_url
+                .as_deref()
+                .unwrap_or(fido::DEFAULT_PUBLIC_URL),
+        )?;
         let store = open_store(&config.data_dir)?;
         let join_token =
             join_token::load_or_create(&config.data_dir).map_err(|source| StartError::Io {
@@ -94,6 +108,7 @@ impl Server {
             data_dir: Arc::new(config.data_dir.clone()),
             events: events::EventBus::default(),
             work: Arc::default(),
+            fido: Arc::new(fido),
             join_token_hash: auth::hash_token(&join_token),
         };
         let listener = tokio::net::TcpListener::bind(config.listen)

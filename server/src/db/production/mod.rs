@@ -7,13 +7,20 @@
 //! project, and turn SQLite's constraint failures into 400s that say what was wrong.
 
 mod access;
+pub mod breakdown;
+pub mod data;
 pub mod models;
+pub mod outputs;
 mod present;
+pub mod project;
 mod query;
+pub mod review;
 pub mod schema;
+pub mod user;
 
 use access::authorize_write;
 pub use access::{Viewer, on_team};
+pub use data::{Data, Row};
 use drover_shared::Role;
 pub use models::{Access, MODELS, Model, Rows, Scope, by_route};
 pub use present::attach_relations;

@@ -142,9 +142,12 @@ const DATETIME: &[BorrowedFormatItem<'static>] =
 /// Now, as Kitsu writes times.
 pub fn now_text() -> String {
     let now = time::OffsetDateTime::now_utc();
-    PrimitiveDateTime::new(now.date(), now.time())
-        .format(DATETIME)
-        .unwrap_or_default()
+    datetime_text(PrimitiveDateTime::new(now.date(), now.time()))
+}
+
+/// A time as Kitsu writes it: `YYYY-MM-DDTHH:MM:SS`, no zone.
+pub fn datetime_text(at: PrimitiveDateTime) -> String {
+    at.format(DATETIME).unwrap_or_default()
 }
 
 /// Today (UTC), as Kitsu writes dates.

@@ -64,7 +64,18 @@ async fn get_one(
     let schema = state.production.clone();
     let found = state
         .store
-        .read(move |c| production::get(c, &schema, model, &viewer, &id).map_err(ApiError::from))
+        .read(move |conn| {
+            let row = production::get(conn, &schema, model, &viewer, &id)?;
+            if matches!(model.route, "shots" | "sequences" | "episodes" | "assets") {
+                let d = production::Data {
+                    conn,
+                    schema: &schema,
+                    viewer: &viewer,
+                };
+                return Ok(production::breakdown::full_entity(&d, model.route, row)?);
+            }
+            Ok::<_, ApiError>(row)
+        })
         .await?;
     Ok(Json(found))
 }

@@ -1,15 +1,25 @@
 //! Production tracking over HTTP, compatible with the Kitsu (Zou) API so that `gazu` and
-//! Kitsu scripts work unchanged: the generic `/data/<model>` routes ([`data`]), and Kitsu's
-//! index (`GET /api/`, which gazu reads the version from).
+//! Kitsu scripts work unchanged: the generic `/data/<model>` routes ([`data`]), the named
+//! routes Kitsu builds on them ([`breakdown`], [`review`], [`project`], [`user`]), preview
+//! and avatar files ([`media`]), and Kitsu's index (`GET /api/`, which gazu reads the
+//! version from).
 
+mod breakdown;
 mod data;
+mod media;
+mod project;
+mod review;
+mod user;
 
 use crate::auth::CurrentUser;
-use crate::db::production::{DataError, Viewer};
-use crate::error::ApiError;
+use crate::db::production::{Data, DataError, Row, Viewer};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
+use serde_json::Value;
 
 impl From<DataError> for ApiError {
     fn from(e: DataError) -> Self {
@@ -34,6 +44,11 @@ impl From<&CurrentUser> for Viewer {
 /// The production routes that need a token, relative to `/api`.
 pub fn protected_router() -> Router<AppState> {
     data::router()
+        .merge(breakdown::router())
+        .merge(review::router())
+        .merge(project::router())
+        .merge(user::router())
+        .merge(media::router())
 }
 
 /// Kitsu's index: gazu checks the host with `HEAD /api` and reads `version` from `GET /api/`.
@@ -46,4 +61,81 @@ async fn index() -> axum::Json<serde_json::Value> {
         "api": "Drover",
         "version": env!("CARGO_PKG_VERSION"),
     }))
+}
+
+/// Runs `f` on a read connection as the person asking.
+async fn read<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
+    T: Send + 'static,
+{
+    let viewer = Viewer::from(me);
+    let schema = state.production.clone();
+    state
+        .store
+        .read(move |conn| {
+            let d = Data {
+                conn,
+                schema: &schema,
+                viewer: &viewer,
+            };
+            f(&d).map_err(ApiError::from)
+        })
+        .await
+}
+
+/// Runs `f` as one write (all of it or nothing) as the person asking.
+async fn write<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
+    T: Send + 'static,
+{
+    let viewer = Viewer::from(me);
+    let schema = state.production.clone();
+    state
+        .store
+        .write(move |conn| {
+            let d = Data {
+                conn,
+                schema: &schema,
+                viewer: &viewer,
+            };
+            f(&d).map_err(ApiError::from)
+        })
+        .await
+}
+
+/// A request body as Kitsu's routes take it: a JSON object, form fields
+/// (`application/x-www-form-urlencoded`), or nothing at all (an empty object).
+pub struct Fields(pub Row);
+
+impl<S: Send + Sync> FromRequest<S> for Fields {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let form = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Row::new()));
+        }
+        if form {
+            let fields = form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), Value::from(v.into_owned())))
+                .collect();
+            return Ok(Self(fields));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(ApiError::BadRequest(
+                "the body must be a JSON object".into(),
+            )),
+            Err(e) => Err(ApiError::BadRequest(format!("malformed JSON: {e}"))),
+        }
+    }
 }

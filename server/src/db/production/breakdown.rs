@@ -1,0 +1,614 @@
+//! The breakdown as Kitsu's named routes shape it: assets made under a project and asset type,
+//! episodes, sequences and shots made idempotently, lists with their parents' names, casting
+//! (which assets appear in a shot) and asset instances.
+
+use super::data::{Data, Row, text};
+use super::{DataError, ListQuery};
+use rusqlite::OptionalExtension;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+fn str_field<'b>(body: &'b Row, field: &str) -> Result<Option<&'b str>, DataError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(DataError::BadRequest(format!("`{field}` must be a string"))),
+    }
+}
+
+fn required_name(body: &Row) -> Result<&str, DataError> {
+    str_field(body, "name")?
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| DataError::BadRequest("`name` is required".into()))
+}
+
+/// Copies the optional fields Kitsu's creation schemas accept.
+fn copy_optional(body: &Row, into: &mut Row, fields: &[&str]) {
+    for field in fields {
+        if let Some(value) = body.get(*field).filter(|v| !v.is_null()) {
+            into.insert((*field).into(), value.clone());
+        }
+    }
+}
+
+/// `POST /data/projects/{p}/asset-types/{t}/assets/new`: an asset of that type; its episode
+/// (`episode_id`) is kept as `source_id`, as Kitsu does.
+pub fn new_asset(d: &Data, project_id: &str, type_id: &str, body: &Row) -> Result<Row, DataError> {
+    d.get("projects", project_id)?;
+    d.get("asset-types", type_id)?;
+    let mut made = json!({
+        "name": required_name(body)?,
+        "project_id": project_id,
+        "entity_type_id": type_id,
+    });
+    let Value::Object(fields) = &mut made else {
+        unreachable!("a literal object")
+    };
+    copy_optional(body, fields, &["description", "data", "is_shared"]);
+    if let Some(episode) = str_field(body, "episode_id")? {
+        episode_in_project(d, episode, project_id)?;
+        fields.insert("source_id".into(), Value::from(episode));
+    }
+    d.create("assets", made)
+}
+
+fn episode_in_project(d: &Data, episode: &str, project_id: &str) -> Result<Row, DataError> {
+    let found = d.get("episodes", episode)?;
+    if text(&found, "project_id") == project_id {
+        Ok(found)
+    } else {
+        Err(DataError::NotFound(format!(
+            "episode {episode} is not in project {project_id}"
+        )))
+    }
+}
+
+/// `POST /data/projects/{p}/episodes|sequences|shots`: the existing one of that name under
+/// the same parent, or a new one.
+pub fn new_temporal(d: &Data, project_id: &str, route: &str, body: &Row) -> Result<Row, DataError> {
+    d.get("projects", project_id)?;
+    let name = required_name(body)?;
+    let parent = match route {
+        "sequences" => match str_field(body, "episode_id")? {
+            Some(episode) => Some(episode_in_project(d, episode, project_id)?),
+            None => None,
+        },
+        "shots" => match str_field(body, "sequence_id")? {
+            Some(sequence) => {
+                let found = d.get("sequences", sequence)?;
+                if text(&found, "project_id") != project_id {
+                    return Err(DataError::NotFound(format!(
+                        "sequence {sequence} is not in project {project_id}"
+                    )));
+                }
+                Some(found)
+            }
+            None => None,
+        },
+        _ => None,
+    };
+    let parent_id = parent.as_ref().map(|p| text(p, "id").to_owned());
+    let existing = d.list(
+        route,
+        &[
+            ("project_id", project_id),
+            ("name", name),
+            ("parent_id", parent_id.as_deref().unwrap_or("null")),
+        ],
+    )?;
+    if let Some(found) = existing.into_iter().next() {
+        return Ok(found);
+    }
+    let mut made = json!({"name": name, "project_id": project_id, "parent_id": parent_id});
+    let Value::Object(fields) = &mut made else {
+        unreachable!("a literal object")
+    };
+    copy_optional(
+        body,
+        fields,
+        &["description", "data", "nb_frames", "status"],
+    );
+    d.create(route, made)
+}
+
+/// Names of rows by id, read once per call.
+fn names(
+    d: &Data,
+    table: &str,
+    ids: impl Iterator<Item = String>,
+) -> Result<HashMap<String, String>, DataError> {
+    let mut found = HashMap::new();
+    let mut stmt = d.conn.prepare_cached(&format!(
+        "SELECT name FROM {table} WHERE {} = ?",
+        id_column(table)
+    ))?;
+    for id in ids {
+        if id.is_empty() || found.contains_key(&id) {
+            continue;
+        }
+        if let Some(name) = stmt
+            .query_row([&id], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            found.insert(id, name);
+        }
+    }
+    Ok(found)
+}
+
+fn id_column(table: &str) -> &'static str {
+    if table == "projects" { "uuid" } else { "id" }
+}
+
+/// Adds `<prefix>_name` for the row's `<field>` (e.g. `project_name` for `project_id`).
+pub fn add_names(
+    d: &Data,
+    rows: &mut [Row],
+    field: &str,
+    table: &str,
+    name_field: &str,
+) -> Result<(), DataError> {
+    let found = names(d, table, rows.iter().map(|r| text(r, field).to_owned()))?;
+    for row in rows.iter_mut() {
+        let name = found.get(text(row, field)).cloned().unwrap_or_default();
+        row.insert(name_field.into(), Value::from(name));
+    }
+    Ok(())
+}
+
+/// `GET /data/shots/all` and the shot lists: shots with `project_name` and `sequence_name`;
+/// shots without a sequence are left out, as Kitsu's join does.
+pub fn shots_with_names(d: &Data, query: &ListQuery) -> Result<Vec<Row>, DataError> {
+    let mut shots: Vec<Row> = d
+        .query("shots", query)?
+        .into_iter()
+        .filter(|s| !text(s, "parent_id").is_empty())
+        .collect();
+    add_names(d, &mut shots, "project_id", "projects", "project_name")?;
+    add_names(d, &mut shots, "parent_id", "prod_entity", "sequence_name")?;
+    for shot in &mut shots {
+        let sequence = text(shot, "parent_id").to_owned();
+        shot.insert("sequence_id".into(), Value::from(sequence));
+    }
+    Ok(shots)
+}
+
+/// `GET /data/<kind>/{id}/tasks`: the entity's tasks with the names Kitsu adds.
+pub fn entity_tasks(
+    d: &Data,
+    route: &str,
+    entity_id: &str,
+    relations: bool,
+) -> Result<Vec<Row>, DataError> {
+    let entity = d.get(route, entity_id)?;
+    let query = ListQuery {
+        relations,
+        ..ListQuery::filtered(&[("entity_id", text(&entity, "id"))])
+    };
+    let mut tasks = d.query("tasks", &query)?;
+    add_names(d, &mut tasks, "project_id", "projects", "project_name")?;
+    add_names(
+        d,
+        &mut tasks,
+        "task_type_id",
+        "prod_task_type",
+        "task_type_name",
+    )?;
+    add_names(
+        d,
+        &mut tasks,
+        "task_status_id",
+        "prod_task_status",
+        "task_status_name",
+    )?;
+    let type_name: String = d.conn.query_row(
+        "SELECT name FROM prod_entity_type WHERE id = ?",
+        [text(&entity, "entity_type_id")],
+        |r| r.get(0),
+    )?;
+    for task in &mut tasks {
+        task.insert("entity_type_name".into(), Value::from(type_name.as_str()));
+        task.insert("entity_name".into(), entity["name"].clone());
+    }
+    Ok(tasks)
+}
+
+/// `POST /actions/projects/{p}/asset-types/{t}/assets/share`: shares (or unshares) every asset
+/// of that type in the project; answers the assets changed.
+pub fn share_assets(
+    d: &Data,
+    project_id: &str,
+    type_id: &str,
+    shared: bool,
+) -> Result<Vec<Row>, DataError> {
+    d.get("projects", project_id)?;
+    d.get("asset-types", type_id)?;
+    let assets = d.list(
+        "assets",
+        &[("project_id", project_id), ("entity_type_id", type_id)],
+    )?;
+    assets
+        .iter()
+        .map(|a| d.update("assets", text(a, "id"), json!({ "is_shared": shared })))
+        .collect()
+}
+
+/// `GET /data/assets/{id}/assets`: the assets this asset is cast with (its links out).
+pub fn linked_assets(d: &Data, asset_id: &str) -> Result<Vec<Row>, DataError> {
+    let asset = d.get("assets", asset_id)?;
+    let ids = linked_ids(d, text(&asset, "id"))?;
+    ids.iter().map(|id| d.get("assets", id)).collect()
+}
+
+fn linked_ids(d: &Data, entity: &str) -> Result<Vec<String>, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT entity_out_id FROM prod_entity_link WHERE entity_in_id = ? ORDER BY rowid",
+    )?;
+    let ids = stmt
+        .query_map([entity], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(ids)
+}
+
+/// An entity of a project, or 404.
+fn entity_of_project(d: &Data, project_id: &str, entity_id: &str) -> Result<Row, DataError> {
+    let entity = d.get("entities", entity_id)?;
+    if text(&entity, "project_id") == project_id {
+        Ok(entity)
+    } else {
+        Err(DataError::NotFound(format!(
+            "entity {entity_id} is not in project {project_id}"
+        )))
+    }
+}
+
+/// `GET /data/projects/{p}/entities/{e}/casting`: the assets cast in an entity, by asset type
+/// and name; canceled assets are left out.
+pub fn casting(d: &Data, project_id: &str, entity_id: &str) -> Result<Vec<Value>, DataError> {
+    entity_of_project(d, project_id, entity_id)?;
+    casting_of(d, entity_id)
+}
+
+fn casting_of(d: &Data, entity_id: &str) -> Result<Vec<Value>, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT a.id, a.name, ty.name, a.ready_for, a.source_id, a.preview_file_id, \
+                l.nb_occurences, l.label, a.is_shared, a.project_id \
+         FROM prod_entity_link AS l \
+         JOIN prod_entity AS a ON a.id = l.entity_out_id \
+         JOIN prod_entity_type AS ty ON ty.id = a.entity_type_id \
+         WHERE l.entity_in_id = ? AND a.canceled = 0 \
+         ORDER BY ty.name, a.name",
+    )?;
+    let rows = stmt
+        .query_map([entity_id], |r| {
+            Ok(json!({
+                "asset_id": r.get::<_, String>(0)?,
+                "asset_name": r.get::<_, String>(1)?,
+                "name": r.get::<_, String>(1)?,
+                "asset_type_name": r.get::<_, String>(2)?,
+                "ready_for": r.get::<_, Option<String>>(3)?,
+                "episode_id": r.get::<_, Option<String>>(4)?,
+                "preview_file_id": r.get::<_, Option<String>>(5)?,
+                "nb_occurences": r.get::<_, i64>(6)?,
+                "label": r.get::<_, String>(7)?,
+                "is_shared": r.get::<_, bool>(8)?,
+                "project_id": r.get::<_, String>(9)?,
+            }))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// `PUT /data/projects/{p}/entities/{e}/casting`: replaces the entity's casting with the
+/// entries that name an asset and a number of occurrences; answers the list as sent.
+pub fn set_casting(
+    d: &Data,
+    project_id: &str,
+    entity_id: &str,
+    casting: &[Value],
+) -> Result<Vec<Value>, DataError> {
+    let entity = entity_of_project(d, project_id, entity_id)?;
+    let entity_id = text(&entity, "id").to_owned();
+    d.authorize_in_project("entities", project_id)?;
+    d.conn.execute(
+        "DELETE FROM prod_entity_link WHERE entity_in_id = ?",
+        [&entity_id],
+    )?;
+    let now = super::schema::now_text();
+    for entry in casting {
+        let Some(asset) = entry.get("asset_id").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(count) = entry.get("nb_occurences").and_then(Value::as_i64) else {
+            continue;
+        };
+        let asset = d.get("assets", asset)?;
+        let label = entry.get("label").and_then(Value::as_str).unwrap_or("");
+        d.conn.execute(
+            "INSERT INTO prod_entity_link \
+             (id, entity_in_id, entity_out_id, nb_occurences, label, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rusqlite::params![
+                uuid::Uuid::new_v4().to_string(),
+                entity_id,
+                text(&asset, "id"),
+                count,
+                label,
+                now,
+                now
+            ],
+        )?;
+    }
+    d.conn.execute(
+        "UPDATE prod_entity SET nb_entities_out = \
+         (SELECT count(*) FROM prod_entity_link WHERE entity_in_id = ?1), updated_at = ?2 \
+         WHERE id = ?1",
+        rusqlite::params![entity_id, now],
+    )?;
+    Ok(casting.to_vec())
+}
+
+/// Which shots a shots-casting view covers.
+pub enum ShotsOf<'a> {
+    /// Every shot of the project.
+    Project,
+    /// The shots of an episode's sequences.
+    Episode(&'a str),
+    /// The shots of one sequence.
+    Sequence(&'a str),
+}
+
+/// `GET /data/projects/{p}/sequences/all/casting` and the episode and sequence views: each
+/// shot's casting, by shot id.
+pub fn shots_casting(
+    d: &Data,
+    project_id: &str,
+    of: &ShotsOf,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    d.get("projects", project_id)?;
+    let sequences: Vec<String> = match of {
+        ShotsOf::Project => d
+            .list("sequences", &[("project_id", project_id)])?
+            .iter()
+            .map(|s| text(s, "id").to_owned())
+            .collect(),
+        ShotsOf::Episode(episode) => {
+            episode_in_project(d, episode, project_id)?;
+            d.list("sequences", &[("parent_id", episode)])?
+                .iter()
+                .map(|s| text(s, "id").to_owned())
+                .collect()
+        }
+        ShotsOf::Sequence(sequence) => vec![text(&d.get("sequences", sequence)?, "id").to_owned()],
+    };
+    let mut out = serde_json::Map::new();
+    for sequence in sequences {
+        let sequence_name: String = d.conn.query_row(
+            "SELECT name FROM prod_entity WHERE id = ?",
+            [&sequence],
+            |r| r.get(0),
+        )?;
+        for shot in d.list("shots", &[("parent_id", &sequence)])? {
+            let mut entries = casting_of(d, text(&shot, "id"))?;
+            if entries.is_empty() {
+                continue;
+            }
+            for entry in &mut entries {
+                entry["sequence_name"] = Value::from(sequence_name.as_str());
+            }
+            out.insert(text(&shot, "id").to_owned(), Value::Array(entries));
+        }
+    }
+    Ok(out)
+}
+
+/// Asset instances grouped by the asset they instantiate.
+fn by_asset(instances: Vec<Row>) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for instance in instances {
+        let asset = text(&instance, "asset_id").to_owned();
+        if let Value::Array(list) = out.entry(asset).or_insert_with(|| Value::Array(Vec::new())) {
+            list.push(Value::Object(instance));
+        }
+    }
+    out
+}
+
+/// `GET /data/shots/{s}/asset-instances`: the instances cast in the shot, by asset id.
+pub fn shot_asset_instances(
+    d: &Data,
+    shot_id: &str,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let shot = d.get("shots", shot_id)?;
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT asset_instance_id FROM prod_asset_instance_link WHERE entity_id = ? \
+         ORDER BY asset_instance_id",
+    )?;
+    let ids = stmt
+        .query_map([text(&shot, "id")], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let instances = ids
+        .iter()
+        .map(|id| d.get("asset-instances", id))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(by_asset(instances))
+}
+
+/// `POST /data/shots/{s}/asset-instances` `{"asset_instance_id"}`: casts an instance in the
+/// shot; answers the shot.
+pub fn add_shot_asset_instance(d: &Data, shot_id: &str, body: &Row) -> Result<Row, DataError> {
+    let shot = d.get("shots", shot_id)?;
+    let instance_id = str_field(body, "asset_instance_id")?
+        .ok_or_else(|| DataError::BadRequest("`asset_instance_id` is required".into()))?;
+    let instance = d.get("asset-instances", instance_id)?;
+    d.authorize_in_project("shots", text(&shot, "project_id"))?;
+    d.conn.execute(
+        "INSERT OR IGNORE INTO prod_asset_instance_link (entity_id, asset_instance_id) \
+         VALUES (?, ?)",
+        [text(&shot, "id"), text(&instance, "id")],
+    )?;
+    d.get("shots", text(&shot, "id"))
+}
+
+/// `DELETE /data/shots/{s}/asset-instances/{ai}`.
+pub fn remove_shot_asset_instance(
+    d: &Data,
+    shot_id: &str,
+    instance_id: &str,
+) -> Result<(), DataError> {
+    let shot = d.get("shots", shot_id)?;
+    d.authorize_in_project("shots", text(&shot, "project_id"))?;
+    d.conn.execute(
+        "DELETE FROM prod_asset_instance_link WHERE entity_id = ? AND asset_instance_id = ?",
+        [text(&shot, "id"), instance_id],
+    )?;
+    Ok(())
+}
+
+/// `POST /data/assets/{target}/asset-asset-instances` `{"asset_to_instantiate_id",
+/// "description"?}`: a numbered instance of an asset inside another, named
+/// `<asset_name>_<number:04>` as Kitsu names them.
+pub fn new_asset_asset_instance(d: &Data, target_id: &str, body: &Row) -> Result<Row, DataError> {
+    let target = d.get("assets", target_id)?;
+    let asset_id = str_field(body, "asset_to_instantiate_id")?
+        .ok_or_else(|| DataError::BadRequest("`asset_to_instantiate_id` is required".into()))?;
+    let asset = d.get("assets", asset_id)?;
+    let number: i64 = d.conn.query_row(
+        "SELECT ifnull(max(number), 0) + 1 FROM prod_asset_instance \
+         WHERE asset_id = ? AND target_asset_id = ?",
+        [text(&asset, "id"), text(&target, "id")],
+        |r| r.get(0),
+    )?;
+    let slug: String = text(&asset, "name")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut made = json!({
+        "asset_id": text(&asset, "id"),
+        "target_asset_id": text(&target, "id"),
+        "entity_id": text(&target, "id"),
+        "entity_type_id": text(&target, "entity_type_id"),
+        "number": number,
+        "name": format!("{slug}_{number:04}"),
+    });
+    if let Some(description) = str_field(body, "description")? {
+        made["description"] = Value::from(description);
+    }
+    d.create("asset-instances", made)
+}
+
+/// `GET /data/assets/{target}/asset-asset-instances`: instances inside an asset, by asset.
+pub fn asset_asset_instances(
+    d: &Data,
+    target_id: &str,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let target = d.get("assets", target_id)?;
+    let instances = d.list(
+        "asset-instances",
+        &[("target_asset_id", text(&target, "id"))],
+    )?;
+    Ok(by_asset(instances))
+}
+
+/// `POST /data/scenes/{scene}/shots` `{"shot_id"}`: the scene becomes the shot's source.
+pub fn mark_scene_source(d: &Data, scene_id: &str, body: &Row) -> Result<Row, DataError> {
+    let scene = d.get("scenes", scene_id)?;
+    let shot_id = str_field(body, "shot_id")?
+        .ok_or_else(|| DataError::BadRequest("`shot_id` is required".into()))?;
+    let shot = d.get("shots", shot_id)?;
+    d.update(
+        "shots",
+        text(&shot, "id"),
+        json!({"source_id": text(&scene, "id")}),
+    )
+}
+
+/// `GET /data/shots|sequences|episodes|assets/{id}` as Kitsu answers them: the entity with
+/// its project's name, its parents' ids and names, a shot's frame range from `data`, an
+/// asset's type, and the entity's tasks.
+pub fn full_entity(d: &Data, route: &str, mut row: Row) -> Result<Row, DataError> {
+    let project: String = d.conn.query_row(
+        "SELECT name FROM projects WHERE uuid = ?",
+        [text(&row, "project_id")],
+        |r| r.get(0),
+    )?;
+    row.insert("project_name".into(), Value::from(project));
+    let parent = |id: &str| -> Result<Option<(String, String, Option<String>)>, DataError> {
+        if id.is_empty() {
+            return Ok(None);
+        }
+        Ok(d.conn
+            .query_row(
+                "SELECT id, name, parent_id FROM prod_entity WHERE id = ?",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    };
+    match route {
+        "shots" => {
+            let sequence = parent(text(&row, "parent_id"))?;
+            let episode = match &sequence {
+                Some((_, _, Some(episode))) => parent(episode)?,
+                _ => None,
+            };
+            let (sequence_id, sequence_name) = sequence
+                .map_or((Value::Null, String::new()), |(id, name, _)| {
+                    (id.into(), name)
+                });
+            let (episode_id, episode_name) = episode
+                .map_or((Value::Null, String::new()), |(id, name, _)| {
+                    (id.into(), name)
+                });
+            let data = row.get("data").cloned().unwrap_or(Value::Null);
+            for (field, value) in [
+                ("sequence_id", sequence_id),
+                ("sequence_name", Value::from(sequence_name)),
+                ("episode_id", episode_id),
+                ("episode_name", Value::from(episode_name)),
+                (
+                    "frame_in",
+                    data.get("frame_in").cloned().unwrap_or(Value::Null),
+                ),
+                (
+                    "frame_out",
+                    data.get("frame_out").cloned().unwrap_or(Value::Null),
+                ),
+                ("fps", data.get("fps").cloned().unwrap_or(Value::Null)),
+            ] {
+                row.insert(field.into(), value);
+            }
+        }
+        "sequences" => {
+            if let Some((id, name, _)) = parent(text(&row, "parent_id"))? {
+                row.insert("episode_id".into(), Value::from(id));
+                row.insert("episode_name".into(), Value::from(name));
+            }
+        }
+        "assets" => {
+            let type_name: String = d.conn.query_row(
+                "SELECT name FROM prod_entity_type WHERE id = ?",
+                [text(&row, "entity_type_id")],
+                |r| r.get(0),
+            )?;
+            let episode = text(&row, "source_id").to_owned();
+            row.insert("asset_type_id".into(), row["entity_type_id"].clone());
+            row.insert("asset_type_name".into(), Value::from(type_name));
+            row.insert("episode_id".into(), Value::from(episode));
+        }
+        _ => {}
+    }
+    let id = text(&row, "id").to_owned();
+    let tasks = d.list("tasks", &[("entity_id", &id)])?;
+    row.insert(
+        "tasks".into(),
+        Value::Array(tasks.into_iter().map(Value::Object).collect()),
+    );
+    Ok(row)
+}

@@ -1,0 +1,135 @@
+//! [`Data`]: the generic operations bound to one connection, schema and viewer, so that the
+//! named Kitsu routes (breakdown, tasks, reviews…) read as a sequence of model calls that
+//! keep every field check and permission rule of `/data/<model>`.
+
+use super::{DataError, ListQuery, Model, Schema, Viewer, by_route};
+use rusqlite::Connection;
+use rusqlite::types::Value as SqlValue;
+use serde_json::{Map, Value};
+
+/// A JSON object, as rows are shown.
+pub type Row = Map<String, Value>;
+
+/// The generic operations for one viewer inside one read or write.
+pub struct Data<'a> {
+    /// The connection (inside the write's savepoint for writes).
+    pub conn: &'a Connection,
+    /// The production schema.
+    pub schema: &'a Schema,
+    /// Who is asking.
+    pub viewer: &'a Viewer,
+}
+
+fn model(route: &str) -> Result<&'static Model, DataError> {
+    by_route(route).ok_or_else(|| DataError::NotFound(format!("no model `{route}`")))
+}
+
+fn object(body: Value) -> Result<Row, DataError> {
+    match body {
+        Value::Object(map) => Ok(map),
+        _ => Err(DataError::BadRequest(
+            "the body must be a JSON object".into(),
+        )),
+    }
+}
+
+impl Data<'_> {
+    /// Rows of a model matching `field = value` filters (Kitsu's filter rules).
+    pub fn list(&self, route: &str, filters: &[(&str, &str)]) -> Result<Vec<Row>, DataError> {
+        self.query(route, &ListQuery::filtered(filters))
+    }
+
+    /// Rows of a model matching a parsed list query; always a list (paging is ignored).
+    pub fn query(&self, route: &str, query: &ListQuery) -> Result<Vec<Row>, DataError> {
+        let query = ListQuery {
+            page: None,
+            ..query.clone()
+        };
+        let found = super::list(self.conn, self.schema, model(route)?, self.viewer, &query)?;
+        Ok(match found {
+            Value::Array(rows) => rows
+                .into_iter()
+                .filter_map(|r| match r {
+                    Value::Object(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The first row matching the filters.
+    pub fn find(&self, route: &str, filters: &[(&str, &str)]) -> Result<Option<Row>, DataError> {
+        Ok(self.list(route, filters)?.into_iter().next())
+    }
+
+    /// One row by id; 404 when missing or out of the viewer's projects.
+    pub fn get(&self, route: &str, id: &str) -> Result<Row, DataError> {
+        super::get(self.conn, self.schema, model(route)?, self.viewer, id)
+    }
+
+    /// Creates a row from a JSON object.
+    pub fn create(&self, route: &str, body: Value) -> Result<Row, DataError> {
+        self.create_with(route, body, Vec::new())
+    }
+
+    /// Creates a row with extra computed columns.
+    pub fn create_with(
+        &self,
+        route: &str,
+        body: Value,
+        extra: Vec<(String, SqlValue)>,
+    ) -> Result<Row, DataError> {
+        let body = object(body)?;
+        super::create(
+            self.conn,
+            self.schema,
+            model(route)?,
+            self.viewer,
+            &body,
+            extra,
+        )
+    }
+
+    /// Updates the fields a JSON object names.
+    pub fn update(&self, route: &str, id: &str, body: Value) -> Result<Row, DataError> {
+        let body = object(body)?;
+        super::update(
+            self.conn,
+            self.schema,
+            model(route)?,
+            self.viewer,
+            id,
+            &body,
+            Vec::new(),
+        )
+    }
+
+    /// Deletes a row.
+    pub fn delete(&self, route: &str, id: &str) -> Result<(), DataError> {
+        super::delete(self.conn, self.schema, model(route)?, self.viewer, id)
+    }
+
+    /// Fails with 403 unless the viewer may change this row of `route` (as read by `get`).
+    pub fn authorize_row(&self, route: &str, row: &Row) -> Result<(), DataError> {
+        let model = model(route)?;
+        super::access::authorize_write(self.conn, model, self.viewer, |c| {
+            let field = if c == model.id_column { "id" } else { c };
+            row.get(field).and_then(Value::as_str).map(str::to_owned)
+        })
+    }
+
+    /// Fails with 403 unless the viewer may write rows of `route` (a model with a
+    /// `project_id` column, or projects) in this project.
+    pub fn authorize_in_project(&self, route: &str, project_id: &str) -> Result<(), DataError> {
+        let model = model(route)?;
+        super::access::authorize_write(self.conn, model, self.viewer, |c| {
+            (c == "project_id" || c == model.id_column).then(|| project_id.to_owned())
+        })
+    }
+}
+
+/// A string field of a row ("" when absent or not a string).
+pub fn text<'r>(row: &'r Row, field: &str) -> &'r str {
+    row.get(field).and_then(Value::as_str).unwrap_or("")
+}

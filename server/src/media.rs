@@ -1,0 +1,293 @@
+//! Production media kept in the data dir: each Kitsu preview file's upload with the pictures
+//! Kitsu serves for it (`production/previews/<id>/`: the original, a 150×100 rectangle
+//! thumbnail, a 100×100 square one and a mid-size picture at most 1200 px wide), and
+//! people's avatars (`production/avatars/<id>.png`). All functions block; callers run them on
+//! the blocking pool.
+
+use image::{DynamicImage, ImageFormat};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Picture extensions; stored re-encoded as PNG.
+const PICTURES: &[&str] = &["png", "jpg", "jpeg", "jpe"];
+/// Movie extensions; stored as sent.
+const MOVIES: &[&str] = &["mp4", "mov", "m4v", "mkv", "avi", "webm", "wmv"];
+/// Other files a review may carry; stored as sent, with no pictures.
+const OTHERS: &[&str] = &[
+    "pdf", "zip", "rar", "ai", "psd", "exr", "blend", "glb", "gltf", "obj", "fbx", "kra", "svg",
+    "wav", "mp3", "ogg",
+];
+
+/// One of the files Kitsu serves for a preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// As uploaded (pictures re-encoded as PNG).
+    Original,
+    /// 150×100, cropped to fill.
+    Thumbnail,
+    /// 100×100, cropped to fill.
+    Square,
+    /// At most 1200 px wide.
+    MidSize,
+}
+
+impl Kind {
+    /// The kind a URL segment names (`thumbnails`, `thumbnails-square`, `previews`,
+    /// `originals`).
+    pub fn from_route(segment: &str) -> Option<Self> {
+        match segment {
+            "originals" => Some(Self::Original),
+            "thumbnails" => Some(Self::Thumbnail),
+            "thumbnails-square" => Some(Self::Square),
+            "previews" => Some(Self::MidSize),
+            _ => None,
+        }
+    }
+}
+
+/// The directory of a preview file's media.
+fn preview_dir(data_dir: &Path, preview_id: &str) -> PathBuf {
+    data_dir
+        .join("production")
+        .join("previews")
+        .join(preview_id)
+}
+
+/// The file of a preview at a kind, for its stored extension.
+pub fn preview_path(data_dir: &Path, preview_id: &str, kind: Kind, extension: &str) -> PathBuf {
+    let name = match kind {
+        Kind::Original => format!("original.{extension}"),
+        Kind::Thumbnail => "thumbnail.png".into(),
+        Kind::Square => "square.png".into(),
+        Kind::MidSize => "mid.png".into(),
+    };
+    preview_dir(data_dir, preview_id).join(name)
+}
+
+/// A person's avatar.
+pub fn avatar_path(data_dir: &Path, person_id: &str) -> PathBuf {
+    data_dir
+        .join("production")
+        .join("avatars")
+        .join(format!("{person_id}.png"))
+}
+
+/// Why an upload was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// Not a format Kitsu takes, or not decodable.
+    #[error("{0}")]
+    Refused(String),
+    /// Writing the files failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// What was stored for an upload.
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// Stored extension.
+    pub extension: String,
+    /// Pixels, when known.
+    pub width: u32,
+    /// Pixels, when known.
+    pub height: u32,
+    /// Seconds, for movies whose length ffprobe could read.
+    pub duration: f64,
+    /// A movie.
+    pub is_movie: bool,
+}
+
+/// Stores an uploaded preview under its id: pictures with their thumbnails, movies as sent
+/// with thumbnails from their first frame when ffmpeg is installed, other review files as
+/// sent. Refuses unknown extensions and pictures that do not decode.
+pub fn store_preview(
+    data_dir: &Path,
+    preview_id: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Stored, MediaError> {
+    let extension = Path::new(file_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let dir = preview_dir(data_dir, preview_id);
+    std::fs::create_dir_all(&dir)?;
+    if PICTURES.contains(&extension.as_str()) {
+        let image = image::load_from_memory(bytes)
+            .map_err(|e| MediaError::Refused(format!("the picture does not decode: {e}")))?;
+        write_pictures(data_dir, preview_id, &image, true)?;
+        return Ok(Stored {
+            extension: "png".into(),
+            width: image.width(),
+            height: image.height(),
+            ..Stored::default()
+        });
+    }
+    if MOVIES.contains(&extension.as_str()) {
+        let path = preview_path(data_dir, preview_id, Kind::Original, "mp4");
+        write_atomically(&path, bytes)?;
+        let mut stored = Stored {
+            extension: "mp4".into(),
+            is_movie: true,
+            ..Stored::default()
+        };
+        if let Some(frame) = first_frame(&path) {
+            stored.width = frame.width();
+            stored.height = frame.height();
+            write_pictures(data_dir, preview_id, &frame, false)?;
+        }
+        stored.duration = movie_duration(&path).unwrap_or(0.0);
+        return Ok(stored);
+    }
+    if OTHERS.contains(&extension.as_str()) {
+        let path = preview_path(data_dir, preview_id, Kind::Original, &extension);
+        write_atomically(&path, bytes)?;
+        return Ok(Stored {
+            extension,
+            ..Stored::default()
+        });
+    }
+    Err(MediaError::Refused(format!(
+        "Wrong file format, extension: {extension}"
+    )))
+}
+
+/// Writes the thumbnails (and the original, for pictures) of an image.
+fn write_pictures(
+    data_dir: &Path,
+    preview_id: &str,
+    image: &DynamicImage,
+    original: bool,
+) -> Result<(), MediaError> {
+    let mut sizes = vec![
+        (
+            Kind::Thumbnail,
+            image.resize_to_fill(150, 100, image::imageops::FilterType::Triangle),
+        ),
+        (
+            Kind::Square,
+            image.resize_to_fill(100, 100, image::imageops::FilterType::Triangle),
+        ),
+        (
+            Kind::MidSize,
+            if image.width() > 1200 {
+                image.resize(1200, u32::MAX, image::imageops::FilterType::Triangle)
+            } else {
+                image.clone()
+            },
+        ),
+    ];
+    if original {
+        sizes.push((Kind::Original, image.clone()));
+    }
+    for (kind, picture) in sizes {
+        let mut png = Vec::new();
+        picture
+            .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+            .map_err(|e| MediaError::Refused(format!("encoding the picture: {e}")))?;
+        write_atomically(&preview_path(data_dir, preview_id, kind, "png"), &png)?;
+    }
+    Ok(())
+}
+
+/// Writes beside and renames into place, so a reader never sees half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let partial = path.with_extension("part");
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(partial, path)
+}
+
+/// The first frame of a movie, through ffmpeg when it is installed.
+fn first_frame(movie: &Path) -> Option<DynamicImage> {
+    let output = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(movie)
+        .args(["-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "-"])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    image::load_from_memory_with_format(&output.stdout, ImageFormat::Png).ok()
+}
+
+/// A movie's length in seconds, through ffprobe when it is installed.
+fn movie_duration(movie: &Path) -> Option<f64> {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(movie)
+        .output()
+        .ok()?;
+    String::from_utf8(output.stdout).ok()?.trim().parse().ok()
+}
+
+/// Stores a person's avatar as a 150×150 PNG.
+pub fn store_avatar(data_dir: &Path, person_id: &str, bytes: &[u8]) -> Result<(), MediaError> {
+    let image = image::load_from_memory(bytes)
+        .map_err(|e| MediaError::Refused(format!("the picture does not decode: {e}")))?;
+    let square = image.resize_to_fill(150, 150, image::imageops::FilterType::Triangle);
+    let mut png = Vec::new();
+    square
+        .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+        .map_err(|e| MediaError::Refused(format!("encoding the picture: {e}")))?;
+    write_atomically(&avatar_path(data_dir, person_id), &png)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let image = DynamicImage::new_rgb8(width, height);
+        let mut out = Vec::new();
+        image
+            .write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn pictures_get_kitsu_sizes_and_bad_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let stored = store_preview(dir.path(), "p1", "frame.PNG", &png(1600, 900)).unwrap();
+        assert_eq!((stored.width, stored.height), (1600, 900));
+        let size = |kind| {
+            let path = preview_path(dir.path(), "p1", kind, "png");
+            image::image_dimensions(path).unwrap()
+        };
+        assert_eq!(size(Kind::Thumbnail), (150, 100));
+        assert_eq!(size(Kind::Square), (100, 100));
+        assert_eq!(size(Kind::MidSize), (1200, 675));
+        assert_eq!(size(Kind::Original), (1600, 900));
+        assert!(matches!(
+            store_preview(dir.path(), "p2", "notes.txt", b"hi"),
+            Err(MediaError::Refused(m)) if m.contains("extension: txt")
+        ));
+        assert!(matches!(
+            store_preview(dir.path(), "p3", "broken.png", b"not a png"),
+            Err(MediaError::Refused(_))
+        ));
+        store_avatar(dir.path(), "me", &png(40, 80)).unwrap();
+        assert_eq!(
+            image::image_dimensions(avatar_path(dir.path(), "me")).unwrap(),
+            (150, 150)
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! Preview and avatar files over HTTP, as Kitsu serves them: uploads of a preview file's
+//! picture or movie (`POST /pictures/preview-files/{id}`), its pictures and movie
+//! (`/pictures/{originals,thumbnails,thumbnails-square,previews}/preview-files/{id}.png`,
+//! `/movies/originals/preview-files/{id}.mp4`), and people's avatars.
+
+use super::{read, write};
+use crate::auth::{Authed, CurrentUser};
+use crate::db::production::data::text;
+use crate::db::production::review::{self, Uploaded};
+use crate::db::production::{DataError, Row};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
+use crate::media::{self, Kind, MediaError};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use rusqlite::OptionalExtension;
+
+/// Largest preview or avatar upload.
+const UPLOAD_LIMIT_BYTES: usize = 1024 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/pictures/preview-files/{preview}", post(upload_preview))
+        .route(
+            "/pictures/thumbnails/persons/{file}",
+            post(upload_avatar).get(avatar),
+        )
+        .route("/pictures/{kind}/preview-files/{file}", get(picture))
+        .route("/movies/{quality}/preview-files/{file}", get(movie))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
+}
+
+/// A file sent as the multipart part `file` (or the first part with a file name).
+pub struct Upload {
+    name: String,
+    bytes: axum::body::Bytes,
+}
+
+impl Upload {
+    /// Reads the file part of a multipart body; `None` when there is none.
+    pub async fn read(mut multipart: Multipart) -> ApiResult<Option<Self>> {
+        let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
+        while let Some(field) = multipart.next_field().await.map_err(bad)? {
+            let is_file = field.name() == Some("file") || field.file_name().is_some();
+            if !is_file {
+                continue;
+            }
+            let name = field.file_name().unwrap_or("upload").to_owned();
+            let bytes = field.bytes().await.map_err(bad)?;
+            return Ok(Some(Self { name, bytes }));
+        }
+        Ok(None)
+    }
+}
+
+/// The upload of a request that may or may not be multipart.
+pub struct MaybeUpload(pub Option<Upload>);
+
+impl<S: Send + Sync> FromRequest<S> for MaybeUpload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            return Ok(Self(None));
+        }
+        let multipart = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        Ok(Self(Upload::read(multipart).await?))
+    }
+}
+
+impl From<MediaError> for ApiError {
+    fn from(e: MediaError) -> Self {
+        match e {
+            MediaError::Refused(m) => Self::BadRequest(m),
+            MediaError::Io(e) => Self::Internal(format!("storing media: {e}")),
+        }
+    }
+}
+
+/// Stores an upload for a preview file the person may change, then records it.
+pub async fn store_upload(
+    state: &AppState,
+    me: &CurrentUser,
+    preview: String,
+    upload: Upload,
+) -> ApiResult<Row> {
+    let checked = read(state, me, move |d| {
+        let row = d.get("preview-files", &preview)?;
+        d.authorize_row("preview-files", &row)?;
+        Ok(row)
+    })
+    .await?;
+    let id = text(&checked, "id").to_owned();
+    let data_dir = state.data_dir.clone();
+    let (name, bytes) = (upload.name, upload.bytes);
+    let (stored_id, stored_name) = (id.clone(), name.clone());
+    let size = bytes.len() as u64;
+    let stored = tokio::task::spawn_blocking(move || {
+        media::store_preview(&data_dir, &stored_id, &stored_name, &bytes)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("storing media: {e}")))?;
+    let stored = match stored {
+        Ok(stored) => stored,
+        Err(refused) => {
+            // As Kitsu does: a preview waiting for a file it cannot take is removed, so no
+            // row stays "processing" for ever.
+            if text(&checked, "status") == "processing" {
+                let id = id.clone();
+                write(state, me, move |d| d.delete("preview-files", &id)).await?;
+            }
+            return Err(refused.into());
+        }
+    };
+    let uploaded = Uploaded {
+        original_name: name,
+        extension: stored.extension,
+        width: stored.width,
+        height: stored.height,
+        duration: stored.duration,
+        file_size: size,
+        is_movie: stored.is_movie,
+    };
+    write(state, me, move |d| review::record_upload(d, &id, &uploaded)).await
+}
+
+async fn upload_preview(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(preview): Path<String>,
+    MaybeUpload(upload): MaybeUpload,
+) -> ApiResult<(StatusCode, axum::Json<Row>)> {
+    let upload = upload.ok_or_else(|| ApiError::BadRequest("File not provided.".into()))?;
+    let row = store_upload(&state, &me, preview, upload).await?;
+    Ok((StatusCode::CREATED, axum::Json(row)))
+}
+
+/// A preview the person may see, or 403 when it exists in a project they are not on.
+async fn visible_preview(state: &AppState, me: &CurrentUser, file: &str) -> ApiResult<Row> {
+    let id = file.split('.').next().unwrap_or("").to_owned();
+    read(state, me, move |d| match d.get("preview-files", &id) {
+        Err(DataError::NotFound(m)) => {
+            let exists = d
+                .conn
+                .query_row(
+                    "SELECT 1 FROM prod_preview_file WHERE id = ?",
+                    [&id],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            Err(if exists {
+                DataError::Forbidden("this preview is in a project you are not on".into())
+            } else {
+                DataError::NotFound(m)
+            })
+        }
+        other => other,
+    })
+    .await
+}
+
+async fn send_file(path: std::path::PathBuf, content_type: &'static str) -> ApiResult<Response> {
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::NotFound("File not found".into()))?;
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+async fn picture(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((kind, file)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let kind = Kind::from_route(&kind)
+        .ok_or_else(|| ApiError::NotFound(format!("no picture kind `{kind}`")))?;
+    let preview = visible_preview(&state, &me, &file).await?;
+    let extension = match (kind, text(&preview, "extension")) {
+        (Kind::Original, "") => return Err(ApiError::NotFound("File not found".into())),
+        (Kind::Original, ext) => ext.to_owned(),
+        _ => "png".to_owned(),
+    };
+    let content_type = if extension == "png" {
+        "image/png"
+    } else {
+        "application/octet-stream"
+    };
+    let path = media::preview_path(&state.data_dir, text(&preview, "id"), kind, &extension);
+    send_file(path, content_type).await
+}
+
+async fn movie(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((quality, file)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    if !matches!(quality.as_str(), "originals" | "low") {
+        return Err(ApiError::NotFound(format!("no movie quality `{quality}`")));
+    }
+    let preview = visible_preview(&state, &me, &file).await?;
+    if preview.get("is_movie").and_then(serde_json::Value::as_bool) != Some(true) {
+        return Err(ApiError::NotFound("File not found".into()));
+    }
+    let path = media::preview_path(&state.data_dir, text(&preview, "id"), Kind::Original, "mp4");
+    send_file(path, "video/mp4").await
+}
+
+async fn upload_avatar(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    MaybeUpload(upload): MaybeUpload,
+) -> ApiResult<axum::Json<Row>> {
+    let upload = upload.ok_or_else(|| ApiError::BadRequest("File not provided.".into()))?;
+    let person = file.split('.').next().unwrap_or("").to_owned();
+    let found = read(&state, &me, move |d| d.get("persons", &person)).await?;
+    let id = text(&found, "id").to_owned();
+    if id != me.user.id.to_string() && me.user.role != drover_shared::Role::Admin {
+        return Err(ApiError::Forbidden(
+            "only admins change other people's avatars".into(),
+        ));
+    }
+    let data_dir = state.data_dir.clone();
+    let stored_id = id.clone();
+    tokio::task::spawn_blocking(move || media::store_avatar(&data_dir, &stored_id, &upload.bytes))
+        .await
+        .map_err(|e| ApiError::Internal(format!("storing media: {e}")))??;
+    let person = state
+        .store
+        .write(move |c| {
+            c.execute(
+                "UPDATE users SET has_avatar = 1, updated_at = ? WHERE id = ?",
+                [crate::db::production::schema::now_text(), id.clone()],
+            )?;
+            Ok::<_, ApiError>(id)
+        })
+        .await?;
+    let row = read(&state, &me, move |d| d.get("persons", &person)).await?;
+    Ok(axum::Json(row))
+}
+
+async fn avatar(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> ApiResult<Response> {
+    let person = file.split('.').next().unwrap_or("").to_owned();
+    let found = read(&state, &me, move |d| d.get("persons", &person)).await?;
+    send_file(
+        media::avatar_path(&state.data_dir, text(&found, "id")),
+        "image/png",
+    )
+    .await
+}
