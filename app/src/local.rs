@@ -115,6 +115,7 @@ pub async fn start(setup: LocalSetup) -> Result<(LocalFarm, Client, User), Local
     let config = drover_server::Config {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: setup.data_dir.clone(),
+        public_url: None,
     };
     let server = drover_server::Server::start(config)
         .await

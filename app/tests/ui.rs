@@ -91,6 +91,7 @@ fn headless_server() -> (
         .block_on(drover_server::Server::start(drover_server::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().to_owned(),
+            public_url: None,
         }))
         .unwrap();
     (dir, runtime, server)

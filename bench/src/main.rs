@@ -86,6 +86,7 @@ impl BenchServer {
         let config = Config {
             listen: "127.0.0.1:0".parse()?,
             data_dir: dir.path().to_owned(),
+            public_url: None,
         };
         let (url, email) = runtime.block_on(async {
             let server = Server::start(config).await?;

@@ -41,6 +41,11 @@ enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:7878")]
         listen: SocketAddr,
+        /// The URL people open the server at (Kitsu's DOMAIN_NAME); its host name is the one
+        /// FIDO security keys are bound to, so set it before anyone registers one
+        /// [default: http://localhost]
+        #[arg(long, env = "DROVER_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         data_dir: DataDir,
     },
@@ -130,6 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .build()?;
     let command = cli.command.unwrap_or(Command::Serve {
         listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
+        public_url: std::env::var("DROVER_PUBLIC_URL").ok(),
         data_dir: DataDir {
             data_dir: std::env::var_os("DROVER_DATA_DIR").map(PathBuf::from),
         },
@@ -137,10 +143,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Serve {
             listen,
+            public_url,
             data_dir: dir,
         } => {
             let data_dir = data_dir(dir)?;
-            runtime.block_on(serve(Config { listen, data_dir }))
+            runtime.block_on(serve(Config {
+                listen,
+                data_dir,
+                public_url,
+            }))
         }
         Command::WorkerToken { data_dir: dir } => {
             let data_dir = data_dir(dir)?;

@@ -1,5 +1,6 @@
 //! Second factors at login: TOTP (RFC 6238, SHA-1, 6 digits, 30 s, one step of clock skew,
-//! as authenticator apps and Kitsu use it) and one-use recovery codes.
+//! as authenticator apps and Kitsu use it), FIDO security keys (verified by [`crate::fido`])
+//! and one-use recovery codes.
 //!
 //! A person enables TOTP in two steps, as in Kitsu: `PUT /auth/totp` stores a new secret and
 //! returns its `otpauth://` URL and QR code; `POST /auth/totp` with a valid code turns it on
@@ -100,28 +101,68 @@ pub enum Proof {
     Wrong,
 }
 
-/// Checks a one-time code or a recovery code against a person's second factors.
+/// The second factors a login or a change offers; empty ones count as not offered.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offered<'a> {
+    /// A one-time code.
+    pub totp: Option<&'a str>,
+    /// A security key's signed answer to a challenge of `GET /auth/fido`.
+    pub fido: Option<&'a serde_json::Value>,
+    /// A recovery code.
+    pub recovery_code: Option<&'a str>,
+}
+
+/// The factor names Kitsu lists as enabled: always `recovery_code`, then each enabled
+/// method in the order `totp`, `email_otp`, `fido`.
+pub fn enabled_names(factors: &TwoFactor) -> Vec<&'static str> {
+    let mut names = vec!["recovery_code"];
+    if factors.totp_enabled {
+        names.push("totp");
+    }
+    if factors.fido_enabled {
+        names.push("fido");
+    }
+    names
+}
+
+/// Checks the second factor offered against a person's, as Kitsu does: the first one
+/// offered among those enabled, in the order TOTP, FIDO, recovery code. `verify_fido` checks
+/// a security key's answer (true when it is right).
 pub fn check(
     factors: &TwoFactor,
     account: &str,
-    totp_code: Option<&str>,
-    recovery_code: Option<&str>,
+    offered: &Offered<'_>,
+    verify_fido: impl FnOnce(&serde_json::Value) -> ApiResult<bool>,
 ) -> ApiResult<Proof> {
-    let (Some(secret), true) = (&factors.totp_secret, factors.totp_enabled) else {
+    let totp_secret = factors
+        .totp_secret
+        .as_deref()
+        .filter(|_| factors.totp_enabled);
+    if totp_secret.is_none() && !factors.fido_enabled {
         return Ok(Proof::Accepted {
             used_recovery: None,
         });
-    };
-    if let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) {
-        return Ok(if code_is_valid(secret, account, code)? {
+    }
+    let verdict = |right: bool| {
+        if right {
             Proof::Accepted {
                 used_recovery: None,
             }
         } else {
             Proof::Wrong
-        });
+        }
+    };
+    if let (Some(secret), Some(code)) = (totp_secret, offered.totp.filter(|c| !c.trim().is_empty()))
+    {
+        return Ok(verdict(code_is_valid(secret, account, code)?));
     }
-    if let Some(code) = recovery_code.filter(|c| !c.trim().is_empty()) {
+    let fido = offered
+        .fido
+        .filter(|v| !v.is_null() && v.as_object().is_none_or(|o| !o.is_empty()));
+    if let (true, Some(answer)) = (factors.fido_enabled, fido) {
+        return Ok(verdict(verify_fido(answer)?));
+    }
+    if let Some(code) = offered.recovery_code.filter(|c| !c.trim().is_empty()) {
         let hash = hash_recovery(code);
         return Ok(if factors.recovery_hashes.contains(&hash) {
             Proof::Accepted {
@@ -137,6 +178,18 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn totp(code: &str) -> Offered<'_> {
+        Offered {
+            totp: Some(code),
+            ..Offered::default()
+        }
+    }
+
+    fn no_fido(_: &serde_json::Value) -> ApiResult<bool> {
+        panic!("FIDO is not enabled here")
+    }
 
     #[test]
     fn codes_and_recovery_codes_are_checked() {
@@ -146,25 +199,30 @@ mod tests {
             totp_enabled: true,
             totp_secret: Some(secret.clone()),
             recovery_hashes: vec![hash_recovery("ABCDE12345")],
+            ..TwoFactor::default()
         };
         let code = current_code(&secret, "ann@studio.com").unwrap();
         assert_eq!(
-            check(&factors, "ann@studio.com", Some(&code), None).unwrap(),
+            check(&factors, "ann@studio.com", &totp(&code), no_fido).unwrap(),
             Proof::Accepted {
                 used_recovery: None
             }
         );
         let wrong = if code == "000000" { "111111" } else { "000000" };
         assert_eq!(
-            check(&factors, "ann@studio.com", Some(wrong), None).unwrap(),
+            check(&factors, "ann@studio.com", &totp(wrong), no_fido).unwrap(),
             Proof::Wrong
         );
         assert_eq!(
-            check(&factors, "ann@studio.com", None, None).unwrap(),
+            check(&factors, "ann@studio.com", &Offered::default(), no_fido).unwrap(),
             Proof::Missing
         );
+        let recovery = Offered {
+            recovery_code: Some("abcde12345"),
+            ..Offered::default()
+        };
         assert_eq!(
-            check(&factors, "ann@studio.com", None, Some("abcde12345")).unwrap(),
+            check(&factors, "ann@studio.com", &recovery, no_fido).unwrap(),
             Proof::Accepted {
                 used_recovery: Some(hash_recovery("ABCDE12345"))
             }
@@ -178,13 +236,59 @@ mod tests {
         let (codes, hashes) = new_recovery_codes();
         assert_eq!(codes.len(), RECOVERY_CODES);
         assert_eq!(hashes[0], hash_recovery(&codes[0]));
+        assert_eq!(enabled_names(&factors), ["recovery_code", "totp"]);
+    }
+
+    #[test]
+    fn the_first_enabled_factor_offered_is_the_one_checked() {
+        let factors = TwoFactor {
+            active: true,
+            fido_enabled: true,
+            recovery_hashes: vec![hash_recovery("ABCDE12345")],
+            ..TwoFactor::default()
+        };
+        assert_eq!(enabled_names(&factors), ["recovery_code", "fido"]);
+        let answer = json!({"id": "key"});
+        // TOTP is not enabled, so a code is passed over for the key's answer.
+        let both = Offered {
+            totp: Some("123456"),
+            fido: Some(&answer),
+            recovery_code: Some("ABCDE12345"),
+        };
+        assert_eq!(
+            check(&factors, "ann", &both, |a| Ok(a["id"] == "key")).unwrap(),
+            Proof::Accepted {
+                used_recovery: None
+            }
+        );
+        assert_eq!(
+            check(&factors, "ann", &both, |_| Ok(false)).unwrap(),
+            Proof::Wrong
+        );
+        // An empty answer is no answer: the recovery code is next.
+        let empty = json!({});
+        let recovery = Offered {
+            fido: Some(&empty),
+            recovery_code: Some("ABCDE12345"),
+            ..Offered::default()
+        };
+        assert!(matches!(
+            check(&factors, "ann", &recovery, no_fido).unwrap(),
+            Proof::Accepted {
+                used_recovery: Some(_)
+            }
+        ));
+        assert_eq!(
+            check(&factors, "ann", &totp("123456"), no_fido).unwrap(),
+            Proof::Missing
+        );
     }
 
     #[test]
     fn no_factor_means_no_code() {
         let factors = TwoFactor::default();
         assert_eq!(
-            check(&factors, "x", None, None).unwrap(),
+            check(&factors, "x", &Offered::default(), no_fido).unwrap(),
             Proof::Accepted {
                 used_recovery: None
             }

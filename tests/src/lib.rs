@@ -44,6 +44,7 @@ pub async fn setup() -> (TestServer, Client) {
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         data_dir: dir.path().to_owned(),
+        public_url: None,
     };
     let server = Server::start(config).await.expect("starting the server");
     let anonymous = Client::new(&server.url()).expect("client");

@@ -3,6 +3,7 @@
 
 pub mod blocklist;
 pub mod dispatch;
+pub mod fido;
 pub mod jobs;
 pub mod last_rendered;
 pub mod managers;
@@ -31,6 +32,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         )),
         M::up(include_str!("../../migrations/0004_active_task_index.sql")),
         M::up(include_str!("../../migrations/0005_production.sql")).foreign_key_check(),
+        M::up(include_str!("../../migrations/0006_fido.sql")),
     ])
 });
 

@@ -23,6 +23,10 @@ pub struct TwoFactor {
     pub totp_secret: Option<String>,
     /// SHA-256 (hex) of each unused recovery code.
     pub recovery_hashes: Vec<String>,
+    /// At least one FIDO security key is registered (see [`super::fido`]).
+    pub fido_enabled: bool,
+    /// The factor Kitsu offers first: `totp` or `fido`.
+    pub preferred: Option<String>,
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -98,7 +102,9 @@ pub fn find_for_login(conn: &Connection, login: &str) -> rusqlite::Result<Option
 /// A user's activity flag and second factors.
 pub fn two_factor(conn: &Connection, id: UserId) -> rusqlite::Result<TwoFactor> {
     conn.prepare_cached(
-        "SELECT active, totp_enabled, totp_secret, otp_recovery_codes FROM users WHERE id = :id",
+        "SELECT active, totp_enabled, totp_secret, otp_recovery_codes, fido_enabled,
+             preferred_two_factor_authentication
+         FROM users WHERE id = :id",
     )?
     .query_row(named_params! { ":id": id }, |row| {
         let codes: Option<String> = row.get("otp_recovery_codes")?;
@@ -109,13 +115,17 @@ pub fn two_factor(conn: &Connection, id: UserId) -> rusqlite::Result<TwoFactor> 
             recovery_hashes: codes
                 .and_then(|c| serde_json::from_str(&c).ok())
                 .unwrap_or_default(),
+            fido_enabled: row.get("fido_enabled")?,
+            preferred: row.get("preferred_two_factor_authentication")?,
         })
     })
     .optional()
     .map(Option::unwrap_or_default)
 }
 
-/// Stores a user's TOTP state (`secret` None clears it).
+/// Stores a user's TOTP state (`secret` None clears it). Turning TOTP on makes it the
+/// preferred factor if none was; turning it off leaves the preference to
+/// [`super::fido::settle_factors`].
 pub fn set_totp(
     conn: &Connection,
     id: UserId,
@@ -124,7 +134,10 @@ pub fn set_totp(
 ) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE users SET totp_secret = :secret, totp_enabled = :enabled,
-             preferred_two_factor_authentication = CASE WHEN :enabled THEN 'totp' END,
+             preferred_two_factor_authentication = CASE
+                 WHEN :enabled THEN coalesce(preferred_two_factor_authentication, 'totp')
+                 WHEN preferred_two_factor_authentication = 'totp' THEN NULL
+                 ELSE preferred_two_factor_authentication END,
              updated_at = strftime('%Y-%m-%dT%H:%M:%S', 'now')
          WHERE id = :id",
         named_params! { ":id": id, ":secret": secret, ":enabled": enabled },

@@ -1,14 +1,18 @@
-//! `/auth`: login, the current user, logout and token refresh.
+//! `/auth`: login, the current user, logout, token refresh, and the second factors: TOTP here,
+//! FIDO security keys in [`fido`].
+
+mod fido;
 
 use crate::auth::{
     ACCESS_TTL_MS, Authed, REFRESH_TTL_MS, bearer, hash_token, new_token, verify_password,
 };
 use crate::db;
+use crate::db::production::{ListQuery, Viewer};
 use crate::db::users::TwoFactor;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
-use crate::two_factor::{self, Proof};
+use crate::two_factor::{self, Offered, Proof};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -18,6 +22,7 @@ use drover_shared::UserId;
 use drover_shared::api::{
     Authenticated, LoginRequest, LoginResponse, LogoutResponse, RefreshResponse,
 };
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,47 +30,78 @@ pub fn public_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(refresh_token))
+        .merge(fido::public_router())
 }
 
 pub fn protected_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(authenticated))
-        .routes(routes!(logout))
+        .routes(routes!(logout, logout_get))
         .routes(routes!(totp_start, totp_confirm, totp_disable))
+        .merge(fido::protected_router())
 }
 
 const LOGIN_FAILED: &str = "wrong email or password";
 
-/// Why a login was refused: an ordinary error, or a second factor missing or wrong, which
-/// Kitsu clients recognise by the `missing_OTP` and `wrong_OTP` flags.
-enum LoginRefusal {
+/// Why a login or a change of second factor was refused: an ordinary error, or a second
+/// factor missing or wrong, which Kitsu clients recognise by the `missing_OTP` and `wrong_OTP`
+/// flags.
+enum Refusal {
     Api(ApiError),
-    MissingCode,
-    WrongCode,
+    /// The account has a second factor and none was offered.
+    MissingFactor {
+        /// The factor to offer first.
+        preferred: Option<String>,
+        /// Kitsu's list of the factors that would do.
+        enabled: Vec<&'static str>,
+    },
+    /// The factor offered is wrong (or, to turn one off, missing); `login` says whether this
+    /// answers a login.
+    WrongFactor {
+        login: bool,
+    },
 }
 
-impl From<ApiError> for LoginRefusal {
+impl From<ApiError> for Refusal {
     fn from(e: ApiError) -> Self {
         Self::Api(e)
     }
 }
 
-impl IntoResponse for LoginRefusal {
+impl Refusal {
+    fn missing(factors: &TwoFactor) -> Self {
+        Self::MissingFactor {
+            preferred: factors.preferred.clone(),
+            enabled: two_factor::enabled_names(factors),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let body = match self {
             Self::Api(e) => return e.into_response(),
-            Self::MissingCode => serde_json::json!({
+            Self::MissingFactor { preferred, enabled } => serde_json::json!({
                 "error": drover_shared::api::MISSING_CODE,
-                "message": "this account needs a one-time code (TOTP) or a recovery code",
+                "message": "this account needs a second factor: a one-time code (`totp`), a \
+                    security key's answer to `GET /auth/fido` (`fido_authentication_response`) \
+                    or a `recovery_code`, as it has enabled",
                 "login": false,
                 "missing_OTP": true,
-                "preferred_two_factor_authentication": "totp",
-                "two_factor_authentication_enabled": ["recovery_code", "totp"],
+                "preferred_two_factor_authentication": preferred,
+                "two_factor_authentication_enabled": enabled,
             }),
-            Self::WrongCode => serde_json::json!({
+            Self::WrongFactor { login: true } => serde_json::json!({
                 "error": drover_shared::api::WRONG_CODE,
-                "message": "wrong one-time code",
+                "message": "wrong second factor: the code, recovery code or security key \
+                    answer is wrong, stale or already used",
                 "login": false,
+                "wrong_OTP": true,
+            }),
+            Self::WrongFactor { login: false } => serde_json::json!({
+                "error": drover_shared::api::WRONG_CODE,
+                "message": "OTP verification failed: prove a second factor with `totp`, \
+                    `fido_authentication_response` or `recovery_code`",
                 "wrong_OTP": true,
             }),
         };
@@ -73,21 +109,36 @@ impl IntoResponse for LoginRefusal {
     }
 }
 
-/// Log in with email (or Kitsu desktop login) and password, plus the one-time code (`totp`)
-/// or a recovery code when the account has TOTP.
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+/// `POST /auth/login`: Kitsu's fields, the security key's answer included.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+struct LoginBody {
+    #[serde(flatten)]
+    request: LoginRequest,
+    /// A security key's signed answer to a challenge of `GET /auth/fido` (WebAuthn JSON).
+    #[serde(default)]
+    fido_authentication_response: Option<Value>,
+}
+
+/// Log in with email (or Kitsu desktop login) and password, plus a second factor when the
+/// account has one: the one-time code (`totp`), a security key's answer
+/// (`fido_authentication_response`) or a recovery code.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
     security(()),
     responses(
         (status = 200, body = LoginResponse),
-        (status = 400, description = "Login failed: wrong email or password, or a one-time \
-            code missing (`error: missing_otp`) or wrong (`error: wrong_otp`)", body = ErrorBody),
+        (status = 400, description = "Login failed: wrong email or password, or a second \
+            factor missing (`error: missing_otp`) or wrong (`error: wrong_otp`)", body = ErrorBody),
         (status = 401, description = "The account is deactivated", body = ErrorBody),
         (status = 429, description = "Too many failed logins for this email", body = ErrorBody),
     ))]
 async fn login(
     State(state): State<AppState>,
-    Json(body): Json<LoginRequest>,
-) -> Result<Json<LoginResponse>, LoginRefusal> {
+    Json(body): Json<LoginBody>,
+) -> Result<Json<LoginResponse>, Refusal> {
+    let LoginBody {
+        request: body,
+        fido_authentication_response: fido_answer,
+    } = body;
     state.auth.check_throttle(&body.email)?;
     let email = body.email.trim().to_owned();
     let found = state
@@ -110,19 +161,19 @@ async fn login(
     if !factors.active {
         return Err(ApiError::Unauthorized("this account is deactivated".into()).into());
     }
-    let used_recovery = match two_factor::check(
-        &factors,
-        &user.email,
-        body.totp.as_deref(),
-        body.recovery_code.as_deref(),
-    )? {
-        Proof::Accepted { used_recovery } => used_recovery,
-        Proof::Missing => return Err(LoginRefusal::MissingCode),
+    let offered = Offered {
+        totp: body.totp.as_deref(),
+        fido: fido_answer.as_ref(),
+        recovery_code: body.recovery_code.as_deref(),
+    };
+    match check_factor(&state, id, &user.email, &factors, &offered).await? {
+        Proof::Accepted { .. } => {}
+        Proof::Missing => return Err(Refusal::missing(&factors)),
         Proof::Wrong => {
             state.auth.record_failure(&body.email);
-            return Err(LoginRefusal::WrongCode);
+            return Err(Refusal::WrongFactor { login: true });
         }
-    };
+    }
     state.auth.record_success(&body.email);
     let (access, refresh) = (new_token(), new_token());
     let (access_hash, refresh_hash) = (hash_token(&access), hash_token(&refresh));
@@ -131,15 +182,6 @@ async fn login(
     state
         .store
         .write(move |c| {
-            if let Some(used) = used_recovery {
-                // A recovery code works once.
-                let left: Vec<String> = factors
-                    .recovery_hashes
-                    .into_iter()
-                    .filter(|h| *h != used)
-                    .collect();
-                db::users::set_recovery_hashes(c, id, &left)?;
-            }
             db::sessions::delete_expired(c, now)?;
             db::sessions::insert(
                 c,
@@ -169,15 +211,83 @@ async fn second_factors(state: &AppState, id: UserId) -> ApiResult<TwoFactor> {
         .await
 }
 
-/// A one-time or recovery code proving the person holds their second factor.
+/// Checks the second factor offered against the person's (see [`two_factor::check`]) and
+/// keeps what that changes: a recovery code is used up (a code used meanwhile by another
+/// request counts as wrong), and a security key's signature counter moves on.
+async fn check_factor(
+    state: &AppState,
+    id: UserId,
+    email: &str,
+    factors: &TwoFactor,
+    offered: &Offered<'_>,
+) -> ApiResult<Proof> {
+    let keys = if factors.fido_enabled && offered.fido.is_some() {
+        state
+            .store
+            .read(move |c| db::fido::list(c, id).map_err(ApiError::from))
+            .await?
+    } else {
+        Vec::new()
+    };
+    let mut signed = None;
+    let proof = two_factor::check(factors, email, offered, |answer| {
+        signed = state.fido.finish_login(id, answer, &keys)?;
+        Ok(signed.is_some())
+    })?;
+    if let Proof::Accepted {
+        used_recovery: Some(hash),
+    } = &proof
+    {
+        let hash = hash.clone();
+        let was_unused = state
+            .store
+            .write(move |c| {
+                let left = db::users::two_factor(c, id)?.recovery_hashes;
+                if !left.contains(&hash) {
+                    return Ok(false);
+                }
+                let left: Vec<String> = left.into_iter().filter(|h| *h != hash).collect();
+                db::users::set_recovery_hashes(c, id, &left)?;
+                Ok::<_, ApiError>(true)
+            })
+            .await?;
+        if !was_unused {
+            return Ok(Proof::Wrong);
+        }
+    }
+    if let Some(key) = signed {
+        state
+            .store
+            .write(move |c| {
+                db::fido::update(c, id, &key.credential_id, &key.credential).map_err(ApiError::from)
+            })
+            .await?;
+    }
+    Ok(proof)
+}
+
+/// A second factor proving the person holds it, to change their second factors.
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 struct CodeProof {
     /// The current one-time code.
     #[serde(default)]
     totp: Option<String>,
+    /// A security key's signed answer to a challenge of `GET /auth/fido`.
+    #[serde(default)]
+    fido_authentication_response: Option<Value>,
     /// One of the person's recovery codes.
     #[serde(default)]
     recovery_code: Option<String>,
+}
+
+impl CodeProof {
+    fn offered(&self) -> Offered<'_> {
+        Offered {
+            totp: self.totp.as_deref(),
+            fido: self.fido_authentication_response.as_ref(),
+            recovery_code: self.recovery_code.as_deref(),
+        }
+    }
 }
 
 /// Start enabling TOTP: a new secret, its `otpauth://` URL and a QR code (base64 PNG) for an
@@ -263,18 +373,20 @@ async fn totp_confirm(
     })))
 }
 
-/// Turn TOTP off. The body proves the person holds it: `{"totp"}` or `{"recovery_code"}`.
+/// Turn TOTP off. The body proves the person holds a second factor: `{"totp"}`,
+/// `{"fido_authentication_response"}` or `{"recovery_code"}`.
 #[utoipa::path(delete, path = "/auth/totp", tag = "auth", security(("bearer" = [])),
     request_body = CodeProof,
     responses(
         (status = 200, description = "TOTP disabled: `{success: true}`"),
-        (status = 400, description = "TOTP not enabled, or the code is missing or wrong", body = ErrorBody),
+        (status = 400, description = "TOTP not enabled, or the factor is missing or wrong \
+            (`wrong_OTP`)", body = ErrorBody),
     ))]
 async fn totp_disable(
     State(state): State<AppState>,
     Authed(me): Authed,
     body: axum::body::Bytes,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> Result<Json<Value>, Refusal> {
     let proof: CodeProof = if body.is_empty() {
         CodeProof::default()
     } else {
@@ -284,47 +396,81 @@ async fn totp_disable(
     let id = me.user.id;
     let factors = second_factors(&state, id).await?;
     if !factors.totp_enabled {
-        return Err(ApiError::BadRequest("TOTP not enabled.".into()));
+        return Err(ApiError::BadRequest("TOTP not enabled.".into()).into());
     }
-    match two_factor::check(
-        &factors,
-        &me.user.email,
-        proof.totp.as_deref(),
-        proof.recovery_code.as_deref(),
-    )? {
+    match check_factor(&state, id, &me.user.email, &factors, &proof.offered()).await? {
         Proof::Accepted { .. } => {}
-        Proof::Missing => {
-            return Err(ApiError::BadRequest(
-                "OTP verification failed: send the current code as `totp` or a `recovery_code`"
-                    .into(),
-            ));
-        }
-        Proof::Wrong => {
-            return Err(ApiError::BadRequest(
-                "OTP verification failed: wrong code".into(),
-            ));
-        }
+        Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
     }
     state
         .store
         .write(move |c| {
             db::users::set_totp(c, id, None, false)?;
-            // TOTP is the only second factor, so its recovery codes go with it.
-            db::users::set_recovery_hashes(c, id, &[]).map_err(ApiError::from)
+            // Recovery codes go with the last second factor.
+            db::fido::settle_factors(c, id).map_err(ApiError::from)
         })
         .await?;
     tracing::info!(email = %me.user.email, "TOTP disabled");
     Ok(Json(serde_json::json!({ "success": true })))
 }
 
-/// Who the access token belongs to.
+/// Who the access token belongs to, in Kitsu's shape: the person (with `fido_devices`, the
+/// names of their security keys) and the studio's organisation.
 #[utoipa::path(get, path = "/auth/authenticated", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Authenticated), (status = 401, body = ErrorBody)))]
-async fn authenticated(Authed(me): Authed) -> Json<Authenticated> {
-    Json(Authenticated {
-        authenticated: true,
-        user: me.user,
-    })
+async fn authenticated(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+) -> ApiResult<Json<Value>> {
+    let viewer = Viewer::from(&me);
+    let is_admin = me.user.role == drover_shared::Role::Admin;
+    let schema = state.production.clone();
+    let id = me.user.id;
+    let (person, organisation, devices) = state
+        .store
+        .read(move |c| {
+            let model = |route| {
+                db::production::by_route(route)
+                    .ok_or_else(|| ApiError::Internal(format!("no production model {route}")))
+            };
+            let person =
+                db::production::get(c, &schema, model("persons")?, &viewer, &id.to_string())?;
+            let organisations = db::production::list(
+                c,
+                &schema,
+                model("organisations")?,
+                &viewer,
+                &ListQuery::default(),
+            )?;
+            let devices: Vec<String> = db::fido::list(c, id)?
+                .into_iter()
+                .map(|k| k.device_name)
+                .collect();
+            let organisation = match organisations {
+                Value::Array(rows) => rows.into_iter().next(),
+                _ => None,
+            };
+            Ok::<_, ApiError>((person, organisation, devices))
+        })
+        .await?;
+    // Drover's fields (`created` among them) under Kitsu's person, which wins where both
+    // have a field (`role` is Kitsu's name).
+    let mut user = match serde_json::to_value(&me.user) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    user.extend(person);
+    user.insert("fido_devices".into(), Value::from(devices));
+    let mut organisation = organisation.unwrap_or(Value::Null);
+    if let (false, Some(org)) = (is_admin, organisation.as_object_mut()) {
+        // As in Zou, the chat integrations' secrets are for admins only.
+        org.retain(|key, _| !key.starts_with("chat_"));
+    }
+    Ok(Json(serde_json::json!({
+        "authenticated": true,
+        "user": user,
+        "organisation": organisation,
+    })))
 }
 
 /// End the session: its access and refresh tokens stop working.
@@ -343,6 +489,13 @@ async fn logout(
         state.auth.forget(&hash);
     }
     Ok(Json(LogoutResponse { logout: true }))
+}
+
+/// End the session, as gazu's `log_out` asks for it (Zou's method).
+#[utoipa::path(get, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = LogoutResponse), (status = 401, body = ErrorBody)))]
+async fn logout_get(state: State<AppState>, me: Authed) -> ApiResult<Json<LogoutResponse>> {
+    logout(state, me).await
 }
 
 /// A new access token, for `Authorization: Bearer <refresh_token>`. The previous access

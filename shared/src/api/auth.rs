@@ -1,5 +1,5 @@
-//! Authentication: login (with a one-time code when the account has TOTP), the current
-//! person, tokens, and enabling TOTP.
+//! Authentication: login (with a second factor when the account has TOTP or FIDO keys), the
+//! current person, tokens, and enabling TOTP and FIDO security keys.
 
 use crate::ids::UserId;
 use crate::status::Role;
@@ -45,6 +45,29 @@ pub struct TotpEnabled {
     pub otp_recovery_codes: Option<Vec<String>>,
 }
 
+/// `POST /auth/fido`: a security key registered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FidoEnabled {
+    /// One-use codes that stand in for a second factor; `None` if the person had some.
+    pub otp_recovery_codes: Option<Vec<String>>,
+}
+
+/// A proof that the person holds one of their second factors, for turning one off
+/// (`DELETE /auth/totp`, `DELETE /auth/fido`). Give one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FactorProof {
+    /// The current one-time code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
+    /// A security key's signed answer to a challenge of `GET /auth/fido` (the JSON of a
+    /// WebAuthn `PublicKeyCredential`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fido_authentication_response: Option<serde_json::Value>,
+    /// One of the person's recovery codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
 /// A person as the API shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct User {
@@ -72,13 +95,18 @@ pub struct LoginResponse {
     pub refresh_token: String,
 }
 
-/// `GET /auth/authenticated`.
+/// `GET /auth/authenticated`, in Kitsu's shape.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Authenticated {
     /// Always true; an invalid token gets 401.
     pub authenticated: bool,
-    /// Who the token belongs to.
+    /// Who the token belongs to. The server sends Kitsu's whole person (names, `role`,
+    /// `totp_enabled`, `fido_enabled`, `fido_devices`…); these are the fields Drover reads.
     pub user: User,
+    /// The studio's organisation row (Kitsu's `Organisation`: `name`, `hours_by_day`…).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub organisation: serde_json::Value,
 }
 
 /// `GET /auth/refresh-token`.

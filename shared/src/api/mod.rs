@@ -532,7 +532,7 @@ pub struct NewUser {
 mod auth;
 mod farm;
 pub use auth::{
-    Authenticated, LoginRequest, LoginResponse, LogoutResponse, MISSING_CODE, RefreshResponse,
-    TotpEnabled, TotpSetup, User, WRONG_CODE,
+    Authenticated, FactorProof, FidoEnabled, LoginRequest, LoginResponse, LogoutResponse,
+    MISSING_CODE, RefreshResponse, TotpEnabled, TotpSetup, User, WRONG_CODE,
 };
 pub use farm::{BlocklistEntry, JoinToken, PreviewQuery, PreviewSize};

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 mod events;
+mod fido;
 mod production;
 mod worker;
 

@@ -7,6 +7,7 @@ mod auth;
 mod browse;
 mod errors;
 mod farm;
+mod fido;
 mod jobs;
 mod production;
 mod render_farm;

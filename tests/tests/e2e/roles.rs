@@ -38,6 +38,7 @@ async fn every_route_checks_token_and_role() {
     assert!(artist.events(&EventQuery::default()).await.is_ok());
     let mut checked = 0;
     let mut restricted = 0;
+    let mut logged_out = false;
     let mut operations: Vec<(&String, &String, &serde_json::Value)> = paths
         .iter()
         .flat_map(|(path, item)| {
@@ -108,6 +109,14 @@ async fn every_route_checks_token_and_role() {
                 // Takes the refresh token, not an access token: 401 is right here.
                 assert_eq!(as_admin.status, StatusCode::UNAUTHORIZED);
                 continue;
+            }
+            if path == "/auth/logout" {
+                if logged_out {
+                    // Logout has two methods (gazu's GET, POST): the first ended the session.
+                    assert_eq!(as_admin.status, StatusCode::UNAUTHORIZED);
+                    continue;
+                }
+                logged_out = true;
             }
             if worker_only {
                 // People do not speak the worker protocol, admins included.
