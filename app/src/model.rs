@@ -443,6 +443,7 @@ pub(crate) mod tests {
                 completed,
                 ..JobProgress::default()
             },
+            production_task_id: None,
         }
     }
 

@@ -75,6 +75,7 @@ fn submit(runtime: &tokio::runtime::Runtime, client: &Client, name: &str) -> Job
         priority: None,
         paused: false,
         tag: None,
+        production_task_id: None,
     };
     runtime.block_on(client.submit_job(&job)).unwrap().id
 }

@@ -128,6 +128,7 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
             priority: None,
             paused: false,
             tag: None,
+            production_task_id: None,
         };
         let job = admin.submit_job(&job).await?;
         let rss_before = peak_rss_mib(pid);

@@ -39,6 +39,7 @@ fn farm(tasks: u32) -> Farm {
             queued: u64::from(tasks) / 2 - 10,
             ..JobProgress::default()
         },
+        production_task_id: None,
     };
     farm.set_jobs(vec![job]);
     let statuses = [

@@ -12,6 +12,7 @@ pub mod files;
 pub mod join_token;
 pub mod media;
 pub mod monitor;
+pub mod publish;
 pub mod routes;
 pub mod state;
 pub mod store;

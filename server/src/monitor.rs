@@ -1,6 +1,7 @@
 //! The background check that keeps the farm honest: workers not heard from within the worker
 //! timeout go offline and their tasks are requeued; tasks without an update within the task
-//! timeout fail on their worker.
+//! timeout fail on their worker. It also publishes ended render jobs on their production
+//! tasks ([`crate::publish`]).
 
 use crate::db::{self, dispatch};
 use crate::error::ApiError;
@@ -28,6 +29,9 @@ pub async fn run(state: AppState) {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "checking timeouts"),
+        }
+        if let Err(e) = crate::publish::publish_pending(&state).await {
+            tracing::error!(error = %e, "publishing render jobs on their production tasks");
         }
     }
 }

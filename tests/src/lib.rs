@@ -82,6 +82,7 @@ pub fn command_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJ
         priority: None,
         paused: false,
         tag: None,
+        production_task_id: None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! job's video, or the job's own argv for `command`. Paths written for the server are
 //! rewritten to this platform's through the project's path map.
 
-use drover_shared::api::{BlenderRenderSettings, ImageFormat, JobKind};
+use drover_shared::api::JobKind;
 use drover_shared::protocol::{Assignment, task_types};
 use std::path::PathBuf;
 
@@ -81,15 +81,6 @@ impl Plan {
     }
 }
 
-/// Blender's `-F` name of a format and the extension it writes.
-fn format_names(format: ImageFormat) -> (&'static str, &'static str) {
-    match format {
-        ImageFormat::Png => ("PNG", "png"),
-        ImageFormat::Jpeg => ("JPEG", "jpg"),
-        ImageFormat::OpenExr => ("OPEN_EXR", "exr"),
-    }
-}
-
 /// The program for an assignment on platform `os` (`linux`, `macos`, `windows`).
 pub fn plan(assignment: &Assignment, tools: &Tools, os: &str) -> Result<Plan, String> {
     let task = &assignment.task;
@@ -113,7 +104,7 @@ pub fn plan(assignment: &Assignment, tools: &Tools, os: &str) -> Result<Plan, St
         }
         (task_types::BLENDER_RENDER, JobKind::BlenderRender(settings)) => {
             let blender = tools.blender.clone().ok_or("this worker has no Blender")?;
-            let (format, _) = format_names(settings.format);
+            let (format, _) = settings.format.names();
             let mut args = vec!["-b".to_owned(), local(&settings.blend_file)];
             if let Some(scene) = &settings.scene {
                 args.extend(["-S".to_owned(), scene.clone()]);
@@ -138,7 +129,7 @@ pub fn plan(assignment: &Assignment, tools: &Tools, os: &str) -> Result<Plan, St
         }
         (task_types::FFMPEG, JobKind::BlenderRender(settings)) => {
             let ffmpeg = tools.ffmpeg.clone().ok_or("this worker has no ffmpeg")?;
-            let (input, output) = video_paths(settings, &local(&settings.output));
+            let (input, output) = settings.video_paths(&local(&settings.output));
             let fps = settings.fps.unwrap_or(24).to_string();
             let args = [
                 "-hide_banner",
@@ -173,40 +164,10 @@ pub fn plan(assignment: &Assignment, tools: &Tools, os: &str) -> Result<Plan, St
     }
 }
 
-/// The frames' file pattern for ffmpeg (`####` → `%04d`, plus Blender's extension) and the
-/// video's path beside them (the template without its frame number, `.mp4`).
-pub fn video_paths(settings: &BlenderRenderSettings, output: &str) -> (String, String) {
-    let (_, extension) = format_names(settings.format);
-    let hashes = output
-        .chars()
-        .rev()
-        .skip_while(|c| *c != '#')
-        .take_while(|c| *c == '#')
-        .count()
-        .max(1);
-    let run = "#".repeat(hashes);
-    let input = if output.contains(&run) {
-        format!(
-            "{}.{extension}",
-            output.replacen(&run, &format!("%0{hashes}d"), 1)
-        )
-    } else {
-        format!("{output}%04d.{extension}")
-    };
-    let stem = output.replacen(&run, "", 1);
-    let stem = stem.trim_end_matches(['_', '-', '.', ' ']);
-    let video = if stem.is_empty() || stem.ends_with(['/', '\\']) {
-        format!("{stem}video.mp4")
-    } else {
-        format!("{stem}.mp4")
-    };
-    (input, video)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use drover_shared::api::{CommandSettings, Task};
+    use drover_shared::api::{BlenderRenderSettings, CommandSettings, ImageFormat, Task};
     use drover_shared::protocol::PathMap;
     use drover_shared::{JobId, ProjectId, TaskId, TaskStatus};
 
@@ -325,6 +286,6 @@ mod tests {
         let JobKind::BlenderRender(settings) = blender(true) else {
             unreachable!()
         };
-        assert_eq!(video_paths(&settings, "/r/####").1, "/r/video.mp4");
+        assert_eq!(settings.video_paths("/r/####").1, "/r/video.mp4");
     }
 }

@@ -131,6 +131,7 @@ impl SubmitDialog {
             priority: Some(self.priority),
             paused: self.paused,
             tag: None,
+            production_task_id: None,
         })
     }
 

@@ -91,6 +91,7 @@ pub fn settle_job(
     fail_percent: f64,
     events: &mut Vec<EventKind>,
 ) -> rusqlite::Result<()> {
+    let before = jobs::state(conn, job)?.map(|(status, _, _)| status);
     let Some((mut status, mut counts)) = jobs::refresh_status(conn, job, fail_percent)? else {
         return Ok(());
     };
@@ -105,11 +106,35 @@ pub fn settle_job(
             (status, counts) = settled;
         }
     }
+    if before != Some(status) && matches!(status, JobStatus::Completed | JobStatus::Failed) {
+        queue_production_publish(conn, job, status)?;
+    }
     events.push(EventKind::JobProgress {
         job_id: job,
         status,
         progress: jobs::progress(&counts),
     });
+    Ok(())
+}
+
+/// A job linked to a production task just ended: queue its comment for the publisher
+/// ([`crate::publish`]). A job that ends again after a requeue is published again.
+fn queue_production_publish(
+    conn: &Connection,
+    job: JobId,
+    status: JobStatus,
+) -> rusqlite::Result<()> {
+    let outcome = if status == JobStatus::Completed {
+        "completed"
+    } else {
+        "failed"
+    };
+    conn.execute(
+        "INSERT OR REPLACE INTO prod_render_publish (job_id, outcome, ended_at) \
+         SELECT id, :outcome, strftime('%Y-%m-%dT%H:%M:%S', 'now') FROM jobs \
+         WHERE id = :job AND production_task_id IS NOT NULL",
+        named_params! { ":job": job, ":outcome": outcome },
+    )?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
 const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priority, tag, created_by,
     created, updated, n_total, n_queued, n_active, n_paused, n_completed, n_soft_failed,
-    n_failed, n_canceled";
+    n_failed, n_canceled, production_task_id";
 
 /// Default and largest page sizes of job and task lists.
 pub const DEFAULT_PER_PAGE: u32 = 100;
@@ -51,6 +51,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         created: super::time_from_ms(row.get("created")?),
         updated: super::time_from_ms(row.get("updated")?),
         progress: progress(&c),
+        production_task_id: row.get("production_task_id")?,
     })
 }
 
@@ -76,9 +77,9 @@ pub fn insert(
     let count = compiled.total_tasks();
     conn.execute(
         "INSERT INTO jobs (name, project_id, job_type, settings, status, priority, tag, created_by,
-                           created, updated, n_total, n_queued, n_paused)
+                           created, updated, n_total, n_queued, n_paused, production_task_id)
          VALUES (:name, :project, :job_type, :settings, :status, :priority, :tag, :created_by,
-                 :now, :now, :total, :queued, :paused)",
+                 :now, :now, :total, :queued, :paused, :production_task)",
         named_params! {
             ":name": submit.name.trim(),
             ":project": submit.project_id,
@@ -92,6 +93,7 @@ pub fn insert(
             ":total": count,
             ":queued": if submit.paused { 0 } else { count },
             ":paused": if submit.paused { count } else { 0 },
+            ":production_task": submit.production_task_id,
         },
     )?;
     let id = JobId(conn.last_insert_rowid());

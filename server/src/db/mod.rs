@@ -33,6 +33,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0004_active_task_index.sql")),
         M::up(include_str!("../../migrations/0005_production.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0006_fido.sql")),
+        M::up(include_str!("../../migrations/0007_render_publish.sql")),
     ])
 });
 

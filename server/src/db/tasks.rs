@@ -229,6 +229,7 @@ mod tests {
             priority: None,
             paused,
             tag: None,
+            production_task_id: None,
         };
         let compiled = compile(&job).unwrap();
         jobs::insert(conn, &job, &compiled, user.id).unwrap()

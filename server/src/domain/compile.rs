@@ -140,6 +140,7 @@ mod tests {
             priority: None,
             paused: false,
             tag: None,
+            production_task_id: None,
         }
     }
 

@@ -51,7 +51,15 @@ async fn submit_job(
     Json(submit): Json<SubmitJob>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     let compiled = compile::compile(&submit).map_err(ApiError::BadRequest)?;
+    let mut submit = submit;
+    if let Some(task) = &submit.production_task_id {
+        let id = uuid::Uuid::parse_str(task).map_err(|_| {
+            ApiError::BadRequest(format!("production_task_id `{task}` is not a task id"))
+        })?;
+        submit.production_task_id = Some(id.hyphenated().to_string());
+    }
     let user = me.user.id;
+    let role = me.user.role;
     let job = state
         .store
         .write(move |c| {
@@ -61,6 +69,9 @@ async fn submit_job(
                     submit.project_id
                 )));
             }
+            if let Some(task) = &submit.production_task_id {
+                check_production_task(c, task, &submit, user, role)?;
+            }
             Ok(db::jobs::insert(c, &submit, &compiled, user)?)
         })
         .await?;
@@ -68,6 +79,43 @@ async fn submit_job(
     state.events.publish(EventKind::Job { job: job.clone() });
     state.work_available();
     Ok((StatusCode::CREATED, Json(job)))
+}
+
+/// A job may name a production task of its own project that the submitter can see.
+fn check_production_task(
+    c: &rusqlite::Connection,
+    task: &str,
+    submit: &SubmitJob,
+    user: drover_shared::UserId,
+    role: drover_shared::Role,
+) -> ApiResult<()> {
+    use rusqlite::OptionalExtension;
+    let found: Option<(String, String)> = c
+        .query_row(
+            "SELECT t.project_id, p.uuid FROM prod_task AS t, projects AS p \
+             WHERE t.id = ? AND p.id = ?",
+            rusqlite::params![task, submit.project_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((task_project, job_project)) = found else {
+        return Err(ApiError::BadRequest(format!(
+            "production task {task} does not exist"
+        )));
+    };
+    let visible = role.allows(drover_shared::Role::Manager)
+        || db::production::on_team(c, &task_project, &user.to_string())?;
+    if !visible {
+        return Err(ApiError::BadRequest(format!(
+            "production task {task} does not exist"
+        )));
+    }
+    if task_project != job_project {
+        return Err(ApiError::BadRequest(format!(
+            "production task {task} belongs to another project than the job"
+        )));
+    }
+    Ok(())
 }
 
 /// One job.

@@ -47,3 +47,48 @@ pub struct JoinToken {
     /// Pass to `drover-worker --token`.
     pub token: String,
 }
+
+impl super::ImageFormat {
+    /// Blender's name for the format (`--render-format`) and the files' extension.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Png => ("PNG", "png"),
+            Self::Jpeg => ("JPEG", "jpg"),
+            Self::OpenExr => ("OPEN_EXR", "exr"),
+        }
+    }
+}
+
+impl super::BlenderRenderSettings {
+    /// For an output template (`####` for the frame number): the frames' file pattern for
+    /// ffmpeg (`####` → `%04d`, plus the format's extension) and the job video's path beside
+    /// them (the template without its frame number, `.mp4`). The worker writes the video
+    /// there; the server finds it there to publish it.
+    pub fn video_paths(&self, output: &str) -> (String, String) {
+        let (_, extension) = self.format.names();
+        let hashes = output
+            .chars()
+            .rev()
+            .skip_while(|c| *c != '#')
+            .take_while(|c| *c == '#')
+            .count()
+            .max(1);
+        let run = "#".repeat(hashes);
+        let input = if output.contains(&run) {
+            format!(
+                "{}.{extension}",
+                output.replacen(&run, &format!("%0{hashes}d"), 1)
+            )
+        } else {
+            format!("{output}%04d.{extension}")
+        };
+        let stem = output.replacen(&run, "", 1);
+        let stem = stem.trim_end_matches(['_', '-', '.', ' ']);
+        let video = if stem.is_empty() || stem.ends_with(['/', '\\']) {
+            format!("{stem}video.mp4")
+        } else {
+            format!("{stem}.mp4")
+        };
+        (input, video)
+    }
+}

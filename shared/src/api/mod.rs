@@ -366,6 +366,9 @@ pub struct Job {
     pub updated: OffsetDateTime,
     /// Task counts.
     pub progress: JobProgress,
+    /// The production task (Kitsu id) the render is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_task_id: Option<String>,
 }
 
 /// Default job priority.
@@ -390,6 +393,10 @@ pub struct SubmitJob {
     /// Only workers with this tag run it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    /// The production task (Kitsu id) this render is for: when the job ends, a comment with
+    /// its preview (or its log, when it failed) lands on that task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_task_id: Option<String>,
 }
 
 /// `PUT /jobs/{id}`.

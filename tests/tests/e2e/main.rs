@@ -9,6 +9,7 @@ mod errors;
 mod farm;
 mod fido;
 mod jobs;
+mod kitsu;
 mod production;
 mod render_farm;
 mod roles;

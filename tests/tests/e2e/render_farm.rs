@@ -385,6 +385,34 @@ async fn blender_renders_three_frames_with_previews() {
     let _workers = workers(&ts, &admin, &["w1", "w2"]).await;
     let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/scenes/spinning-cube.blend");
     let output = ts.dir.path().join("render");
+    // The render is for a production task: its video lands there as a review version.
+    let kitsu = admin
+        .data_list("projects", &[("name", "film")])
+        .await
+        .unwrap()[0]
+        .clone();
+    let shot = admin
+        .data_create(
+            "shots",
+            &json!({"name": "SH010", "project_id": kitsu["id"]}),
+        )
+        .await
+        .unwrap();
+    let lighting = admin
+        .data_list("task-types", &[("name", "Lighting")])
+        .await
+        .unwrap()[0]
+        .clone();
+    let production_task = admin
+        .data_create(
+            "tasks",
+            &json!({"project_id": kitsu["id"], "entity_id": shot["id"],
+                    "task_type_id": lighting["id"],
+                    "task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"}),
+        )
+        .await
+        .unwrap();
+    let production_task = production_task["id"].as_str().unwrap().to_owned();
     let job = SubmitJob {
         name: "spinning cube".into(),
         project_id: p.id,
@@ -401,6 +429,7 @@ async fn blender_renders_three_frames_with_previews() {
         priority: None,
         paused: false,
         tag: None,
+        production_task_id: Some(production_task.clone()),
     };
     let job = admin.submit_job(&job).await.unwrap();
     let done = job_done(&admin, job.id, 240).await;
@@ -431,6 +460,43 @@ async fn blender_renders_three_frames_with_previews() {
     let (latest, thumb) = admin.farm_last_rendered(PreviewSize::W200).await.unwrap();
     assert_eq!(latest, Some(job.id));
     assert!(image::load_from_memory(&thumb).is_ok());
+
+    // The production task got a comment with the job's video as its preview.
+    let comments = wait_for(30, "the render's comment", || async {
+        let found = admin
+            .raw(
+                reqwest::Method::GET,
+                &format!("/data/tasks/{production_task}/comments"),
+                None,
+            )
+            .await
+            .unwrap()
+            .body
+            .unwrap();
+        (found[0]["previews"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty()))
+        .then_some(found)
+    })
+    .await;
+    let preview = &comments[0]["previews"][0];
+    assert_eq!(comments[0]["task_status"]["short_name"], "wfa");
+    assert_eq!(
+        (preview["is_movie"].as_bool(), preview["width"].as_i64()),
+        (Some(true), Some(160))
+    );
+    let movie = admin
+        .raw(
+            reqwest::Method::GET,
+            &format!(
+                "/movies/originals/preview-files/{}.mp4",
+                preview["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(movie.status, reqwest::StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

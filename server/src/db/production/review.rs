@@ -74,7 +74,28 @@ pub fn full_task(d: &Data, task_id: &str) -> Result<Row, DataError> {
         .exists([text(&task, "id"), d.viewer.id.as_str()])?;
     task.insert("is_subscribed".into(), Value::from(subscribed));
     task.insert("entity".into(), Value::Object(entity));
+    task.insert(
+        "render_jobs".into(),
+        Value::Array(render_jobs(d, text(&task, "id"))?),
+    );
     Ok(task)
+}
+
+/// The farm jobs that render for a task, newest first: `{id, name, status}`.
+pub fn render_jobs(d: &Data, task_id: &str) -> Result<Vec<Value>, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT id, name, status FROM jobs WHERE production_task_id = ? ORDER BY id DESC",
+    )?;
+    let jobs = stmt
+        .query_map([task_id], |r| {
+            Ok(json!({
+                "id": r.get::<_, i64>(0)?,
+                "name": r.get::<_, String>(1)?,
+                "status": r.get::<_, String>(2)?,
+            }))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(jobs)
 }
 
 /// `PUT /actions/persons/{p}/assign` `{"task_ids"}`: assigns the person to every task the
@@ -279,7 +300,11 @@ fn present_comment(d: &Data, mut comment: Row) -> Result<Row, DataError> {
 /// `GET /data/tasks/{t}/comments`: newest first, each with status, author and previews.
 pub fn comments(d: &Data, task_id: &str) -> Result<Vec<Row>, DataError> {
     let task = d.get("tasks", task_id)?;
-    let mut found = d.list("comments", &[("object_id", text(&task, "id"))])?;
+    let query = super::ListQuery {
+        relations: true,
+        ..super::ListQuery::filtered(&[("object_id", text(&task, "id"))])
+    };
+    let mut found = d.query("comments", &query)?;
     found.sort_by(|a, b| text(b, "created_at").cmp(text(a, "created_at")));
     found
         .into_iter()
@@ -363,17 +388,19 @@ pub fn add_preview(
         rusqlite::params![text(&task, "id"), revision],
         |r| r.get(0),
     )?;
-    let made = d.create(
-        "preview-files",
-        json!({
+    let mut fields = json!({
             "name": uuid::Uuid::new_v4().simple().to_string()[..13].to_owned(),
             "revision": revision,
             "position": position,
             "task_id": text(&task, "id"),
             "person_id": d.viewer.id,
             "status": "processing",
-        }),
-    )?;
+    });
+    // The farm names the preview before storing its media, so a retry never duplicates it.
+    if let Some(id) = body.get("id").filter(|v| v.is_string()) {
+        fields["id"] = id.clone();
+    }
+    let made = d.create("preview-files", fields)?;
     d.conn.execute(
         "INSERT INTO prod_comment_preview_link (comment_id, preview_file_id) VALUES (?, ?)",
         [text(&comment, "id"), text(&made, "id")],
