@@ -293,7 +293,7 @@ async fn breakdown_casting_and_instances_follow_kitsu() {
         201,
     )
     .await;
-    assert_eq!(instance["name"], "sword_0001");
+    assert_eq!(instance["name"], "Sword_0001");
     let on_shot = call(
         &admin,
         Method::POST,

@@ -8,6 +8,7 @@ mod browse;
 mod errors;
 mod farm;
 mod fido;
+mod gazu;
 mod jobs;
 mod kitsu;
 mod production;

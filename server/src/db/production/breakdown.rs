@@ -465,6 +465,20 @@ pub fn remove_shot_asset_instance(
     Ok(())
 }
 
+/// A name as Kitsu puts it in file names and instance names: letters and digits kept (case
+/// too), every other run of characters one `_`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_owned()
+}
+
 /// `POST /data/assets/{target}/asset-asset-instances` `{"asset_to_instantiate_id",
 /// "description"?}`: a numbered instance of an asset inside another, named
 /// `<asset_name>_<number:04>` as Kitsu names them.
@@ -479,16 +493,7 @@ pub fn new_asset_asset_instance(d: &Data, target_id: &str, body: &Row) -> Result
         [text(&asset, "id"), text(&target, "id")],
         |r| r.get(0),
     )?;
-    let slug: String = text(&asset, "name")
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let slug = slug(text(&asset, "name"));
     let mut made = json!({
         "asset_id": text(&asset, "id"),
         "target_asset_id": text(&target, "id"),
@@ -611,4 +616,57 @@ pub fn full_entity(d: &Data, route: &str, mut row: Row) -> Result<Row, DataError
         Value::Array(tasks.into_iter().map(Value::Object).collect()),
     );
     Ok(row)
+}
+
+/// Rows of the generic `entities` model carry their base type, as Kitsu's `type` says it:
+/// `Asset`, `Shot`, `Sequence`, `Episode`, `Scene`, `Edit` or `Concept`.
+pub fn entity_kind(d: &Data, row: &mut Row) -> Result<(), DataError> {
+    let name: Option<String> = d
+        .conn
+        .query_row(
+            "SELECT name FROM prod_entity_type WHERE id = ?",
+            [text(row, "entity_type_id")],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let kind = match name {
+        Some(n) if super::models::TEMPORAL_TYPES.contains(&n.as_str()) => n,
+        _ => "Asset".to_owned(),
+    };
+    row.insert("type".into(), Value::from(kind));
+    Ok(())
+}
+
+/// `GET /data/assets/{a}/cast-in`: the shots the asset is cast in (with their sequence and
+/// episode), then the assets it is cast in.
+pub fn cast_in(d: &Data, asset_id: &str) -> Result<Vec<Value>, DataError> {
+    let asset = d.get("assets", asset_id)?;
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT e.id, e.name, ty.name, e.preview_file_id, l.nb_occurences, \
+                sq.name, ep.id, ep.name \
+         FROM prod_entity_link AS l \
+         JOIN prod_entity AS e ON e.id = l.entity_in_id \
+         JOIN prod_entity_type AS ty ON ty.id = e.entity_type_id \
+         LEFT JOIN prod_entity AS sq ON sq.id = e.parent_id \
+         LEFT JOIN prod_entity AS ep ON ep.id = sq.parent_id \
+         WHERE l.entity_out_id = ? AND e.canceled = 0 \
+         ORDER BY ty.name = 'Shot' DESC, sq.name, e.name",
+    )?;
+    let rows = stmt
+        .query_map([text(&asset, "id")], |r| {
+            let kind: String = r.get(2)?;
+            let (id, name, preview, count): (String, String, Option<String>, i64) =
+                (r.get(0)?, r.get(1)?, r.get(3)?, r.get(4)?);
+            Ok(if kind == "Shot" {
+                json!({"shot_id": id, "shot_name": name, "sequence_name": r.get::<_, Option<String>>(5)?,
+                       "episode_id": r.get::<_, Option<String>>(6)?,
+                       "episode_name": r.get::<_, Option<String>>(7)?,
+                       "preview_file_id": preview, "nb_occurences": count})
+            } else {
+                json!({"asset_id": id, "asset_name": name, "asset_type_name": kind,
+                       "preview_file_id": preview, "nb_occurences": count})
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }

@@ -165,7 +165,7 @@ impl Tokens<'_, '_> {
             })?;
         let mut out = template.to_owned();
         for (token, value) in self.values()? {
-            out = out.replace(&format!("<{token}>"), &value);
+            out = out.replace(&format!("<{token}>"), &super::breakdown::slug(&value));
         }
         out = match section["style"].as_str() {
             Some("lowercase") => out.to_lowercase(),
@@ -233,6 +233,7 @@ impl Tokens<'_, '_> {
             ("TaskType", self.task_type.to_owned()),
             ("OutputType", self.output_type.to_owned()),
             ("Revision", format!("{:03}", self.revision)),
+            ("Version", format!("{:03}", self.revision)),
             ("Name", self.name.to_owned()),
             ("Representation", self.representation.to_owned()),
             ("Sequence", sequence),

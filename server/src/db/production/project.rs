@@ -430,3 +430,48 @@ pub fn project_rows(
 pub fn success() -> Value {
     json!({"success": true})
 }
+
+/// A TV show's first episode (by creation), which Kitsu reports as `first_episode_id`.
+fn first_episode(d: &Data, project_id: &str) -> Result<Option<String>, DataError> {
+    Ok(d.conn
+        .query_row(
+            "SELECT e.id FROM prod_entity AS e JOIN prod_entity_type AS t \
+             ON t.id = e.entity_type_id AND t.name = 'Episode' \
+             WHERE e.project_id = ? ORDER BY e.created_at, e.rowid LIMIT 1",
+            [project_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// `GET /data/projects/{id}` as Kitsu answers it: with its status name and, for TV shows,
+/// the first episode.
+pub fn full_project(d: &Data, mut project: Row) -> Result<Row, DataError> {
+    let status: Option<String> = d
+        .conn
+        .query_row(
+            "SELECT name FROM prod_project_status WHERE id = ?",
+            [text(&project, "project_status_id")],
+            |r| r.get(0),
+        )
+        .optional()?;
+    project.insert("project_status_name".into(), Value::from(status));
+    if text(&project, "production_type") == "tvshow" {
+        let episode = first_episode(d, text(&project, "id"))?;
+        project.insert("first_episode_id".into(), Value::from(episode));
+    }
+    Ok(project)
+}
+
+/// After `POST /data/projects`: a TV show starts with episode `E01`, as in Kitsu.
+pub fn project_created(d: &Data, project: Row) -> Result<Row, DataError> {
+    if text(&project, "production_type") == "tvshow"
+        && first_episode(d, text(&project, "id"))?.is_none()
+    {
+        d.create(
+            "episodes",
+            json!({"name": "E01", "project_id": text(&project, "id")}),
+        )?;
+    }
+    full_project(d, project)
+}

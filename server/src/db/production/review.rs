@@ -305,6 +305,8 @@ pub fn comments(d: &Data, task_id: &str) -> Result<Vec<Row>, DataError> {
         ..super::ListQuery::filtered(&[("object_id", text(&task, "id"))])
     };
     let mut found = d.query("comments", &query)?;
+    // Newest first; comments of the same second newest-written first.
+    found.reverse();
     found.sort_by(|a, b| text(b, "created_at").cmp(text(a, "created_at")));
     found
         .into_iter()

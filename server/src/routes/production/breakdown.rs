@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/data/episodes/{episode}/sequences", get(episode_sequences))
         .route("/data/{kind}/{entity}/tasks", get(entity_tasks))
         .route("/data/assets/{asset}/assets", get(linked_assets))
+        .route("/data/assets/{asset}/cast-in", get(cast_in))
         .route(
             "/data/projects/{project}/entities/{entity}/casting",
             get(casting).put(set_casting),
@@ -265,6 +266,15 @@ async fn linked_assets(
     Path(asset): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let found = read(&state, &me, move |d| db::linked_assets(d, &asset)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn cast_in(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(asset): Path<String>,
+) -> ApiResult<axum::Json<Vec<Value>>> {
+    let found = read(&state, &me, move |d| db::cast_in(d, &asset)).await?;
     Ok(axum::Json(found))
 }
 

@@ -66,15 +66,23 @@ async fn get_one(
         .store
         .read(move |conn| {
             let row = production::get(conn, &schema, model, &viewer, &id)?;
-            if matches!(model.route, "shots" | "sequences" | "episodes" | "assets") {
-                let d = production::Data {
-                    conn,
-                    schema: &schema,
-                    viewer: &viewer,
-                };
-                return Ok(production::breakdown::full_entity(&d, model.route, row)?);
-            }
-            Ok::<_, ApiError>(row)
+            let d = production::Data {
+                conn,
+                schema: &schema,
+                viewer: &viewer,
+            };
+            Ok::<_, ApiError>(match model.route {
+                "shots" | "sequences" | "episodes" | "assets" => {
+                    production::breakdown::full_entity(&d, model.route, row)?
+                }
+                "projects" => production::project::full_project(&d, row)?,
+                "entities" => {
+                    let mut row = row;
+                    production::breakdown::entity_kind(&d, &mut row)?;
+                    row
+                }
+                _ => row,
+            })
         })
         .await?;
     Ok(Json(found))
@@ -114,8 +122,17 @@ async fn create(
     let schema = state.production.clone();
     let made = state
         .store
-        .write(move |c| {
-            production::create(c, &schema, model, &viewer, &body, extra).map_err(ApiError::from)
+        .write(move |conn| {
+            let made = production::create(conn, &schema, model, &viewer, &body, extra)?;
+            if model.route != "projects" {
+                return Ok(made);
+            }
+            let d = production::Data {
+                conn,
+                schema: &schema,
+                viewer: &viewer,
+            };
+            Ok::<_, ApiError>(production::project::project_created(&d, made)?)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(made)))
@@ -134,9 +151,17 @@ async fn update(
     let schema = state.production.clone();
     let changed = state
         .store
-        .write(move |c| {
-            production::update(c, &schema, model, &viewer, &id, &body, extra)
-                .map_err(ApiError::from)
+        .write(move |conn| {
+            let mut row = production::update(conn, &schema, model, &viewer, &id, &body, extra)?;
+            if model.route == "entities" {
+                let d = production::Data {
+                    conn,
+                    schema: &schema,
+                    viewer: &viewer,
+                };
+                production::breakdown::entity_kind(&d, &mut row)?;
+            }
+            Ok::<_, ApiError>(row)
         })
         .await?;
     Ok(Json(changed))

@@ -1,0 +1,52 @@
+//! Kitsu's own Python client against Drover: `tests/gazu/workflow.py` drives the real `gazu`
+//! library (from PyPI, unchanged) through Kitsu's everyday workflow against a real server and
+//! checks every answer. The Python comes from `DROVER_GAZU_PYTHON` (a venv with gazu, which
+//! `.ci/run` makes); without it the test is skipped, unless `DROVER_REQUIRE_GAZU=1`.
+
+use drover_tests::{PASSWORD, setup};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Long enough for the whole workflow on a slow machine; a hung call fails the test instead of
+/// stalling CI.
+const TIMEOUT: Duration = Duration::from_secs(300);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gazu_runs_the_everyday_kitsu_workflow() {
+    let Some(python) = std::env::var_os("DROVER_GAZU_PYTHON").map(PathBuf::from) else {
+        assert!(
+            std::env::var("DROVER_REQUIRE_GAZU").as_deref() != Ok("1"),
+            "DROVER_REQUIRE_GAZU=1 but DROVER_GAZU_PYTHON is not set"
+        );
+        eprintln!("skipped: DROVER_GAZU_PYTHON is not set (a Python with gazu; see .ci/run)");
+        return;
+    };
+    let (ts, admin) = setup().await;
+    let email = admin.authenticated().await.unwrap().user.email;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("gazu/workflow.py");
+    // gazu wants the API root, as Kitsu serves it behind `/api`.
+    let host = format!("{}/api", ts.url());
+
+    let run = tokio::process::Command::new(&python)
+        .arg(&script)
+        .args([host.as_str(), email.as_str(), PASSWORD])
+        // requests would send even 127.0.0.1 through a proxy set in the environment.
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        // Keep the source tree free of `__pycache__`.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(TIMEOUT, run)
+        .await
+        .unwrap_or_else(|_| panic!("{} did not finish in {TIMEOUT:?}", script.display()))
+        .unwrap_or_else(|e| panic!("running {} (DROVER_GAZU_PYTHON): {e}", python.display()));
+    assert!(
+        output.status.success(),
+        "{} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        script.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+}
