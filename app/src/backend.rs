@@ -43,6 +43,8 @@ pub enum Msg {
     },
     /// A job's blocklist.
     Blocklist(JobId, Vec<BlocklistEntry>),
+    /// The production task a job renders for.
+    ProductionTask(JobId, crate::model::ProductionTask),
     /// A task's log from its start.
     Log(TaskId, String),
     /// A decoded preview, or `None` when the job has none yet.

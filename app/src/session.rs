@@ -237,6 +237,11 @@ impl Session {
                     open.blocklist = entries;
                 }
             }
+            Msg::ProductionTask(job_id, task) => {
+                if let Some(open) = self.farm.open_job.as_mut().filter(|o| o.job_id == job_id) {
+                    open.production = Some(task);
+                }
+            }
             Msg::Log(task_id, text) => {
                 if let Some(open) = self.farm.open_job.as_mut() {
                     open.set_log(task_id, &text);
@@ -338,9 +343,37 @@ impl Session {
             }
         });
         self.fetch_blocklist(backend, job_id);
+        self.fetch_production_task(backend, job_id);
         if let Some(task) = selected {
             self.select_task(backend, task);
         }
+    }
+
+    /// Reads the production task the job renders for, with its comment count.
+    fn fetch_production_task(&self, backend: &Backend, job_id: JobId) {
+        let Some(task) = self
+            .farm
+            .jobs
+            .get(&job_id)
+            .and_then(|j| j.production_task_id.clone())
+        else {
+            return;
+        };
+        let client = self.client.clone();
+        backend.spawn(async move {
+            let found = async {
+                let full = client.production_task(&task).await?;
+                let comments = client.production_task_comments(&task).await?;
+                Ok::<_, drover_shared::ClientError>(crate::model::ProductionTask::from_full(
+                    &serde_json::Value::Object(full),
+                    comments.len(),
+                ))
+            };
+            match found.await {
+                Ok(found) => Msg::ProductionTask(job_id, found),
+                Err(e) => Msg::Failed(format!("loading the production task: {}", readable(&e))),
+            }
+        });
     }
 
     fn fetch_blocklist(&self, backend: &Backend, job_id: JobId) {

@@ -324,3 +324,60 @@ fn an_account_with_totp_connects_with_its_one_time_code() {
         "the code is not kept"
     );
 }
+
+#[test]
+fn the_job_view_shows_the_production_task_it_renders_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    let client = admin(dir.path(), &harness);
+    let task = runtime.block_on(async {
+        let project = client.data_list("projects", &[]).await.unwrap()[0].clone();
+        let shot = client
+            .data_create(
+                "shots",
+                &serde_json::json!({"name": "SH010", "project_id": project["id"]}),
+            )
+            .await
+            .unwrap();
+        let lighting = client
+            .data_list("task-types", &[("name", "Lighting")])
+            .await
+            .unwrap()[0]
+            .clone();
+        let task = client
+            .data_create(
+                "tasks",
+                &serde_json::json!({"project_id": project["id"], "entity_id": shot["id"],
+                    "task_type_id": lighting["id"],
+                    "task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"}),
+            )
+            .await
+            .unwrap();
+        task["id"].as_str().unwrap().to_owned()
+    });
+    let job = SubmitJob {
+        production_task_id: Some(task.clone()),
+        name: "lighting for review".into(),
+        project_id: drover_shared::ProjectId(1),
+        kind: JobKind::Command(CommandSettings {
+            argv: vec!["true".into()],
+            frames: "1".into(),
+            chunk_size: 1,
+        }),
+        priority: None,
+        paused: false,
+        tag: None,
+    };
+    let id = runtime.block_on(client.submit_job(&job)).unwrap().id;
+    wait_until(&mut harness, "the job row", |h| {
+        h.query_by_label("lighting for review").is_some()
+    });
+    harness.state_mut().push(Command::OpenJob(id));
+    wait_until(&mut harness, "the production task", |h| {
+        h.query_by_label_contains("SH010 · Lighting").is_some()
+    });
+    harness.get_by_label("Production task");
+    harness.get_by_label("Todo");
+    harness.get_by_label(&task);
+}

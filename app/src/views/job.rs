@@ -4,7 +4,7 @@
 
 use crate::backend::PreviewKey;
 use crate::command::Command;
-use crate::model::{Farm, OpenJob};
+use crate::model::{Farm, OpenJob, ProductionTask};
 use crate::theme::{self, Toned, UiExt};
 use crate::views::{PreviewLookup, ago};
 use drover_shared::api::{Job, JobKind, PreviewSize};
@@ -308,6 +308,11 @@ fn side_ui(
             ui.weak_label("No frame rendered yet.");
         }
     }
+    if let Some(task) = &job.production_task_id {
+        ui.add_space(theme::GAP);
+        ui.separator();
+        production_ui(ui, task, open.production.as_ref());
+    }
     ui.add_space(theme::GAP);
     ui.separator();
     ui.horizontal(|ui| {
@@ -328,6 +333,37 @@ fn side_ui(
             ago(entry.created)
         ));
     }
+}
+
+/// The production task the job renders for: where its review version lands when it ends.
+fn production_ui(ui: &mut egui::Ui, id: &str, task: Option<&ProductionTask>) {
+    ui.strong("Production task");
+    match task {
+        Some(task) => {
+            ui.label(&task.title);
+            ui.horizontal(|ui| {
+                ui.status_chip(&task.status, theme::Tone::Waiting);
+                ui.weak_label(match task.comments {
+                    1 => "1 comment".to_owned(),
+                    n => format!("{n} comments"),
+                });
+            });
+        }
+        None => {
+            ui.weak_label("loading…");
+        }
+    }
+    ui.horizontal(|ui| {
+        ui.weak_label(id);
+        if ui
+            .small_button("Copy id")
+            .on_hover_text("The Kitsu task id, for gazu scripts and Kitsu's search")
+            .clicked()
+        {
+            ui.ctx().copy_text(id.to_owned());
+        }
+    });
+    ui.weak_label("When the job ends, its video or last frame is posted there for review.");
 }
 
 fn format_name(format: drover_shared::api::ImageFormat) -> &'static str {

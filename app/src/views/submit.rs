@@ -47,6 +47,8 @@ pub struct SubmitDialog {
     pub paused: bool,
     /// Join the frames into an MP4.
     pub video: bool,
+    /// The Kitsu task the render is for (optional): its result is posted there for review.
+    pub production_task: String,
     /// Why the last attempt was refused here.
     pub error: Option<String>,
     /// Sent and waiting for the server.
@@ -69,6 +71,7 @@ impl SubmitDialog {
             project: farm.projects.iter().find(|p| p.is_active).map(|p| p.id),
             paused: false,
             video: false,
+            production_task: String::new(),
             error: None,
             sending: false,
         }
@@ -120,6 +123,14 @@ impl SubmitDialog {
                 })
             }
         };
+        let production_task_id = match self.production_task.trim() {
+            "" => None,
+            task => Some(
+                uuid::Uuid::parse_str(task)
+                    .map_err(|_| format!("production task: `{task}` is not a Kitsu task id"))?
+                    .to_string(),
+            ),
+        };
         let name = match self.name.trim() {
             "" => default_name(&kind),
             name => name.to_owned(),
@@ -131,7 +142,7 @@ impl SubmitDialog {
             priority: Some(self.priority),
             paused: self.paused,
             tag: None,
-            production_task_id: None,
+            production_task_id,
         })
     }
 
@@ -247,6 +258,14 @@ impl SubmitDialog {
                         }
                     });
                 ui.end_row();
+                let label = ui.label("Production task");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.production_task)
+                        .hint_text("Kitsu task id (optional): the result is posted there")
+                        .desired_width(300.0),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
             });
         ui.checkbox(&mut self.paused, "Submit paused");
         if self.kind == Kind::Blender {
@@ -329,6 +348,17 @@ mod tests {
         assert!(d.job(false).is_err());
         d.frames = "1-10,20".into();
         assert_eq!(d.job(false).unwrap().name, "echo");
+    }
+
+    #[test]
+    fn a_production_task_must_be_a_kitsu_id() {
+        let mut d = dialog();
+        d.kind = Kind::Command;
+        d.production_task = "SH010".into();
+        assert!(d.job(false).unwrap_err().contains("not a Kitsu task id"));
+        let id = uuid::Uuid::new_v4().to_string();
+        d.production_task = format!(" {id} ");
+        assert_eq!(d.job(false).unwrap().production_task_id, Some(id));
     }
 
     #[test]

@@ -59,6 +59,19 @@ impl Client {
         Self::json(self.request(Method::PUT, &path).json(fields)).await
     }
 
+    /// `GET /data/tasks/{id}/full`: a task with its project, entity, type, status and the
+    /// farm jobs that render for it.
+    pub async fn production_task(&self, id: &str) -> Result<Row, ClientError> {
+        let path = format!("{}/full", Self::data_path("tasks", Some(id))?);
+        Self::json(self.request(Method::GET, &path)).await
+    }
+
+    /// `GET /data/tasks/{id}/comments`: newest first.
+    pub async fn production_task_comments(&self, id: &str) -> Result<Vec<Row>, ClientError> {
+        let path = format!("{}/comments", Self::data_path("tasks", Some(id))?);
+        Self::json(self.request(Method::GET, &path)).await
+    }
+
     /// `DELETE /data/{model}/{id}`.
     pub async fn data_delete(&self, model: &str, id: &str) -> Result<(), ClientError> {
         let path = Self::data_path(model, Some(id))?;
