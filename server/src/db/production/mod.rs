@@ -8,6 +8,7 @@
 
 mod access;
 pub mod breakdown;
+pub mod casting;
 pub mod data;
 pub mod models;
 pub mod outputs;

@@ -165,7 +165,7 @@ impl Tokens<'_, '_> {
             })?;
         let mut out = template.to_owned();
         for (token, value) in self.values()? {
-            out = out.replace(&format!("<{token}>"), &super::breakdown::slug(&value));
+            out = out.replace(&format!("<{token}>"), &super::casting::slug(&value));
         }
         out = match section["style"].as_str() {
             Some("lowercase") => out.to_lowercase(),

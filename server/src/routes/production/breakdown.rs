@@ -5,7 +5,8 @@
 use super::data::query_pairs;
 use super::{Fields, read, write};
 use crate::auth::Authed;
-use crate::db::production::breakdown::{self as db, ShotsOf};
+use crate::db::production::breakdown as db;
+use crate::db::production::casting::{self as cast, ShotsOf};
 use crate::db::production::{ListQuery, Row, project::project_rows};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
@@ -265,7 +266,7 @@ async fn linked_assets(
     State(state): State<AppState>,
     Path(asset): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| db::linked_assets(d, &asset)).await?;
+    let found = read(&state, &me, move |d| cast::linked_assets(d, &asset)).await?;
     Ok(axum::Json(found))
 }
 
@@ -274,7 +275,7 @@ async fn cast_in(
     State(state): State<AppState>,
     Path(asset): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Value>>> {
-    let found = read(&state, &me, move |d| db::cast_in(d, &asset)).await?;
+    let found = read(&state, &me, move |d| cast::cast_in(d, &asset)).await?;
     Ok(axum::Json(found))
 }
 
@@ -283,7 +284,7 @@ async fn casting(
     State(state): State<AppState>,
     Path((project, entity)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Vec<Value>>> {
-    let found = read(&state, &me, move |d| db::casting(d, &project, &entity)).await?;
+    let found = read(&state, &me, move |d| cast::casting(d, &project, &entity)).await?;
     Ok(axum::Json(found))
 }
 
@@ -299,7 +300,7 @@ async fn set_casting(
         ));
     };
     let sent = write(&state, &me, move |d| {
-        db::set_casting(d, &project, &entity, &casting)
+        cast::set_casting(d, &project, &entity, &casting)
     })
     .await?;
     Ok(axum::Json(sent))
@@ -311,7 +312,7 @@ async fn project_shots_casting(
     Path(project): Path<String>,
 ) -> ApiResult<axum::Json<Map<String, Value>>> {
     let found = read(&state, &me, move |d| {
-        db::shots_casting(d, &project, &ShotsOf::Project)
+        cast::shots_casting(d, &project, &ShotsOf::Project)
     })
     .await?;
     Ok(axum::Json(found))
@@ -323,7 +324,7 @@ async fn sequence_casting(
     Path((project, sequence)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Map<String, Value>>> {
     let found = read(&state, &me, move |d| {
-        db::shots_casting(d, &project, &ShotsOf::Sequence(&sequence))
+        cast::shots_casting(d, &project, &ShotsOf::Sequence(&sequence))
     })
     .await?;
     Ok(axum::Json(found))
@@ -335,7 +336,7 @@ async fn episode_casting(
     Path((project, episode)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Map<String, Value>>> {
     let found = read(&state, &me, move |d| {
-        db::shots_casting(d, &project, &ShotsOf::Episode(&episode))
+        cast::shots_casting(d, &project, &ShotsOf::Episode(&episode))
     })
     .await?;
     Ok(axum::Json(found))
@@ -346,7 +347,7 @@ async fn shot_asset_instances(
     State(state): State<AppState>,
     Path(shot): Path<String>,
 ) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| db::shot_asset_instances(d, &shot)).await?;
+    let found = read(&state, &me, move |d| cast::shot_asset_instances(d, &shot)).await?;
     Ok(axum::Json(found))
 }
 
@@ -357,7 +358,7 @@ async fn add_shot_asset_instance(
     Fields(body): Fields,
 ) -> ApiResult<Created<Row>> {
     let shot = write(&state, &me, move |d| {
-        db::add_shot_asset_instance(d, &shot, &body)
+        cast::add_shot_asset_instance(d, &shot, &body)
     })
     .await?;
     Ok(created(shot))
@@ -369,7 +370,7 @@ async fn remove_shot_asset_instance(
     Path((shot, instance)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     write(&state, &me, move |d| {
-        db::remove_shot_asset_instance(d, &shot, &instance)
+        cast::remove_shot_asset_instance(d, &shot, &instance)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -380,7 +381,7 @@ async fn asset_asset_instances(
     State(state): State<AppState>,
     Path(asset): Path<String>,
 ) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| db::asset_asset_instances(d, &asset)).await?;
+    let found = read(&state, &me, move |d| cast::asset_asset_instances(d, &asset)).await?;
     Ok(axum::Json(found))
 }
 
@@ -391,7 +392,7 @@ async fn new_asset_asset_instance(
     Fields(body): Fields,
 ) -> ApiResult<Created<Row>> {
     let made = write(&state, &me, move |d| {
-        db::new_asset_asset_instance(d, &asset, &body)
+        cast::new_asset_asset_instance(d, &asset, &body)
     })
     .await?;
     Ok(created(made))

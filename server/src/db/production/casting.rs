@@ -1,0 +1,330 @@
+//! Casting as Kitsu's routes shape it: which assets appear in a shot (or an asset, or an
+//! episode) and how many times, the views of a project's, episode's or sequence's shots, and
+//! asset instances — numbered copies of an asset placed in a shot or inside another asset.
+
+use super::DataError;
+use super::breakdown::{episode_in_project, str_field};
+use super::data::{Data, Row, text};
+use serde_json::{Value, json};
+
+/// `GET /data/assets/{id}/assets`: the assets this asset is cast with (its links out).
+pub fn linked_assets(d: &Data, asset_id: &str) -> Result<Vec<Row>, DataError> {
+    let asset = d.get("assets", asset_id)?;
+    let ids = linked_ids(d, text(&asset, "id"))?;
+    ids.iter().map(|id| d.get("assets", id)).collect()
+}
+
+fn linked_ids(d: &Data, entity: &str) -> Result<Vec<String>, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT entity_out_id FROM prod_entity_link WHERE entity_in_id = ? ORDER BY rowid",
+    )?;
+    let ids = stmt
+        .query_map([entity], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(ids)
+}
+
+/// An entity of a project, or 404.
+fn entity_of_project(d: &Data, project_id: &str, entity_id: &str) -> Result<Row, DataError> {
+    let entity = d.get("entities", entity_id)?;
+    if text(&entity, "project_id") == project_id {
+        Ok(entity)
+    } else {
+        Err(DataError::NotFound(format!(
+            "entity {entity_id} is not in project {project_id}"
+        )))
+    }
+}
+
+/// `GET /data/projects/{p}/entities/{e}/casting`: the assets cast in an entity, by asset type
+/// and name; canceled assets are left out.
+pub fn casting(d: &Data, project_id: &str, entity_id: &str) -> Result<Vec<Value>, DataError> {
+    entity_of_project(d, project_id, entity_id)?;
+    casting_of(d, entity_id)
+}
+
+fn casting_of(d: &Data, entity_id: &str) -> Result<Vec<Value>, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT a.id, a.name, ty.name, a.ready_for, a.source_id, a.preview_file_id, \
+                l.nb_occurences, l.label, a.is_shared, a.project_id \
+         FROM prod_entity_link AS l \
+         JOIN prod_entity AS a ON a.id = l.entity_out_id \
+         JOIN prod_entity_type AS ty ON ty.id = a.entity_type_id \
+         WHERE l.entity_in_id = ? AND a.canceled = 0 \
+         ORDER BY ty.name, a.name",
+    )?;
+    let rows = stmt
+        .query_map([entity_id], |r| {
+            Ok(json!({
+                "asset_id": r.get::<_, String>(0)?,
+                "asset_name": r.get::<_, String>(1)?,
+                "name": r.get::<_, String>(1)?,
+                "asset_type_name": r.get::<_, String>(2)?,
+                "ready_for": r.get::<_, Option<String>>(3)?,
+                "episode_id": r.get::<_, Option<String>>(4)?,
+                "preview_file_id": r.get::<_, Option<String>>(5)?,
+                "nb_occurences": r.get::<_, i64>(6)?,
+                "label": r.get::<_, String>(7)?,
+                "is_shared": r.get::<_, bool>(8)?,
+                "project_id": r.get::<_, String>(9)?,
+            }))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// `PUT /data/projects/{p}/entities/{e}/casting`: replaces the entity's casting with the
+/// entries that name an asset and a number of occurrences; answers the list as sent.
+pub fn set_casting(
+    d: &Data,
+    project_id: &str,
+    entity_id: &str,
+    casting: &[Value],
+) -> Result<Vec<Value>, DataError> {
+    let entity = entity_of_project(d, project_id, entity_id)?;
+    let entity_id = text(&entity, "id").to_owned();
+    d.authorize_in_project("entities", project_id)?;
+    d.conn.execute(
+        "DELETE FROM prod_entity_link WHERE entity_in_id = ?",
+        [&entity_id],
+    )?;
+    let now = super::schema::now_text();
+    for entry in casting {
+        let Some(asset) = entry.get("asset_id").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(count) = entry.get("nb_occurences").and_then(Value::as_i64) else {
+            continue;
+        };
+        let asset = d.get("assets", asset)?;
+        let label = entry.get("label").and_then(Value::as_str).unwrap_or("");
+        d.conn.execute(
+            "INSERT INTO prod_entity_link \
+             (id, entity_in_id, entity_out_id, nb_occurences, label, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rusqlite::params![
+                uuid::Uuid::new_v4().to_string(),
+                entity_id,
+                text(&asset, "id"),
+                count,
+                label,
+                now,
+                now
+            ],
+        )?;
+    }
+    d.conn.execute(
+        "UPDATE prod_entity SET nb_entities_out = \
+         (SELECT count(*) FROM prod_entity_link WHERE entity_in_id = ?1), updated_at = ?2 \
+         WHERE id = ?1",
+        rusqlite::params![entity_id, now],
+    )?;
+    Ok(casting.to_vec())
+}
+
+/// Which shots a shots-casting view covers.
+pub enum ShotsOf<'a> {
+    /// Every shot of the project.
+    Project,
+    /// The shots of an episode's sequences.
+    Episode(&'a str),
+    /// The shots of one sequence.
+    Sequence(&'a str),
+}
+
+/// `GET /data/projects/{p}/sequences/all/casting` and the episode and sequence views: each
+/// shot's casting, by shot id.
+pub fn shots_casting(
+    d: &Data,
+    project_id: &str,
+    of: &ShotsOf,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    d.get("projects", project_id)?;
+    let sequences: Vec<String> = match of {
+        ShotsOf::Project => d
+            .list("sequences", &[("project_id", project_id)])?
+            .iter()
+            .map(|s| text(s, "id").to_owned())
+            .collect(),
+        ShotsOf::Episode(episode) => {
+            episode_in_project(d, episode, project_id)?;
+            d.list("sequences", &[("parent_id", episode)])?
+                .iter()
+                .map(|s| text(s, "id").to_owned())
+                .collect()
+        }
+        ShotsOf::Sequence(sequence) => vec![text(&d.get("sequences", sequence)?, "id").to_owned()],
+    };
+    let mut out = serde_json::Map::new();
+    for sequence in sequences {
+        let sequence_name: String = d.conn.query_row(
+            "SELECT name FROM prod_entity WHERE id = ?",
+            [&sequence],
+            |r| r.get(0),
+        )?;
+        for shot in d.list("shots", &[("parent_id", &sequence)])? {
+            let mut entries = casting_of(d, text(&shot, "id"))?;
+            if entries.is_empty() {
+                continue;
+            }
+            for entry in &mut entries {
+                entry["sequence_name"] = Value::from(sequence_name.as_str());
+            }
+            out.insert(text(&shot, "id").to_owned(), Value::Array(entries));
+        }
+    }
+    Ok(out)
+}
+
+/// Asset instances grouped by the asset they instantiate.
+fn by_asset(instances: Vec<Row>) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for instance in instances {
+        let asset = text(&instance, "asset_id").to_owned();
+        if let Value::Array(list) = out.entry(asset).or_insert_with(|| Value::Array(Vec::new())) {
+            list.push(Value::Object(instance));
+        }
+    }
+    out
+}
+
+/// `GET /data/shots/{s}/asset-instances`: the instances cast in the shot, by asset id.
+pub fn shot_asset_instances(
+    d: &Data,
+    shot_id: &str,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let shot = d.get("shots", shot_id)?;
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT asset_instance_id FROM prod_asset_instance_link WHERE entity_id = ? \
+         ORDER BY asset_instance_id",
+    )?;
+    let ids = stmt
+        .query_map([text(&shot, "id")], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let instances = ids
+        .iter()
+        .map(|id| d.get("asset-instances", id))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(by_asset(instances))
+}
+
+/// `POST /data/shots/{s}/asset-instances` `{"asset_instance_id"}`: casts an instance in the
+/// shot; answers the shot.
+pub fn add_shot_asset_instance(d: &Data, shot_id: &str, body: &Row) -> Result<Row, DataError> {
+    let shot = d.get("shots", shot_id)?;
+    let instance_id = str_field(body, "asset_instance_id")?
+        .ok_or_else(|| DataError::BadRequest("`asset_instance_id` is required".into()))?;
+    let instance = d.get("asset-instances", instance_id)?;
+    d.authorize_in_project("shots", text(&shot, "project_id"))?;
+    d.conn.execute(
+        "INSERT OR IGNORE INTO prod_asset_instance_link (entity_id, asset_instance_id) \
+         VALUES (?, ?)",
+        [text(&shot, "id"), text(&instance, "id")],
+    )?;
+    d.get("shots", text(&shot, "id"))
+}
+
+/// `DELETE /data/shots/{s}/asset-instances/{ai}`.
+pub fn remove_shot_asset_instance(
+    d: &Data,
+    shot_id: &str,
+    instance_id: &str,
+) -> Result<(), DataError> {
+    let shot = d.get("shots", shot_id)?;
+    d.authorize_in_project("shots", text(&shot, "project_id"))?;
+    d.conn.execute(
+        "DELETE FROM prod_asset_instance_link WHERE entity_id = ? AND asset_instance_id = ?",
+        [text(&shot, "id"), instance_id],
+    )?;
+    Ok(())
+}
+
+/// `GET /data/assets/{a}/cast-in`: the shots the asset is cast in (with their sequence and
+/// episode), then the assets it is cast in.
+pub fn cast_in(d: &Data, asset_id: &str) -> Result<Vec<Value>, DataError> {
+    let asset = d.get("assets", asset_id)?;
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT e.id, e.name, ty.name, e.preview_file_id, l.nb_occurences, \
+                sq.name, ep.id, ep.name \
+         FROM prod_entity_link AS l \
+         JOIN prod_entity AS e ON e.id = l.entity_in_id \
+         JOIN prod_entity_type AS ty ON ty.id = e.entity_type_id \
+         LEFT JOIN prod_entity AS sq ON sq.id = e.parent_id \
+         LEFT JOIN prod_entity AS ep ON ep.id = sq.parent_id \
+         WHERE l.entity_out_id = ? AND e.canceled = 0 \
+         ORDER BY ty.name = 'Shot' DESC, sq.name, e.name",
+    )?;
+    let rows = stmt
+        .query_map([text(&asset, "id")], |r| {
+            let kind: String = r.get(2)?;
+            let (id, name, preview, count): (String, String, Option<String>, i64) =
+                (r.get(0)?, r.get(1)?, r.get(3)?, r.get(4)?);
+            Ok(if kind == "Shot" {
+                json!({"shot_id": id, "shot_name": name, "sequence_name": r.get::<_, Option<String>>(5)?,
+                       "episode_id": r.get::<_, Option<String>>(6)?,
+                       "episode_name": r.get::<_, Option<String>>(7)?,
+                       "preview_file_id": preview, "nb_occurences": count})
+            } else {
+                json!({"asset_id": id, "asset_name": name, "asset_type_name": kind,
+                       "preview_file_id": preview, "nb_occurences": count})
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// A name as Kitsu puts it in file names and instance names: letters and digits kept (case
+/// too), every other run of characters one `_`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_owned()
+}
+
+/// `POST /data/assets/{target}/asset-asset-instances` `{"asset_to_instantiate_id",
+/// "description"?}`: a numbered instance of an asset inside another, named
+/// `<asset_name>_<number:04>` as Kitsu names them.
+pub fn new_asset_asset_instance(d: &Data, target_id: &str, body: &Row) -> Result<Row, DataError> {
+    let target = d.get("assets", target_id)?;
+    let asset_id = str_field(body, "asset_to_instantiate_id")?
+        .ok_or_else(|| DataError::BadRequest("`asset_to_instantiate_id` is required".into()))?;
+    let asset = d.get("assets", asset_id)?;
+    let number: i64 = d.conn.query_row(
+        "SELECT ifnull(max(number), 0) + 1 FROM prod_asset_instance \
+         WHERE asset_id = ? AND target_asset_id = ?",
+        [text(&asset, "id"), text(&target, "id")],
+        |r| r.get(0),
+    )?;
+    let slug = slug(text(&asset, "name"));
+    let mut made = json!({
+        "asset_id": text(&asset, "id"),
+        "target_asset_id": text(&target, "id"),
+        "entity_id": text(&target, "id"),
+        "entity_type_id": text(&target, "entity_type_id"),
+        "number": number,
+        "name": format!("{slug}_{number:04}"),
+    });
+    if let Some(description) = str_field(body, "description")? {
+        made["description"] = Value::from(description);
+    }
+    d.create("asset-instances", made)
+}
+
+/// `GET /data/assets/{target}/asset-asset-instances`: instances inside an asset, by asset.
+pub fn asset_asset_instances(
+    d: &Data,
+    target_id: &str,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let target = d.get("assets", target_id)?;
+    let instances = d.list(
+        "asset-instances",
+        &[("target_asset_id", text(&target, "id"))],
+    )?;
+    Ok(by_asset(instances))
+}

@@ -1,0 +1,269 @@
+//! Breakdown, casting, asset instances and output files through the named routes.
+
+use super::{breakdown, call, id};
+use drover_tests::setup;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn breakdown_casting_and_instances_follow_kitsu() {
+    let (_ts, admin) = setup().await;
+    let b = breakdown(&admin, "Casting").await;
+    let (p, shot) = (&b.project, &b.shot);
+
+    let shots = call(
+        &admin,
+        Method::GET,
+        &format!("/data/shots/all?sequence_id={}&name=sh010", b.sequence),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(shots[0]["sequence_name"], "SQ01");
+    assert_eq!(shots[0]["project_name"], "Casting");
+    let full = call(
+        &admin,
+        Method::GET,
+        &format!("/data/shots/{shot}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (full["episode_id"].as_str(), full["frame_out"].as_i64()),
+        (Some(b.episode.as_str()), Some(48))
+    );
+    let tasks = call(
+        &admin,
+        Method::GET,
+        &format!("/data/shots/{shot}/tasks"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(tasks[0]["task_type_name"], "Animation");
+    assert_eq!(tasks[0]["entity_name"], "SH010");
+    call(
+        &admin,
+        Method::GET,
+        &format!("/data/episodes/{}/tasks", b.episode),
+        None,
+        200,
+    )
+    .await;
+
+    // Casting: replaced as a whole, answered as sent, listed by asset.
+    let casting = json!([{"asset_id": b.asset, "nb_occurences": 2, "label": "animate"}]);
+    let sent = call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/{shot}/casting"),
+        Some(casting.clone()),
+        200,
+    )
+    .await;
+    assert_eq!(sent, casting);
+    let cast = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/entities/{shot}/casting"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (
+            cast[0]["asset_name"].as_str(),
+            cast[0]["nb_occurences"].as_i64()
+        ),
+        (Some("Hero"), Some(2))
+    );
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/{shot}/casting"),
+        Some(json!({"no": 1})),
+        400,
+    )
+    .await;
+    let by_shot = call(
+        &admin,
+        Method::GET,
+        &format!(
+            "/data/projects/{p}/episodes/{}/sequences/all/casting",
+            b.episode
+        ),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(by_shot[shot][0]["sequence_name"], "SQ01");
+
+    // Assets inside assets, instances, sharing and scenes.
+    let prop = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/asset-types/3c1e3b0e-8a33-4a43-9d57-5a8c8f000202/assets/new"),
+        Some(json!({"name": "Sword"})),
+        201,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/{}/casting", b.asset),
+        Some(json!([{"asset_id": id(&prop), "nb_occurences": 1}])),
+        200,
+    )
+    .await;
+    let linked = call(
+        &admin,
+        Method::GET,
+        &format!("/data/assets/{}/assets", b.asset),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(linked[0]["name"], "Sword");
+    let instance = call(
+        &admin,
+        Method::POST,
+        &format!("/data/assets/{}/asset-asset-instances", b.asset),
+        Some(json!({"asset_to_instantiate_id": id(&prop)})),
+        201,
+    )
+    .await;
+    assert_eq!(instance["name"], "Sword_0001");
+    let on_shot = call(
+        &admin,
+        Method::POST,
+        &format!("/data/shots/{shot}/asset-instances"),
+        Some(json!({"asset_instance_id": id(&instance)})),
+        201,
+    )
+    .await;
+    assert_eq!(id(&on_shot), *shot);
+    let instances = call(
+        &admin,
+        Method::GET,
+        &format!("/data/shots/{shot}/asset-instances"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(instances[id(&prop)][0]["number"], 1);
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/shots/{shot}/asset-instances"),
+        None,
+        400,
+    )
+    .await;
+    let shared = call(
+        &admin,
+        Method::POST,
+        &format!(
+            "/actions/projects/{p}/asset-types/3c1e3b0e-8a33-4a43-9d57-5a8c8f000201/assets/share"
+        ),
+        None,
+        201,
+    )
+    .await;
+    assert_eq!(shared[0]["is_shared"], true);
+    let scene = call(
+        &admin,
+        Method::POST,
+        "/data/scenes",
+        Some(json!({"name": "SC01", "project_id": p})),
+        201,
+    )
+    .await;
+    let sourced = call(
+        &admin,
+        Method::POST,
+        &format!("/data/scenes/{}/shots", id(&scene)),
+        Some(json!({"shot_id": shot})),
+        200,
+    )
+    .await;
+    assert_eq!(sourced["source_id"], id(&scene));
+
+    // Output files need the project's file tree; then paths follow it.
+    let output_type = call(
+        &admin,
+        Method::POST,
+        "/data/output-types",
+        Some(json!({"name": "Cache", "short_name": "cch"})),
+        201,
+    )
+    .await;
+    let task_type = call(
+        &admin,
+        Method::GET,
+        "/data/task-types?name=Animation",
+        None,
+        200,
+    )
+    .await[0]
+        .clone();
+    let new_file = json!({"output_type_id": id(&output_type), "task_type_id": id(&task_type), "comment": "v1"});
+    let path = format!("/data/entities/{shot}/output-files/new");
+    let refused = call(&admin, Method::POST, &path, Some(new_file.clone()), 400).await;
+    assert!(
+        refused["message"].as_str().unwrap().contains("No tree"),
+        "{refused}"
+    );
+    let tree = json!({"output": {"mountpoint": "/mnt", "root": "prod",
+        "folder_path": {"shot": "<Project>/<Sequence>/<Shot>/<OutputType>", "asset": "<Project>/<AssetType>/<Asset>", "style": "lowercase"},
+        "file_name": {"shot": "<Shot>_<OutputType>_v<Revision>", "asset": "<Asset>_v<Revision>", "style": "lowercase"}}});
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}"),
+        Some(json!({"file_tree": tree})),
+        200,
+    )
+    .await;
+    let made = call(&admin, Method::POST, &path, Some(new_file.clone()), 201).await;
+    assert_eq!(
+        made["path"],
+        "/mnt/prod/casting/sq01/sh010/cache/sh010_cache_v001"
+    );
+    let second = call(&admin, Method::POST, &path, Some(new_file.clone()), 201).await;
+    assert_eq!(second["revision"], 2);
+    let mut duplicate = new_file.clone();
+    duplicate["revision"] = json!(2);
+    call(&admin, Method::POST, &path, Some(duplicate), 400).await;
+    let instance_path = format!(
+        "/data/asset-instances/{}/entities/{shot}/output-files/new",
+        id(&instance)
+    );
+    call(
+        &admin,
+        Method::POST,
+        &instance_path,
+        Some(new_file.clone()),
+        200,
+    )
+    .await;
+    let mut unknown_type = new_file;
+    unknown_type["output_type_id"] = json!(uuid::Uuid::new_v4().to_string());
+    call(
+        &admin,
+        Method::POST,
+        &instance_path,
+        Some(unknown_type),
+        400,
+    )
+    .await;
+    let types = call(
+        &admin,
+        Method::GET,
+        &format!("/data/entities/{shot}/output-types"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(types[0]["name"], "Cache");
+}

@@ -1,0 +1,169 @@
+//! The Kitsu routes gazu calls by name, as seed 002 lists them: the breakdown, casting and
+//! output files ([`breakdown`]); reviews with previews, time, people, user routes and the CSV
+//! export ([`review`]); and farm ⇄ production, a render job commenting on its task
+//! ([`render`]). Here: the helpers they share.
+
+mod breakdown;
+mod render;
+mod review;
+
+use drover_shared::Client;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Sends a request and checks its status; returns the JSON body.
+pub async fn call(
+    client: &Client,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    want: u16,
+) -> Value {
+    let answer = client
+        .raw(method.clone(), path, body.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status.as_u16(),
+        want,
+        "{method} {path}: {:?}",
+        answer.body
+    );
+    answer.body.unwrap_or(Value::Null)
+}
+
+pub fn id(row: &Value) -> String {
+    row["id"].as_str().unwrap().to_owned()
+}
+
+/// A 1×1 picture.
+pub fn png() -> Vec<u8> {
+    let mut out = Vec::new();
+    image::DynamicImage::new_rgb8(64, 48)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// Posts `bytes` as the multipart part `file`.
+pub async fn upload(client: &Client, path: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let boundary = "drover-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let answer = reqwest::Client::new()
+        .post(format!("{}{path}", client.api_url()))
+        .bearer_auth(client.token().unwrap())
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+/// A production project with an episode, a sequence, a shot with a task, and an asset.
+pub struct Breakdown {
+    pub project: String,
+    pub episode: String,
+    pub sequence: String,
+    pub shot: String,
+    pub asset: String,
+    pub task: String,
+}
+
+pub async fn breakdown(admin: &Client, name: &str) -> Breakdown {
+    let project = call(
+        admin,
+        Method::POST,
+        "/data/projects",
+        Some(json!({"name": name})),
+        201,
+    )
+    .await;
+    let p = id(&project);
+    let character = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000201";
+    let asset = call(
+        admin,
+        Method::POST,
+        &format!("/data/projects/{p}/asset-types/{character}/assets/new"),
+        Some(json!({"name": "Hero", "description": "the lead", "data": {"rig": "v1"}})),
+        201,
+    )
+    .await;
+    assert_eq!(asset["type"], "Asset");
+    let episode = call(
+        admin,
+        Method::POST,
+        &format!("/data/projects/{p}/episodes"),
+        Some(json!({"name": "E01"})),
+        201,
+    )
+    .await;
+    let e = id(&episode);
+    let body = json!({"name": "SQ01", "episode_id": e});
+    let sequence = call(
+        admin,
+        Method::POST,
+        &format!("/data/projects/{p}/sequences"),
+        Some(body.clone()),
+        201,
+    )
+    .await;
+    // Made again, it is the same sequence: Kitsu's creation routes are idempotent.
+    let again = call(
+        admin,
+        Method::POST,
+        &format!("/data/projects/{p}/sequences"),
+        Some(body),
+        201,
+    )
+    .await;
+    assert_eq!(id(&again), id(&sequence));
+    let s = id(&sequence);
+    let shot = call(
+        admin,
+        Method::POST,
+        &format!("/data/projects/{p}/shots"),
+        Some(json!({"name": "SH010", "sequence_id": s, "data": {"frame_in": 1, "frame_out": 48}})),
+        201,
+    )
+    .await;
+    let todo = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101";
+    let animation = call(
+        admin,
+        Method::GET,
+        "/data/task-types?name=Animation",
+        None,
+        200,
+    )
+    .await[0]
+        .clone();
+    let task = call(
+        admin,
+        Method::POST,
+        "/data/tasks",
+        Some(
+            json!({"project_id": p, "entity_id": id(&shot), "task_type_id": id(&animation),
+                    "task_status_id": todo}),
+        ),
+        201,
+    )
+    .await;
+    Breakdown {
+        project: p,
+        episode: e,
+        sequence: s,
+        shot: id(&shot),
+        asset: id(&asset),
+        task: id(&task),
+    }
+}
