@@ -161,6 +161,20 @@ pub fn add_names(
     Ok(())
 }
 
+/// Adds the names Kitsu shows beside tasks: `project_name`, `task_type_name` and
+/// `task_status_name`.
+pub fn add_task_names(d: &Data, tasks: &mut [Row]) -> Result<(), DataError> {
+    add_names(d, tasks, "project_id", "projects", "project_name")?;
+    add_names(d, tasks, "task_type_id", "prod_task_type", "task_type_name")?;
+    add_names(
+        d,
+        tasks,
+        "task_status_id",
+        "prod_task_status",
+        "task_status_name",
+    )
+}
+
 /// `GET /data/shots/all` and the shot lists: shots with `project_name` and `sequence_name`;
 /// shots without a sequence are left out, as Kitsu's join does.
 pub fn shots_with_names(d: &Data, query: &ListQuery) -> Result<Vec<Row>, DataError> {
@@ -191,21 +205,7 @@ pub fn entity_tasks(
         ..ListQuery::filtered(&[("entity_id", text(&entity, "id"))])
     };
     let mut tasks = d.query("tasks", &query)?;
-    add_names(d, &mut tasks, "project_id", "projects", "project_name")?;
-    add_names(
-        d,
-        &mut tasks,
-        "task_type_id",
-        "prod_task_type",
-        "task_type_name",
-    )?;
-    add_names(
-        d,
-        &mut tasks,
-        "task_status_id",
-        "prod_task_status",
-        "task_status_name",
-    )?;
+    add_task_names(d, &mut tasks)?;
     let type_name: String = d.conn.query_row(
         "SELECT name FROM prod_entity_type WHERE id = ?",
         [text(&entity, "entity_type_id")],

@@ -17,6 +17,7 @@ pub mod project;
 mod query;
 pub mod review;
 pub mod schema;
+pub mod time;
 pub mod user;
 
 use access::authorize_write;

@@ -2,7 +2,7 @@
 //! saved search filters, desktop login logs and notifications.
 
 use super::DataError;
-use super::breakdown::add_names;
+use super::breakdown::{add_names, add_task_names};
 use super::data::{Data, Row, text};
 use super::schema::{now_text, parse_datetime};
 use serde_json::{Value, json};
@@ -26,22 +26,8 @@ pub fn my_tasks(d: &Data, done: bool) -> Result<Vec<Row>, DataError> {
         .iter()
         .map(|id| d.get("tasks", id))
         .collect::<Result<Vec<_>, _>>()?;
-    add_names(d, &mut tasks, "project_id", "projects", "project_name")?;
+    add_task_names(d, &mut tasks)?;
     add_names(d, &mut tasks, "entity_id", "prod_entity", "entity_name")?;
-    add_names(
-        d,
-        &mut tasks,
-        "task_type_id",
-        "prod_task_type",
-        "task_type_name",
-    )?;
-    add_names(
-        d,
-        &mut tasks,
-        "task_status_id",
-        "prod_task_status",
-        "task_status_name",
-    )?;
     for task in &mut tasks {
         let (kind, status_short, status_color, type_color, parent): (
             String,

@@ -12,7 +12,7 @@ mod review;
 mod user;
 
 use crate::auth::CurrentUser;
-use crate::db::production::{Data, DataError, Row, Viewer};
+use crate::db::production::{Data, DataError, Row, Schema, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
@@ -63,24 +63,31 @@ async fn index() -> axum::Json<serde_json::Value> {
     }))
 }
 
+/// Runs `f` with the generic operations bound to this connection and viewer.
+fn with_data<T>(
+    conn: &rusqlite::Connection,
+    schema: &Schema,
+    viewer: &Viewer,
+    f: impl FnOnce(&Data) -> Result<T, DataError>,
+) -> ApiResult<T> {
+    let d = Data {
+        conn,
+        schema,
+        viewer,
+    };
+    f(&d).map_err(ApiError::from)
+}
+
 /// Runs `f` on a read connection as the person asking.
 async fn read<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<T>
 where
     F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
     T: Send + 'static,
 {
-    let viewer = Viewer::from(me);
-    let schema = state.production.clone();
+    let (viewer, schema) = (Viewer::from(me), state.production.clone());
     state
         .store
-        .read(move |conn| {
-            let d = Data {
-                conn,
-                schema: &schema,
-                viewer: &viewer,
-            };
-            f(&d).map_err(ApiError::from)
-        })
+        .read(move |conn| with_data(conn, &schema, &viewer, f))
         .await
 }
 
@@ -90,18 +97,10 @@ where
     F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
     T: Send + 'static,
 {
-    let viewer = Viewer::from(me);
-    let schema = state.production.clone();
+    let (viewer, schema) = (Viewer::from(me), state.production.clone());
     state
         .store
-        .write(move |conn| {
-            let d = Data {
-                conn,
-                schema: &schema,
-                viewer: &viewer,
-            };
-            f(&d).map_err(ApiError::from)
-        })
+        .write(move |conn| with_data(conn, &schema, &viewer, f))
         .await
 }
 

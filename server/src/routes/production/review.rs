@@ -6,6 +6,7 @@ use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::db::production::Row;
 use crate::db::production::review as db;
+use crate::db::production::time;
 use crate::error::ApiResult;
 use crate::extract::Path;
 use crate::state::AppState;
@@ -158,7 +159,7 @@ async fn time_spent(
     add: bool,
 ) -> ApiResult<Created<Row>> {
     let row = write(&state, &me, move |d| {
-        db::set_time_spent(d, &task, &date, &person, &body, add)
+        time::set_time_spent(d, &task, &date, &person, &body, add)
     })
     .await?;
     Ok((StatusCode::CREATED, axum::Json(row)))
@@ -188,7 +189,7 @@ async fn time_spents(
     Path(task): Path<String>,
 ) -> ApiResult<axum::Json<Row>> {
     Ok(axum::Json(
-        read(&state, &me, move |d| db::time_spents(d, &task, None)).await?,
+        read(&state, &me, move |d| time::time_spents(d, &task, None)).await?,
     ))
 }
 
@@ -198,6 +199,9 @@ async fn time_spents_on(
     Path((task, date)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Row>> {
     Ok(axum::Json(
-        read(&state, &me, move |d| db::time_spents(d, &task, Some(&date))).await?,
+        read(&state, &me, move |d| {
+            time::time_spents(d, &task, Some(&date))
+        })
+        .await?,
     ))
 }

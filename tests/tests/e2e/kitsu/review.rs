@@ -62,6 +62,16 @@ async fn reviews_time_people_and_user_routes_follow_kitsu() {
     )
     .await;
     assert_eq!(comment["task_status"]["short_name"], "wfa");
+    // "Done" is the supervisor's to give (not `is_artist_allowed`).
+    let done = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000106";
+    call(
+        &artist,
+        Method::POST,
+        &format!("/actions/tasks/{task}/comment"),
+        Some(json!({"task_status_id": done, "comment": "finished?"})),
+        403,
+    )
+    .await;
     let preview = call(
         &artist,
         Method::POST,
@@ -306,7 +316,18 @@ async fn reviews_time_people_and_user_routes_follow_kitsu() {
     )
     .await;
     assert_eq!(read, json!({"success": true}));
-    call(&artist, Method::GET, "/data/user/done-tasks", None, 200).await;
+    let to_do = call(&artist, Method::GET, "/data/user/tasks", None, 200).await;
+    assert_eq!(to_do[0]["entity_name"], "SH010");
+    call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{task}/comment"),
+        Some(json!({"task_status_id": done, "comment": "approved"})),
+        201,
+    )
+    .await;
+    let done_tasks = call(&artist, Method::GET, "/data/user/done-tasks", None, 200).await;
+    assert_eq!(done_tasks[0]["task_status_short_name"], "done");
 
     // Playlists by page of 20, newest first; the CSV export is for managers.
     for n in 0..21 {

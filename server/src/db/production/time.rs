@@ -1,0 +1,99 @@
+//! Time spent on tasks, as Kitsu logs it: per person, task and day, set or added to, with
+//! the task's duration kept as their sum.
+
+use super::DataError;
+use super::data::{Data, Row, text};
+use super::schema::parse_date;
+use drover_shared::Role;
+use serde_json::{Value, json};
+
+/// The person of a time-spent route, who must be the viewer unless a supervisor or above.
+fn time_person(d: &Data, person_id: &str) -> Result<String, DataError> {
+    let person = d.get("persons", person_id)?;
+    let id = text(&person, "id").to_owned();
+    if id != d.viewer.id && !d.viewer.role.allows(Role::Supervisor) {
+        return Err(DataError::Forbidden(
+            "artists log time only for themselves".into(),
+        ));
+    }
+    if person.get("is_bot").and_then(Value::as_bool) == Some(true) {
+        return Err(DataError::BadRequest("bots do not log time".into()));
+    }
+    Ok(id)
+}
+
+/// `POST /actions/tasks/{t}/time-spents/{date}/persons/{p}[/add]` `{"duration"}`: sets (or
+/// with `add`, adds to) a person's time on a task that day; the task's duration follows.
+pub fn set_time_spent(
+    d: &Data,
+    task_id: &str,
+    date: &str,
+    person_id: &str,
+    body: &Row,
+    add: bool,
+) -> Result<Row, DataError> {
+    let task = d.get("tasks", task_id)?;
+    let date = parse_date(date)
+        .filter(|_| date.len() == 10)
+        .ok_or_else(|| DataError::BadRequest(format!("wrong date format: {date}")))?
+        .to_string();
+    let person = time_person(d, person_id)?;
+    let duration = body
+        .get("duration")
+        .and_then(Value::as_f64)
+        .filter(|v| *v > 0.0)
+        .ok_or_else(|| DataError::BadRequest("`duration` must be a number above 0".into()))?;
+    let existing = d.find(
+        "time-spents",
+        &[
+            ("task_id", text(&task, "id")),
+            ("person_id", &person),
+            ("date", &date),
+        ],
+    )?;
+    let row = match existing {
+        Some(found) => {
+            let before = found.get("duration").and_then(Value::as_f64).unwrap_or(0.0);
+            let total = if add { before + duration } else { duration };
+            d.update(
+                "time-spents",
+                text(&found, "id"),
+                json!({ "duration": total }),
+            )?
+        }
+        None => d.create(
+            "time-spents",
+            json!({"task_id": text(&task, "id"), "person_id": person, "date": date,
+                   "duration": duration}),
+        )?,
+    };
+    d.conn.execute(
+        "UPDATE prod_task SET duration = \
+         (SELECT ifnull(sum(duration), 0) FROM prod_time_spent WHERE task_id = ?1) WHERE id = ?1",
+        [text(&task, "id")],
+    )?;
+    Ok(row)
+}
+
+/// `GET /actions/tasks/{t}/time-spents[/{date}]`: `{"total", <person_id>: [time spents]}`.
+pub fn time_spents(d: &Data, task_id: &str, date: Option<&str>) -> Result<Row, DataError> {
+    let task = d.get("tasks", task_id)?;
+    let mut filters = vec![("task_id", text(&task, "id"))];
+    if let Some(date) = date {
+        filters.push(("date", date));
+    }
+    let mut out = Row::new();
+    let mut total = 0.0;
+    for spent in d.list("time-spents", &filters)? {
+        total += spent.get("duration").and_then(Value::as_f64).unwrap_or(0.0);
+        let person = text(&spent, "person_id").to_owned();
+        if let Value::Array(list) = out
+            .entry(person)
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            list.push(Value::Object(spent));
+        }
+    }
+    out.insert("total".into(), Value::from(total));
+    Ok(out)
+}
