@@ -21,6 +21,15 @@ const JOB_PAGE: u32 = 500;
 /// A server error as a person reads it: the server's own message when it sent one.
 pub fn readable(error: &ClientError) -> String {
     match error {
+        // The server's words for these name API fields; the Connect form has its own.
+        ClientError::Api { body, .. } if body.error == drover_shared::api::MISSING_CODE => {
+            "this account needs a one-time code: type the code from your authenticator app \
+             (or a recovery code) in One-time code"
+                .into()
+        }
+        ClientError::Api { body, .. } if body.error == drover_shared::api::WRONG_CODE => {
+            "wrong one-time code: it may have expired; type the current one".into()
+        }
         ClientError::Api { body, .. } => body.message.clone(),
         ClientError::Http(e) if e.is_connect() || e.is_timeout() => {
             format!("cannot reach the server ({e})")
