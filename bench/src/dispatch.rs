@@ -67,24 +67,61 @@ async fn simulated_worker(client: Client) -> anyhow::Result<WorkerResult> {
     }
 }
 
+/// The real server running in a child process (this program re-executed with the hidden
+/// `internal-server` command) on a temporary data dir, killed when dropped.
+pub struct ChildServer {
+    /// Its address, e.g. `http://127.0.0.1:40123`.
+    pub url: String,
+    /// Its process id, for `/proc/<pid>/…`.
+    pub pid: u32,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl ChildServer {
+    /// Starts the server and waits until it listens.
+    pub fn spawn() -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let mut child = std::process::Command::new(std::env::current_exe()?)
+            .args(["internal-server", "--data-dir"])
+            .arg(dir.path())
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let pid = child.id();
+        let first = std::io::BufReader::new(child.stdout.take().context("server stdout")?)
+            .lines()
+            .next()
+            .context("the server said nothing")??;
+        let url = first
+            .strip_prefix("listening on ")
+            .context("unexpected first line")?
+            .to_owned();
+        Ok(Self {
+            url,
+            pid,
+            child,
+            _dir: dir,
+        })
+    }
+
+    /// The server's peak resident memory so far.
+    pub fn peak_rss_mib(&self) -> Option<f64> {
+        peak_rss_mib(self.pid)
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The parent: start the server, register the workers, submit the job, let them loose.
 pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let mut child = std::process::Command::new(std::env::current_exe()?)
-        .args(["internal-server", "--data-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let pid = child.id();
-    let first = std::io::BufReader::new(child.stdout.take().context("server stdout")?)
-        .lines()
-        .next()
-        .context("the server said nothing")??;
-    let url = first
-        .strip_prefix("listening on ")
-        .context("unexpected first line")?
-        .to_owned();
+    let server = ChildServer::spawn()?;
+    let url = server.url.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -131,7 +168,7 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
             production_task_id: None,
         };
         let job = admin.submit_job(&job).await?;
-        let rss_before = peak_rss_mib(pid);
+        let rss_before = server.peak_rss_mib();
         let start = Instant::now();
         let handles: Vec<_> = clients
             .into_iter()
@@ -148,9 +185,8 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
         let finished = admin.job(job.id).await?;
         anyhow::Ok((claimed, latencies, elapsed, finished, rss_before))
     });
-    let rss_peak = peak_rss_mib(pid);
-    let _ = child.kill();
-    let _ = child.wait();
+    let rss_peak = server.peak_rss_mib();
+    drop(server);
     let (claimed, mut latencies, elapsed, finished, rss_before) = outcome?;
     let distinct: HashSet<TaskId> = claimed.iter().copied().collect();
     latencies.sort();

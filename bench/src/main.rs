@@ -1,15 +1,17 @@
 //! `drover-bench`: benchmark programs for Drover. Run in release mode:
-//! `cargo run --release -p drover-bench -- submit`.
+//! `cargo run --release -p drover-bench -- submit` (or `dispatch`, `job-view`, `kitsu`).
 //!
-//! Each benchmark starts a real server in this process, on its own tokio runtime and threads,
-//! with a temporary data dir, and drives it over HTTP on loopback through the shared client,
+//! Each benchmark starts a real server with a temporary data dir — in this process on its own
+//! tokio runtime and threads, or (`dispatch`, `kitsu`) in a child process so that its memory
+//! and CPU time are its own — and drives it over HTTP on loopback through the shared client,
 //! as the app and workers do.
 
 mod dispatch;
 mod job_view;
+mod kitsu;
 
 /// The same allocator as the `drover-server` binary, so the child server measured by
-/// `dispatch` behaves as the shipped one.
+/// `dispatch` and `kitsu` behaves as the shipped one.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -47,7 +49,11 @@ enum Bench {
         #[arg(long, default_value_t = 100_000)]
         tasks: u32,
     },
-    /// Internal: run the server for `dispatch` in its own process (so its memory is its own).
+    /// A Kitsu project of 10,000 shot tasks seeded over HTTP, then 32 clients on each of three
+    /// production read routes.
+    Kitsu(kitsu::Options),
+    /// Internal: run the server for `dispatch` and `kitsu` in its own process (so its memory
+    /// and CPU time are its own).
     #[command(hide = true)]
     InternalServer {
         /// Data dir.
@@ -121,6 +127,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Submit { tasks, jobs, pages } => submit(tasks, jobs, pages),
         Bench::Dispatch { workers, tasks } => dispatch::run(workers, tasks),
+        Bench::Kitsu(options) => kitsu::run(&options),
         Bench::InternalServer { data_dir } => dispatch::serve(data_dir),
         Bench::JobView { tasks } => {
             job_view::run(tasks);
