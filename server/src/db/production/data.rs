@@ -93,6 +93,17 @@ impl Data<'_> {
 
     /// Updates the fields a JSON object names.
     pub fn update(&self, route: &str, id: &str, body: Value) -> Result<Row, DataError> {
+        self.update_with(route, id, body, Vec::new())
+    }
+
+    /// Updates the fields a JSON object names, plus extra computed columns.
+    pub fn update_with(
+        &self,
+        route: &str,
+        id: &str,
+        body: Value,
+        extra: Vec<(String, SqlValue)>,
+    ) -> Result<Row, DataError> {
         let body = object(body)?;
         super::update(
             self.conn,
@@ -101,7 +112,7 @@ impl Data<'_> {
             self.viewer,
             id,
             &body,
-            Vec::new(),
+            extra,
         )
     }
 

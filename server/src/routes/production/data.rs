@@ -2,8 +2,9 @@
 //! `relations`, `page`, `limit`), get, create, update and delete for every production model,
 //! as Zou serves them.
 
+use super::{read, write};
 use crate::auth::Authed;
-use crate::db::production::{self, ListQuery, Model, Viewer};
+use crate::db::production::{self, ListQuery, Model};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
@@ -45,46 +46,33 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let model = model(&route)?;
     let query = ListQuery::parse(query_pairs(raw.as_deref()))?;
-    let viewer = Viewer::from(&me);
-    let schema = state.production.clone();
-    let found = state
-        .store
-        .read(move |c| production::list(c, &schema, model, &viewer, &query).map_err(ApiError::from))
-        .await?;
+    let found = read(&state, &me, move |d| {
+        production::list(d.conn, d.schema, model, d.viewer, &query)
+    })
+    .await?;
     Ok(Json(found))
 }
 
+/// One row, with what Kitsu adds to full entities and projects.
 async fn get_one(
     Authed(me): Authed,
     State(state): State<AppState>,
     Path((route, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Map<String, Value>>> {
     let model = model(&route)?;
-    let viewer = Viewer::from(&me);
-    let schema = state.production.clone();
-    let found = state
-        .store
-        .read(move |conn| {
-            let row = production::get(conn, &schema, model, &viewer, &id)?;
-            let d = production::Data {
-                conn,
-                schema: &schema,
-                viewer: &viewer,
-            };
-            Ok::<_, ApiError>(match model.route {
-                "shots" | "sequences" | "episodes" | "assets" => {
-                    production::breakdown::full_entity(&d, model.route, row)?
-                }
-                "projects" => production::project::full_project(&d, row)?,
-                "entities" => {
-                    let mut row = row;
-                    production::breakdown::entity_kind(&d, &mut row)?;
-                    row
-                }
-                _ => row,
-            })
-        })
-        .await?;
+    let found = read(&state, &me, move |d| {
+        let mut row = d.get(model.route, &id)?;
+        match model.route {
+            "shots" | "sequences" | "episodes" | "assets" => {
+                return production::breakdown::full_entity(d, model.route, row);
+            }
+            "projects" => return production::project::full_project(d, row),
+            "entities" => production::breakdown::entity_kind(d, &mut row)?,
+            _ => {}
+        }
+        Ok(row)
+    })
+    .await?;
     Ok(Json(found))
 }
 
@@ -118,23 +106,14 @@ async fn create(
         let hash = crate::auth::hash_password(crate::auth::new_token()).await?;
         extra.push(("password_hash".to_owned(), SqlValue::Text(hash)));
     }
-    let viewer = Viewer::from(&me);
-    let schema = state.production.clone();
-    let made = state
-        .store
-        .write(move |conn| {
-            let made = production::create(conn, &schema, model, &viewer, &body, extra)?;
-            if model.route != "projects" {
-                return Ok(made);
-            }
-            let d = production::Data {
-                conn,
-                schema: &schema,
-                viewer: &viewer,
-            };
-            Ok::<_, ApiError>(production::project::project_created(&d, made)?)
-        })
-        .await?;
+    let made = write(&state, &me, move |d| {
+        let made = d.create_with(model.route, Value::Object(body), extra)?;
+        if model.route == "projects" {
+            return production::project::project_created(d, made);
+        }
+        Ok(made)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -147,23 +126,14 @@ async fn update(
     let model = model(&route)?;
     let mut body = body;
     let extra = computed(model, &mut body).await?;
-    let viewer = Viewer::from(&me);
-    let schema = state.production.clone();
-    let changed = state
-        .store
-        .write(move |conn| {
-            let mut row = production::update(conn, &schema, model, &viewer, &id, &body, extra)?;
-            if model.route == "entities" {
-                let d = production::Data {
-                    conn,
-                    schema: &schema,
-                    viewer: &viewer,
-                };
-                production::breakdown::entity_kind(&d, &mut row)?;
-            }
-            Ok::<_, ApiError>(row)
-        })
-        .await?;
+    let changed = write(&state, &me, move |d| {
+        let mut row = d.update_with(model.route, &id, Value::Object(body), extra)?;
+        if model.route == "entities" {
+            production::breakdown::entity_kind(d, &mut row)?;
+        }
+        Ok(row)
+    })
+    .await?;
     Ok(Json(changed))
 }
 
@@ -173,11 +143,6 @@ async fn remove(
     Path((route, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let model = model(&route)?;
-    let viewer = Viewer::from(&me);
-    let schema = state.production.clone();
-    state
-        .store
-        .write(move |c| production::delete(c, &schema, model, &viewer, &id).map_err(ApiError::from))
-        .await?;
+    write(&state, &me, move |d| d.delete(model.route, &id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
