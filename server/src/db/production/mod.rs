@@ -10,6 +10,7 @@ mod access;
 pub mod breakdown;
 pub mod casting;
 pub mod data;
+mod list;
 pub mod models;
 pub mod outputs;
 mod present;
@@ -24,17 +25,17 @@ use access::authorize_write;
 pub use access::{Viewer, on_team};
 pub use data::{Data, Row};
 use drover_shared::Role;
+pub use list::{list, list_json};
 pub use models::{Access, MODELS, Model, Rows, Scope, by_route};
 pub use present::attach_relations;
 use present::{select, select_list};
 pub use query::{DEFAULT_PAGE_LIMIT, ListQuery};
-use query::{Where, filter_clause, rows_clause, scope_clause, unknown_field};
+use query::{Where, rows_clause, scope_clause, unknown_field};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter};
 pub use schema::Schema;
 use schema::now_text;
 use serde_json::{Map, Value};
-use std::fmt::Write as _;
 
 /// Why a production read or write was refused.
 #[derive(Debug, thiserror::Error)]
@@ -83,56 +84,6 @@ fn constraint_message(extended: i32, message: &str) -> String {
         rusqlite::ffi::SQLITE_CONSTRAINT_CHECK => format!("a value is not allowed ({message})"),
         _ => format!("integrity error: {message}"),
     }
-}
-
-/// Lists a model's rows that match the query and the viewer may read: a JSON array, or with
-/// `page` Kitsu's page object `{data, total, nb_pages, limit, offset, page}`.
-pub fn list(
-    conn: &Connection,
-    schema: &Schema,
-    model: &Model,
-    viewer: &Viewer,
-    query: &ListQuery,
-) -> Result<Value, DataError> {
-    let mut w = Where::default();
-    rows_clause(model, &mut w);
-    scope_clause(model, viewer, &mut w)?;
-    filter_clause(schema, model, &query.filters, &mut w)?;
-    let table = schema.table(model.table);
-    let mut sql = format!(
-        "SELECT {} FROM {} AS t{} ORDER BY t.rowid",
-        select_list(table),
-        model.table,
-        w.sql
-    );
-    let total = if let Some(page) = query.page {
-        let count_sql = format!("SELECT count(*) FROM {} AS t{}", model.table, w.sql);
-        let total: i64 = conn.query_row(&count_sql, params_from_iter(&w.params), |r| r.get(0))?;
-        let offset = u64::from(page - 1) * u64::from(query.limit);
-        let _ = write!(sql, " LIMIT {} OFFSET {offset}", query.limit);
-        Some((total, offset))
-    } else {
-        None
-    };
-    let mut rows = select(conn, table, model, viewer, &sql, &w.params)?;
-    if query.relations {
-        attach_relations(conn, model, &mut rows)?;
-    }
-    let data = Value::Array(rows.into_iter().map(Value::Object).collect());
-    Ok(match (total, query.page) {
-        (Some((total, offset)), Some(page)) => {
-            let limit = i64::from(query.limit);
-            serde_json::json!({
-                "data": data,
-                "total": total,
-                "nb_pages": (total + limit - 1) / limit,
-                "limit": limit,
-                "offset": offset,
-                "page": page,
-            })
-        }
-        _ => data,
-    })
 }
 
 /// One row by id, with its many-to-many fields; 404 when it does not exist or is out of the

@@ -277,6 +277,32 @@ pub fn to_json(column: &Column, value: ValueRef<'_>) -> Value {
     }
 }
 
+/// Writes a string as JSON (quoted and escaped).
+pub fn write_str(text: &str, out: &mut Vec<u8>) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, text);
+}
+
+/// Writes a stored value as the JSON text of [`to_json`]'s value, without building it.
+pub fn write_json(column: &Column, value: ValueRef<'_>, out: &mut Vec<u8>) {
+    match (column.ty, value) {
+        (_, ValueRef::Null | ValueRef::Blob(_)) => out.extend_from_slice(b"null"),
+        (ColType::Boolean, ValueRef::Integer(i)) => {
+            out.extend_from_slice(if i == 0 { b"false" } else { b"true" });
+        }
+        (ColType::Json, ValueRef::Text(_)) => {
+            let _ = serde_json::to_writer(out, &to_json(column, value));
+        }
+        (_, ValueRef::Integer(i)) => {
+            let _ = serde_json::to_writer(out, &i);
+        }
+        (_, ValueRef::Real(f)) => {
+            let _ = serde_json::to_writer(out, &Value::from(f));
+        }
+        (_, ValueRef::Text(t)) => write_str(&String::from_utf8_lossy(t), out),
+    }
+}
+
 /// Writes one row's columns (all but `skip`) into `out`.
 pub fn row_to_map(
     table: &Table,

@@ -11,6 +11,8 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
@@ -43,14 +45,15 @@ async fn list(
     State(state): State<AppState>,
     Path(route): Path<String>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let model = model(&route)?;
     let query = ListQuery::parse(query_pairs(raw.as_deref()))?;
-    let found = read(&state, &me, move |d| {
-        production::list(d.conn, d.schema, model, d.viewer, &query)
+    // The JSON text is written on the read thread: a project's tasks are megabytes of it.
+    let body = read(&state, &me, move |d| {
+        production::list_json(d.conn, d.schema, model, d.viewer, &query)
     })
     .await?;
-    Ok(Json(found))
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// One row, with what Kitsu adds to full entities and projects.
