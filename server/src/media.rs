@@ -73,6 +73,55 @@ pub fn avatar_path(data_dir: &Path, person_id: &str) -> PathBuf {
         .join(format!("{person_id}.png"))
 }
 
+/// A file attached to a comment.
+pub fn attachment_path(data_dir: &Path, attachment_id: &str) -> PathBuf {
+    data_dir
+        .join("production")
+        .join("attachments")
+        .join(attachment_id)
+}
+
+/// The 150×150 thumbnail of a picture attached to a comment.
+pub fn attachment_thumbnail_path(data_dir: &Path, attachment_id: &str) -> PathBuf {
+    attachment_path(data_dir, attachment_id).with_extension("thumbnail.png")
+}
+
+/// Stores a comment's attachment under its id, with a thumbnail when it is a picture that
+/// decodes (any other file is stored as sent).
+pub fn store_attachment(
+    data_dir: &Path,
+    attachment_id: &str,
+    bytes: &[u8],
+) -> Result<(), MediaError> {
+    write_atomically(&attachment_path(data_dir, attachment_id), bytes)?;
+    let picture = image::guess_format(bytes)
+        .ok()
+        .and_then(|format| image::load_from_memory_with_format(bytes, format).ok());
+    if let Some(picture) = picture {
+        let square = picture.resize_to_fill(150, 150, image::imageops::FilterType::Triangle);
+        let mut png = Vec::new();
+        square
+            .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+            .map_err(|e| MediaError::Refused(format!("encoding the thumbnail: {e}")))?;
+        write_atomically(&attachment_thumbnail_path(data_dir, attachment_id), &png)?;
+    }
+    Ok(())
+}
+
+/// Removes an attachment's files; a file already gone is not an error.
+pub fn remove_attachment(data_dir: &Path, attachment_id: &str) {
+    for path in [
+        attachment_path(data_dir, attachment_id),
+        attachment_thumbnail_path(data_dir, attachment_id),
+    ] {
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %path.display(), error = %e, "removing an attachment file");
+        }
+    }
+}
+
 /// Why an upload was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {

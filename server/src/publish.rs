@@ -187,7 +187,7 @@ fn comment_on_task(
     let mut body = serde_json::Map::new();
     body.insert("task_status_id".into(), Value::from(status));
     body.insert("comment".into(), Value::from(text_body));
-    let comment = review::comment(d, text(&task, "id"), &body)?;
+    let comment = review::comment(d, text(&task, "id"), &body, &[])?;
     if let Attachment::Preview(id, uploaded) = attachment {
         let mut preview = serde_json::Map::new();
         preview.insert("id".into(), Value::from(id.as_str()));

@@ -130,6 +130,12 @@ def slug(name):
     return name.lower().replace(" ", "_")
 
 
+def png_size(data):
+    """The (width, height) of a PNG, read from its header."""
+    expect(data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG")
+    return struct.unpack(">II", data[16:24])
+
+
 def png(width, height):
     """A small RGB PNG (a gradient), built with zlib and struct only."""
 
@@ -724,6 +730,53 @@ def all_comments_for_task(s):
     expect_eq((newest.get("person") or {}).get("id"), s.me["id"], "all_comments_for_task person")
     previews = [p.get("id") for p in newest.get("previews") or []]
     expect_eq(previews, [s.preview["id"]], "all_comments_for_task previews")
+
+
+@step("task.add_comment (attachments), add_attachment_files_to_comment, files.*attachment*")
+def comment_attachments(s):
+    notes_bytes = b"%PDF-1.4 layout notes"
+    picture = png(*PREVIEW_SIZE)
+    with tempfile.TemporaryDirectory() as scratch:
+        notes = os.path.join(scratch, "layout notes.pdf")
+        reference = os.path.join(scratch, "reference.png")
+        with open(notes, "wb") as file:
+            file.write(notes_bytes)
+        with open(reference, "wb") as file:
+            file.write(picture)
+        comment = gazu.task.add_comment(
+            s.anim,
+            s.statuses["wfa"],
+            "Notes attached",
+            checklist=[{"text": "timing", "checked": False}],
+            attachments=[notes, reference],
+        )
+        expect_model(comment, "Comment", "add_comment (attachments)", text="Notes attached")
+        expect_eq(comment.get("checklist"), [{"text": "timing", "checked": False}],
+                  "add_comment (attachments) checklist")
+        files = {f.get("name"): f for f in comment.get("attachment_files") or []}
+        expect_eq(sorted(files), ["layout notes.pdf", "reference.png"],
+                  "add_comment attachment_files")
+        expect_eq(files["reference.png"].get("size"), len(picture), "attachment size")
+        added = expect_list(
+            gazu.task.add_attachment_files_to_comment(s.anim, comment, notes),
+            "add_attachment_files_to_comment",
+        )
+        expect_eq([a.get("name") for a in added], ["layout notes-2.pdf"],
+                  "add_attachment_files_to_comment renames a clash")
+        row = gazu.files.get_attachment_file(files["layout notes.pdf"]["id"])
+        expect_model(row, "AttachmentFile", "get_attachment_file", comment_id=comment["id"],
+                     extension="pdf", mimetype="application/pdf")
+        saved = os.path.join(scratch, "downloaded.pdf")
+        gazu.files.download_attachment_file(row, saved)
+        with open(saved, "rb") as file:
+            expect_eq(file.read(), notes_bytes, "download_attachment_file bytes")
+        thumbnail = os.path.join(scratch, "thumbnail.png")
+        gazu.files.download_attachment_thumbnail(files["reference.png"], thumbnail)
+        with open(thumbnail, "rb") as file:
+            expect_eq(png_size(file.read()), (150, 150), "download_attachment_thumbnail size")
+    listed = expect_list(gazu.files.get_all_attachment_files_for_task(s.anim),
+                         "get_all_attachment_files_for_task")
+    expect_eq(len(listed), 3, "get_all_attachment_files_for_task count")
 
 
 # Casting and asset instances --------------------------------------------------------------

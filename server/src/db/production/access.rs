@@ -55,6 +55,17 @@ fn project_of(
                 .optional()?,
             None => None,
         },
+        Scope::CommentColumn(column) => match value(column) {
+            Some(comment) => conn
+                .query_row(
+                    "SELECT k.project_id FROM prod_comment AS c JOIN prod_task AS k \
+                     ON k.id = c.object_id WHERE c.id = ?",
+                    [comment],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => None,
+        },
         Scope::Studio | Scope::Person => None,
     })
 }

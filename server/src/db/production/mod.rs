@@ -7,6 +7,7 @@
 //! project, and turn SQLite's constraint failures into 400s that say what was wrong.
 
 mod access;
+pub mod attachments;
 pub mod breakdown;
 pub mod casting;
 pub mod data;

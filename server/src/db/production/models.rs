@@ -41,6 +41,8 @@ pub enum Scope {
     TaskColumn(&'static str),
     /// An entity id column: the entity's project.
     EntityColumn(&'static str),
+    /// A comment id column: the project of the comment's task.
+    CommentColumn(&'static str),
     /// The person's own rows (`person_id`); admins see all.
     Person,
 }
@@ -261,6 +263,23 @@ pub static MODELS: &[Model] = &[
         scope: Scope::TaskColumn("object_id"),
         access: Access::ProjectArtists,
         ..model("comments", "prod_comment", "Comment")
+    },
+    // Rows are made and removed with their files by the comment routes; the generic route
+    // reads them, and only admins change them there.
+    Model {
+        read_only: &[
+            "name",
+            "size",
+            "extension",
+            "mimetype",
+            "comment_id",
+            "reply_id",
+            "chat_message_id",
+            "created_at",
+            "updated_at",
+        ],
+        scope: Scope::CommentColumn("comment_id"),
+        ..model("attachment-files", "prod_attachment_file", "AttachmentFile")
     },
     Model {
         scope: Scope::TaskColumn("task_id"),

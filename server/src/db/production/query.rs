@@ -171,6 +171,13 @@ pub(super) fn scope_clause(model: &Model, viewer: &Viewer, w: &mut Where) -> Res
             ));
             w.params.push(me());
         }
+        Scope::CommentColumn(column) => {
+            w.and(&format!(
+                "t.{column} IN (SELECT c.id FROM prod_comment AS c JOIN prod_task AS k \
+                 ON k.id = c.object_id WHERE k.project_id IN {TEAM})"
+            ));
+            w.params.push(me());
+        }
     }
     Ok(())
 }

@@ -187,9 +187,15 @@ fn list_field(body: &Row, field: &str) -> Result<Value, DataError> {
 }
 
 /// `POST /actions/tasks/{t}/comment`: a comment that sets the task's status, with Kitsu's
-/// side effects on the task's dates and retake count. Answers the comment with its
-/// `task_status` and `person`.
-pub fn comment(d: &Data, task_id: &str, body: &Row) -> Result<Row, DataError> {
+/// side effects on the task's dates and retake count, and the files sent with it (already
+/// stored) as its attachments. Answers the comment with its `task_status`, `person` and
+/// `attachment_files`.
+pub fn comment(
+    d: &Data,
+    task_id: &str,
+    body: &Row,
+    files: &[super::attachments::Staged],
+) -> Result<Row, DataError> {
     let task = d.get("tasks", task_id)?;
     let task_id = text(&task, "id").to_owned();
     let status_id = body
@@ -245,6 +251,7 @@ pub fn comment(d: &Data, task_id: &str, body: &Row) -> Result<Row, DataError> {
             "updated_at": created_at,
         }),
     )?;
+    super::attachments::attach(d, text(&made, "id"), files)?;
     apply_status(d, &task, &status, &created_at)?;
     for assignee in task
         .get("assignees")
@@ -308,7 +315,8 @@ fn present_comment(d: &Data, mut comment: Row) -> Result<Row, DataError> {
     comment.insert("task_status".into(), Value::Object(status));
     comment.insert("person".into(), Value::Object(person));
     comment.insert("acknowledgements".into(), Value::Array(Vec::new()));
-    comment.insert("attachment_files".into(), Value::Array(Vec::new()));
+    let attachments = super::attachments::of_comment(d, text(&comment, "id"))?;
+    comment.insert("attachment_files".into(), Value::Array(attachments));
     comment.insert("department_mentions".into(), Value::Array(Vec::new()));
     Ok(comment)
 }

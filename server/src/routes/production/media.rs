@@ -35,27 +35,58 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
 }
 
-/// A file sent as the multipart part `file` (or the first part with a file name).
+/// A file sent as a multipart part `file` (or any part with a file name).
 pub struct Upload {
-    name: String,
-    bytes: axum::body::Bytes,
+    /// The file name it was sent with.
+    pub name: String,
+    /// The part's declared content type, if any.
+    pub content_type: Option<String>,
+    /// Its bytes.
+    pub bytes: axum::body::Bytes,
 }
 
-impl Upload {
-    /// Reads the file part of a multipart body; `None` when there is none.
-    pub async fn read(mut multipart: Multipart) -> ApiResult<Option<Self>> {
+/// A multipart body read in full: its text parts as fields, its file parts in order.
+pub struct MultipartForm {
+    /// Text parts, by name.
+    pub fields: Row,
+    /// File parts (`file`, `file-1`… as gazu names them).
+    pub files: Vec<Upload>,
+}
+
+impl MultipartForm {
+    /// Reads every part of a multipart body.
+    pub async fn read(mut multipart: Multipart) -> ApiResult<Self> {
         let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
+        let mut form = Self {
+            fields: Row::new(),
+            files: Vec::new(),
+        };
         while let Some(field) = multipart.next_field().await.map_err(bad)? {
-            let is_file = field.name() == Some("file") || field.file_name().is_some();
-            if !is_file {
-                continue;
+            let name = field.name().unwrap_or("").to_owned();
+            if name == "file" || field.file_name().is_some() {
+                let file_name = field.file_name().unwrap_or("upload").to_owned();
+                let content_type = field.content_type().map(str::to_owned);
+                let bytes = field.bytes().await.map_err(bad)?;
+                form.files.push(Upload {
+                    name: file_name,
+                    content_type,
+                    bytes,
+                });
+            } else {
+                let value = field.text().await.map_err(bad)?;
+                form.fields.insert(name, serde_json::Value::from(value));
             }
-            let name = field.file_name().unwrap_or("upload").to_owned();
-            let bytes = field.bytes().await.map_err(bad)?;
-            return Ok(Some(Self { name, bytes }));
         }
-        Ok(None)
+        Ok(form)
     }
+}
+
+/// Whether a request's body is `multipart/form-data`.
+pub fn is_multipart(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 /// The upload of a request that may or may not be multipart.
@@ -65,18 +96,19 @@ impl<S: Send + Sync> FromRequest<S> for MaybeUpload {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let multipart = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        if !multipart {
+        if !is_multipart(&req) {
             return Ok(Self(None));
         }
         let multipart = Multipart::from_request(req, state)
             .await
             .map_err(|e| ApiError::BadRequest(e.body_text()))?;
-        Ok(Self(Upload::read(multipart).await?))
+        Ok(Self(
+            MultipartForm::read(multipart)
+                .await?
+                .files
+                .into_iter()
+                .next(),
+        ))
     }
 }
 

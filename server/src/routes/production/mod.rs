@@ -4,6 +4,7 @@
 //! and avatar files ([`media`]), and Kitsu's index (`GET /api/`, which gazu reads the
 //! version from).
 
+mod attachments;
 mod breakdown;
 mod data;
 mod media;
@@ -49,6 +50,7 @@ pub fn protected_router() -> Router<AppState> {
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())
+        .merge(attachments::router())
 }
 
 /// Kitsu's index: gazu checks the host with `HEAD /api` and reads `version` from `GET /api/`.

@@ -1,6 +1,7 @@
 //! The task routes gazu calls by name: the full task, assignments, comments with a status
-//! change, preview revisions on comments, main previews and time spent.
+//! change (and attachments), preview revisions on comments, main previews and time spent.
 
+use super::attachments::{CommentBody, stage, write_with_files};
 use super::media::{MaybeUpload, store_upload};
 use super::{Fields, read, write};
 use crate::auth::Authed;
@@ -85,13 +86,20 @@ async fn assign(
     ))
 }
 
+/// A comment, with its attachments when it is sent as multipart (gazu's
+/// `add_comment(attachments=…)`).
 async fn comment(
     Authed(me): Authed,
     State(state): State<AppState>,
     Path(task): Path<String>,
-    Fields(body): Fields,
+    body: CommentBody,
 ) -> ApiResult<Created<Row>> {
-    let made = write(&state, &me, move |d| db::comment(d, &task, &body)).await?;
+    let staged = stage(&state, body.files).await?;
+    let fields = body.fields;
+    let made = write_with_files(&state, &me, staged, move |d, files| {
+        db::comment(d, &task, &fields, files)
+    })
+    .await?;
     Ok((StatusCode::CREATED, axum::Json(made)))
 }
 

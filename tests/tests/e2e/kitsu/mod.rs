@@ -1,8 +1,9 @@
 //! The Kitsu routes gazu calls by name, as seed 002 lists them: the breakdown, casting and
 //! output files ([`breakdown`]); reviews with previews, time, people, user routes and the CSV
-//! export ([`review`]); and farm ⇄ production, a render job commenting on its task
-//! ([`render`]). Here: the helpers they share.
+//! export ([`review`]); files attached to comments ([`attachments`]); and farm ⇄ production,
+//! a render job commenting on its task ([`render`]). Here: the helpers they share.
 
+mod attachments;
 mod breakdown;
 mod render;
 mod review;
@@ -47,14 +48,55 @@ pub fn png() -> Vec<u8> {
 
 /// Posts `bytes` as the multipart part `file`.
 pub async fn upload(client: &Client, path: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let file = Part::File {
+        part: "file",
+        name,
+        content_type: "application/octet-stream",
+        bytes,
+    };
+    multipart(client, path, &[file]).await
+}
+
+/// One part of a multipart body.
+pub enum Part<'a> {
+    /// A text field.
+    Text(&'a str, &'a str),
+    /// A file: the part's name, the file's name, its declared type and its bytes.
+    File {
+        part: &'a str,
+        name: &'a str,
+        content_type: &'a str,
+        bytes: &'a [u8],
+    },
+}
+
+/// Posts a multipart body, as Python's `requests` builds it for gazu.
+pub async fn multipart(client: &Client, path: &str, parts: &[Part<'_>]) -> (StatusCode, Value) {
     let boundary = "drover-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut body = Vec::new();
+    for part in parts {
+        let head = match part {
+            Part::Text(name, _) => {
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+            }
+            Part::File {
+                part,
+                name,
+                content_type,
+                ..
+            } => format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; \
+                 filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            ),
+        };
+        body.extend_from_slice(head.as_bytes());
+        match part {
+            Part::Text(_, value) => body.extend_from_slice(value.as_bytes()),
+            Part::File { bytes, .. } => body.extend_from_slice(bytes),
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     let answer = reqwest::Client::new()
         .post(format!("{}{path}", client.api_url()))
         .bearer_auth(client.token().unwrap())

@@ -1,0 +1,265 @@
+//! Files attached to comments, as Kitsu serves them: sent with the comment itself (gazu's
+//! `add_comment(attachments=…)` posts the comment as multipart) or added later
+//! (`add-attachment`), removed, listed, downloaded and shown as thumbnails.
+//!
+//! A file is written to disk before the write that adds its row; if that write fails (a
+//! refused comment, a wrong task), the files are removed again, so neither a row without its
+//! file nor a file kept for a refused request is left behind.
+
+use super::media::{MultipartForm, Upload, is_multipart};
+use super::{Fields, read, write};
+use crate::auth::{Authed, CurrentUser};
+use crate::db::production::Row;
+use crate::db::production::attachments::{self as db, Staged};
+use crate::db::production::data::text;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
+use crate::media;
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+
+/// Largest request of attachments (all files together).
+const UPLOAD_LIMIT_BYTES: usize = 1024 * 1024 * 1024;
+
+/// Picture types a browser may show inline; anything else is sent as a download, since its
+/// type comes from the uploader (an HTML or SVG file shown inline could run script).
+const INLINE_SAFE: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+    "image/avif",
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/actions/tasks/{task}/comments/{comment}/add-attachment",
+            post(add_attachment),
+        )
+        .route(
+            "/data/tasks/{task}/comments/{comment}/attachments/{attachment}",
+            delete(remove_attachment),
+        )
+        .route(
+            "/data/attachment-files/{attachment}/file/{name}",
+            get(download),
+        )
+        .route(
+            "/pictures/thumbnails/attachment-files/{file}",
+            get(thumbnail),
+        )
+        .route("/data/tasks/{task}/attachment-files", get(task_attachments))
+        .route(
+            "/data/projects/{project}/attachment-files",
+            get(project_attachments),
+        )
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
+}
+
+/// A comment's body as gazu sends it: JSON or form fields, or multipart with the fields as
+/// text parts and the attachments as file parts.
+pub struct CommentBody {
+    /// The comment's fields.
+    pub fields: Row,
+    /// The files to attach.
+    pub files: Vec<Upload>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for CommentBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_multipart(&req) {
+            let Fields(fields) = Fields::from_request(req, state).await?;
+            return Ok(Self {
+                fields,
+                files: Vec::new(),
+            });
+        }
+        let multipart = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let MultipartForm { fields, files } = MultipartForm::read(multipart).await?;
+        Ok(Self { fields, files })
+    }
+}
+
+/// Stores uploads under fresh ids (with thumbnails for pictures), ready for their rows.
+pub async fn stage(state: &AppState, files: Vec<Upload>) -> ApiResult<Vec<Staged>> {
+    let data_dir = state.data_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut staged: Vec<Staged> = Vec::with_capacity(files.len());
+        for upload in files {
+            let file = Staged::new(
+                uuid::Uuid::new_v4().to_string(),
+                &upload.name,
+                upload.content_type.as_deref(),
+                upload.bytes.len() as u64,
+            );
+            if let Err(e) = media::store_attachment(&data_dir, &file.id, &upload.bytes) {
+                staged.push(file);
+                remove_files(&data_dir, &staged);
+                return Err(ApiError::from(e));
+            }
+            staged.push(file);
+        }
+        Ok(staged)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("storing attachments: {e}")))?
+}
+
+fn remove_files(data_dir: &std::path::Path, staged: &[Staged]) {
+    for file in staged {
+        media::remove_attachment(data_dir, &file.id);
+    }
+}
+
+/// Runs `f` as one write with staged files; when it fails, their files are removed.
+pub async fn write_with_files<T, F>(
+    state: &AppState,
+    me: &CurrentUser,
+    staged: Vec<Staged>,
+    f: F,
+) -> ApiResult<T>
+where
+    F: FnOnce(
+            &crate::db::production::Data,
+            &[Staged],
+        ) -> Result<T, crate::db::production::DataError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    let files = staged.clone();
+    let result = write(state, me, move |d| f(d, &files)).await;
+    if result.is_err() && !staged.is_empty() {
+        let data_dir = state.data_dir.clone();
+        // Best effort: a leftover file has no row, so nothing ever points at it.
+        let _ = tokio::task::spawn_blocking(move || remove_files(&data_dir, &staged)).await;
+    }
+    result
+}
+
+async fn add_attachment(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((task, comment)): Path<(String, String)>,
+    body: CommentBody,
+) -> ApiResult<(StatusCode, axum::Json<Vec<Value>>)> {
+    if body.files.is_empty() {
+        return Err(ApiError::BadRequest("File not provided.".into()));
+    }
+    let staged = stage(&state, body.files).await?;
+    let added = write_with_files(&state, &me, staged, move |d, files| {
+        db::add_to_comment(d, &task, &comment, files)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(added)))
+}
+
+async fn remove_attachment(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((task, comment, attachment)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let id = write(&state, &me, move |d| {
+        db::remove(d, &task, &comment, &attachment)
+    })
+    .await?;
+    let data_dir = state.data_dir.clone();
+    tokio::task::spawn_blocking(move || media::remove_attachment(&data_dir, &id))
+        .await
+        .map_err(|e| ApiError::Internal(format!("removing an attachment: {e}")))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `Content-Disposition` for a file name: an ASCII fallback and the exact UTF-8 name.
+fn disposition(kind: &str, name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let exact = utf8_percent_encode(name, NON_ALPHANUMERIC);
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
+}
+
+async fn download(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((attachment, _name)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let found = read(&state, &me, move |d| db::visible(d, &attachment)).await?;
+    let path = media::attachment_path(&state.data_dir, text(&found, "id"));
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::NotFound("Attachment file not found".into()))?;
+    let mimetype = text(&found, "mimetype");
+    let inline = INLINE_SAFE.contains(&mimetype.split(';').next().unwrap_or("").trim());
+    let kind = if inline { "inline" } else { "attachment" };
+    Response::builder()
+        .header(header::CONTENT_TYPE, mimetype)
+        .header(
+            header::CONTENT_DISPOSITION,
+            disposition(kind, text(&found, "name")),
+        )
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(Body::from(bytes))
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+async fn thumbnail(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> ApiResult<Response> {
+    let id = file.split('.').next().unwrap_or("").to_owned();
+    let found = read(&state, &me, move |d| db::visible(d, &id)).await?;
+    let path = media::attachment_thumbnail_path(&state.data_dir, text(&found, "id"));
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::NotFound("This attachment has no thumbnail".into()))?;
+    Response::builder()
+        .header(header::CONTENT_TYPE, "image/png")
+        .body(Body::from(bytes))
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+async fn task_attachments(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(task): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| {
+        db::of_task_or_project(d, "tasks", &task)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn project_attachments(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| {
+        db::of_task_or_project(d, "projects", &project)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
