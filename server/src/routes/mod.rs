@@ -38,9 +38,12 @@ const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
         description = "Render farm and production tracking. Every route but `POST /auth/login`, \
             `GET /auth/refresh-token` (which takes the refresh token) and this document needs \
             `Authorization: Bearer <access_token>`. The scopes of a route's `bearer` \
-            requirement name the least role it needs (`manager`, `admin`); none means any \
-            logged-in person. Routes under `/worker` take a render node's token (the `worker` \
-            scheme) and nothing else. Errors are `{\"error\", \"message\"}`."
+            requirement name the least role it needs (`vendor`, `supervisor`, `manager`, \
+            `admin`); none means any logged-in person. Routes under `/worker` take a render \
+            node's token (the `worker` scheme) and nothing else. Production tracking follows \
+            Kitsu's (Zou's) API under `/data`, `/actions`, `/pictures`, `/movies` and \
+            `/export`; its rows are the `Kitsu…` schemas. Errors are \
+            `{\"error\", \"message\"}`."
     ),
     servers((url = "/api")),
     modifiers(&BearerScheme),
@@ -105,7 +108,8 @@ pub fn service(
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = api_router(&state).split_for_parts();
+    let (api, mut openapi) = api_router(&state).split_for_parts();
+    production::document(&mut openapi, &state.production);
     // Serialised once: the document never changes while the server runs.
     let document = axum::body::Bytes::from(openapi.to_json().unwrap_or_else(|e| {
         tracing::error!(error = %e, "could not serialise the OpenAPI document");

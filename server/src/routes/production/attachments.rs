@@ -7,6 +7,7 @@
 //! file nor a file kept for a refused request is left behind.
 
 use super::media::{MultipartForm, Upload, is_multipart};
+use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::{Authed, CurrentUser};
 use crate::db::production::Row;
@@ -16,9 +17,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::media;
 use crate::state::AppState;
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -39,8 +39,8 @@ const INLINE_SAFE: &[&str] = &[
     "image/avif",
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route(
             "/actions/tasks/{task}/comments/{comment}/add-attachment",
             post(add_attachment),
@@ -62,7 +62,7 @@ pub fn router() -> Router<AppState> {
             "/data/projects/{project}/attachment-files",
             get(project_attachments),
         )
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
+        .body_limit(UPLOAD_LIMIT_BYTES)
 }
 
 /// A comment's body as gazu sends it: JSON or form fields, or multipart with the fields as

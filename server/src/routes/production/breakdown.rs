@@ -3,6 +3,7 @@
 //! tasks, casting and asset instances.
 
 use super::data::query_pairs;
+use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::db::production::breakdown as db;
@@ -11,7 +12,6 @@ use crate::db::production::{ListQuery, Row, project::project_rows};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
@@ -19,8 +19,8 @@ use serde_json::{Map, Value};
 
 type Created<T> = (StatusCode, axum::Json<T>);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route(
             "/data/projects/{project}/asset-types/{asset_type}/assets/new",
             post(new_asset),

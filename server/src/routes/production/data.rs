@@ -2,13 +2,13 @@
 //! `relations`, `page`, `limit`), get, create, update and delete for every production model,
 //! as Zou serves them.
 
+use super::openapi::Routes;
 use super::{read, write};
 use crate::auth::Authed;
 use crate::db::production::{self, ListQuery, Model};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -17,8 +17,8 @@ use axum::routing::get;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/data/{model}", get(list).post(create))
         .route(
             "/data/{model}/{id}",

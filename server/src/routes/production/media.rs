@@ -3,6 +3,7 @@
 //! (`/pictures/{originals,thumbnails,thumbnails-square,previews}/preview-files/{id}.png`,
 //! `/movies/originals/preview-files/{id}.mp4`), and people's avatars.
 
+use super::openapi::Routes;
 use super::{read, write};
 use crate::auth::{Authed, CurrentUser};
 use crate::db::production::data::text;
@@ -12,9 +13,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::media::{self, Kind, MediaError};
 use crate::state::AppState;
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -23,8 +23,8 @@ use rusqlite::OptionalExtension;
 /// Largest preview or avatar upload.
 const UPLOAD_LIMIT_BYTES: usize = 1024 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/pictures/preview-files/{preview}", post(upload_preview))
         .route(
             "/pictures/thumbnails/persons/{file}",
@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/pictures/{kind}/preview-files/{file}", get(picture))
         .route("/movies/{quality}/preview-files/{file}", get(movie))
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
+        .body_limit(UPLOAD_LIMIT_BYTES)
 }
 
 /// A file sent as a multipart part `file` (or any part with a file name).

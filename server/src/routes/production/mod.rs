@@ -6,8 +6,10 @@
 
 mod attachments;
 mod breakdown;
+mod catalogue;
 mod data;
 mod media;
+mod openapi;
 mod project;
 mod review;
 mod user;
@@ -20,6 +22,7 @@ use axum::Router;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
+use openapi::Routes;
 use serde_json::Value;
 
 impl From<DataError> for ApiError {
@@ -42,20 +45,35 @@ impl From<&CurrentUser> for Viewer {
     }
 }
 
-/// The production routes that need a token, relative to `/api`.
-pub fn protected_router() -> Router<AppState> {
-    data::router()
+/// Every production route: the ones that need a token, then Kitsu's index.
+fn routes() -> (Routes, Routes) {
+    let protected = data::router()
         .merge(breakdown::router())
         .merge(review::router())
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())
-        .merge(attachments::router())
+        .merge(attachments::router());
+    (protected, Routes::new().route("/", get(index)))
+}
+
+/// The production routes that need a token, relative to `/api`, behind the role gate
+/// (the caller puts the token check around it).
+pub fn protected_router() -> Router<AppState> {
+    routes()
+        .0
+        .into_router()
+        .route_layer(axum::middleware::from_fn(openapi::role_gate))
 }
 
 /// Kitsu's index: gazu checks the host with `HEAD /api` and reads `version` from `GET /api/`.
 pub fn index_router() -> Router<AppState> {
-    Router::new().route("/", get(index))
+    routes().1.into_router()
+}
+
+/// Adds the production routes and model schemas to the OpenAPI document.
+pub fn document(openapi: &mut utoipa::openapi::OpenApi, schema: &Schema) {
+    openapi::document(openapi, schema);
 }
 
 async fn index() -> axum::Json<serde_json::Value> {

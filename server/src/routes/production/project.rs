@@ -3,6 +3,7 @@
 //! export.
 
 use super::data::query_pairs;
+use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::db::production::data::text;
@@ -12,14 +13,13 @@ use crate::db::production::{ListQuery, Row};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/data/projects/open", get(open_projects))
         .route(
             "/data/projects/{project}/settings/{setting}",

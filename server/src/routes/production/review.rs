@@ -3,6 +3,7 @@
 
 use super::attachments::{CommentBody, stage, write_with_files};
 use super::media::{MaybeUpload, store_upload};
+use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::db::production::Row;
@@ -11,15 +12,14 @@ use crate::db::production::time;
 use crate::error::ApiResult;
 use crate::extract::Path;
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 
 type Created<T> = (StatusCode, axum::Json<T>);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/data/tasks/{task}/full", get(full_task))
         .route("/data/tasks/{task}/comments", get(comments))
         .route("/actions/persons/{person}/assign", put(assign))

@@ -2,6 +2,7 @@
 //! calls by name: departments and shot quotas.
 
 use super::data::query_pairs;
+use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::db::production::data::text;
@@ -11,14 +12,13 @@ use crate::db::production::{DataError, Row};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use serde_json::{Value, json};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/data/user/done-tasks", get(done_tasks))
         .route("/data/user/tasks", get(tasks_to_do))
         .route("/data/user/filters", get(filters).post(new_filter))

@@ -1,0 +1,533 @@
+//! The production routes in `/api/openapi.json`, and the role gate they pass through.
+//!
+//! The generic `/data/<model>` routes are described per model, their row and input schemas
+//! read from the same SQLite schema the server checks bodies against; the named routes come
+//! from [`catalogue::NAMED`]. Both also say the least role an operation needs, which the
+//! [`role_gate`] enforces before any handler runs (so an artist learns nothing, not even
+//! whether an id exists, from a route above their role). The handlers keep the finer rules:
+//! teams, authors, one's own rows.
+
+use super::catalogue::{Answer, Body, Method, NAMED, Op};
+use crate::auth::CurrentUser;
+use crate::db::production::schema::{ColType, Column};
+use crate::db::production::{Access, MODELS, Model, Schema, by_route};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use drover_shared::Role;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, Schema as OaSchema, SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
+
+/// The router paths of the generic model routes.
+const GENERIC: [&str; 2] = ["/data/{model}", "/data/{model}/{id}"];
+
+/// A router that serves only documented paths: adding a path the catalogue does not know
+/// panics when the server builds its routes, as axum does for clashing routes, so no route
+/// ships without its description and role.
+pub struct Routes {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl Routes {
+    pub fn new() -> Self {
+        Self {
+            router: Router::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    pub fn route(mut self, path: &'static str, method_router: MethodRouter<AppState>) -> Self {
+        assert!(
+            GENERIC.contains(&path) || NAMED.iter().any(|op| op.path == path),
+            "production route {path} is not in routes/production/catalogue.rs"
+        );
+        self.paths.push(path);
+        self.router = self.router.route(path, method_router);
+        self
+    }
+
+    pub fn merge(mut self, other: Self) -> Self {
+        self.paths.extend(other.paths);
+        self.router = self.router.merge(other.router);
+        self
+    }
+
+    /// Lets this router's requests carry bodies up to `bytes` (uploads).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.router = self.router.layer(DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    /// The paths served, as registered.
+    #[cfg(test)]
+    pub fn paths(&self) -> &[&'static str] {
+        &self.paths
+    }
+
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+}
+
+/// The least role a model's operation needs; `None`: anyone logged in.
+fn generic_role(model: &Model, write: bool) -> Option<Role> {
+    match (model.access, write) {
+        (Access::ManagersOnly, _) | (Access::ManagersWrite, true) => Some(Role::Manager),
+        (Access::AdminWrites, true) => Some(Role::Admin),
+        (Access::ProjectSupervisors, true) => Some(Role::Supervisor),
+        (Access::ProjectArtists, true) => Some(Role::Vendor),
+        _ => None,
+    }
+}
+
+fn method_of(method: &axum::http::Method) -> Option<Method> {
+    Some(match *method {
+        axum::http::Method::GET | axum::http::Method::HEAD => Method::Get,
+        axum::http::Method::POST => Method::Post,
+        axum::http::Method::PUT => Method::Put,
+        axum::http::Method::DELETE => Method::Delete,
+        _ => return None,
+    })
+}
+
+/// The least role for a request that matched `matched` (a router path) at `path`.
+pub fn least_role(method: &axum::http::Method, matched: &str, path: &str) -> Option<Role> {
+    let method = method_of(method)?;
+    if GENERIC.contains(&matched) {
+        let route = path.split('/').nth(2)?;
+        return generic_role(by_route(route)?, method != Method::Get);
+    }
+    NAMED
+        .iter()
+        .find(|op| op.path == matched && op.method == method)
+        .and_then(|op| op.role)
+}
+
+/// 403 before the handler when the person's role is below the operation's least role.
+pub async fn role_gate(request: Request, next: Next) -> Response {
+    let strip = |p: &str| p.strip_prefix("/api").unwrap_or(p).to_owned();
+    let matched = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| strip(m.as_str()));
+    let needed =
+        matched.and_then(|m| least_role(request.method(), &m, &strip(request.uri().path())));
+    if let Some(needed) = needed {
+        let role = request
+            .extensions()
+            .get::<CurrentUser>()
+            .map(|me| me.user.role);
+        if !role.is_some_and(|r| r.allows(needed)) {
+            let role = role.map_or("not logged in".to_owned(), |r| r.to_string());
+            return ApiError::Forbidden(format!("this needs the {needed} role; you are {role}"))
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+fn string(format: Option<KnownFormat>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(format.map(SchemaFormat::KnownFormat))
+}
+
+fn column_schema(column: &Column) -> OaSchema {
+    let builder = match column.ty {
+        ColType::Uuid => string(Some(KnownFormat::Uuid)),
+        ColType::Text => string(None),
+        ColType::Integer => ObjectBuilder::new().schema_type(Type::Integer),
+        ColType::Real => ObjectBuilder::new().schema_type(Type::Number),
+        ColType::Boolean => ObjectBuilder::new().schema_type(Type::Boolean),
+        ColType::Date => string(Some(KnownFormat::Date)),
+        ColType::DateTime => string(None).description(Some("`YYYY-MM-DDTHH:MM:SS`, UTC")),
+        ColType::Json => ObjectBuilder::new().description(Some("any JSON")),
+    };
+    let builder = match (column.nullable, column.ty) {
+        (true, ColType::Json) | (false, _) => builder,
+        (true, ty) => {
+            let base = match ty {
+                ColType::Integer => Type::Integer,
+                ColType::Real => Type::Number,
+                ColType::Boolean => Type::Boolean,
+                _ => Type::String,
+            };
+            builder.schema_type(SchemaType::from_iter([base, Type::Null]))
+        }
+    };
+    builder.build().into()
+}
+
+fn uuid_list() -> OaSchema {
+    ArrayBuilder::new()
+        .items(string(Some(KnownFormat::Uuid)))
+        .build()
+        .into()
+}
+
+/// A model's row (`Kitsu<Kind>`) and what a create or update may send (`Kitsu<Kind>Input`).
+fn model_schemas(schema: &Schema, model: &Model) -> (OaSchema, OaSchema) {
+    let table = schema.table(model.table);
+    let mut row = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("id", string(Some(KnownFormat::Uuid)))
+        .property("type", string(None).enum_values(Some([model.kind])))
+        .required("id")
+        .required("type");
+    let mut input = ObjectBuilder::new().schema_type(Type::Object);
+    for column in &table.columns {
+        if column.name == model.id_column || !model.shows(&column.name) {
+            continue;
+        }
+        row = row.property(&column.name, column_schema(column));
+        if !model.read_only.contains(&column.name.as_str()) {
+            input = input.property(&column.name, column_schema(column));
+            if column.required {
+                input = input.required(&column.name);
+            }
+        }
+    }
+    for relation in model.relations {
+        row = row.property(relation.field, uuid_list());
+        input = input.property(relation.field, uuid_list());
+    }
+    if model.route == "persons" {
+        row = row.property("full_name", string(None));
+        input = input.property("password", string(None));
+    }
+    (row.build().into(), input.build().into())
+}
+
+fn component(kind: &str) -> RefOr<OaSchema> {
+    RefOr::Ref(Ref::from_schema_name(format!("Kitsu{kind}")))
+}
+
+fn json_content(schema: impl Into<RefOr<OaSchema>>) -> utoipa::openapi::Content {
+    ContentBuilder::new().schema(Some(schema)).build()
+}
+
+fn answer_response(answer: Answer, status: u16) -> utoipa::openapi::Response {
+    let description = match status {
+        201 => "Created",
+        204 => "No content",
+        _ => "OK",
+    };
+    let response = ResponseBuilder::new().description(description);
+    let any_object = || ObjectBuilder::new().schema_type(Type::Object).build();
+    match answer {
+        Answer::Model(kind) => response.content("application/json", json_content(component(kind))),
+        Answer::Models(kind) => response.content(
+            "application/json",
+            json_content(ArrayBuilder::new().items(component(kind)).build()),
+        ),
+        Answer::Object => response.content("application/json", json_content(any_object())),
+        Answer::List => response.content(
+            "application/json",
+            json_content(ArrayBuilder::new().items(any_object()).build()),
+        ),
+        Answer::Empty => response,
+        Answer::File(mime) => response.content(
+            mime,
+            json_content(string(Some(KnownFormat::Binary)).build()),
+        ),
+    }
+    .build()
+}
+
+fn security(role: Option<Role>) -> SecurityRequirement {
+    SecurityRequirement::new("bearer", role.map(|r| r.to_string()))
+}
+
+fn http_method(method: Method) -> HttpMethod {
+    match method {
+        Method::Get => HttpMethod::Get,
+        Method::Post => HttpMethod::Post,
+        Method::Put => HttpMethod::Put,
+        Method::Delete => HttpMethod::Delete,
+    }
+}
+
+/// A path parameter's schema, from its name (ids are UUIDs unless said otherwise).
+fn parameter(name: &str, op: Option<&Op>) -> utoipa::openapi::path::Parameter {
+    let schema: OaSchema = match (name, op.and_then(|o| o.values)) {
+        (_, Some((param, values))) if param == name => string(None)
+            .enum_values(Some(values.iter().copied()))
+            .build()
+            .into(),
+        ("date", _) => string(Some(KnownFormat::Date)).build().into(),
+        ("year" | "month" | "day", _) => ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .build()
+            .into(),
+        ("file", _) => string(None)
+            .description(Some("`{id}.png` or `{id}.mp4`"))
+            .build()
+            .into(),
+        ("name", _) => string(None).build().into(),
+        _ => string(Some(KnownFormat::Uuid)).build().into(),
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .schema(Some(schema))
+        .build()
+}
+
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+}
+
+fn named_operation(op: &Op) -> utoipa::openapi::path::Operation {
+    let mut builder = OperationBuilder::new()
+        .tag(op.tag)
+        .summary(Some(op.summary))
+        .response(op.status.to_string(), answer_response(op.answer, op.status));
+    for name in path_parameters(op.path) {
+        builder = builder.parameter(parameter(name, Some(op)));
+    }
+    let object = || ObjectBuilder::new().schema_type(Type::Object).build();
+    let multipart = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("file", string(Some(KnownFormat::Binary)))
+            .build()
+    };
+    let body = match op.body {
+        Body::None => None,
+        Body::Json => Some(
+            RequestBodyBuilder::new()
+                .content("application/json", json_content(object()))
+                .content("application/x-www-form-urlencoded", json_content(object())),
+        ),
+        Body::Multipart => Some(
+            RequestBodyBuilder::new().content("multipart/form-data", json_content(multipart())),
+        ),
+        Body::JsonOrMultipart => Some(
+            RequestBodyBuilder::new()
+                .content("application/json", json_content(object()))
+                .content("multipart/form-data", json_content(multipart())),
+        ),
+    };
+    builder = builder.request_body(body.map(RequestBodyBuilder::build));
+    builder = if op.path == "/" {
+        builder.security(SecurityRequirement::default())
+    } else {
+        builder.security(security(op.role))
+    };
+    builder.build()
+}
+
+fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path::Operation); 5] {
+    let kind = model.kind;
+    let list = format!("/data/{}", model.route);
+    let one = format!("/data/{}/{{id}}", model.route);
+    let tag = "kitsu: data";
+    let read_role = generic_role(model, false);
+    let write_role = generic_role(model, true);
+    let id = || parameter("id", None);
+    let query = |name: &str, ty: Type, about: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some(about))
+            .schema(Some(ObjectBuilder::new().schema_type(ty).build()))
+            .build()
+    };
+    let input = || {
+        Some(
+            RequestBodyBuilder::new()
+                .content(
+                    "application/json",
+                    json_content(component(&format!("{kind}Input"))),
+                )
+                .required(Some(Required::True))
+                .build(),
+        )
+    };
+    let list_op = OperationBuilder::new()
+        .tag(tag)
+        .summary(Some(format!(
+            "Lists {} rows; any other query key is a filter on a field (`field=value`, repeated \
+             for any of several values)",
+            model.route
+        )))
+        .parameter(query(
+            "relations",
+            Type::Boolean,
+            "add the many-to-many fields",
+        ))
+        .parameter(query(
+            "page",
+            Type::Integer,
+            "answer one page `{data, total, nb_pages, limit, offset, page}`",
+        ))
+        .parameter(query("limit", Type::Integer, "rows per page (100)"))
+        .response("200", answer_response(Answer::Models(kind), 200))
+        .security(security(read_role))
+        .build();
+    let create = OperationBuilder::new()
+        .tag(tag)
+        .summary(Some(format!("Creates a {kind}")))
+        .request_body(input())
+        .response("201", answer_response(Answer::Model(kind), 201))
+        .security(security(write_role))
+        .build();
+    let get = OperationBuilder::new()
+        .tag(tag)
+        .summary(Some(format!("One {kind}")))
+        .parameter(id())
+        .response("200", answer_response(Answer::Model(kind), 200))
+        .security(security(read_role))
+        .build();
+    let update = OperationBuilder::new()
+        .tag(tag)
+        .summary(Some(format!(
+            "Changes the fields of a {kind} the body names"
+        )))
+        .parameter(id())
+        .request_body(input())
+        .response("200", answer_response(Answer::Model(kind), 200))
+        .security(security(write_role))
+        .build();
+    let delete = OperationBuilder::new()
+        .tag(tag)
+        .summary(Some(format!(
+            "Deletes a {kind} (400 while others refer to it)"
+        )))
+        .parameter(id())
+        .response("204", answer_response(Answer::Empty, 204))
+        .security(security(write_role))
+        .build();
+    [
+        (list.clone(), Method::Get, list_op),
+        (list, Method::Post, create),
+        (one.clone(), Method::Get, get),
+        (one.clone(), Method::Put, update),
+        (one, Method::Delete, delete),
+    ]
+}
+
+/// Adds the production routes and model schemas to the document.
+pub fn document(openapi: &mut OpenApi, schema: &Schema) {
+    let components = openapi.components.get_or_insert_with(Default::default);
+    for model in MODELS {
+        let (row, input) = model_schemas(schema, model);
+        components
+            .schemas
+            .insert(format!("Kitsu{}", model.kind), row.into());
+        components
+            .schemas
+            .insert(format!("Kitsu{}Input", model.kind), input.into());
+    }
+    for model in MODELS {
+        for (path, method, operation) in generic_operations(model) {
+            openapi
+                .paths
+                .add_path_operation(path, vec![http_method(method)], operation);
+        }
+    }
+    for op in NAMED {
+        openapi.paths.add_path_operation(
+            op.path,
+            vec![http_method(op.method)],
+            named_operation(op),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Method as M;
+
+    #[test]
+    fn every_catalogued_path_is_served_and_the_gate_reads_roles() {
+        let (protected, index) = super::super::routes();
+        let served: Vec<_> = protected.paths().iter().chain(index.paths()).collect();
+        for op in NAMED {
+            assert!(
+                served.contains(&&op.path),
+                "{} is catalogued, not served",
+                op.path
+            );
+        }
+        for path in GENERIC {
+            assert!(served.contains(&&path), "{path}");
+        }
+        // Generic routes: by the model's access class and the method.
+        let one = "/data/{model}/{id}";
+        assert_eq!(least_role(&M::GET, one, "/data/task-types/x"), None);
+        assert_eq!(
+            least_role(&M::PUT, one, "/data/task-types/x"),
+            Some(Role::Admin)
+        );
+        assert_eq!(
+            least_role(&M::DELETE, one, "/data/tasks/x"),
+            Some(Role::Supervisor)
+        );
+        assert_eq!(
+            least_role(&M::GET, "/data/{model}", "/data/schedule-items"),
+            Some(Role::Manager)
+        );
+        assert_eq!(
+            least_role(&M::POST, "/data/{model}", "/data/comments"),
+            Some(Role::Vendor)
+        );
+        assert_eq!(
+            least_role(&M::POST, "/data/{model}", "/data/search-filters"),
+            None
+        );
+        assert_eq!(
+            least_role(&M::GET, "/data/{model}", "/data/nope"),
+            None,
+            "404 later"
+        );
+        // Named routes: by the catalogue, per method.
+        let csv = "/export/csv/tasks.csv";
+        assert_eq!(least_role(&M::GET, csv, csv), Some(Role::Manager));
+        let team = "/data/projects/{project}/team";
+        assert_eq!(least_role(&M::GET, team, "/data/projects/p/team"), None);
+        assert_eq!(
+            least_role(&M::POST, team, "/data/projects/p/team"),
+            Some(Role::Manager)
+        );
+    }
+
+    #[test]
+    fn the_document_describes_models_from_the_schema() {
+        let conn = crate::db::test_conn();
+        let schema = Schema::load(&conn).unwrap();
+        let mut openapi = OpenApi::default();
+        document(&mut openapi, &schema);
+        let json: serde_json::Value = serde_json::from_str(&openapi.to_json().unwrap()).unwrap();
+        let task = &json["components"]["schemas"]["KitsuTask"]["properties"];
+        assert_eq!(task["task_status_id"]["format"], "uuid");
+        assert_eq!(task["assignees"]["type"], "array");
+        assert_eq!(task["type"]["enum"][0], "Task");
+        let input = &json["components"]["schemas"]["KitsuTaskInput"];
+        assert!(input["properties"]["created_at"].is_null(), "read-only");
+        assert!(
+            input["required"]
+                .as_array()
+                .unwrap()
+                .contains(&"entity_id".into())
+        );
+        let put = &json["paths"]["/data/tasks/{id}"]["put"];
+        assert_eq!(put["security"][0]["bearer"][0], "supervisor");
+        let kinds = &json["paths"]["/pictures/{kind}/preview-files/{file}"]["get"]["parameters"][0];
+        assert_eq!(kinds["schema"]["enum"][0], "originals");
+    }
+}
