@@ -2,12 +2,12 @@
 //!
 //! The generic `/data/<model>` routes are described per model, their row and input schemas
 //! read from the same SQLite schema the server checks bodies against; the named routes come
-//! from [`catalogue::NAMED`]. Both also say the least role an operation needs, which the
+//! from [`catalogue::named`]. Both also say the least role an operation needs, which the
 //! [`role_gate`] enforces before any handler runs (so an artist learns nothing, not even
 //! whether an id exists, from a route above their role). The handlers keep the finer rules:
 //! teams, authors, one's own rows.
 
-use super::catalogue::{Answer, Body, Method, NAMED, Op};
+use super::catalogue::{self, Answer, Body, Method, Op};
 use crate::auth::CurrentUser;
 use crate::db::production::schema::{ColType, Column};
 use crate::db::production::{Access, MODELS, Model, Schema, by_route};
@@ -48,7 +48,7 @@ impl Routes {
 
     pub fn route(mut self, path: &'static str, method_router: MethodRouter<AppState>) -> Self {
         assert!(
-            GENERIC.contains(&path) || NAMED.iter().any(|op| op.path == path),
+            GENERIC.contains(&path) || catalogue::named().any(|op| op.path == path),
             "production route {path} is not in routes/production/catalogue.rs"
         );
         self.paths.push(path);
@@ -107,8 +107,7 @@ pub fn least_role(method: &axum::http::Method, matched: &str, path: &str) -> Opt
         let route = path.split('/').nth(2)?;
         return generic_role(by_route(route)?, method != Method::Get);
     }
-    NAMED
-        .iter()
+    catalogue::named()
         .find(|op| op.path == matched && op.method == method)
         .and_then(|op| op.role)
 }
@@ -439,7 +438,7 @@ pub fn document(openapi: &mut OpenApi, schema: &Schema) {
                 .add_path_operation(path, vec![http_method(method)], operation);
         }
     }
-    for op in NAMED {
+    for op in catalogue::named() {
         openapi.paths.add_path_operation(
             op.path,
             vec![http_method(op.method)],
@@ -457,7 +456,7 @@ mod tests {
     fn every_catalogued_path_is_served_and_the_gate_reads_roles() {
         let (protected, index) = super::super::routes();
         let served: Vec<_> = protected.paths().iter().chain(index.paths()).collect();
-        for op in NAMED {
+        for op in catalogue::named() {
             assert!(
                 served.contains(&&op.path),
                 "{} is catalogued, not served",

@@ -1,0 +1,192 @@
+//! Projects (settings, team, playlists, output files, the CSV), people and the person's own routes.
+
+use super::Answer::{File, List, Model, Models};
+use super::{Body, Op, PEOPLE, PROJECTS, delete, get, post, put};
+use drover_shared::Role::{Admin, Manager, Vendor};
+
+pub(super) static OPS: &[Op] = &[
+    // Projects.
+    get(
+        "/data/projects/open",
+        PROJECTS,
+        "The open projects the person may see",
+    )
+    .answers(Models("Project")),
+    get(
+        "/data/projects/{project}/settings/{setting}",
+        PROJECTS,
+        "The task types, task statuses or asset types a project uses",
+    )
+    .answers(List)
+    .only("setting", &["task-types", "task-status", "asset-types"]),
+    post(
+        "/data/projects/{project}/settings/{setting}",
+        PROJECTS,
+        "Adds a task type, task \
+        status or asset type to a project (`task_type_id`, `task_status_id`, \
+        `asset_type_id`; `priority`)",
+    )
+    .answers(Model("Project"))
+    .role(Manager)
+    .only("setting", &["task-types", "task-status", "asset-types"]),
+    delete(
+        "/data/projects/{project}/settings/{setting}/{id}",
+        PROJECTS,
+        "Removes a task type, task status or asset type from a project",
+    )
+    .role(Manager)
+    .only("setting", &["task-types", "task-status", "asset-types"]),
+    get(
+        "/data/projects/{project}/task-types",
+        PROJECTS,
+        "The task types a project uses",
+    )
+    .answers(Models("TaskType")),
+    get(
+        "/data/projects/{project}/task-status",
+        PROJECTS,
+        "The task statuses a project uses",
+    )
+    .answers(Models("TaskStatus")),
+    get(
+        "/data/projects/{project}/asset-types",
+        PROJECTS,
+        "The asset types a project uses",
+    )
+    .answers(Models("AssetType")),
+    get(
+        "/data/projects/{project}/team",
+        PROJECTS,
+        "A project's team",
+    )
+    .answers(Models("Person")),
+    post(
+        "/data/projects/{project}/team",
+        PROJECTS,
+        "Adds a person (`person_id`) to the team",
+    )
+    .answers(Model("Project"))
+    .role(Manager),
+    delete(
+        "/data/projects/{project}/team/{person}",
+        PROJECTS,
+        "Removes a person from the team",
+    )
+    .role(Manager),
+    get(
+        "/data/projects/{project}/metadata-descriptors",
+        PROJECTS,
+        "A project's metadata descriptors",
+    )
+    .answers(Models("MetadataDescriptor")),
+    get(
+        "/data/projects/{project}/playlists",
+        PROJECTS,
+        "A project's playlists, 20 per \
+        `page`, newest first (`sort_by`, `task_type_id`)",
+    )
+    .answers(Models("Playlist")),
+    post(
+        "/data/entities/{entity}/output-files/new",
+        PROJECTS,
+        "Adds an output file of an \
+        entity (`output_type_id`, `task_type_id`, `person_id`, `revision`, `representation`, \
+        `name`, `comment`), its path from the project's file tree",
+    )
+    .answers(Model("OutputFile"))
+    .role(Vendor),
+    post(
+        "/data/asset-instances/{instance}/entities/{temporal}/output-files/new",
+        PROJECTS,
+        "Adds an output file of an asset instance in a shot or scene",
+    )
+    .answers(Model("OutputFile"))
+    .status(200)
+    .role(Vendor),
+    get(
+        "/data/entities/{entity}/output-types",
+        PROJECTS,
+        "The output types an entity's output files use",
+    )
+    .answers(Models("OutputType")),
+    get(
+        "/export/csv/tasks.csv",
+        PROJECTS,
+        "The tasks of the open projects as Kitsu's CSV",
+    )
+    .answers(File("text/csv"))
+    .role(Manager),
+    // People and the person's own routes.
+    get("/data/user/done-tasks", PEOPLE, "The person's done tasks").answers(Models("Task")),
+    get("/data/user/tasks", PEOPLE, "The person's tasks to do").answers(Models("Task")),
+    get(
+        "/data/user/filters",
+        PEOPLE,
+        "The person's saved filters, by list type and project",
+    ),
+    post(
+        "/data/user/filters",
+        PEOPLE,
+        "Saves a filter (`name`, `query`, `list_type`, \
+        `entity_type`, `project_id`)",
+    )
+    .answers(Model("SearchFilter")),
+    put("/data/user/filters/{id}", PEOPLE, "Changes a saved filter").answers(Model("SearchFilter")),
+    delete("/data/user/filters/{id}", PEOPLE, "Removes a saved filter"),
+    get(
+        "/data/user/desktop-login-logs",
+        PEOPLE,
+        "The person's desktop log-ins, newest first",
+    )
+    .answers(Models("DesktopLoginLog")),
+    post(
+        "/data/user/desktop-login-logs",
+        PEOPLE,
+        "Records a desktop log-in (`date`, form or \
+        JSON)",
+    )
+    .answers(Model("DesktopLoginLog")),
+    get(
+        "/data/user/notifications",
+        PEOPLE,
+        "The person's notifications",
+    )
+    .answers(Models("Notification")),
+    get("/data/user/notifications/{id}", PEOPLE, "One notification").answers(Model("Notification")),
+    put(
+        "/data/user/notifications/{id}",
+        PEOPLE,
+        "Marks a notification read or unread \
+        (`read`)",
+    )
+    .answers(Model("Notification")),
+    post(
+        "/actions/user/notifications/mark-all-as-read",
+        PEOPLE,
+        "Marks every notification read: `{\"success\": true}`",
+    )
+    .status(200)
+    .body(Body::None),
+    post(
+        "/actions/persons/{person}/departments/add",
+        PEOPLE,
+        "Adds a person to a department \
+        (`department_id`)",
+    )
+    .answers(Model("Person"))
+    .role(Admin),
+    delete(
+        "/actions/persons/{person}/departments/{department}",
+        PEOPLE,
+        "Removes a person from a department",
+    )
+    .role(Admin),
+    get(
+        "/data/persons/{person}/quota-shots/day/{year}/{month}/{day}",
+        PEOPLE,
+        "The shots a \
+        person finished on a day, weighted or not (`count_mode`); other people's for \
+        supervisors and above",
+    )
+    .answers(List),
+];

@@ -1,0 +1,168 @@
+//! Reviews (tasks, comments, previews, time spent), attachments, and preview and avatar files.
+
+use super::Answer::{File, List, Model, Models};
+use super::{Body, FILES, Op, REVIEWS, delete, get, post, put};
+use drover_shared::Role::{Admin, Supervisor};
+
+pub(super) static OPS: &[Op] = &[
+    // Reviews.
+    get(
+        "/data/tasks/{task}/full",
+        REVIEWS,
+        "A task with its entity, project, type, status, \
+        assignees and the farm jobs that rendered it (`render_jobs`)",
+    ),
+    get(
+        "/data/tasks/{task}/comments",
+        REVIEWS,
+        "A task's comments, newest first, with status, \
+        author, previews and attachments",
+    )
+    .answers(Models("Comment")),
+    put(
+        "/actions/persons/{person}/assign",
+        REVIEWS,
+        "Assigns tasks (`task_ids`) to a person, \
+        who joins their projects' teams",
+    )
+    .answers(Models("Task"))
+    .role(Supervisor),
+    post(
+        "/actions/tasks/{task}/comment",
+        REVIEWS,
+        "Comments on a task and sets its status \
+        (`task_status_id`, `comment`, `checklist`, `links`, `person_id`, `created_at`); as \
+        multipart, the file parts become attachments",
+    )
+    .answers(Model("Comment"))
+    .body(Body::JsonOrMultipart),
+    post(
+        "/actions/tasks/{task}/comments/{comment}/add-preview",
+        REVIEWS,
+        "Adds a preview \
+        revision to a comment (`revision`), waiting for its file",
+    )
+    .answers(Model("PreviewFile")),
+    post(
+        "/actions/tasks/{task}/comments/{comment}/preview-files/{preview}",
+        REVIEWS,
+        "Adds another picture to a preview's revision, with its file when sent as multipart",
+    )
+    .answers(Model("PreviewFile"))
+    .body(Body::JsonOrMultipart),
+    put(
+        "/actions/preview-files/{preview}/set-main-preview",
+        REVIEWS,
+        "Makes a preview its entity's thumbnail",
+    )
+    .body(Body::None),
+    put(
+        "/actions/tasks/{task}/set-main-preview",
+        REVIEWS,
+        "Makes a task's last preview its entity's thumbnail",
+    )
+    .body(Body::None),
+    post(
+        "/actions/tasks/{task}/time-spents/{date}/persons/{person}",
+        REVIEWS,
+        "Sets the time (`duration`, minutes) a person spent on a task on a day",
+    )
+    .answers(Model("TimeSpent")),
+    post(
+        "/actions/tasks/{task}/time-spents/{date}/persons/{person}/add",
+        REVIEWS,
+        "Adds time (`duration`, minutes) a person spent on a task on a day",
+    )
+    .answers(Model("TimeSpent")),
+    get(
+        "/actions/tasks/{task}/time-spents",
+        REVIEWS,
+        "A task's time spent: `total` and the entries by person",
+    ),
+    get(
+        "/actions/tasks/{task}/time-spents/{date}",
+        REVIEWS,
+        "A task's time spent on a day: `total` and the entries by person",
+    ),
+    // Attachments.
+    post(
+        "/actions/tasks/{task}/comments/{comment}/add-attachment",
+        REVIEWS,
+        "Attaches the file parts to a comment (its author, managers and admins)",
+    )
+    .answers(List)
+    .body(Body::Multipart),
+    delete(
+        "/data/tasks/{task}/comments/{comment}/attachments/{attachment}",
+        REVIEWS,
+        "Removes an attachment and its file (the comment's author, managers and admins)",
+    ),
+    get(
+        "/data/attachment-files/{attachment}/file/{name}",
+        FILES,
+        "An attachment's file (pictures inline, anything else as a download)",
+    )
+    .answers(File("application/octet-stream")),
+    get(
+        "/pictures/thumbnails/attachment-files/{file}",
+        FILES,
+        "The 150×150 thumbnail of a picture attachment (`{id}.png`)",
+    )
+    .answers(File("image/png")),
+    get(
+        "/data/tasks/{task}/attachment-files",
+        FILES,
+        "Every attachment of a task's comments",
+    )
+    .answers(Models("AttachmentFile"))
+    .role(Admin),
+    get(
+        "/data/projects/{project}/attachment-files",
+        FILES,
+        "Every attachment of a project's comments",
+    )
+    .answers(Models("AttachmentFile"))
+    .role(Admin),
+    // Preview and avatar files.
+    post(
+        "/pictures/preview-files/{preview}",
+        FILES,
+        "Uploads a preview's picture, movie or \
+        review file; the server makes its thumbnails",
+    )
+    .answers(Model("PreviewFile"))
+    .body(Body::Multipart),
+    post(
+        "/pictures/thumbnails/persons/{file}",
+        FILES,
+        "Uploads a person's avatar \
+        (`{id}.png`; the person or an admin)",
+    )
+    .answers(Model("Person"))
+    .body(Body::Multipart)
+    .status(200),
+    get(
+        "/pictures/thumbnails/persons/{file}",
+        FILES,
+        "A person's 150×150 avatar (`{id}.png`)",
+    )
+    .answers(File("image/png")),
+    get(
+        "/pictures/{kind}/preview-files/{file}",
+        FILES,
+        "A preview's picture at a size \
+        (`{id}.png`)",
+    )
+    .answers(File("image/png"))
+    .only(
+        "kind",
+        &["originals", "thumbnails", "thumbnails-square", "previews"],
+    ),
+    get(
+        "/movies/{quality}/preview-files/{file}",
+        FILES,
+        "A movie preview (`{id}.mp4`)",
+    )
+    .answers(File("video/mp4"))
+    .only("quality", &["originals", "low"]),
+];
