@@ -203,15 +203,11 @@ pub fn comment(
         .and_then(Value::as_str)
         .ok_or_else(|| DataError::BadRequest("`task_status_id` is required".into()))?;
     let status = d.get("task-status", status_id)?;
-    // Kitsu's status rules: artists and vendors set only the statuses open to artists,
-    // clients only those open to clients (`is_artist_allowed`, `is_client_allowed`).
-    let allowed = match d.viewer.role {
-        Role::Artist | Role::Vendor => Some("is_artist_allowed"),
-        Role::Client => Some("is_client_allowed"),
-        _ => None,
-    };
-    if let Some(flag) = allowed
-        && status.get(flag).and_then(Value::as_bool) == Some(false)
+    // Kitsu's status rule: artists and vendors set only the statuses open to artists
+    // (`is_artist_allowed`). Clients read only: the role gate refuses them this route.
+    let artist = matches!(d.viewer.role, Role::Artist | Role::Vendor);
+    if artist
+        && status.get("is_artist_allowed").and_then(Value::as_bool) == Some(false)
         && text(&task, "task_status_id") != text(&status, "id")
     {
         return Err(DataError::Forbidden(format!(

@@ -72,6 +72,37 @@ async fn reviews_time_people_and_user_routes_follow_kitsu() {
         403,
     )
     .await;
+    // A client on the team reads the task's comments but, reading only, writes none.
+    let client = ts.client_as(Role::Client).await;
+    let client_id = client.authenticated().await.unwrap().user.id.to_string();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{}/team", b.project),
+        Some(json!({"person_id": client_id})),
+        201,
+    )
+    .await;
+    call(
+        &client,
+        Method::GET,
+        &format!("/data/tasks/{task}/comments"),
+        None,
+        200,
+    )
+    .await;
+    let refused = call(
+        &client,
+        Method::POST,
+        &format!("/actions/tasks/{task}/comment"),
+        Some(json!({"task_status_id": id(&wfa), "comment": "looks good"})),
+        403,
+    )
+    .await;
+    assert!(
+        refused["message"].as_str().unwrap().contains("vendor"),
+        "{refused}"
+    );
     let preview = call(
         &artist,
         Method::POST,

@@ -2,7 +2,7 @@
 
 use super::Answer::{File, List, Model, Models};
 use super::{Body, FILES, Op, REVIEWS, delete, get, post, put};
-use drover_shared::Role::{Admin, Supervisor};
+use drover_shared::Role::{Admin, Supervisor, Vendor};
 
 pub(super) static OPS: &[Op] = &[
     // Reviews.
@@ -35,45 +35,52 @@ pub(super) static OPS: &[Op] = &[
         multipart, the file parts become attachments",
     )
     .answers(Model("Comment"))
-    .body(Body::JsonOrMultipart),
+    .body(Body::JsonOrMultipart)
+    .role(Vendor),
     post(
         "/actions/tasks/{task}/comments/{comment}/add-preview",
         REVIEWS,
         "Adds a preview \
         revision to a comment (`revision`), waiting for its file",
     )
-    .answers(Model("PreviewFile")),
+    .answers(Model("PreviewFile"))
+    .role(Vendor),
     post(
         "/actions/tasks/{task}/comments/{comment}/preview-files/{preview}",
         REVIEWS,
         "Adds another picture to a preview's revision, with its file when sent as multipart",
     )
     .answers(Model("PreviewFile"))
-    .body(Body::JsonOrMultipart),
+    .body(Body::JsonOrMultipart)
+    .role(Vendor),
     put(
         "/actions/preview-files/{preview}/set-main-preview",
         REVIEWS,
         "Makes a preview its entity's thumbnail",
     )
-    .body(Body::None),
+    .body(Body::None)
+    .role(Vendor),
     put(
         "/actions/tasks/{task}/set-main-preview",
         REVIEWS,
         "Makes a task's last preview its entity's thumbnail",
     )
-    .body(Body::None),
+    .body(Body::None)
+    .role(Vendor),
     post(
         "/actions/tasks/{task}/time-spents/{date}/persons/{person}",
         REVIEWS,
         "Sets the time (`duration`, minutes) a person spent on a task on a day",
     )
-    .answers(Model("TimeSpent")),
+    .answers(Model("TimeSpent"))
+    .role(Vendor),
     post(
         "/actions/tasks/{task}/time-spents/{date}/persons/{person}/add",
         REVIEWS,
         "Adds time (`duration`, minutes) a person spent on a task on a day",
     )
-    .answers(Model("TimeSpent")),
+    .answers(Model("TimeSpent"))
+    .role(Vendor),
     get(
         "/actions/tasks/{task}/time-spents",
         REVIEWS,
@@ -91,12 +98,14 @@ pub(super) static OPS: &[Op] = &[
         "Attaches the file parts to a comment (its author, managers and admins)",
     )
     .answers(List)
-    .body(Body::Multipart),
+    .body(Body::Multipart)
+    .role(Vendor),
     delete(
         "/data/tasks/{task}/comments/{comment}/attachments/{attachment}",
         REVIEWS,
         "Removes an attachment and its file (the comment's author, managers and admins)",
-    ),
+    )
+    .role(Vendor),
     get(
         "/data/attachment-files/{attachment}/file/{name}",
         FILES,
@@ -131,7 +140,8 @@ pub(super) static OPS: &[Op] = &[
         review file; the server makes its thumbnails",
     )
     .answers(Model("PreviewFile"))
-    .body(Body::Multipart),
+    .body(Body::Multipart)
+    .role(Vendor),
     post(
         "/pictures/thumbnails/persons/{file}",
         FILES,
