@@ -1,5 +1,6 @@
 //! Login sessions: a pair of tokens per login, stored as SHA-256 hashes.
 
+use drover_shared::UserId;
 use drover_shared::api::User;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -101,6 +102,21 @@ pub fn delete(conn: &Connection, session_id: i64) -> rusqlite::Result<Option<Vec
         |r| r.get(0),
     )
     .optional()
+}
+
+/// Deletes a user's sessions but `keep`; returns their access-token hashes.
+pub fn delete_others(
+    conn: &Connection,
+    user_id: UserId,
+    keep: i64,
+) -> rusqlite::Result<Vec<Vec<u8>>> {
+    conn.prepare(
+        "DELETE FROM sessions WHERE user_id = :user AND id <> :keep RETURNING access_hash",
+    )?
+    .query_map(named_params! { ":user": user_id, ":keep": keep }, |r| {
+        r.get(0)
+    })?
+    .collect()
 }
 
 /// Drops sessions whose refresh token expired.

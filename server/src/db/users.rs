@@ -80,6 +80,15 @@ pub fn find_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<
     .optional()
 }
 
+/// Replaces a user's password hash.
+pub fn set_password_hash(conn: &Connection, id: UserId, hash: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET password_hash = :hash WHERE id = :id",
+        named_params! { ":hash": hash, ":id": id },
+    )?;
+    Ok(())
+}
+
 /// The user a login names: by email, or else by the desktop login Kitsu's desktop tools send
 /// in the email field.
 pub fn find_for_login(conn: &Connection, login: &str) -> rusqlite::Result<Option<UserWithHash>> {

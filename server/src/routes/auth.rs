@@ -2,6 +2,7 @@
 //! FIDO security keys in [`fido`].
 
 mod fido;
+mod password;
 
 use crate::auth::{
     ACCESS_TTL_MS, Authed, REFRESH_TTL_MS, bearer, hash_token, new_token, verify_password,
@@ -39,6 +40,7 @@ pub fn protected_router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout, logout_get))
         .routes(routes!(totp_start, totp_confirm, totp_disable))
         .merge(fido::protected_router())
+        .merge(password::protected_router())
 }
 
 const LOGIN_FAILED: &str = "wrong email or password";

@@ -245,6 +245,25 @@ impl Client {
         Self::json(self.request(Method::GET, "/auth/refresh-token")).await
     }
 
+    /// `POST /auth/change-password`: the caller's password, the old one given; the caller's
+    /// other sessions end.
+    pub async fn change_password(
+        &self,
+        old_password: &str,
+        new_password: &str,
+    ) -> Result<serde_json::Value, ClientError> {
+        let body = serde_json::json!({
+            "old_password": old_password,
+            "password": new_password,
+            "password_2": new_password,
+        });
+        Self::json(
+            self.request(Method::POST, "/auth/change-password")
+                .json(&body),
+        )
+        .await
+    }
+
     // -- users ----------------------------------------------------------------------------
 
     /// `GET /users` (admins).

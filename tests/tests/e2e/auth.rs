@@ -137,3 +137,45 @@ async fn admins_create_accounts_and_others_may_not() {
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
 }
+
+#[tokio::test]
+async fn people_change_their_own_password_and_other_sessions_end() {
+    let (ts, _) = setup().await;
+    let artist = ts.client_as(Role::Artist).await;
+    let email = artist.authenticated().await.unwrap().user.email;
+    let laptop = ts.anonymous.logged_in(&email, PASSWORD).await.unwrap();
+    let new_password = "a much longer password";
+
+    let wrong = artist
+        .change_password("not it", new_password)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.status(), Some(StatusCode::BAD_REQUEST));
+    let short = artist.change_password(PASSWORD, "short").await.unwrap_err();
+    assert_eq!(short.status(), Some(StatusCode::BAD_REQUEST));
+    let mismatch = artist
+        .raw(
+            reqwest::Method::POST,
+            "/auth/change-password",
+            Some(
+                &serde_json::json!({"old_password": PASSWORD, "password": new_password,
+                                     "password_2": "something else"}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(mismatch.status, StatusCode::BAD_REQUEST);
+
+    let done = artist
+        .change_password(PASSWORD, new_password)
+        .await
+        .unwrap();
+    assert_eq!(done["success"], true);
+    // The session that asked goes on; the others end; the new password logs in.
+    assert!(artist.authenticated().await.is_ok());
+    let ended = laptop.authenticated().await.unwrap_err();
+    assert_eq!(ended.status(), Some(StatusCode::UNAUTHORIZED));
+    let old = ts.anonymous.login(&email, PASSWORD).await.unwrap_err();
+    assert_eq!(old.status(), Some(StatusCode::BAD_REQUEST));
+    assert!(ts.anonymous.login(&email, new_password).await.is_ok());
+}

@@ -393,4 +393,41 @@ async fn roles_and_teams_decide_what_a_person_sees_and_changes() {
         .await
         .unwrap_err();
     assert_eq!(status(&err), Some(StatusCode::FORBIDDEN));
+
+    // A person edits their own profile, as Kitsu's profile page does: the whole person sent
+    // back, what only admins change left as it was.
+    let mut me = artist.data_get("persons", &artist_id).await.unwrap();
+    me.insert("first_name".into(), json!("Ada"));
+    me.insert("phone".into(), json!("+33 1 23 45 67 89"));
+    me.insert("timezone".into(), json!("Europe/London"));
+    let changed = artist
+        .data_update("persons", &artist_id, &serde_json::Value::Object(me))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            &changed["first_name"],
+            &changed["role"],
+            &changed["full_name"]
+        ),
+        (&json!("Ada"), &json!("user"), &json!("Ada"))
+    );
+    for (field, value) in [
+        ("active", json!(false)),
+        ("daily_salary", json!(900)),
+        ("departments", json!([uuid::Uuid::new_v4()])),
+        ("password", json!("a new password here")),
+    ] {
+        let err = artist
+            .data_update("persons", &artist_id, &json!({ field: value }))
+            .await
+            .unwrap_err();
+        assert_eq!(status(&err), Some(StatusCode::FORBIDDEN), "{field}");
+    }
+    let admin_id = admin.authenticated().await.unwrap().user.id.to_string();
+    let err = artist
+        .data_update("persons", &admin_id, &json!({"first_name": "Eve"}))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&err), Some(StatusCode::FORBIDDEN), "someone else");
 }

@@ -301,7 +301,7 @@ pub fn create(
 }
 
 /// The same person seen with every right, to read back a row they just wrote.
-fn admin_view(viewer: &Viewer) -> Viewer {
+pub(super) fn admin_view(viewer: &Viewer) -> Viewer {
     Viewer {
         id: viewer.id.clone(),
         role: Role::Admin,

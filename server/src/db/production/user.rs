@@ -197,3 +197,100 @@ pub fn mark_all_read(d: &Data) -> Result<(), DataError> {
     )?;
     Ok(())
 }
+
+/// What only admins change on a person, even on their own profile: Kitsu's list, plus the
+/// contract and pay a studio would not leave to the person, and the desktop login (another
+/// name to log in with).
+const ADMIN_FIELDS: &[&str] = &[
+    "role",
+    "departments",
+    "active",
+    "archived",
+    "is_bot",
+    "is_guest",
+    "studio_id",
+    "expiration_date",
+    "desktop_login",
+    "contract_type",
+    "daily_salary",
+    "position",
+    "seniority",
+    "has_avatar",
+    "last_presence",
+];
+
+/// `PUT /data/persons/{id}`: admins change anyone; a person changes their own profile (name,
+/// phone, locale, notification settings…). A field only admins change may be sent unchanged
+/// (Kitsu's profile page sends the whole person back) but not changed: 403. Passwords change
+/// at `POST /auth/change-password`, which asks for the old one.
+pub fn update_person(
+    d: &Data,
+    id: &str,
+    body: Row,
+    extra: Vec<(String, rusqlite::types::Value)>,
+) -> Result<Row, DataError> {
+    if d.viewer.is_admin() {
+        return d.update_with("persons", id, Value::Object(body), extra);
+    }
+    let person = d.get("persons", id)?;
+    if text(&person, "id") != d.viewer.id {
+        return Err(DataError::Forbidden(
+            "only admins change other people".into(),
+        ));
+    }
+    if !extra.is_empty() {
+        return Err(DataError::Forbidden(
+            "change your password with POST /auth/change-password (it asks for the old one)".into(),
+        ));
+    }
+    for field in ADMIN_FIELDS {
+        let Some(sent) = body.get(*field) else {
+            continue;
+        };
+        if !same_value(field, sent, person.get(*field).unwrap_or(&Value::Null)) {
+            return Err(DataError::Forbidden(format!(
+                "only admins change `{field}`"
+            )));
+        }
+    }
+    let own = Data {
+        conn: d.conn,
+        schema: d.schema,
+        viewer: &super::admin_view(d.viewer),
+    };
+    let mut changed = own.update_with("persons", id, Value::Object(body), extra)?;
+    // Read back as the person sees themselves.
+    changed = d.get("persons", text(&changed, "id"))?;
+    Ok(changed)
+}
+
+/// Whether a sent value leaves the stored one as it is: roles by meaning (`user` is
+/// `artist`), departments as a set.
+fn same_value(field: &str, sent: &Value, stored: &Value) -> bool {
+    match field {
+        "role" => {
+            let role = |v: &Value| {
+                v.as_str()
+                    .and_then(|s| drover_shared::Role::from_kitsu(s).ok())
+            };
+            role(sent).is_some() && role(sent) == role(stored)
+        }
+        "departments" => {
+            let id_set = |v: &Value| {
+                let mut ids: Vec<String> = v
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i.as_str().map(str::to_lowercase))
+                    .collect();
+                ids.sort();
+                ids
+            };
+            sent.is_array() && id_set(sent) == id_set(stored)
+        }
+        _ => {
+            sent == stored
+                || super::schema::parse_bool(sent).is_some_and(|b| Some(b) == stored.as_bool())
+        }
+    }
+}

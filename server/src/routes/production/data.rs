@@ -130,6 +130,9 @@ async fn update(
     let mut body = body;
     let extra = computed(model, &mut body).await?;
     let changed = write(&state, &me, move |d| {
+        if model.route == "persons" {
+            return production::user::update_person(d, &id, body, extra);
+        }
         let mut row = d.update_with(model.route, &id, Value::Object(body), extra)?;
         if model.route == "entities" {
             production::breakdown::entity_kind(d, &mut row)?;

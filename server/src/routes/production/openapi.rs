@@ -80,8 +80,12 @@ impl Routes {
 }
 
 /// The least role a model's operation needs; `None`: anyone logged in.
-fn generic_role(model: &Model, write: bool) -> Option<Role> {
-    match (model.access, write) {
+fn generic_role(model: &Model, method: Method) -> Option<Role> {
+    if model.route == "persons" && method == Method::Put {
+        // People change their own profile; the handler keeps the rest to admins.
+        return None;
+    }
+    match (model.access, method != Method::Get) {
         (Access::ManagersOnly, _) | (Access::ManagersWrite, true) => Some(Role::Manager),
         (Access::AdminWrites, true) => Some(Role::Admin),
         (Access::ProjectSupervisors, true) => Some(Role::Supervisor),
@@ -105,7 +109,7 @@ pub fn least_role(method: &axum::http::Method, matched: &str, path: &str) -> Opt
     let method = method_of(method)?;
     if GENERIC.contains(&matched) {
         let route = path.split('/').nth(2)?;
-        return generic_role(by_route(route)?, method != Method::Get);
+        return generic_role(by_route(route)?, method);
     }
     catalogue::named()
         .find(|op| op.path == matched && op.method == method)
@@ -333,8 +337,8 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
     let list = format!("/data/{}", model.route);
     let one = format!("/data/{}/{{id}}", model.route);
     let tag = "kitsu: data";
-    let read_role = generic_role(model, false);
-    let write_role = generic_role(model, true);
+    let read_role = generic_role(model, Method::Get);
+    let write_role = generic_role(model, Method::Post);
     let id = || parameter("id", None);
     let query = |name: &str, ty: Type, about: &str| {
         ParameterBuilder::new()
@@ -399,7 +403,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         .parameter(id())
         .request_body(input())
         .response("200", answer_response(Answer::Model(kind), 200))
-        .security(security(write_role))
+        .security(security(generic_role(model, Method::Put)))
         .build();
     let delete = OperationBuilder::new()
         .tag(tag)
