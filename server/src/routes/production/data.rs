@@ -102,6 +102,14 @@ async fn create(
     Json(body): Json<Map<String, Value>>,
 ) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
     let model = model(&route)?;
+    if model.route == "attachment-files" {
+        return Err(ApiError::BadRequest(
+            "attachment files come with their file: send it with the comment (POST \
+             /actions/tasks/{task_id}/comment as multipart) or add it to one (POST \
+             /actions/tasks/{task_id}/comments/{comment_id}/add-attachment)"
+                .into(),
+        ));
+    }
     let mut body = body;
     let mut extra = computed(model, &mut body).await?;
     if model.table == "users" && !extra.iter().any(|(c, _)| c == "password_hash") {

@@ -266,7 +266,7 @@ async fn comments_carry_attachments_as_kitsu_does() {
     )
     .await;
     // Rows come only with their files: the generic route does not make them.
-    call(
+    let refused = call(
         &admin,
         Method::POST,
         "/data/attachment-files",
@@ -274,6 +274,13 @@ async fn comments_carry_attachments_as_kitsu_does() {
         400,
     )
     .await;
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("add-attachment"),
+        "{refused}"
+    );
 
     // Removed by its author: the row and the files go.
     let before = stored_files(ts.dir.path());
