@@ -497,6 +497,19 @@ async fn blender_renders_three_frames_with_previews() {
         .await
         .unwrap();
     assert_eq!(movie.status, reqwest::StatusCode::OK);
+    // 160 px high: no low copy is made, the original serves as the low one.
+    let low = admin
+        .raw(
+            reqwest::Method::GET,
+            &format!(
+                "/movies/low/preview-files/{}.mp4",
+                preview["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(low.status, reqwest::StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -248,7 +248,14 @@ async fn movie(
     if preview.get("is_movie").and_then(serde_json::Value::as_bool) != Some(true) {
         return Err(ApiError::NotFound("File not found".into()));
     }
-    let path = media::preview_path(&state.data_dir, text(&preview, "id"), Kind::Original, "mp4");
+    let id = text(&preview, "id");
+    let low = media::movie_low_path(&state.data_dir, id);
+    // Movies no taller than the low copy's height have none: the original serves for both.
+    let path = if quality == "low" && tokio::fs::try_exists(&low).await.unwrap_or(false) {
+        low
+    } else {
+        media::preview_path(&state.data_dir, id, Kind::Original, "mp4")
+    };
     send_file(path, "video/mp4").await
 }
 

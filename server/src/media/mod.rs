@@ -1,17 +1,19 @@
 //! Production media kept in the data dir: each Kitsu preview file's upload with the pictures
 //! Kitsu serves for it (`production/previews/<id>/`: the original, a 150×100 rectangle
-//! thumbnail, a 100×100 square one and a mid-size picture at most 1200 px wide), and
-//! people's avatars (`production/avatars/<id>.png`). All functions block; callers run them on
-//! the blocking pool.
+//! thumbnail, a 100×100 square one and a mid-size picture at most 1200 px wide; movies as
+//! H.264 MP4 with a low copy, [`movie`]), files attached to comments
+//! (`production/attachments/<id>`), and people's avatars (`production/avatars/<id>.png`).
+//! All functions block; callers run them on the blocking pool.
+
+mod movie;
 
 use image::{DynamicImage, ImageFormat};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Picture extensions; stored re-encoded as PNG.
 const PICTURES: &[&str] = &["png", "jpg", "jpeg", "jpe"];
-/// Movie extensions; stored as sent.
+/// Movie extensions; normalised to H.264 MP4 when ffmpeg is installed ([`movie`]).
 const MOVIES: &[&str] = &["mp4", "mov", "m4v", "mkv", "avi", "webm", "wmv"];
 /// Other files a review may carry; stored as sent, with no pictures.
 const OTHERS: &[&str] = &[
@@ -63,6 +65,11 @@ pub fn preview_path(data_dir: &Path, preview_id: &str, kind: Kind, extension: &s
         Kind::MidSize => "mid.png".into(),
     };
     preview_dir(data_dir, preview_id).join(name)
+}
+
+/// A movie preview's low copy (see [`movie::LOW_LINES`]); absent for small movies.
+pub fn movie_low_path(data_dir: &Path, preview_id: &str) -> PathBuf {
+    preview_dir(data_dir, preview_id).join("low.mp4")
 }
 
 /// A person's avatar.
@@ -176,19 +183,21 @@ pub fn store_preview(
         });
     }
     if MOVIES.contains(&extension.as_str()) {
+        let source = dir.join(format!("source.{extension}"));
+        write_atomically(&source, bytes)?;
         let path = preview_path(data_dir, preview_id, Kind::Original, "mp4");
-        write_atomically(&path, bytes)?;
+        movie::normalise(&source, &path, &movie_low_path(data_dir, preview_id))?;
         let mut stored = Stored {
             extension: "mp4".into(),
             is_movie: true,
             ..Stored::default()
         };
-        if let Some(frame) = first_frame(&path) {
+        if let Some(frame) = movie::first_frame(&path) {
             stored.width = frame.width();
             stored.height = frame.height();
             write_pictures(data_dir, preview_id, &frame, false)?;
         }
-        stored.duration = movie_duration(&path).unwrap_or(0.0);
+        stored.duration = movie::duration(&path).unwrap_or(0.0);
         return Ok(stored);
     }
     if OTHERS.contains(&extension.as_str()) {
@@ -253,37 +262,6 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()?;
     drop(file);
     std::fs::rename(partial, path)
-}
-
-/// The first frame of a movie, through ffmpeg when it is installed.
-fn first_frame(movie: &Path) -> Option<DynamicImage> {
-    let output = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(movie)
-        .args(["-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "-"])
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    image::load_from_memory_with_format(&output.stdout, ImageFormat::Png).ok()
-}
-
-/// A movie's length in seconds, through ffprobe when it is installed.
-fn movie_duration(movie: &Path) -> Option<f64> {
-    let output = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(movie)
-        .output()
-        .ok()?;
-    String::from_utf8(output.stdout).ok()?.trim().parse().ok()
 }
 
 /// Stores a person's avatar as a 150×150 PNG.
