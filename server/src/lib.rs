@@ -90,6 +90,11 @@ impl Server {
                 .unwrap_or(fido::DEFAULT_PUBLIC_URL),
         )?;
         let store = open_store(&config.data_dir)?;
+        // Uploads a stopped server was receiving never reached a row: their spool goes.
+        media::clear_spool(&config.data_dir).map_err(|source| StartError::Io {
+            what: "emptying the upload spool".into(),
+            source,
+        })?;
         let join_token =
             join_token::load_or_create(&config.data_dir).map_err(|source| StartError::Io {
                 what: "reading the worker join token".into(),

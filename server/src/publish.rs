@@ -229,11 +229,15 @@ fn render_preview(data_dir: &Path, job: JobId, job_type: &str, settings: &str) -
             "last-frame.jpg",
         )));
     for (path, name) in candidates {
-        let Ok(bytes) = std::fs::read(&path) else {
+        // The job's file stays where it is: the preview is made from a copy in the spool.
+        let Ok(copy) = media::spool_file(data_dir) else {
+            continue;
+        };
+        let Ok(size) = std::fs::copy(&path, copy.path()) else {
             continue;
         };
         let id = uuid::Uuid::new_v4().to_string();
-        match media::store_preview(data_dir, &id, name, &bytes) {
+        match media::store_preview(data_dir, &id, name, copy.path()) {
             Ok(stored) => {
                 let uploaded = Uploaded {
                     original_name: name.into(),
@@ -241,7 +245,7 @@ fn render_preview(data_dir: &Path, job: JobId, job_type: &str, settings: &str) -
                     width: stored.width,
                     height: stored.height,
                     duration: stored.duration,
-                    file_size: bytes.len() as u64,
+                    file_size: size,
                     is_movie: stored.is_movie,
                 };
                 return Attachment::Preview(id, uploaded);

@@ -8,7 +8,7 @@
 mod movie;
 
 use image::{DynamicImage, ImageFormat};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Picture extensions; stored re-encoded as PNG.
@@ -93,25 +93,30 @@ pub fn attachment_thumbnail_path(data_dir: &Path, attachment_id: &str) -> PathBu
     attachment_path(data_dir, attachment_id).with_extension("thumbnail.png")
 }
 
-/// Stores a comment's attachment under its id, with a thumbnail when it is a picture that
-/// decodes (any other file is stored as sent).
+/// Stores a comment's attachment (a spooled upload, moved into place) under its id, with a
+/// thumbnail when it is a picture that decodes (any other file is stored as sent).
 pub fn store_attachment(
     data_dir: &Path,
     attachment_id: &str,
-    bytes: &[u8],
+    source: &Path,
 ) -> Result<(), MediaError> {
-    write_atomically(&attachment_path(data_dir, attachment_id), bytes)?;
-    let picture = image::guess_format(bytes)
-        .ok()
-        .and_then(|format| image::load_from_memory_with_format(bytes, format).ok());
-    if let Some(picture) = picture {
-        let square = picture.resize_to_fill(150, 150, image::imageops::FilterType::Triangle);
-        let mut png = Vec::new();
-        square
-            .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
-            .map_err(|e| MediaError::Refused(format!("encoding the thumbnail: {e}")))?;
-        write_atomically(&attachment_thumbnail_path(data_dir, attachment_id), &png)?;
-    }
+    let path = attachment_path(data_dir, attachment_id);
+    place(source, &path)?;
+    // The format from the first bytes, so a big file that is no picture is not read whole.
+    let mut head = [0u8; 64];
+    let read = std::fs::File::open(&path)?.read(&mut head)?;
+    let Ok(format) = image::guess_format(&head[..read]) else {
+        return Ok(());
+    };
+    let Ok(picture) = image::load_from_memory_with_format(&std::fs::read(&path)?, format) else {
+        return Ok(());
+    };
+    let square = picture.resize_to_fill(150, 150, image::imageops::FilterType::Triangle);
+    let mut png = Vec::new();
+    square
+        .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+        .map_err(|e| MediaError::Refused(format!("encoding the thumbnail: {e}")))?;
+    write_atomically(&attachment_thumbnail_path(data_dir, attachment_id), &png)?;
     Ok(())
 }
 
@@ -162,7 +167,7 @@ pub fn store_preview(
     data_dir: &Path,
     preview_id: &str,
     file_name: &str,
-    bytes: &[u8],
+    source: &Path,
 ) -> Result<Stored, MediaError> {
     let extension = Path::new(file_name)
         .extension()
@@ -172,7 +177,7 @@ pub fn store_preview(
     let dir = preview_dir(data_dir, preview_id);
     std::fs::create_dir_all(&dir)?;
     if PICTURES.contains(&extension.as_str()) {
-        let image = image::load_from_memory(bytes)
+        let image = image::load_from_memory(&std::fs::read(source)?)
             .map_err(|e| MediaError::Refused(format!("the picture does not decode: {e}")))?;
         write_pictures(data_dir, preview_id, &image, true)?;
         return Ok(Stored {
@@ -183,10 +188,10 @@ pub fn store_preview(
         });
     }
     if MOVIES.contains(&extension.as_str()) {
-        let source = dir.join(format!("source.{extension}"));
-        write_atomically(&source, bytes)?;
+        let placed = dir.join(format!("source.{extension}"));
+        place(source, &placed)?;
         let path = preview_path(data_dir, preview_id, Kind::Original, "mp4");
-        movie::normalise(&source, &path, &movie_low_path(data_dir, preview_id))?;
+        movie::normalise(&placed, &path, &movie_low_path(data_dir, preview_id))?;
         let mut stored = Stored {
             extension: "mp4".into(),
             is_movie: true,
@@ -202,7 +207,7 @@ pub fn store_preview(
     }
     if OTHERS.contains(&extension.as_str()) {
         let path = preview_path(data_dir, preview_id, Kind::Original, &extension);
-        write_atomically(&path, bytes)?;
+        place(source, &path)?;
         return Ok(Stored {
             extension,
             ..Stored::default()
@@ -251,6 +256,38 @@ fn write_pictures(
     Ok(())
 }
 
+/// Where uploads are spooled while they arrive: on the data dir's disk, so that storing one
+/// is a rename and nothing is held in memory.
+fn spool_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("production").join("uploads")
+}
+
+/// Empties the spool of what a stopped server was receiving; run once at start.
+pub fn clear_spool(data_dir: &Path) -> std::io::Result<()> {
+    let dir = spool_dir(data_dir);
+    match std::fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::create_dir_all(dir)
+}
+
+/// A new empty file in the spool; removed when dropped, unless moved into place first.
+pub fn spool_file(data_dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = spool_dir(data_dir);
+    std::fs::create_dir_all(&dir)?;
+    tempfile::Builder::new().prefix("upload-").tempfile_in(dir)
+}
+
+/// Moves a spooled file into place, durably (flushed to disk, then renamed).
+fn place(source: &Path, target: &Path) -> std::io::Result<()> {
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::File::open(source)?.sync_all()?;
+    std::fs::rename(source, target)
+}
+
 /// Writes beside and renames into place, so a reader never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
@@ -265,8 +302,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Stores a person's avatar as a 150×150 PNG.
-pub fn store_avatar(data_dir: &Path, person_id: &str, bytes: &[u8]) -> Result<(), MediaError> {
-    let image = image::load_from_memory(bytes)
+pub fn store_avatar(data_dir: &Path, person_id: &str, source: &Path) -> Result<(), MediaError> {
+    let image = image::load_from_memory(&std::fs::read(source)?)
         .map_err(|e| MediaError::Refused(format!("the picture does not decode: {e}")))?;
     let square = image.resize_to_fill(150, 150, image::imageops::FilterType::Triangle);
     let mut png = Vec::new();
@@ -290,10 +327,19 @@ mod tests {
         out
     }
 
+    /// `bytes` as a spooled upload.
+    fn spooled(data_dir: &Path, bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = spool_file(data_dir).unwrap();
+        file.write_all(bytes).unwrap();
+        file
+    }
+
     #[test]
     fn pictures_get_kitsu_sizes_and_bad_files_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let stored = store_preview(dir.path(), "p1", "frame.PNG", &png(1600, 900)).unwrap();
+        let d = dir.path();
+        let upload = spooled(d, &png(1600, 900));
+        let stored = store_preview(d, "p1", "frame.PNG", upload.path()).unwrap();
         assert_eq!((stored.width, stored.height), (1600, 900));
         let size = |kind| {
             let path = preview_path(dir.path(), "p1", kind, "png");
@@ -304,17 +350,28 @@ mod tests {
         assert_eq!(size(Kind::MidSize), (1200, 675));
         assert_eq!(size(Kind::Original), (1600, 900));
         assert!(matches!(
-            store_preview(dir.path(), "p2", "notes.txt", b"hi"),
+            store_preview(d, "p2", "notes.txt", spooled(d, b"hi").path()),
             Err(MediaError::Refused(m)) if m.contains("extension: txt")
         ));
         assert!(matches!(
-            store_preview(dir.path(), "p3", "broken.png", b"not a png"),
+            store_preview(d, "p3", "broken.png", spooled(d, b"not a png").path()),
             Err(MediaError::Refused(_))
         ));
-        store_avatar(dir.path(), "me", &png(40, 80)).unwrap();
+        store_avatar(d, "me", spooled(d, &png(40, 80)).path()).unwrap();
         assert_eq!(
-            image::image_dimensions(avatar_path(dir.path(), "me")).unwrap(),
+            image::image_dimensions(avatar_path(d, "me")).unwrap(),
             (150, 150)
         );
+        // A review file is moved into place, not copied; the spool ends empty.
+        let pdf = spooled(d, b"%PDF-1.4");
+        store_preview(d, "p4", "notes.pdf", pdf.path()).unwrap();
+        assert!(!pdf.path().exists());
+        assert_eq!(
+            std::fs::read(preview_path(d, "p4", Kind::Original, "pdf")).unwrap(),
+            b"%PDF-1.4"
+        );
+        drop(pdf);
+        clear_spool(d).unwrap();
+        assert_eq!(std::fs::read_dir(spool_dir(d)).unwrap().count(), 0);
     }
 }

@@ -6,7 +6,7 @@
 //! refused comment, a wrong task), the files are removed again, so neither a row without its
 //! file nor a file kept for a refused request is left behind.
 
-use super::media::{MultipartForm, Upload, is_multipart};
+use super::media::{MultipartForm, UPLOAD_LIMIT_BYTES, Upload, is_multipart};
 use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::{Authed, CurrentUser};
@@ -18,15 +18,12 @@ use crate::extract::Path;
 use crate::media;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
-
-/// Largest request of attachments (all files together).
-const UPLOAD_LIMIT_BYTES: usize = 1024 * 1024 * 1024;
 
 /// Picture types a browser may show inline; anything else is sent as a download, since its
 /// type comes from the uploader (an HTML or SVG file shown inline could run script).
@@ -74,10 +71,10 @@ pub struct CommentBody {
     pub files: Vec<Upload>,
 }
 
-impl<S: Send + Sync> FromRequest<S> for CommentBody {
+impl FromRequest<AppState> for CommentBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         if !is_multipart(&req) {
             let Fields(fields) = Fields::from_request(req, state).await?;
             return Ok(Self {
@@ -85,10 +82,7 @@ impl<S: Send + Sync> FromRequest<S> for CommentBody {
                 files: Vec::new(),
             });
         }
-        let multipart = Multipart::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
-        let MultipartForm { fields, files } = MultipartForm::read(multipart).await?;
+        let MultipartForm { fields, files } = MultipartForm::read(req, state).await?;
         Ok(Self { fields, files })
     }
 }
@@ -103,9 +97,9 @@ pub async fn stage(state: &AppState, files: Vec<Upload>) -> ApiResult<Vec<Staged
                 uuid::Uuid::new_v4().to_string(),
                 &upload.name,
                 upload.content_type.as_deref(),
-                upload.bytes.len() as u64,
+                upload.size,
             );
-            if let Err(e) = media::store_attachment(&data_dir, &file.id, &upload.bytes) {
+            if let Err(e) = media::store_attachment(&data_dir, &file.id, &upload.file) {
                 staged.push(file);
                 remove_files(&data_dir, &staged);
                 return Err(ApiError::from(e));

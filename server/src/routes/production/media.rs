@@ -19,9 +19,11 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use rusqlite::OptionalExtension;
+use tokio::io::AsyncWriteExt;
 
-/// Largest preview or avatar upload.
-const UPLOAD_LIMIT_BYTES: usize = 1024 * 1024 * 1024;
+/// Largest preview or avatar upload: uploads are spooled to disk as they arrive, so this
+/// bounds the disk a request may fill, not memory (a feature's ProRes master is tens of GB).
+pub const UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024 * 1024;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -35,17 +37,20 @@ pub fn router() -> Routes {
         .body_limit(UPLOAD_LIMIT_BYTES)
 }
 
-/// A file sent as a multipart part `file` (or any part with a file name).
+/// A file sent as a multipart part `file` (or any part with a file name), spooled to a
+/// temporary file in the data dir as it arrived; removed when dropped unless stored.
 pub struct Upload {
     /// The file name it was sent with.
     pub name: String,
     /// The part's declared content type, if any.
     pub content_type: Option<String>,
-    /// Its bytes.
-    pub bytes: axum::body::Bytes,
+    /// The spooled file.
+    pub file: tempfile::TempPath,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
-/// A multipart body read in full: its text parts as fields, its file parts in order.
+/// A multipart body read in full: its text parts as fields, its file parts spooled in order.
 pub struct MultipartForm {
     /// Text parts, by name.
     pub fields: Row,
@@ -54,28 +59,45 @@ pub struct MultipartForm {
 }
 
 impl MultipartForm {
-    /// Reads every part of a multipart body.
-    pub async fn read(mut multipart: Multipart) -> ApiResult<Self> {
+    /// Reads every part of a multipart request, spooling file parts under `data_dir`.
+    pub async fn read(req: Request, state: &AppState) -> ApiResult<Self> {
         let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
+        let io = |e: std::io::Error| ApiError::Internal(format!("spooling an upload: {e}"));
+        let mut multipart = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
         let mut form = Self {
             fields: Row::new(),
             files: Vec::new(),
         };
-        while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
             let name = field.name().unwrap_or("").to_owned();
-            if name == "file" || field.file_name().is_some() {
-                let file_name = field.file_name().unwrap_or("upload").to_owned();
-                let content_type = field.content_type().map(str::to_owned);
-                let bytes = field.bytes().await.map_err(bad)?;
-                form.files.push(Upload {
-                    name: file_name,
-                    content_type,
-                    bytes,
-                });
-            } else {
+            if name != "file" && field.file_name().is_none() {
                 let value = field.text().await.map_err(bad)?;
                 form.fields.insert(name, serde_json::Value::from(value));
+                continue;
             }
+            let file_name = field.file_name().unwrap_or("upload").to_owned();
+            let content_type = field.content_type().map(str::to_owned);
+            let data_dir = state.data_dir.clone();
+            let spool = tokio::task::spawn_blocking(move || media::spool_file(&data_dir))
+                .await
+                .map_err(|e| ApiError::Internal(format!("spooling an upload: {e}")))?
+                .map_err(io)?;
+            let (file, path) = spool.into_parts();
+            let mut file = tokio::fs::File::from_std(file);
+            let mut size = 0u64;
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                size += chunk.len() as u64;
+                file.write_all(&chunk).await.map_err(io)?;
+            }
+            file.flush().await.map_err(io)?;
+            form.files.push(Upload {
+                name: file_name,
+                content_type,
+                file: path,
+                size,
+            });
         }
         Ok(form)
     }
@@ -92,23 +114,15 @@ pub fn is_multipart(req: &Request) -> bool {
 /// The upload of a request that may or may not be multipart.
 pub struct MaybeUpload(pub Option<Upload>);
 
-impl<S: Send + Sync> FromRequest<S> for MaybeUpload {
+impl FromRequest<AppState> for MaybeUpload {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         if !is_multipart(&req) {
             return Ok(Self(None));
         }
-        let multipart = Multipart::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
-        Ok(Self(
-            MultipartForm::read(multipart)
-                .await?
-                .files
-                .into_iter()
-                .next(),
-        ))
+        let form = MultipartForm::read(req, state).await?;
+        Ok(Self(form.files.into_iter().next()))
     }
 }
 
@@ -136,11 +150,11 @@ pub async fn store_upload(
     .await?;
     let id = text(&checked, "id").to_owned();
     let data_dir = state.data_dir.clone();
-    let (name, bytes) = (upload.name, upload.bytes);
+    let (name, size, file) = (upload.name, upload.size, upload.file);
     let (stored_id, stored_name) = (id.clone(), name.clone());
-    let size = bytes.len() as u64;
     let stored = tokio::task::spawn_blocking(move || {
-        media::store_preview(&data_dir, &stored_id, &stored_name, &bytes)
+        // `file` lives to the end of this closure: the spooled copy goes unless it was moved.
+        media::store_preview(&data_dir, &stored_id, &stored_name, &file)
     })
     .await
     .map_err(|e| ApiError::Internal(format!("storing media: {e}")))?;
@@ -276,7 +290,7 @@ async fn upload_avatar(
     }
     let data_dir = state.data_dir.clone();
     let stored_id = id.clone();
-    tokio::task::spawn_blocking(move || media::store_avatar(&data_dir, &stored_id, &upload.bytes))
+    tokio::task::spawn_blocking(move || media::store_avatar(&data_dir, &stored_id, &upload.file))
         .await
         .map_err(|e| ApiError::Internal(format!("storing media: {e}")))??;
     let person = state

@@ -1,6 +1,7 @@
 //! Files attached to comments: sent with the comment as multipart (gazu's
 //! `add_comment(attachments=…)`), added later, downloaded, shown as thumbnails, listed and
-//! removed, with Kitsu's rules on who may do what, and nothing left behind by a refusal.
+//! removed, with Kitsu's rules on who may do what, and nothing left behind by a refusal
+//! (uploads are spooled to disk as they arrive, then moved into place).
 
 use super::{Part, breakdown, call, id, multipart, png};
 use drover_shared::Role;
@@ -313,4 +314,7 @@ async fn comments_carry_attachments_as_kitsu_does() {
         .map(|a| a["name"].clone())
         .collect();
     assert_eq!(names, [json!("notes.pdf"), json!("notes-2.pdf")]);
+    // Uploads were spooled to disk as they arrived; stored or refused, none is left there.
+    let spool = ts.dir.path().join("production").join("uploads");
+    assert_eq!(std::fs::read_dir(spool).unwrap().count(), 0);
 }
