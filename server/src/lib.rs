@@ -107,6 +107,14 @@ impl Server {
         let production = store
             .read(|c| db::production::Schema::load(c).map_err(StoreError::from))
             .await?;
+        let attachments = store
+            .read(|c| db::production::attachments::all_ids(c).map_err(StoreError::from))
+            .await?;
+        match media::sweep_attachments(&config.data_dir, |id| attachments.contains(id)) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "removed attachment files that had no row"),
+            Err(e) => tracing::warn!(error = %e, "could not sweep the attachment files"),
+        }
         let state = AppState {
             production: Arc::new(production),
             store,

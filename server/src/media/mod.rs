@@ -120,6 +120,33 @@ pub fn store_attachment(
     Ok(())
 }
 
+/// Removes attachment files whose row is gone (its comment or task was deleted, or the
+/// request that stored it ended before its row was written); `known` holds the ids that
+/// have rows (`has_row`). Run at start, before requests. Answers how many files went.
+pub fn sweep_attachments(
+    data_dir: &Path,
+    has_row: impl Fn(&str) -> bool,
+) -> std::io::Result<usize> {
+    let dir = data_dir.join("production").join("attachments");
+    let entries = match std::fs::read_dir(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        other => other?,
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        // `<id>`, `<id>.thumbnail.png`, or a `.part` of either.
+        let id = name.to_string_lossy();
+        let id = id.split('.').next().unwrap_or("");
+        if !has_row(id) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Removes an attachment's files; a file already gone is not an error.
 pub fn remove_attachment(data_dir: &Path, attachment_id: &str) {
     for path in [
@@ -371,6 +398,19 @@ mod tests {
             b"%PDF-1.4"
         );
         drop(pdf);
+        // Files of attachments without rows go; the others stay.
+        for name in [
+            "kept",
+            "kept.thumbnail.png",
+            "gone",
+            "gone.thumbnail.png",
+            "gone.part",
+        ] {
+            std::fs::create_dir_all(d.join("production/attachments")).unwrap();
+            std::fs::write(d.join("production/attachments").join(name), b"x").unwrap();
+        }
+        assert_eq!(sweep_attachments(d, |id| id == "kept").unwrap(), 3);
+        assert!(attachment_path(d, "kept").exists() && !attachment_path(d, "gone").exists());
         clear_spool(d).unwrap();
         assert_eq!(std::fs::read_dir(spool_dir(d)).unwrap().count(), 0);
     }

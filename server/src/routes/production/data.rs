@@ -17,6 +17,7 @@ use axum::routing::get;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 
+/// The generic model routes.
 pub fn router() -> Routes {
     Routes::new()
         .route("/data/{model}", get(list).post(create))
@@ -136,6 +137,15 @@ async fn update(
 ) -> ApiResult<Json<Map<String, Value>>> {
     let model = model(&route)?;
     let mut body = body;
+    if model.route == "persons"
+        && me.user.role != drover_shared::Role::Admin
+        && body.contains_key("password")
+    {
+        // Refused by `update_person` anyway; before the password is checked and hashed.
+        return Err(ApiError::Forbidden(
+            "change your password with POST /auth/change-password (it asks for the old one)".into(),
+        ));
+    }
     let extra = computed(model, &mut body).await?;
     let changed = write(&state, &me, move |d| {
         if model.route == "persons" {
@@ -148,6 +158,12 @@ async fn update(
         Ok(row)
     })
     .await?;
+    if model.route == "persons" {
+        // A new role, email or standing holds from the person's next request.
+        state
+            .auth
+            .forget_user(production::data::text(&changed, "id"));
+    }
     Ok(Json(changed))
 }
 
@@ -157,6 +173,24 @@ async fn remove(
     Path((route, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let model = model(&route)?;
-    write(&state, &me, move |d| d.delete(model.route, &id)).await?;
+    let deleted = write(&state, &me, move |d| {
+        let row = d.get(model.route, &id)?;
+        d.delete(model.route, &id)?;
+        Ok(production::data::text(&row, "id").to_owned())
+    })
+    .await?;
+    match model.route {
+        "persons" => state.auth.forget_user(&deleted),
+        "attachment-files" => {
+            let data_dir = state.data_dir.clone();
+            let removed = tokio::task::spawn_blocking(move || {
+                crate::media::remove_attachment(&data_dir, &deleted);
+            });
+            removed
+                .await
+                .map_err(|e| ApiError::Internal(format!("removing an attachment: {e}")))?;
+        }
+        _ => {}
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -25,6 +25,7 @@ use tokio::io::AsyncWriteExt;
 /// bounds the disk a request may fill, not memory (a feature's ProRes master is tens of GB).
 pub const UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024 * 1024;
 
+/// The preview and avatar file routes.
 pub fn router() -> Routes {
     Routes::new()
         .route("/pictures/preview-files/{preview}", post(upload_preview))
@@ -61,11 +62,11 @@ pub struct MultipartForm {
 impl MultipartForm {
     /// Reads every part of a multipart request, spooling file parts under `data_dir`.
     pub async fn read(req: Request, state: &AppState) -> ApiResult<Self> {
-        let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text());
+        let bad = |e: axum::extract::multipart::MultipartError| refused(e.status(), e.body_text());
         let io = |e: std::io::Error| ApiError::Internal(format!("spooling an upload: {e}"));
         let mut multipart = Multipart::from_request(req, state)
             .await
-            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+            .map_err(|e| refused(e.status(), e.body_text()))?;
         let mut form = Self {
             fields: Row::new(),
             files: Vec::new(),
@@ -100,6 +101,15 @@ impl MultipartForm {
             });
         }
         Ok(form)
+    }
+}
+
+/// A multipart body refused: 413 past the upload limit, 400 when malformed.
+fn refused(status: StatusCode, message: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(message)
+    } else {
+        ApiError::BadRequest(message)
     }
 }
 

@@ -314,6 +314,42 @@ async fn comments_carry_attachments_as_kitsu_does() {
         .map(|a| a["name"].clone())
         .collect();
     assert_eq!(names, [json!("notes.pdf"), json!("notes-2.pdf")]);
+    // An admin removing the row through the generic route removes its file too.
+    let second = id(&listed[0]["attachment_files"][1]);
+    call(
+        &admin,
+        Method::DELETE,
+        &format!("/data/attachment-files/{second}"),
+        None,
+        204,
+    )
+    .await;
+    assert!(
+        !ts.dir
+            .path()
+            .join("production/attachments")
+            .join(&second)
+            .exists()
+    );
+
+    // Past the 4 MiB of ordinary requests: a comment carries a 5 MiB file.
+    let big = vec![7u8; 5 * 1024 * 1024];
+    let (status, made) = multipart(
+        &artist,
+        &format!("/actions/tasks/{task}/comment"),
+        &[
+            Part::Text("task_status_id", &wfa),
+            Part::File {
+                part: "file",
+                name: "plate.exr",
+                content_type: "image/x-exr",
+                bytes: &big,
+            },
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["attachment_files"][0]["size"], big.len());
     // Uploads were spooled to disk as they arrived; stored or refused, none is left there.
     let spool = ts.dir.path().join("production").join("uploads");
     assert_eq!(std::fs::read_dir(spool).unwrap().count(), 0);
