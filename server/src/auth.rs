@@ -246,6 +246,14 @@ impl AuthState {
         }
     }
 
+    /// Drops every cached token of a person, whose role, email or standing changed: their
+    /// next request reads them afresh.
+    pub fn forget_user(&self, id: &str) {
+        if let Ok(mut map) = self.tokens.lock() {
+            map.retain(|_, cached| cached.current.user.id.to_string() != id);
+        }
+    }
+
     /// Drops a token from the cache (logout, refresh).
     pub fn forget(&self, hash: &[u8]) {
         if let (Ok(mut map), Ok(key)) = (self.tokens.lock(), <[u8; 32]>::try_from(hash)) {

@@ -45,7 +45,8 @@ fn find(conn: &Connection, column: &str, hash: &[u8]) -> rusqlite::Result<Option
     };
     let sql = format!(
         "SELECT s.id AS session_id, s.{expires} AS expires, u.id, u.email, u.role, u.created
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.{column} = :hash"
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.{column} = :hash AND u.active"
     );
     conn.prepare_cached(&sql)?
         .query_row(named_params! { ":hash": hash }, |row| {

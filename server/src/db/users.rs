@@ -80,6 +80,13 @@ pub fn find_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<
     .optional()
 }
 
+/// A user's password hash, by id.
+pub fn password_hash(conn: &Connection, id: UserId) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT password_hash FROM users WHERE id = :id")?
+        .query_row(named_params! { ":id": id }, |r| r.get(0))
+        .optional()
+}
+
 /// Replaces a user's password hash.
 pub fn set_password_hash(conn: &Connection, id: UserId, hash: &str) -> rusqlite::Result<()> {
     conn.execute(

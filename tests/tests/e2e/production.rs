@@ -430,4 +430,27 @@ async fn roles_and_teams_decide_what_a_person_sees_and_changes() {
         .await
         .unwrap_err();
     assert_eq!(status(&err), Some(StatusCode::FORBIDDEN), "someone else");
+    // The role gate reads the model as the handler does: no spelling slips past it.
+    let spelled = artist
+        .raw(
+            reqwest::Method::PUT,
+            &format!("/data/task%2Dstatus/{}", uuid::Uuid::new_v4()),
+            Some(&json!({"name": "x"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(spelled.status, StatusCode::FORBIDDEN);
+
+    // An admin's change of role holds from the person's next request; so does deactivation.
+    admin
+        .data_update("persons", &artist_id, &json!({"role": "manager"}))
+        .await
+        .unwrap();
+    artist.data_list("schedule-items", &[]).await.unwrap();
+    admin
+        .data_update("persons", &artist_id, &json!({"active": false}))
+        .await
+        .unwrap();
+    let err = artist.authenticated().await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
 }

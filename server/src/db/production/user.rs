@@ -198,31 +198,23 @@ pub fn mark_all_read(d: &Data) -> Result<(), DataError> {
     Ok(())
 }
 
-/// What only admins change on a person, even on their own profile: Kitsu's list, plus the
-/// contract and pay a studio would not leave to the person, and the desktop login (another
-/// name to log in with).
-const ADMIN_FIELDS: &[&str] = &[
-    "role",
-    "departments",
-    "active",
-    "archived",
-    "is_bot",
-    "is_guest",
-    "studio_id",
-    "expiration_date",
-    "desktop_login",
-    "contract_type",
-    "daily_salary",
-    "position",
-    "seniority",
-    "has_avatar",
-    "last_presence",
+/// What a person may change on their own profile; anything else only admins change (role,
+/// departments, contract and pay, the email and desktop login they log in with…).
+const OWN_FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "phone",
+    "timezone",
+    "locale",
+    "country",
+    "notifications_enabled",
+    "data",
 ];
 
-/// `PUT /data/persons/{id}`: admins change anyone; a person changes their own profile (name,
-/// phone, locale, notification settings…). A field only admins change may be sent unchanged
-/// (Kitsu's profile page sends the whole person back) but not changed: 403. Passwords change
-/// at `POST /auth/change-password`, which asks for the old one.
+/// `PUT /data/persons/{id}`: admins change anyone; a person changes their own profile
+/// ([`OWN_FIELDS`]). Other fields may be sent unchanged (Kitsu's profile page sends the whole
+/// person back) but not changed: 403. Passwords change at `POST /auth/change-password`,
+/// which asks for the old one.
 pub fn update_person(
     d: &Data,
     id: &str,
@@ -238,16 +230,20 @@ pub fn update_person(
             "only admins change other people".into(),
         ));
     }
-    if !extra.is_empty() {
+    if !extra.is_empty() || body.contains_key("password") {
         return Err(DataError::Forbidden(
             "change your password with POST /auth/change-password (it asks for the old one)".into(),
         ));
     }
-    for field in ADMIN_FIELDS {
-        let Some(sent) = body.get(*field) else {
+    for (field, sent) in &body {
+        if OWN_FIELDS.contains(&field.as_str()) {
             continue;
-        };
-        if !same_value(field, sent, person.get(*field).unwrap_or(&Value::Null)) {
+        }
+        // A field the row does not have is left to the update (unknown: 400; read-only:
+        // ignored).
+        if let Some(stored) = person.get(field)
+            && !same_value(field, sent, stored)
+        {
             return Err(DataError::Forbidden(format!(
                 "only admins change `{field}`"
             )));
@@ -258,36 +254,33 @@ pub fn update_person(
         schema: d.schema,
         viewer: &super::admin_view(d.viewer),
     };
-    let mut changed = own.update_with("persons", id, Value::Object(body), extra)?;
+    let changed = own.update_with("persons", id, Value::Object(body), extra)?;
     // Read back as the person sees themselves.
-    changed = d.get("persons", text(&changed, "id"))?;
-    Ok(changed)
+    d.get("persons", text(&changed, "id"))
 }
 
 /// Whether a sent value leaves the stored one as it is: roles by meaning (`user` is
-/// `artist`), departments as a set.
+/// `artist`), lists of ids as sets, text without regard to case (ids come either way).
 fn same_value(field: &str, sent: &Value, stored: &Value) -> bool {
-    match field {
-        "role" => {
+    let lower = |v: &Value| v.as_str().map(str::to_lowercase);
+    match (field, sent, stored) {
+        ("role", _, _) => {
             let role = |v: &Value| {
                 v.as_str()
                     .and_then(|s| drover_shared::Role::from_kitsu(s).ok())
             };
             role(sent).is_some() && role(sent) == role(stored)
         }
-        "departments" => {
+        (_, Value::Array(_), Value::Array(_)) => {
             let id_set = |v: &Value| {
-                let mut ids: Vec<String> = v
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|i| i.as_str().map(str::to_lowercase))
-                    .collect();
+                let mut ids: Vec<Option<String>> =
+                    v.as_array().into_iter().flatten().map(lower).collect();
                 ids.sort();
                 ids
             };
-            sent.is_array() && id_set(sent) == id_set(stored)
+            id_set(sent) == id_set(stored)
         }
+        (_, Value::String(_), Value::String(_)) => lower(sent) == lower(stored),
         _ => {
             sent == stored
                 || super::schema::parse_bool(sent).is_some_and(|b| Some(b) == stored.as_bool())

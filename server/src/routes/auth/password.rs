@@ -13,6 +13,7 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// The password route (behind the token check).
 pub fn protected_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(change_password))
 }
@@ -28,8 +29,8 @@ struct ChangePassword {
     password_2: String,
 }
 
-/// Changes the caller's password: `{"success": true}`. Wrong old passwords count towards the
-/// same lock-out as failed logins.
+/// Changes the caller's password: `{"success": true}`. Five wrong old passwords in a minute
+/// lock the person's password changes for a minute, as failed logins lock an email.
 #[utoipa::path(post, path = "/auth/change-password", tag = "auth", security(("bearer" = [])),
     request_body = ChangePassword,
     responses(
@@ -43,16 +44,18 @@ async fn change_password(
     Authed(me): Authed,
     Json(body): Json<ChangePassword>,
 ) -> ApiResult<Json<Value>> {
-    let email = me.user.email.clone();
-    state.auth.check_throttle(&email)?;
-    let lookup = email.clone();
-    let found = state
+    // By id: the email may have changed since the token was issued. Wrong old passwords
+    // lock this person's password changes as failed logins lock an email.
+    let id = me.user.id;
+    let throttle = format!("change-password:{id}");
+    state.auth.check_throttle(&throttle)?;
+    let hash = state
         .store
-        .read(move |c| db::users::find_by_email(c, &lookup).map_err(ApiError::from))
+        .read(move |c| db::users::password_hash(c, id).map_err(ApiError::from))
         .await?
         .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".into()))?;
-    if !crate::auth::verify_password(body.old_password, found.password_hash).await? {
-        state.auth.record_failure(&email);
+    if !crate::auth::verify_password(body.old_password, hash).await? {
+        state.auth.record_failure(&throttle);
         return Err(ApiError::BadRequest("Old password is wrong.".into()));
     }
     if body.password != body.password_2 {
@@ -62,7 +65,7 @@ async fn change_password(
     }
     crate::users::validate_password(&body.password)?;
     let hash = crate::auth::hash_password(body.password).await?;
-    let (id, keep) = (me.user.id, me.session_id);
+    let keep = me.session_id;
     let ended = state
         .store
         .write(move |c| {
@@ -73,6 +76,6 @@ async fn change_password(
     for access in ended {
         state.auth.forget(&access);
     }
-    state.auth.record_success(&email);
+    state.auth.record_success(&throttle);
     Ok(Json(serde_json::json!({"success": true})))
 }

@@ -39,6 +39,7 @@ pub struct Routes {
 }
 
 impl Routes {
+    /// No routes yet.
     pub fn new() -> Self {
         Self {
             router: Router::new(),
@@ -46,6 +47,7 @@ impl Routes {
         }
     }
 
+    /// Serves `path` (relative to `/api`); panics unless the catalogue describes it.
     pub fn route(mut self, path: &'static str, method_router: MethodRouter<AppState>) -> Self {
         assert!(
             GENERIC.contains(&path) || catalogue::named().any(|op| op.path == path),
@@ -56,6 +58,7 @@ impl Routes {
         self
     }
 
+    /// Serves another module's routes too.
     pub fn merge(mut self, other: Self) -> Self {
         self.paths.extend(other.paths);
         self.router = self.router.merge(other.router);
@@ -74,6 +77,7 @@ impl Routes {
         &self.paths
     }
 
+    /// The axum router.
     pub fn into_router(self) -> Router<AppState> {
         self.router
     }
@@ -108,8 +112,13 @@ fn method_of(method: &axum::http::Method) -> Option<Method> {
 pub fn least_role(method: &axum::http::Method, matched: &str, path: &str) -> Option<Role> {
     let method = method_of(method)?;
     if GENERIC.contains(&matched) {
-        let route = path.split('/').nth(2)?;
-        return generic_role(by_route(route)?, method);
+        // The model as the handler will read it: percent-decoded (`task%2Dstatus` is
+        // `task-status`), so no spelling of a route slips past its role.
+        let raw = path.split('/').nth(2)?;
+        let route = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .ok()?;
+        return generic_role(by_route(&route)?, method);
     }
     catalogue::named()
         .find(|op| op.path == matched && op.method == method)
@@ -497,6 +506,11 @@ mod tests {
             least_role(&M::GET, "/data/{model}", "/data/nope"),
             None,
             "404 later"
+        );
+        assert_eq!(
+            least_role(&M::PUT, one, "/data/task%2Dstatus/x"),
+            Some(Role::Admin),
+            "decoded as the handler decodes it"
         );
         // Named routes: by the catalogue, per method.
         let csv = "/export/csv/tasks.csv";
