@@ -36,6 +36,7 @@ const INLINE_SAFE: &[&str] = &[
     "image/avif",
 ];
 
+/// The attachment routes.
 pub fn router() -> Routes {
     Routes::new()
         .route(

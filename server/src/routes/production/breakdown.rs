@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 type Created<T> = (StatusCode, axum::Json<T>);
 
+/// The breakdown routes: assets, episodes, sequences, shots, casting, instances.
 pub fn router() -> Routes {
     Routes::new()
         .route(

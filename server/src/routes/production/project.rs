@@ -18,6 +18,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 
+/// The project routes: settings, team, playlists, output files, the CSV.
 pub fn router() -> Routes {
     Routes::new()
         .route("/data/projects/open", get(open_projects))

@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use serde_json::{Value, json};
 
+/// The person's own routes and the person routes gazu calls.
 pub fn router() -> Routes {
     Routes::new()
         .route("/data/user/done-tasks", get(done_tasks))

@@ -8,9 +8,13 @@ use drover_shared::Role;
 /// An operation's method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// GET (and HEAD).
     Get,
+    /// POST.
     Post,
+    /// PUT.
     Put,
+    /// DELETE.
     Delete,
 }
 
@@ -47,13 +51,19 @@ pub enum Answer {
 /// One named operation.
 #[derive(Debug, Clone, Copy)]
 pub struct Op {
+    /// Its method.
     pub method: Method,
     /// The path as the router has it, relative to `/api`.
     pub path: &'static str,
+    /// The document's group for it.
     pub tag: &'static str,
+    /// What it does, in a sentence.
     pub summary: &'static str,
+    /// What it takes.
     pub body: Body,
+    /// Its success status.
     pub status: u16,
+    /// What it answers.
     pub answer: Answer,
     /// The least role that may call it; `None`: anyone logged in.
     pub role: Option<Role>,
