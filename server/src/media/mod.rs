@@ -111,12 +111,20 @@ pub fn store_attachment(
     let Ok(picture) = image::load_from_memory_with_format(&std::fs::read(&path)?, format) else {
         return Ok(());
     };
+    write_square(
+        &picture,
+        &attachment_thumbnail_path(data_dir, attachment_id),
+    )
+}
+
+/// Writes a picture cropped to a 150×150 PNG (avatars, attachment thumbnails).
+fn write_square(picture: &DynamicImage, path: &Path) -> Result<(), MediaError> {
     let square = picture.resize_to_fill(150, 150, image::imageops::FilterType::Triangle);
     let mut png = Vec::new();
     square
         .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
-        .map_err(|e| MediaError::Refused(format!("encoding the thumbnail: {e}")))?;
-    write_atomically(&attachment_thumbnail_path(data_dir, attachment_id), &png)?;
+        .map_err(|e| MediaError::Refused(format!("encoding the picture: {e}")))?;
+    write_atomically(path, &png)?;
     Ok(())
 }
 
@@ -332,13 +340,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn store_avatar(data_dir: &Path, person_id: &str, source: &Path) -> Result<(), MediaError> {
     let image = image::load_from_memory(&std::fs::read(source)?)
         .map_err(|e| MediaError::Refused(format!("the picture does not decode: {e}")))?;
-    let square = image.resize_to_fill(150, 150, image::imageops::FilterType::Triangle);
-    let mut png = Vec::new();
-    square
-        .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
-        .map_err(|e| MediaError::Refused(format!("encoding the picture: {e}")))?;
-    write_atomically(&avatar_path(data_dir, person_id), &png)?;
-    Ok(())
+    write_square(&image, &avatar_path(data_dir, person_id))
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 use super::data::text;
 use super::schema::now_text;
 use super::{Data, DataError, Row};
-use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
 
 /// A file already stored under `id`, waiting for its row.
@@ -190,25 +189,7 @@ pub fn remove(
 /// An attachment the viewer may download: 404 when there is none, 403 when it is on a task
 /// of a project they are not on (or on no comment).
 pub fn visible(d: &Data, attachment_id: &str) -> Result<Row, DataError> {
-    match d.get("attachment-files", attachment_id) {
-        Err(DataError::NotFound(m)) => {
-            let exists = d
-                .conn
-                .query_row(
-                    "SELECT 1 FROM prod_attachment_file WHERE id = ?",
-                    [attachment_id],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            Err(if exists {
-                DataError::Forbidden("this attachment is in a project you are not on".into())
-            } else {
-                DataError::NotFound(m)
-            })
-        }
-        other => other,
-    }
+    d.get_visible("attachment-files", attachment_id)
 }
 
 /// `GET /data/tasks/{t}/attachment-files` and `GET /data/projects/{p}/attachment-files`:

@@ -68,6 +68,32 @@ impl Data<'_> {
         super::get(self.conn, self.schema, model(route)?, self.viewer, id)
     }
 
+    /// One row by id, for the routes that serve its files: 404 when there is none, 403 when
+    /// it exists in a project the viewer is not on (Kitsu's answers there).
+    pub fn get_visible(&self, route: &str, id: &str) -> Result<Row, DataError> {
+        let model = model(route)?;
+        match self.get(route, id) {
+            Err(DataError::NotFound(m)) => {
+                let exists = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT 1 FROM {} WHERE {} = ?",
+                        model.table, model.id_column
+                    ))?
+                    .exists([super::parse_id(model, id)?])?;
+                Err(if exists {
+                    DataError::Forbidden(format!(
+                        "this {} is in a project you are not on",
+                        model.kind
+                    ))
+                } else {
+                    DataError::NotFound(m)
+                })
+            }
+            other => other,
+        }
+    }
+
     /// Creates a row from a JSON object.
     pub fn create(&self, route: &str, body: Value) -> Result<Row, DataError> {
         self.create_with(route, body, Vec::new())

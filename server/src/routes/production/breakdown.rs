@@ -130,8 +130,8 @@ async fn share_assets(
     Ok(created(changed))
 }
 
-/// The lists and creations under a project, by kind.
-const PROJECT_LISTS: &[&str] = &[
+/// The lists under a project, by kind.
+pub(super) const PROJECT_LISTS: &[&str] = &[
     "assets",
     "episodes",
     "sequences",
@@ -141,6 +141,10 @@ const PROJECT_LISTS: &[&str] = &[
     "tasks",
     "schedule-items",
 ];
+
+/// What `POST /data/projects/{p}/{kind}` makes by name.
+pub(super) const PROJECT_CREATIONS: &[&str] =
+    &["episodes", "sequences", "shots", "scenes", "edits"];
 
 async fn project_list(
     Authed(me): Authed,
@@ -171,10 +175,7 @@ async fn new_temporal(
     Path((project, kind)): Path<(String, String)>,
     Fields(body): Fields,
 ) -> ApiResult<Created<Row>> {
-    if !matches!(
-        kind.as_str(),
-        "episodes" | "sequences" | "shots" | "scenes" | "edits"
-    ) {
+    if !PROJECT_CREATIONS.contains(&kind.as_str()) {
         return Err(ApiError::NotFound(format!(
             "`{kind}` are not made under a project this way"
         )));
@@ -235,7 +236,7 @@ async fn episode_sequences(
 }
 
 /// Entity kinds whose tasks `GET /data/<kind>/{id}/tasks` lists.
-const ENTITY_KINDS: &[&str] = &[
+pub(super) const ENTITY_KINDS: &[&str] = &[
     "assets",
     "shots",
     "sequences",

@@ -8,7 +8,7 @@ use super::{read, write};
 use crate::auth::{Authed, CurrentUser};
 use crate::db::production::data::text;
 use crate::db::production::review::{self, Uploaded};
-use crate::db::production::{DataError, Row};
+use crate::db::production::Row;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::media::{self, Kind, MediaError};
@@ -18,7 +18,6 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use rusqlite::OptionalExtension;
 use tokio::io::AsyncWriteExt;
 
 /// Largest preview or avatar upload: uploads are spooled to disk as they arrive, so this
@@ -206,26 +205,7 @@ async fn upload_preview(
 /// A preview the person may see, or 403 when it exists in a project they are not on.
 async fn visible_preview(state: &AppState, me: &CurrentUser, file: &str) -> ApiResult<Row> {
     let id = file.split('.').next().unwrap_or("").to_owned();
-    read(state, me, move |d| match d.get("preview-files", &id) {
-        Err(DataError::NotFound(m)) => {
-            let exists = d
-                .conn
-                .query_row(
-                    "SELECT 1 FROM prod_preview_file WHERE id = ?",
-                    [&id],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            Err(if exists {
-                DataError::Forbidden("this preview is in a project you are not on".into())
-            } else {
-                DataError::NotFound(m)
-            })
-        }
-        other => other,
-    })
-    .await
+    read(state, me, move |d| d.get_visible("preview-files", &id)).await
 }
 
 async fn send_file(path: std::path::PathBuf, content_type: &'static str) -> ApiResult<Response> {

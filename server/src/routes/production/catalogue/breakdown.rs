@@ -2,6 +2,7 @@
 
 use super::Answer::{List, Model, Models};
 use super::{BREAKDOWN, Op, delete, get, post, put};
+use crate::routes::production::breakdown::{ENTITY_KINDS, PROJECT_CREATIONS, PROJECT_LISTS};
 use drover_shared::Role::Supervisor;
 
 pub(super) static OPS: &[Op] = &[
@@ -31,19 +32,7 @@ pub(super) static OPS: &[Op] = &[
         "The project's rows of this kind (filters from the query string)",
     )
     .answers(List)
-    .only(
-        "kind",
-        &[
-            "assets",
-            "episodes",
-            "sequences",
-            "shots",
-            "scenes",
-            "edits",
-            "tasks",
-            "schedule-items",
-        ],
-    ),
+    .only("kind", PROJECT_LISTS),
     post(
         "/data/projects/{project}/{kind}",
         BREAKDOWN,
@@ -51,10 +40,7 @@ pub(super) static OPS: &[Op] = &[
          `sequence_id`, `nb_frames`, `data`), or answers the one that exists",
     )
     .role(Supervisor)
-    .only(
-        "kind",
-        &["episodes", "sequences", "shots", "scenes", "edits"],
-    ),
+    .only("kind", PROJECT_CREATIONS),
     get(
         "/data/assets/all",
         BREAKDOWN,
@@ -86,17 +72,7 @@ pub(super) static OPS: &[Op] = &[
         assignees and names)",
     )
     .answers(Models("Task"))
-    .only(
-        "kind",
-        &[
-            "assets",
-            "shots",
-            "sequences",
-            "episodes",
-            "edits",
-            "scenes",
-        ],
-    ),
+    .only("kind", ENTITY_KINDS),
     get(
         "/data/assets/{asset}/assets",
         BREAKDOWN,
