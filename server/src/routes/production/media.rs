@@ -6,9 +6,9 @@
 use super::openapi::Routes;
 use super::{read, write};
 use crate::auth::{Authed, CurrentUser};
+use crate::db::production::Row;
 use crate::db::production::data::text;
 use crate::db::production::review::{self, Uploaded};
-use crate::db::production::Row;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::media::{self, Kind, MediaError};
