@@ -181,7 +181,8 @@ struct Throttle {
 }
 
 impl AuthState {
-    /// Fails with 429 while `email` is locked after too many failed logins.
+    /// Fails with 429 while `email` (or another key, such as a person's password changes) is
+    /// locked after too many failures.
     pub fn check_throttle(&self, email: &str) -> ApiResult<()> {
         let now = Instant::now();
         let map = self
@@ -190,7 +191,7 @@ impl AuthState {
             .map_err(|_| ApiError::Internal("throttle lock".into()))?;
         match map.get(&email.to_lowercase()).and_then(|t| t.locked_until) {
             Some(until) if until > now => Err(ApiError::TooManyRequests(format!(
-                "too many failed logins for this email; try again in {} s",
+                "too many failed attempts; try again in {} s",
                 (until - now).as_secs() + 1
             ))),
             _ => Ok(()),

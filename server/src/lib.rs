@@ -107,13 +107,18 @@ impl Server {
         let production = store
             .read(|c| db::production::Schema::load(c).map_err(StoreError::from))
             .await?;
-        let attachments = store
-            .read(|c| db::production::attachments::all_ids(c).map_err(StoreError::from))
-            .await?;
-        match media::sweep_attachments(&config.data_dir, |id| attachments.contains(id)) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(files = n, "removed attachment files that had no row"),
-            Err(e) => tracing::warn!(error = %e, "could not sweep the attachment files"),
+        for (swept, table) in [
+            (media::Swept::Attachments, "prod_attachment_file"),
+            (media::Swept::Previews, "prod_preview_file"),
+        ] {
+            let ids = store
+                .read(move |c| db::production::row_ids(c, table).map_err(StoreError::from))
+                .await?;
+            match media::sweep(&config.data_dir, swept, |id| ids.contains(id)) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(?swept, removed = n, "removed media that had no row"),
+                Err(e) => tracing::warn!(?swept, error = %e, "could not sweep media"),
+            }
         }
         let state = AppState {
             production: Arc::new(production),

@@ -128,15 +128,28 @@ fn write_square(picture: &DynamicImage, path: &Path) -> Result<(), MediaError> {
     Ok(())
 }
 
-/// Removes attachment files whose row is gone (its comment or task was deleted, or the
-/// request that stored it ended before its row was written); `known` holds the ids that
-/// have rows (`has_row`). Run at start, before requests. Answers how many files went.
-pub fn sweep_attachments(
+/// The media a sweep looks after: each kept under its row's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Swept {
+    /// `production/attachments/<id>` (and `<id>.thumbnail.png`).
+    Attachments,
+    /// `production/previews/<id>/`.
+    Previews,
+}
+
+/// Removes the media whose row is gone (a comment, task or preview deleted, or a request
+/// that ended before its row was written); `has_row` says which ids have rows. Run at start,
+/// before requests. Answers how many files or folders went.
+pub fn sweep(
     data_dir: &Path,
+    swept: Swept,
     has_row: impl Fn(&str) -> bool,
 ) -> std::io::Result<usize> {
-    let dir = data_dir.join("production").join("attachments");
-    let entries = match std::fs::read_dir(&dir) {
+    let folder = match swept {
+        Swept::Attachments => "attachments",
+        Swept::Previews => "previews",
+    };
+    let entries = match std::fs::read_dir(data_dir.join("production").join(folder)) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         other => other?,
     };
@@ -148,11 +161,25 @@ pub fn sweep_attachments(
         let id = name.to_string_lossy();
         let id = id.split('.').next().unwrap_or("");
         if !has_row(id) {
-            std::fs::remove_file(entry.path())?;
+            if entry.file_type()?.is_dir() {
+                std::fs::remove_dir_all(entry.path())?;
+            } else {
+                std::fs::remove_file(entry.path())?;
+            }
             removed += 1;
         }
     }
     Ok(removed)
+}
+
+/// Removes a preview's media; a folder already gone is not an error.
+pub fn remove_preview(data_dir: &Path, preview_id: &str) {
+    let dir = preview_dir(data_dir, preview_id);
+    if let Err(e) = std::fs::remove_dir_all(&dir)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %dir.display(), error = %e, "removing a preview's media");
+    }
 }
 
 /// Removes an attachment's files; a file already gone is not an error.
@@ -411,8 +438,12 @@ mod tests {
             std::fs::create_dir_all(d.join("production/attachments")).unwrap();
             std::fs::write(d.join("production/attachments").join(name), b"x").unwrap();
         }
-        assert_eq!(sweep_attachments(d, |id| id == "kept").unwrap(), 3);
+        assert_eq!(sweep(d, Swept::Attachments, |id| id == "kept").unwrap(), 3);
         assert!(attachment_path(d, "kept").exists() && !attachment_path(d, "gone").exists());
+        // Previews: p1 and p4 were stored above, p2 and p3 refused (their folders stayed,
+        // empty); only p1 has a row.
+        assert_eq!(sweep(d, Swept::Previews, |id| id == "p1").unwrap(), 3);
+        assert!(preview_dir(d, "p1").exists() && !preview_dir(d, "p4").exists());
         clear_spool(d).unwrap();
         assert_eq!(std::fs::read_dir(spool_dir(d)).unwrap().count(), 0);
     }

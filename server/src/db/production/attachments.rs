@@ -112,13 +112,6 @@ fn free_name(d: &Data, comment_id: &str, name: &str) -> Result<String, DataError
     }
 }
 
-/// The id of every attachment row, for the sweep of files whose row is gone.
-pub fn all_ids(conn: &rusqlite::Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
-    conn.prepare("SELECT id FROM prod_attachment_file")?
-        .query_map([], |r| r.get(0))?
-        .collect()
-}
-
 /// A comment's attachments as Kitsu shows them on the comment, oldest first.
 pub fn of_comment(d: &Data, comment_id: &str) -> Result<Vec<Value>, DataError> {
     let mut stmt = d.conn.prepare_cached(

@@ -87,6 +87,17 @@ fn constraint_message(extended: i32, message: &str) -> String {
     }
 }
 
+/// The id of every row of a production table (`id` column), for the sweeps of media whose
+/// row is gone.
+pub fn row_ids(
+    conn: &Connection,
+    table: &str,
+) -> rusqlite::Result<std::collections::HashSet<String>> {
+    conn.prepare(&format!("SELECT id FROM {table}"))?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}
+
 /// One row by id, with its many-to-many fields; 404 when it does not exist or is out of the
 /// viewer's projects.
 pub fn get(

@@ -181,14 +181,18 @@ async fn remove(
     .await?;
     match model.route {
         "persons" => state.auth.forget_user(&deleted),
-        "attachment-files" => {
+        "attachment-files" | "preview-files" => {
             let data_dir = state.data_dir.clone();
             let removed = tokio::task::spawn_blocking(move || {
-                crate::media::remove_attachment(&data_dir, &deleted);
+                if model.route == "attachment-files" {
+                    crate::media::remove_attachment(&data_dir, &deleted);
+                } else {
+                    crate::media::remove_preview(&data_dir, &deleted);
+                }
             });
             removed
                 .await
-                .map_err(|e| ApiError::Internal(format!("removing an attachment: {e}")))?;
+                .map_err(|e| ApiError::Internal(format!("removing media: {e}")))?;
         }
         _ => {}
     }

@@ -209,6 +209,18 @@ async fn reviews_time_people_and_user_routes_follow_kitsu() {
     )
     .await;
     assert_eq!(comments[0]["previews"].as_array().unwrap().len(), 2);
+    // An admin deleting a preview row removes its media with it.
+    let media = ts.dir.path().join("production/previews").join(id(&extra));
+    assert!(media.exists());
+    call(
+        &admin,
+        Method::DELETE,
+        &format!("/data/preview-files/{}", id(&extra)),
+        None,
+        204,
+    )
+    .await;
+    assert!(!media.exists(), "the preview's media went with its row");
 
     // Time: set, then added to; the task's duration follows.
     let day = format!("/actions/tasks/{task}/time-spents/2026-11-20/persons/{artist_id}");
