@@ -179,12 +179,6 @@ pub fn remove(
     Ok(id)
 }
 
-/// An attachment the viewer may download: 404 when there is none, 403 when it is on a task
-/// of a project they are not on (or on no comment).
-pub fn visible(d: &Data, attachment_id: &str) -> Result<Row, DataError> {
-    d.get_visible("attachment-files", attachment_id)
-}
-
 /// `GET /data/tasks/{t}/attachment-files` and `GET /data/projects/{p}/attachment-files`:
 /// every attachment of the task's or project's comments, for admins (as Kitsu).
 pub fn of_task_or_project(d: &Data, route: &str, id: &str) -> Result<Vec<Row>, DataError> {

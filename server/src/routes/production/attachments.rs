@@ -199,7 +199,10 @@ async fn download(
     State(state): State<AppState>,
     Path((attachment, _name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let found = read(&state, &me, move |d| db::visible(d, &attachment)).await?;
+    let found = read(&state, &me, move |d| {
+        d.get_visible("attachment-files", &attachment)
+    })
+    .await?;
     let path = media::attachment_path(&state.data_dir, text(&found, "id"));
     let bytes = tokio::fs::read(&path)
         .await
@@ -224,7 +227,7 @@ async fn thumbnail(
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
     let id = file.split('.').next().unwrap_or("").to_owned();
-    let found = read(&state, &me, move |d| db::visible(d, &id)).await?;
+    let found = read(&state, &me, move |d| d.get_visible("attachment-files", &id)).await?;
     let path = media::attachment_thumbnail_path(&state.data_dir, text(&found, "id"));
     let bytes = tokio::fs::read(&path)
         .await

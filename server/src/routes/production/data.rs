@@ -173,12 +173,9 @@ async fn remove(
     Path((route, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let model = model(&route)?;
-    let deleted = write(&state, &me, move |d| {
-        let row = d.get(model.route, &id)?;
-        d.delete(model.route, &id)?;
-        Ok(production::data::text(&row, "id").to_owned())
-    })
-    .await?;
+    // The id as stored (media and cached tokens are kept under it).
+    let deleted = production::parse_id(model, &id)?;
+    write(&state, &me, move |d| d.delete(model.route, &id)).await?;
     match model.route {
         "persons" => state.auth.forget_user(&deleted),
         "attachment-files" | "preview-files" => {

@@ -19,6 +19,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use drover_shared::Role;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
@@ -108,6 +110,10 @@ fn method_of(method: &axum::http::Method) -> Option<Method> {
     })
 }
 
+/// The named operations' least roles, by router path and method: looked up on every
+/// production request, so the catalogue is indexed once.
+static NAMED_ROLES: OnceLock<HashMap<(&'static str, Method), Option<Role>>> = OnceLock::new();
+
 /// The least role for a request that matched `matched` (a router path) at `path`.
 pub fn least_role(method: &axum::http::Method, matched: &str, path: &str) -> Option<Role> {
     let method = method_of(method)?;
@@ -120,20 +126,28 @@ pub fn least_role(method: &axum::http::Method, matched: &str, path: &str) -> Opt
             .ok()?;
         return generic_role(by_route(&route)?, method);
     }
-    catalogue::named()
-        .find(|op| op.path == matched && op.method == method)
-        .and_then(|op| op.role)
+    let roles = NAMED_ROLES.get_or_init(|| {
+        catalogue::named()
+            .map(|op| ((op.path, op.method), op.role))
+            .collect()
+    });
+    roles.get(&(matched, method)).copied().flatten()
+}
+
+/// A path without the `/api` the production routes are nested under.
+fn strip(path: &str) -> &str {
+    path.strip_prefix("/api").unwrap_or(path)
 }
 
 /// 403 before the handler when the person's role is below the operation's least role.
 pub async fn role_gate(request: Request, next: Next) -> Response {
-    let strip = |p: &str| p.strip_prefix("/api").unwrap_or(p).to_owned();
-    let matched = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| strip(m.as_str()));
-    let needed =
-        matched.and_then(|m| least_role(request.method(), &m, &strip(request.uri().path())));
+    let needed = request.extensions().get::<MatchedPath>().and_then(|m| {
+        least_role(
+            request.method(),
+            strip(m.as_str()),
+            strip(request.uri().path()),
+        )
+    });
     if let Some(needed) = needed {
         let role = request
             .extensions()

@@ -6,7 +6,7 @@
 use drover_shared::Role;
 
 /// An operation's method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// GET (and HEAD).
     Get,
