@@ -224,8 +224,25 @@ pub struct Stored {
 
 /// Stores an uploaded preview under its id: pictures with their thumbnails, movies as sent
 /// with thumbnails from their first frame when ffmpeg is installed, other review files as
-/// sent. Refuses unknown extensions and pictures that do not decode.
+/// sent. Refuses unknown extensions and pictures that do not decode; a refused first upload
+/// leaves no folder behind.
 pub fn store_preview(
+    data_dir: &Path,
+    preview_id: &str,
+    file_name: &str,
+    source: &Path,
+) -> Result<Stored, MediaError> {
+    let dir = preview_dir(data_dir, preview_id);
+    let first = !dir.exists();
+    let stored = store_preview_in(&dir, data_dir, preview_id, file_name, source);
+    if stored.is_err() && first {
+        remove_preview(data_dir, preview_id);
+    }
+    stored
+}
+
+fn store_preview_in(
+    dir: &Path,
     data_dir: &Path,
     preview_id: &str,
     file_name: &str,
@@ -236,8 +253,7 @@ pub fn store_preview(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let dir = preview_dir(data_dir, preview_id);
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     if PICTURES.contains(&extension.as_str()) {
         let image = image::load_from_memory(&std::fs::read(source)?)
             .map_err(|e| MediaError::Refused(format!("the picture does not decode: {e}")))?;
@@ -413,6 +429,10 @@ mod tests {
             store_preview(d, "p3", "broken.png", spooled(d, b"not a png").path()),
             Err(MediaError::Refused(_))
         ));
+        // Refused first uploads leave no folder; a refused second one keeps the first's media.
+        assert!(!preview_dir(d, "p2").exists() && !preview_dir(d, "p3").exists());
+        assert!(store_preview(d, "p1", "broken.png", spooled(d, b"no").path()).is_err());
+        assert!(preview_path(d, "p1", Kind::Original, "png").exists());
         store_avatar(d, "me", spooled(d, &png(40, 80)).path()).unwrap();
         assert_eq!(
             image::image_dimensions(avatar_path(d, "me")).unwrap(),
@@ -440,9 +460,10 @@ mod tests {
         }
         assert_eq!(sweep(d, Swept::Attachments, |id| id == "kept").unwrap(), 3);
         assert!(attachment_path(d, "kept").exists() && !attachment_path(d, "gone").exists());
-        // Previews: p1 and p4 were stored above, p2 and p3 refused (their folders stayed,
-        // empty); only p1 has a row.
-        assert_eq!(sweep(d, Swept::Previews, |id| id == "p1").unwrap(), 3);
+        // Previews: p1 and p4 were stored above, and a stray folder was left by a stopped
+        // server; only p1 has a row.
+        std::fs::create_dir_all(preview_dir(d, "stray")).unwrap();
+        assert_eq!(sweep(d, Swept::Previews, |id| id == "p1").unwrap(), 2);
         assert!(preview_dir(d, "p1").exists() && !preview_dir(d, "p4").exists());
         clear_spool(d).unwrap();
         assert_eq!(std::fs::read_dir(spool_dir(d)).unwrap().count(), 0);
