@@ -44,7 +44,9 @@ pub enum Msg {
     /// A job's blocklist.
     Blocklist(JobId, Vec<BlocklistEntry>),
     /// The production task a job renders for.
-    ProductionTask(JobId, crate::model::ProductionTask),
+    ProductionTask(JobId, crate::production::ProductionTask),
+    /// The person's open production tasks, for the submit dialog.
+    MyTasks(Vec<crate::production::MyTask>),
     /// A task's log from its start.
     Log(TaskId, String),
     /// A decoded preview, or `None` when the job has none yet.

@@ -102,6 +102,8 @@ pub enum Command {
     },
     /// Submit a job.
     Submit(SubmitJob),
+    /// Fetch the person's open production tasks, for the submit dialog to offer.
+    LoadMyTasks,
     /// Open the system file dialog.
     Pick(crate::backend::PickTarget),
     /// Create or update a project.

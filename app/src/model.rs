@@ -50,6 +50,8 @@ pub struct Farm {
     pub history: History,
     /// The last event seen, to resume from.
     pub last_seq: u64,
+    /// The person's open production tasks, once fetched (the submit dialog asks).
+    pub my_tasks: Option<Vec<crate::production::MyTask>>,
 }
 
 /// The open job's tasks, blocklist and log.
@@ -78,43 +80,7 @@ pub struct OpenJob {
     /// Live chunks (file offset, text) that arrived before the log's start.
     log_pending: Vec<(u64, String)>,
     /// The production task the job renders for, once read from the server.
-    pub production: Option<ProductionTask>,
-}
-
-/// A production (Kitsu) task as the Job view shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductionTask {
-    /// Its Kitsu id.
-    pub id: String,
-    /// Project, entity and task type: "Film · SH010 · Lighting".
-    pub title: String,
-    /// Its status's name.
-    pub status: String,
-    /// Comments on it.
-    pub comments: usize,
-}
-
-impl ProductionTask {
-    /// Reads `GET /data/tasks/{id}/full` and the task's comment list.
-    pub fn from_full(full: &serde_json::Value, comments: usize) -> Self {
-        let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
-        let mut parts = vec![text(&full["project"]["name"])];
-        if let Some(sequence) = full["sequence"]["name"].as_str() {
-            parts.push(sequence.to_owned());
-        }
-        parts.push(text(&full["entity"]["name"]));
-        parts.push(text(&full["task_type"]["name"]));
-        Self {
-            id: text(&full["id"]),
-            title: parts
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-                .join(" · "),
-            status: text(&full["task_status"]["name"]),
-            comments,
-        }
-    }
+    pub production: Option<crate::production::ProductionTask>,
 }
 
 impl OpenJob {

@@ -251,6 +251,7 @@ impl Session {
                     open.production = Some(task);
                 }
             }
+            Msg::MyTasks(tasks) => self.farm.my_tasks = Some(tasks),
             Msg::Log(task_id, text) => {
                 if let Some(open) = self.farm.open_job.as_mut() {
                     open.set_log(task_id, &text);
@@ -373,7 +374,7 @@ impl Session {
             let found = async {
                 let full = client.production_task(&task).await?;
                 let comments = client.production_task_comments(&task).await?;
-                Ok::<_, drover_shared::ClientError>(crate::model::ProductionTask::from_full(
+                Ok::<_, drover_shared::ClientError>(crate::production::ProductionTask::from_full(
                     &serde_json::Value::Object(full),
                     comments.len(),
                 ))
@@ -511,6 +512,7 @@ impl Session {
                     Err(e) => Msg::Failed(format!("the server refused the job: {}", readable(&e))),
                 }
             }),
+            Command::LoadMyTasks => backend.spawn(crate::production::fetch_my_tasks(client)),
             Command::Pick(target) => backend.spawn(async move { pick(target).await }),
             Command::SaveProject(id, input) => backend.spawn(async move {
                 let saved = match id {

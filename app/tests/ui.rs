@@ -325,13 +325,13 @@ fn an_account_with_totp_connects_with_its_one_time_code() {
     );
 }
 
-#[test]
-fn the_job_view_shows_the_production_task_it_renders_for() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mut harness = local_farm(dir.path(), false);
-    let client = admin(dir.path(), &harness);
-    let task = runtime.block_on(async {
+/// A Lighting task on a new shot SH010 of the local farm's project, assigned to `assignees`.
+fn production_task(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    assignees: &[String],
+) -> String {
+    runtime.block_on(async {
         let project = client.data_list("projects", &[]).await.unwrap()[0].clone();
         let shot = client
             .data_create(
@@ -349,13 +349,22 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
             .data_create(
                 "tasks",
                 &serde_json::json!({"project_id": project["id"], "entity_id": shot["id"],
-                    "task_type_id": lighting["id"],
+                    "task_type_id": lighting["id"], "assignees": assignees,
                     "task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"}),
             )
             .await
             .unwrap();
         task["id"].as_str().unwrap().to_owned()
-    });
+    })
+}
+
+#[test]
+fn the_job_view_shows_the_production_task_it_renders_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    let client = admin(dir.path(), &harness);
+    let task = production_task(&runtime, &client, &[]);
     let job = SubmitJob {
         production_task_id: Some(task.clone()),
         name: "lighting for review".into(),
@@ -380,4 +389,38 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
     harness.get_by_label("Production task");
     harness.get_by_label("Todo");
     harness.get_by_label(&task);
+}
+
+#[test]
+fn the_submit_dialog_offers_the_persons_own_production_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    let client = admin(dir.path(), &harness);
+    let me = runtime.block_on(client.authenticated()).unwrap().user.id;
+    let task = production_task(&runtime, &client, &[me.to_string()]);
+    harness.get_by_label("Submit render…").click();
+    harness.run_steps(3);
+    harness.get_by_label("Command").click();
+    wait_until(&mut harness, "the person's tasks", |h| {
+        h.state().session().unwrap().farm.my_tasks.is_some()
+    });
+    // Picking the task picks its project too.
+    harness.state_mut().jobs.submit.as_mut().unwrap().project = None;
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Production task")
+        .click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("My renders · SH010 · Lighting (todo)")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Submit").click();
+    wait_until(&mut harness, "the submitted job", |h| {
+        !h.state().session().unwrap().farm.jobs.is_empty()
+    });
+    let session = harness.state().session().unwrap();
+    let job = session.farm.jobs.values().next().unwrap();
+    assert_eq!(job.production_task_id.as_deref(), Some(task.as_str()));
+    assert_eq!(job.project_id, drover_shared::ProjectId(1));
 }

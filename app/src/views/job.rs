@@ -4,7 +4,8 @@
 
 use crate::backend::PreviewKey;
 use crate::command::Command;
-use crate::model::{Farm, OpenJob, ProductionTask};
+use crate::model::{Farm, OpenJob};
+use crate::production::ProductionTask;
 use crate::theme::{self, Toned, UiExt};
 use crate::views::{PreviewLookup, ago};
 use drover_shared::api::{Job, JobKind, PreviewSize};

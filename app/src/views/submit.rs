@@ -1,11 +1,13 @@
 //! The submit dialog: a Blender render (the .blend and output folder picked with the system
 //! dialog or typed) or a command job; frames, chunk size, format, priority, project, "submit
-//! paused", "make a video". It checks what it can before sending (frame syntax, the file
-//! exists on a local farm) and shows the server's message otherwise.
+//! paused", "make a video", and the production task the result is posted to (picked from the
+//! person's own tasks, or pasted). It checks what it can before sending (frame syntax, the
+//! file exists on a local farm) and shows the server's message otherwise.
 
 use crate::backend::PickTarget;
 use crate::command::Command;
 use crate::model::Farm;
+use crate::production::{MyTask, task_id_in};
 use crate::theme::{self, UiExt};
 use drover_shared::api::{BlenderRenderSettings, CommandSettings, ImageFormat, JobKind, SubmitJob};
 use drover_shared::frames::FrameSet;
@@ -125,11 +127,9 @@ impl SubmitDialog {
         };
         let production_task_id = match self.production_task.trim() {
             "" => None,
-            task => Some(
-                uuid::Uuid::parse_str(task)
-                    .map_err(|_| format!("production task: `{task}` is not a Kitsu task id"))?
-                    .to_string(),
-            ),
+            task => Some(task_id_in(task).ok_or_else(|| {
+                format!("production task: `{task}` is not a Kitsu task id or task page")
+            })?),
         };
         let name = match self.name.trim() {
             "" => default_name(&kind),
@@ -259,12 +259,15 @@ impl SubmitDialog {
                     });
                 ui.end_row();
                 let label = ui.label("Production task");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.production_task)
-                        .hint_text("Kitsu task id (optional): the result is posted there")
-                        .desired_width(300.0),
-                )
-                .labelled_by(label.id);
+                ui.vertical(|ui| {
+                    self.task_picker_ui(ui, farm).labelled_by(label.id);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.production_task)
+                            .hint_text("or paste a Kitsu task id or its page's address")
+                            .desired_width(300.0),
+                    )
+                    .labelled_by(label.id);
+                });
                 ui.end_row();
             });
         ui.checkbox(&mut self.paused, "Submit paused");
@@ -294,6 +297,63 @@ impl SubmitDialog {
                 ui.weak_label("sending…");
             }
         });
+    }
+
+    /// The person's open tasks to pick from; picking one also picks its project. Returns the
+    /// list's button.
+    fn task_picker_ui(&mut self, ui: &mut egui::Ui, farm: &Farm) -> egui::Response {
+        let tasks = farm.my_tasks.as_deref();
+        let chosen = task_id_in(&self.production_task);
+        let selected = if self.production_task.trim().is_empty() {
+            "None: the render is not posted for review".to_owned()
+        } else {
+            tasks
+                .and_then(|tasks| tasks.iter().find(|t| Some(&t.id) == chosen.as_ref()))
+                .map_or_else(|| "The task pasted below".to_owned(), MyTask::label)
+        };
+        let mut picked = None;
+        let list = egui::ComboBox::from_id_salt("submit-production-task")
+            .selected_text(selected)
+            .width(300.0)
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(false, "None").clicked() {
+                    self.production_task.clear();
+                }
+                match tasks {
+                    None => {
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            ui.weak_label("loading your tasks…");
+                        });
+                    }
+                    Some([]) => {
+                        ui.weak_label("No open task is assigned to you.");
+                    }
+                    Some(tasks) => {
+                        for task in tasks {
+                            let on = Some(&task.id) == chosen.as_ref();
+                            if ui.selectable_label(on, task.label()).clicked() {
+                                picked = Some(task);
+                            }
+                        }
+                    }
+                }
+            })
+            .response
+            .on_hover_text("Where the video or last frame is posted for review when it ends");
+        if let Some(task) = picked {
+            self.production_task.clone_from(&task.id);
+            // The same project on the farm: it has the same name. With two of that name the
+            // person picks; the server refuses a task of another project than the job's.
+            let mut same = farm
+                .projects
+                .iter()
+                .filter(|p| p.is_active && p.name == task.project);
+            if let (Some(project), None) = (same.next(), same.next()) {
+                self.project = Some(project.id);
+            }
+        }
+        list
     }
 
     /// Takes a picked file into its field.

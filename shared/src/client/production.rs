@@ -72,6 +72,12 @@ impl Client {
         Self::json(self.request(Method::GET, &path)).await
     }
 
+    /// `GET /data/user/tasks`: the caller's unfinished tasks in open projects, with the
+    /// project, sequence, entity, type and status names Kitsu adds.
+    pub async fn my_production_tasks(&self) -> Result<Vec<Row>, ClientError> {
+        Self::json(self.request(Method::GET, "/data/user/tasks")).await
+    }
+
     /// `DELETE /data/{model}/{id}`.
     pub async fn data_delete(&self, model: &str, id: &str) -> Result<(), ClientError> {
         let path = Self::data_path(model, Some(id))?;
