@@ -45,8 +45,8 @@ pub enum Msg {
     Blocklist(JobId, Vec<BlocklistEntry>),
     /// The production task a job renders for.
     ProductionTask(JobId, crate::production::ProductionTask),
-    /// The person's open production tasks, for the submit dialog.
-    MyTasks(Vec<crate::production::MyTask>),
+    /// The person's open production tasks for the submit dialog, or why they did not come.
+    MyTasks(Result<Vec<crate::production::MyTask>, String>),
     /// A task's log from its start.
     Log(TaskId, String),
     /// A decoded preview, or `None` when the job has none yet.

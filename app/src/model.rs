@@ -50,8 +50,9 @@ pub struct Farm {
     pub history: History,
     /// The last event seen, to resume from.
     pub last_seq: u64,
-    /// The person's open production tasks, once fetched (the submit dialog asks).
-    pub my_tasks: Option<Vec<crate::production::MyTask>>,
+    /// The person's open production tasks once fetched (the submit dialog asks), or why
+    /// they could not be.
+    pub my_tasks: Option<Result<Vec<crate::production::MyTask>, String>>,
 }
 
 /// The open job's tasks, blocklist and log.

@@ -79,14 +79,12 @@ impl MyTask {
 
 /// Fetches the person's open tasks (Kitsu's to-do list), for the submit dialog.
 pub async fn fetch_my_tasks(client: Client) -> Msg {
-    match client.my_production_tasks().await {
-        Ok(rows) => {
-            let mut tasks: Vec<MyTask> = rows.iter().map(MyTask::from_row).collect();
-            tasks.sort_by(|a, b| (&a.project, &a.title).cmp(&(&b.project, &b.title)));
-            Msg::MyTasks(tasks)
-        }
-        Err(e) => Msg::Failed(format!("loading your production tasks: {}", readable(&e))),
-    }
+    let tasks = client.my_production_tasks().await.map(|rows| {
+        let mut tasks: Vec<MyTask> = rows.iter().map(MyTask::from_row).collect();
+        tasks.sort_by(|a, b| (&a.project, &a.title).cmp(&(&b.project, &b.title)));
+        tasks
+    });
+    Msg::MyTasks(tasks.map_err(|e| readable(&e)))
 }
 
 /// The Kitsu task id in what a person pasted: the id itself, or a Kitsu page's address, whose

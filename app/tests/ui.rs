@@ -403,7 +403,13 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
     harness.run_steps(3);
     harness.get_by_label("Command").click();
     wait_until(&mut harness, "the person's tasks", |h| {
-        h.state().session().unwrap().farm.my_tasks.is_some()
+        h.state()
+            .session()
+            .unwrap()
+            .farm
+            .my_tasks
+            .as_ref()
+            .is_some_and(Result::is_ok)
     });
     // Picking the task picks its project too.
     harness.state_mut().jobs.submit.as_mut().unwrap().project = None;

@@ -302,7 +302,10 @@ impl SubmitDialog {
     /// The person's open tasks to pick from; picking one also picks its project. Returns the
     /// list's button.
     fn task_picker_ui(&mut self, ui: &mut egui::Ui, farm: &Farm) -> egui::Response {
-        let tasks = farm.my_tasks.as_deref();
+        let tasks = match &farm.my_tasks {
+            Some(Ok(tasks)) => Some(tasks.as_slice()),
+            _ => None,
+        };
         let chosen = task_id_in(&self.production_task);
         let selected = if self.production_task.trim().is_empty() {
             "None: the render is not posted for review".to_owned()
@@ -319,17 +322,23 @@ impl SubmitDialog {
                 if ui.selectable_label(false, "None").clicked() {
                     self.production_task.clear();
                 }
-                match tasks {
+                match &farm.my_tasks {
                     None => {
                         ui.horizontal(|ui| {
                             ui.spinner();
                             ui.weak_label("loading your tasks…");
                         });
                     }
-                    Some([]) => {
+                    Some(Err(e)) => {
+                        ui.colored_label(
+                            theme::error_color(),
+                            format!("Your tasks did not load: {e}"),
+                        );
+                    }
+                    Some(Ok(tasks)) if tasks.is_empty() => {
                         ui.weak_label("No open task is assigned to you.");
                     }
-                    Some(tasks) => {
+                    Some(Ok(tasks)) => {
                         for task in tasks {
                             let on = Some(&task.id) == chosen.as_ref();
                             if ui.selectable_label(on, task.label()).clicked() {
