@@ -9,7 +9,7 @@ use drover::{DroverApp, Options, command::Command, command::View};
 use drover_shared::api::{CommandSettings, JobKind, SubmitJob};
 use drover_shared::{Client, JobId, JobStatus};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -155,6 +155,18 @@ fn the_jobs_table_lists_jobs_and_pause_changes_the_chip() {
     });
     let job = runtime.block_on(client.job(id)).unwrap();
     assert_eq!(job.status, JobStatus::Paused, "the server paused it too");
+    // Only what a paused job takes is offered, in the toolbar and in the Job view.
+    let disabled = |h: &Harness<'static, DroverApp>, label: &str| {
+        h.get_by_label(label).accesskit_node().is_disabled()
+    };
+    harness.run_steps(2);
+    assert!(disabled(&harness, "Pause") && disabled(&harness, "Requeue failed"));
+    assert!(!disabled(&harness, "Resume") && !disabled(&harness, "Cancel"));
+    harness.state_mut().push(Command::OpenJob(id));
+    wait_until(&mut harness, "the Job view", |h| {
+        h.query_by_label_contains("frames 1-4").is_some()
+    });
+    assert!(disabled(&harness, "Pause") && !disabled(&harness, "Resume"));
 }
 
 #[test]

@@ -229,6 +229,20 @@ named_enum!(
     }
 );
 
+impl JobCommand {
+    /// Whether a job in `status` takes this command; `failed_or_canceled` counts its tasks in
+    /// those two states. The server refuses the rest with 409; the app offers only these.
+    pub fn allowed(self, status: JobStatus, failed_or_canceled: u64) -> bool {
+        match self {
+            Self::Start | Self::Resume => status == JobStatus::Paused,
+            Self::Pause => matches!(status, JobStatus::Queued | JobStatus::Active),
+            Self::Stop => !status.is_finished(),
+            Self::Reset | Self::SetPriority => true,
+            Self::RequeueFailed => failed_or_canceled > 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,9 @@ use crate::command::Command;
 use crate::model::{Farm, OpenJob};
 use crate::production::ProductionTask;
 use crate::theme::{self, Toned, UiExt};
-use crate::views::{PreviewLookup, ago};
+use crate::views::{JOB_ACTIONS, PreviewLookup, ago};
+use drover_shared::TaskStatus;
 use drover_shared::api::{Job, JobKind, PreviewSize};
-use drover_shared::{JobCommand, TaskStatus};
 use egui_extras::{Column, TableBuilder};
 
 /// The Job view's state.
@@ -78,13 +78,11 @@ fn header_ui(ui: &mut egui::Ui, farm: &Farm, job: &Job, commands: &mut Vec<Comma
         ui.job_progress(&job.progress, 240.0);
         if farm.may_control(job) {
             ui.separator();
-            for (label, command) in [
-                ("Pause", JobCommand::Pause),
-                ("Resume", JobCommand::Resume),
-                ("Cancel", JobCommand::Stop),
-                ("Requeue failed", JobCommand::RequeueFailed),
-            ] {
-                if ui.button(label).clicked() {
+            for (label, command) in JOB_ACTIONS {
+                let button = ui
+                    .add_enabled(job.takes(command), egui::Button::new(label))
+                    .on_disabled_hover_text(format!("a {} job cannot be sent this", job.status));
+                if button.clicked() {
                     commands.push(Command::JobCommand {
                         ids: vec![job.id],
                         command,

@@ -182,31 +182,35 @@ impl JobsView {
                 }
                 return;
             }
-            let mut send = |command: JobCommand, priority: Option<u8>| {
-                commands.push(Command::JobCommand {
-                    ids: ids.clone(),
-                    command,
-                    priority,
-                });
-            };
-            if ui.button("Pause").clicked() {
-                send(JobCommand::Pause, None);
-            }
-            if ui.button("Resume").clicked() {
-                send(JobCommand::Resume, None);
-            }
-            if ui.button("Cancel").clicked() {
-                send(JobCommand::Stop, None);
-            }
-            if ui.button("Requeue failed").clicked() {
-                send(JobCommand::RequeueFailed, None);
+            for (label, command) in super::JOB_ACTIONS {
+                // Sent to the selected jobs that take it, so one finished job among them does
+                // not stop the others.
+                let takers: Vec<JobId> = ids
+                    .iter()
+                    .copied()
+                    .filter(|id| farm.jobs.get(id).is_some_and(|j| j.takes(command)))
+                    .collect();
+                let button = ui
+                    .add_enabled(!takers.is_empty(), egui::Button::new(label))
+                    .on_disabled_hover_text("none of the selected jobs can be sent this");
+                if button.clicked() {
+                    commands.push(Command::JobCommand {
+                        ids: takers,
+                        command,
+                        priority: None,
+                    });
+                }
             }
             ui.separator();
             let label = ui.label("Priority");
             ui.add(egui::DragValue::new(&mut self.priority).range(0..=100))
                 .labelled_by(label.id);
             if ui.button("Set priority").clicked() {
-                send(JobCommand::SetPriority, Some(self.priority));
+                commands.push(Command::JobCommand {
+                    ids: ids.clone(),
+                    command: JobCommand::SetPriority,
+                    priority: Some(self.priority),
+                });
             }
             ui.separator();
             if ui.button("Delete…").clicked() {

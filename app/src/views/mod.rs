@@ -14,6 +14,15 @@ pub mod workers;
 pub type PreviewLookup<'a> = dyn Fn(crate::backend::PreviewKey, &mut Vec<crate::command::Command>) -> Option<egui::TextureHandle>
     + 'a;
 
+/// The job commands offered as buttons, in the Jobs and Job views; each is enabled only for
+/// jobs that take it (`Job::takes`).
+pub const JOB_ACTIONS: [(&str, drover_shared::JobCommand); 4] = [
+    ("Pause", drover_shared::JobCommand::Pause),
+    ("Resume", drover_shared::JobCommand::Resume),
+    ("Cancel", drover_shared::JobCommand::Stop),
+    ("Requeue failed", drover_shared::JobCommand::RequeueFailed),
+];
+
 /// "12 s ago", "5 min ago", "3 h ago", "2 d ago".
 pub fn ago(when: time::OffsetDateTime) -> String {
     let secs = (time::OffsetDateTime::now_utc() - when)

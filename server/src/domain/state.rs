@@ -35,15 +35,7 @@ pub fn check_command(
     command: JobCommand,
     counts: &TaskCounts,
 ) -> Result<(), NotAllowed> {
-    use JobStatus as J;
-    let allowed = match command {
-        JobCommand::Start | JobCommand::Resume => status == J::Paused,
-        JobCommand::Pause => matches!(status, J::Queued | J::Active),
-        JobCommand::Stop => !status.is_finished(),
-        JobCommand::Reset | JobCommand::SetPriority => true,
-        JobCommand::RequeueFailed => counts.failed + counts.canceled > 0,
-    };
-    if allowed {
+    if command.allowed(status, counts.failed + counts.canceled) {
         Ok(())
     } else if command == JobCommand::RequeueFailed {
         Err(NotAllowed(

@@ -371,6 +371,13 @@ pub struct Job {
     pub production_task_id: Option<String>,
 }
 
+impl Job {
+    /// Whether the job, as it is now, takes `command` (see [`JobCommand::allowed`]).
+    pub fn takes(&self, command: crate::JobCommand) -> bool {
+        command.allowed(self.status, self.progress.failed + self.progress.canceled)
+    }
+}
+
 /// Default job priority.
 pub const DEFAULT_PRIORITY: u8 = 50;
 
