@@ -50,9 +50,8 @@ pub struct Farm {
     pub history: History,
     /// The last event seen, to resume from.
     pub last_seq: u64,
-    /// The person's open production tasks once fetched (the submit dialog asks), or why
-    /// they could not be.
-    pub my_tasks: Option<Result<Vec<crate::production::MyTask>, String>>,
+    /// The person's open production tasks (the submit dialog asks for them).
+    pub my_tasks: crate::production::MyTasks,
 }
 
 /// The open job's tasks, blocklist and log.

@@ -77,6 +77,50 @@ impl MyTask {
     }
 }
 
+/// The person's open tasks as the app knows them; a new ask keeps the last list on show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum MyTasks {
+    /// Not asked for yet.
+    #[default]
+    NotAsked,
+    /// Asked for; the previous list meanwhile.
+    Pending(Vec<MyTask>),
+    /// The list as the server gave it.
+    Ready(Vec<MyTask>),
+    /// Why the last ask failed, and the list before it.
+    Failed(String, Vec<MyTask>),
+}
+
+impl MyTasks {
+    /// The tasks known, however old.
+    pub fn tasks(&self) -> &[MyTask] {
+        match self {
+            Self::NotAsked => &[],
+            Self::Pending(tasks) | Self::Ready(tasks) | Self::Failed(_, tasks) => tasks,
+        }
+    }
+
+    /// A new ask went out.
+    pub fn ask(&mut self) {
+        *self = Self::Pending(std::mem::take(self).into_tasks());
+    }
+
+    /// The answer came.
+    pub fn settle(&mut self, answer: Result<Vec<MyTask>, String>) {
+        *self = match answer {
+            Ok(tasks) => Self::Ready(tasks),
+            Err(e) => Self::Failed(e, std::mem::take(self).into_tasks()),
+        };
+    }
+
+    fn into_tasks(self) -> Vec<MyTask> {
+        match self {
+            Self::NotAsked => Vec::new(),
+            Self::Pending(tasks) | Self::Ready(tasks) | Self::Failed(_, tasks) => tasks,
+        }
+    }
+}
+
 /// Fetches the person's open tasks (Kitsu's to-do list), for the submit dialog.
 pub async fn fetch_my_tasks(client: Client) -> Msg {
     let tasks = client.my_production_tasks().await.map(|rows| {
@@ -87,23 +131,46 @@ pub async fn fetch_my_tasks(client: Client) -> Msg {
     Msg::MyTasks(tasks.map_err(|e| readable(&e)))
 }
 
-/// The Kitsu task id in what a person pasted: the id itself, or a Kitsu page's address, whose
-/// last id is the task's (`…/productions/<project>/shots/tasks/<task>`).
+/// The Kitsu task id in what a person pasted: the id itself, or the address of a Kitsu task
+/// page, where the id follows `tasks` (`…/productions/<project>/shots/tasks/<task>`, also
+/// with `/previews/<preview>` after it).
 pub fn task_id_in(pasted: &str) -> Option<String> {
+    let id = |text: &str| {
+        uuid::Uuid::try_parse(text)
+            .ok()
+            .map(|id| id.hyphenated().to_string())
+    };
     let pasted = pasted.trim();
-    if let Ok(id) = uuid::Uuid::parse_str(pasted) {
-        return Some(id.hyphenated().to_string());
+    if let Some(found) = id(pasted) {
+        return Some(found);
     }
     let path = pasted.split(['?', '#']).next().unwrap_or("");
-    path.rsplit('/')
-        .find_map(|part| uuid::Uuid::try_parse(part).ok())
-        .map(|id| id.hyphenated().to_string())
-        .filter(|_| path.contains("/tasks/"))
+    let mut parts = path.split('/');
+    parts.find(|part| *part == "tasks")?;
+    parts.next().and_then(id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_ask_keeps_the_last_list_on_show() {
+        let task = MyTask {
+            id: "t1".into(),
+            project: "Film".into(),
+            title: "SH010 · Lighting".into(),
+            status: "wip".into(),
+        };
+        let mut mine = MyTasks::default();
+        mine.ask();
+        assert_eq!(mine, MyTasks::Pending(Vec::new()));
+        mine.settle(Ok(vec![task.clone()]));
+        mine.ask();
+        assert_eq!(mine.tasks(), std::slice::from_ref(&task));
+        mine.settle(Err("gone".into()));
+        assert_eq!(mine, MyTasks::Failed("gone".into(), vec![task]));
+    }
 
     #[test]
     fn a_task_id_is_read_from_the_id_or_a_kitsu_address() {
@@ -117,6 +184,14 @@ mod tests {
         let project = "0d5a0e9c-4b35-4a2c-8f0e-2b9d8a7c6e5f";
         let url = format!("https://kitsu.studio/productions/{project}/shots/tasks/{id}?section=x");
         assert_eq!(task_id_in(&url).as_deref(), Some(id));
+        // A preview opened on the task page: still the task.
+        let preview = "9b8f7e6d-5c4b-4a39-8271-605f4e3d2c1b";
+        let url = format!(
+            "https://kitsu.studio/productions/{project}/shots/tasks/{id}/previews/{preview}"
+        );
+        assert_eq!(task_id_in(&url).as_deref(), Some(id));
+        let url = format!("https://kitsu.studio/productions/{project}/shots/tasks/");
+        assert_eq!(task_id_in(&url), None);
         // A shot's page names no task.
         let shot = format!("https://kitsu.studio/productions/{project}/shots/{id}");
         assert_eq!(task_id_in(&shot), None);

@@ -251,7 +251,7 @@ impl Session {
                     open.production = Some(task);
                 }
             }
-            Msg::MyTasks(tasks) => self.farm.my_tasks = Some(tasks),
+            Msg::MyTasks(answer) => self.farm.my_tasks.settle(answer),
             Msg::Log(task_id, text) => {
                 if let Some(open) = self.farm.open_job.as_mut() {
                     open.set_log(task_id, &text);
@@ -512,7 +512,10 @@ impl Session {
                     Err(e) => Msg::Failed(format!("the server refused the job: {}", readable(&e))),
                 }
             }),
-            Command::LoadMyTasks => backend.spawn(crate::production::fetch_my_tasks(client)),
+            Command::LoadMyTasks => {
+                self.farm.my_tasks.ask();
+                backend.spawn(crate::production::fetch_my_tasks(client));
+            }
             Command::Pick(target) => backend.spawn(async move { pick(target).await }),
             Command::SaveProject(id, input) => backend.spawn(async move {
                 let saved = match id {

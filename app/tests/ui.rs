@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+use drover::production::MyTasks;
 use drover::views::start::Remembered;
 use drover::{DroverApp, Options, command::Command, command::View};
 use drover_shared::api::{CommandSettings, JobKind, SubmitJob};
@@ -178,7 +179,7 @@ fn the_submit_dialog_refuses_bad_frames() {
     harness.run_steps(3);
     harness.get_by_label("Command").click();
     harness.run_steps(2);
-    harness.state_mut().jobs.submit.as_mut().unwrap().frames = "10-1".into();
+    dialog(&mut harness).frames = "10-1".into();
     harness.step();
     harness.get_by_label("Submit").click();
     harness.run_steps(2);
@@ -204,7 +205,7 @@ fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
     harness.get_by_label("Command").click();
     harness.run_steps(2);
     {
-        let dialog = harness.state_mut().jobs.submit.as_mut().unwrap();
+        let dialog = dialog(&mut harness);
         dialog.name = "quick test".into();
         dialog.command = "true".into();
         dialog.frames = "1-4".into();
@@ -403,6 +404,13 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
     harness.get_by_label(&task);
 }
 
+/// The open submit dialog.
+fn dialog<'h>(
+    h: &'h mut Harness<'static, DroverApp>,
+) -> &'h mut drover::views::submit::SubmitDialog {
+    h.state_mut().jobs.submit.as_mut().unwrap()
+}
+
 #[test]
 fn the_submit_dialog_offers_the_persons_own_production_tasks() {
     let dir = tempfile::tempdir().unwrap();
@@ -415,16 +423,26 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
     harness.run_steps(3);
     harness.get_by_label("Command").click();
     wait_until(&mut harness, "the person's tasks", |h| {
-        h.state()
-            .session()
-            .unwrap()
-            .farm
-            .my_tasks
-            .as_ref()
-            .is_some_and(Result::is_ok)
+        matches!(
+            h.state().session().unwrap().farm.my_tasks,
+            MyTasks::Ready(_)
+        )
     });
-    // Picking the task picks its project too.
-    harness.state_mut().jobs.submit.as_mut().unwrap().project = None;
+    // A pasted Kitsu task page picks the task's project.
+    dialog(&mut harness).project = None;
+    dialog(&mut harness).production_task = format!(
+        "https://kitsu.studio/productions/p/shots/tasks/{task}/previews/{}",
+        uuid::Uuid::new_v4()
+    );
+    harness.run_steps(2);
+    assert_eq!(
+        dialog(&mut harness).project,
+        Some(drover_shared::ProjectId(1))
+    );
+    // So does picking it from the list, after another project was chosen.
+    dialog(&mut harness).production_task.clear();
+    harness.run_steps(2);
+    dialog(&mut harness).project = None;
     harness
         .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Production task")
         .click();

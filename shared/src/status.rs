@@ -241,6 +241,15 @@ impl JobCommand {
             Self::RequeueFailed => failed_or_canceled > 0,
         }
     }
+
+    /// Why a job in `status` does not take this command, in words for people.
+    pub fn refusal(self, status: JobStatus) -> String {
+        if self == Self::RequeueFailed {
+            "the job has no failed or canceled tasks to requeue".into()
+        } else {
+            format!("a {status} job cannot be sent `{self}`")
+        }
+    }
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ fn header_ui(ui: &mut egui::Ui, farm: &Farm, job: &Job, commands: &mut Vec<Comma
             for (label, command) in JOB_ACTIONS {
                 let button = ui
                     .add_enabled(job.takes(command), egui::Button::new(label))
-                    .on_disabled_hover_text(format!("a {} job cannot be sent this", job.status));
+                    .on_disabled_hover_text(command.refusal(job.status));
                 if button.clicked() {
                     commands.push(Command::JobCommand {
                         ids: vec![job.id],

@@ -7,7 +7,7 @@
 use crate::backend::PickTarget;
 use crate::command::Command;
 use crate::model::Farm;
-use crate::production::{MyTask, task_id_in};
+use crate::production::{MyTask, MyTasks, task_id_in};
 use crate::theme::{self, UiExt};
 use drover_shared::api::{BlenderRenderSettings, CommandSettings, ImageFormat, JobKind, SubmitJob};
 use drover_shared::frames::FrameSet;
@@ -55,6 +55,8 @@ pub struct SubmitDialog {
     pub error: Option<String>,
     /// Sent and waiting for the server.
     pub sending: bool,
+    /// The production task whose project was last picked for the job.
+    followed_task: Option<String>,
 }
 
 impl SubmitDialog {
@@ -76,6 +78,7 @@ impl SubmitDialog {
             production_task: String::new(),
             error: None,
             sending: false,
+            followed_task: None,
         }
     }
 
@@ -299,70 +302,90 @@ impl SubmitDialog {
         });
     }
 
-    /// The person's open tasks to pick from; picking one also picks its project. Returns the
-    /// list's button.
+    /// The person's open tasks to pick from. Returns the list's button.
     fn task_picker_ui(&mut self, ui: &mut egui::Ui, farm: &Farm) -> egui::Response {
-        let tasks = match &farm.my_tasks {
-            Some(Ok(tasks)) => Some(tasks.as_slice()),
-            _ => None,
-        };
+        let tasks = farm.my_tasks.tasks();
         let chosen = task_id_in(&self.production_task);
-        let selected = if self.production_task.trim().is_empty() {
-            "None: the render is not posted for review".to_owned()
-        } else {
-            tasks
-                .and_then(|tasks| tasks.iter().find(|t| Some(&t.id) == chosen.as_ref()))
-                .map_or_else(|| "The task pasted below".to_owned(), MyTask::label)
+        let mine = chosen
+            .as_ref()
+            .and_then(|id| tasks.iter().find(|t| &t.id == id));
+        let selected = match (self.production_task.trim(), &chosen, mine) {
+            ("", _, _) => "None: the render is not posted for review".to_owned(),
+            (_, None, _) => "Not a Kitsu task id or task page (below)".to_owned(),
+            (_, Some(_), None) => "The task pasted below".to_owned(),
+            (_, Some(_), Some(task)) => task.label(),
         };
-        let mut picked = None;
         let list = egui::ComboBox::from_id_salt("submit-production-task")
             .selected_text(selected)
             .width(300.0)
             .show_ui(ui, |ui| {
-                if ui.selectable_label(false, "None").clicked() {
+                let none = self.production_task.trim().is_empty();
+                if ui.selectable_label(none, "None").clicked() {
                     self.production_task.clear();
                 }
+                for task in tasks {
+                    let on = Some(&task.id) == chosen.as_ref();
+                    if ui.selectable_label(on, task.label()).clicked() {
+                        self.production_task.clone_from(&task.id);
+                    }
+                }
                 match &farm.my_tasks {
-                    None => {
+                    MyTasks::NotAsked | MyTasks::Pending(_) => {
                         ui.horizontal(|ui| {
                             ui.spinner();
                             ui.weak_label("loading your tasks…");
                         });
                     }
-                    Some(Err(e)) => {
+                    MyTasks::Failed(e, _) => {
                         ui.colored_label(
                             theme::error_color(),
                             format!("Your tasks did not load: {e}"),
                         );
                     }
-                    Some(Ok(tasks)) if tasks.is_empty() => {
+                    MyTasks::Ready(tasks) if tasks.is_empty() => {
                         ui.weak_label("No open task is assigned to you.");
                     }
-                    Some(Ok(tasks)) => {
-                        for task in tasks {
-                            let on = Some(&task.id) == chosen.as_ref();
-                            if ui.selectable_label(on, task.label()).clicked() {
-                                picked = Some(task);
-                            }
-                        }
-                    }
+                    MyTasks::Ready(_) => {}
                 }
             })
             .response
             .on_hover_text("Where the video or last frame is posted for review when it ends");
-        if let Some(task) = picked {
-            self.production_task.clone_from(&task.id);
-            // The same project on the farm: it has the same name. With two of that name the
-            // person picks; the server refuses a task of another project than the job's.
-            let mut same = farm
-                .projects
-                .iter()
-                .filter(|p| p.is_active && p.name == task.project);
-            if let (Some(project), None) = (same.next(), same.next()) {
-                self.project = Some(project.id);
-            }
+        match task_id_in(&self.production_task).and_then(|id| tasks.iter().find(|t| t.id == id)) {
+            Some(task) => self.follow_project(ui, farm, task),
+            None => self.followed_task = None,
         }
         list
+    }
+
+    /// The job renders in the task's project: picked once when the task is chosen (listed or
+    /// pasted), then a note while the person's choice differs.
+    fn follow_project(&mut self, ui: &mut egui::Ui, farm: &Farm, task: &MyTask) {
+        // Farm and Kitsu share the project row, so the farm's project has the task's project
+        // name. Two active projects of that name are left to the person.
+        let mut same = farm
+            .projects
+            .iter()
+            .filter(|p| p.is_active && p.name == task.project);
+        let project = match (same.next(), same.next()) {
+            (Some(project), None) => Some(project.id),
+            _ => None,
+        };
+        if self.followed_task.as_ref() != Some(&task.id) {
+            self.followed_task = Some(task.id.clone());
+            if project.is_some() {
+                self.project = project;
+            }
+        }
+        let chosen_name = self.project.map(|p| farm.project_name(p));
+        if chosen_name.as_deref() != Some(task.project.as_str()) {
+            ui.colored_label(
+                theme::error_color(),
+                format!(
+                    "This task is in the project “{}”: choose it above.",
+                    task.project
+                ),
+            );
+        }
     }
 
     /// Takes a picked file into its field.

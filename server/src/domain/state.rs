@@ -37,14 +37,8 @@ pub fn check_command(
 ) -> Result<(), NotAllowed> {
     if command.allowed(status, counts.failed + counts.canceled) {
         Ok(())
-    } else if command == JobCommand::RequeueFailed {
-        Err(NotAllowed(
-            "the job has no failed or canceled tasks to requeue".into(),
-        ))
     } else {
-        Err(NotAllowed(format!(
-            "a {status} job cannot be sent `{command}`"
-        )))
+        Err(NotAllowed(command.refusal(status)))
     }
 }
 
