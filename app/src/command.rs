@@ -102,8 +102,9 @@ pub enum Command {
     },
     /// Submit a job.
     Submit(SubmitJob),
-    /// Fetch the person's open production tasks, for the submit dialog to offer.
-    LoadMyTasks,
+    /// Fetch what the submit dialog offers: the projects (made elsewhere since, Kitsu's
+    /// included) and the person's open production tasks.
+    PrepareSubmit,
     /// Open the system file dialog.
     Pick(crate::backend::PickTarget),
     /// Create or update a project.

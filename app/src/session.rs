@@ -196,13 +196,7 @@ impl Session {
                 Err(e) => Msg::Failed(format!("loading workers: {}", readable(&e))),
             }
         });
-        let client = self.client.clone();
-        backend.spawn(async move {
-            match all_projects(&client).await {
-                Ok(p) => Msg::Projects(p),
-                Err(e) => Msg::Failed(format!("loading projects: {}", readable(&e))),
-            }
-        });
+        self.fetch_projects(backend);
         if self.farm.role() == Role::Admin {
             let client = self.client.clone();
             backend.spawn(async move {
@@ -359,6 +353,17 @@ impl Session {
         }
     }
 
+    /// Reads the projects: the farm sends no event when one is made.
+    fn fetch_projects(&self, backend: &Backend) {
+        let client = self.client.clone();
+        backend.spawn(async move {
+            match all_projects(&client).await {
+                Ok(p) => Msg::Projects(p),
+                Err(e) => Msg::Failed(format!("loading projects: {}", readable(&e))),
+            }
+        });
+    }
+
     /// Reads the production task the job renders for, with its comment count.
     fn fetch_production_task(&self, backend: &Backend, job_id: JobId) {
         let Some(task) = self
@@ -512,7 +517,8 @@ impl Session {
                     Err(e) => Msg::Failed(format!("the server refused the job: {}", readable(&e))),
                 }
             }),
-            Command::LoadMyTasks => {
+            Command::PrepareSubmit => {
+                self.fetch_projects(backend);
                 self.farm.my_tasks.ask();
                 backend.spawn(crate::production::fetch_my_tasks(client));
             }

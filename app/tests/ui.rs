@@ -338,14 +338,28 @@ fn an_account_with_totp_connects_with_its_one_time_code() {
     );
 }
 
-/// A Lighting task on a new shot SH010 of the local farm's project, assigned to `assignees`.
+/// A Lighting task on a new shot SH010 of the project named `project` (made through the Kitsu
+/// API when the farm has none of that name), assigned to `assignees`.
 fn production_task(
     runtime: &tokio::runtime::Runtime,
     client: &Client,
+    project: &str,
     assignees: &[String],
 ) -> String {
     runtime.block_on(async {
-        let project = client.data_list("projects", &[]).await.unwrap()[0].clone();
+        let found = client
+            .data_list("projects", &[("name", project)])
+            .await
+            .unwrap();
+        let project = match found.as_array().and_then(|list| list.first()) {
+            Some(project) => project.clone(),
+            None => serde_json::Value::Object(
+                client
+                    .data_create("projects", &serde_json::json!({"name": project}))
+                    .await
+                    .unwrap(),
+            ),
+        };
         let shot = client
             .data_create(
                 "shots",
@@ -377,7 +391,7 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut harness = local_farm(dir.path(), false);
     let client = admin(dir.path(), &harness);
-    let task = production_task(&runtime, &client, &[]);
+    let task = production_task(&runtime, &client, "My renders", &[]);
     let job = SubmitJob {
         production_task_id: Some(task.clone()),
         name: "lighting for review".into(),
@@ -418,16 +432,22 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
     let mut harness = local_farm(dir.path(), false);
     let client = admin(dir.path(), &harness);
     let me = runtime.block_on(client.authenticated()).unwrap().user.id;
-    let task = production_task(&runtime, &client, &[me.to_string()]);
+    // A production made in Kitsu after the app loaded: opening the dialog reads it.
+    let task = production_task(&runtime, &client, "Pilot", &[me.to_string()]);
     harness.get_by_label("Submit render…").click();
     harness.run_steps(3);
     harness.get_by_label("Command").click();
-    wait_until(&mut harness, "the person's tasks", |h| {
-        matches!(
-            h.state().session().unwrap().farm.my_tasks,
-            MyTasks::Ready(_)
-        )
-    });
+    wait_until(
+        &mut harness,
+        "the person's tasks and the new project",
+        |h| {
+            let farm = &h.state().session().unwrap().farm;
+            matches!(farm.my_tasks, MyTasks::Ready(_))
+                && farm.projects.iter().any(|p| p.name == "Pilot")
+        },
+    );
+    let farm = &harness.state().session().unwrap().farm;
+    let pilot = farm.projects.iter().find(|p| p.name == "Pilot").unwrap().id;
     // A pasted Kitsu task page picks the task's project.
     dialog(&mut harness).project = None;
     dialog(&mut harness).production_task = format!(
@@ -435,10 +455,7 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
         uuid::Uuid::new_v4()
     );
     harness.run_steps(2);
-    assert_eq!(
-        dialog(&mut harness).project,
-        Some(drover_shared::ProjectId(1))
-    );
+    assert_eq!(dialog(&mut harness).project, Some(pilot));
     // So does picking it from the list, after another project was chosen.
     dialog(&mut harness).production_task.clear();
     harness.run_steps(2);
@@ -448,7 +465,7 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
         .click();
     harness.run_steps(2);
     harness
-        .get_by_label("My renders · SH010 · Lighting (todo)")
+        .get_by_label("Pilot · SH010 · Lighting (todo)")
         .click();
     harness.run_steps(2);
     harness.get_by_label("Submit").click();
@@ -458,5 +475,5 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
     let session = harness.state().session().unwrap();
     let job = session.farm.jobs.values().next().unwrap();
     assert_eq!(job.production_task_id.as_deref(), Some(task.as_str()));
-    assert_eq!(job.project_id, drover_shared::ProjectId(1));
+    assert_eq!(job.project_id, pilot);
 }

@@ -91,7 +91,7 @@ impl JobsView {
             ui.add_space(theme::GAP);
             if ui.button("Submit render…").clicked() {
                 self.submit = Some(SubmitDialog::new(farm));
-                commands.push(Command::LoadMyTasks);
+                commands.push(Command::PrepareSubmit);
             }
         });
         self.filters_ui(ui, farm);
