@@ -153,14 +153,16 @@ impl DroverApp {
 
     fn drain(&mut self, ctx: &egui::Context) {
         let now = ctx.input(|i| i.time);
-        while let Some(msg) = self.inbox.try_next() {
+        while let Some((tag, msg)) = self.inbox.try_next() {
+            // A farm left or replaced since: its late answers must not land in this one.
+            let current = tag == self.backend.session();
             match msg {
                 Msg::Connected(connected) => self.connected(*connected),
                 Msg::ConnectFailed(error) => {
                     self.start.busy = false;
                     self.start.error = Some(error);
                 }
-                Msg::Failed(error) => {
+                Msg::Failed(error) if current => {
                     if let Some(dialog) = self.jobs.submit.as_mut().filter(|d| d.sending) {
                         dialog.refused(error.clone());
                     }
@@ -172,17 +174,18 @@ impl DroverApp {
                         dialog.take_pick(target, path);
                     }
                 }
-                Msg::Submitted(job) => {
+                Msg::Submitted(job) if current => {
                     self.toasts.info(now, format!("submitted {}", job.name));
                     if let Screen::Farm(session) = &mut self.screen {
                         session.handle(&self.backend, ctx, Msg::Submitted(job));
                     }
                 }
-                other => {
+                other if current => {
                     if let Screen::Farm(session) = &mut self.screen {
                         session.handle(&self.backend, ctx, other);
                     }
                 }
+                _ => tracing::debug!(?tag, "dropped a late answer of a farm left since"),
             }
         }
     }
@@ -190,6 +193,7 @@ impl DroverApp {
     fn connected(&mut self, connected: Connected) {
         self.start.busy = false;
         self.start.error = None;
+        self.backend.next_session();
         let session = Session::start(
             &self.backend,
             connected.client,
@@ -229,6 +233,7 @@ impl DroverApp {
                 }
             }),
             Command::Disconnect => {
+                self.backend.next_session();
                 if let Screen::Farm(mut session) =
                     std::mem::replace(&mut self.screen, Screen::Start)
                     && let Some(local) = session.local.take()
