@@ -134,7 +134,7 @@ fn a_wrong_password_is_shown_on_the_start_screen() {
 }
 
 #[test]
-fn the_jobs_table_lists_jobs_and_pause_changes_the_chip() {
+fn jobs_offer_only_the_commands_their_state_takes() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut harness = local_farm(dir.path(), false);
@@ -168,6 +168,28 @@ fn the_jobs_table_lists_jobs_and_pause_changes_the_chip() {
         h.query_by_label_contains("frames 1-4").is_some()
     });
     assert!(disabled(&harness, "Pause") && !disabled(&harness, "Resume"));
+    assert!(
+        disabled(&harness, "Render again…"),
+        "only a finished job renders again"
+    );
+    // Canceled, it may render again, after a question.
+    runtime
+        .block_on(client.job_command(id, drover_shared::JobCommand::Stop, None))
+        .unwrap();
+    wait_until(&mut harness, "the canceled job", |h| {
+        h.state().session().unwrap().farm.jobs[&id].status == JobStatus::Canceled
+    });
+    harness.get_by_label("Render again…").click();
+    harness.run_steps(2);
+    harness.get_by_label("Render again?");
+    harness.get_by_label("Render again").click();
+    wait_until(&mut harness, "the job queued again", |h| {
+        h.state().session().unwrap().farm.jobs[&id].status == JobStatus::Queued
+    });
+    assert!(
+        harness.query_by_label("Render again?").is_none(),
+        "the question closed"
+    );
 }
 
 #[test]

@@ -8,8 +8,8 @@ use crate::model::{Farm, OpenJob};
 use crate::production::ProductionTask;
 use crate::theme::{self, Toned, UiExt};
 use crate::views::{JOB_ACTIONS, PreviewLookup, ago};
-use drover_shared::TaskStatus;
 use drover_shared::api::{Job, JobKind, PreviewSize};
+use drover_shared::{JobCommand, TaskStatus};
 use egui_extras::{Column, TableBuilder};
 
 /// The Job view's state.
@@ -22,6 +22,8 @@ pub struct JobView {
     /// The first task row drawn in the last frame (the table only draws what is visible).
     first_visible: usize,
     follow_log: bool,
+    /// "Render again?" is asked.
+    confirm_rerun: bool,
 }
 
 impl JobView {
@@ -56,7 +58,7 @@ impl JobView {
             ui.weak_label("This job is gone.");
             return;
         };
-        header_ui(ui, farm, job, commands);
+        self.header_ui(ui, farm, job, commands);
         egui::Panel::right("job-side")
             .resizable(true)
             .default_size(theme::PREVIEW_WIDTH + 16.0)
@@ -71,7 +73,58 @@ impl JobView {
     }
 }
 
-fn header_ui(ui: &mut egui::Ui, farm: &Farm, job: &Job, commands: &mut Vec<Command>) {
+impl JobView {
+    fn header_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        farm: &Farm,
+        job: &Job,
+        commands: &mut Vec<Command>,
+    ) {
+        header_ui(ui, farm, job, commands, &mut self.confirm_rerun);
+        if self.confirm_rerun {
+            self.confirm_rerun_ui(ui, job, commands);
+        }
+    }
+
+    /// Asks before a finished job renders every frame again (the server's `reset`).
+    fn confirm_rerun_ui(&mut self, ui: &mut egui::Ui, job: &Job, commands: &mut Vec<Command>) {
+        let modal = egui::Modal::new(egui::Id::unique("confirm-rerun")).show(ui.ctx(), |ui| {
+            ui.view_heading("Render again?");
+            ui.label(format!(
+                "Every task of “{}” runs again, and the frames it wrote are overwritten.",
+                job.name
+            ));
+            if job.production_task_id.is_some() {
+                ui.label("The new result is posted on its production task as a new version.");
+            }
+            ui.horizontal(|ui| {
+                if ui.button("Render again").clicked() {
+                    commands.push(Command::JobCommand {
+                        ids: vec![job.id],
+                        command: JobCommand::Reset,
+                        priority: None,
+                    });
+                    self.confirm_rerun = false;
+                }
+                if ui.button("Keep it").clicked() {
+                    self.confirm_rerun = false;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_rerun = false;
+        }
+    }
+}
+
+fn header_ui(
+    ui: &mut egui::Ui,
+    farm: &Farm,
+    job: &Job,
+    commands: &mut Vec<Command>,
+    confirm_rerun: &mut bool,
+) {
     ui.horizontal(|ui| {
         ui.view_heading(&job.name);
         ui.status_chip(job.status.as_str(), job.status.tone());
@@ -89,6 +142,14 @@ fn header_ui(ui: &mut egui::Ui, farm: &Farm, job: &Job, commands: &mut Vec<Comma
                         priority: None,
                     });
                 }
+            }
+            // Flamenco's "requeue" of a finished job: a new render, e.g. after a fix in the
+            // scene. Offered only once the job ended, so a running one is not reset by a slip.
+            let rerun = ui
+                .add_enabled(job.status.is_finished(), egui::Button::new("Render again…"))
+                .on_disabled_hover_text("once the job has ended");
+            if rerun.clicked() {
+                *confirm_rerun = true;
             }
         }
     });
