@@ -205,6 +205,32 @@ impl Backend {
     }
 }
 
+/// The system file dialog (XDG portal on Linux); `None` when closed or unavailable.
+pub async fn pick(target: PickTarget) -> Msg {
+    let dialog = rfd::AsyncFileDialog::new();
+    let picked = match target {
+        PickTarget::BlendFile => {
+            dialog
+                .add_filter("Blender scene", &["blend"])
+                .set_title("Choose a .blend file")
+                .pick_file()
+                .await
+        }
+        PickTarget::OutputDir => {
+            dialog
+                .set_title("Choose the output folder")
+                .pick_folder()
+                .await
+        }
+    };
+    match picked {
+        Some(file) => Msg::Picked(target, file.path().to_string_lossy().into_owned()),
+        None => {
+            Msg::Info("no file chosen (or no file dialog on this desktop: type the path)".into())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

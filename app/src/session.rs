@@ -7,7 +7,7 @@ use crate::local::LocalFarm;
 use crate::model::{Farm, FollowUp, OpenJob};
 use drover_shared::api::{JobQuery, TaskQuery, TaskStatusChange};
 use drover_shared::events::EventQuery;
-use drover_shared::{Client, ClientError, JobId, Role, TaskStatus};
+use drover_shared::{Client, ClientError, JobId, ProjectId, Role, TaskStatus};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -196,7 +196,7 @@ impl Session {
                 Err(e) => Msg::Failed(format!("loading workers: {}", readable(&e))),
             }
         });
-        self.fetch_projects(backend);
+        self.fetch_projects(backend, false);
         if self.farm.role() == Role::Admin {
             let client = self.client.clone();
             backend.spawn(async move {
@@ -353,11 +353,17 @@ impl Session {
         }
     }
 
-    /// Reads the projects: the farm sends no event when one is made.
-    fn fetch_projects(&self, backend: &Backend) {
+    /// Reads the projects: the farm sends no event when one is made. With `only_new`, the
+    /// projects already known are not read again (opening the submit dialog needs new ones).
+    fn fetch_projects(&self, backend: &Backend, only_new: bool) {
         let client = self.client.clone();
+        let known = if only_new {
+            self.farm.projects.clone()
+        } else {
+            Vec::new()
+        };
         backend.spawn(async move {
-            match all_projects(&client).await {
+            match all_projects(&client, known).await {
                 Ok(p) => Msg::Projects(p),
                 Err(e) => Msg::Failed(format!("loading projects: {}", readable(&e))),
             }
@@ -518,18 +524,18 @@ impl Session {
                 }
             }),
             Command::PrepareSubmit => {
-                self.fetch_projects(backend);
+                self.fetch_projects(backend, true);
                 self.farm.my_tasks.ask();
                 backend.spawn(crate::production::fetch_my_tasks(client));
             }
-            Command::Pick(target) => backend.spawn(async move { pick(target).await }),
+            Command::Pick(target) => backend.spawn(crate::backend::pick(target)),
             Command::SaveProject(id, input) => backend.spawn(async move {
                 let saved = match id {
                     Some(id) => client.update_project(id, &input).await,
                     None => client.create_project(&input).await,
                 };
                 match saved {
-                    Ok(_) => match all_projects(&client).await {
+                    Ok(_) => match all_projects(&client, Vec::new()).await {
                         Ok(list) => Msg::Projects(list),
                         Err(e) => Msg::Failed(readable(&e)),
                     },
@@ -552,12 +558,24 @@ impl Session {
     }
 }
 
-/// Every project with its paths: the list gives ids, each project its fields.
-async fn all_projects(client: &Client) -> Result<Vec<drover_shared::api::Project>, ClientError> {
+/// Every project with its paths: the list gives ids, each project its fields. Those in
+/// `known` are kept as they are and only the others are read, one request each; projects gone
+/// from the list are dropped.
+async fn all_projects(
+    client: &Client,
+    known: Vec<drover_shared::api::Project>,
+) -> Result<Vec<drover_shared::api::Project>, ClientError> {
     let list = client.projects(true).await?;
-    let mut projects = Vec::with_capacity(list.len());
-    for id in list.keys().filter_map(|k| k.parse().ok()) {
-        projects.push(client.project(drover_shared::ProjectId(id)).await?);
+    let ids: Vec<ProjectId> = list
+        .keys()
+        .filter_map(|k| k.parse().ok())
+        .map(ProjectId)
+        .collect();
+    let mut projects: Vec<_> = known.into_iter().filter(|p| ids.contains(&p.id)).collect();
+    for id in ids {
+        if !projects.iter().any(|p| p.id == id) {
+            projects.push(client.project(id).await?);
+        }
     }
     projects.sort_by_key(|p| p.name.to_lowercase());
     Ok(projects)
@@ -565,30 +583,4 @@ async fn all_projects(client: &Client) -> Result<Vec<drover_shared::api::Project
 
 fn is_not_found(error: &ClientError) -> bool {
     error.status().map(|s| s.as_u16()) == Some(404)
-}
-
-/// The system file dialog (XDG portal on Linux); `None` when closed or unavailable.
-async fn pick(target: PickTarget) -> Msg {
-    let dialog = rfd::AsyncFileDialog::new();
-    let picked = match target {
-        PickTarget::BlendFile => {
-            dialog
-                .add_filter("Blender scene", &["blend"])
-                .set_title("Choose a .blend file")
-                .pick_file()
-                .await
-        }
-        PickTarget::OutputDir => {
-            dialog
-                .set_title("Choose the output folder")
-                .pick_folder()
-                .await
-        }
-    };
-    match picked {
-        Some(file) => Msg::Picked(target, file.path().to_string_lossy().into_owned()),
-        None => {
-            Msg::Info("no file chosen (or no file dialog on this desktop: type the path)".into())
-        }
-    }
 }
