@@ -14,5 +14,6 @@ mod kitsu;
 mod production;
 mod render_farm;
 mod roles;
+mod security;
 mod tasks;
 mod worker_protocol;
