@@ -182,3 +182,19 @@ pub async fn job_tasks(
         .expect("listing a job's tasks")
         .items
 }
+
+/// Asserts that the server still answers an ordinary request, within a second, after an
+/// attack: the attack tests end with it.
+pub async fn assert_still_answers(client: &Client) {
+    let started = std::time::Instant::now();
+    let me = tokio::time::timeout(std::time::Duration::from_secs(5), client.authenticated())
+        .await
+        .expect("the server answers within 5 s after the attack")
+        .expect("an ordinary request succeeds after the attack");
+    assert!(me.authenticated);
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "an ordinary request took {took:?} after the attack"
+    );
+}
