@@ -244,10 +244,12 @@ impl Farm {
             .map_or(drover_shared::Role::Artist, |u| u.role)
     }
 
-    /// May the logged-in person control this job (pause, cancel, …)?
+    /// May the logged-in person control this job (pause, cancel, …)? The rule the server
+    /// applies ([`Job::controlled_by`]).
     pub fn may_control(&self, job: &Job) -> bool {
-        self.role().allows(drover_shared::Role::Manager)
-            || self.me.as_ref().is_some_and(|me| me.id == job.created_by)
+        self.me
+            .as_ref()
+            .is_some_and(|me| job.controlled_by(me.role, me.id))
     }
 
     /// Replaces the job list.

@@ -94,6 +94,7 @@ fn headless_server() -> (
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().to_owned(),
             public_url: None,
+            limits: drover_server::Limits::default(),
         }))
         .unwrap();
     (dir, runtime, server)

@@ -93,6 +93,7 @@ impl BenchServer {
             listen: "127.0.0.1:0".parse()?,
             data_dir: dir.path().to_owned(),
             public_url: None,
+            limits: drover_server::Limits::default(),
         };
         let (url, email) = runtime.block_on(async {
             let server = Server::start(config).await?;

@@ -1,6 +1,7 @@
 //! The Drover server as a library: the headless `drover-server` binary, the desktop app and
 //! the tests all start it through [`Server::start`].
 
+pub mod access;
 pub mod auth;
 pub mod db;
 pub mod domain;
@@ -14,6 +15,7 @@ pub mod media;
 pub mod monitor;
 pub mod publish;
 pub mod routes;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod two_factor;
@@ -24,7 +26,7 @@ use crate::store::{Store, StoreError};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// The database file's name inside the data dir.
@@ -40,6 +42,18 @@ pub struct Config {
     /// The URL people open the server at, whose host FIDO keys are bound to;
     /// [`fido::DEFAULT_PUBLIC_URL`] when `None`.
     pub public_url: Option<String>,
+    /// What the server lets requests and connections spend.
+    pub limits: Limits,
+}
+
+/// What the server lets requests and connections spend (each refusal a clear 4xx, or a
+/// connection closed); every field has a default fit for a studio's farm.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// Connections: the header-read timeout and how many may be open.
+    pub connections: serve::ConnectionLimits,
+    /// Live event streams, per person and in all.
+    pub streams: events::StreamLimits,
 }
 
 /// Why the server could not start.
@@ -75,8 +89,8 @@ pub fn open_store(data_dir: &Path) -> Result<Store, StartError> {
 pub struct Server {
     addr: SocketAddr,
     state: AppState,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    shutdown: watch::Sender<()>,
+    task: JoinHandle<()>,
     monitor: JoinHandle<()>,
 }
 
@@ -89,6 +103,11 @@ impl Server {
                 .as_deref()
                 .unwrap_or(fido::DEFAULT_PUBLIC_URL),
         )?;
+        // Every connection is a file: let the process hold as many as the system allows.
+        match serve::raise_open_file_limit() {
+            Ok(limit) => tracing::debug!(limit, "open-file limit"),
+            Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+        }
         let store = open_store(&config.data_dir)?;
         // Uploads a stopped server was receiving never reached a row: their spool goes.
         media::clear_spool(&config.data_dir).map_err(|source| StartError::Io {
@@ -120,12 +139,19 @@ impl Server {
                 Err(e) => tracing::warn!(?swept, error = %e, "could not sweep media"),
             }
         }
+        // Events say whose they are by their job's project: the bus learns the jobs there are.
+        let events = events::EventBus::new(config.limits.streams);
+        events.know_jobs(
+            store
+                .read(|c| db::teams::job_projects(c).map_err(StoreError::from))
+                .await?,
+        );
         let state = AppState {
             production: Arc::new(production),
             store,
             auth: Arc::default(),
             data_dir: Arc::new(config.data_dir.clone()),
-            events: events::EventBus::default(),
+            events,
             work: Arc::default(),
             fido: Arc::new(fido),
             join_token_hash: auth::hash_token(&join_token),
@@ -141,19 +167,13 @@ impl Server {
             source,
         })?;
         let app = routes::service(state.clone());
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stop.await;
-                })
-                .await
-        });
+        let (shutdown, stop) = watch::channel(());
+        let task = tokio::spawn(serve::serve(listener, app, config.limits.connections, stop));
         let monitor = tokio::spawn(monitor::run(state.clone()));
         Ok(Self {
             addr,
             state,
-            shutdown: Some(shutdown),
+            shutdown,
             task,
             monitor,
         })
@@ -174,11 +194,10 @@ impl Server {
         &self.state
     }
 
-    /// Stops accepting connections, lets requests in flight finish, and waits.
-    pub async fn shutdown(mut self) -> std::io::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    /// Stops accepting connections, lets requests in flight finish (for at most
+    /// [`serve::SHUTDOWN_GRACE`]), and waits.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
         self.wait().await
     }
 
@@ -186,9 +205,6 @@ impl Server {
     pub async fn wait(self) -> std::io::Result<()> {
         let result = self.task.await;
         self.monitor.abort();
-        match result {
-            Ok(result) => result,
-            Err(e) => Err(std::io::Error::other(e)),
-        }
+        result.map_err(std::io::Error::other)
     }
 }

@@ -34,6 +34,51 @@ struct DataDir {
     data_dir: Option<PathBuf>,
 }
 
+/// What the server lets connections spend (see README, "Security").
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Seconds a client has to send a request's head, and an idle keep-alive connection to
+    /// start its next request; slower connections are closed.
+    #[arg(long, default_value_t = drover_server::serve::ConnectionLimits::default().header_read_secs)]
+    header_read_timeout_secs: u64,
+    /// Connections open at once; more wait to be accepted.
+    #[arg(long, default_value_t = drover_server::serve::ConnectionLimits::default().max_connections)]
+    max_connections: usize,
+    /// Live event streams (`/api/events`) one person may hold open at once.
+    #[arg(long, default_value_t = drover_server::events::StreamLimits::default().per_person)]
+    max_event_streams_per_person: usize,
+    /// Live event streams the server holds open at once, everyone together.
+    #[arg(long, default_value_t = drover_server::events::StreamLimits::default().total)]
+    max_event_streams: usize,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        let limits = drover_server::Limits::default();
+        Self {
+            header_read_timeout_secs: limits.connections.header_read_secs,
+            max_connections: limits.connections.max_connections,
+            max_event_streams_per_person: limits.streams.per_person,
+            max_event_streams: limits.streams.total,
+        }
+    }
+}
+
+impl LimitArgs {
+    fn limits(&self) -> drover_server::Limits {
+        drover_server::Limits {
+            connections: drover_server::serve::ConnectionLimits {
+                header_read_secs: self.header_read_timeout_secs.max(1),
+                max_connections: self.max_connections.max(1),
+            },
+            streams: drover_server::events::StreamLimits {
+                per_person: self.max_event_streams_per_person.max(1),
+                total: self.max_event_streams.max(1),
+            },
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API until Ctrl-C or SIGTERM.
@@ -48,6 +93,8 @@ enum Command {
         public_url: Option<String>,
         #[command(flatten)]
         data_dir: DataDir,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Print the farm's join token for `drover-worker --token` (alone on the last line).
     WorkerToken {
@@ -139,18 +186,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         data_dir: DataDir {
             data_dir: std::env::var_os("DROVER_DATA_DIR").map(PathBuf::from),
         },
+        limits: LimitArgs::default(),
     });
     match command {
         Command::Serve {
             listen,
             public_url,
             data_dir: dir,
+            limits,
         } => {
             let data_dir = data_dir(dir)?;
             runtime.block_on(serve(Config {
                 listen,
                 data_dir,
                 public_url,
+                limits: limits.limits(),
             }))
         }
         Command::WorkerToken { data_dir: dir } => {

@@ -3,6 +3,10 @@
 //! approval" with the job's video, or its last rendered frame, as the comment's preview; a
 //! failed job leaves a comment with the log tail of its failed task.
 //!
+//! The comment is written **as the job's submitter**, with the rights they have when the job
+//! ends (role, team, the statuses open to them): a person whose rights no longer allow it gets
+//! no comment, and the row is closed with the reason (`refused`) instead.
+//!
 //! Settling a job queues a row in `prod_render_publish` in the same transaction as the job's
 //! new status. [`publish_pending`] (run by the monitor every second) stores the media under a
 //! preview id chosen up front, then writes the comment, the preview and the row's
@@ -10,13 +14,14 @@
 
 use crate::db::production::review::{self, Uploaded};
 use crate::db::production::{Data, DataError, Viewer, data::text};
+use crate::db::render_publish::{self, Outcome, Pending};
 use crate::error::{ApiError, ApiResult};
 use crate::files;
 use crate::media;
 use crate::state::AppState;
-use drover_shared::api::{BlenderRenderSettings, PreviewSize};
+use drover_shared::api::{JobKind, PreviewSize};
 use drover_shared::{JobId, Role, TaskId};
-use rusqlite::OptionalExtension;
+use rusqlite::Connection;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -24,46 +29,15 @@ use std::path::Path;
 /// Jobs published per pass.
 const BATCH: usize = 20;
 
-/// A job waiting for its comment.
-#[derive(Debug)]
-struct Pending {
-    job: JobId,
-    completed: bool,
-    task: String,
-    name: String,
-    created_by: String,
-    job_type: String,
-    settings: String,
-    frames: u64,
-}
+/// The least role that may comment on a task and add a preview to the comment (the role gate
+/// of `POST /actions/tasks/{task}/comment` and `…/add-preview`): clients only read.
+const POSTING_ROLE: Role = Role::Vendor;
 
 /// Publishes every job waiting in the outbox; returns how many were published.
 pub async fn publish_pending(state: &AppState) -> ApiResult<usize> {
     let pending = state
         .store
-        .read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT r.job_id, r.outcome, j.production_task_id, j.name, j.created_by, \
-                        j.job_type, j.settings, j.n_completed \
-                 FROM prod_render_publish AS r JOIN jobs AS j ON j.id = r.job_id \
-                 WHERE r.published_at IS NULL ORDER BY r.ended_at LIMIT ?",
-            )?;
-            let rows = stmt
-                .query_map([BATCH as i64], |r| {
-                    Ok(Pending {
-                        job: r.get(0)?,
-                        completed: r.get::<_, String>(1)? == "completed",
-                        task: r.get(2)?,
-                        name: r.get(3)?,
-                        created_by: r.get(4)?,
-                        job_type: r.get(5)?,
-                        settings: r.get(6)?,
-                        frames: r.get(7)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok::<_, ApiError>(rows)
-        })
+        .read(|c| render_publish::pending(c, BATCH).map_err(ApiError::from))
         .await?;
     let count = pending.len();
     for job in pending {
@@ -82,94 +56,125 @@ enum Attachment {
     Nothing,
 }
 
-async fn publish(state: &AppState, job: Pending) -> ApiResult<()> {
+async fn publish(state: &AppState, pending: Pending) -> ApiResult<()> {
     let data_dir = state.data_dir.clone();
-    let attachment = if job.completed {
-        let (job_id, job_type, settings) = (job.job, job.job_type.clone(), job.settings.clone());
-        tokio::task::spawn_blocking(move || render_preview(&data_dir, job_id, &job_type, &settings))
-            .await
-            .map_err(|e| ApiError::Internal(format!("publishing job media: {e}")))?
-    } else {
-        let failed: Option<TaskId> = state
-            .store
-            .read(move |c| {
-                c.query_row(
-                    "SELECT id FROM tasks WHERE job_id = ? AND status = 'failed' \
-                     ORDER BY updated DESC LIMIT 1",
-                    [job.job],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(ApiError::from)
-            })
-            .await?;
-        match failed {
-            Some(task) => {
-                let job_id = job.job;
-                let tail =
-                    tokio::task::spawn_blocking(move || files::log_tail(&data_dir, job_id, task))
-                        .await
-                        .map_err(|e| ApiError::Internal(format!("reading the log: {e}")))?;
-                match tail {
-                    Ok(Some(tail)) => Attachment::Log(task, tail),
-                    _ => Attachment::Nothing,
+    let job_id = pending.job.id;
+    let attachment = match pending.outcome {
+        Outcome::Completed => {
+            let kind = pending.job.kind.clone();
+            tokio::task::spawn_blocking(move || render_preview(&data_dir, job_id, &kind))
+                .await
+                .map_err(|e| ApiError::Internal(format!("publishing job media: {e}")))?
+        }
+        Outcome::Failed => {
+            let failed = state
+                .store
+                .read(move |c| render_publish::last_failed_task(c, job_id).map_err(ApiError::from))
+                .await?;
+            match failed {
+                Some(task) => {
+                    let tail = tokio::task::spawn_blocking(move || {
+                        files::log_tail(&data_dir, job_id, task)
+                    })
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("reading the log: {e}")))?;
+                    match tail {
+                        Ok(Some(tail)) => Attachment::Log(task, tail),
+                        _ => Attachment::Nothing,
+                    }
                 }
+                None => Attachment::Nothing,
             }
-            None => Attachment::Nothing,
         }
     };
     let schema = state.production.clone();
     state
         .store
         .write(move |conn| {
-            let viewer = Viewer {
-                id: job.created_by.clone(),
-                // The submitter was checked against the task when the job was submitted; the
-                // farm writes the result on their behalf.
-                role: Role::Admin,
-            };
-            let d = Data {
-                conn,
-                schema: &schema,
-                viewer: &viewer,
-            };
-            let comment = comment_on_task(&d, &job, attachment)?;
-            conn.execute(
-                "UPDATE prod_render_publish SET published_at = strftime('%Y-%m-%dT%H:%M:%S', \
-                 'now'), comment_id = ? WHERE job_id = ?",
-                rusqlite::params![comment, job.job],
-            )?;
+            match comment_as_submitter(conn, &schema, &pending, attachment)? {
+                Ok(comment) => render_publish::mark_published(conn, job_id, Some(&comment))?,
+                Err(reason) => {
+                    tracing::warn!(job = %job_id, %reason, "a render was not posted on its task");
+                    render_publish::mark_refused(conn, job_id, &reason)?;
+                }
+            }
             Ok::<_, ApiError>(())
         })
         .await
 }
 
-/// Writes the comment (and its preview) on the job's task; `None` when the task is gone.
+/// Writes the job's comment with the rights its submitter has now: `Ok(Err(reason))` when
+/// those rights refuse it (nothing of the comment is kept then).
+fn comment_as_submitter(
+    conn: &Connection,
+    schema: &crate::db::production::Schema,
+    pending: &Pending,
+    attachment: Attachment,
+) -> ApiResult<Result<String, String>> {
+    let submitter = pending.job.created_by;
+    let Some(role) = render_publish::submitter_role(conn, submitter)? else {
+        return Ok(Err("the submitter's account is deactivated or gone".into()));
+    };
+    if !role.allows(POSTING_ROLE) {
+        return Ok(Err(format!(
+            "the submitter is a {role} now, and a {role} may not comment on tasks"
+        )));
+    }
+    let viewer = Viewer {
+        id: submitter.to_string(),
+        role,
+    };
+    let d = Data {
+        conn,
+        schema,
+        viewer: &viewer,
+    };
+    // A savepoint of its own: a comment half-written when a later step is refused goes.
+    conn.execute_batch("SAVEPOINT render_comment")?;
+    let written = comment_on_task(&d, pending, attachment);
+    let outcome = match written {
+        Ok(comment) => {
+            conn.execute_batch("RELEASE render_comment")?;
+            return Ok(Ok(comment));
+        }
+        Err(DataError::NotFound(_)) => Err(
+            "the production task is gone, or its project's team no longer has the submitter"
+                .to_owned(),
+        ),
+        Err(DataError::Forbidden(why) | DataError::BadRequest(why)) => Err(why),
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO render_comment; RELEASE render_comment")?;
+            return Err(e.into());
+        }
+    };
+    conn.execute_batch("ROLLBACK TO render_comment; RELEASE render_comment")?;
+    Ok(outcome)
+}
+
+/// Writes the comment (and its preview) on the job's task; answers the comment's id.
 fn comment_on_task(
     d: &Data,
-    job: &Pending,
+    pending: &Pending,
     attachment: Attachment,
-) -> Result<Option<String>, DataError> {
-    let task = match d.get("tasks", &job.task) {
-        Ok(task) => task,
-        Err(DataError::NotFound(_)) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let status = if job.completed {
-        review_status(d, text(&task, "project_id"))?
+) -> Result<String, DataError> {
+    let job = &pending.job;
+    let task = d.get("tasks", &pending.task)?;
+    let completed = pending.outcome == Outcome::Completed;
+    let status = if completed {
+        render_publish::review_status(d.conn, text(&task, "project_id"))?
     } else {
         None
     }
     .unwrap_or_else(|| text(&task, "task_status_id").to_owned());
-    let mut text_body = if job.completed {
+    let mut text_body = if completed {
         format!(
             "Render job \u{201c}{}\u{201d} (#{}) completed on the farm: {} task(s) rendered.",
-            job.name, job.job, job.frames
+            job.name, job.id, job.progress.completed
         )
     } else {
         format!(
             "Render job \u{201c}{}\u{201d} (#{}) failed on the farm.",
-            job.name, job.job
+            job.name, job.id
         )
     };
     match &attachment {
@@ -194,33 +199,16 @@ fn comment_on_task(
         review::add_preview(d, text(&task, "id"), text(&comment, "id"), &preview)?;
         review::record_upload(d, &id, &uploaded)?;
     }
-    Ok(Some(text(&comment, "id").to_owned()))
-}
-
-/// The project's "waiting for approval" status (a feedback-request status it uses, else the
-/// studio's `wfa`).
-fn review_status(d: &Data, project: &str) -> Result<Option<String>, DataError> {
-    Ok(d.conn
-        .query_row(
-            "SELECT s.id FROM prod_task_status AS s \
-             LEFT JOIN prod_project_task_status_link AS l \
-                    ON l.task_status_id = s.id AND l.project_id = ? \
-             WHERE s.is_feedback_request = 1 OR s.short_name = 'wfa' \
-             ORDER BY l.project_id IS NULL, s.short_name <> 'wfa' LIMIT 1",
-            [project],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(text(&comment, "id").to_owned())
 }
 
 /// Stores the job's video (when it made one the server can read) or its last frame as a new
 /// preview's media.
-fn render_preview(data_dir: &Path, job: JobId, job_type: &str, settings: &str) -> Attachment {
-    let video = (job_type == "blender-render")
-        .then(|| serde_json::from_str::<BlenderRenderSettings>(settings).ok())
-        .flatten()
-        .filter(|s| s.video)
-        .map(|s| s.video_paths(&s.output).1);
+fn render_preview(data_dir: &Path, job: JobId, kind: &JobKind) -> Attachment {
+    let video = match kind {
+        JobKind::BlenderRender(s) if s.video => Some(s.video_paths(&s.output).1),
+        _ => None,
+    };
     let candidates = video
         .into_iter()
         .map(|path| (std::path::PathBuf::from(path), "render.mp4"))

@@ -70,6 +70,8 @@ struct Inner {
     reading: tokio::sync::Semaphore,
     /// Cleared when the store goes, so the checkpoint thread ends with it.
     alive: Arc<std::sync::atomic::AtomicBool>,
+    /// Moves when a write touched a team (see [`Store::team_version`]).
+    team_version: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Drop for Inner {
@@ -98,6 +100,22 @@ impl Store {
         // The writer touches the hot pages of every running job; with SQLite's default 2 MiB
         // it re-read them from the OS on most writes (15% of its time under load, by perf).
         conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        // Teams decide what people see on the farm; open event streams cache them and read
+        // them again when the version moves. The hook runs before the commit, so it only marks
+        // the transaction; the writer moves the version once the change is visible to readers.
+        let team_version = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let teams = Teams {
+            touched: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            version: Arc::clone(&team_version),
+        };
+        let touched = Arc::clone(&teams.touched);
+        conn.update_hook(Some(
+            move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
+                if table == db::teams::TEAM_CHANGES_TABLE {
+                    touched.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            },
+        ));
         let checkpointer = db::open(path)?;
         let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let still_alive = Arc::clone(&alive);
@@ -110,7 +128,7 @@ impl Store {
             })?;
         std::thread::Builder::new()
             .name("drover-db-writer".into())
-            .spawn(move || writer_loop(&conn, rx))
+            .spawn(move || writer_loop(&conn, rx, &teams))
             .map_err(|source| StoreError::Io {
                 path: path.to_owned(),
                 source,
@@ -122,8 +140,17 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 reading: tokio::sync::Semaphore::new(MAX_READERS),
                 alive,
+                team_version,
             }),
         })
+    }
+
+    /// A number that moves whenever a write changed a project's team: what someone sees on
+    /// the farm may have changed.
+    pub fn team_version(&self) -> u64 {
+        self.inner
+            .team_version
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Runs `f` in its own savepoint inside the writer's current transaction. `Ok` is kept and
@@ -247,7 +274,14 @@ fn checkpoint_loop(conn: &Connection, alive: &std::sync::atomic::AtomicBool) {
     }
 }
 
-fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>) {
+/// The writer's view of team changes: marked by the update hook during a transaction, moved
+/// on once it committed.
+struct Teams {
+    touched: Arc<std::sync::atomic::AtomicBool>,
+    version: Arc<std::sync::atomic::AtomicU64>,
+}
+
+fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>, teams: &Teams) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -273,6 +307,16 @@ fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>) {
             }),
             Err(e) => Err(e.to_string()),
         };
+        // Before anyone is answered: whoever learns of the change finds the version moved.
+        if teams
+            .touched
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+            && commit.is_ok()
+        {
+            teams
+                .version
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
         for finish in finishes {
             finish(commit.clone());
         }

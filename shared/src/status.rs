@@ -154,18 +154,21 @@ named_enum!(
 );
 
 named_enum!(
-    /// What a person may do: the roles of Kitsu, which the farm shares. On the farm a client
-    /// only reads, vendors and artists submit and control their own jobs, supervisors too, and
-    /// managers and admins run everything. Kitsu calls the artist role `user`; both names parse.
+    /// What a person may do: the roles of Kitsu, which the farm shares. On the farm, clients and
+    /// vendors only read (the projects whose team they are on); artists submit into their
+    /// team's projects and control the jobs they submitted; supervisors control every job of
+    /// their team's projects; managers and admins run everything. Kitsu calls the artist role
+    /// `user`; both names parse.
     Role, "role" {
-        /// Reads what it is shown; submits nothing.
+        /// Reads what it is shown (its team's projects); submits nothing.
         Client => "client",
-        /// An outside artist: works on the projects it belongs to.
+        /// An outside artist: works on the projects it belongs to; runs nothing on the farm.
         Vendor => "vendor",
-        /// Reads everything, submits jobs, controls only the jobs it submitted.
+        /// Works on its team's projects: submits jobs there, controls the jobs it submitted.
         #[serde(alias = "user")]
         Artist => "artist",
-        /// Leads a department: reviews and assigns on its projects.
+        /// Leads a department: reviews and assigns on its projects, and controls every job of
+        /// them.
         Supervisor => "supervisor",
         /// Every farm operation.
         Manager => "manager",
@@ -189,6 +192,17 @@ impl Role {
     /// True when this role may do what `required` may.
     pub fn allows(self, required: Role) -> bool {
         self.rank() >= required.rank()
+    }
+
+    /// True for the studio's own people, who may submit and control farm jobs: clients and
+    /// vendors are outsiders, and a job runs code on the render nodes.
+    pub fn runs_farm_jobs(self) -> bool {
+        !matches!(self, Self::Client | Self::Vendor)
+    }
+
+    /// True when the role sees and controls every project and job, not only its team's.
+    pub fn sees_all_projects(self) -> bool {
+        self.allows(Self::Manager)
     }
 
     /// The name Kitsu uses: `user` for artists, the role's own name otherwise.

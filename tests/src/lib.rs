@@ -40,11 +40,17 @@ impl TestServer {
 
 /// Starts a server and returns it with a client logged in as an admin.
 pub async fn setup() -> (TestServer, Client) {
+    setup_with(drover_server::Limits::default()).await
+}
+
+/// Starts a server with `limits` and returns it with a client logged in as an admin.
+pub async fn setup_with(limits: drover_server::Limits) -> (TestServer, Client) {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         data_dir: dir.path().to_owned(),
         public_url: None,
+        limits,
     };
     let server = Server::start(config).await.expect("starting the server");
     let anonymous = Client::new(&server.url()).expect("client");
@@ -84,6 +90,43 @@ pub fn command_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJ
         tag: None,
         production_task_id: None,
     }
+}
+
+/// A `blender-render` job submission for `frames` in chunks of `chunk_size`: the kind artists
+/// may submit (a `command` job needs the farm's `code_jobs_min_role`, manager by default).
+pub fn render_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJob {
+    SubmitJob {
+        name: format!("render {frames}"),
+        project_id: project,
+        kind: JobKind::BlenderRender(drover_shared::api::BlenderRenderSettings {
+            blend_file: "/shots/sh010.blend".into(),
+            frames: frames.into(),
+            chunk_size,
+            output: "/renders/sh010/####".into(),
+            format: drover_shared::api::ImageFormat::Png,
+            scene: None,
+            video: false,
+            fps: None,
+            auto_run_python: false,
+        }),
+        priority: None,
+        paused: false,
+        tag: None,
+        production_task_id: None,
+    }
+}
+
+/// Submits a `blender-render` job (see [`render_job`]).
+pub async fn submit_render(
+    client: &Client,
+    project: ProjectId,
+    frames: &str,
+    chunk_size: u32,
+) -> Job {
+    client
+        .submit_job(&render_job(project, frames, chunk_size))
+        .await
+        .expect("submitting a render job")
 }
 
 /// Submits a `command` job.
@@ -196,5 +239,76 @@ pub async fn assert_still_answers(client: &Client) {
     assert!(
         took < std::time::Duration::from_secs(1),
         "an ordinary request took {took:?} after the attack"
+    );
+}
+
+/// The production (Kitsu) id of a farm project, which shares its row.
+pub async fn project_uuid(admin: &Client, project: ProjectId) -> String {
+    let farm = admin
+        .project(project)
+        .await
+        .expect("reading the farm project");
+    let answer = admin
+        .raw(reqwest::Method::GET, "/data/projects", None)
+        .await
+        .expect("listing production projects");
+    let rows = answer.body.expect("a JSON list");
+    let row = rows
+        .as_array()
+        .and_then(|rows| rows.iter().find(|row| row["name"] == farm.name.as_str()))
+        .expect("the farm project among the production projects");
+    row["id"]
+        .as_str()
+        .expect("the project's production id")
+        .to_owned()
+}
+
+/// Puts the person `member` is logged in as on the team of farm project `project`, through
+/// Kitsu's team route, as a studio's production manager would.
+pub async fn join_team(admin: &Client, project: ProjectId, member: &Client) {
+    let person = member
+        .authenticated()
+        .await
+        .expect("reading who the member is")
+        .user
+        .id;
+    let path = format!("/data/projects/{}/team", project_uuid(admin, project).await);
+    let answer = admin
+        .raw(
+            reqwest::Method::POST,
+            &path,
+            Some(&serde_json::json!({ "person_id": person })),
+        )
+        .await
+        .expect("adding to the team");
+    assert!(
+        answer.status.is_success(),
+        "adding to the team: {} {:?}",
+        answer.status,
+        answer.body
+    );
+}
+
+/// Takes the person `member` is logged in as off the team of farm project `project`.
+pub async fn leave_team(admin: &Client, project: ProjectId, member: &Client) {
+    let person = member
+        .authenticated()
+        .await
+        .expect("reading who the member is")
+        .user
+        .id;
+    let path = format!(
+        "/data/projects/{}/team/{person}",
+        project_uuid(admin, project).await
+    );
+    let answer = admin
+        .raw(reqwest::Method::DELETE, &path, None)
+        .await
+        .expect("removing from the team");
+    assert!(
+        answer.status.is_success(),
+        "removing from the team: {} {:?}",
+        answer.status,
+        answer.body
     );
 }

@@ -105,7 +105,14 @@ pub fn plan(assignment: &Assignment, tools: &Tools, os: &str) -> Result<Plan, St
         (task_types::BLENDER_RENDER, JobKind::BlenderRender(settings)) => {
             let blender = tools.blender.clone().ok_or("this worker has no Blender")?;
             let (format, _) = settings.format.names();
-            let mut args = vec!["-b".to_owned(), local(&settings.blend_file)];
+            // `-y`/`-Y` act on the files loaded after them, so they come before the .blend.
+            // Python in a file runs only when the job asked for it (and the server let it).
+            let python = if settings.auto_run_python { "-y" } else { "-Y" };
+            let mut args = vec![
+                "-b".to_owned(),
+                python.to_owned(),
+                local(&settings.blend_file),
+            ];
             if let Some(scene) = &settings.scene {
                 args.extend(["-S".to_owned(), scene.clone()]);
             }
@@ -214,6 +221,7 @@ mod tests {
             scene: Some("Main".into()),
             video,
             fps: Some(25),
+            auto_run_python: false,
         })
     }
 
@@ -236,9 +244,25 @@ mod tests {
         .unwrap();
         assert_eq!(
             plan.command_line(),
-            "blender -b /mnt/proj/sh010.blend -S Main -o /mnt/render/sh010/frame_#### -F PNG -s 3 -e 5 -a"
+            "blender -b -Y /mnt/proj/sh010.blend -S Main -o /mnt/render/sh010/frame_#### -F PNG -s 3 -e 5 -a"
         );
         assert_eq!((plan.steps_total, plan.parser), (3, Parser::Blender));
+        let JobKind::BlenderRender(mut trusted) = blender(false) else {
+            unreachable!()
+        };
+        trusted.auto_run_python = true;
+        let plan = super::plan(
+            &assignment("blender-render", JobKind::BlenderRender(trusted)),
+            &tools,
+            "linux",
+        )
+        .unwrap();
+        assert!(
+            plan.command_line()
+                .starts_with("blender -b -y /mnt/proj/sh010.blend"),
+            "{}",
+            plan.command_line()
+        );
         assert!(
             super::plan(
                 &assignment("blender-render", blender(false)),

@@ -113,6 +113,7 @@ impl SubmitDialog {
                     scene: None,
                     video: self.video,
                     fps: None,
+                    auto_run_python: false,
                 })
             }
             Kind::Command => {

@@ -130,11 +130,21 @@ pub fn page_bounds(page: Option<u32>, per_page: Option<u32>) -> (u32, u32) {
     (page.unwrap_or(1).max(1), per_page)
 }
 
-/// A page of jobs, highest priority first, then oldest first.
-pub fn list(conn: &Connection, query: &JobQuery) -> rusqlite::Result<Page<Job>> {
+/// A page of jobs, highest priority first, then oldest first; with `team`, only the jobs of
+/// the projects whose team that person is on.
+pub fn list(
+    conn: &Connection,
+    query: &JobQuery,
+    team: Option<UserId>,
+) -> rusqlite::Result<Page<Job>> {
     let (page, per_page) = page_bounds(query.page, query.per_page);
     let mut filters = Vec::new();
     let mut params: Vec<(&str, &dyn ToSql)> = Vec::new();
+    let team_filter = format!("project_id IN ({})", super::teams::TEAM_PROJECT_IDS);
+    if let Some(person) = &team {
+        filters.push(team_filter.as_str());
+        params.push((":viewer", person));
+    }
     if let Some(status) = &query.status {
         filters.push("status = :status");
         params.push((":status", status));

@@ -1,6 +1,6 @@
 //! Which job rendered what last (the images live in the data dir).
 
-use drover_shared::{JobId, TaskId};
+use drover_shared::{JobId, TaskId, UserId};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
 /// Records a job's new last-rendered image.
@@ -19,12 +19,24 @@ pub fn exists(conn: &Connection, job: JobId) -> rusqlite::Result<bool> {
         .exists(named_params! { ":job": job })
 }
 
-/// The job that rendered something most recently, farm-wide.
-pub fn latest(conn: &Connection) -> rusqlite::Result<Option<JobId>> {
-    conn.query_row(
-        "SELECT job_id FROM last_rendered ORDER BY updated DESC, job_id DESC LIMIT 1",
-        [],
-        |r| r.get(0),
-    )
-    .optional()
+/// The job that rendered something most recently, farm-wide or, with `team`, among the jobs
+/// of the projects whose team that person is on.
+pub fn latest(conn: &Connection, team: Option<UserId>) -> rusqlite::Result<Option<JobId>> {
+    match team {
+        None => conn
+            .prepare_cached(
+                "SELECT job_id FROM last_rendered ORDER BY updated DESC, job_id DESC LIMIT 1",
+            )?
+            .query_row([], |r| r.get(0))
+            .optional(),
+        Some(person) => conn
+            .prepare_cached(&format!(
+                "SELECT r.job_id FROM last_rendered AS r JOIN jobs AS j ON j.id = r.job_id
+                 WHERE j.project_id IN ({})
+                 ORDER BY r.updated DESC, r.job_id DESC LIMIT 1",
+                super::teams::TEAM_PROJECT_IDS
+            ))?
+            .query_row(named_params! { ":viewer": person }, |r| r.get(0))
+            .optional(),
+    }
 }

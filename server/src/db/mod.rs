@@ -9,9 +9,11 @@ pub mod last_rendered;
 pub mod managers;
 pub mod production;
 pub mod projects;
+pub mod render_publish;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;
+pub mod teams;
 pub mod users;
 pub mod workers;
 
@@ -36,6 +38,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0007_render_publish.sql")),
         M::up(include_str!("../../migrations/0008_task_project_index.sql")),
         M::up(include_str!("../../migrations/0009_attachment_files.sql")),
+        M::up(include_str!("../../migrations/0010_farm_teams.sql")),
     ])
 });
 

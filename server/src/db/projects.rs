@@ -23,24 +23,31 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
     })
 }
 
-/// Projects by id with name and description; inactive ones only when asked.
+/// Projects by id with name and description; inactive ones only when asked; with `team`,
+/// only the projects whose team that person is on.
 pub fn list(
     conn: &Connection,
     include_inactive: bool,
+    team: Option<drover_shared::UserId>,
 ) -> rusqlite::Result<Vec<(ProjectId, ProjectSummary)>> {
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "SELECT id, name, description FROM projects
-         WHERE is_active = 1 OR :all ORDER BY id",
+         WHERE (is_active = 1 OR :all) AND (:everyone OR id IN ({}))
+         ORDER BY id",
+        super::teams::TEAM_PROJECT_IDS
+    ))?
+    .query_map(
+        named_params! { ":all": include_inactive, ":everyone": team.is_none(), ":viewer": team },
+        |row| {
+            Ok((
+                row.get("id")?,
+                ProjectSummary {
+                    name: row.get("name")?,
+                    description: row.get("description")?,
+                },
+            ))
+        },
     )?
-    .query_map(named_params! { ":all": include_inactive }, |row| {
-        Ok((
-            row.get("id")?,
-            ProjectSummary {
-                name: row.get("name")?,
-                description: row.get("description")?,
-            },
-        ))
-    })?
     .collect()
 }
 
@@ -156,8 +163,8 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(list(&conn, false).unwrap().len(), 1);
-        assert_eq!(list(&conn, true).unwrap().len(), 2);
+        assert_eq!(list(&conn, false, None).unwrap().len(), 1);
+        assert_eq!(list(&conn, true, None).unwrap().len(), 2);
         let renamed = ProjectInput {
             name: Some("Gooseberry".into()),
             ..ProjectInput::default()

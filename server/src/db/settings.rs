@@ -19,6 +19,8 @@ pub enum Kind {
         /// Largest allowed.
         max: i64,
     },
+    /// One of a fixed list of words.
+    Choice(&'static [&'static str]),
     /// A number within bounds.
     Number {
         /// Smallest allowed.
@@ -43,6 +45,11 @@ pub struct Def {
 pub const BROWSE_ROOT: &str = "browse_root";
 /// A job fails when this percentage of its tasks failed.
 pub const JOB_FAIL_PERCENT: &str = "job_fail_percent";
+/// The least role that may submit or re-run jobs that run code of their own on the render
+/// nodes (`command` jobs, and Blender jobs that let the .blend run its Python).
+pub const CODE_JOBS_MIN_ROLE: &str = "code_jobs_min_role";
+/// The roles `code_jobs_min_role` may name: clients and vendors never run farm jobs.
+const CODE_JOB_ROLES: &[&str] = &["artist", "supervisor", "manager", "admin"];
 /// The four render output roots.
 pub const RENDER_PATHS: [&str; 4] = [
     "render_path_linux",
@@ -112,6 +119,12 @@ pub const DEFS: &[Def] = &[
         },
         doc: "a task with no update this long fails on its worker",
     },
+    Def {
+        name: CODE_JOBS_MIN_ROLE,
+        kind: Kind::Choice(CODE_JOB_ROLES),
+        doc: "the least role that may submit or re-run jobs running their own code on the \
+              render nodes: `command` jobs and Blender jobs with `auto_run_python`",
+    },
 ];
 
 /// The default value of a known setting.
@@ -121,6 +134,7 @@ pub fn default_value(name: &str) -> Option<Value> {
         "task_fail_worker_count" | "blocklist_threshold" => json!(3),
         "worker_timeout_secs" => json!(60),
         "task_timeout_secs" => json!(600),
+        CODE_JOBS_MIN_ROLE => json!("manager"),
         _ if DEFS.iter().any(|d| d.name == name) => json!(""),
         _ => return None,
     })
@@ -142,6 +156,13 @@ pub fn validate(name: &str, value: &Value) -> Result<(), String> {
             Some(v) if (min..=max).contains(&v) => Ok(()),
             _ => Err(format!(
                 "setting `{name}` must be an integer from {min} to {max}"
+            )),
+        },
+        Kind::Choice(words) => match value.as_str() {
+            Some(v) if words.contains(&v) => Ok(()),
+            _ => Err(format!(
+                "setting `{name}` must be one of {}",
+                words.join(", ")
             )),
         },
         Kind::Number { min, max } => match value.as_f64() {
@@ -194,6 +215,13 @@ pub fn get_text(conn: &Connection, name: &str) -> rusqlite::Result<String> {
     Ok(get(conn, name)?.as_str().unwrap_or_default().to_owned())
 }
 
+/// The least role that may run jobs with code of their own (`code_jobs_min_role`).
+pub fn code_jobs_min_role(conn: &Connection) -> rusqlite::Result<drover_shared::Role> {
+    Ok(get_text(conn, CODE_JOBS_MIN_ROLE)?
+        .parse()
+        .unwrap_or(drover_shared::Role::Manager))
+}
+
 /// Creates or updates each setting; the caller validated them all first.
 pub fn upsert(conn: &Connection, settings: &Settings) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
@@ -232,5 +260,13 @@ mod tests {
         assert!(validate("worker_timeout_secs", &json!(1)).is_err());
         assert!(validate(JOB_FAIL_PERCENT, &json!(12.5)).is_ok());
         assert!(validate(BROWSE_ROOT, &json!(3)).is_err());
+        assert_eq!(
+            code_jobs_min_role(&conn).unwrap(),
+            drover_shared::Role::Manager
+        );
+        assert!(validate(CODE_JOBS_MIN_ROLE, &json!("artist")).is_ok());
+        assert!(validate(CODE_JOBS_MIN_ROLE, &json!("client")).is_err());
+        assert!(validate(CODE_JOBS_MIN_ROLE, &json!("vendor")).is_err());
+        assert!(validate(CODE_JOBS_MIN_ROLE, &json!(3)).is_err());
     }
 }

@@ -3,7 +3,7 @@
 use crate::domain::compile::{CompiledJob, task_name};
 use drover_shared::api::{Page, Task, TaskQuery};
 use drover_shared::protocol::task_types;
-use drover_shared::{JobId, TaskId, TaskStatus};
+use drover_shared::{JobId, TaskId, TaskStatus, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
 const COLUMNS: &str = "id, job_id, name, task_type, status, frame_start, frame_end, worker_id,
@@ -85,10 +85,22 @@ pub fn get(conn: &Connection, id: TaskId) -> rusqlite::Result<Option<Task>> {
 
 /// A page of tasks in task order. With `after`, a keyset page (cheap at any depth);
 /// otherwise numbered pages.
-pub fn list(conn: &Connection, query: &TaskQuery) -> rusqlite::Result<Page<Task>> {
+pub fn list(
+    conn: &Connection,
+    query: &TaskQuery,
+    team: Option<UserId>,
+) -> rusqlite::Result<Page<Task>> {
     let (page, per_page) = super::jobs::page_bounds(query.page, query.per_page);
     let mut filters = Vec::new();
     let mut params: Vec<(&str, &dyn ToSql)> = Vec::new();
+    let team_filter = format!(
+        "job_id IN (SELECT id FROM jobs WHERE project_id IN ({}))",
+        super::teams::TEAM_PROJECT_IDS
+    );
+    if let Some(person) = &team {
+        filters.push(team_filter.as_str());
+        params.push((":viewer", person));
+    }
     if let Some(job) = &query.job_id {
         filters.push("job_id = :job");
         params.push((":job", job));
@@ -250,14 +262,14 @@ mod tests {
             per_page: Some(5),
             ..TaskQuery::default()
         };
-        let first = list(&conn, &q).unwrap();
+        let first = list(&conn, &q, None).unwrap();
         assert_eq!((first.items.len(), first.total), (5, 13));
         assert_eq!(
             (first.items[0].frame_start, first.items[0].frame_end),
             (1, 2)
         );
         let after = first.next_after.map(TaskId);
-        let second = list(&conn, &TaskQuery { after, ..q.clone() }).unwrap();
+        let second = list(&conn, &TaskQuery { after, ..q.clone() }, None).unwrap();
         assert_eq!(second.items[0].frame_start, 11);
         let third = list(
             &conn,
@@ -265,6 +277,7 @@ mod tests {
                 page: Some(3),
                 ..q.clone()
             },
+            None,
         )
         .unwrap();
         assert_eq!(third.items.len(), 3);
@@ -282,6 +295,7 @@ mod tests {
                 job_id: Some(job.id),
                 ..TaskQuery::default()
             },
+            None,
         )
         .unwrap()
         .items[0]

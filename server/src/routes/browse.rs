@@ -6,7 +6,7 @@
 //! the path first); the result is canonicalised and must still lie under the canonical root,
 //! so a symlink that points outside answers 404, and such links are left out of listings.
 
-use crate::auth::Authed;
+use crate::auth::{Authed, CurrentUser};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
@@ -28,25 +28,40 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/browse/{*path}", get(browse_path))
 }
 
-/// The entries of the browse root.
+/// The entries of the browse root (not for clients and vendors).
 #[utoipa::path(get, path = "/browse", tag = "browse", security(("bearer" = [])),
-    responses((status = 200, body = BrowseListing), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = BrowseListing), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn browse_root(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
 ) -> ApiResult<Json<BrowseListing>> {
+    require_staff(&me)?;
     list(&state, String::new()).await.map(Json)
 }
 
-/// The entries of a folder under the browse root.
+/// The farm's storage holds every project's files: the studio's own people browse it to pick
+/// what they render; clients and vendors, who submit nothing, do not.
+fn require_staff(me: &CurrentUser) -> ApiResult<()> {
+    if me.user.role.runs_farm_jobs() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "a {} may not browse the farm's storage",
+            me.user.role
+        )))
+    }
+}
+
+/// The entries of a folder under the browse root (not for clients and vendors).
 #[utoipa::path(get, path = "/browse/{path}", tag = "browse", security(("bearer" = [])),
     params(("path" = String, Path, description = "Folder relative to the browse root, `/`-separated")),
-    responses((status = 200, body = BrowseListing), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = BrowseListing), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn browse_path(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Path(path): Path<String>,
 ) -> ApiResult<Json<BrowseListing>> {
+    require_staff(&me)?;
     list(&state, path).await.map(Json)
 }
 

@@ -1,16 +1,24 @@
 //! `GET /events`: the live stream (server-sent events) that the app follows instead of
 //! polling. Each event's SSE id is its sequence number; reconnect with `Last-Event-ID` (or
 //! `?since=`) to get what was missed, or a `resync` event when too much was.
+//!
+//! A person who is not a manager gets the events of the projects whose team they are on (and
+//! the farm's own: workers, resyncs). The stream keeps those projects in memory and reads them
+//! again when a team changed (`Store::team_version`), so joining or leaving a team takes
+//! effect on open streams at their next event.
 
+use crate::access::Sight;
 use crate::auth::Authed;
+use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Owner, Published};
 use crate::extract::Query;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use drover_shared::ErrorBody;
 use drover_shared::events::{Event, EventKind, EventQuery};
+use drover_shared::{ErrorBody, ProjectId};
 use futures_util::{Stream, StreamExt, stream};
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -33,11 +41,70 @@ fn to_sse(event: &Event) -> SseEvent {
         .data(data)
 }
 
-/// The live event stream, as `text/event-stream`. Each `data:` is an `Event` in JSON.
+/// What one stream may show: everything, or its person's team projects as last read.
+struct Visibility {
+    state: AppState,
+    sight: Sight,
+    projects: HashSet<ProjectId>,
+    /// The team version `projects` was read at.
+    version: u64,
+}
+
+impl Visibility {
+    async fn new(state: AppState, sight: Sight) -> ApiResult<Self> {
+        let mut visibility = Self {
+            state,
+            sight,
+            projects: HashSet::new(),
+            version: 0,
+        };
+        visibility.refresh().await?;
+        Ok(visibility)
+    }
+
+    /// Reads the person's projects again.
+    async fn refresh(&mut self) -> ApiResult<()> {
+        let Sight::Team(person) = self.sight else {
+            return Ok(());
+        };
+        // The version first: a change committed meanwhile moves it again, and is read then.
+        self.version = self.state.store.team_version();
+        self.projects = self
+            .state
+            .store
+            .read(move |c| db::teams::team_projects(c, person).map_err(ApiError::from))
+            .await?
+            .into_iter()
+            .collect();
+        Ok(())
+    }
+
+    /// True when the stream may show the event.
+    async fn shows(&mut self, published: &Published) -> bool {
+        match (self.sight, published.owner) {
+            (Sight::All, _) | (_, Owner::Farm) => true,
+            (Sight::Team(_), Owner::Unknown) => false,
+            (Sight::Team(_), Owner::Project(project)) => {
+                if self.state.store.team_version() != self.version
+                    && let Err(e) = self.refresh().await
+                {
+                    // Fail closed: nothing of a project until its team can be read.
+                    tracing::warn!(error = %e, "could not read a stream's teams");
+                    return false;
+                }
+                self.projects.contains(&project)
+            }
+        }
+    }
+}
+
+/// The live event stream, as `text/event-stream`. Each `data:` is an `Event` in JSON. People
+/// who are not managers get the events of their team's projects and the farm's own.
 #[utoipa::path(get, path = "/events", tag = "events", params(EventQuery), security(("bearer" = [])),
-    responses((status = 200, description = "text/event-stream of Event", body = Event), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "text/event-stream of Event", body = Event), (status = 400, body = ErrorBody),
+        (status = 429, description = "Too many event streams open, for this person or on the server", body = ErrorBody)))]
 async fn events(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<EventQuery>,
@@ -63,6 +130,11 @@ async fn events(
             wanted
         }
     };
+    let permit = state
+        .events
+        .open_stream(me.user.id)
+        .map_err(|e| ApiError::TooManyRequests(e.to_string()))?;
+    let visibility = Visibility::new(state.clone(), me.sight()).await?;
     let since = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -75,29 +147,38 @@ async fn events(
     };
     let subscription = state.events.subscribe(since);
     let resync = |seq| {
-        Arc::new(Event {
-            seq,
-            kind: EventKind::Resync,
+        Arc::new(Published {
+            event: Event {
+                seq,
+                kind: EventKind::Resync,
+            },
+            owner: Owner::Farm,
         })
     };
     let mut first = Vec::new();
     if subscription.gap {
         first.push(resync(state.events.next_seq().saturating_sub(1)));
     }
-    let wanted_replay = wanted.clone();
-    first.extend(subscription.replay.into_iter().filter(|e| wanted_replay(e)));
+    first.extend(subscription.replay);
     let bus = state.events.clone();
-    let live = BroadcastStream::new(subscription.live).filter_map(move |item| {
-        let out = match item {
-            Ok(event) if wanted(&event) => Some(event),
-            Ok(_) => None,
-            // The client fell behind the channel: tell it to reload.
-            Err(_) => Some(resync(bus.next_seq().saturating_sub(1))),
-        };
-        std::future::ready(out)
+    let live = BroadcastStream::new(subscription.live).map(move |item| match item {
+        Ok(event) => event,
+        // The client fell behind the channel: tell it to reload.
+        Err(_) => resync(bus.next_seq().saturating_sub(1)),
     });
-    let stream = stream::iter(first)
-        .chain(live)
-        .map(|event| Ok(to_sse(&event)));
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    let all = stream::iter(first).chain(live).boxed();
+    // The permit lives as long as the stream: dropped with it when the client goes away.
+    let shown = stream::unfold(
+        (all, visibility, wanted, permit),
+        |(mut all, mut visibility, wanted, permit)| async move {
+            loop {
+                let published = all.next().await?;
+                if wanted(&published.event) && visibility.shows(&published).await {
+                    let sse = to_sse(&published.event);
+                    return Some((Ok(sse), (all, visibility, wanted, permit)));
+                }
+            }
+        },
+    );
+    Ok(Sse::new(shown).keep_alive(KeepAlive::default()))
 }

@@ -1,6 +1,7 @@
 //! Task logs and last-rendered images: `GET /tasks/{id}/log` (whole, HTTP Range supported),
 //! `GET /tasks/{id}/logtail`, `GET /jobs/{id}/last-rendered`, `GET /jobs/last-rendered`.
 
+use crate::access::{self, Sight};
 use crate::auth::Authed;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
@@ -25,13 +26,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(farm_last_rendered))
 }
 
-async fn task_job(state: &AppState, task: TaskId) -> ApiResult<JobId> {
+/// The job of a task the person may see; 404 otherwise.
+async fn task_job(state: &AppState, sight: Sight, task: TaskId) -> ApiResult<JobId> {
     state
         .store
-        .read(move |c| db::tasks::get(c, task).map_err(ApiError::from))
-        .await?
-        .map(|t| t.job_id)
-        .ok_or_else(|| ApiError::not_found(format!("task {task}")))
+        .read(move |c| {
+            let missing = || ApiError::not_found(format!("task {task}"));
+            let job = db::tasks::get(c, task)?.ok_or_else(missing)?.job_id;
+            access::visible_job(c, sight, job).map_err(|_| missing())?;
+            Ok(job)
+        })
+        .await
 }
 
 async fn serve_file(path: std::path::PathBuf, request: Request) -> ApiResult<Response> {
@@ -47,12 +52,12 @@ async fn serve_file(path: std::path::PathBuf, request: Request) -> ApiResult<Res
     responses((status = 200, description = "text/plain", body = String), (status = 206, description = "The asked range"),
         (status = 404, body = ErrorBody), (status = 416, description = "Range outside the log")))]
 async fn task_log(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Path(task): Path<TaskId>,
     request: Request,
 ) -> ApiResult<Response> {
-    let job = task_job(&state, task).await?;
+    let job = task_job(&state, me.sight(), task).await?;
     let path = files::log_path(&state.data_dir, job, task);
     if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
         return Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "").into_response());
@@ -69,11 +74,11 @@ async fn task_log(
 #[utoipa::path(get, path = "/tasks/{id}/logtail", tag = "tasks", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, description = "text/plain", body = String), (status = 404, body = ErrorBody)))]
 async fn task_log_tail(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Path(task): Path<TaskId>,
 ) -> ApiResult<Response> {
-    let job = task_job(&state, task).await?;
+    let job = task_job(&state, me.sight(), task).await?;
     let dir = state.data_dir.clone();
     let tail = tokio::task::spawn_blocking(move || files::log_tail(&dir, job, task))
         .await
@@ -91,15 +96,19 @@ async fn task_log_tail(
     security(("bearer" = [])),
     responses((status = 200, description = "image/jpeg"), (status = 404, body = ErrorBody)))]
 async fn job_last_rendered(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Path(job): Path<JobId>,
     Query(query): Query<PreviewQuery>,
     request: Request,
 ) -> ApiResult<Response> {
+    let sight = me.sight();
     let exists = state
         .store
-        .read(move |c| db::last_rendered::exists(c, job).map_err(ApiError::from))
+        .read(move |c| {
+            access::visible_job(c, sight, job)?;
+            Ok::<_, ApiError>(db::last_rendered::exists(c, job)?)
+        })
         .await?;
     if !exists {
         return Err(ApiError::NotFound(format!(
@@ -113,18 +122,20 @@ async fn job_last_rendered(
     .await
 }
 
-/// The farm's most recent rendered image (JPEG); its job is in the `x-drover-job-id` header.
+/// The farm's most recent rendered image (JPEG) among the jobs the caller may see; its job is
+/// in the `x-drover-job-id` header.
 #[utoipa::path(get, path = "/jobs/last-rendered", tag = "jobs", params(PreviewQuery), security(("bearer" = [])),
     responses((status = 200, description = "image/jpeg"), (status = 404, body = ErrorBody)))]
 async fn farm_last_rendered(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Query(query): Query<PreviewQuery>,
     request: Request,
 ) -> ApiResult<Response> {
+    let team = me.sight().team_member();
     let job = state
         .store
-        .read(|c| db::last_rendered::latest(c).map_err(ApiError::from))
+        .read(move |c| db::last_rendered::latest(c, team).map_err(ApiError::from))
         .await?
         .ok_or_else(|| ApiError::NotFound("nothing was rendered yet".into()))?;
     let mut response = serve_file(

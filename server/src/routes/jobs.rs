@@ -1,6 +1,7 @@
 //! `/jobs` (seed 000): submission, listing, commands and deletion.
 
-use crate::auth::Authed;
+use crate::access;
+use crate::auth::{Authed, CurrentUser};
 use crate::db;
 use crate::domain::{compile, state};
 use crate::error::{ApiError, ApiResult};
@@ -17,6 +18,9 @@ use rusqlite::Connection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// Most jobs one `POST /jobs/delete` removes: each is checked and deleted in one write.
+const MAX_DELETED_AT_ONCE: usize = 10_000;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_jobs, submit_job))
@@ -25,31 +29,37 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_blocklist, clear_blocklist))
 }
 
-/// Jobs, highest priority first, then oldest first.
+/// Jobs, highest priority first, then oldest first: every job for managers and admins, the
+/// jobs of the projects whose team the caller is on for others.
 #[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<Job>), (status = 400, body = ErrorBody)))]
 async fn list_jobs(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Query(query): Query<JobQuery>,
 ) -> ApiResult<Json<Page<Job>>> {
+    let team = me.sight().team_member();
     Ok(Json(
         state
             .store
-            .read(move |c| db::jobs::list(c, &query).map_err(ApiError::from))
+            .read(move |c| db::jobs::list(c, &query, team).map_err(ApiError::from))
             .await?,
     ))
 }
 
 /// Submit a job: it is compiled into one task per chunk of frames in the same transaction.
+/// Clients and vendors may not; artists and supervisors submit into their team's projects;
+/// jobs running code of their own need the farm's `code_jobs_min_role`.
 #[utoipa::path(post, path = "/jobs", tag = "jobs", request_body = SubmitJob, security(("bearer" = [])),
     responses((status = 201, body = Job),
-        (status = 400, description = "Bad frames, chunk size, settings, job type or project; nothing is stored", body = ErrorBody)))]
+        (status = 400, description = "Bad frames, chunk size, settings, job type or project; nothing is stored", body = ErrorBody),
+        (status = 403, description = "The caller's role or team may not submit this job", body = ErrorBody)))]
 async fn submit_job(
     Authed(me): Authed,
     State(state): State<AppState>,
     Json(submit): Json<SubmitJob>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
+    access::require_farm_jobs(&me)?;
     let compiled = compile::compile(&submit).map_err(ApiError::BadRequest)?;
     let mut submit = submit;
     if let Some(task) = &submit.production_task_id {
@@ -63,16 +73,12 @@ async fn submit_job(
     let job = state
         .store
         .write(move |c| {
-            if !db::projects::exists(c, submit.project_id)? {
-                return Err(ApiError::BadRequest(format!(
-                    "project {} does not exist",
-                    submit.project_id
-                )));
-            }
+            access::check_submit_into(c, &me, submit.project_id)?;
+            access::check_code(c, &me, &submit.kind)?;
             if let Some(task) = &submit.production_task_id {
                 check_production_task(c, task, &submit, user, role)?;
             }
-            Ok(db::jobs::insert(c, &submit, &compiled, user)?)
+            Ok::<_, ApiError>(db::jobs::insert(c, &submit, &compiled, user)?)
         })
         .await?;
     tracing::info!(job = %job.id, tasks = job.progress.total, "job submitted");
@@ -122,19 +128,21 @@ fn check_production_task(
 #[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Job), (status = 404, body = ErrorBody)))]
 async fn get_job(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Path(id): Path<JobId>,
 ) -> ApiResult<Json<Job>> {
+    let sight = me.sight();
     state
         .store
-        .read(move |c| db::jobs::get(c, id).map_err(ApiError::from))
-        .await?
+        .read(move |c| access::visible_job(c, sight, id))
+        .await
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("job {id}")))
 }
 
-/// Send a command to a job. Artists may command only the jobs they submitted.
+/// Send a command to a job. Artists may command only the jobs they submitted, supervisors
+/// the jobs of their team's projects; commands that run a job's tasks again (start, resume,
+/// reset, requeue_failed) on a job running code of its own need `code_jobs_min_role`.
 #[utoipa::path(put, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)),
     request_body = JobCommandRequest, security(("bearer" = [])),
     responses((status = 200, body = Job), (status = 400, description = "Unknown command or bad priority", body = ErrorBody),
@@ -164,12 +172,17 @@ async fn command_job(
             )));
         }
     }
+    access::require_farm_jobs(&me)?;
     let job = state
         .store
         .write(move |c| {
-            let (status, owner, counts) =
+            let job = access::visible_job(c, me.sight(), id)?;
+            access::check_control(&me, &job)?;
+            if runs_tasks_again(request.command) {
+                access::check_code(c, &me, &job.kind)?;
+            }
+            let (status, _, counts) =
                 db::jobs::state(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
-            me.require_owner_or_manager(owner, "jobs")?;
             state::check_command(status, request.command, &counts)
                 .map_err(|e| ApiError::Conflict(e.0))?;
             db::jobs::apply_command(c, id, request.command, request.priority)?;
@@ -183,6 +196,16 @@ async fn command_job(
     Ok(Json(job))
 }
 
+/// True for the commands that make a job's tasks run (again): running its code.
+fn runs_tasks_again(command: JobCommand) -> bool {
+    match command {
+        JobCommand::Start | JobCommand::Resume | JobCommand::Reset | JobCommand::RequeueFailed => {
+            true
+        }
+        JobCommand::Pause | JobCommand::Stop | JobCommand::SetPriority => false,
+    }
+}
+
 /// Re-derives a job's status with the farm's failure threshold.
 pub(super) fn refresh_status(c: &Connection, id: JobId) -> ApiResult<()> {
     let fail_percent = db::settings::get_f64(c, db::settings::JOB_FAIL_PERCENT)?;
@@ -190,18 +213,20 @@ pub(super) fn refresh_status(c: &Connection, id: JobId) -> ApiResult<()> {
     Ok(())
 }
 
-fn delete_owned(c: &Connection, me: &crate::auth::CurrentUser, ids: &[JobId]) -> ApiResult<()> {
-    let owners = db::jobs::owners(c, ids)?;
-    if owners.len() < ids.len() {
-        let missing: Vec<String> = ids
-            .iter()
-            .filter(|id| !owners.iter().any(|(o, _)| o == *id))
-            .map(ToString::to_string)
-            .collect();
-        return Err(ApiError::NotFound(format!("no job {}", missing.join(", "))));
+/// Deletes jobs the caller controls: all of them, or none when one is missing, out of sight
+/// or not theirs to control.
+fn delete_controlled(c: &Connection, me: &CurrentUser, ids: &[JobId]) -> ApiResult<()> {
+    let sight = me.sight();
+    let mut missing = Vec::new();
+    for id in ids {
+        match access::visible_job(c, sight, *id) {
+            Ok(job) => access::check_control(me, &job)?,
+            Err(ApiError::NotFound(_)) => missing.push(id.to_string()),
+            Err(e) => return Err(e),
+        }
     }
-    for (_, owner) in &owners {
-        me.require_owner_or_manager(*owner, "jobs")?;
+    if !missing.is_empty() {
+        return Err(ApiError::NotFound(format!("no job {}", missing.join(", "))));
     }
     db::jobs::delete(c, ids)?;
     Ok(())
@@ -215,9 +240,10 @@ async fn delete_job(
     State(state): State<AppState>,
     Path(id): Path<JobId>,
 ) -> ApiResult<StatusCode> {
+    access::require_farm_jobs(&me)?;
     state
         .store
-        .write(move |c| delete_owned(c, &me, &[id]))
+        .write(move |c| delete_controlled(c, &me, &[id]))
         .await?;
     deleted(&state, vec![id]).await;
     Ok(StatusCode::NO_CONTENT)
@@ -241,14 +267,15 @@ async fn deleted(state: &AppState, ids: Vec<JobId>) {
 #[utoipa::path(get, path = "/jobs/{id}/blocklist", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<BlocklistEntry>), (status = 404, body = ErrorBody)))]
 async fn get_blocklist(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Path(id): Path<JobId>,
 ) -> ApiResult<Json<Vec<BlocklistEntry>>> {
+    let sight = me.sight();
     let list = state
         .store
         .read(move |c| {
-            db::jobs::state(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            access::visible_job(c, sight, id)?;
             Ok::<_, ApiError>(db::blocklist::list(c, id)?)
         })
         .await?;
@@ -263,12 +290,12 @@ async fn clear_blocklist(
     State(state): State<AppState>,
     Path(id): Path<JobId>,
 ) -> ApiResult<StatusCode> {
+    access::require_farm_jobs(&me)?;
     state
         .store
         .write(move |c| {
-            let (_, owner, _) =
-                db::jobs::state(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
-            me.require_owner_or_manager(owner, "jobs")?;
+            let job = access::visible_job(c, me.sight(), id)?;
+            access::check_control(&me, &job)?;
             Ok::<_, ApiError>(db::blocklist::clear(c, id)?)
         })
         .await?;
@@ -290,10 +317,16 @@ async fn delete_jobs(
             "ids must name at least one job".into(),
         ));
     }
+    if body.ids.len() > MAX_DELETED_AT_ONCE {
+        return Err(ApiError::BadRequest(format!(
+            "ids may name at most {MAX_DELETED_AT_ONCE} jobs at once"
+        )));
+    }
+    access::require_farm_jobs(&me)?;
     let ids = body.ids.clone();
     state
         .store
-        .write(move |c| delete_owned(c, &me, &body.ids))
+        .write(move |c| delete_controlled(c, &me, &body.ids))
         .await?;
     deleted(&state, ids).await;
     Ok(StatusCode::NO_CONTENT)

@@ -94,16 +94,12 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(worker::protected_router(state))
 }
 
-/// What `axum::serve` runs: the application behind trailing-slash trimming (Kitsu clients
+/// What the accept loop ([`crate::serve`]) runs: the application behind trailing-slash trimming (Kitsu clients
 /// write `/data/schedule-items/`), made once and shared by every connection (serving a
 /// `Router` itself rebuilds its route table per connection, ~35 KiB each).
-pub fn service(
-    state: AppState,
-) -> axum::routing::IntoMakeService<tower_http::normalize_path::NormalizePath<Router>> {
+pub fn service(state: AppState) -> crate::serve::App {
     use tower::Layer;
-    let app =
-        tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app(state));
-    axum::ServiceExt::<axum::extract::Request>::into_make_service(app)
+    tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app(state))
 }
 
 /// The whole HTTP application.

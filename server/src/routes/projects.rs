@@ -1,5 +1,6 @@
 //! `/projects` (seed 000): listing, details, and creation and edits for managers.
 
+use crate::access;
 use crate::auth::{Authed, ManagerOnly};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
@@ -20,18 +21,20 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Projects keyed by id, each with name and description; active ones unless
-/// `include_inactive=true`.
+/// `include_inactive=true`. People who are not managers see the projects whose team they are
+/// on.
 #[utoipa::path(get, path = "/projects", tag = "projects", params(ProjectListQuery),
     security(("bearer" = [])),
     responses((status = 200, body = std::collections::BTreeMap<String, ProjectSummary>), (status = 400, body = ErrorBody)))]
 async fn list_projects(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Query(query): Query<ProjectListQuery>,
 ) -> ApiResult<Json<ProjectList>> {
+    let team = me.sight().team_member();
     let rows = state
         .store
-        .read(move |c| db::projects::list(c, query.include_inactive).map_err(ApiError::from))
+        .read(move |c| db::projects::list(c, query.include_inactive, team).map_err(ApiError::from))
         .await?;
     Ok(Json(
         rows.into_iter()
@@ -40,18 +43,24 @@ async fn list_projects(
     ))
 }
 
-/// One project.
+/// One project (404 for a project of another team, for people who are not managers).
 #[utoipa::path(get, path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)),
     security(("bearer" = [])),
     responses((status = 200, body = Project), (status = 404, body = ErrorBody)))]
 async fn get_project(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Path(id): Path<ProjectId>,
 ) -> ApiResult<Json<Project>> {
+    let sight = me.sight();
     state
         .store
-        .read(move |c| db::projects::get(c, id).map_err(ApiError::from))
+        .read(move |c| {
+            if !access::sees_project(c, sight, id)? {
+                return Ok(None);
+            }
+            Ok::<_, ApiError>(db::projects::get(c, id)?)
+        })
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("project {id}")))

@@ -1,5 +1,6 @@
 //! `/tasks` (seed 000): listing (numbered or keyset pages) and status changes.
 
+use crate::access;
 use crate::auth::Authed;
 use crate::db;
 use crate::domain::state;
@@ -18,24 +19,38 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Tasks in task order. Pass the answer's `next_after` as `after` for the next page: that
-/// costs the same at any depth.
+/// costs the same at any depth. People who are not managers see the tasks of their team's
+/// projects; a job of another team's project answers 404.
 #[utoipa::path(get, path = "/tasks", tag = "tasks", params(TaskQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<Task>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = Page<Task>), (status = 400, body = ErrorBody),
+        (status = 404, description = "`job_id` names no job the caller may see", body = ErrorBody)))]
 async fn list_tasks(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     Query(query): Query<TaskQuery>,
 ) -> ApiResult<Json<Page<Task>>> {
+    let sight = me.sight();
     Ok(Json(
         state
             .store
-            .read(move |c| db::tasks::list(c, &query).map_err(ApiError::from))
+            .read(move |c| {
+                // One job's tasks: the job's visibility is the list's (and its counters count).
+                let team = match query.job_id {
+                    Some(job) => {
+                        access::visible_job(c, sight, job)?;
+                        None
+                    }
+                    None => sight.team_member(),
+                };
+                Ok::<_, ApiError>(db::tasks::list(c, &query, team)?)
+            })
             .await?,
     ))
 }
 
 /// Set a task's status; the job's status follows. Artists may change only tasks of their
-/// own jobs.
+/// own jobs, supervisors those of their team's projects; queuing a task of a job that runs
+/// code of its own needs `code_jobs_min_role`.
 #[utoipa::path(post, path = "/tasks", tag = "tasks", request_body = TaskStatusChange, security(("bearer" = [])),
     responses((status = 204), (status = 400, description = "Unknown status", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -45,14 +60,17 @@ async fn set_task_status(
     State(app): State<AppState>,
     Json(change): Json<TaskStatusChange>,
 ) -> ApiResult<StatusCode> {
+    access::require_farm_jobs(&me)?;
     let events = app
         .store
         .write(move |c| {
-            let task = db::tasks::get(c, change.id)?
-                .ok_or_else(|| ApiError::not_found(format!("task {}", change.id)))?;
-            let (_, owner, _) = db::jobs::state(c, task.job_id)?
-                .ok_or_else(|| ApiError::not_found(format!("job {}", task.job_id)))?;
-            me.require_owner_or_manager(owner, "tasks of jobs")?;
+            let missing = || ApiError::not_found(format!("task {}", change.id));
+            let task = db::tasks::get(c, change.id)?.ok_or_else(missing)?;
+            let job = access::visible_job(c, me.sight(), task.job_id).map_err(|_| missing())?;
+            access::check_control(&me, &job)?;
+            if change.status == drover_shared::TaskStatus::Queued {
+                access::check_code(c, &me, &job.kind)?;
+            }
             if !state::task_transition_allowed(task.status, change.status) {
                 return Err(ApiError::Conflict(format!(
                     "a {} task cannot become {}",

@@ -273,6 +273,11 @@ pub struct BlenderRenderSettings {
     /// Frames per second of that video (default 24).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fps: Option<u32>,
+    /// Let the .blend run its own Python (startup scripts, drivers): Blender's `-y`. Off, the
+    /// worker passes `-Y`. Python in a file runs any code on the render nodes, so a job that
+    /// turns it on needs the role the farm's `code_jobs_min_role` names, as `command` jobs do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_run_python: bool,
 }
 
 /// Settings of a `command` job.
@@ -306,6 +311,15 @@ impl JobKind {
         match self {
             Self::BlenderRender(_) => "blender-render",
             Self::Command(_) => "command",
+        }
+    }
+
+    /// True when the job runs code of the submitter's choosing on the render nodes: a
+    /// `command`, or a .blend allowed to run its own Python.
+    pub fn runs_code(&self) -> bool {
+        match self {
+            Self::BlenderRender(s) => s.auto_run_python,
+            Self::Command(_) => true,
         }
     }
 
@@ -372,6 +386,13 @@ pub struct Job {
 }
 
 impl Job {
+    /// Whether `person`, with `role`, may control the job (command it, change its tasks,
+    /// delete it), given they can see it: never clients and vendors; managers and admins
+    /// always; supervisors every job they see (their team's); artists the jobs they submitted.
+    pub fn controlled_by(&self, role: crate::Role, person: crate::UserId) -> bool {
+        role.runs_farm_jobs() && (role.allows(crate::Role::Supervisor) || self.created_by == person)
+    }
+
     /// Whether the job, as it is now, takes `command` (see [`JobCommand::allowed`]).
     pub fn takes(&self, command: crate::JobCommand) -> bool {
         command.allowed(self.status, self.progress.failed + self.progress.canceled)

@@ -88,7 +88,12 @@ async fn projects_list_active_keyed_by_id_and_detail_has_the_seed_fields() {
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
 
     let artist = ts.client_as(Role::Artist).await;
-    assert_eq!(artist.projects(false).await.unwrap().len(), 2);
+    assert!(
+        artist.projects(false).await.unwrap().is_empty(),
+        "artists see their team's projects only"
+    );
+    drover_tests::join_team(&admin, edited.id, &artist).await;
+    assert_eq!(artist.projects(false).await.unwrap().len(), 1);
     let err = artist.create_project(&input).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
 }

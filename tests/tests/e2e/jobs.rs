@@ -45,6 +45,7 @@ async fn blender_jobs_keep_their_settings_and_paused_submissions_wait() {
         scene: Some("Scene".into()),
         video: true,
         fps: Some(25),
+        auto_run_python: false,
     });
     request.paused = true;
     request.priority = Some(80);
@@ -301,7 +302,9 @@ async fn artists_control_only_their_own_jobs() {
     let p = project(&admin, "film").await;
     let ann = ts.client_as(Role::Artist).await;
     let bob = ts.client_as(Role::Artist).await;
-    let anns = submit(&ann, p.id, "1-2", 1).await;
+    drover_tests::join_team(&admin, p.id, &ann).await;
+    drover_tests::join_team(&admin, p.id, &bob).await;
+    let anns = drover_tests::submit_render(&ann, p.id, "1-2", 1).await;
     assert_eq!(anns.created_by, ann.authenticated().await.unwrap().user.id);
     let forbidden =
         |e: drover_shared::ClientError| assert_eq!(e.status(), Some(StatusCode::FORBIDDEN));
@@ -314,7 +317,7 @@ async fn artists_control_only_their_own_jobs() {
     assert_eq!(
         bob.job(anns.id).await.unwrap().id,
         anns.id,
-        "artists read everything"
+        "artists read every job of their team's projects"
     );
     ann.job_command(anns.id, JobCommand::Pause, None)
         .await
@@ -352,6 +355,12 @@ async fn delete_removes_jobs_with_their_tasks_all_or_none() {
         "nothing is deleted when one id is unknown"
     );
     let artist = ts.client_as(Role::Artist).await;
+    assert_eq!(
+        artist.delete_jobs(&[b.id]).await.unwrap_err().status(),
+        Some(StatusCode::NOT_FOUND),
+        "a job of another team's project is out of sight"
+    );
+    drover_tests::join_team(&admin, p.id, &artist).await;
     assert_eq!(
         artist.delete_jobs(&[b.id]).await.unwrap_err().status(),
         Some(StatusCode::FORBIDDEN)

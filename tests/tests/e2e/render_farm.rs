@@ -425,6 +425,7 @@ async fn blender_renders_three_frames_with_previews() {
             scene: None,
             video: true,
             fps: Some(12),
+            auto_run_python: false,
         }),
         priority: None,
         paused: false,

@@ -141,6 +141,7 @@ async fn artists_change_only_tasks_of_their_jobs() {
     let job = submit(&admin, p.id, "1", 1).await;
     let task = drover_tests::job_tasks(&admin, job.id).await[0].id;
     let artist = ts.client_as(Role::Artist).await;
+    drover_tests::join_team(&admin, p.id, &artist).await;
     let err = artist
         .set_task_status(&TaskStatusChange {
             id: task,
@@ -149,7 +150,7 @@ async fn artists_change_only_tasks_of_their_jobs() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
-    let own = submit(&artist, p.id, "1", 1).await;
+    let own = drover_tests::submit_render(&artist, p.id, "1", 1).await;
     let own_task = drover_tests::job_tasks(&artist, own.id).await[0].id;
     artist
         .set_task_status(&TaskStatusChange {
