@@ -85,10 +85,7 @@ enum Attachment {
 async fn publish(state: &AppState, job: Pending) -> ApiResult<()> {
     let data_dir = state.data_dir.clone();
     let attachment = if job.completed {
-        let (job_id, job_type, settings) = (job.job, job.job_type.clone(), job.settings.clone());
-        tokio::task::spawn_blocking(move || render_preview(&data_dir, job_id, &job_type, &settings))
-            .await
-            .map_err(|e| ApiError::Internal(format!("publishing job media: {e}")))?
+        render_preview(&data_dir, &job).await
     } else {
         let failed: Option<TaskId> = state
             .store
@@ -214,10 +211,10 @@ fn review_status(d: &Data, project: &str) -> Result<Option<String>, DataError> {
 }
 
 /// Stores the job's video (when it made one the server can read) or its last frame as a new
-/// preview's media.
-fn render_preview(data_dir: &Path, job: JobId, job_type: &str, settings: &str) -> Attachment {
-    let video = (job_type == "blender-render")
-        .then(|| serde_json::from_str::<BlenderRenderSettings>(settings).ok())
+/// preview's media; the conversion takes the submitter's turn in the movie queue.
+async fn render_preview(data_dir: &Path, job: &Pending) -> Attachment {
+    let video = (job.job_type == "blender-render")
+        .then(|| serde_json::from_str::<BlenderRenderSettings>(&job.settings).ok())
         .flatten()
         .filter(|s| s.video)
         .map(|s| s.video_paths(&s.output).1);
@@ -225,19 +222,23 @@ fn render_preview(data_dir: &Path, job: JobId, job_type: &str, settings: &str) -
         .into_iter()
         .map(|path| (std::path::PathBuf::from(path), "render.mp4"))
         .chain(std::iter::once((
-            files::preview_path(data_dir, job, PreviewSize::Full),
+            files::preview_path(data_dir, job.job, PreviewSize::Full),
             "last-frame.jpg",
         )));
     for (path, name) in candidates {
         // The job's file stays where it is: the preview is made from a copy in the spool.
-        let Ok(copy) = media::spool_file(data_dir) else {
-            continue;
-        };
-        let Ok(size) = std::fs::copy(&path, copy.path()) else {
+        let (spool, from) = (data_dir.to_owned(), path.clone());
+        let copied = tokio::task::spawn_blocking(move || {
+            let copy = media::spool_file(&spool).ok()?;
+            let size = std::fs::copy(&from, copy.path()).ok()?;
+            Some((copy.into_temp_path(), size))
+        })
+        .await;
+        let Ok(Some((copy, size))) = copied else {
             continue;
         };
         let id = uuid::Uuid::new_v4().to_string();
-        match media::store_preview(data_dir, &id, name, copy.path()) {
+        match media::store_preview(data_dir, &id, name, &copy, &job.created_by).await {
             Ok(stored) => {
                 let uploaded = Uploaded {
                     original_name: name.into(),
@@ -250,7 +251,7 @@ fn render_preview(data_dir: &Path, job: JobId, job_type: &str, settings: &str) -
                 };
                 return Attachment::Preview(id, uploaded);
             }
-            Err(e) => tracing::warn!(%job, path = %path.display(), error = %e,
+            Err(e) => tracing::warn!(job = %job.job, path = %path.display(), error = %e,
                 "could not store the render as a preview"),
         }
     }
