@@ -17,8 +17,11 @@ use tokio::sync::Semaphore;
 /// Most pixels a picture may declare (100 megapixels: a 12K frame, a large scan).
 pub const MAX_PICTURE_PIXELS: u64 = 100_000_000;
 /// Most memory a picture may take while it is decoded, and all pictures being decoded at
-/// once together (a 100-megapixel 8-bit RGB picture fits; 16-bit ones fit with fewer pixels).
-pub const DECODE_MEMORY_BYTES: u64 = 384 * MIB;
+/// once together: an 8-bit RGB PNG of up to 89 megapixels, RGBA of 67, an 8-bit JPEG of about
+/// 44 (progressive ones keep as much again while decoding) and a 16-bit RGBA 8K frame fit.
+/// Kept well under the server's half-gigabyte target: the allocator may hold freed pictures'
+/// memory a while before giving it back.
+pub const DECODE_MEMORY_BYTES: u64 = 256 * MIB;
 /// How much of a file is read to find its header (metadata such as colour profiles comes
 /// before the size in some files).
 pub const HEADER_READ_BYTES: u64 = 4 * MIB;
