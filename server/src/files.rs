@@ -198,5 +198,16 @@ mod tests {
             .await,
             Err(PreviewError::BadImage(_))
         ));
+        // A frame whose header claims 13000×13000 is refused before it is decoded.
+        let mut bomb = Vec::new();
+        image::RgbImage::new(8, 8)
+            .write_to(&mut std::io::Cursor::new(&mut bomb), ImageFormat::Jpeg)
+            .unwrap();
+        let sof = bomb.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        bomb[sof + 5..sof + 9].copy_from_slice(&[0x32, 0xC8, 0x32, 0xC8]);
+        assert!(matches!(
+            store_preview(dir.path().to_owned(), JobId(3), bomb.into()).await,
+            Err(PreviewError::TooLarge(m)) if m.contains("13000×13000")
+        ));
     }
 }
