@@ -2,9 +2,11 @@
 //! each job's last-rendered image with its thumbnails (`previews/job-N/{full,w600,w200}.jpg`).
 //! All functions block; callers run them on the blocking pool.
 
+use crate::media::picture::{self, PictureError, Source};
 use drover_shared::api::PreviewSize;
 use drover_shared::{JobId, TaskId};
-use image::ImageFormat;
+use image::{DynamicImage, ImageFormat};
+use std::borrow::Cow;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -86,24 +88,40 @@ pub enum PreviewError {
     /// Not a PNG or JPEG, or not decodable.
     #[error("{0}")]
     BadImage(String),
+    /// Over the picture budgets ([`crate::media::picture`]).
+    #[error("{0}")]
+    TooLarge(String),
     /// Writing the files failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
-/// Decodes a PNG or JPEG and stores it as the job's last-rendered image, with 600 and 200 px
-/// wide thumbnails. Files are written beside and renamed into place, so a reader never sees
-/// half an image.
-pub fn store_preview(data_dir: &Path, job: JobId, bytes: &[u8]) -> Result<(), PreviewError> {
-    let format = image::guess_format(bytes)
-        .map_err(|e| PreviewError::BadImage(format!("not an image: {e}")))?;
-    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg) {
-        return Err(PreviewError::BadImage(format!(
-            "{format:?} images are not accepted; send PNG or JPEG"
-        )));
+impl From<PictureError> for PreviewError {
+    fn from(e: PictureError) -> Self {
+        match e {
+            PictureError::TooLarge(m) => Self::TooLarge(m),
+            PictureError::Invalid(m) => Self::BadImage(m),
+            PictureError::Io(e) => Self::Io(e),
+        }
     }
-    let image = image::load_from_memory_with_format(bytes, format)
-        .map_err(|e| PreviewError::BadImage(format!("the image does not decode: {e}")))?;
+}
+
+/// Decodes a PNG or JPEG (within the picture budgets, in its decode turn) and stores it as
+/// the job's last-rendered image, with 600 and 200 px wide thumbnails.
+pub async fn store_preview(
+    data_dir: PathBuf,
+    job: JobId,
+    bytes: axum::body::Bytes,
+) -> Result<(), PreviewError> {
+    picture::with_picture(Source::Memory(bytes), move |image, _| {
+        write_preview(&data_dir, job, &image)
+    })
+    .await
+}
+
+/// Stores a decoded image as the job's last-rendered image and its thumbnails. Files are
+/// written beside and renamed into place, so a reader never sees half an image.
+fn write_preview(data_dir: &Path, job: JobId, image: &DynamicImage) -> Result<(), PreviewError> {
     let dir = preview_path(data_dir, job, PreviewSize::Full)
         .parent()
         .map(Path::to_path_buf)
@@ -114,21 +132,24 @@ pub fn store_preview(data_dir: &Path, job: JobId, bytes: &[u8]) -> Result<(), Pr
         (PreviewSize::W600, 600),
         (PreviewSize::W200, 200),
     ] {
+        // Scaled down by averaging: no full-size intermediate, whatever the image's size,
+        // and no copy of an image that is small enough already.
         let scaled = if image.width() > width {
             let height = (u64::from(image.height()) * u64::from(width) / u64::from(image.width()))
                 .max(1) as u32;
-            image.resize(width, height, image::imageops::FilterType::Triangle)
+            Cow::Owned(image.thumbnail_exact(width, height))
         } else {
-            image.clone()
+            Cow::Borrowed(image)
         };
         let path = preview_path(data_dir, job, size);
         let partial = path.with_extension("jpg.part");
         let file = std::fs::File::create(&partial)?;
         let mut writer = std::io::BufWriter::new(file);
-        scaled
-            .to_rgb8()
-            .write_to(&mut writer, ImageFormat::Jpeg)
-            .map_err(|e| PreviewError::BadImage(format!("encoding the preview: {e}")))?;
+        let encoded = match scaled.as_ref() {
+            DynamicImage::ImageRgb8(rgb) => rgb.write_to(&mut writer, ImageFormat::Jpeg),
+            other => other.to_rgb8().write_to(&mut writer, ImageFormat::Jpeg),
+        };
+        encoded.map_err(|e| PreviewError::BadImage(format!("encoding the preview: {e}")))?;
         writer.flush()?;
         drop(writer);
         std::fs::rename(partial, path)?;
@@ -154,21 +175,39 @@ mod tests {
         assert!(tail.ends_with("line 999\n"));
     }
 
-    #[test]
-    fn previews_get_thumbnails_and_bad_images_are_refused() {
+    #[tokio::test]
+    async fn previews_get_thumbnails_and_bad_images_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut png = Vec::new();
         image::RgbImage::from_pixel(1000, 500, image::Rgb([200, 100, 50]))
             .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
             .unwrap();
-        store_preview(dir.path(), JobId(3), &png).unwrap();
+        store_preview(dir.path().to_owned(), JobId(3), png.into())
+            .await
+            .unwrap();
         let thumb = image::open(preview_path(dir.path(), JobId(3), PreviewSize::W200)).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (200, 100));
         let full = image::open(preview_path(dir.path(), JobId(3), PreviewSize::Full)).unwrap();
         assert_eq!(full.width(), 1000);
         assert!(matches!(
-            store_preview(dir.path(), JobId(3), b"not an image"),
+            store_preview(
+                dir.path().to_owned(),
+                JobId(3),
+                b"not an image".to_vec().into()
+            )
+            .await,
             Err(PreviewError::BadImage(_))
+        ));
+        // A frame whose header claims 13000×13000 is refused before it is decoded.
+        let mut bomb = Vec::new();
+        image::RgbImage::new(8, 8)
+            .write_to(&mut std::io::Cursor::new(&mut bomb), ImageFormat::Jpeg)
+            .unwrap();
+        let sof = bomb.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        bomb[sof + 5..sof + 9].copy_from_slice(&[0x32, 0xC8, 0x32, 0xC8]);
+        assert!(matches!(
+            store_preview(dir.path().to_owned(), JobId(3), bomb.into()).await,
+            Err(PreviewError::TooLarge(m)) if m.contains("13000×13000")
         ));
     }
 }

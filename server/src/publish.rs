@@ -19,8 +19,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::files;
 use crate::media;
 use crate::state::AppState;
-use drover_shared::api::{JobKind, PreviewSize};
-use drover_shared::{JobId, Role, TaskId};
+use drover_shared::api::{Job, JobKind, PreviewSize};
+use drover_shared::{Role, TaskId};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -60,12 +60,7 @@ async fn publish(state: &AppState, pending: Pending) -> ApiResult<()> {
     let data_dir = state.data_dir.clone();
     let job_id = pending.job.id;
     let attachment = match pending.outcome {
-        Outcome::Completed => {
-            let kind = pending.job.kind.clone();
-            tokio::task::spawn_blocking(move || render_preview(&data_dir, job_id, &kind))
-                .await
-                .map_err(|e| ApiError::Internal(format!("publishing job media: {e}")))?
-        }
+        Outcome::Completed => render_preview(&data_dir, &pending.job).await,
         Outcome::Failed => {
             let failed = state
                 .store
@@ -203,9 +198,9 @@ fn comment_on_task(
 }
 
 /// Stores the job's video (when it made one the server can read) or its last frame as a new
-/// preview's media.
-fn render_preview(data_dir: &Path, job: JobId, kind: &JobKind) -> Attachment {
-    let video = match kind {
+/// preview's media; the conversion takes the submitter's turn in the movie queue.
+async fn render_preview(data_dir: &Path, job: &Job) -> Attachment {
+    let video = match &job.kind {
         JobKind::BlenderRender(s) if s.video => Some(s.video_paths(&s.output).1),
         _ => None,
     };
@@ -213,19 +208,24 @@ fn render_preview(data_dir: &Path, job: JobId, kind: &JobKind) -> Attachment {
         .into_iter()
         .map(|path| (std::path::PathBuf::from(path), "render.mp4"))
         .chain(std::iter::once((
-            files::preview_path(data_dir, job, PreviewSize::Full),
+            files::preview_path(data_dir, job.id, PreviewSize::Full),
             "last-frame.jpg",
         )));
     for (path, name) in candidates {
         // The job's file stays where it is: the preview is made from a copy in the spool.
-        let Ok(copy) = media::spool_file(data_dir) else {
-            continue;
-        };
-        let Ok(size) = std::fs::copy(&path, copy.path()) else {
+        let (spool, from) = (data_dir.to_owned(), path.clone());
+        let copied = tokio::task::spawn_blocking(move || {
+            let copy = media::spool_file(&spool).ok()?;
+            let size = std::fs::copy(&from, copy.path()).ok()?;
+            Some((copy.into_temp_path(), size))
+        })
+        .await;
+        let Ok(Some((copy, size))) = copied else {
             continue;
         };
         let id = uuid::Uuid::new_v4().to_string();
-        match media::store_preview(data_dir, &id, name, copy.path()) {
+        let submitter = job.created_by.to_string();
+        match media::store_preview(data_dir, &id, name, &copy, &submitter).await {
             Ok(stored) => {
                 let uploaded = Uploaded {
                     original_name: name.into(),
@@ -238,7 +238,7 @@ fn render_preview(data_dir: &Path, job: JobId, kind: &JobKind) -> Attachment {
                 };
                 return Attachment::Preview(id, uploaded);
             }
-            Err(e) => tracing::warn!(%job, path = %path.display(), error = %e,
+            Err(e) => tracing::warn!(job = %job.id, path = %path.display(), error = %e,
                 "could not store the render as a preview"),
         }
     }

@@ -28,8 +28,10 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-/// Largest request body by default (job submissions, settings).
-const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+/// Largest request body read into memory, on every route: JSON and form bodies, and a
+/// multipart body's text parts together. Only multipart file parts go past it, spooled to
+/// disk (`production::media::MultipartForm`).
+pub(crate) const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -326,12 +326,11 @@ async fn upload_preview(
             Ok(t.job_id)
         })
         .await?;
-    let dir = state.data_dir.clone();
-    tokio::task::spawn_blocking(move || files::store_preview(&dir, job, &body))
+    files::store_preview(state.data_dir.to_path_buf(), job, body)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| match e {
             files::PreviewError::BadImage(m) => ApiError::BadRequest(m),
+            files::PreviewError::TooLarge(m) => ApiError::PayloadTooLarge(m),
             files::PreviewError::Io(e) => ApiError::Internal(format!("storing a preview: {e}")),
         })?;
     state

@@ -6,7 +6,7 @@
 //! refused comment, a wrong task), the files are removed again, so neither a row without its
 //! file nor a file kept for a refused request is left behind.
 
-use super::media::{MultipartForm, UPLOAD_LIMIT_BYTES, Upload, is_multipart};
+use super::media::{MultipartForm, Upload, is_multipart, stream_file};
 use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::{Authed, CurrentUser};
@@ -17,7 +17,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::media;
 use crate::state::AppState;
-use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
@@ -60,7 +59,6 @@ pub fn router() -> Routes {
             "/data/projects/{project}/attachment-files",
             get(project_attachments),
         )
-        .body_limit(UPLOAD_LIMIT_BYTES)
 }
 
 /// A comment's body as gazu sends it: JSON or form fields, or multipart with the fields as
@@ -83,34 +81,30 @@ impl FromRequest<AppState> for CommentBody {
                 files: Vec::new(),
             });
         }
-        let MultipartForm { fields, files } = MultipartForm::read(req, state).await?;
+        let MultipartForm { fields, files } = MultipartForm::read(req, &state.data_dir).await?;
         Ok(Self { fields, files })
     }
 }
 
 /// Stores uploads under fresh ids (with thumbnails for pictures), ready for their rows.
 pub async fn stage(state: &AppState, files: Vec<Upload>) -> ApiResult<Vec<Staged>> {
-    let data_dir = state.data_dir.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut staged: Vec<Staged> = Vec::with_capacity(files.len());
-        for upload in files {
-            let file = Staged::new(
-                uuid::Uuid::new_v4().to_string(),
-                &upload.name,
-                upload.content_type.as_deref(),
-                upload.size,
-            );
-            if let Err(e) = media::store_attachment(&data_dir, &file.id, &upload.file) {
-                staged.push(file);
-                remove_files(&data_dir, &staged);
-                return Err(ApiError::from(e));
-            }
-            staged.push(file);
+    let mut staged: Vec<Staged> = Vec::with_capacity(files.len());
+    for upload in files {
+        let file = Staged::new(
+            uuid::Uuid::new_v4().to_string(),
+            &upload.name,
+            upload.content_type.as_deref(),
+            upload.size,
+        );
+        let stored = media::store_attachment(&state.data_dir, &file.id, &upload.file).await;
+        staged.push(file);
+        if let Err(e) = stored {
+            let data_dir = state.data_dir.clone();
+            let _ = tokio::task::spawn_blocking(move || remove_files(&data_dir, &staged)).await;
+            return Err(ApiError::from(e));
         }
-        Ok(staged)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("storing attachments: {e}")))?
+    }
+    Ok(staged)
 }
 
 fn remove_files(data_dir: &std::path::Path, staged: &[Staged]) {
@@ -204,21 +198,18 @@ async fn download(
     })
     .await?;
     let path = media::attachment_path(&state.data_dir, text(&found, "id"));
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| ApiError::NotFound("Attachment file not found".into()))?;
     let mimetype = text(&found, "mimetype");
     let inline = INLINE_SAFE.contains(&mimetype.split(';').next().unwrap_or("").trim());
     let kind = if inline { "inline" } else { "attachment" };
-    Response::builder()
-        .header(header::CONTENT_TYPE, mimetype)
-        .header(
-            header::CONTENT_DISPOSITION,
-            disposition(kind, text(&found, "name")),
-        )
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .body(Body::from(bytes))
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    let mut response = stream_file(&path, mimetype)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Attachment file not found".into()))?;
+    let disposition = header::HeaderValue::from_str(&disposition(kind, text(&found, "name")))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_DISPOSITION, disposition);
+    Ok(response)
 }
 
 async fn thumbnail(
@@ -229,13 +220,9 @@ async fn thumbnail(
     let id = file.split('.').next().unwrap_or("").to_owned();
     let found = read(&state, &me, move |d| d.get_visible("attachment-files", &id)).await?;
     let path = media::attachment_thumbnail_path(&state.data_dir, text(&found, "id"));
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| ApiError::NotFound("This attachment has no thumbnail".into()))?;
-    Response::builder()
-        .header(header::CONTENT_TYPE, "image/png")
-        .body(Body::from(bytes))
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    stream_file(&path, "image/png")
+        .await?
+        .ok_or_else(|| ApiError::NotFound("This attachment has no thumbnail".into()))
 }
 
 async fn task_attachments(

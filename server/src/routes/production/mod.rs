@@ -139,7 +139,16 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(format!(
+                        "the request body is larger than {} bytes",
+                        crate::routes::BODY_LIMIT_BYTES
+                    ))
+                } else {
+                    ApiError::BadRequest(e.body_text())
+                }
+            })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(Row::new()));
         }

@@ -14,7 +14,7 @@ use crate::db::production::{Access, MODELS, Model, Schema, by_route};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -64,12 +64,6 @@ impl Routes {
     pub fn merge(mut self, other: Self) -> Self {
         self.paths.extend(other.paths);
         self.router = self.router.merge(other.router);
-        self
-    }
-
-    /// Lets this router's requests carry bodies up to `bytes` (uploads).
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.router = self.router.layer(DefaultBodyLimit::max(bytes));
         self
     }
 

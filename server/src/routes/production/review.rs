@@ -2,7 +2,7 @@
 //! change (and attachments), preview revisions on comments, main previews and time spent.
 
 use super::attachments::{CommentBody, stage, write_with_files};
-use super::media::{MaybeUpload, UPLOAD_LIMIT_BYTES, store_upload};
+use super::media::{MaybeUpload, store_upload};
 use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
@@ -54,8 +54,6 @@ pub fn router() -> Routes {
             "/actions/tasks/{task}/time-spents/{date}",
             get(time_spents_on),
         )
-        // Comments carry attachments and extra previews carry their picture.
-        .body_limit(UPLOAD_LIMIT_BYTES)
 }
 
 async fn full_task(
