@@ -116,6 +116,8 @@ pub async fn start(setup: LocalSetup) -> Result<(LocalFarm, Client, User), Local
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: setup.data_dir.clone(),
         public_url: None,
+        secret_key_file: None,
+        behind_proxy: false,
     };
     let server = drover_server::Server::start(config)
         .await

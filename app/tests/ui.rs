@@ -94,6 +94,8 @@ fn headless_server() -> (
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().to_owned(),
             public_url: None,
+            secret_key_file: None,
+            behind_proxy: false,
         }))
         .unwrap();
     (dir, runtime, server)

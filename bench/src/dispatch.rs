@@ -24,6 +24,8 @@ pub fn serve(data_dir: std::path::PathBuf) -> anyhow::Result<()> {
             listen: "127.0.0.1:0".parse()?,
             data_dir,
             public_url: None,
+            secret_key_file: None,
+            behind_proxy: false,
         };
         let server = Server::start(config).await?;
         drover_server::users::create(&server.state().store, EMAIL, PASSWORD, Role::Admin)

@@ -93,6 +93,8 @@ impl BenchServer {
             listen: "127.0.0.1:0".parse()?,
             data_dir: dir.path().to_owned(),
             public_url: None,
+            secret_key_file: None,
+            behind_proxy: false,
         };
         let (url, email) = runtime.block_on(async {
             let server = Server::start(config).await?;

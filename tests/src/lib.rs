@@ -45,6 +45,8 @@ pub async fn setup() -> (TestServer, Client) {
         listen: "127.0.0.1:0".parse().expect("address"),
         data_dir: dir.path().to_owned(),
         public_url: None,
+        secret_key_file: None,
+        behind_proxy: false,
     };
     let server = Server::start(config).await.expect("starting the server");
     let anonymous = Client::new(&server.url()).expect("client");

@@ -37,7 +37,7 @@ fn to_sse(event: &Event) -> SseEvent {
 #[utoipa::path(get, path = "/events", tag = "events", params(EventQuery), security(("bearer" = [])),
     responses((status = 200, description = "text/event-stream of Event", body = Event), (status = 400, body = ErrorBody)))]
 async fn events(
-    Authed(_): Authed,
+    Authed(me): Authed,
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<EventQuery>,
@@ -96,8 +96,11 @@ async fn events(
         };
         std::future::ready(out)
     });
+    // Ends when the session does (logout, password reset, deactivation, a new role).
+    let ended = crate::auth::session_ended(&state, &me);
     let stream = stream::iter(first)
         .chain(live)
-        .map(|event| Ok(to_sse(&event)));
+        .map(|event| Ok(to_sse(&event)))
+        .take_until(ended);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -96,14 +96,20 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
 
 /// What `axum::serve` runs: the application behind trailing-slash trimming (Kitsu clients
 /// write `/data/schedule-items/`), made once and shared by every connection (serving a
-/// `Router` itself rebuilds its route table per connection, ~35 KiB each).
+/// `Router` itself rebuilds its route table per connection, ~35 KiB each). Each request
+/// carries its connection's peer address (`ConnectInfo`), which the login throttles count.
 pub fn service(
     state: AppState,
-) -> axum::routing::IntoMakeService<tower_http::normalize_path::NormalizePath<Router>> {
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+    tower_http::normalize_path::NormalizePath<Router>,
+    std::net::SocketAddr,
+> {
     use tower::Layer;
     let app =
         tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app(state));
-    axum::ServiceExt::<axum::extract::Request>::into_make_service(app)
+    axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+        std::net::SocketAddr,
+    >(app)
 }
 
 /// The whole HTTP application.
