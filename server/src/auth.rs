@@ -436,15 +436,20 @@ pub fn session_ended(
     let store = state.store.clone();
     let (person, session, role) = (me.user.id, me.session_id, me.user.role);
     async move {
+        // Checked once on subscribing too: a change just before it sent no notice we heard.
+        let mut checked_once = false;
         loop {
-            match notices.recv().await {
-                Ok(Notice::Session(ended)) if ended == session => return,
-                Ok(Notice::Person(changed)) if changed == person => {}
-                Ok(_) => continue,
-                // Missed notices may have been about this person: check.
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => return,
+            if checked_once {
+                match notices.recv().await {
+                    Ok(Notice::Session(ended)) if ended == session => return,
+                    Ok(Notice::Person(changed)) if changed == person => {}
+                    Ok(_) => continue,
+                    // Missed notices may have been about this person: check.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
             }
+            checked_once = true;
             let holder = store
                 .read(move |c| db::sessions::holder(c, session).map_err(ApiError::from))
                 .await;
