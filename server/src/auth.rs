@@ -401,26 +401,33 @@ pub async fn verify_no_account(password: String) -> ApiResult<bool> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
 
+impl ClientAddr {
+    /// The address of a request from its connection's peer (`None` in-process) and headers.
+    fn of(peer: Option<SocketAddr>, headers: &axum::http::HeaderMap, behind_proxy: bool) -> Self {
+        let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip());
+        let forwarded = behind_proxy
+            .then(|| {
+                headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .next_back()
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.rsplit(',').next())
+                    .and_then(|v| v.trim().parse::<IpAddr>().ok())
+            })
+            .flatten();
+        Self(crate::throttle::client_ip(forwarded.unwrap_or(peer)))
+    }
+}
+
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        let forwarded = state.auth.behind_proxy.then(|| {
-            parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        });
-        Ok(Self(crate::throttle::client_ip(
-            forwarded.flatten().unwrap_or(peer),
-        )))
+            .map(|c| c.0);
+        Ok(Self::of(peer, &parts.headers, state.auth.behind_proxy))
     }
 }
 
@@ -625,6 +632,32 @@ mod tests {
         }
         queued.await.unwrap().unwrap();
         assert_eq!(gate.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_proxy() {
+        let peer: SocketAddr = "10.0.0.9:5000".parse().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        let addr = |headers: &axum::http::HeaderMap, behind_proxy| {
+            ClientAddr::of(Some(peer), headers, behind_proxy)
+                .0
+                .to_string()
+        };
+        // Directly reached, the header is the client's word: ignored.
+        assert_eq!(addr(&headers, false), "10.0.0.9");
+        // Behind a proxy, the address it appended (the last), never the client's claims.
+        assert_eq!(addr(&headers, true), "203.0.113.7");
+        headers.append("x-forwarded-for", "198.51.100.1".parse().unwrap());
+        assert_eq!(addr(&headers, true), "198.51.100.1");
+        // Nothing usable: the peer.
+        let mut junk = axum::http::HeaderMap::new();
+        junk.append("x-forwarded-for", "unknown".parse().unwrap());
+        assert_eq!(addr(&junk, true), "10.0.0.9");
+        assert_eq!(
+            ClientAddr::of(None, &junk, false).0,
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        );
     }
 
     #[tokio::test]
