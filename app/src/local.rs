@@ -117,6 +117,8 @@ pub async fn start(setup: LocalSetup) -> Result<(LocalFarm, Client, User), Local
         data_dir: setup.data_dir.clone(),
         public_url: None,
         limits: drover_server::Limits::default(),
+        secret_key_file: None,
+        behind_proxy: false,
     };
     let server = drover_server::Server::start(config)
         .await

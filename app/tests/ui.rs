@@ -95,6 +95,8 @@ fn headless_server() -> (
             data_dir: dir.path().to_owned(),
             public_url: None,
             limits: drover_server::Limits::default(),
+            secret_key_file: None,
+            behind_proxy: false,
         }))
         .unwrap();
     (dir, runtime, server)

@@ -25,6 +25,8 @@ pub fn serve(data_dir: std::path::PathBuf) -> anyhow::Result<()> {
             data_dir,
             public_url: None,
             limits: drover_server::Limits::default(),
+            secret_key_file: None,
+            behind_proxy: false,
         };
         let server = Server::start(config).await?;
         drover_server::users::create(&server.state().store, EMAIL, PASSWORD, Role::Admin)

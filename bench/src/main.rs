@@ -94,6 +94,8 @@ impl BenchServer {
             data_dir: dir.path().to_owned(),
             public_url: None,
             limits: drover_server::Limits::default(),
+            secret_key_file: None,
+            behind_proxy: false,
         };
         let (url, email) = runtime.block_on(async {
             let server = Server::start(config).await?;

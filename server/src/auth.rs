@@ -2,16 +2,25 @@
 //!
 //! Tokens are 32 random bytes (base64url), not JWTs: only their SHA-256 is stored, so logout
 //! and refresh revoke them at once and a copied database holds no usable token. Access tokens
-//! live 7 days, refresh tokens 90. Validated access tokens are cached in memory so a request
-//! costs no database read; the cache entry goes when the session does. Passwords are argon2id
-//! hashes, computed on the blocking pool.
+//! live 7 days, refresh tokens 90 (from the login; each refresh hands out a new one and
+//! retires the old, whose reuse ends the session). Validated access tokens are cached in memory
+//! so a request costs no database read; the cache entry goes when the session does, and open
+//! event streams end with it ([`session_ended`]).
+//!
+//! Passwords are argon2id hashes, computed on the blocking pool, at most [`hash_permits`] at
+//! once: each run takes about 19 MiB and a core for tens of milliseconds, so the rest wait
+//! their turn (outside the blocking pool) for [`HASH_WAIT`], [`HASH_QUEUE`] at most, and are
+//! then refused with 429. Guessing is throttled per account, address and both
+//! ([`crate::throttle`]).
 
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::secret_key::SecretKey;
 use crate::state::AppState;
+use crate::throttle::Throttle;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -20,20 +29,25 @@ use drover_shared::api::User;
 use drover_shared::{Role, UserId, WorkerId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::{Semaphore, broadcast};
 
 /// How long an access token is valid.
 pub const ACCESS_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 /// How long a refresh token is valid.
 pub const REFRESH_TTL_MS: i64 = 90 * 24 * 3600 * 1000;
-/// Failed logins for one email within [`THROTTLE_WINDOW`] before it is locked.
-pub const MAX_FAILED_LOGINS: usize = 5;
-/// The throttle window, and how long a locked email stays locked.
-pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
 /// Cached access tokens before the cache is cleared (bounds memory).
 const TOKEN_CACHE_LIMIT: usize = 100_000;
+/// Password hashes waiting for their turn before more are refused at once.
+pub const HASH_QUEUE: usize = 64;
+/// How long a password hash waits for its turn before it is refused.
+pub const HASH_WAIT: Duration = Duration::from_secs(5);
+/// Session notices an event stream may fall behind by before it re-checks its session anyway.
+const NOTICES: usize = 64;
 
 /// The authenticated caller, placed in request extensions by [`require_token`].
 #[derive(Debug, Clone)]
@@ -75,12 +89,34 @@ struct Cached {
     expires_ms: i64,
 }
 
-/// In-memory authentication state: the token caches and the login throttle.
-#[derive(Default)]
+/// What ended or changed, for the event streams to check their session against.
+#[derive(Debug, Clone, Copy)]
+enum Notice {
+    /// Something about the person changed (standing, role, password, sessions).
+    Person(UserId),
+    /// The session ended (logout, a reused refresh token).
+    Session(i64),
+}
+
+/// In-memory authentication state: the token caches, the throttles, the server's secret key
+/// and the notices that end event streams.
 pub struct AuthState {
     tokens: Mutex<HashMap<[u8; 32], Cached>>,
     workers: Mutex<HashMap<WorkerId, [u8; 32]>>,
-    throttle: Mutex<HashMap<String, Throttle>>,
+    /// Guessing throttles (logins, password changes, second factors).
+    pub throttle: Arc<Throttle>,
+    /// Seals TOTP secrets and keys recovery-code hashes.
+    pub key: SecretKey,
+    /// Whether the client address comes from `X-Forwarded-For` (`--behind-proxy`).
+    behind_proxy: bool,
+    notices: broadcast::Sender<Notice>,
+}
+
+impl Default for AuthState {
+    /// With a key that lives as long as the process (tests, tools).
+    fn default() -> Self {
+        Self::new(SecretKey::ephemeral(), false)
+    }
 }
 
 /// Worker tokens are `wk.<worker id>.<secret>`; only the secret's SHA-256 is stored.
@@ -174,63 +210,16 @@ pub async fn require_worker(
     }
 }
 
-#[derive(Default)]
-struct Throttle {
-    failures: VecDeque<Instant>,
-    locked_until: Option<Instant>,
-}
-
 impl AuthState {
-    /// Fails with 429 while `email` (or another key, such as a person's password changes) is
-    /// locked after too many failures.
-    pub fn check_throttle(&self, email: &str) -> ApiResult<()> {
-        let now = Instant::now();
-        let map = self
-            .throttle
-            .lock()
-            .map_err(|_| ApiError::Internal("throttle lock".into()))?;
-        match map.get(&email.to_lowercase()).and_then(|t| t.locked_until) {
-            Some(until) if until > now => Err(ApiError::TooManyRequests(format!(
-                "too many failed attempts; try again in {} s",
-                (until - now).as_secs() + 1
-            ))),
-            _ => Ok(()),
-        }
-    }
-
-    /// Records a failed login; the fifth within a minute locks the email for a minute.
-    pub fn record_failure(&self, email: &str) {
-        let now = Instant::now();
-        let Ok(mut map) = self.throttle.lock() else {
-            return;
-        };
-        if map.len() > 10_000 {
-            // Forget idle entries so random emails cannot grow the map without bound.
-            map.retain(|_, t| {
-                t.failures
-                    .back()
-                    .is_some_and(|last| now - *last < THROTTLE_WINDOW)
-            });
-        }
-        let entry = map.entry(email.to_lowercase()).or_default();
-        entry.failures.push_back(now);
-        while entry
-            .failures
-            .front()
-            .is_some_and(|first| now - *first > THROTTLE_WINDOW)
-        {
-            entry.failures.pop_front();
-        }
-        if entry.failures.len() >= MAX_FAILED_LOGINS {
-            entry.locked_until = Some(now + THROTTLE_WINDOW);
-            entry.failures.clear();
-        }
-    }
-
-    /// Forgets failures after a successful login.
-    pub fn record_success(&self, email: &str) {
-        if let Ok(mut map) = self.throttle.lock() {
-            map.remove(&email.to_lowercase());
+    /// The state of a server with this key; `behind_proxy` trusts `X-Forwarded-For`.
+    pub fn new(key: SecretKey, behind_proxy: bool) -> Self {
+        Self {
+            tokens: Mutex::default(),
+            workers: Mutex::default(),
+            throttle: Arc::default(),
+            key,
+            behind_proxy,
+            notices: broadcast::channel(NOTICES).0,
         }
     }
 
@@ -247,12 +236,23 @@ impl AuthState {
         }
     }
 
-    /// Drops every cached token of a person, whose role, email or standing changed: their
-    /// next request reads them afresh.
+    /// Drops every cached token of a person, whose role, email, standing, password or
+    /// sessions changed: their next request reads them afresh, and their open event streams
+    /// check that their session still holds (see [`session_ended`]).
     pub fn forget_user(&self, id: &str) {
         if let Ok(mut map) = self.tokens.lock() {
             map.retain(|_, cached| cached.current.user.id.to_string() != id);
         }
+        if let Ok(id) = id.parse::<uuid::Uuid>() {
+            // No stream listening is no error.
+            let _ = self.notices.send(Notice::Person(UserId(id)));
+        }
+    }
+
+    /// A session ended: drops its access token from the cache and ends its event streams.
+    pub fn end_session(&self, session_id: i64, access_hash: &[u8]) {
+        self.forget(access_hash);
+        let _ = self.notices.send(Notice::Session(session_id));
     }
 
     /// Drops a token from the cache (logout, refresh).
@@ -275,11 +275,83 @@ pub fn hash_token(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// Hashes a password with argon2id on the blocking pool.
-pub async fn hash_password(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+/// argon2 runs allowed at once: two per core, so logins keep the cores busy without a queue
+/// of threads (and 19 MiB each) building up behind them.
+pub fn hash_permits() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Lets a bounded number of password hashes run at once; the rest wait their turn as tasks
+/// (not blocking threads), a bounded number of them for a bounded time.
+pub struct HashGate {
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+    wait: Duration,
+}
+
+/// Counts a waiting caller for as long as it waits, even when its request is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl HashGate {
+    /// `permits` runs at once, `max_waiting` more waiting at most `wait` each.
+    pub fn new(permits: usize, max_waiting: usize, wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(permits)),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+            wait,
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free; 429 when too many wait
+    /// already or the turn does not come within the wait.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> ApiResult<T> {
+        let busy = || {
+            ApiError::TooManyRequests(
+                "the server is busy checking other passwords; try again in a few seconds".into(),
+            )
+        };
+        let permit = if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            permit
+        } else {
+            if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                return Err(busy());
+            }
+            let _waiting = Waiting(&self.waiting);
+            match tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                _ => return Err(busy()),
+            }
+        };
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(format!("password hashing: {e}")))
+    }
+}
+
+/// The one gate of the process: the cores are the process's, whatever servers it runs.
+static HASHING: LazyLock<HashGate> =
+    LazyLock::new(|| HashGate::new(hash_permits(), HASH_QUEUE, HASH_WAIT));
+
+/// Hashes a password with argon2id, through the gate.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    HASHING
+        .run(move || hash_password_blocking(&password))
+        .await?
 }
 
 /// Hashes a password with argon2id on the calling thread (command line use).
@@ -293,16 +365,107 @@ pub fn hash_password_blocking(password: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// Checks a password against a stored hash on the blocking pool.
+fn verify_blocking(password: &str, hash: &str) -> ApiResult<bool> {
+    let parsed = PasswordHash::new(hash).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
+}
+
+/// Checks a password against a stored hash, through the gate.
 pub async fn verify_password(password: String, hash: String) -> ApiResult<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
+    HASHING
+        .run(move || verify_blocking(&password, &hash))
+        .await?
+}
+
+/// Spends what checking a password costs, for a login that names no account: it takes as
+/// long as a wrong password (so the answer's timing does not tell which accounts exist) and
+/// waits its turn at the same gate. Always false.
+pub async fn verify_no_account(password: String) -> ApiResult<bool> {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    HASHING
+        .run(move || {
+            let decoy =
+                DECOY.get_or_init(|| hash_password_blocking(&new_token()).unwrap_or_default());
+            let _ = verify_blocking(&password, decoy);
+            false
+        })
+        .await
+}
+
+/// The address a request comes from: the peer's, or with `--behind-proxy` the last address
+/// of `X-Forwarded-For` (the one the proxy added; those before it are the client's word);
+/// IPv6 addresses by their /64 ([`crate::throttle::client_ip`]). Without a peer address (a
+/// router called in-process) it is `0.0.0.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl ClientAddr {
+    /// The address of a request from its connection's peer (`None` in-process) and headers.
+    fn of(peer: Option<SocketAddr>, headers: &axum::http::HeaderMap, behind_proxy: bool) -> Self {
+        let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip());
+        let forwarded = behind_proxy
+            .then(|| {
+                headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .next_back()
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.rsplit(',').next())
+                    .and_then(|v| v.trim().parse::<IpAddr>().ok())
+            })
+            .flatten();
+        Self(crate::throttle::client_ip(forwarded.unwrap_or(peer)))
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(Self::of(peer, &parts.headers, state.auth.behind_proxy))
+    }
+}
+
+/// Resolves once `me`'s session no longer holds as it did when the stream began: it ended
+/// (logout, a reused refresh token, a password reset), or the person was deactivated,
+/// deleted or given another role. The event stream ends with it, so the client reconnects
+/// and is asked for a valid token (and sees what its new role may see).
+pub fn session_ended(
+    state: &AppState,
+    me: &CurrentUser,
+) -> impl Future<Output = ()> + Send + use<> {
+    let mut notices = state.auth.notices.subscribe();
+    let store = state.store.clone();
+    let (person, session, role) = (me.user.id, me.session_id, me.user.role);
+    async move {
+        // Checked once on subscribing too: a change just before it sent no notice we heard.
+        let mut checked_once = false;
+        loop {
+            if checked_once {
+                match notices.recv().await {
+                    Ok(Notice::Session(ended)) if ended == session => return,
+                    Ok(Notice::Person(changed)) if changed == person => {}
+                    Ok(_) => continue,
+                    // Missed notices may have been about this person: check.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+            checked_once = true;
+            let holder = store
+                .read(move |c| db::sessions::holder(c, session).map_err(ApiError::from))
+                .await;
+            match holder {
+                Ok(Some(user)) if user.id == person && user.role == role => {}
+                _ => return,
+            }
+        }
+    }
 }
 
 /// The bearer token of a request, if any.
@@ -428,19 +591,98 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminOnly {
 mod tests {
     use super::*;
 
-    #[test]
-    fn fifth_failure_locks_the_email() {
-        let auth = AuthState::default();
-        for _ in 0..4 {
-            auth.record_failure("A@x");
-            assert!(auth.check_throttle("a@x").is_ok());
+    #[tokio::test]
+    async fn the_hash_gate_runs_its_permits_queues_the_next_and_refuses_past_the_queue() {
+        let gate = Arc::new(HashGate::new(2, 1, Duration::from_secs(30)));
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let released = Arc::new(Mutex::new(released));
+        let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel();
+        let hold = |gate: &Arc<HashGate>| {
+            let (gate, released, started_tx) =
+                (Arc::clone(gate), Arc::clone(&released), started_tx.clone());
+            tokio::spawn(async move {
+                gate.run(move || {
+                    let _ = started_tx.send(());
+                    let _ = released.lock().unwrap().recv();
+                })
+                .await
+            })
+        };
+        // Two permits: both run at once.
+        let running = [hold(&gate), hold(&gate)];
+        started.recv().await.unwrap();
+        started.recv().await.unwrap();
+        // Just over the permits: the third waits in the queue, which holds one.
+        let queued = hold(&gate);
+        while gate.waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
         }
-        auth.record_failure("a@x");
+        // Past the queue: refused at once.
         assert!(matches!(
-            auth.check_throttle("A@X"),
+            gate.run(|| ()).await,
             Err(ApiError::TooManyRequests(_))
         ));
-        assert!(auth.check_throttle("b@x").is_ok());
+        // A permit freed: the queued one runs.
+        release.send(()).unwrap();
+        started.recv().await.unwrap();
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        for task in running {
+            task.await.unwrap().unwrap();
+        }
+        queued.await.unwrap().unwrap();
+        assert_eq!(gate.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_proxy() {
+        let peer: SocketAddr = "10.0.0.9:5000".parse().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        let addr = |headers: &axum::http::HeaderMap, behind_proxy| {
+            ClientAddr::of(Some(peer), headers, behind_proxy)
+                .0
+                .to_string()
+        };
+        // Directly reached, the header is the client's word: ignored.
+        assert_eq!(addr(&headers, false), "10.0.0.9");
+        // Behind a proxy, the address it appended (the last), never the client's claims.
+        assert_eq!(addr(&headers, true), "203.0.113.7");
+        headers.append("x-forwarded-for", "198.51.100.1".parse().unwrap());
+        assert_eq!(addr(&headers, true), "198.51.100.1");
+        // Nothing usable: the peer.
+        let mut junk = axum::http::HeaderMap::new();
+        junk.append("x-forwarded-for", "unknown".parse().unwrap());
+        assert_eq!(addr(&junk, true), "10.0.0.9");
+        assert_eq!(
+            ClientAddr::of(None, &junk, false).0,
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_waits_too_long_is_refused() {
+        let gate = Arc::new(HashGate::new(1, 4, Duration::from_millis(50)));
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let holder = {
+            let gate = Arc::clone(&gate);
+            tokio::spawn(async move {
+                gate.run(move || {
+                    let _ = released.recv();
+                })
+                .await
+            })
+        };
+        while gate.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(
+            gate.run(|| ()).await,
+            Err(ApiError::TooManyRequests(_))
+        ));
+        release.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+        assert!(gate.run(|| ()).await.is_ok());
     }
 
     #[test]

@@ -15,9 +15,11 @@ pub mod media;
 pub mod monitor;
 pub mod publish;
 pub mod routes;
+pub mod secret_key;
 pub mod serve;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod two_factor;
 pub mod users;
 
@@ -42,6 +44,13 @@ pub struct Config {
     /// The URL people open the server at, whose host FIDO keys are bound to;
     /// [`fido::DEFAULT_PUBLIC_URL`] when `None`.
     pub public_url: Option<String>,
+    /// The server's secret key file (see [`secret_key`]); `secret-key` in the data dir, made
+    /// on first start, when `None`.
+    pub secret_key_file: Option<PathBuf>,
+    /// The server is reached through a reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`: throttles count that address instead of the proxy's. Leave it off
+    /// when clients connect directly, or they could name any address they like.
+    pub behind_proxy: bool,
     /// What the server lets requests and connections spend.
     pub limits: Limits,
 }
@@ -65,6 +74,20 @@ pub enum StartError {
     /// The public URL cannot name a FIDO relying party.
     #[error(transparent)]
     PublicUrl(#[from] fido::ConfigError),
+    /// The secret key could not be read or made.
+    #[error(transparent)]
+    SecretKey(#[from] secret_key::KeyError),
+    /// The secret key opens none of the TOTP secrets sealed in the database.
+    #[error(
+        "the secret key {path} opens none of the {count} TOTP secrets in the database: start \
+         with the key they were sealed with (--secret-key-file)"
+    )]
+    WrongSecretKey {
+        /// The key file.
+        path: PathBuf,
+        /// Sealed secrets it does not open.
+        count: usize,
+    },
     /// The data dir or the listening socket failed.
     #[error("{what}: {source}")]
     Io {
@@ -75,14 +98,74 @@ pub enum StartError {
     },
 }
 
-/// Opens the store of a data dir, creating the dir and its `storage/` folder.
+/// Opens the store of a data dir, creating the dir (readable by its owner only) and its
+/// `storage/` folder. The database and its `-wal` and `-shm` files are made readable by their
+/// owner only: SQLite makes the other two with the database file's mode, which is set before
+/// SQLite first opens it. Existing ones (an older server's) are narrowed too.
 pub fn open_store(data_dir: &Path) -> Result<Store, StartError> {
+    let io = |what: String| move |source| StartError::Io { what, source };
+    let mut dir = std::fs::DirBuilder::new();
+    dir.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+    dir.create(data_dir)
+        .map_err(io(format!("creating {}", data_dir.display())))?;
+    // A dir made before (by an older server, or by hand) is narrowed to its owner too.
+    secret_key::restrict(data_dir, 0o700);
     let storage = data_dir.join("storage");
-    std::fs::create_dir_all(&storage).map_err(|source| StartError::Io {
-        what: format!("creating {}", storage.display()),
-        source,
-    })?;
-    Ok(Store::open(&data_dir.join(DB_FILE))?)
+    std::fs::create_dir_all(&storage).map_err(io(format!("creating {}", storage.display())))?;
+    let db = data_dir.join(DB_FILE);
+    let mut create = std::fs::OpenOptions::new();
+    create.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+    create
+        .open(&db)
+        .map_err(io(format!("creating {}", db.display())))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.clone().into_os_string();
+        path.push(suffix);
+        secret_key::restrict(Path::new(&path), 0o600);
+    }
+    Ok(Store::open(&db)?)
+}
+
+/// Loads (or makes) the server's secret key, then seals what an older server stored in the
+/// clear with it; refuses a key that opens none of the secrets already sealed.
+async fn load_secret_key(
+    config: &Config,
+    store: &Store,
+) -> Result<secret_key::SecretKey, StartError> {
+    let path = config
+        .secret_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join(secret_key::FILE));
+    let key = secret_key::SecretKey::load_or_create(&path)?;
+    let sealing = key.clone();
+    let found = store
+        .write(move |c| two_factor::seal_stored(c, &sealing).map_err(StoreError::from))
+        .await?;
+    if found.unopened > 0 && found.opened == 0 {
+        return Err(StartError::WrongSecretKey {
+            path,
+            count: found.unopened,
+        });
+    }
+    if found.unopened > 0 {
+        tracing::warn!(
+            count = found.unopened,
+            "some TOTP secrets do not open with the secret key; those people cannot log in \
+             with a code until an admin resets their second factor"
+        );
+    }
+    if found.sealed + found.rekeyed > 0 {
+        tracing::info!(
+            sealed = found.sealed,
+            rekeyed = found.rekeyed,
+            "sealed second-factor secrets stored in the clear"
+        );
+    }
+    Ok(key)
 }
 
 /// A running server.
@@ -109,6 +192,7 @@ impl Server {
             Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
         }
         let store = open_store(&config.data_dir)?;
+        let key = load_secret_key(&config, &store).await?;
         // Uploads a stopped server was receiving never reached a row: their spool goes.
         media::clear_spool(&config.data_dir).map_err(|source| StartError::Io {
             what: "emptying the upload spool".into(),
@@ -149,7 +233,7 @@ impl Server {
         let state = AppState {
             production: Arc::new(production),
             store,
-            auth: Arc::default(),
+            auth: Arc::new(auth::AuthState::new(key, config.behind_proxy)),
             data_dir: Arc::new(config.data_dir.clone()),
             events,
             work: Arc::default(),

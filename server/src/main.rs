@@ -91,6 +91,16 @@ enum Command {
         /// [default: http://localhost]
         #[arg(long, env = "DROVER_PUBLIC_URL")]
         public_url: Option<String>,
+        /// The server's secret key (64 hex digits), which seals TOTP secrets and keys
+        /// recovery codes; made there on first start if missing. Keep it apart from database
+        /// backups you hand out [default: secret-key in the data dir]
+        #[arg(long, env = "DROVER_SECRET_KEY_FILE")]
+        secret_key_file: Option<PathBuf>,
+        /// The server is behind a reverse proxy that appends the client's address to
+        /// X-Forwarded-For: login throttles count that address. Off, the header is ignored
+        /// (clients could name any address in it)
+        #[arg(long, env = "DROVER_BEHIND_PROXY")]
+        behind_proxy: bool,
         #[command(flatten)]
         data_dir: DataDir,
         #[command(flatten)]
@@ -183,6 +193,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve {
         listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
         public_url: std::env::var("DROVER_PUBLIC_URL").ok(),
+        secret_key_file: std::env::var_os("DROVER_SECRET_KEY_FILE").map(PathBuf::from),
+        behind_proxy: std::env::var("DROVER_BEHIND_PROXY")
+            .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
         data_dir: DataDir {
             data_dir: std::env::var_os("DROVER_DATA_DIR").map(PathBuf::from),
         },
@@ -192,6 +205,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             public_url,
+            secret_key_file,
+            behind_proxy,
             data_dir: dir,
             limits,
         } => {
@@ -200,6 +215,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 listen,
                 data_dir,
                 public_url,
+                secret_key_file,
+                behind_proxy,
                 limits: limits.limits(),
             }))
         }

@@ -223,6 +223,19 @@ def log_in(s):
     expect("password" not in tokens["user"], "log_in: the user dict shows the password")
 
 
+@step("refresh_access_token, twice")
+def refresh(s):
+    # Drover rotates refresh tokens: each refresh answers a new one, which gazu keeps, and
+    # the one it sent is retired (sent again, it would end the session).
+    client = raw.default_client
+    first = client.refresh_token
+    client.refresh_access_token()
+    second = client.refresh_token
+    expect(second and second != first, "refresh_access_token: the refresh token did not rotate")
+    client.refresh_access_token()
+    expect(client.refresh_token not in (first, second), "refresh_access_token: no new token")
+
+
 @step("get_current_user")
 def current_user(s):
     me = s.me = raw.get_current_user()

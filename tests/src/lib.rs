@@ -51,6 +51,8 @@ pub async fn setup_with(limits: drover_server::Limits) -> (TestServer, Client) {
         data_dir: dir.path().to_owned(),
         public_url: None,
         limits,
+        secret_key_file: None,
+        behind_proxy: false,
     };
     let server = Server::start(config).await.expect("starting the server");
     let anonymous = Client::new(&server.url()).expect("client");

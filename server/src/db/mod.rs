@@ -39,6 +39,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0008_task_project_index.sql")),
         M::up(include_str!("../../migrations/0009_attachment_files.sql")),
         M::up(include_str!("../../migrations/0010_farm_teams.sql")),
+        M::up(include_str!("../../migrations/0011_auth_hardening.sql")),
     ])
 });
 

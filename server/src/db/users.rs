@@ -19,9 +19,10 @@ pub struct TwoFactor {
     pub active: bool,
     /// TOTP is confirmed and required at login.
     pub totp_enabled: bool,
-    /// The TOTP secret (base32), set from `PUT /auth/totp` on.
+    /// The TOTP secret, set from `PUT /auth/totp` on: as stored (sealed with the server's
+    /// key, see [`crate::secret_key`]) when read here, opened (base32) by the routes.
     pub totp_secret: Option<String>,
-    /// SHA-256 (hex) of each unused recovery code.
+    /// The keyed hash of each unused recovery code ([`crate::two_factor::hash_recovery`]).
     pub recovery_hashes: Vec<String>,
     /// At least one FIDO security key is registered (see [`super::fido`]).
     pub fido_enabled: bool,
@@ -175,6 +176,59 @@ pub fn set_recovery_hashes(
     Ok(())
 }
 
+/// Records `step` as the last TOTP time step the person was accepted with; false (nothing
+/// changes) when it is not later than the one recorded: the code was already used, or is
+/// older than one that was.
+pub fn accept_totp_step(conn: &Connection, id: UserId, step: u64) -> rusqlite::Result<bool> {
+    let step = i64::try_from(step).unwrap_or(i64::MAX);
+    let changed = conn.execute(
+        "INSERT INTO totp_last_step (person_id, step) VALUES (:id, :step)
+         ON CONFLICT (person_id) DO UPDATE SET step = excluded.step
+         WHERE excluded.step > totp_last_step.step",
+        named_params! { ":id": id, ":step": step },
+    )?;
+    Ok(changed == 1)
+}
+
+/// A person's second-factor secrets as stored, for sealing or re-keying those kept from before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSecrets {
+    /// The person.
+    pub id: UserId,
+    /// `totp_secret` as stored.
+    pub totp_secret: Option<String>,
+    /// The recovery-code hashes as stored.
+    pub recovery_hashes: Vec<String>,
+}
+
+/// Every person with a TOTP secret or recovery codes.
+pub fn stored_secrets(conn: &Connection) -> rusqlite::Result<Vec<StoredSecrets>> {
+    conn.prepare(
+        "SELECT id, totp_secret, otp_recovery_codes FROM users
+         WHERE totp_secret IS NOT NULL OR otp_recovery_codes IS NOT NULL",
+    )?
+    .query_map([], |row| {
+        let codes: Option<String> = row.get("otp_recovery_codes")?;
+        Ok(StoredSecrets {
+            id: row.get("id")?,
+            totp_secret: row.get("totp_secret")?,
+            recovery_hashes: codes
+                .and_then(|c| serde_json::from_str(&c).ok())
+                .unwrap_or_default(),
+        })
+    })?
+    .collect()
+}
+
+/// Rewrites a person's stored TOTP secret, leaving whether TOTP is on as it is.
+pub fn replace_totp_secret(conn: &Connection, id: UserId, stored: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET totp_secret = :secret WHERE id = :id",
+        named_params! { ":id": id, ":secret": stored },
+    )?;
+    Ok(())
+}
+
 /// Every user, oldest first.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<User>> {
     conn.prepare_cached("SELECT id, email, role, created FROM users ORDER BY created, email")?
@@ -201,5 +255,39 @@ mod tests {
         assert!(insert(&conn, "ann@example.COM", "x", Role::Artist).is_err());
         assert_eq!(count(&conn).unwrap(), 1);
         assert_eq!(list(&conn).unwrap(), vec![user]);
+    }
+
+    #[test]
+    fn a_totp_step_is_accepted_once_and_never_an_older_one() {
+        let conn = crate::db::test_conn();
+        let ann = insert(&conn, "ann@x", "h", Role::Artist).unwrap().id;
+        let bob = insert(&conn, "bob@x", "h", Role::Artist).unwrap().id;
+        assert!(accept_totp_step(&conn, ann, 100).unwrap());
+        assert!(!accept_totp_step(&conn, ann, 100).unwrap(), "a replay");
+        assert!(!accept_totp_step(&conn, ann, 99).unwrap(), "an older step");
+        assert!(accept_totp_step(&conn, ann, 101).unwrap());
+        assert!(accept_totp_step(&conn, bob, 100).unwrap(), "per person");
+    }
+
+    #[test]
+    fn stored_secrets_list_who_has_some() {
+        let conn = crate::db::test_conn();
+        let ann = insert(&conn, "ann@x", "h", Role::Artist).unwrap().id;
+        insert(&conn, "bob@x", "h", Role::Artist).unwrap();
+        set_totp(&conn, ann, Some("PLAIN"), true).unwrap();
+        set_recovery_hashes(&conn, ann, &["h1".into()]).unwrap();
+        let found = stored_secrets(&conn).unwrap();
+        assert_eq!(
+            found,
+            vec![StoredSecrets {
+                id: ann,
+                totp_secret: Some("PLAIN".into()),
+                recovery_hashes: vec!["h1".into()],
+            }]
+        );
+        replace_totp_secret(&conn, ann, "v1.sealed").unwrap();
+        let factors = two_factor(&conn, ann).unwrap();
+        assert_eq!(factors.totp_secret.as_deref(), Some("v1.sealed"));
+        assert!(factors.totp_enabled);
     }
 }

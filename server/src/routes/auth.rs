@@ -5,14 +5,18 @@ mod fido;
 mod password;
 
 use crate::auth::{
-    ACCESS_TTL_MS, Authed, REFRESH_TTL_MS, bearer, hash_token, new_token, verify_password,
+    ACCESS_TTL_MS, Authed, ClientAddr, REFRESH_TTL_MS, bearer, hash_token, new_token,
+    verify_no_account, verify_password,
 };
 use crate::db;
 use crate::db::production::{ListQuery, Viewer};
+use crate::db::sessions::Refreshed;
 use crate::db::users::TwoFactor;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use crate::fido::Asker;
 use crate::state::AppState;
+use crate::throttle::Scope;
 use crate::two_factor::{self, Offered, Proof};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -135,28 +139,43 @@ struct LoginBody {
     ))]
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Json(body): Json<LoginBody>,
 ) -> Result<Json<LoginResponse>, Refusal> {
     let LoginBody {
         request: body,
         fido_authentication_response: fido_answer,
     } = body;
-    state.auth.check_throttle(&body.email)?;
-    let email = body.email.trim().to_owned();
+    // Counted before the password is checked, so guesses sent all at once are throttled too.
+    let attempt = state
+        .auth
+        .throttle
+        .begin(Scope::Password, &body.email, addr)?;
+    let login = body.email.trim().to_owned();
+    let lookup = login.clone();
     let found = state
         .store
-        .read(move |c| db::users::find_for_login(c, &email).map_err(ApiError::from))
+        .read(move |c| db::users::find_for_login(c, &lookup).map_err(ApiError::from))
         .await?;
+    let checked = match &found {
+        Some(found) => verify_password(body.password, found.password_hash.clone()).await,
+        // As long as a wrong password, at the same gate, so the timing tells nothing.
+        None => verify_no_account(body.password).await,
+    };
+    match checked {
+        Ok(true) => attempt.succeeded(),
+        Ok(false) => {
+            attempt.failed();
+            return Err(ApiError::BadRequest(LOGIN_FAILED.into()).into());
+        }
+        Err(busy) => {
+            attempt.abandoned();
+            return Err(busy.into());
+        }
+    }
     let Some(found) = found else {
-        // Hash anyway so a missing account takes as long as a wrong password.
-        let _ = crate::auth::hash_password(body.password).await;
-        state.auth.record_failure(&body.email);
         return Err(ApiError::BadRequest(LOGIN_FAILED.into()).into());
     };
-    if !verify_password(body.password, found.password_hash).await? {
-        state.auth.record_failure(&body.email);
-        return Err(ApiError::BadRequest(LOGIN_FAILED.into()).into());
-    }
     let user = found.user;
     let id = user.id;
     let factors = second_factors(&state, id).await?;
@@ -168,15 +187,17 @@ async fn login(
         fido: fido_answer.as_ref(),
         recovery_code: body.recovery_code.as_deref(),
     };
-    match check_factor(&state, id, &user.email, &factors, &offered).await? {
+    let asker = Asker {
+        person: id,
+        login: Some(&login),
+        addr,
+    };
+    match check_factor(&state, asker, &user.email, &factors, &offered).await? {
         Proof::Accepted { .. } => {}
         Proof::Missing => return Err(Refusal::missing(&factors)),
-        Proof::Wrong => {
-            state.auth.record_failure(&body.email);
-            return Err(Refusal::WrongFactor { login: true });
-        }
+        Proof::Wrong => return Err(Refusal::WrongFactor { login: true }),
     }
-    state.auth.record_success(&body.email);
+    state.auth.throttle.remember(&login, addr);
     let (access, refresh) = (new_token(), new_token());
     let (access_hash, refresh_hash) = (hash_token(&access), hash_token(&refresh));
     let now = db::now_ms();
@@ -205,24 +226,60 @@ async fn login(
     }))
 }
 
-/// A person's activity flag and second factors.
+/// A person's activity flag and second factors, the TOTP secret opened with the server's key.
 async fn second_factors(state: &AppState, id: UserId) -> ApiResult<TwoFactor> {
-    state
+    let mut factors = state
         .store
         .read(move |c| db::users::two_factor(c, id).map_err(ApiError::from))
-        .await
+        .await?;
+    if let Some(stored) = &factors.totp_secret {
+        factors.totp_secret = Some(two_factor::open_secret(&state.auth.key, id, stored)?);
+    }
+    Ok(factors)
 }
 
-/// Checks the second factor offered against the person's (see [`two_factor::check`]) and
-/// keeps what that changes: a recovery code is used up (a code used meanwhile by another
-/// request counts as wrong), and a security key's signature counter moves on.
+/// Checks the second factor offered against the person's (see [`two_factor::check`]),
+/// throttled ([`Scope::Factor`]: per person and address, address, and person), and keeps what
+/// that changes: a TOTP code's step is recorded (a code used before counts as wrong), a
+/// recovery code is used up (one used meanwhile by another request counts as wrong), and a
+/// security key's signature counter moves on.
 async fn check_factor(
     state: &AppState,
-    id: UserId,
+    asker: Asker<'_>,
     email: &str,
     factors: &TwoFactor,
     offered: &Offered<'_>,
 ) -> ApiResult<Proof> {
+    let has_factor =
+        (factors.totp_enabled && factors.totp_secret.is_some()) || factors.fido_enabled;
+    if !has_factor {
+        return Ok(Proof::Accepted {
+            used_recovery: None,
+            totp_step: None,
+        });
+    }
+    let attempt =
+        state
+            .auth
+            .throttle
+            .begin(Scope::Factor, &asker.person.to_string(), asker.addr)?;
+    let proof = verify_factor(state, asker, email, factors, offered).await;
+    match &proof {
+        Ok(Proof::Accepted { .. }) => attempt.succeeded(),
+        Ok(Proof::Wrong) => attempt.failed(),
+        Ok(Proof::Missing) | Err(_) => attempt.abandoned(),
+    }
+    proof
+}
+
+async fn verify_factor(
+    state: &AppState,
+    asker: Asker<'_>,
+    email: &str,
+    factors: &TwoFactor,
+    offered: &Offered<'_>,
+) -> ApiResult<Proof> {
+    let id = asker.person;
     let keys = if factors.fido_enabled && offered.fido.is_some() {
         state
             .store
@@ -232,30 +289,47 @@ async fn check_factor(
         Vec::new()
     };
     let mut signed = None;
-    let proof = two_factor::check(factors, email, offered, |answer| {
-        signed = state.fido.finish_login(id, answer, &keys)?;
+    let proof = two_factor::check(factors, email, &state.auth.key, offered, |answer| {
+        signed = state.fido.finish_login(asker, answer, &keys)?;
         Ok(signed.is_some())
     })?;
-    if let Proof::Accepted {
-        used_recovery: Some(hash),
-    } = &proof
-    {
-        let hash = hash.clone();
-        let was_unused = state
-            .store
-            .write(move |c| {
-                let left = db::users::two_factor(c, id)?.recovery_hashes;
-                if !left.contains(&hash) {
-                    return Ok(false);
-                }
-                let left: Vec<String> = left.into_iter().filter(|h| *h != hash).collect();
-                db::users::set_recovery_hashes(c, id, &left)?;
-                Ok::<_, ApiError>(true)
-            })
-            .await?;
-        if !was_unused {
-            return Ok(Proof::Wrong);
+    match &proof {
+        Proof::Accepted {
+            totp_step: Some(step),
+            ..
+        } => {
+            let step = *step;
+            let fresh = state
+                .store
+                .write(move |c| db::users::accept_totp_step(c, id, step).map_err(ApiError::from))
+                .await?;
+            if !fresh {
+                tracing::info!(%email, "a TOTP code was offered again");
+                return Ok(Proof::Wrong);
+            }
         }
+        Proof::Accepted {
+            used_recovery: Some(hash),
+            ..
+        } => {
+            let hash = hash.clone();
+            let was_unused = state
+                .store
+                .write(move |c| {
+                    let left = db::users::two_factor(c, id)?.recovery_hashes;
+                    if !left.contains(&hash) {
+                        return Ok(false);
+                    }
+                    let left: Vec<String> = left.into_iter().filter(|h| *h != hash).collect();
+                    db::users::set_recovery_hashes(c, id, &left)?;
+                    Ok::<_, ApiError>(true)
+                })
+                .await?;
+            if !was_unused {
+                return Ok(Proof::Wrong);
+            }
+        }
+        _ => {}
     }
     if let Some(key) = signed {
         state
@@ -305,7 +379,7 @@ async fn totp_start(
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = me.user.id;
     let secret = two_factor::new_secret();
-    let stored = secret.clone();
+    let stored = two_factor::seal_secret(&state.auth.key, id, &secret);
     state
         .store
         .write(move |c| {
@@ -336,6 +410,7 @@ async fn totp_start(
 async fn totp_confirm(
     State(state): State<AppState>,
     Authed(me): Authed,
+    ClientAddr(addr): ClientAddr,
     Json(proof): Json<CodeProof>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = me.user.id;
@@ -348,21 +423,28 @@ async fn totp_confirm(
             "start with PUT /auth/totp to get a secret".into(),
         ));
     };
+    let attempt = state
+        .auth
+        .throttle
+        .begin(Scope::Factor, &id.to_string(), addr)?;
     let code = proof.totp.unwrap_or_default();
     if !two_factor::code_is_valid(&secret, &me.user.email, &code)? {
+        attempt.failed();
         return Err(ApiError::BadRequest(
             "TOTP verification failed: wrong code".into(),
         ));
     }
+    attempt.succeeded();
     let fresh = factors
         .recovery_hashes
         .is_empty()
-        .then(two_factor::new_recovery_codes);
+        .then(|| two_factor::new_recovery_codes(&state.auth.key));
     let hashes = fresh.as_ref().map(|(_, h)| h.clone());
+    let sealed = two_factor::seal_secret(&state.auth.key, id, &secret);
     state
         .store
         .write(move |c| {
-            db::users::set_totp(c, id, Some(&secret), true)?;
+            db::users::set_totp(c, id, Some(&sealed), true)?;
             if let Some(hashes) = hashes {
                 db::users::set_recovery_hashes(c, id, &hashes)?;
             }
@@ -387,6 +469,7 @@ async fn totp_confirm(
 async fn totp_disable(
     State(state): State<AppState>,
     Authed(me): Authed,
+    ClientAddr(addr): ClientAddr,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Refusal> {
     let proof: CodeProof = if body.is_empty() {
@@ -400,7 +483,12 @@ async fn totp_disable(
     if !factors.totp_enabled {
         return Err(ApiError::BadRequest("TOTP not enabled.".into()).into());
     }
-    match check_factor(&state, id, &me.user.email, &factors, &proof.offered()).await? {
+    let asker = Asker {
+        person: id,
+        login: None,
+        addr,
+    };
+    match check_factor(&state, asker, &me.user.email, &factors, &proof.offered()).await? {
         Proof::Accepted { .. } => {}
         Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
     }
@@ -488,7 +576,7 @@ async fn logout(
         .write(move |c| db::sessions::delete(c, session).map_err(ApiError::from))
         .await?;
     if let Some(hash) = old {
-        state.auth.forget(&hash);
+        state.auth.end_session(session, &hash);
     }
     Ok(Json(LogoutResponse { logout: true }))
 }
@@ -500,10 +588,15 @@ async fn logout_get(state: State<AppState>, me: Authed) -> ApiResult<Json<Logout
     logout(state, me).await
 }
 
-/// A new access token, for `Authorization: Bearer <refresh_token>`. The previous access
-/// token of the session stops working.
+/// New tokens for `Authorization: Bearer <refresh_token>`: an access token and a refresh
+/// token. The session's previous access token stops working and the refresh token sent is
+/// retired; sent again, it ends the whole session (it must have been copied).
 #[utoipa::path(get, path = "/auth/refresh-token", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = RefreshResponse), (status = 401, body = ErrorBody)))]
+    responses(
+        (status = 200, body = RefreshResponse),
+        (status = 401, description = "Not a refresh token, expired, or already used (which \
+            ends its session)", body = ErrorBody),
+    ))]
 async fn refresh_token(
     State(state): State<AppState>,
     parts: Parts,
@@ -512,33 +605,53 @@ async fn refresh_token(
         ApiError::Unauthorized("send the refresh token as `Authorization: Bearer …`".into())
     })?;
     let hash = hash_token(token);
-    let now = db::now_ms();
-    let session = state
+    let invalid = || ApiError::Unauthorized("the refresh token is not valid; log in again".into());
+    // A read first: tokens that never were cost no write.
+    let known = state
         .store
-        .read(move |c| db::sessions::find_by_refresh(c, &hash).map_err(ApiError::from))
+        .read(move |c| db::sessions::refresh_known(c, &hash).map_err(ApiError::from))
         .await?;
-    let session = match session {
-        Some(s) if s.expires_ms > now => s,
-        _ => {
-            return Err(ApiError::Unauthorized(
-                "the refresh token is not valid; log in again".into(),
-            ));
-        }
-    };
-    let access = new_token();
-    let access_hash = hash_token(&access);
-    let id = session.session_id;
-    let old = state
+    if !known {
+        return Err(invalid());
+    }
+    let (access, refresh) = (new_token(), new_token());
+    let (access_hash, refresh_hash) = (hash_token(&access), hash_token(&refresh));
+    let now = db::now_ms();
+    let outcome = state
         .store
         .write(move |c| {
-            db::sessions::rotate_access(c, id, &access_hash, now + ACCESS_TTL_MS)
-                .map_err(ApiError::from)
+            db::sessions::refresh(
+                c,
+                &hash,
+                &access_hash,
+                &refresh_hash,
+                now + ACCESS_TTL_MS,
+                now,
+            )
+            .map_err(ApiError::from)
         })
         .await?;
-    if let Some(old) = old {
-        state.auth.forget(&old);
+    match outcome {
+        Refreshed::Rotated { old_access, .. } => {
+            state.auth.forget(&old_access);
+            Ok(Json(RefreshResponse {
+                access_token: access,
+                refresh_token: refresh,
+            }))
+        }
+        Refreshed::Reused {
+            session_id,
+            user_id,
+            access,
+        } => {
+            state.auth.end_session(session_id, &access);
+            tracing::warn!(%user_id, session_id, "a used refresh token came back: session ended");
+            Err(ApiError::Unauthorized(
+                "this refresh token was already used, so its session has ended (its tokens may \
+                 have been copied); log in again"
+                    .into(),
+            ))
+        }
+        Refreshed::Unknown => Err(invalid()),
     }
-    Ok(Json(RefreshResponse {
-        access_token: access,
-    }))
 }

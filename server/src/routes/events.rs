@@ -166,6 +166,8 @@ async fn events(
         // The client fell behind the channel: tell it to reload.
         Err(_) => resync(bus.next_seq().saturating_sub(1)),
     });
+    // Ends when the session does (logout, password reset, deactivation, a new role).
+    let ended = crate::auth::session_ended(&state, &me);
     let all = stream::iter(first).chain(live).boxed();
     // The permit lives as long as the stream: dropped with it when the client goes away.
     let shown = stream::unfold(
@@ -179,6 +181,7 @@ async fn events(
                 }
             }
         },
-    );
+    )
+    .take_until(ended);
     Ok(Sse::new(shown).keep_alive(KeepAlive::default()))
 }

@@ -98,7 +98,9 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
 
 /// What the accept loop ([`crate::serve`]) runs: the application behind trailing-slash trimming (Kitsu clients
 /// write `/data/schedule-items/`), made once and shared by every connection (serving a
-/// `Router` itself rebuilds its route table per connection, ~35 KiB each).
+/// `Router` itself rebuilds its route table per connection, ~35 KiB each). The accept loop
+/// gives each request its connection's peer address (`ConnectInfo`), which the login
+/// throttles count.
 pub fn service(state: AppState) -> crate::serve::App {
     use tower::Layer;
     tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app(state))

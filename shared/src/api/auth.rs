@@ -114,6 +114,9 @@ pub struct Authenticated {
 pub struct RefreshResponse {
     /// A new access token; the previous one stops working.
     pub access_token: String,
+    /// A new refresh token for the next refresh: the one sent is retired, and sending it
+    /// again ends the session.
+    pub refresh_token: String,
 }
 
 /// `POST /auth/logout`.

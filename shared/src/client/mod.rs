@@ -10,7 +10,7 @@ use crate::api::{
 };
 use crate::error::ErrorBody;
 use crate::events::EventQuery;
-use crate::ids::{JobId, ProjectId, TaskId, WorkerId};
+use crate::ids::{JobId, ProjectId, TaskId, UserId, WorkerId};
 use crate::status::{JobCommand, Role};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
@@ -240,7 +240,9 @@ impl Client {
         Self::json(self.request(Method::POST, "/auth/logout")).await
     }
 
-    /// `GET /auth/refresh-token`; this client must carry the refresh token.
+    /// `GET /auth/refresh-token`; this client must carry the refresh token. The answer holds a
+    /// new access token and a new refresh token, which replaces the one sent: that one is
+    /// retired, and sending it again ends the session.
     pub async fn refresh_token(&self) -> Result<RefreshResponse, ClientError> {
         Self::json(self.request(Method::GET, "/auth/refresh-token")).await
     }
@@ -262,6 +264,18 @@ impl Client {
                 .json(&body),
         )
         .await
+    }
+
+    /// `POST /actions/persons/{person}/change-password` (admins): sets a person's password;
+    /// every session of theirs ends.
+    pub async fn set_person_password(
+        &self,
+        person: UserId,
+        password: &str,
+    ) -> Result<serde_json::Value, ClientError> {
+        let body = serde_json::json!({ "password": password, "password_2": password });
+        let path = format!("/actions/persons/{person}/change-password");
+        Self::json(self.request(Method::POST, &path).json(&body)).await
     }
 
     // -- users ----------------------------------------------------------------------------

@@ -47,9 +47,10 @@ impl UserValidationMethod for Touch {
     }
 }
 
-/// A software security key holding one credential, with the WebAuthn client around it.
+/// A software security key holding one credential, with the WebAuthn client around it (the
+/// security tests use it too).
 #[derive(Default)]
-struct SoftKey {
+pub(crate) struct SoftKey {
     credential: Option<Passkey>,
 }
 
@@ -59,7 +60,7 @@ impl SoftKey {
     }
 
     /// Answers `PUT /auth/fido`'s options as `navigator.credentials.create` would.
-    async fn register(&mut self, options: &Value) -> Value {
+    pub(crate) async fn register(&mut self, options: &Value) -> Value {
         let options: CredentialCreationOptions =
             serde_json::from_value(json!({ "publicKey": options })).unwrap();
         let authenticator = Authenticator::new(
@@ -79,7 +80,7 @@ impl SoftKey {
     }
 
     /// Answers `GET /auth/fido`'s challenge as `navigator.credentials.get` would.
-    async fn sign(&mut self, challenge: &Value) -> Value {
+    pub(crate) async fn sign(&mut self, challenge: &Value) -> Value {
         let options: CredentialRequestOptions =
             serde_json::from_value(json!({ "publicKey": challenge })).unwrap();
         let authenticator = Authenticator::new(

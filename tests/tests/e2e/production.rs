@@ -70,7 +70,9 @@ async fn totp_guards_login_until_disabled() {
         matches!(&err, drover_shared::ClientError::Api { body, .. } if body.error == WRONG_CODE)
     );
 
-    let code = two_factor::current_code(&secret, &email).unwrap();
+    // A code is accepted once: the disabling below uses the next step's.
+    let step = two_factor::current_step();
+    let code = two_factor::code_for_step(&secret, &email, step).unwrap();
     let ok = ts
         .anonymous
         .login_with(&login(&email, Some(&code), None))
@@ -90,7 +92,7 @@ async fn totp_guards_login_until_disabled() {
         .await
         .unwrap();
     assert_eq!(raw.status, StatusCode::BAD_REQUEST);
-    let code = two_factor::current_code(&secret, &email).unwrap();
+    let code = two_factor::code_for_step(&secret, &email, step + 1).unwrap();
     artist.totp_disable(&code).await.unwrap();
     ts.anonymous.login(&email, PASSWORD).await.unwrap();
 }

@@ -3,11 +3,11 @@
 //! the person is logging in), `DELETE` removes a key. The WebAuthn side is [`crate::fido`].
 
 use super::{CodeProof, Refusal, check_factor, second_factors};
-use crate::auth::Authed;
+use crate::auth::{Authed, ClientAddr};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
-use crate::fido::RegisterError;
+use crate::fido::{Asker, RegisterError};
 use crate::state::AppState;
 use crate::two_factor::{self, Proof};
 use axum::extract::State;
@@ -73,7 +73,8 @@ fn device_name(name: &str) -> ApiResult<String> {
 
 /// A login challenge for the person's security keys: WebAuthn request options (`challenge`,
 /// `rpId`, `allowCredentials`…) for `navigator.credentials.get`. The signed answer goes to
-/// `POST /auth/login` as `fido_authentication_response` within five minutes.
+/// `POST /auth/login` as `fido_authentication_response` within five minutes, with the same
+/// `email`, from the same address; it is good once.
 #[utoipa::path(get, path = "/auth/fido", tag = "auth", security(()),
     params(ChallengeQuery),
     responses(
@@ -83,6 +84,7 @@ fn device_name(name: &str) -> ApiResult<String> {
     ))]
 async fn challenge(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Query(query): Query<ChallengeQuery>,
 ) -> ApiResult<Json<Value>> {
     let Some(email) = query
@@ -94,10 +96,11 @@ async fn challenge(
             "Missing required parameter: email".into(),
         ));
     };
+    let lookup = email.clone();
     let found = state
         .store
         .read(move |c| {
-            let Some(found) = db::users::find_for_login(c, &email)? else {
+            let Some(found) = db::users::find_for_login(c, &lookup)? else {
                 return Ok(None);
             };
             let id = found.user.id;
@@ -111,7 +114,12 @@ async fn challenge(
     let Some((id, keys)) = found else {
         return Err(ApiError::BadRequest(NOT_ENABLED.into()));
     };
-    Ok(Json(state.fido.start_login(id, &keys)?))
+    let asker = Asker {
+        person: id,
+        login: Some(&email),
+        addr,
+    };
+    Ok(Json(state.fido.start_login(asker, &keys)?))
 }
 
 /// Start registering a security key: WebAuthn creation options (`rp`, `user`, `challenge`,
@@ -173,7 +181,7 @@ async fn register(
     let fresh = factors
         .recovery_hashes
         .is_empty()
-        .then(two_factor::new_recovery_codes);
+        .then(|| two_factor::new_recovery_codes(&state.auth.key));
     let hashes = fresh.as_ref().map(|(_, h)| h.clone());
     let stored_name = name.clone();
     state
@@ -214,6 +222,7 @@ async fn register(
 async fn remove(
     State(state): State<AppState>,
     Authed(me): Authed,
+    ClientAddr(addr): ClientAddr,
     Json(body): Json<Removal>,
 ) -> Result<Json<Value>, Refusal> {
     let id = me.user.id;
@@ -221,7 +230,20 @@ async fn remove(
     if !factors.fido_enabled {
         return Err(ApiError::BadRequest(NOT_ENABLED.into()).into());
     }
-    match check_factor(&state, id, &me.user.email, &factors, &body.proof.offered()).await? {
+    let asker = Asker {
+        person: id,
+        login: None,
+        addr,
+    };
+    match check_factor(
+        &state,
+        asker,
+        &me.user.email,
+        &factors,
+        &body.proof.offered(),
+    )
+    .await?
+    {
         Proof::Accepted { .. } => {}
         Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
     }

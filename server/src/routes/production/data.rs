@@ -149,7 +149,13 @@ async fn update(
     let extra = computed(model, &mut body).await?;
     let changed = write(&state, &me, move |d| {
         if model.route == "persons" {
-            return production::user::update_person(d, &id, body, extra);
+            // A password set by an admin ends the person's sessions, in the same write.
+            let sets_password = extra.iter().any(|(c, _)| c == "password_hash");
+            let person = production::user::update_person(d, &id, body, extra)?;
+            if sets_password {
+                crate::db::sessions::delete_person(d.conn, production::data::text(&person, "id"))?;
+            }
+            return Ok(person);
         }
         let mut row = d.update_with(model.route, &id, Value::Object(body), extra)?;
         if model.route == "entities" {
@@ -159,7 +165,8 @@ async fn update(
     })
     .await?;
     if model.route == "persons" {
-        // A new role, email or standing holds from the person's next request.
+        // A new role, email, standing or password holds from the person's next request, and
+        // their event streams check their session.
         state
             .auth
             .forget_user(production::data::text(&changed, "id"));

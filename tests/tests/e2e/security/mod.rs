@@ -2,6 +2,7 @@
 //! upload, or a hostile connection) would, asserts the refusal, and asserts that the server
 //! still answers an ordinary request afterwards.
 
+mod auth;
 mod connections;
 mod farm;
 mod media;
