@@ -116,6 +116,14 @@ impl DroverApp {
         self.commands.push(command);
     }
 
+    /// Takes `msg` on the next frame as if the background had sent it for the farm on screen
+    /// now (tests: a failure arriving at a chosen moment).
+    pub fn deliver(&self, msg: Msg) {
+        if !self.backend.send_now(msg) {
+            tracing::warn!("a delivered message was dropped: the inbox is full");
+        }
+    }
+
     /// One frame.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();

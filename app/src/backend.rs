@@ -190,6 +190,12 @@ impl Backend {
         });
     }
 
+    /// Queues `msg` for the UI at once, as finished work would, for the session current now;
+    /// false when the queue is full. Tests use it to make a message arrive at a chosen moment.
+    pub fn send_now(&self, msg: Msg) -> bool {
+        self.emitter.tx.try_send((self.emitter.tag, msg)).is_ok()
+    }
+
     /// Runs a long-lived task that sends as it goes; abort it with the handle.
     pub fn spawn_stream<F, Fut>(&self, work: F) -> tokio::task::JoinHandle<()>
     where
