@@ -2,9 +2,10 @@
 //! current view, then apply the frame's commands in one place. Views live in `views/`, the
 //! connected state and its requests in `session.rs`.
 
-use crate::backend::{Backend, Connected, Inbox, Msg, StreamState};
+use crate::backend::{Backend, Inbox};
 use crate::command::{Command, View};
 use crate::local::{self, LocalSetup};
+use crate::msg::{Connected, Msg, StreamState};
 use crate::session::{Session, readable};
 use crate::theme::{self, UiExt};
 use crate::toasts::Toasts;

@@ -4,109 +4,14 @@
 //! channel once a frame and never waits on it. Each message carries the session it was asked
 //! for, so what a left farm answers late never lands in the next one.
 
-use crate::local::LocalFarm;
-use drover_shared::api::{BlocklistEntry, Job, PreviewSize, Project, Settings, Task, User, Worker};
-use drover_shared::events::Event;
-use drover_shared::{Client, JobId, TaskId};
+use crate::command::PickTarget;
+use crate::msg::Msg;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 /// How many results may wait for the UI before senders wait: a full queue slows the network
 /// side down instead of growing memory.
 const INBOX_SIZE: usize = 1024;
-
-/// What the background sends to the UI.
-pub enum Msg {
-    /// A connection (local or remote) is ready.
-    Connected(Box<Connected>),
-    /// Connecting failed; the start screen shows why.
-    ConnectFailed(String),
-    /// The full job list.
-    Jobs(Vec<Job>),
-    /// The full worker list.
-    Workers(Vec<Worker>),
-    /// The project list.
-    Projects(Vec<Project>),
-    /// The farm settings (admins).
-    Settings(Settings),
-    /// The accounts (admins), to name submitters.
-    Users(Vec<User>),
-    /// One page of the open job's tasks, in task order.
-    Tasks {
-        /// The job they belong to.
-        job_id: JobId,
-        /// The page.
-        tasks: Vec<Task>,
-        /// The job's task count.
-        total: u64,
-        /// Whether this was the last page.
-        done: bool,
-    },
-    /// A job's blocklist.
-    Blocklist(JobId, Vec<BlocklistEntry>),
-    /// The production task a job renders for.
-    ProductionTask(JobId, crate::production::ProductionTask),
-    /// The person's open production tasks for the submit dialog, or why they did not come.
-    MyTasks(Result<Vec<crate::production::MyTask>, String>),
-    /// A task's log from its start.
-    Log(TaskId, String),
-    /// A decoded preview, or `None` when the job has none yet.
-    Preview(PreviewKey, Option<egui::ColorImage>),
-    /// A live event.
-    Event(Event),
-    /// The event stream's state changed.
-    Stream(StreamState),
-    /// A file picked with the system dialog.
-    Picked(PickTarget, String),
-    /// A job was submitted.
-    Submitted(Job),
-    /// Something finished well; shown as a toast.
-    Info(String),
-    /// Something failed; shown as a toast.
-    Failed(String),
-}
-
-/// A ready connection.
-pub struct Connected {
-    /// The logged-in client.
-    pub client: Client,
-    /// Who we are.
-    pub me: User,
-    /// The farm running in this process, when it is a local one.
-    pub local: Option<LocalFarm>,
-}
-
-/// Which preview: a job's (or the farm's newest when `None`) at a size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PreviewKey {
-    /// The job.
-    pub job_id: Option<JobId>,
-    /// The size.
-    pub size: PreviewSize,
-}
-
-/// Which field a file dialog fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickTarget {
-    /// The .blend file.
-    BlendFile,
-    /// The output folder.
-    OutputDir,
-}
-
-/// The event stream as the connection indicator shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamState {
-    /// Receiving events.
-    Live,
-    /// Lost; trying again.
-    Reconnecting {
-        /// Attempts so far.
-        attempt: u32,
-        /// Why the last one failed.
-        error: String,
-    },
-}
 
 /// Which connection a message belongs to: a new one each time the app connects or leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,6 +5,24 @@ use crate::local::LocalSetup;
 use drover_shared::api::{PreviewSize, ProjectInput, Settings, SubmitJob};
 use drover_shared::{JobCommand, JobId, ProjectId, TaskId, WorkerId, WorkerStatus};
 
+/// Which preview: a job's (or the farm's newest when `None`) at a size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PreviewKey {
+    /// The job.
+    pub job_id: Option<JobId>,
+    /// The size.
+    pub size: PreviewSize,
+}
+
+/// Which field a file dialog fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickTarget {
+    /// The .blend file.
+    BlendFile,
+    /// The output folder.
+    OutputDir,
+}
+
 /// The views of the left navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum View {
@@ -106,7 +124,7 @@ pub enum Command {
     /// included) and the person's open production tasks.
     PrepareSubmit,
     /// Open the system file dialog.
-    Pick(crate::backend::PickTarget),
+    Pick(PickTarget),
     /// Create or update a project.
     SaveProject(Option<ProjectId>, ProjectInput),
     /// Save farm settings.

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod command;
 pub mod local;
 pub mod model;
+pub mod msg;
 pub mod production;
 pub mod session;
 pub mod theme;

@@ -2,7 +2,7 @@
 //! the person's own open tasks, which the submit dialog offers so a render lands on its shot
 //! without anyone copying an id.
 
-use crate::backend::Msg;
+use crate::msg::Msg;
 use crate::session::readable;
 use drover_shared::Client;
 

@@ -1,10 +1,11 @@
 //! A connected farm: the client, the model, the live event streams (with reconnection and
 //! backoff), the preview cache, and the one place where `Command`s become requests.
 
-use crate::backend::{Backend, Emitter, Msg, PickTarget, PreviewKey, StreamState};
-use crate::command::{Command, View};
+use crate::backend::{Backend, Emitter};
+use crate::command::{Command, PickTarget, PreviewKey, View};
 use crate::local::LocalFarm;
 use crate::model::{Farm, FollowUp, OpenJob};
+use crate::msg::{Msg, StreamState};
 use drover_shared::api::{JobQuery, TaskQuery, TaskStatusChange};
 use drover_shared::events::EventQuery;
 use drover_shared::{Client, ClientError, JobId, ProjectId, Role, TaskStatus};

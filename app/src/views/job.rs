@@ -2,8 +2,8 @@
 //! smoothly), the last-rendered preview, the blocklist, and the selected task's log following
 //! the live tail.
 
-use crate::backend::PreviewKey;
 use crate::command::Command;
+use crate::command::PreviewKey;
 use crate::model::{Farm, OpenJob};
 use crate::production::ProductionTask;
 use crate::theme::{self, Toned, UiExt};

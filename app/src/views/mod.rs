@@ -11,7 +11,7 @@ pub mod submit;
 pub mod workers;
 
 /// Looks a preview up in the session's cache, asking for it (a pushed `Command`) when absent.
-pub type PreviewLookup<'a> = dyn Fn(crate::backend::PreviewKey, &mut Vec<crate::command::Command>) -> Option<egui::TextureHandle>
+pub type PreviewLookup<'a> = dyn Fn(crate::command::PreviewKey, &mut Vec<crate::command::Command>) -> Option<egui::TextureHandle>
     + 'a;
 
 /// The job commands offered as buttons, in the Jobs and Job views; each is enabled only for

@@ -4,8 +4,7 @@
 //! person's own tasks, or pasted). It checks what it can before sending (frame syntax, the
 //! file exists on a local farm) and shows the server's message otherwise.
 
-use crate::backend::PickTarget;
-use crate::command::Command;
+use crate::command::{Command, PickTarget};
 use crate::model::Farm;
 use crate::production::{MyTask, MyTasks, task_id_in};
 use crate::theme::{self, UiExt};
