@@ -6,7 +6,7 @@ use crate::backend::{Backend, Inbox};
 use crate::command::{Command, View};
 use crate::local::{self, LocalSetup};
 use crate::msg::{Connected, Msg, StreamState};
-use crate::session::{Session, readable};
+use crate::session::{Session, requests};
 use crate::theme::{self, UiExt};
 use crate::toasts::Toasts;
 use crate::views::start::{Remembered, StartView};
@@ -14,7 +14,7 @@ use crate::views::{
     farm, job::JobView, jobs::JobsView, previews::PreviewsView, projects::ProjectsView,
     settings::SettingsView, workers,
 };
-use drover_shared::{Client, Role};
+use drover_shared::Role;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -217,30 +217,8 @@ impl DroverApp {
 
     fn apply(&mut self, command: Command) {
         match command {
-            Command::StartLocal(setup) => self.backend.spawn(async move {
-                match local::start(setup).await {
-                    Ok((local, client, me)) => Msg::Connected(Box::new(Connected {
-                        client,
-                        me,
-                        local: Some(local),
-                    })),
-                    Err(e) => Msg::ConnectFailed(e.to_string()),
-                }
-            }),
-            Command::Connect(login) => self.backend.spawn(async move {
-                let client = match Client::new(&login.url) {
-                    Ok(client) => client,
-                    Err(e) => return Msg::ConnectFailed(readable(&e)),
-                };
-                match client.login_with(&login.request()).await {
-                    Ok(answer) => Msg::Connected(Box::new(Connected {
-                        client: client.with_token(&answer.access_token),
-                        me: answer.user,
-                        local: None,
-                    })),
-                    Err(e) => Msg::ConnectFailed(readable(&e)),
-                }
-            }),
+            Command::StartLocal(setup) => self.backend.spawn(requests::start_local(setup)),
+            Command::Connect(login) => self.backend.spawn(requests::connect(login)),
             Command::Disconnect => {
                 self.backend.next_session();
                 if let Screen::Farm(mut session) =

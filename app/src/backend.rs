@@ -4,7 +4,6 @@
 //! channel once a frame and never waits on it. Each message carries the session it was asked
 //! for, so what a left farm answers late never lands in the next one.
 
-use crate::command::PickTarget;
 use crate::msg::Msg;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -113,32 +112,6 @@ impl Backend {
     /// Blocks on `work`: only for shutting down at exit, never from a frame.
     pub fn block_on<T>(&self, work: impl Future<Output = T>) -> T {
         self.runtime.block_on(work)
-    }
-}
-
-/// The system file dialog (XDG portal on Linux); `None` when closed or unavailable.
-pub async fn pick(target: PickTarget) -> Msg {
-    let dialog = rfd::AsyncFileDialog::new();
-    let picked = match target {
-        PickTarget::BlendFile => {
-            dialog
-                .add_filter("Blender scene", &["blend"])
-                .set_title("Choose a .blend file")
-                .pick_file()
-                .await
-        }
-        PickTarget::OutputDir => {
-            dialog
-                .set_title("Choose the output folder")
-                .pick_folder()
-                .await
-        }
-    };
-    match picked {
-        Some(file) => Msg::Picked(target, file.path().to_string_lossy().into_owned()),
-        None => {
-            Msg::Info("no file chosen (or no file dialog on this desktop: type the path)".into())
-        }
     }
 }
 
