@@ -48,8 +48,6 @@ pub struct Farm {
     pub open_job: Option<OpenJob>,
     /// Samples for the charts.
     pub history: History,
-    /// The last event seen, to resume from.
-    pub last_seq: u64,
     /// The person's open production tasks (the submit dialog asks for them).
     pub my_tasks: crate::production::MyTasks,
 }
@@ -285,7 +283,6 @@ impl Farm {
 
     /// Updates the model with one live event.
     pub fn apply(&mut self, event: &Event) -> FollowUp {
-        self.last_seq = self.last_seq.max(event.seq);
         match &event.kind {
             EventKind::Job { job } => {
                 self.count_frames(job.id, job.progress.completed);
@@ -475,7 +472,6 @@ pub(crate) mod tests {
         assert_eq!(farm.apply(&event), FollowUp::None);
         assert_eq!(farm.jobs[&JobId(1)].progress.completed, 3);
         assert_eq!(farm.history.frames_done, 15);
-        assert_eq!(farm.last_seq, 7);
         let resync = Event {
             seq: 8,
             kind: EventKind::Resync,

@@ -6,7 +6,7 @@ pub mod requests;
 mod stream;
 
 use crate::backend::Backend;
-use crate::command::{Command, PickTarget, PreviewKey, View};
+use crate::command::{Command, PreviewKey, View};
 use crate::local::LocalFarm;
 use crate::model::{Farm, FollowUp, OpenJob};
 use crate::msg::{Msg, StreamState};
@@ -48,8 +48,6 @@ pub struct Session {
     pub view: View,
     /// Cached previews.
     pub previews: HashMap<PreviewKey, Preview>,
-    /// Files picked in the system dialog, for the submit dialog to take.
-    pub picked: Vec<(PickTarget, String)>,
     /// The last job submitted here, for the submit dialog to close on.
     pub submitted: Option<JobId>,
     /// The farm's events, followed while the session lives.
@@ -77,7 +75,6 @@ impl Session {
             },
             view: View::Jobs,
             previews: HashMap::new(),
-            picked: Vec::new(),
             submitted: None,
             _events: events,
             logs: None,
@@ -174,13 +171,17 @@ impl Session {
                     }
                 }
             }
-            Msg::Picked(target, path) => self.picked.push((target, path)),
             Msg::Submitted(job) => {
                 self.submitted = Some(job.id);
                 self.farm.jobs.insert(job.id, job);
             }
-            // The app shows these; connection messages are the start screen's.
-            Msg::Info(_) | Msg::Failed(_) | Msg::Connected(_) | Msg::ConnectFailed(_) => {}
+            // The app shows these, the submit dialog takes picked files, and connection
+            // messages are the start screen's.
+            Msg::Info(_)
+            | Msg::Failed(_)
+            | Msg::Picked(..)
+            | Msg::Connected(_)
+            | Msg::ConnectFailed(_) => {}
         }
     }
 
