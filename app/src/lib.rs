@@ -9,6 +9,7 @@ pub mod local;
 pub mod model;
 pub mod msg;
 pub mod production;
+pub mod screen;
 pub mod session;
 pub mod theme;
 pub mod toasts;
