@@ -1,20 +1,16 @@
-//! The app's frame: drain background results, lay out the top bar, the navigation and the
-//! current view, then apply the frame's commands in one place. Views live in `views/`, the
-//! connected state and its requests in `session.rs`.
+//! The app's frame: drain background results, draw the screen (the start screen, or a
+//! connected farm's `FarmScreen`), then apply the frame's commands in one place. Views live in
+//! `views/`, the connected state and its requests in `session/`.
 
 use crate::backend::{Backend, Inbox};
 use crate::command::Command;
 use crate::local::{self, LocalSetup};
 use crate::msg::{Connected, Msg};
-use crate::screen::{FarmViews, farm_ui};
+use crate::screen::FarmScreen;
 use crate::session::{Session, requests};
 use crate::theme;
 use crate::toasts::Toasts;
 use crate::views::start::{Remembered, StartView};
-use crate::views::{
-    job::JobView, jobs::JobsView, previews::PreviewsView, projects::ProjectsView,
-    settings::SettingsView,
-};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -34,10 +30,10 @@ pub struct Options {
     pub server: Option<String>,
 }
 
-/// The screens.
+/// The screens: the farm's holds everything of one connected farm.
 enum Screen {
     Start,
-    Farm(Box<Session>),
+    Farm(Box<FarmScreen>),
 }
 
 /// The whole app.
@@ -49,12 +45,6 @@ pub struct DroverApp {
     pub start: StartView,
     /// Messages on screen.
     pub toasts: Toasts,
-    /// The Jobs view.
-    pub jobs: JobsView,
-    job: JobView,
-    previews: PreviewsView,
-    projects: ProjectsView,
-    settings: SettingsView,
     commands: Vec<Command>,
 }
 
@@ -73,11 +63,6 @@ impl DroverApp {
             screen: Screen::Start,
             start,
             toasts: Toasts::default(),
-            jobs: JobsView::default(),
-            job: JobView::new(),
-            previews: PreviewsView::default(),
-            projects: ProjectsView::default(),
-            settings: SettingsView::default(),
             commands: Vec::new(),
         };
         if options.start_local {
@@ -104,12 +89,25 @@ impl DroverApp {
         Self::new(options, remembered)
     }
 
-    /// The connected session, if any.
-    pub fn session(&self) -> Option<&Session> {
+    /// The connected farm's screen, if any.
+    pub fn farm(&self) -> Option<&FarmScreen> {
         match &self.screen {
-            Screen::Farm(session) => Some(session),
+            Screen::Farm(screen) => Some(screen),
             Screen::Start => None,
         }
+    }
+
+    /// The connected farm's screen, to change (tests).
+    pub fn farm_mut(&mut self) -> Option<&mut FarmScreen> {
+        match &mut self.screen {
+            Screen::Farm(screen) => Some(screen),
+            Screen::Start => None,
+        }
+    }
+
+    /// The connected session, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.farm().map(|screen| &screen.session)
     }
 
     /// Queues a command as a click would (tests).
@@ -136,20 +134,9 @@ impl DroverApp {
                     self.start.ui(ui, &mut self.commands);
                 });
             }
-            Screen::Farm(session) => {
-                session.farm.sample(ctx.input(|i| i.time));
-                farm_ui(
-                    ui,
-                    session,
-                    &mut FarmViews {
-                        jobs: &mut self.jobs,
-                        job: &mut self.job,
-                        previews: &mut self.previews,
-                        projects: &mut self.projects,
-                        settings: &mut self.settings,
-                    },
-                    &mut self.commands,
-                );
+            Screen::Farm(screen) => {
+                screen.session.farm.sample(ctx.input(|i| i.time));
+                screen.ui(ui, &mut self.commands);
             }
         }
         self.toasts.ui(&ctx);
@@ -172,26 +159,21 @@ impl DroverApp {
                     self.start.error = Some(error);
                 }
                 Msg::Failed(error) if current => {
-                    if let Some(dialog) = self.jobs.submit.as_mut().filter(|d| d.sending) {
-                        dialog.refused(error.clone());
+                    if let Screen::Farm(screen) = &mut self.screen {
+                        screen.handle(&self.backend, ctx, Msg::Failed(error.clone()));
                     }
                     self.toasts.error(now, error);
                 }
                 Msg::Info(text) => self.toasts.info(now, text),
-                Msg::Picked(target, path) => {
-                    if let Some(dialog) = self.jobs.submit.as_mut() {
-                        dialog.take_pick(target, path);
-                    }
-                }
                 Msg::Submitted(job) if current => {
                     self.toasts.info(now, format!("submitted {}", job.name));
-                    if let Screen::Farm(session) = &mut self.screen {
-                        session.handle(&self.backend, ctx, Msg::Submitted(job));
+                    if let Screen::Farm(screen) = &mut self.screen {
+                        screen.handle(&self.backend, ctx, Msg::Submitted(job));
                     }
                 }
                 other if current => {
-                    if let Screen::Farm(session) = &mut self.screen {
-                        session.handle(&self.backend, ctx, other);
+                    if let Screen::Farm(screen) = &mut self.screen {
+                        screen.handle(&self.backend, ctx, other);
                     }
                 }
                 _ => tracing::debug!(?tag, "dropped a late answer of a farm left since"),
@@ -212,7 +194,7 @@ impl DroverApp {
         if session.local.is_none() {
             self.start.remember(session.url());
         }
-        self.screen = Screen::Farm(Box::new(session));
+        self.screen = Screen::Farm(Box::new(FarmScreen::new(session)));
     }
 
     fn apply(&mut self, command: Command) {
@@ -221,21 +203,19 @@ impl DroverApp {
             Command::Connect(login) => self.backend.spawn(requests::connect(login)),
             Command::Disconnect => {
                 self.backend.next_session();
-                if let Screen::Farm(mut session) =
-                    std::mem::replace(&mut self.screen, Screen::Start)
-                    && let Some(local) = session.local.take()
+                // Everything of the farm goes with its screen: views, forms, the dialog.
+                if let Screen::Farm(mut screen) = std::mem::replace(&mut self.screen, Screen::Start)
+                    && let Some(local) = screen.session.local.take()
                 {
                     self.backend.spawn(async move {
                         local.stop().await;
                         Msg::Info("the local farm stopped".into())
                     });
                 }
-                self.jobs = JobsView::default();
-                self.job = JobView::new();
             }
             other => {
-                if let Screen::Farm(session) = &mut self.screen {
-                    session.apply(&self.backend, other);
+                if let Screen::Farm(screen) = &mut self.screen {
+                    screen.apply(&self.backend, other);
                 }
             }
         }
@@ -243,10 +223,10 @@ impl DroverApp {
 
     /// Stops a local farm before the process exits (the worker signs off).
     pub fn shut_down(&mut self) {
-        if let Screen::Farm(mut session) = std::mem::replace(&mut self.screen, Screen::Start)
-            && let Some(local) = session.local.take()
+        if let Screen::Farm(mut screen) = std::mem::replace(&mut self.screen, Screen::Start)
+            && let Some(local) = screen.session.local.take()
         {
-            drop(session);
+            drop(screen);
             self.backend.block_on(local.stop());
         }
     }

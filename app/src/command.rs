@@ -1,5 +1,5 @@
 //! What a click asks for. Views push `Command`s; the app applies them once per frame, in one
-//! place (`Session::apply`), so no view talks to the network itself.
+//! place (`FarmScreen::apply`, then `Session::apply`), so no view talks to the network itself.
 
 use crate::local::LocalSetup;
 use drover_shared::api::{PreviewSize, ProjectInput, Settings, SubmitJob};
@@ -120,9 +120,9 @@ pub enum Command {
     },
     /// Submit a job.
     Submit(SubmitJob),
-    /// Fetch what the submit dialog offers: the projects (made elsewhere since, Kitsu's
-    /// included) and the person's open production tasks.
-    PrepareSubmit,
+    /// Open the submit dialog and fetch what it offers: the projects (made elsewhere since,
+    /// Kitsu's included) and the person's open production tasks.
+    OpenSubmit,
     /// Open the system file dialog.
     Pick(PickTarget),
     /// Create or update a project.

@@ -1,88 +1,138 @@
-//! The connected farm on screen: the top bar (connection, farm, account, theme), the
-//! navigation, the current view and the submit dialog.
+//! The connected farm on screen, one value: the session, the view shown, every view's state
+//! and the submit dialog; it draws the top bar (connection, farm, account, theme), the
+//! navigation, the current view and the dialog, routes the farm's messages to what asked, and
+//! applies the commands that change what is on screen. Leaving the farm drops it.
 
+use crate::backend::Backend;
 use crate::command::{Command, View};
-use crate::msg::StreamState;
+use crate::msg::{Msg, StreamState};
 use crate::session::Session;
 use crate::theme::{self, UiExt};
 use crate::views::{
     farm, job::JobView, jobs::JobsView, previews::PreviewsView, projects::ProjectsView,
-    settings::SettingsView, workers,
+    settings::SettingsView, submit::SubmitDialog, workers,
 };
 use drover_shared::Role;
 
-/// The views of a connected farm, borrowed for one frame.
-pub struct FarmViews<'a> {
+/// A connected farm on screen: the session, its views and the open dialog. Leaving the farm
+/// drops it whole, so nothing of one farm (a form, a selection, an edit) shows in the next.
+pub struct FarmScreen {
+    /// The connection and what it knows.
+    pub session: Session,
+    /// The view shown.
+    pub view: View,
     /// The Jobs view.
-    pub jobs: &'a mut JobsView,
-    /// The Job view.
-    pub job: &'a mut JobView,
-    /// The Previews view.
-    pub previews: &'a mut PreviewsView,
-    /// The Projects view.
-    pub projects: &'a mut ProjectsView,
-    /// The Settings view.
-    pub settings: &'a mut SettingsView,
+    pub jobs: JobsView,
+    job: JobView,
+    previews: PreviewsView,
+    projects: ProjectsView,
+    settings: SettingsView,
+    /// The submit dialog, when open.
+    pub submit: Option<SubmitDialog>,
 }
 
-/// Draws a connected farm: the top bar, the navigation, the current view and the submit
-/// dialog.
-pub fn farm_ui(
-    ui: &mut egui::Ui,
-    session: &mut Session,
-    views: &mut FarmViews<'_>,
-    commands: &mut Vec<Command>,
-) {
-    egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, session, commands));
-    egui::Panel::left("nav")
-        .exact_size(theme::NAV_WIDTH)
-        .show(ui, |ui| {
-            ui.add_space(theme::GAP);
-            let mut nav = vec![
-                View::Jobs,
-                View::Job,
-                View::Workers,
-                View::Previews,
-                View::Farm,
-                View::Projects,
-            ];
-            if session.farm.role() == Role::Admin {
-                nav.push(View::Settings);
-            }
-            for view in nav {
-                if ui
-                    .selectable_label(session.view == view, view.label())
-                    .clicked()
-                {
-                    commands.push(Command::Navigate(view));
+impl FarmScreen {
+    /// The screen of a session just connected, on the Jobs view.
+    pub fn new(session: Session) -> Self {
+        Self {
+            session,
+            view: View::Jobs,
+            jobs: JobsView::default(),
+            job: JobView::new(),
+            previews: PreviewsView::default(),
+            projects: ProjectsView::default(),
+            settings: SettingsView::default(),
+            submit: None,
+        }
+    }
+
+    /// Draws the top bar, the navigation, the current view and the submit dialog.
+    pub fn ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let session = &self.session;
+        egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, session, commands));
+        egui::Panel::left("nav")
+            .exact_size(theme::NAV_WIDTH)
+            .show(ui, |ui| {
+                ui.add_space(theme::GAP);
+                let mut nav = vec![
+                    View::Jobs,
+                    View::Job,
+                    View::Workers,
+                    View::Previews,
+                    View::Farm,
+                    View::Projects,
+                ];
+                if session.farm.role() == Role::Admin {
+                    nav.push(View::Settings);
+                }
+                for view in nav {
+                    if ui
+                        .selectable_label(self.view == view, view.label())
+                        .clicked()
+                    {
+                        commands.push(Command::Navigate(view));
+                    }
+                }
+            });
+        let preview = |key, commands: &mut Vec<Command>| {
+            session
+                .preview(key, commands)
+                .and_then(crate::session::Preview::texture)
+        };
+        let farm = &session.farm;
+        egui::CentralPanel::default().show(ui, |ui| match self.view {
+            View::Jobs => self.jobs.ui(ui, farm, commands),
+            View::Job => self.job.ui(ui, farm, &preview, commands),
+            View::Workers => workers::ui(ui, farm, commands),
+            View::Previews => self.previews.ui(ui, farm, &preview, commands),
+            View::Farm => farm::ui(ui, farm),
+            View::Projects => self.projects.ui(ui, farm, commands),
+            View::Settings => self.settings.ui(ui, farm, commands),
+        });
+        if let Some(dialog) = &mut self.submit
+            && !dialog.ui(
+                ui.ctx(),
+                farm,
+                session.local.is_some(),
+                session.submitted,
+                commands,
+            )
+        {
+            self.submit = None;
+        }
+    }
+
+    /// Takes one message of this farm's from the background.
+    pub fn handle(&mut self, backend: &Backend, ctx: &egui::Context, msg: Msg) {
+        match msg {
+            Msg::Picked(target, path) => {
+                if let Some(dialog) = self.submit.as_mut() {
+                    dialog.take_pick(target, path);
                 }
             }
-        });
-    let session = &*session;
-    let preview = |key, commands: &mut Vec<Command>| {
-        session
-            .preview(key, commands)
-            .and_then(crate::session::Preview::texture)
-    };
-    egui::CentralPanel::default().show(ui, |ui| match session.view {
-        View::Jobs => views.jobs.ui(ui, &session.farm, commands),
-        View::Job => views.job.ui(ui, &session.farm, &preview, commands),
-        View::Workers => workers::ui(ui, &session.farm, commands),
-        View::Previews => views.previews.ui(ui, &session.farm, &preview, commands),
-        View::Farm => farm::ui(ui, &session.farm),
-        View::Projects => views.projects.ui(ui, &session.farm, commands),
-        View::Settings => views.settings.ui(ui, &session.farm, commands),
-    });
-    if let Some(dialog) = &mut views.jobs.submit
-        && !dialog.ui(
-            ui.ctx(),
-            &session.farm,
-            session.local.is_some(),
-            session.submitted,
-            commands,
-        )
-    {
-        views.jobs.submit = None;
+            Msg::Failed(error) => {
+                if let Some(dialog) = self.submit.as_mut().filter(|d| d.sending) {
+                    dialog.refused(error);
+                }
+            }
+            other => self.session.handle(backend, ctx, other),
+        }
+    }
+
+    /// Carries out one command.
+    pub fn apply(&mut self, backend: &Backend, command: Command) {
+        match command {
+            Command::Navigate(view) => self.view = view,
+            Command::OpenJob(job_id) => {
+                self.session.open_job(backend, job_id);
+                self.view = View::Job;
+            }
+            Command::OpenSubmit => {
+                self.submit = Some(SubmitDialog::new(&self.session.farm));
+                self.session.prepare_submit(backend);
+            }
+            other => self.session.apply(backend, other),
+        }
     }
 }
 

@@ -235,7 +235,7 @@ fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
     harness.step();
     harness.get_by_label("Submit").click();
     wait_until(&mut harness, "the submitted job", |h| {
-        h.state().jobs.submit.is_none() && h.query_by_label("quick test").is_some()
+        h.state().farm().unwrap().submit.is_none() && h.query_by_label("quick test").is_some()
     });
     let session = harness.state().session().unwrap();
     let id = *session.farm.jobs.keys().next().unwrap();
@@ -444,7 +444,7 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
 fn dialog<'h>(
     h: &'h mut Harness<'static, DroverApp>,
 ) -> &'h mut drover::views::submit::SubmitDialog {
-    h.state_mut().jobs.submit.as_mut().unwrap()
+    h.state_mut().farm_mut().unwrap().submit.as_mut().unwrap()
 }
 
 #[test]
@@ -498,4 +498,88 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
     let job = session.farm.jobs.values().next().unwrap();
     assert_eq!(job.production_task_id.as_deref(), Some(task.as_str()));
     assert_eq!(job.project_id, pilot);
+}
+
+fn dialog_open(h: &Harness<'static, DroverApp>) -> bool {
+    h.query_by_label("Submit a render").is_some()
+}
+
+#[test]
+fn a_farm_left_and_another_opened_shows_none_of_the_first_ones_state() {
+    let first = tempfile::tempdir().unwrap();
+    let mut harness = local_farm(first.path(), false);
+    // Half-done work in the first farm: a project being edited, a setting being changed, a
+    // search, an open dialog.
+    harness.state_mut().push(Command::Navigate(View::Projects));
+    harness.run_steps(2);
+    harness.get_by_label("Edit").click();
+    harness.run_steps(2);
+    harness.get_by_label("Edit project");
+    harness.state_mut().push(Command::Navigate(View::Settings));
+    wait_until(&mut harness, "the settings", |h| {
+        h.query_by_label("worker_timeout_secs").is_some()
+    });
+    let setting = |h: &Harness<'static, DroverApp>| {
+        h.get_by_label("worker_timeout_secs")
+            .accesskit_node()
+            .value()
+            .unwrap_or_default()
+    };
+    let stored = setting(&harness);
+    harness.get_by_label("worker_timeout_secs").focus();
+    harness.step();
+    harness.get_by_label("worker_timeout_secs").type_text("0");
+    harness.step();
+    assert_ne!(setting(&harness), stored, "edited");
+    harness.state_mut().push(Command::Navigate(View::Jobs));
+    harness.run_steps(2);
+    search(&harness).focus();
+    harness.step();
+    search(&harness).type_text("lighting");
+    harness.step();
+    assert_eq!(
+        search(&harness).accesskit_node().value().as_deref(),
+        Some("lighting")
+    );
+    harness.get_by_label("Submit render…").click();
+    harness.run_steps(3);
+    assert!(dialog_open(&harness));
+
+    harness.get_by_label("Stop farm").click();
+    wait_until(&mut harness, "the start screen", |h| {
+        h.query_by_label("Start a local farm").is_some()
+    });
+    let second = tempfile::tempdir().unwrap();
+    harness.state_mut().start.data_dir = second.path().to_string_lossy().into_owned();
+    harness.get_by_label("Start a local farm").click();
+    wait_until(&mut harness, "the second farm", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.farm.loaded && !s.farm.projects.is_empty())
+    });
+    harness.run_steps(2);
+    assert!(!dialog_open(&harness), "no dialog of the first farm");
+    assert_eq!(
+        search(&harness)
+            .accesskit_node()
+            .value()
+            .unwrap_or_default(),
+        ""
+    );
+    harness.state_mut().push(Command::Navigate(View::Projects));
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label("Edit project").is_none(),
+        "no form of the first farm's project"
+    );
+    harness.state_mut().push(Command::Navigate(View::Settings));
+    wait_until(&mut harness, "the settings", |h| {
+        h.query_by_label("worker_timeout_secs").is_some()
+    });
+    assert_eq!(setting(&harness), stored, "the second farm's own value");
+}
+
+/// The Jobs view's search field.
+fn search<'h>(h: &'h Harness<'static, DroverApp>) -> egui_kittest::Node<'h> {
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
 }

@@ -6,7 +6,7 @@ pub mod requests;
 mod stream;
 
 use crate::backend::Backend;
-use crate::command::{Command, PreviewKey, View};
+use crate::command::{Command, PreviewKey};
 use crate::local::LocalFarm;
 use crate::model::{Farm, FollowUp, OpenJob};
 use crate::msg::{Msg, StreamState};
@@ -44,8 +44,6 @@ pub struct Session {
     pub local: Option<LocalFarm>,
     /// The event stream's state, for the connection indicator.
     pub stream: StreamState,
-    /// The view shown.
-    pub view: View,
     /// Cached previews.
     pub previews: HashMap<PreviewKey, Preview>,
     /// The last job submitted here, for the submit dialog to close on.
@@ -73,7 +71,6 @@ impl Session {
                 attempt: 0,
                 error: "connecting".into(),
             },
-            view: View::Jobs,
             previews: HashMap::new(),
             submitted: None,
             _events: events,
@@ -186,7 +183,7 @@ impl Session {
     }
 
     /// Opens a job: its tasks page by page, its blocklist, and a log stream for it.
-    fn open_job(&mut self, backend: &Backend, job_id: JobId) {
+    pub fn open_job(&mut self, backend: &Backend, job_id: JobId) {
         let selected = self
             .farm
             .open_job
@@ -194,7 +191,6 @@ impl Session {
             .filter(|o| o.job_id == job_id)
             .and_then(|o| o.selected);
         self.farm.open_job = Some(OpenJob::new(job_id));
-        self.view = View::Job;
         self.logs = None;
         self.logs = Some(Following::logs(backend, self.client.clone(), job_id));
         let client = self.client.clone();
@@ -204,6 +200,14 @@ impl Session {
         if let Some(task) = selected {
             self.select_task(backend, task);
         }
+    }
+
+    /// Fetches what the submit dialog offers: the projects made elsewhere since (Kitsu's
+    /// included) and the person's open production tasks.
+    pub fn prepare_submit(&mut self, backend: &Backend) {
+        self.fetch_projects(backend, true);
+        self.farm.my_tasks.ask();
+        backend.spawn(requests::my_tasks(self.client.clone()));
     }
 
     /// Reads the projects: the farm sends no event when one is made. With `only_new`, the
@@ -262,8 +266,6 @@ impl Session {
     pub fn apply(&mut self, backend: &Backend, command: Command) {
         let client = self.client.clone();
         match command {
-            Command::Navigate(view) => self.view = view,
-            Command::OpenJob(job_id) => self.open_job(backend, job_id),
             Command::JobCommand {
                 ids,
                 command,
@@ -282,11 +284,6 @@ impl Session {
                 self.load_preview(backend, PreviewKey { job_id, size });
             }
             Command::Submit(job) => backend.spawn(requests::submit(client, job)),
-            Command::PrepareSubmit => {
-                self.fetch_projects(backend, true);
-                self.farm.my_tasks.ask();
-                backend.spawn(requests::my_tasks(client));
-            }
             Command::Pick(target) => backend.spawn(requests::pick(target)),
             Command::SaveProject(id, input) => {
                 backend.spawn(requests::save_project(client, id, input));
@@ -295,8 +292,13 @@ impl Session {
                 backend.spawn(requests::save_settings(client, settings));
             }
             Command::Refresh => self.fetch_all(backend),
-            // The app handles these before a session sees them.
-            Command::StartLocal(_) | Command::Connect(_) | Command::Disconnect => {}
+            // The app and the farm screen handle these before a session sees them.
+            Command::StartLocal(_)
+            | Command::Connect(_)
+            | Command::Disconnect
+            | Command::Navigate(_)
+            | Command::OpenJob(_)
+            | Command::OpenSubmit => {}
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::command::Command;
 use crate::model::Farm;
 use crate::theme::{self, Toned, UiExt};
-use crate::views::{ago, submit::SubmitDialog};
+use crate::views::ago;
 use drover_shared::api::Job;
 use drover_shared::{JobCommand, JobId, JobStatus, ProjectId, UserId};
 use egui_extras::{Column, TableBuilder};
@@ -33,8 +33,6 @@ pub struct JobsView {
     selected: BTreeSet<JobId>,
     priority: u8,
     confirm_delete: bool,
-    /// The submit dialog, when open.
-    pub submit: Option<SubmitDialog>,
 }
 
 impl Default for JobsView {
@@ -49,7 +47,6 @@ impl Default for JobsView {
             selected: BTreeSet::new(),
             priority: 50,
             confirm_delete: false,
-            submit: None,
         }
     }
 }
@@ -90,8 +87,7 @@ impl JobsView {
             ui.view_heading("Jobs");
             ui.add_space(theme::GAP);
             if ui.button("Submit render…").clicked() {
-                self.submit = Some(SubmitDialog::new(farm));
-                commands.push(Command::PrepareSubmit);
+                commands.push(Command::OpenSubmit);
             }
         });
         self.filters_ui(ui, farm);
