@@ -158,22 +158,13 @@ impl DroverApp {
                     self.start.busy = false;
                     self.start.error = Some(error);
                 }
-                Msg::Failed(error) if current => {
-                    if let Screen::Farm(screen) = &mut self.screen {
-                        screen.handle(&self.backend, ctx, Msg::Failed(error.clone()));
-                    }
-                    self.toasts.error(now, error);
-                }
+                // Failures nobody waits on are toasts, and only toasts: what asked for an
+                // answer gets it as a message of its own.
+                Msg::Failed(error) if current => self.toasts.error(now, error),
                 Msg::Info(text) => self.toasts.info(now, text),
-                Msg::Submitted(job) if current => {
-                    self.toasts.info(now, format!("submitted {}", job.name));
-                    if let Screen::Farm(screen) = &mut self.screen {
-                        screen.handle(&self.backend, ctx, Msg::Submitted(job));
-                    }
-                }
                 other if current => {
                     if let Screen::Farm(screen) = &mut self.screen {
-                        screen.handle(&self.backend, ctx, other);
+                        screen.handle(&self.backend, ctx, other, &mut self.toasts);
                     }
                 }
                 _ => tracing::debug!(?tag, "dropped a late answer of a farm left since"),

@@ -4,6 +4,20 @@
 use crate::local::LocalSetup;
 use drover_shared::api::{PreviewSize, ProjectInput, Settings, SubmitJob};
 use drover_shared::{JobCommand, JobId, ProjectId, TaskId, WorkerId, WorkerStatus};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Names one request, so that its answer goes back to what asked for it and to nothing else
+/// (an earlier dialog's late answer is not this one's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ticket(u64);
+
+impl Ticket {
+    /// A ticket no other request of this process has.
+    pub fn issue() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
 
 /// Which preview: a job's (or the farm's newest when `None`) at a size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,8 +132,8 @@ pub enum Command {
         /// The size.
         size: PreviewSize,
     },
-    /// Submit a job.
-    Submit(SubmitJob),
+    /// Submit a job; the answer comes back with the ticket.
+    Submit(Ticket, SubmitJob),
     /// Open the submit dialog and fetch what it offers: the projects (made elsewhere since,
     /// Kitsu's included) and the person's open production tasks.
     OpenSubmit,

@@ -1,7 +1,7 @@
 //! What the background sends to the UI: the answer of each request, live events, and the
 //! event stream's state. `backend.rs` carries them; the app routes each to what asked.
 
-use crate::command::{PickTarget, PreviewKey};
+use crate::command::{PickTarget, PreviewKey, Ticket};
 use crate::local::LocalFarm;
 use drover_shared::api::{BlocklistEntry, Job, Project, Settings, Task, User, Worker};
 use drover_shared::events::Event;
@@ -50,11 +50,12 @@ pub enum Msg {
     Stream(StreamState),
     /// A file picked with the system dialog.
     Picked(PickTarget, String),
-    /// A job was submitted.
-    Submitted(Job),
+    /// The answer to the submission with this ticket: the job as stored, or why the server
+    /// refused it. Goes to the dialog that sent it.
+    SubmitAnswer(Ticket, Result<Job, String>),
     /// Something finished well; shown as a toast.
     Info(String),
-    /// Something failed; shown as a toast.
+    /// Something failed that nobody waits on; shown as a toast.
     Failed(String),
 }
 

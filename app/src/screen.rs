@@ -8,9 +8,16 @@ use crate::command::{Command, View};
 use crate::msg::{Msg, StreamState};
 use crate::session::Session;
 use crate::theme::{self, UiExt};
+use crate::toasts::Toasts;
 use crate::views::{
-    farm, job::JobView, jobs::JobsView, previews::PreviewsView, projects::ProjectsView,
-    settings::SettingsView, submit::SubmitDialog, workers,
+    farm,
+    job::JobView,
+    jobs::JobsView,
+    previews::PreviewsView,
+    projects::ProjectsView,
+    settings::SettingsView,
+    submit::{Answered, SubmitDialog},
+    workers,
 };
 use drover_shared::Role;
 
@@ -90,29 +97,43 @@ impl FarmScreen {
             View::Settings => self.settings.ui(ui, farm, commands),
         });
         if let Some(dialog) = &mut self.submit
-            && !dialog.ui(
-                ui.ctx(),
-                farm,
-                session.local.is_some(),
-                session.submitted,
-                commands,
-            )
+            && !dialog.ui(ui.ctx(), farm, session.local.is_some(), commands)
         {
             self.submit = None;
         }
     }
 
-    /// Takes one message of this farm's from the background.
-    pub fn handle(&mut self, backend: &Backend, ctx: &egui::Context, msg: Msg) {
+    /// Takes one message of this farm's from the background: an answer goes to what asked
+    /// for it, the rest to the session.
+    pub fn handle(
+        &mut self,
+        backend: &Backend,
+        ctx: &egui::Context,
+        msg: Msg,
+        toasts: &mut Toasts,
+    ) {
+        let now = ctx.input(|i| i.time);
         match msg {
             Msg::Picked(target, path) => {
                 if let Some(dialog) = self.submit.as_mut() {
                     dialog.take_pick(target, path);
                 }
             }
-            Msg::Failed(error) => {
-                if let Some(dialog) = self.submit.as_mut().filter(|d| d.sending) {
-                    dialog.refused(error);
+            Msg::SubmitAnswer(ticket, answer) => {
+                let answered = self.submit.as_mut().map_or(Answered::NotMine, |d| {
+                    d.answer(ticket, answer.as_ref().map_err(String::as_str))
+                });
+                match answer {
+                    Ok(job) => {
+                        if answered == Answered::Accepted {
+                            self.submit = None;
+                        }
+                        toasts.info(now, format!("submitted {}", job.name));
+                        self.session.farm.jobs.insert(job.id, job);
+                    }
+                    // The dialog that sent it shows why; without it, a toast does.
+                    Err(error) if answered == Answered::NotMine => toasts.error(now, error),
+                    Err(_) => {}
                 }
             }
             other => self.session.handle(backend, ctx, other),

@@ -46,8 +46,6 @@ pub struct Session {
     pub stream: StreamState,
     /// Cached previews.
     pub previews: HashMap<PreviewKey, Preview>,
-    /// The last job submitted here, for the submit dialog to close on.
-    pub submitted: Option<JobId>,
     /// The farm's events, followed while the session lives.
     _events: Following,
     /// The open job's log lines.
@@ -72,7 +70,6 @@ impl Session {
                 error: "connecting".into(),
             },
             previews: HashMap::new(),
-            submitted: None,
             _events: events,
             logs: None,
         };
@@ -168,15 +165,12 @@ impl Session {
                     }
                 }
             }
-            Msg::Submitted(job) => {
-                self.submitted = Some(job.id);
-                self.farm.jobs.insert(job.id, job);
-            }
-            // The app shows these, the submit dialog takes picked files, and connection
-            // messages are the start screen's.
+            // The app shows these, the farm screen gives the submit dialog its answers, and
+            // connection messages are the start screen's.
             Msg::Info(_)
             | Msg::Failed(_)
             | Msg::Picked(..)
+            | Msg::SubmitAnswer(..)
             | Msg::Connected(_)
             | Msg::ConnectFailed(_) => {}
         }
@@ -283,7 +277,7 @@ impl Session {
             Command::LoadPreview { job_id, size } => {
                 self.load_preview(backend, PreviewKey { job_id, size });
             }
-            Command::Submit(job) => backend.spawn(requests::submit(client, job)),
+            Command::Submit(ticket, job) => backend.spawn(requests::submit(client, ticket, job)),
             Command::Pick(target) => backend.spawn(requests::pick(target)),
             Command::SaveProject(id, input) => {
                 backend.spawn(requests::save_project(client, id, input));

@@ -3,7 +3,7 @@
 //! and what an answer changes.
 
 use crate::backend::Emitter;
-use crate::command::{Login, PickTarget, PreviewKey};
+use crate::command::{Login, PickTarget, PreviewKey, Ticket};
 use crate::local::{self, LocalSetup};
 use crate::msg::{Connected, Msg};
 use crate::production::{MyTask, ProductionTask};
@@ -269,12 +269,13 @@ pub async fn set_worker(client: Client, id: WorkerId, status: WorkerStatus, lazy
     }
 }
 
-/// Submits a job.
-pub async fn submit(client: Client, job: SubmitJob) -> Msg {
-    match client.submit_job(&job).await {
-        Ok(job) => Msg::Submitted(job),
-        Err(e) => Msg::Failed(format!("the server refused the job: {}", readable(&e))),
-    }
+/// Submits a job; the answer carries the ticket of the submission.
+pub async fn submit(client: Client, ticket: Ticket, job: SubmitJob) -> Msg {
+    let answer = client
+        .submit_job(&job)
+        .await
+        .map_err(|e| format!("the server refused the job: {}", readable(&e)));
+    Msg::SubmitAnswer(ticket, answer)
 }
 
 /// The person's open tasks (Kitsu's to-do list), for the submit dialog.
