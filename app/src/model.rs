@@ -449,6 +449,26 @@ pub(crate) mod tests {
         }
     }
 
+    /// A farm as `role` sees it (someone else submitted the jobs), holding `jobs`.
+    pub(crate) fn farm(role: drover_shared::Role, jobs: Vec<Job>) -> Farm {
+        let mut farm = Farm::new(User {
+            id: UserId(uuid::Uuid::from_u128(7)),
+            email: "me@studio.test".into(),
+            role,
+            created: time::OffsetDateTime::UNIX_EPOCH,
+        });
+        farm.set_jobs(jobs);
+        farm
+    }
+
+    /// A job of 20 tasks in `status`, `failed` of them failed.
+    pub(crate) fn job_in(id: i64, status: JobStatus, failed: u64) -> Job {
+        let mut job = job(id, 5, 0);
+        job.status = status;
+        job.progress.failed = failed;
+        job
+    }
+
     fn uuid_nil() -> uuid::Uuid {
         uuid::Uuid::nil()
     }
