@@ -139,10 +139,10 @@ pub enum Command {
     OpenSubmit,
     /// Open the system file dialog.
     Pick(PickTarget),
-    /// Create or update a project.
-    SaveProject(Option<ProjectId>, ProjectInput),
-    /// Save farm settings.
-    SaveSettings(Settings),
+    /// Create (no id) or update a project; the answer comes back with the ticket.
+    SaveProject(Ticket, Option<ProjectId>, ProjectInput),
+    /// Save farm settings; the answer comes back with the ticket.
+    SaveSettings(Ticket, Settings),
     /// Fetch everything again.
     Refresh,
 }

@@ -53,6 +53,11 @@ pub enum Msg {
     /// The answer to the submission with this ticket: the job as stored, or why the server
     /// refused it. Goes to the dialog that sent it.
     SubmitAnswer(Ticket, Result<Job, String>),
+    /// The answer to the project save with this ticket. Goes to the Projects form that sent
+    /// it.
+    ProjectSaved(Ticket, Result<(), String>),
+    /// The answer to the settings save with this ticket. Goes to the Settings view.
+    SettingsSaved(Ticket, Result<(), String>),
     /// Something finished well; shown as a toast.
     Info(String),
     /// Something failed that nobody waits on; shown as a toast.

@@ -10,14 +10,8 @@ use crate::session::Session;
 use crate::theme::{self, UiExt};
 use crate::toasts::Toasts;
 use crate::views::{
-    farm,
-    job::JobView,
-    jobs::JobsView,
-    previews::PreviewsView,
-    projects::ProjectsView,
-    settings::SettingsView,
-    submit::{Answered, SubmitDialog},
-    workers,
+    Answered, farm, job::JobView, jobs::JobsView, previews::PreviewsView, projects::ProjectsView,
+    settings::SettingsView, submit::SubmitDialog, workers,
 };
 use drover_shared::Role;
 
@@ -132,6 +126,27 @@ impl FarmScreen {
                         self.session.farm.jobs.insert(job.id, job);
                     }
                     // The dialog that sent it shows why; without it, a toast does.
+                    Err(error) if answered == Answered::NotMine => toasts.error(now, error),
+                    Err(_) => {}
+                }
+            }
+            Msg::ProjectSaved(ticket, answer) => {
+                let answered = self
+                    .projects
+                    .answer(ticket, answer.as_ref().copied().map_err(String::as_str));
+                match answer {
+                    // The farm sends no event for projects: read them again.
+                    Ok(()) => self.session.fetch_projects(backend, false),
+                    Err(error) if answered == Answered::NotMine => toasts.error(now, error),
+                    Err(_) => {}
+                }
+            }
+            Msg::SettingsSaved(ticket, answer) => {
+                let answered = self
+                    .settings
+                    .answer(ticket, answer.as_ref().copied().map_err(String::as_str));
+                match answer {
+                    Ok(()) => self.session.fetch_settings(backend),
                     Err(error) if answered == Answered::NotMine => toasts.error(now, error),
                     Err(_) => {}
                 }

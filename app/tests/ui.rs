@@ -793,3 +793,95 @@ fn search<'h>(h: &'h Harness<'static, DroverApp>) -> egui_kittest::Node<'h> {
 fn dialog_error(h: &Harness<'static, DroverApp>) -> Option<String> {
     h.state().farm()?.submit.as_ref()?.error.clone()
 }
+
+#[test]
+fn a_refused_project_keeps_its_form_with_the_servers_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    harness.state_mut().push(Command::Navigate(View::Projects));
+    harness.run_steps(2);
+    harness.get_by_label("New project").click();
+    harness.run_steps(2);
+    let name = |h: &Harness<'static, DroverApp>| {
+        h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+            .accesskit_node()
+            .value()
+            .unwrap_or_default()
+    };
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .focus();
+    harness.step();
+    // The local farm's own project has this name already.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .type_text("My renders");
+    harness.step();
+    harness.get_by_label("Save").click();
+    wait_until(&mut harness, "the server's answer", |h| {
+        h.query_by_label_contains("a project with this name exists")
+            .is_some()
+    });
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label("Save").is_some(),
+        "the form stays open"
+    );
+    assert_eq!(name(&harness), "My renders", "with what was typed");
+    assert!(
+        !harness.state().toasts.texts().any(|t| t.contains("exists")),
+        "the form says it, not a toast"
+    );
+    // Fixed, it saves: the form closes and the list shows the project.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .focus();
+    harness.step();
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .type_text(" 2");
+    harness.step();
+    assert_eq!(name(&harness), "My renders 2");
+    harness.get_by_label("Save").click();
+    wait_until(&mut harness, "the saved project", |h| {
+        h.query_by_label("Save").is_none() && h.query_by_label("My renders 2").is_some()
+    });
+}
+
+#[test]
+fn a_refused_setting_shows_the_servers_message_in_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    harness.state_mut().push(Command::Navigate(View::Settings));
+    wait_until(&mut harness, "the settings", |h| {
+        h.query_by_label("worker_timeout_secs").is_some()
+    });
+    harness.get_by_label("worker_timeout_secs").focus();
+    harness.step();
+    // "60" becomes "1": too short for the server.
+    harness.key_press(egui::Key::Backspace);
+    harness.key_press(egui::Key::Backspace);
+    harness.step();
+    harness.get_by_label("worker_timeout_secs").type_text("1");
+    harness.step();
+    assert_eq!(
+        harness
+            .get_by_label("worker_timeout_secs")
+            .accesskit_node()
+            .value()
+            .as_deref(),
+        Some("1")
+    );
+    harness.get_by_label("Save settings").click();
+    wait_until(&mut harness, "the server's answer", |h| {
+        h.query_by_label_contains("saving settings:").is_some()
+    });
+    assert!(
+        !harness
+            .state()
+            .toasts
+            .texts()
+            .any(|t| t.contains("saving settings:")),
+        "the Settings view says it, not a toast"
+    );
+}

@@ -171,6 +171,8 @@ impl Session {
             | Msg::Failed(_)
             | Msg::Picked(..)
             | Msg::SubmitAnswer(..)
+            | Msg::ProjectSaved(..)
+            | Msg::SettingsSaved(..)
             | Msg::Connected(_)
             | Msg::ConnectFailed(_) => {}
         }
@@ -196,6 +198,11 @@ impl Session {
         }
     }
 
+    /// Reads the farm settings again (admins).
+    pub fn fetch_settings(&self, backend: &Backend) {
+        backend.spawn(requests::settings(self.client.clone()));
+    }
+
     /// Fetches what the submit dialog offers: the projects made elsewhere since (Kitsu's
     /// included) and the person's open production tasks.
     pub fn prepare_submit(&mut self, backend: &Backend) {
@@ -206,7 +213,7 @@ impl Session {
 
     /// Reads the projects: the farm sends no event when one is made. With `only_new`, the
     /// projects already known are not read again (opening the submit dialog needs new ones).
-    fn fetch_projects(&self, backend: &Backend, only_new: bool) {
+    pub fn fetch_projects(&self, backend: &Backend, only_new: bool) {
         let known = if only_new {
             self.farm.projects.clone()
         } else {
@@ -279,11 +286,11 @@ impl Session {
             }
             Command::Submit(ticket, job) => backend.spawn(requests::submit(client, ticket, job)),
             Command::Pick(target) => backend.spawn(requests::pick(target)),
-            Command::SaveProject(id, input) => {
-                backend.spawn(requests::save_project(client, id, input));
+            Command::SaveProject(ticket, id, input) => {
+                backend.spawn(requests::save_project(client, ticket, id, input));
             }
-            Command::SaveSettings(settings) => {
-                backend.spawn(requests::save_settings(client, settings));
+            Command::SaveSettings(ticket, settings) => {
+                backend.spawn(requests::save_settings(client, ticket, settings));
             }
             Command::Refresh => self.fetch_all(backend),
             // The app and the farm screen handle these before a session sees them.

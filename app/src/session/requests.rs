@@ -314,30 +314,30 @@ pub async fn pick(target: PickTarget) -> Msg {
     }
 }
 
-/// Creates or updates a project, then reads the list again.
-pub async fn save_project(client: Client, id: Option<ProjectId>, input: ProjectInput) -> Msg {
+/// Creates (no id) or updates a project.
+pub async fn save_project(
+    client: Client,
+    ticket: Ticket,
+    id: Option<ProjectId>,
+    input: ProjectInput,
+) -> Msg {
     let saved = match id {
         Some(id) => client.update_project(id, &input).await,
         None => client.create_project(&input).await,
     };
-    match saved {
-        Ok(_) => match all_projects(&client, Vec::new()).await {
-            Ok(list) => Msg::Projects(list),
-            Err(e) => Msg::Failed(readable(&e)),
-        },
-        Err(e) => Msg::Failed(format!("saving the project: {}", readable(&e))),
-    }
+    let answer = saved
+        .map(drop)
+        .map_err(|e| format!("saving the project: {}", readable(&e)));
+    Msg::ProjectSaved(ticket, answer)
 }
 
-/// Saves farm settings, then reads them again.
-pub async fn save_settings(client: Client, settings: Settings) -> Msg {
-    match client.update_settings(&settings).await {
-        Ok(()) => match client.settings().await {
-            Ok(s) => Msg::Settings(s),
-            Err(e) => Msg::Failed(readable(&e)),
-        },
-        Err(e) => Msg::Failed(format!("saving settings: {}", readable(&e))),
-    }
+/// Saves farm settings.
+pub async fn save_settings(client: Client, ticket: Ticket, settings: Settings) -> Msg {
+    let answer = client
+        .update_settings(&settings)
+        .await
+        .map_err(|e| format!("saving settings: {}", readable(&e)));
+    Msg::SettingsSaved(ticket, answer)
 }
 
 /// Every project with its paths: the list gives ids, each project its fields. Those in

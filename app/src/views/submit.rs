@@ -10,6 +10,7 @@ use crate::command::{Command, PickTarget, Ticket};
 use crate::model::Farm;
 use crate::production::{MyTask, MyTasks, task_id_in};
 use crate::theme::{self, UiExt};
+use crate::views::Answered;
 use drover_shared::ProjectId;
 use drover_shared::api::Job;
 use drover_shared::api::{BlenderRenderSettings, CommandSettings, ImageFormat, JobKind, SubmitJob};
@@ -426,17 +427,6 @@ impl SubmitDialog {
             }
         }
     }
-}
-
-/// What an answer to a submission was to the dialog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answered {
-    /// Its submission was accepted: the dialog closes.
-    Accepted,
-    /// Its submission was refused: the message shows in the form.
-    Refused,
-    /// Not the submission it waits for (an earlier dialog's, say).
-    NotMine,
 }
 
 fn default_name(kind: &JobKind) -> String {
