@@ -134,10 +134,7 @@ impl DroverApp {
                     self.start.ui(ui, &mut self.commands);
                 });
             }
-            Screen::Farm(screen) => {
-                screen.session.farm.sample(ctx.input(|i| i.time));
-                screen.ui(ui, &mut self.commands);
-            }
+            Screen::Farm(screen) => screen.ui(ui, &mut self.commands),
         }
         self.toasts.ui(&ctx);
         for command in std::mem::take(&mut self.commands) {

@@ -22,8 +22,7 @@ pub struct FarmScreen {
     pub session: Session,
     /// The view shown.
     pub view: View,
-    /// The Jobs view.
-    pub jobs: JobsView,
+    jobs: JobsView,
     job: JobView,
     previews: PreviewsView,
     projects: ProjectsView,
@@ -49,6 +48,7 @@ impl FarmScreen {
 
     /// Draws the top bar, the navigation, the current view and the submit dialog.
     pub fn ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        self.session.farm.sample(ui.ctx().input(|i| i.time));
         let session = &self.session;
         egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, session, commands));
         egui::Panel::left("nav")
