@@ -1,19 +1,16 @@
-//! The app's frame: drain background results, lay out the top bar, the navigation and the
-//! current view, then apply the frame's commands in one place. Views live in `views/`, the
-//! connected state and its requests in `session.rs`.
+//! The app's frame: drain background results, draw the screen (the start screen, or a
+//! connected farm's `FarmScreen`), then apply the frame's commands in one place. Views live in
+//! `views/`, the connected state and its requests in `session/`.
 
-use crate::backend::{Backend, Connected, Inbox, Msg, StreamState};
-use crate::command::{Command, View};
+use crate::backend::{Backend, Inbox};
+use crate::command::Command;
 use crate::local::{self, LocalSetup};
-use crate::session::{Session, readable};
-use crate::theme::{self, UiExt};
+use crate::msg::{Connected, Msg};
+use crate::screen::FarmScreen;
+use crate::session::{Session, requests};
+use crate::theme;
 use crate::toasts::Toasts;
 use crate::views::start::{Remembered, StartView};
-use crate::views::{
-    farm, job::JobView, jobs::JobsView, previews::PreviewsView, projects::ProjectsView,
-    settings::SettingsView, workers,
-};
-use drover_shared::{Client, Role};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -33,10 +30,10 @@ pub struct Options {
     pub server: Option<String>,
 }
 
-/// The screens.
+/// The screens: the farm's holds everything of one connected farm.
 enum Screen {
     Start,
-    Farm(Box<Session>),
+    Farm(Box<FarmScreen>),
 }
 
 /// The whole app.
@@ -48,12 +45,6 @@ pub struct DroverApp {
     pub start: StartView,
     /// Messages on screen.
     pub toasts: Toasts,
-    /// The Jobs view.
-    pub jobs: JobsView,
-    job: JobView,
-    previews: PreviewsView,
-    projects: ProjectsView,
-    settings: SettingsView,
     commands: Vec<Command>,
 }
 
@@ -72,11 +63,6 @@ impl DroverApp {
             screen: Screen::Start,
             start,
             toasts: Toasts::default(),
-            jobs: JobsView::default(),
-            job: JobView::new(),
-            previews: PreviewsView::default(),
-            projects: ProjectsView::default(),
-            settings: SettingsView::default(),
             commands: Vec::new(),
         };
         if options.start_local {
@@ -103,17 +89,38 @@ impl DroverApp {
         Self::new(options, remembered)
     }
 
-    /// The connected session, if any.
-    pub fn session(&self) -> Option<&Session> {
+    /// The connected farm's screen, if any.
+    pub fn farm(&self) -> Option<&FarmScreen> {
         match &self.screen {
-            Screen::Farm(session) => Some(session),
+            Screen::Farm(screen) => Some(screen),
             Screen::Start => None,
         }
+    }
+
+    /// The connected farm's screen, to change (tests).
+    pub fn farm_mut(&mut self) -> Option<&mut FarmScreen> {
+        match &mut self.screen {
+            Screen::Farm(screen) => Some(screen),
+            Screen::Start => None,
+        }
+    }
+
+    /// The connected session, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.farm().map(|screen| &screen.session)
     }
 
     /// Queues a command as a click would (tests).
     pub fn push(&mut self, command: Command) {
         self.commands.push(command);
+    }
+
+    /// Takes `msg` on the next frame as if the background had sent it for the farm on screen
+    /// now (tests: a failure arriving at a chosen moment).
+    pub fn deliver(&self, msg: Msg) {
+        if !self.backend.send_now(msg) {
+            tracing::warn!("a delivered message was dropped: the inbox is full");
+        }
     }
 
     /// One frame.
@@ -127,21 +134,7 @@ impl DroverApp {
                     self.start.ui(ui, &mut self.commands);
                 });
             }
-            Screen::Farm(session) => {
-                session.farm.sample(ctx.input(|i| i.time));
-                farm_ui(
-                    ui,
-                    session,
-                    &mut FarmViews {
-                        jobs: &mut self.jobs,
-                        job: &mut self.job,
-                        previews: &mut self.previews,
-                        projects: &mut self.projects,
-                        settings: &mut self.settings,
-                    },
-                    &mut self.commands,
-                );
-            }
+            Screen::Farm(screen) => screen.ui(ui, &mut self.commands),
         }
         self.toasts.ui(&ctx);
         for command in std::mem::take(&mut self.commands) {
@@ -162,27 +155,13 @@ impl DroverApp {
                     self.start.busy = false;
                     self.start.error = Some(error);
                 }
-                Msg::Failed(error) if current => {
-                    if let Some(dialog) = self.jobs.submit.as_mut().filter(|d| d.sending) {
-                        dialog.refused(error.clone());
-                    }
-                    self.toasts.error(now, error);
-                }
+                // Failures nobody waits on are toasts, and only toasts: what asked for an
+                // answer gets it as a message of its own.
+                Msg::Failed(error) if current => self.toasts.error(now, error),
                 Msg::Info(text) => self.toasts.info(now, text),
-                Msg::Picked(target, path) => {
-                    if let Some(dialog) = self.jobs.submit.as_mut() {
-                        dialog.take_pick(target, path);
-                    }
-                }
-                Msg::Submitted(job) if current => {
-                    self.toasts.info(now, format!("submitted {}", job.name));
-                    if let Screen::Farm(session) = &mut self.screen {
-                        session.handle(&self.backend, ctx, Msg::Submitted(job));
-                    }
-                }
                 other if current => {
-                    if let Screen::Farm(session) = &mut self.screen {
-                        session.handle(&self.backend, ctx, other);
+                    if let Screen::Farm(screen) = &mut self.screen {
+                        screen.handle(&self.backend, ctx, other, &mut self.toasts);
                     }
                 }
                 _ => tracing::debug!(?tag, "dropped a late answer of a farm left since"),
@@ -203,52 +182,28 @@ impl DroverApp {
         if session.local.is_none() {
             self.start.remember(session.url());
         }
-        self.screen = Screen::Farm(Box::new(session));
+        self.screen = Screen::Farm(Box::new(FarmScreen::new(session)));
     }
 
     fn apply(&mut self, command: Command) {
         match command {
-            Command::StartLocal(setup) => self.backend.spawn(async move {
-                match local::start(setup).await {
-                    Ok((local, client, me)) => Msg::Connected(Box::new(Connected {
-                        client,
-                        me,
-                        local: Some(local),
-                    })),
-                    Err(e) => Msg::ConnectFailed(e.to_string()),
-                }
-            }),
-            Command::Connect(login) => self.backend.spawn(async move {
-                let client = match Client::new(&login.url) {
-                    Ok(client) => client,
-                    Err(e) => return Msg::ConnectFailed(readable(&e)),
-                };
-                match client.login_with(&login.request()).await {
-                    Ok(answer) => Msg::Connected(Box::new(Connected {
-                        client: client.with_token(&answer.access_token),
-                        me: answer.user,
-                        local: None,
-                    })),
-                    Err(e) => Msg::ConnectFailed(readable(&e)),
-                }
-            }),
+            Command::StartLocal(setup) => self.backend.spawn(requests::start_local(setup)),
+            Command::Connect(login) => self.backend.spawn(requests::connect(login)),
             Command::Disconnect => {
                 self.backend.next_session();
-                if let Screen::Farm(mut session) =
-                    std::mem::replace(&mut self.screen, Screen::Start)
-                    && let Some(local) = session.local.take()
+                // Everything of the farm goes with its screen: views, forms, the dialog.
+                if let Screen::Farm(mut screen) = std::mem::replace(&mut self.screen, Screen::Start)
+                    && let Some(local) = screen.session.local.take()
                 {
                     self.backend.spawn(async move {
                         local.stop().await;
                         Msg::Info("the local farm stopped".into())
                     });
                 }
-                self.jobs = JobsView::default();
-                self.job = JobView::new();
             }
             other => {
-                if let Screen::Farm(session) = &mut self.screen {
-                    session.apply(&self.backend, other);
+                if let Screen::Farm(screen) = &mut self.screen {
+                    screen.apply(&self.backend, other);
                 }
             }
         }
@@ -256,149 +211,13 @@ impl DroverApp {
 
     /// Stops a local farm before the process exits (the worker signs off).
     pub fn shut_down(&mut self) {
-        if let Screen::Farm(mut session) = std::mem::replace(&mut self.screen, Screen::Start)
-            && let Some(local) = session.local.take()
+        if let Screen::Farm(mut screen) = std::mem::replace(&mut self.screen, Screen::Start)
+            && let Some(local) = screen.session.local.take()
         {
-            drop(session);
+            drop(screen);
             self.backend.block_on(local.stop());
         }
     }
-}
-
-/// The views of a connected farm, borrowed for one frame.
-struct FarmViews<'a> {
-    jobs: &'a mut JobsView,
-    job: &'a mut JobView,
-    previews: &'a mut PreviewsView,
-    projects: &'a mut ProjectsView,
-    settings: &'a mut SettingsView,
-}
-
-fn farm_ui(
-    ui: &mut egui::Ui,
-    session: &mut Session,
-    views: &mut FarmViews<'_>,
-    commands: &mut Vec<Command>,
-) {
-    egui::Panel::top("top-bar").show(ui, |ui| top_bar_ui(ui, session, commands));
-    egui::Panel::left("nav")
-        .exact_size(theme::NAV_WIDTH)
-        .show(ui, |ui| {
-            ui.add_space(theme::GAP);
-            let mut nav = vec![
-                View::Jobs,
-                View::Job,
-                View::Workers,
-                View::Previews,
-                View::Farm,
-                View::Projects,
-            ];
-            if session.farm.role() == Role::Admin {
-                nav.push(View::Settings);
-            }
-            for view in nav {
-                if ui
-                    .selectable_label(session.view == view, view.label())
-                    .clicked()
-                {
-                    commands.push(Command::Navigate(view));
-                }
-            }
-        });
-    let session = &*session;
-    let preview = |key, commands: &mut Vec<Command>| {
-        session
-            .preview(key, commands)
-            .and_then(crate::session::Preview::texture)
-    };
-    egui::CentralPanel::default().show(ui, |ui| match session.view {
-        View::Jobs => views.jobs.ui(ui, &session.farm, commands),
-        View::Job => views.job.ui(ui, &session.farm, &preview, commands),
-        View::Workers => workers::ui(ui, &session.farm, commands),
-        View::Previews => views.previews.ui(ui, &session.farm, &preview, commands),
-        View::Farm => farm::ui(ui, &session.farm),
-        View::Projects => views.projects.ui(ui, &session.farm, commands),
-        View::Settings => views.settings.ui(ui, &session.farm, commands),
-    });
-    if let Some(dialog) = &mut views.jobs.submit
-        && !dialog.ui(
-            ui.ctx(),
-            &session.farm,
-            session.local.is_some(),
-            session.submitted,
-            commands,
-        )
-    {
-        views.jobs.submit = None;
-    }
-}
-
-fn top_bar_ui(ui: &mut egui::Ui, session: &Session, commands: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
-        ui.strong("Drover");
-        ui.separator();
-        let live = session.is_live();
-        let text = match &session.stream {
-            StreamState::Live => "live".to_owned(),
-            StreamState::Reconnecting { attempt: 0, .. } => "connecting…".to_owned(),
-            StreamState::Reconnecting { attempt, error } => {
-                format!("connection lost, retrying (attempt {attempt}): {error}")
-            }
-        };
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-        ui.painter()
-            .circle_filled(rect.center(), 4.5, theme::connection_color(live));
-        ui.label(text);
-        ui.separator();
-        match &session.local {
-            Some(local) => {
-                ui.label(format!(
-                    "local farm at {}{}",
-                    local.url(),
-                    if local.renders_here() {
-                        " · rendering here"
-                    } else {
-                        ""
-                    }
-                ))
-                .on_hover_text(local.data_dir.to_string_lossy());
-            }
-            None => {
-                ui.label(session.url());
-            }
-        }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button(if session.local.is_some() {
-                    "Stop farm"
-                } else {
-                    "Disconnect"
-                })
-                .clicked()
-            {
-                commands.push(Command::Disconnect);
-            }
-            if let Some(me) = &session.farm.me {
-                ui.weak_label(format!("{} ({})", me.email, me.role));
-            }
-            theme_ui(ui);
-        });
-    });
-}
-
-/// Dark, light, or follow the system (egui's own switch draws emoji our fonts lack).
-fn theme_ui(ui: &mut egui::Ui) {
-    let mut preference = ui.ctx().options(|o| o.theme_preference);
-    ui.menu_button("Theme", |ui| {
-        for (value, label) in [
-            (egui::ThemePreference::Dark, "Dark"),
-            (egui::ThemePreference::Light, "Light"),
-            (egui::ThemePreference::System, "Follow the system"),
-        ] {
-            ui.selectable_value(&mut preference, value, label);
-        }
-    });
-    ui.ctx().set_theme(preference);
 }
 
 impl eframe::App for DroverApp {

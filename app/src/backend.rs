@@ -4,109 +4,13 @@
 //! channel once a frame and never waits on it. Each message carries the session it was asked
 //! for, so what a left farm answers late never lands in the next one.
 
-use crate::local::LocalFarm;
-use drover_shared::api::{BlocklistEntry, Job, PreviewSize, Project, Settings, Task, User, Worker};
-use drover_shared::events::Event;
-use drover_shared::{Client, JobId, TaskId};
+use crate::msg::Msg;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 /// How many results may wait for the UI before senders wait: a full queue slows the network
 /// side down instead of growing memory.
 const INBOX_SIZE: usize = 1024;
-
-/// What the background sends to the UI.
-pub enum Msg {
-    /// A connection (local or remote) is ready.
-    Connected(Box<Connected>),
-    /// Connecting failed; the start screen shows why.
-    ConnectFailed(String),
-    /// The full job list.
-    Jobs(Vec<Job>),
-    /// The full worker list.
-    Workers(Vec<Worker>),
-    /// The project list.
-    Projects(Vec<Project>),
-    /// The farm settings (admins).
-    Settings(Settings),
-    /// The accounts (admins), to name submitters.
-    Users(Vec<User>),
-    /// One page of the open job's tasks, in task order.
-    Tasks {
-        /// The job they belong to.
-        job_id: JobId,
-        /// The page.
-        tasks: Vec<Task>,
-        /// The job's task count.
-        total: u64,
-        /// Whether this was the last page.
-        done: bool,
-    },
-    /// A job's blocklist.
-    Blocklist(JobId, Vec<BlocklistEntry>),
-    /// The production task a job renders for.
-    ProductionTask(JobId, crate::production::ProductionTask),
-    /// The person's open production tasks for the submit dialog, or why they did not come.
-    MyTasks(Result<Vec<crate::production::MyTask>, String>),
-    /// A task's log from its start.
-    Log(TaskId, String),
-    /// A decoded preview, or `None` when the job has none yet.
-    Preview(PreviewKey, Option<egui::ColorImage>),
-    /// A live event.
-    Event(Event),
-    /// The event stream's state changed.
-    Stream(StreamState),
-    /// A file picked with the system dialog.
-    Picked(PickTarget, String),
-    /// A job was submitted.
-    Submitted(Job),
-    /// Something finished well; shown as a toast.
-    Info(String),
-    /// Something failed; shown as a toast.
-    Failed(String),
-}
-
-/// A ready connection.
-pub struct Connected {
-    /// The logged-in client.
-    pub client: Client,
-    /// Who we are.
-    pub me: User,
-    /// The farm running in this process, when it is a local one.
-    pub local: Option<LocalFarm>,
-}
-
-/// Which preview: a job's (or the farm's newest when `None`) at a size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PreviewKey {
-    /// The job.
-    pub job_id: Option<JobId>,
-    /// The size.
-    pub size: PreviewSize,
-}
-
-/// Which field a file dialog fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickTarget {
-    /// The .blend file.
-    BlendFile,
-    /// The output folder.
-    OutputDir,
-}
-
-/// The event stream as the connection indicator shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamState {
-    /// Receiving events.
-    Live,
-    /// Lost; trying again.
-    Reconnecting {
-        /// Attempts so far.
-        attempt: u32,
-        /// Why the last one failed.
-        error: String,
-    },
-}
 
 /// Which connection a message belongs to: a new one each time the app connects or leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -190,6 +94,12 @@ impl Backend {
         });
     }
 
+    /// Queues `msg` for the UI at once, as finished work would, for the session current now;
+    /// false when the queue is full. Tests use it to make a message arrive at a chosen moment.
+    pub fn send_now(&self, msg: Msg) -> bool {
+        self.emitter.tx.try_send((self.emitter.tag, msg)).is_ok()
+    }
+
     /// Runs a long-lived task that sends as it goes; abort it with the handle.
     pub fn spawn_stream<F, Fut>(&self, work: F) -> tokio::task::JoinHandle<()>
     where
@@ -202,32 +112,6 @@ impl Backend {
     /// Blocks on `work`: only for shutting down at exit, never from a frame.
     pub fn block_on<T>(&self, work: impl Future<Output = T>) -> T {
         self.runtime.block_on(work)
-    }
-}
-
-/// The system file dialog (XDG portal on Linux); `None` when closed or unavailable.
-pub async fn pick(target: PickTarget) -> Msg {
-    let dialog = rfd::AsyncFileDialog::new();
-    let picked = match target {
-        PickTarget::BlendFile => {
-            dialog
-                .add_filter("Blender scene", &["blend"])
-                .set_title("Choose a .blend file")
-                .pick_file()
-                .await
-        }
-        PickTarget::OutputDir => {
-            dialog
-                .set_title("Choose the output folder")
-                .pick_folder()
-                .await
-        }
-    };
-    match picked {
-        Some(file) => Msg::Picked(target, file.path().to_string_lossy().into_owned()),
-        None => {
-            Msg::Info("no file chosen (or no file dialog on this desktop: type the path)".into())
-        }
     }
 }
 

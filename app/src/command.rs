@@ -1,9 +1,41 @@
 //! What a click asks for. Views push `Command`s; the app applies them once per frame, in one
-//! place (`Session::apply`), so no view talks to the network itself.
+//! place (`FarmScreen::apply`, then `Session::apply`), so no view talks to the network itself.
 
 use crate::local::LocalSetup;
 use drover_shared::api::{PreviewSize, ProjectInput, Settings, SubmitJob};
 use drover_shared::{JobCommand, JobId, ProjectId, TaskId, WorkerId, WorkerStatus};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Names one request, so that its answer goes back to what asked for it and to nothing else
+/// (an earlier dialog's late answer is not this one's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ticket(u64);
+
+impl Ticket {
+    /// A ticket no other request of this process has.
+    pub fn issue() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Which preview: a job's (or the farm's newest when `None`) at a size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PreviewKey {
+    /// The job.
+    pub job_id: Option<JobId>,
+    /// The size.
+    pub size: PreviewSize,
+}
+
+/// Which field a file dialog fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickTarget {
+    /// The .blend file.
+    BlendFile,
+    /// The output folder.
+    OutputDir,
+}
 
 /// The views of the left navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,17 +132,17 @@ pub enum Command {
         /// The size.
         size: PreviewSize,
     },
-    /// Submit a job.
-    Submit(SubmitJob),
-    /// Fetch what the submit dialog offers: the projects (made elsewhere since, Kitsu's
-    /// included) and the person's open production tasks.
-    PrepareSubmit,
+    /// Submit a job; the answer comes back with the ticket.
+    Submit(Ticket, SubmitJob),
+    /// Open the submit dialog and fetch what it offers: the projects (made elsewhere since,
+    /// Kitsu's included) and the person's open production tasks.
+    OpenSubmit,
     /// Open the system file dialog.
-    Pick(crate::backend::PickTarget),
-    /// Create or update a project.
-    SaveProject(Option<ProjectId>, ProjectInput),
-    /// Save farm settings.
-    SaveSettings(Settings),
+    Pick(PickTarget),
+    /// Create (no id) or update a project; the answer comes back with the ticket.
+    SaveProject(Ticket, Option<ProjectId>, ProjectInput),
+    /// Save farm settings; the answer comes back with the ticket.
+    SaveSettings(Ticket, Settings),
     /// Fetch everything again.
     Refresh,
 }

@@ -48,8 +48,6 @@ pub struct Farm {
     pub open_job: Option<OpenJob>,
     /// Samples for the charts.
     pub history: History,
-    /// The last event seen, to resume from.
-    pub last_seq: u64,
     /// The person's open production tasks (the submit dialog asks for them).
     pub my_tasks: crate::production::MyTasks,
 }
@@ -287,7 +285,6 @@ impl Farm {
 
     /// Updates the model with one live event.
     pub fn apply(&mut self, event: &Event) -> FollowUp {
-        self.last_seq = self.last_seq.max(event.seq);
         match &event.kind {
             EventKind::Job { job } => {
                 self.count_frames(job.id, job.progress.completed);
@@ -454,6 +451,26 @@ pub(crate) mod tests {
         }
     }
 
+    /// A farm as `role` sees it (someone else submitted the jobs), holding `jobs`.
+    pub(crate) fn farm(role: drover_shared::Role, jobs: Vec<Job>) -> Farm {
+        let mut farm = Farm::new(User {
+            id: UserId(uuid::Uuid::from_u128(7)),
+            email: "me@studio.test".into(),
+            role,
+            created: time::OffsetDateTime::UNIX_EPOCH,
+        });
+        farm.set_jobs(jobs);
+        farm
+    }
+
+    /// A job of 20 tasks in `status`, `failed` of them failed.
+    pub(crate) fn job_in(id: i64, status: JobStatus, failed: u64) -> Job {
+        let mut job = job(id, 5, 0);
+        job.status = status;
+        job.progress.failed = failed;
+        job
+    }
+
     fn uuid_nil() -> uuid::Uuid {
         uuid::Uuid::nil()
     }
@@ -477,7 +494,6 @@ pub(crate) mod tests {
         assert_eq!(farm.apply(&event), FollowUp::None);
         assert_eq!(farm.jobs[&JobId(1)].progress.completed, 3);
         assert_eq!(farm.history.frames_done, 15);
-        assert_eq!(farm.last_seq, 7);
         let resync = Event {
             seq: 8,
             kind: EventKind::Resync,

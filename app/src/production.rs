@@ -2,10 +2,6 @@
 //! the person's own open tasks, which the submit dialog offers so a render lands on its shot
 //! without anyone copying an id.
 
-use crate::backend::Msg;
-use crate::session::readable;
-use drover_shared::Client;
-
 /// A production (Kitsu) task as the Job view shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductionTask {
@@ -119,16 +115,6 @@ impl MyTasks {
             Self::Pending(tasks) | Self::Ready(tasks) | Self::Failed(_, tasks) => tasks,
         }
     }
-}
-
-/// Fetches the person's open tasks (Kitsu's to-do list), for the submit dialog.
-pub async fn fetch_my_tasks(client: Client) -> Msg {
-    let tasks = client.my_production_tasks().await.map(|rows| {
-        let mut tasks: Vec<MyTask> = rows.iter().map(MyTask::from_row).collect();
-        tasks.sort_by(|a, b| (&a.project, &a.title).cmp(&(&b.project, &b.title)));
-        tasks
-    });
-    Msg::MyTasks(tasks.map_err(|e| readable(&e)))
 }
 
 /// The Kitsu task id in what a person pasted: the id itself, or the address of a Kitsu task

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+use drover::msg::Msg;
 use drover::production::MyTasks;
 use drover::views::start::Remembered;
 use drover::{DroverApp, Options, command::Command, command::View};
@@ -238,7 +239,7 @@ fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
     harness.step();
     harness.get_by_label("Submit").click();
     wait_until(&mut harness, "the submitted job", |h| {
-        h.state().jobs.submit.is_none() && h.query_by_label("quick test").is_some()
+        h.state().farm().unwrap().submit.is_none() && h.query_by_label("quick test").is_some()
     });
     let session = harness.state().session().unwrap();
     let id = *session.farm.jobs.keys().next().unwrap();
@@ -447,7 +448,7 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
 fn dialog<'h>(
     h: &'h mut Harness<'static, DroverApp>,
 ) -> &'h mut drover::views::submit::SubmitDialog {
-    h.state_mut().jobs.submit.as_mut().unwrap()
+    h.state_mut().farm_mut().unwrap().submit.as_mut().unwrap()
 }
 
 #[test]
@@ -501,4 +502,389 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
     let job = session.farm.jobs.values().next().unwrap();
     assert_eq!(job.production_task_id.as_deref(), Some(task.as_str()));
     assert_eq!(job.project_id, pilot);
+}
+
+/// A headless server with a manager and a project, and the app connected to it as that
+/// manager, its farm loaded.
+fn connected_manager(
+    runtime: &tokio::runtime::Runtime,
+    server: &drover_server::Server,
+) -> Harness<'static, DroverApp> {
+    let password = "a long password";
+    runtime
+        .block_on(drover_server::users::create(
+            &server.state().store,
+            "lead@studio.test",
+            password,
+            drover_shared::Role::Manager,
+        ))
+        .unwrap();
+    let client = runtime
+        .block_on(
+            Client::new(&server.url())
+                .unwrap()
+                .logged_in("lead@studio.test", password),
+        )
+        .unwrap();
+    runtime
+        .block_on(client.create_project(&drover_shared::api::ProjectInput {
+            name: Some("sh010".into()),
+            ..Default::default()
+        }))
+        .unwrap();
+    let mut app = DroverApp::new(Options::default(), Remembered::default()).unwrap();
+    app.push(Command::Connect(drover::command::Login {
+        url: server.url(),
+        email: "lead@studio.test".into(),
+        password: password.into(),
+        code: String::new(),
+    }));
+    let mut harness = harness(app);
+    wait_until(&mut harness, "the farm", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.farm.loaded && !s.farm.projects.is_empty())
+    });
+    harness
+}
+
+/// Holds the server's one database writer until the returned sender is dropped: a submission
+/// meanwhile gets no answer, so the test sees the app while it waits.
+fn hold_writer(
+    runtime: &tokio::runtime::Runtime,
+    server: &drover_server::Server,
+) -> std::sync::mpsc::Sender<()> {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (held, holding) = std::sync::mpsc::channel::<()>();
+    let store = server.state().store.clone();
+    runtime.spawn(async move {
+        store
+            .write(move |_| {
+                held.send(()).unwrap();
+                // Returns once the sender is dropped.
+                let _ = released.recv();
+                Ok::<_, drover_server::error::ApiError>(())
+            })
+            .await
+    });
+    holding.recv_timeout(Duration::from_secs(10)).unwrap();
+    release
+}
+
+/// Opens the submit dialog on a command job named `name`, ready to submit.
+fn fill_dialog(h: &mut Harness<'static, DroverApp>, name: &str) {
+    h.get_by_label("Submit render…").click();
+    // A new window takes a frame to size itself.
+    h.run_steps(3);
+    h.get_by_label("Command").click();
+    h.run_steps(2);
+    {
+        let dialog = dialog(h);
+        dialog.name = name.into();
+        dialog.command = "true".into();
+        dialog.frames = "1-2".into();
+    }
+    h.step();
+}
+
+fn dialog_open(h: &Harness<'static, DroverApp>) -> bool {
+    h.query_by_label("Submit a render").is_some()
+}
+
+/// The jobs of that name the app knows.
+fn jobs_named(h: &Harness<'static, DroverApp>, name: &str) -> usize {
+    h.state()
+        .session()
+        .unwrap()
+        .farm
+        .jobs
+        .values()
+        .filter(|j| j.name == name)
+        .count()
+}
+
+/// Submits a job named `name` from the dialog and waits until it is accepted.
+fn submit_from_dialog(h: &mut Harness<'static, DroverApp>, name: &str) {
+    fill_dialog(h, name);
+    h.get_by_label("Submit").click();
+    wait_until(h, "the accepted job", |h| {
+        !dialog_open(h) && jobs_named(h, name) == 1
+    });
+}
+
+#[test]
+fn a_refused_submission_keeps_the_dialog_open_with_the_servers_message() {
+    let (_dir, runtime, server) = headless_server();
+    let mut harness = connected_manager(&runtime, &server);
+    submit_from_dialog(&mut harness, "first");
+    // The second one names a production task the server does not know.
+    fill_dialog(&mut harness, "second");
+    dialog(&mut harness).production_task = uuid::Uuid::new_v4().to_string();
+    harness.step();
+    // Held, the server answers only once the test has seen the dialog wait.
+    let release = hold_writer(&runtime, &server);
+    harness.get_by_label("Submit").click();
+    harness.run_steps(3);
+    drop(release);
+    wait_until(&mut harness, "the server's answer", |h| {
+        !dialog_open(h) || dialog_error(h).is_some()
+    });
+    assert!(dialog_open(&harness), "the dialog stays open");
+    let error = dialog_error(&harness).unwrap();
+    assert!(
+        error.contains("does not exist"),
+        "the server's words: {error}"
+    );
+    // Shown once, in the dialog: no toast repeats them.
+    harness.get_by_label(&error);
+    assert_eq!(dialog(&mut harness).name, "second", "the form is kept");
+    assert!(
+        !harness
+            .get_by_label("Submit")
+            .accesskit_node()
+            .is_disabled(),
+        "the person may fix it and submit again"
+    );
+    assert_eq!(jobs_named(&harness, "second"), 0);
+}
+
+#[test]
+fn a_second_submission_waits_for_its_own_answer() {
+    let (_dir, runtime, server) = headless_server();
+    let mut harness = connected_manager(&runtime, &server);
+    submit_from_dialog(&mut harness, "first");
+    let release = hold_writer(&runtime, &server);
+    fill_dialog(&mut harness, "second");
+    harness.get_by_label("Submit").click();
+    for _ in 0..10 {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(dialog_open(&harness), "the dialog waits for the server");
+    harness.get_by_label("sending…");
+    assert!(
+        harness
+            .get_by_label("Submit")
+            .accesskit_node()
+            .is_disabled()
+    );
+    drop(release);
+    wait_until(&mut harness, "the dialog to close", |h| !dialog_open(h));
+    assert_eq!(
+        jobs_named(&harness, "second"),
+        1,
+        "it closed on the server's acceptance"
+    );
+}
+
+#[test]
+fn a_failure_elsewhere_while_the_dialog_sends_is_not_its_answer() {
+    let (_dir, runtime, server) = headless_server();
+    let mut harness = connected_manager(&runtime, &server);
+    let release = hold_writer(&runtime, &server);
+    fill_dialog(&mut harness, "only once");
+    harness.get_by_label("Submit").click();
+    harness.step();
+    // A preview fetch fails while the submission waits.
+    harness
+        .state()
+        .deliver(Msg::Failed("loading a preview: the disk is full".into()));
+    harness.run_steps(3);
+    assert!(
+        harness
+            .state()
+            .toasts
+            .texts()
+            .any(|t| t.contains("loading a preview")),
+        "the failure is a toast"
+    );
+    assert!(dialog_open(&harness), "the dialog still waits");
+    assert_eq!(dialog_error(&harness), None);
+    assert!(
+        harness
+            .get_by_label("Submit")
+            .accesskit_node()
+            .is_disabled(),
+        "no second submission while the first may still succeed"
+    );
+    drop(release);
+    wait_until(&mut harness, "the dialog to close", |h| !dialog_open(h));
+    assert_eq!(jobs_named(&harness, "only once"), 1);
+}
+
+#[test]
+fn a_farm_left_and_another_opened_shows_none_of_the_first_ones_state() {
+    let first = tempfile::tempdir().unwrap();
+    let mut harness = local_farm(first.path(), false);
+    // Half-done work in the first farm: a project being edited, a setting being changed, a
+    // search, an open dialog.
+    harness.state_mut().push(Command::Navigate(View::Projects));
+    harness.run_steps(2);
+    harness.get_by_label("Edit").click();
+    harness.run_steps(2);
+    harness.get_by_label("Edit project");
+    harness.state_mut().push(Command::Navigate(View::Settings));
+    wait_until(&mut harness, "the settings", |h| {
+        h.query_by_label("worker_timeout_secs").is_some()
+    });
+    let setting = |h: &Harness<'static, DroverApp>| {
+        h.get_by_label("worker_timeout_secs")
+            .accesskit_node()
+            .value()
+            .unwrap_or_default()
+    };
+    let stored = setting(&harness);
+    harness.get_by_label("worker_timeout_secs").focus();
+    harness.step();
+    harness.get_by_label("worker_timeout_secs").type_text("0");
+    harness.step();
+    assert_ne!(setting(&harness), stored, "edited");
+    harness.state_mut().push(Command::Navigate(View::Jobs));
+    harness.run_steps(2);
+    search(&harness).focus();
+    harness.step();
+    search(&harness).type_text("lighting");
+    harness.step();
+    assert_eq!(
+        search(&harness).accesskit_node().value().as_deref(),
+        Some("lighting")
+    );
+    harness.get_by_label("Submit render…").click();
+    harness.run_steps(3);
+    assert!(dialog_open(&harness));
+
+    harness.get_by_label("Stop farm").click();
+    wait_until(&mut harness, "the start screen", |h| {
+        h.query_by_label("Start a local farm").is_some()
+    });
+    let second = tempfile::tempdir().unwrap();
+    harness.state_mut().start.data_dir = second.path().to_string_lossy().into_owned();
+    harness.get_by_label("Start a local farm").click();
+    wait_until(&mut harness, "the second farm", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.farm.loaded && !s.farm.projects.is_empty())
+    });
+    harness.run_steps(2);
+    assert!(!dialog_open(&harness), "no dialog of the first farm");
+    assert_eq!(
+        search(&harness)
+            .accesskit_node()
+            .value()
+            .unwrap_or_default(),
+        ""
+    );
+    harness.state_mut().push(Command::Navigate(View::Projects));
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label("Edit project").is_none(),
+        "no form of the first farm's project"
+    );
+    harness.state_mut().push(Command::Navigate(View::Settings));
+    wait_until(&mut harness, "the settings", |h| {
+        h.query_by_label("worker_timeout_secs").is_some()
+    });
+    assert_eq!(setting(&harness), stored, "the second farm's own value");
+}
+
+/// The Jobs view's search field.
+fn search<'h>(h: &'h Harness<'static, DroverApp>) -> egui_kittest::Node<'h> {
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+}
+
+/// Why the open dialog refused or was refused, if it says so.
+fn dialog_error(h: &Harness<'static, DroverApp>) -> Option<String> {
+    h.state().farm()?.submit.as_ref()?.error.clone()
+}
+
+#[test]
+fn a_refused_project_keeps_its_form_with_the_servers_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    harness.state_mut().push(Command::Navigate(View::Projects));
+    harness.run_steps(2);
+    harness.get_by_label("New project").click();
+    harness.run_steps(2);
+    let name = |h: &Harness<'static, DroverApp>| {
+        h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+            .accesskit_node()
+            .value()
+            .unwrap_or_default()
+    };
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .focus();
+    harness.step();
+    // The local farm's own project has this name already.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .type_text("My renders");
+    harness.step();
+    harness.get_by_label("Save").click();
+    wait_until(&mut harness, "the server's answer", |h| {
+        h.query_by_label_contains("a project with this name exists")
+            .is_some()
+    });
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label("Save").is_some(),
+        "the form stays open"
+    );
+    assert_eq!(name(&harness), "My renders", "with what was typed");
+    assert!(
+        !harness.state().toasts.texts().any(|t| t.contains("exists")),
+        "the form says it, not a toast"
+    );
+    // Fixed, it saves: the form closes and the list shows the project.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .focus();
+    harness.step();
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .type_text(" 2");
+    harness.step();
+    assert_eq!(name(&harness), "My renders 2");
+    harness.get_by_label("Save").click();
+    wait_until(&mut harness, "the saved project", |h| {
+        h.query_by_label("Save").is_none() && h.query_by_label("My renders 2").is_some()
+    });
+}
+
+#[test]
+fn a_refused_setting_shows_the_servers_message_in_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    harness.state_mut().push(Command::Navigate(View::Settings));
+    wait_until(&mut harness, "the settings", |h| {
+        h.query_by_label("worker_timeout_secs").is_some()
+    });
+    harness.get_by_label("worker_timeout_secs").focus();
+    harness.step();
+    // "60" becomes "1": too short for the server.
+    harness.key_press(egui::Key::Backspace);
+    harness.key_press(egui::Key::Backspace);
+    harness.step();
+    harness.get_by_label("worker_timeout_secs").type_text("1");
+    harness.step();
+    assert_eq!(
+        harness
+            .get_by_label("worker_timeout_secs")
+            .accesskit_node()
+            .value()
+            .as_deref(),
+        Some("1")
+    );
+    harness.get_by_label("Save settings").click();
+    wait_until(&mut harness, "the server's answer", |h| {
+        h.query_by_label_contains("saving settings:").is_some()
+    });
+    assert!(
+        !harness
+            .state()
+            .toasts
+            .texts()
+            .any(|t| t.contains("saving settings:")),
+        "the Settings view says it, not a toast"
+    );
 }

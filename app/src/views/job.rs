@@ -2,8 +2,8 @@
 //! smoothly), the last-rendered preview, the blocklist, and the selected task's log following
 //! the live tail.
 
-use crate::backend::PreviewKey;
 use crate::command::Command;
+use crate::command::PreviewKey;
 use crate::model::{Farm, OpenJob};
 use crate::production::ProductionTask;
 use crate::theme::{self, Toned, UiExt};
@@ -198,7 +198,7 @@ impl JobView {
         commands: &mut Vec<Command>,
     ) {
         ui.horizontal(|ui| {
-            ui.label("Task status");
+            let label = ui.label("Task status");
             egui::ComboBox::from_id_salt("task-status")
                 .selected_text(self.status.map_or("any", TaskStatus::as_str))
                 .show_ui(ui, |ui| {
@@ -206,7 +206,9 @@ impl JobView {
                     for &status in TaskStatus::ALL {
                         ui.selectable_value(&mut self.status, Some(status), status.as_str());
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if open.loading {
                 ui.add(
                     egui::ProgressBar::new(open.tasks.len() as f32 / open.total.max(1) as f32)
@@ -450,5 +452,86 @@ fn duration(task: &drover_shared::api::Task) -> String {
         format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
     } else {
         format!("{}:{:02}", secs / 60, secs % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::{farm, job_in};
+    use drover_shared::{JobId, JobStatus, Role};
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::{NodeT, Queryable};
+
+    type State = (JobView, Farm, Vec<Command>);
+
+    /// The Job view alone on a hand-built farm with `job` open (no previews).
+    fn harness(job: Job) -> Harness<'static, State> {
+        let id = job.id;
+        let mut farm = farm(Role::Manager, vec![job]);
+        farm.open_job = Some(OpenJob::new(id));
+        let mut harness = Harness::builder()
+            .with_size([1280.0, 800.0])
+            .build_ui_state(
+                |ui, (view, farm, commands): &mut State| {
+                    let no_preview = |_, _: &mut Vec<Command>| None;
+                    view.ui(ui, farm, &no_preview, commands);
+                },
+                (JobView::new(), farm, Vec::new()),
+            );
+        harness.run_steps(2);
+        harness
+    }
+
+    /// The job commands the header offers (enabled) for a job in `status`.
+    fn offered(status: JobStatus, failed: u64) -> Vec<&'static str> {
+        let h = harness(job_in(1, status, failed));
+        [
+            "Pause",
+            "Resume",
+            "Cancel",
+            "Requeue failed",
+            "Render again…",
+        ]
+        .into_iter()
+        .filter(|label| !h.get_by_label(label).accesskit_node().is_disabled())
+        .collect()
+    }
+
+    #[test]
+    fn each_status_offers_the_commands_it_takes() {
+        assert_eq!(offered(JobStatus::Queued, 0), ["Pause", "Cancel"]);
+        assert_eq!(offered(JobStatus::Active, 0), ["Pause", "Cancel"]);
+        assert_eq!(
+            offered(JobStatus::Active, 1),
+            ["Pause", "Cancel", "Requeue failed"]
+        );
+        assert_eq!(offered(JobStatus::Paused, 0), ["Resume", "Cancel"]);
+        assert_eq!(offered(JobStatus::Completed, 0), ["Render again…"]);
+        assert_eq!(
+            offered(JobStatus::Failed, 3),
+            ["Requeue failed", "Render again…"]
+        );
+        assert_eq!(offered(JobStatus::Canceled, 0), ["Render again…"]);
+    }
+
+    #[test]
+    fn render_again_asks_first_then_resets_the_job() {
+        let mut h = harness(job_in(4, JobStatus::Completed, 0));
+        h.get_by_label("Render again…").click();
+        h.run_steps(2);
+        h.get_by_label("Render again?");
+        assert!(h.state().2.is_empty(), "nothing is sent before the answer");
+        h.get_by_label("Render again").click();
+        h.run_steps(2);
+        assert!(
+            matches!(
+                h.state().2.as_slice(),
+                [Command::JobCommand { ids, command: JobCommand::Reset, priority: None }]
+                    if ids == &[JobId(4)]
+            ),
+            "one reset of this job"
+        );
+        assert!(h.query_by_label("Render again?").is_none());
     }
 }

@@ -4,7 +4,7 @@
 use crate::command::Command;
 use crate::model::Farm;
 use crate::theme::{self, Toned, UiExt};
-use crate::views::{ago, submit::SubmitDialog};
+use crate::views::ago;
 use drover_shared::api::Job;
 use drover_shared::{JobCommand, JobId, JobStatus, ProjectId, UserId};
 use egui_extras::{Column, TableBuilder};
@@ -33,8 +33,6 @@ pub struct JobsView {
     selected: BTreeSet<JobId>,
     priority: u8,
     confirm_delete: bool,
-    /// The submit dialog, when open.
-    pub submit: Option<SubmitDialog>,
 }
 
 impl Default for JobsView {
@@ -49,7 +47,6 @@ impl Default for JobsView {
             selected: BTreeSet::new(),
             priority: 50,
             confirm_delete: false,
-            submit: None,
         }
     }
 }
@@ -90,8 +87,7 @@ impl JobsView {
             ui.view_heading("Jobs");
             ui.add_space(theme::GAP);
             if ui.button("Submit render…").clicked() {
-                self.submit = Some(SubmitDialog::new(farm));
-                commands.push(Command::PrepareSubmit);
+                commands.push(Command::OpenSubmit);
             }
         });
         self.filters_ui(ui, farm);
@@ -122,7 +118,7 @@ impl JobsView {
             let label = ui.label("Search");
             ui.add(egui::TextEdit::singleline(&mut self.text).desired_width(160.0))
                 .labelled_by(label.id);
-            ui.label("Status");
+            let label = ui.label("Status");
             egui::ComboBox::from_id_salt("jobs-status")
                 .selected_text(self.status.map_or("any", JobStatus::as_str))
                 .show_ui(ui, |ui| {
@@ -130,8 +126,10 @@ impl JobsView {
                     for &status in JobStatus::ALL {
                         ui.selectable_value(&mut self.status, Some(status), status.as_str());
                     }
-                });
-            ui.label("Project");
+                })
+                .response
+                .labelled_by(label.id);
+            let label = ui.label("Project");
             egui::ComboBox::from_id_salt("jobs-project")
                 .selected_text(
                     self.project
@@ -142,8 +140,10 @@ impl JobsView {
                     for project in &farm.projects {
                         ui.selectable_value(&mut self.project, Some(project.id), &project.name);
                     }
-                });
-            ui.label("Submitter");
+                })
+                .response
+                .labelled_by(label.id);
+            let label = ui.label("Submitter");
             egui::ComboBox::from_id_salt("jobs-submitter")
                 .selected_text(
                     self.submitter
@@ -164,7 +164,9 @@ impl JobsView {
                     for (name, id) in submitters {
                         ui.selectable_value(&mut self.submitter, Some(id), name);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
         });
     }
 
@@ -362,4 +364,93 @@ impl JobsView {
 
 fn share(job: &Job) -> f64 {
     job.progress.completed as f64 / job.progress.total.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::{farm, job_in};
+    use drover_shared::Role;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::{NodeT, Queryable};
+
+    type State = (JobsView, Farm, Vec<Command>);
+
+    /// The Jobs view alone on a hand-built farm, these jobs selected.
+    fn harness(farm: Farm, selected: &[i64]) -> Harness<'static, State> {
+        let mut view = JobsView::default();
+        view.select(selected.iter().copied().map(JobId));
+        let mut harness = Harness::builder()
+            .with_size([1200.0, 600.0])
+            .build_ui_state(
+                |ui, (view, farm, commands): &mut State| view.ui(ui, farm, commands),
+                (view, farm, Vec::new()),
+            );
+        harness.run_steps(2);
+        harness
+    }
+
+    fn enabled(h: &Harness<'static, State>, label: &str) -> bool {
+        !h.get_by_label(label).accesskit_node().is_disabled()
+    }
+
+    #[test]
+    fn the_toolbar_sends_each_command_to_the_selected_jobs_that_take_it() {
+        let jobs = vec![
+            job_in(1, JobStatus::Queued, 0),
+            job_in(2, JobStatus::Paused, 0),
+            job_in(3, JobStatus::Completed, 0),
+        ];
+        let mut h = harness(farm(Role::Manager, jobs), &[1, 2, 3]);
+        h.get_by_label("3 selected");
+        assert!(enabled(&h, "Pause") && enabled(&h, "Resume") && enabled(&h, "Cancel"));
+        assert!(
+            !enabled(&h, "Requeue failed"),
+            "no selected job has a failed task"
+        );
+        h.get_by_label("Cancel").click();
+        h.run_steps(2);
+        h.get_by_label("Pause").click();
+        h.run_steps(2);
+        let sent: Vec<(Vec<JobId>, JobCommand)> = h
+            .state()
+            .2
+            .iter()
+            .filter_map(|c| match c {
+                Command::JobCommand { ids, command, .. } => Some((ids.clone(), *command)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                (vec![JobId(1), JobId(2)], JobCommand::Stop),
+                (vec![JobId(1)], JobCommand::Pause),
+            ],
+            "the finished job is left out, and only the queued one pauses"
+        );
+    }
+
+    #[test]
+    fn a_failed_job_offers_its_failed_tasks_again_and_nothing_else() {
+        let h = harness(
+            farm(Role::Manager, vec![job_in(1, JobStatus::Failed, 2)]),
+            &[1],
+        );
+        assert!(enabled(&h, "Requeue failed"));
+        for label in ["Pause", "Resume", "Cancel"] {
+            assert!(!enabled(&h, label), "{label}");
+        }
+    }
+
+    #[test]
+    fn an_artist_controls_only_their_own_jobs() {
+        let h = harness(
+            farm(Role::Artist, vec![job_in(1, JobStatus::Queued, 0)]),
+            &[1],
+        );
+        h.get_by_label("(you may only control your own jobs)");
+        assert!(h.query_by_label("Pause").is_none());
+        assert!(h.state().2.is_empty());
+    }
 }

@@ -11,8 +11,19 @@ pub mod submit;
 pub mod workers;
 
 /// Looks a preview up in the session's cache, asking for it (a pushed `Command`) when absent.
-pub type PreviewLookup<'a> = dyn Fn(crate::backend::PreviewKey, &mut Vec<crate::command::Command>) -> Option<egui::TextureHandle>
+pub type PreviewLookup<'a> = dyn Fn(crate::command::PreviewKey, &mut Vec<crate::command::Command>) -> Option<egui::TextureHandle>
     + 'a;
+
+/// What an answer to a request was to the view or dialog that may have sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// Its request was done: the form or dialog closes.
+    Accepted,
+    /// Its request was refused: the server's words show in the form, which stays.
+    Refused,
+    /// Not the request it waits for (an earlier form's or dialog's, say).
+    NotMine,
+}
 
 /// The job commands offered as buttons, in the Jobs and Job views; each is enabled only for
 /// jobs that take it (`Job::takes`).

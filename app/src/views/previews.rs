@@ -1,7 +1,7 @@
 //! Previews: a gallery of every job's last-rendered thumbnail; click one for full size.
 
-use crate::backend::PreviewKey;
 use crate::command::Command;
+use crate::command::PreviewKey;
 use crate::model::Farm;
 use crate::theme::{self, UiExt};
 use crate::views::PreviewLookup;

@@ -1,9 +1,11 @@
 //! Projects: their names and the path of the project files on each OS (a worker rewrites
-//! `path_server` to its own OS's path). Managers create and edit them.
+//! `path_server` to its own OS's path). Managers create and edit them; the form stays open
+//! until the server saved it, and shows why when it refused.
 
-use crate::command::Command;
+use crate::command::{Command, Ticket};
 use crate::model::Farm;
 use crate::theme::{self, UiExt};
+use crate::views::Answered;
 use drover_shared::api::{Project, ProjectInput};
 use drover_shared::{ProjectId, Role};
 
@@ -17,6 +19,10 @@ struct Form {
     path_linux: String,
     path_osx: String,
     path_win: String,
+    /// The save sent and waiting for the server's answer.
+    saving: Option<Ticket>,
+    /// Why the server refused the last save.
+    error: Option<String>,
 }
 
 impl Form {
@@ -29,6 +35,8 @@ impl Form {
             path_linux: p.path_linux.clone(),
             path_osx: p.path_osx.clone(),
             path_win: p.path_win.clone(),
+            saving: None,
+            error: None,
         }
     }
 
@@ -109,18 +117,46 @@ impl ProjectsView {
                         ui.end_row();
                     }
                 });
+            if let Some(error) = &form.error {
+                ui.colored_label(theme::error_color(), error);
+            }
             let mut close = false;
             ui.horizontal(|ui| {
-                let valid = !form.name.trim().is_empty();
-                if ui.add_enabled(valid, egui::Button::new("Save")).clicked() {
-                    commands.push(Command::SaveProject(form.id, form.input()));
-                    close = true;
+                let ready = !form.name.trim().is_empty() && form.saving.is_none();
+                if ui.add_enabled(ready, egui::Button::new("Save")).clicked() {
+                    let ticket = Ticket::issue();
+                    form.saving = Some(ticket);
+                    form.error = None;
+                    commands.push(Command::SaveProject(ticket, form.id, form.input()));
                 } else if ui.button("Cancel").clicked() {
                     close = true;
+                }
+                if form.saving.is_some() {
+                    ui.spinner();
+                    ui.weak_label("saving…");
                 }
             });
             if close {
                 self.form = None;
+            }
+        }
+    }
+
+    /// Takes the answer to the save with `ticket`, if the open form waits for it: saved, the
+    /// form closes; refused, it stays with the server's words.
+    pub fn answer(&mut self, ticket: Ticket, answer: Result<(), &str>) -> Answered {
+        let Some(form) = self.form.as_mut().filter(|f| f.saving == Some(ticket)) else {
+            return Answered::NotMine;
+        };
+        form.saving = None;
+        match answer {
+            Ok(()) => {
+                self.form = None;
+                Answered::Accepted
+            }
+            Err(message) => {
+                form.error = Some(message.to_owned());
+                Answered::Refused
             }
         }
     }

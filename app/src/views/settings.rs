@@ -1,9 +1,11 @@
 //! Settings: the farm's settings (failure thresholds, timeouts, render paths, the browse
-//! root), for admins. Each value is edited as text and parsed back to its JSON type.
+//! root), for admins. Each value is edited as text and parsed back to its JSON type; a value
+//! the server refuses stays as typed, with the server's words below.
 
-use crate::command::Command;
+use crate::command::{Command, Ticket};
 use crate::model::Farm;
 use crate::theme::{self, UiExt};
+use crate::views::Answered;
 use drover_shared::Role;
 use drover_shared::api::Settings;
 use serde_json::Value;
@@ -14,6 +16,8 @@ use std::collections::BTreeMap;
 pub struct SettingsView {
     edits: BTreeMap<String, String>,
     error: Option<String>,
+    /// The save sent and waiting for the server's answer.
+    saving: Option<Ticket>,
 }
 
 fn as_text(value: &Value) -> String {
@@ -68,14 +72,17 @@ impl SettingsView {
             });
         ui.add_space(theme::GAP);
         ui.horizontal(|ui| {
-            if ui.button("Save settings").clicked() {
+            let save = ui.add_enabled(self.saving.is_none(), egui::Button::new("Save settings"));
+            if save.clicked() {
                 match self.changed(settings) {
                     Ok(changed) if changed.is_empty() => {
                         self.error = Some("nothing changed".into());
                     }
                     Ok(changed) => {
+                        let ticket = Ticket::issue();
                         self.error = None;
-                        commands.push(Command::SaveSettings(changed));
+                        self.saving = Some(ticket);
+                        commands.push(Command::SaveSettings(ticket, changed));
                     }
                     Err(e) => self.error = Some(e),
                 }
@@ -84,9 +91,29 @@ impl SettingsView {
                 self.edits.clear();
                 self.error = None;
             }
+            if self.saving.is_some() {
+                ui.spinner();
+                ui.weak_label("saving…");
+            }
         });
         if let Some(error) = &self.error {
             ui.colored_label(theme::error_color(), error);
+        }
+    }
+
+    /// Takes the answer to the save with `ticket`, if it is the one the view waits for: saved,
+    /// the edits stand (the settings are read again); refused, the server's words show.
+    pub fn answer(&mut self, ticket: Ticket, answer: Result<(), &str>) -> Answered {
+        if self.saving != Some(ticket) {
+            return Answered::NotMine;
+        }
+        self.saving = None;
+        match answer {
+            Ok(()) => Answered::Accepted,
+            Err(message) => {
+                self.error = Some(message.to_owned());
+                Answered::Refused
+            }
         }
     }
 

@@ -2,16 +2,19 @@
 //! dialog or typed) or a command job; frames, chunk size, format, priority, project, "submit
 //! paused", "make a video", and the production task the result is posted to (picked from the
 //! person's own tasks, or pasted). It checks what it can before sending (frame syntax, the
-//! file exists on a local farm) and shows the server's message otherwise.
+//! file exists on a local farm) and shows the server's message otherwise. It waits for the
+//! answer to its own submission (by its `Ticket`) and nothing else: it closes when the job is
+//! accepted, keeps the form with the server's words when it is refused.
 
-use crate::backend::PickTarget;
-use crate::command::Command;
+use crate::command::{Command, PickTarget, Ticket};
 use crate::model::Farm;
 use crate::production::{MyTask, MyTasks, task_id_in};
 use crate::theme::{self, UiExt};
+use crate::views::Answered;
+use drover_shared::ProjectId;
+use drover_shared::api::Job;
 use drover_shared::api::{BlenderRenderSettings, CommandSettings, ImageFormat, JobKind, SubmitJob};
 use drover_shared::frames::FrameSet;
-use drover_shared::{JobId, ProjectId};
 
 /// What kind of job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +56,8 @@ pub struct SubmitDialog {
     pub production_task: String,
     /// Why the last attempt was refused here.
     pub error: Option<String>,
-    /// Sent and waiting for the server.
-    pub sending: bool,
+    /// The submission sent and waiting for the server's answer.
+    sending: Option<Ticket>,
     /// The production task whose project was last picked for the job.
     followed_task: Option<String>,
 }
@@ -77,7 +80,7 @@ impl SubmitDialog {
             video: false,
             production_task: String::new(),
             error: None,
-            sending: false,
+            sending: None,
             followed_task: None,
         }
     }
@@ -150,18 +153,14 @@ impl SubmitDialog {
         })
     }
 
-    /// Draws the dialog; false once it should close.
+    /// Draws the dialog; false once the person closed it.
     pub fn ui(
         &mut self,
         ctx: &egui::Context,
         farm: &Farm,
         local: bool,
-        submitted: Option<JobId>,
         commands: &mut Vec<Command>,
     ) -> bool {
-        if self.sending && submitted.is_some() {
-            return false;
-        }
         let mut open = true;
         egui::Window::new("Submit a render")
             .open(&mut open)
@@ -250,7 +249,7 @@ impl SubmitDialog {
                 ui.add(egui::Slider::new(&mut self.priority, 0..=100))
                     .labelled_by(label.id);
                 ui.end_row();
-                ui.label("Project");
+                let label = ui.label("Project");
                 egui::ComboBox::from_id_salt("submit-project")
                     .selected_text(
                         self.project
@@ -260,7 +259,9 @@ impl SubmitDialog {
                         for project in farm.projects.iter().filter(|p| p.is_active) {
                             ui.selectable_value(&mut self.project, Some(project.id), &project.name);
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
                 ui.end_row();
                 let label = ui.label("Production task");
                 ui.vertical(|ui| {
@@ -284,19 +285,20 @@ impl SubmitDialog {
         }
         ui.horizontal(|ui| {
             if ui
-                .add_enabled(!self.sending, egui::Button::new("Submit"))
+                .add_enabled(self.sending.is_none(), egui::Button::new("Submit"))
                 .clicked()
             {
                 match self.job(local) {
                     Ok(job) => {
+                        let ticket = Ticket::issue();
                         self.error = None;
-                        self.sending = true;
-                        commands.push(Command::Submit(job));
+                        self.sending = Some(ticket);
+                        commands.push(Command::Submit(ticket, job));
                     }
                     Err(e) => self.error = Some(e),
                 }
             }
-            if self.sending {
+            if self.sending.is_some() {
                 ui.spinner();
                 ui.weak_label("sending…");
             }
@@ -405,10 +407,26 @@ impl SubmitDialog {
         }
     }
 
-    /// The server refused the job: let the person fix it.
-    pub fn refused(&mut self, message: String) {
-        self.sending = false;
-        self.error = Some(message);
+    /// Whether a submission is on its way and not answered yet.
+    pub fn is_sending(&self) -> bool {
+        self.sending.is_some()
+    }
+
+    /// Takes the answer to the submission with `ticket`, if it is the one this dialog waits
+    /// for: accepted, the dialog is done; refused, the server's words show and the form stays
+    /// for the person to fix.
+    pub fn answer(&mut self, ticket: Ticket, answer: Result<&Job, &str>) -> Answered {
+        if self.sending != Some(ticket) {
+            return Answered::NotMine;
+        }
+        self.sending = None;
+        match answer {
+            Ok(_) => Answered::Accepted,
+            Err(message) => {
+                self.error = Some(message.to_owned());
+                Answered::Refused
+            }
+        }
     }
 }
 
@@ -463,5 +481,74 @@ mod tests {
         assert!(d.job(true).unwrap_err().contains("does not exist"));
         let job = d.job(false).unwrap();
         assert_eq!(job.name, "shot");
+    }
+
+    /// The dialog drawn alone on a hand-built farm, with the commands it pushed.
+    fn harness() -> egui_kittest::Harness<'static, (SubmitDialog, Vec<Command>)> {
+        egui_kittest::Harness::builder()
+            .with_size([900.0, 700.0])
+            .build_ui_state(
+                |ui, (dialog, commands): &mut (SubmitDialog, Vec<Command>)| {
+                    dialog.ui(ui.ctx(), &Farm::default(), false, commands);
+                },
+                (dialog(), Vec::new()),
+            )
+    }
+
+    /// The tickets of the submissions pushed so far.
+    fn sent(h: &egui_kittest::Harness<'static, (SubmitDialog, Vec<Command>)>) -> Vec<Ticket> {
+        h.state()
+            .1
+            .iter()
+            .filter_map(|c| match c {
+                Command::Submit(ticket, _) => Some(*ticket),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_dialog_takes_only_the_answer_to_its_own_submission() {
+        use egui_kittest::kittest::{NodeT, Queryable};
+        let mut h = harness();
+        h.run_steps(2);
+        h.get_by_label("Submit").click();
+        // The click lands in the next frame; the frame after draws what it changed.
+        h.run_steps(2);
+        let first = sent(&h);
+        assert_eq!(first.len(), 1, "one click, one submission");
+        let submit_disabled = |h: &egui_kittest::Harness<'static, (SubmitDialog, Vec<Command>)>| {
+            h.get_by_label("Submit").accesskit_node().is_disabled()
+        };
+        assert!(submit_disabled(&h), "no second submission while it waits");
+        h.get_by_label("sending…");
+
+        // Another request's answer, accepted or refused, is not this dialog's.
+        let other = Ticket::issue();
+        let job = crate::model::tests::job(1, 1, 0);
+        let dialog = &mut h.state_mut().0;
+        assert_eq!(dialog.answer(other, Ok(&job)), Answered::NotMine);
+        assert_eq!(dialog.answer(other, Err("elsewhere")), Answered::NotMine);
+        assert!(dialog.is_sending() && dialog.error.is_none());
+
+        // Its own refusal shows, and the person may submit again.
+        assert_eq!(
+            dialog.answer(first[0], Err("the server refused the job: no")),
+            Answered::Refused
+        );
+        h.run_steps(2);
+        h.get_by_label("the server refused the job: no");
+        assert!(!submit_disabled(&h));
+        h.get_by_label("Submit").click();
+        h.run_steps(2);
+        let both = sent(&h);
+        assert_eq!(both.len(), 2);
+        assert_ne!(both[0], both[1], "each submission has its own ticket");
+
+        // The first one's late answer does not close it; its own acceptance does.
+        let dialog = &mut h.state_mut().0;
+        assert_eq!(dialog.answer(both[0], Ok(&job)), Answered::NotMine);
+        assert_eq!(dialog.answer(both[1], Ok(&job)), Answered::Accepted);
+        assert!(!dialog.is_sending());
     }
 }

@@ -1,0 +1,361 @@
+//! Every request the app makes, each an async function from the client to the `Msg` its
+//! answer becomes, failures worded for a person. No state here: `Session` decides when to ask
+//! and what an answer changes.
+
+use crate::backend::Emitter;
+use crate::command::{Login, PickTarget, PreviewKey, Ticket};
+use crate::local::{self, LocalSetup};
+use crate::msg::{Connected, Msg};
+use crate::production::{MyTask, ProductionTask};
+use drover_shared::api::{
+    JobQuery, Project, ProjectInput, Settings, SubmitJob, TaskQuery, TaskStatusChange,
+    WorkerStatusChange,
+};
+use drover_shared::{
+    Client, ClientError, JobCommand, JobId, ProjectId, TaskId, TaskStatus, WorkerId, WorkerStatus,
+};
+
+/// Tasks fetched per request when opening a job.
+const TASK_PAGE: u32 = 1000;
+/// Jobs fetched per request.
+const JOB_PAGE: u32 = 500;
+
+/// A server error as a person reads it: the server's own message when it sent one.
+pub fn readable(error: &ClientError) -> String {
+    match error {
+        // The server's words for these name API fields; the Connect form has its own.
+        ClientError::Api { body, .. } if body.error == drover_shared::api::MISSING_CODE => {
+            "this account needs a one-time code: type the code from your authenticator app \
+             (or a recovery code) in One-time code"
+                .into()
+        }
+        ClientError::Api { body, .. } if body.error == drover_shared::api::WRONG_CODE => {
+            "wrong one-time code: it may have expired; type the current one".into()
+        }
+        ClientError::Api { body, .. } => body.message.clone(),
+        ClientError::Http(e) if e.is_connect() || e.is_timeout() => {
+            format!("cannot reach the server ({e})")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn is_not_found(error: &ClientError) -> bool {
+    error.status().map(|s| s.as_u16()) == Some(404)
+}
+
+/// Starts the farm on this computer and logs in as its local admin.
+pub async fn start_local(setup: LocalSetup) -> Msg {
+    match local::start(setup).await {
+        Ok((local, client, me)) => Msg::Connected(Box::new(Connected {
+            client,
+            me,
+            local: Some(local),
+        })),
+        Err(e) => Msg::ConnectFailed(e.to_string()),
+    }
+}
+
+/// Logs in to a server.
+pub async fn connect(login: Login) -> Msg {
+    let client = match Client::new(&login.url) {
+        Ok(client) => client,
+        Err(e) => return Msg::ConnectFailed(readable(&e)),
+    };
+    match client.login_with(&login.request()).await {
+        Ok(answer) => Msg::Connected(Box::new(Connected {
+            client: client.with_token(&answer.access_token),
+            me: answer.user,
+            local: None,
+        })),
+        Err(e) => Msg::ConnectFailed(readable(&e)),
+    }
+}
+
+/// Every job, page by page.
+pub async fn jobs(client: Client) -> Msg {
+    let mut jobs = Vec::new();
+    for page in 1.. {
+        let query = JobQuery {
+            page: Some(page),
+            per_page: Some(JOB_PAGE),
+            ..JobQuery::default()
+        };
+        match client.jobs(&query).await {
+            Ok(p) => {
+                let last = p.items.len() < JOB_PAGE as usize;
+                jobs.extend(p.items);
+                if last {
+                    break;
+                }
+            }
+            Err(e) => return Msg::Failed(format!("loading jobs: {}", readable(&e))),
+        }
+    }
+    Msg::Jobs(jobs)
+}
+
+/// Every worker.
+pub async fn workers(client: Client) -> Msg {
+    match client.workers().await {
+        Ok(w) => Msg::Workers(w),
+        Err(e) => Msg::Failed(format!("loading workers: {}", readable(&e))),
+    }
+}
+
+/// The projects, reading only those not in `known`.
+pub async fn projects(client: Client, known: Vec<Project>) -> Msg {
+    match all_projects(&client, known).await {
+        Ok(p) => Msg::Projects(p),
+        Err(e) => Msg::Failed(format!("loading projects: {}", readable(&e))),
+    }
+}
+
+/// The farm settings (admins).
+pub async fn settings(client: Client) -> Msg {
+    match client.settings().await {
+        Ok(s) => Msg::Settings(s),
+        Err(e) => Msg::Failed(format!("loading settings: {}", readable(&e))),
+    }
+}
+
+/// The accounts (admins).
+pub async fn users(client: Client) -> Msg {
+    match client.users().await {
+        Ok(u) => Msg::Users(u),
+        Err(e) => Msg::Failed(format!("loading accounts: {}", readable(&e))),
+    }
+}
+
+/// A job's tasks, sent page by page as they come.
+pub async fn task_pages(client: Client, job_id: JobId, emitter: Emitter) {
+    let mut after = None;
+    loop {
+        let query = TaskQuery {
+            job_id: Some(job_id),
+            per_page: Some(TASK_PAGE),
+            after,
+            ..TaskQuery::default()
+        };
+        match client.tasks(&query).await {
+            Ok(page) => {
+                after = page.next_after.map(TaskId);
+                let done = after.is_none();
+                let msg = Msg::Tasks {
+                    job_id,
+                    tasks: page.items,
+                    total: page.total,
+                    done,
+                };
+                if !emitter.send(msg).await || done {
+                    break;
+                }
+            }
+            Err(e) => {
+                let msg = Msg::Failed(format!("loading tasks: {}", readable(&e)));
+                emitter.send(msg).await;
+                break;
+            }
+        }
+    }
+}
+
+/// The production task a job renders for, with its comment count.
+pub async fn production_task(client: Client, job_id: JobId, task: String) -> Msg {
+    let found = async {
+        let full = client.production_task(&task).await?;
+        let comments = client.production_task_comments(&task).await?;
+        Ok::<_, ClientError>(ProductionTask::from_full(
+            &serde_json::Value::Object(full),
+            comments.len(),
+        ))
+    };
+    match found.await {
+        Ok(found) => Msg::ProductionTask(job_id, found),
+        Err(e) => Msg::Failed(format!("loading the production task: {}", readable(&e))),
+    }
+}
+
+/// A job's blocklist.
+pub async fn blocklist(client: Client, job_id: JobId) -> Msg {
+    match client.blocklist(job_id).await {
+        Ok(entries) => Msg::Blocklist(job_id, entries),
+        Err(e) => Msg::Failed(format!("loading the blocklist: {}", readable(&e))),
+    }
+}
+
+/// A task's log from its start.
+pub async fn task_log(client: Client, task_id: TaskId) -> Msg {
+    match client.task_log(task_id).await {
+        Ok(text) => Msg::Log(task_id, text),
+        // No log yet is normal for a task that has not run.
+        Err(e) if is_not_found(&e) => Msg::Log(task_id, String::new()),
+        Err(e) => Msg::Failed(format!("loading the log: {}", readable(&e))),
+    }
+}
+
+/// A preview, decoded.
+pub async fn preview(client: Client, key: PreviewKey) -> Msg {
+    let bytes = match key.job_id {
+        Some(job) => client.last_rendered(job, key.size).await,
+        None => client.farm_last_rendered(key.size).await.map(|(_, b)| b),
+    };
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(e) if is_not_found(&e) => return Msg::Preview(key, None),
+        Err(e) => return Msg::Failed(format!("loading a preview: {}", readable(&e))),
+    };
+    match image::load_from_memory(&bytes) {
+        Ok(image) => {
+            let rgba = image.to_rgba8();
+            let size = [rgba.width() as usize, rgba.height() as usize];
+            let image = egui::ColorImage::from_rgba_unmultiplied(size, rgba.as_raw());
+            Msg::Preview(key, Some(image))
+        }
+        Err(e) => Msg::Failed(format!("a preview did not decode: {e}")),
+    }
+}
+
+/// Sends a command to each job, stopping at the first refusal.
+pub async fn job_command(
+    client: Client,
+    ids: Vec<JobId>,
+    command: JobCommand,
+    priority: Option<u8>,
+) -> Msg {
+    let count = ids.len();
+    for id in ids {
+        if let Err(e) = client.job_command(id, command, priority).await {
+            return Msg::Failed(format!("job {id}: {}", readable(&e)));
+        }
+    }
+    Msg::Info(format!("{command} sent to {count} job(s)"))
+}
+
+/// Deletes jobs.
+pub async fn delete_jobs(client: Client, ids: Vec<JobId>) -> Msg {
+    match client.delete_jobs(&ids).await {
+        Ok(()) => Msg::Info(format!("deleted {} job(s)", ids.len())),
+        Err(e) => Msg::Failed(format!("deleting: {}", readable(&e))),
+    }
+}
+
+/// Queues one task again.
+pub async fn requeue_task(client: Client, id: TaskId) -> Msg {
+    let change = TaskStatusChange {
+        id,
+        status: TaskStatus::Queued,
+    };
+    match client.set_task_status(&change).await {
+        Ok(()) => Msg::Info(format!("task {id} requeued")),
+        Err(e) => Msg::Failed(format!("requeueing task {id}: {}", readable(&e))),
+    }
+}
+
+/// Clears a job's blocklist.
+pub async fn clear_blocklist(client: Client, job_id: JobId) -> Msg {
+    match client.clear_blocklist(job_id).await {
+        Ok(()) => Msg::Blocklist(job_id, Vec::new()),
+        Err(e) => Msg::Failed(format!("clearing the blocklist: {}", readable(&e))),
+    }
+}
+
+/// Asks a worker to sleep, wake or shut down.
+pub async fn set_worker(client: Client, id: WorkerId, status: WorkerStatus, lazy: bool) -> Msg {
+    let change = WorkerStatusChange { id, status, lazy };
+    match client.set_worker_status(&change).await {
+        Ok(()) => Msg::Info(format!("worker {id} asked to go {status}")),
+        Err(e) => Msg::Failed(format!("worker {id}: {}", readable(&e))),
+    }
+}
+
+/// Submits a job; the answer carries the ticket of the submission.
+pub async fn submit(client: Client, ticket: Ticket, job: SubmitJob) -> Msg {
+    let answer = client
+        .submit_job(&job)
+        .await
+        .map_err(|e| format!("the server refused the job: {}", readable(&e)));
+    Msg::SubmitAnswer(ticket, answer)
+}
+
+/// The person's open tasks (Kitsu's to-do list), for the submit dialog.
+pub async fn my_tasks(client: Client) -> Msg {
+    let tasks = client.my_production_tasks().await.map(|rows| {
+        let mut tasks: Vec<MyTask> = rows.iter().map(MyTask::from_row).collect();
+        tasks.sort_by(|a, b| (&a.project, &a.title).cmp(&(&b.project, &b.title)));
+        tasks
+    });
+    Msg::MyTasks(tasks.map_err(|e| readable(&e)))
+}
+
+/// The system file dialog (XDG portal on Linux); `None` when closed or unavailable.
+pub async fn pick(target: PickTarget) -> Msg {
+    let dialog = rfd::AsyncFileDialog::new();
+    let picked = match target {
+        PickTarget::BlendFile => {
+            dialog
+                .add_filter("Blender scene", &["blend"])
+                .set_title("Choose a .blend file")
+                .pick_file()
+                .await
+        }
+        PickTarget::OutputDir => {
+            dialog
+                .set_title("Choose the output folder")
+                .pick_folder()
+                .await
+        }
+    };
+    match picked {
+        Some(file) => Msg::Picked(target, file.path().to_string_lossy().into_owned()),
+        None => {
+            Msg::Info("no file chosen (or no file dialog on this desktop: type the path)".into())
+        }
+    }
+}
+
+/// Creates (no id) or updates a project.
+pub async fn save_project(
+    client: Client,
+    ticket: Ticket,
+    id: Option<ProjectId>,
+    input: ProjectInput,
+) -> Msg {
+    let saved = match id {
+        Some(id) => client.update_project(id, &input).await,
+        None => client.create_project(&input).await,
+    };
+    let answer = saved
+        .map(drop)
+        .map_err(|e| format!("saving the project: {}", readable(&e)));
+    Msg::ProjectSaved(ticket, answer)
+}
+
+/// Saves farm settings.
+pub async fn save_settings(client: Client, ticket: Ticket, settings: Settings) -> Msg {
+    let answer = client
+        .update_settings(&settings)
+        .await
+        .map_err(|e| format!("saving settings: {}", readable(&e)));
+    Msg::SettingsSaved(ticket, answer)
+}
+
+/// Every project with its paths: the list gives ids, each project its fields. Those in
+/// `known` are kept as they are and only the others are read, one request each; projects gone
+/// from the list are dropped.
+async fn all_projects(client: &Client, known: Vec<Project>) -> Result<Vec<Project>, ClientError> {
+    let list = client.projects(true).await?;
+    let ids: Vec<ProjectId> = list
+        .keys()
+        .filter_map(|k| k.parse().ok())
+        .map(ProjectId)
+        .collect();
+    let mut projects: Vec<_> = known.into_iter().filter(|p| ids.contains(&p.id)).collect();
+    for id in ids {
+        if !projects.iter().any(|p| p.id == id) {
+            projects.push(client.project(id).await?);
+        }
+    }
+    projects.sort_by_key(|p| p.name.to_lowercase());
+    Ok(projects)
+}
