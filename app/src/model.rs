@@ -242,6 +242,12 @@ impl Farm {
             .map_or(drover_shared::Role::Artist, |u| u.role)
     }
 
+    /// May the logged-in person submit jobs? Clients and vendors may not (the server refuses
+    /// them too).
+    pub fn may_submit(&self) -> bool {
+        self.role().runs_farm_jobs()
+    }
+
     /// May the logged-in person control this job (pause, cancel, …)? The rule the server
     /// applies ([`Job::controlled_by`]).
     pub fn may_control(&self, job: &Job) -> bool {

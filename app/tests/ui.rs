@@ -888,3 +888,187 @@ fn a_refused_setting_shows_the_servers_message_in_settings() {
         "the Settings view says it, not a toast"
     );
 }
+
+/// A person with `role` on a headless server, connected in the app.
+fn connected_as(
+    runtime: &tokio::runtime::Runtime,
+    server: &drover_server::Server,
+    email: &str,
+    role: drover_shared::Role,
+) -> (Harness<'static, DroverApp>, Client) {
+    let password = "a long password";
+    runtime
+        .block_on(drover_server::users::create(
+            &server.state().store,
+            email,
+            password,
+            role,
+        ))
+        .unwrap();
+    let client = runtime
+        .block_on(
+            Client::new(&server.url())
+                .unwrap()
+                .logged_in(email, password),
+        )
+        .unwrap();
+    let mut app = DroverApp::new(Options::default(), Remembered::default()).unwrap();
+    app.push(Command::Connect(drover::command::Login {
+        url: server.url(),
+        email: email.into(),
+        password: password.into(),
+        code: String::new(),
+    }));
+    (harness(app), client)
+}
+
+/// Puts the person `member` is logged in as on the team of the project named `project`.
+fn join_team(runtime: &tokio::runtime::Runtime, admin: &Client, project: &str, member: &Client) {
+    runtime.block_on(async {
+        let person = member.authenticated().await.unwrap().user.id;
+        let projects = admin
+            .raw(reqwest::Method::GET, "/data/projects", None)
+            .await
+            .unwrap()
+            .body
+            .unwrap();
+        let id = projects
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == project)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let added = admin
+            .raw(
+                reqwest::Method::POST,
+                &format!("/data/projects/{id}/team"),
+                Some(&serde_json::json!({ "person_id": person })),
+            )
+            .await
+            .unwrap();
+        assert!(added.status.is_success(), "{added:?}");
+    });
+}
+
+#[test]
+fn an_artist_on_one_project_of_two_sees_and_renders_only_there() {
+    let (_dir, runtime, server) = headless_server();
+    let (_, admin) = connected_as(
+        &runtime,
+        &server,
+        "boss@studio.test",
+        drover_shared::Role::Admin,
+    );
+    let mut ids = Vec::new();
+    for name in ["Ours", "Theirs"] {
+        let project = runtime
+            .block_on(admin.create_project(&drover_shared::api::ProjectInput {
+                name: Some(name.into()),
+                ..Default::default()
+            }))
+            .unwrap();
+        let job = SubmitJob {
+            name: format!("{name} lighting"),
+            project_id: project.id,
+            kind: JobKind::Command(CommandSettings {
+                argv: vec!["true".into()],
+                frames: "1".into(),
+                chunk_size: 1,
+            }),
+            priority: None,
+            paused: true,
+            tag: None,
+            production_task_id: None,
+        };
+        runtime.block_on(admin.submit_job(&job)).unwrap();
+        ids.push(project.id);
+    }
+    let (mut harness, artist) = connected_as(
+        &runtime,
+        &server,
+        "ann@studio.test",
+        drover_shared::Role::Artist,
+    );
+    join_team(&runtime, &admin, "Ours", &artist);
+    wait_until(&mut harness, "the artist's farm", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.farm.loaded && !s.farm.projects.is_empty())
+    });
+    let farm = &harness.state().session().unwrap().farm;
+    assert_eq!(
+        farm.projects.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [ids[0]],
+        "only the project whose team the artist is on"
+    );
+    assert_eq!(jobs_named(&harness, "Ours lighting"), 1);
+    assert_eq!(jobs_named(&harness, "Theirs lighting"), 0);
+    harness.get_by_label("Ours lighting");
+    assert!(harness.query_by_label("Theirs lighting").is_none());
+
+    // The artist renders a .blend into their project; the dialog picks it by itself.
+    harness.get_by_label("Submit render…").click();
+    harness.run_steps(3);
+    {
+        let dialog = dialog(&mut harness);
+        assert_eq!(dialog.project, Some(ids[0]));
+        dialog.name = "ann's render".into();
+        dialog.blend_file = "/shots/sh010.blend".into();
+        dialog.output_dir = "/renders/sh010".into();
+        dialog.frames = "1-2".into();
+    }
+    harness.step();
+    harness.get_by_label("Submit").click();
+    wait_until(&mut harness, "the artist's job", |h| {
+        !dialog_open(h) && jobs_named(h, "ann's render") == 1
+    });
+
+    // A command would run any program on the render nodes: refused in the dialog's words.
+    fill_dialog(&mut harness, "ann's command");
+    harness.get_by_label("Submit").click();
+    wait_until(&mut harness, "the refusal", |h| dialog_error(h).is_some());
+    let error = dialog_error(&harness).unwrap();
+    assert!(error.contains("code_jobs_min_role"), "{error}");
+}
+
+#[test]
+fn a_client_watches_the_farm_without_a_submit_button() {
+    let (_dir, runtime, server) = headless_server();
+    let (_, admin) = connected_as(
+        &runtime,
+        &server,
+        "boss@studio.test",
+        drover_shared::Role::Admin,
+    );
+    runtime
+        .block_on(admin.create_project(&drover_shared::api::ProjectInput {
+            name: Some("Reviewed".into()),
+            ..Default::default()
+        }))
+        .unwrap();
+    let (mut harness, client) = connected_as(
+        &runtime,
+        &server,
+        "client@agency.test",
+        drover_shared::Role::Client,
+    );
+    join_team(&runtime, &admin, "Reviewed", &client);
+    wait_until(&mut harness, "the client's farm", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.farm.loaded && !s.farm.projects.is_empty())
+    });
+    assert!(
+        harness
+            .get_by_label("Submit render…")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert!(
+        harness.state().toasts.texts().next().is_none(),
+        "nothing the client's app asked for was refused"
+    );
+}

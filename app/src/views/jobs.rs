@@ -86,7 +86,13 @@ impl JobsView {
         ui.horizontal(|ui| {
             ui.view_heading("Jobs");
             ui.add_space(theme::GAP);
-            if ui.button("Submit render…").clicked() {
+            let submit = ui
+                .add_enabled(farm.may_submit(), egui::Button::new("Submit render…"))
+                .on_disabled_hover_text(
+                    "Clients and vendors do not submit renders: a job runs on the studio's \
+                     render nodes",
+                );
+            if submit.clicked() {
                 commands.push(Command::OpenSubmit);
             }
         });
