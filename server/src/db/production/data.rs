@@ -128,13 +128,19 @@ impl Data<'_> {
         super::delete(self.conn, self.schema, model(route)?, self.viewer, id)
     }
 
-    /// Fails with 403 unless the viewer may change this row of `route` (as read by `get`).
+    /// Fails with 403 unless the viewer may change this row of `route` (as read by `get`):
+    /// their team's, and their own where the model has an author.
     pub fn authorize_row(&self, route: &str, row: &Row) -> Result<(), DataError> {
         let model = model(route)?;
         super::access::authorize_write(self.conn, model, self.viewer, |c| {
             let field = if c == model.id_column { "id" } else { c };
             row.get(field).and_then(Value::as_str).map(str::to_owned)
-        })
+        })?;
+        let author = model
+            .author
+            .and_then(|a| row.get(a))
+            .and_then(Value::as_str);
+        super::rules::check_author_id(model, self.viewer, author)
     }
 
     /// Fails with 403 unless the viewer may write rows of `route` (a model with a

@@ -199,6 +199,39 @@ async fn generic_routes_keep_authorship_and_status_rules() {
         200,
     )
     .await;
+    // A preview is its uploader's: another artist's file does not replace it.
+    let preview = call(
+        &ada,
+        Method::POST,
+        &format!("/actions/tasks/{task}/comments/{}/add-preview", id(&mine)),
+        Some(json!({})),
+        201,
+    )
+    .await;
+    let (status, answer) = upload(
+        &bob,
+        &format!("/pictures/preview-files/{}", id(&preview)),
+        "not-mine.png",
+        &png(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    refused(
+        &bob,
+        Method::PUT,
+        &format!("/data/preview-files/{}", id(&preview)),
+        Some(json!({"extension": "png"})),
+        403,
+    )
+    .await;
+    refused(
+        &ada,
+        Method::PUT,
+        &format!("/data/preview-files/{}", id(&preview)),
+        Some(json!({"extension": "png/../../../../etc/passwd"})),
+        400,
+    )
+    .await;
     call(&ada, Method::DELETE, &path, None, 204).await;
 
     // Time spent: one's own, through the generic route as through the named one.
