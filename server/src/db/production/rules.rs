@@ -55,8 +55,9 @@ pub(super) fn check_create(
                 columns.retain(|(c, _)| c != author);
                 columns.push((author.into(), SqlValue::Text(viewer.id.clone())));
             }
-            Some(_) if text(columns, author) == Some(viewer.id.as_str()) => {}
-            Some(_) if speaks_for_others(viewer) => {}
+            Some(_)
+                if text(columns, author) == Some(viewer.id.as_str())
+                    || speaks_for_others(viewer) => {}
             Some(_) => return Err(not_in_their_name(model)),
         }
     }
