@@ -7,11 +7,38 @@ use super::breakdown::{episode_in_project, str_field};
 use super::data::{Data, Row, text};
 use serde_json::{Value, json};
 
-/// `GET /data/assets/{id}/assets`: the assets this asset is cast with (its links out).
+/// `GET /data/assets/{id}/assets`: the assets this asset is cast with (its links out), those
+/// of projects the viewer is not on left out.
 pub fn linked_assets(d: &Data, asset_id: &str) -> Result<Vec<Row>, DataError> {
     let asset = d.get("assets", asset_id)?;
     let ids = linked_ids(d, text(&asset, "id"))?;
-    ids.iter().map(|id| d.get("assets", id)).collect()
+    visible_rows(d, "assets", &ids)
+}
+
+/// The rows of `route` with these ids that the viewer may read, in order: a list that
+/// reaches across projects shows only what the viewer's own reads would.
+pub(super) fn visible_rows(d: &Data, route: &str, ids: &[String]) -> Result<Vec<Row>, DataError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match d.get(route, id) {
+            Ok(row) => out.push(row),
+            Err(DataError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// SQL that is true when `column` names a project the viewer may read, with its parameter
+/// (`?2` in the statements here); managers and admins read every project.
+fn readable(d: &Data, column: &str) -> String {
+    if d.viewer.sees_all_projects() {
+        "(?2 IS NOT NULL)".to_owned()
+    } else {
+        format!(
+            "{column} IN (SELECT project_id FROM prod_project_person_link WHERE person_id = ?2)"
+        )
+    }
 }
 
 fn linked_ids(d: &Data, entity: &str) -> Result<Vec<String>, DataError> {
@@ -43,18 +70,21 @@ pub fn casting(d: &Data, project_id: &str, entity_id: &str) -> Result<Vec<Value>
     casting_of(d, entity_id)
 }
 
+/// The assets cast in an entity; assets of projects the viewer is not on (shared ones
+/// cast across projects) are left out.
 fn casting_of(d: &Data, entity_id: &str) -> Result<Vec<Value>, DataError> {
-    let mut stmt = d.conn.prepare_cached(
+    let mut stmt = d.conn.prepare_cached(&format!(
         "SELECT a.id, a.name, ty.name, a.ready_for, a.source_id, a.preview_file_id, \
                 l.nb_occurences, l.label, a.is_shared, a.project_id \
          FROM prod_entity_link AS l \
          JOIN prod_entity AS a ON a.id = l.entity_out_id \
          JOIN prod_entity_type AS ty ON ty.id = a.entity_type_id \
-         WHERE l.entity_in_id = ? AND a.canceled = 0 \
+         WHERE l.entity_in_id = ?1 AND a.canceled = 0 AND {} \
          ORDER BY ty.name, a.name",
-    )?;
+        readable(d, "a.project_id")
+    ))?;
     let rows = stmt
-        .query_map([entity_id], |r| {
+        .query_map([entity_id, d.viewer.id.as_str()], |r| {
             Ok(json!({
                 "asset_id": r.get::<_, String>(0)?,
                 "asset_name": r.get::<_, String>(1)?,
@@ -201,11 +231,7 @@ pub fn shot_asset_instances(
     let ids = stmt
         .query_map([text(&shot, "id")], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let instances = ids
-        .iter()
-        .map(|id| d.get("asset-instances", id))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(by_asset(instances))
+    Ok(by_asset(visible_rows(d, "asset-instances", &ids)?))
 }
 
 /// `POST /data/shots/{s}/asset-instances` `{"asset_instance_id"}`: casts an instance in the
@@ -240,10 +266,11 @@ pub fn remove_shot_asset_instance(
 }
 
 /// `GET /data/assets/{a}/cast-in`: the shots the asset is cast in (with their sequence and
-/// episode), then the assets it is cast in.
+/// episode), then the assets it is cast in; a shared asset is cast in other projects too,
+/// and those the viewer is not on are left out.
 pub fn cast_in(d: &Data, asset_id: &str) -> Result<Vec<Value>, DataError> {
     let asset = d.get("assets", asset_id)?;
-    let mut stmt = d.conn.prepare_cached(
+    let mut stmt = d.conn.prepare_cached(&format!(
         "SELECT e.id, e.name, ty.name, e.preview_file_id, l.nb_occurences, \
                 sq.name, ep.id, ep.name \
          FROM prod_entity_link AS l \
@@ -251,11 +278,12 @@ pub fn cast_in(d: &Data, asset_id: &str) -> Result<Vec<Value>, DataError> {
          JOIN prod_entity_type AS ty ON ty.id = e.entity_type_id \
          LEFT JOIN prod_entity AS sq ON sq.id = e.parent_id \
          LEFT JOIN prod_entity AS ep ON ep.id = sq.parent_id \
-         WHERE l.entity_out_id = ? AND e.canceled = 0 \
+         WHERE l.entity_out_id = ?1 AND e.canceled = 0 AND {} \
          ORDER BY ty.name = 'Shot' DESC, sq.name, e.name",
-    )?;
+        readable(d, "e.project_id")
+    ))?;
     let rows = stmt
-        .query_map([text(&asset, "id")], |r| {
+        .query_map([text(&asset, "id"), d.viewer.id.as_str()], |r| {
             let kind: String = r.get(2)?;
             let (id, name, preview, count): (String, String, Option<String>, i64) =
                 (r.get(0)?, r.get(1)?, r.get(3)?, r.get(4)?);

@@ -68,30 +68,11 @@ impl Data<'_> {
         super::get(self.conn, self.schema, model(route)?, self.viewer, id)
     }
 
-    /// One row by id, for the routes that serve its files: 404 when there is none, 403 when
-    /// it exists in a project the viewer is not on (Kitsu's answers there).
+    /// One row by id, for the routes that serve its files (previews, movies, thumbnails,
+    /// attachments): 404 when there is none and when it is in a project the viewer is not on,
+    /// as the data routes answer; a 403 would confirm that it exists.
     pub fn get_visible(&self, route: &str, id: &str) -> Result<Row, DataError> {
-        let model = model(route)?;
-        match self.get(route, id) {
-            Err(DataError::NotFound(m)) => {
-                let exists = self
-                    .conn
-                    .prepare_cached(&format!(
-                        "SELECT 1 FROM {} WHERE {} = ?",
-                        model.table, model.id_column
-                    ))?
-                    .exists([super::parse_id(model, id)?])?;
-                Err(if exists {
-                    DataError::Forbidden(format!(
-                        "this {} is in a project you are not on",
-                        model.kind
-                    ))
-                } else {
-                    DataError::NotFound(m)
-                })
-            }
-            other => other,
-        }
+        self.get(route, id)
     }
 
     /// Creates a row from a JSON object.
@@ -147,13 +128,19 @@ impl Data<'_> {
         super::delete(self.conn, self.schema, model(route)?, self.viewer, id)
     }
 
-    /// Fails with 403 unless the viewer may change this row of `route` (as read by `get`).
+    /// Fails with 403 unless the viewer may change this row of `route` (as read by `get`):
+    /// their team's, and their own where the model has an author.
     pub fn authorize_row(&self, route: &str, row: &Row) -> Result<(), DataError> {
         let model = model(route)?;
         super::access::authorize_write(self.conn, model, self.viewer, |c| {
             let field = if c == model.id_column { "id" } else { c };
             row.get(field).and_then(Value::as_str).map(str::to_owned)
-        })
+        })?;
+        let author = model
+            .author
+            .and_then(|a| row.get(a))
+            .and_then(Value::as_str);
+        super::rules::check_author_id(model, self.viewer, author)
     }
 
     /// Fails with 403 unless the viewer may write rows of `route` (a model with a

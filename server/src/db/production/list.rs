@@ -17,6 +17,24 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+/// Most rows a list answers in one piece: five times a mid-size show's task list. Past it
+/// (or past [`MAX_LIST_BYTES`]) the list is refused with 400 and asked for a page at a
+/// time, so no request makes the server build a gigabyte answer.
+pub const MAX_LIST_ROWS: usize = 50_000;
+
+/// Most bytes of JSON a list answers in one piece (rows with large `data` reach it first).
+pub const MAX_LIST_BYTES: usize = 64 * 1024 * 1024;
+
+pub(super) fn too_long(model: &Model) -> DataError {
+    DataError::BadRequest(format!(
+        "more than {MAX_LIST_ROWS} {} (or {} MiB) to answer in one piece: ask for them a page \
+         at a time (`?page=1&limit={}`, then page=2…)",
+        model.route,
+        MAX_LIST_BYTES / (1024 * 1024),
+        super::query::MAX_PAGE_LIMIT
+    ))
+}
+
 /// A list query turned into SQL for one viewer.
 struct Plan<'a> {
     table: &'a Table,
@@ -36,7 +54,7 @@ fn plan<'a>(
     let mut w = Where::default();
     rows_clause(model, &mut w);
     scope_clause(model, viewer, &mut w)?;
-    filter_clause(schema, model, &query.filters, &mut w)?;
+    filter_clause(schema, model, viewer, &query.filters, &mut w)?;
     let table = schema.table(model.table);
     let mut sql = format!(
         "SELECT {} FROM {} AS t{} ORDER BY t.rowid",
@@ -47,6 +65,7 @@ fn plan<'a>(
     let page = if let Some(page) = query.page {
         let count_sql = format!("SELECT count(*) FROM {} AS t{}", model.table, w.sql);
         let total: i64 = conn.query_row(&count_sql, params_from_iter(&w.params), |r| r.get(0))?;
+        // At most (2^32 - 2) × 10,000: well inside SQLite's 64-bit integers.
         let offset = u64::from(page - 1) * u64::from(query.limit);
         let _ = write!(sql, " LIMIT {} OFFSET {offset}", query.limit);
         Some((total, offset, page))
@@ -71,7 +90,15 @@ pub fn list(
     query: &ListQuery,
 ) -> Result<Value, DataError> {
     let plan = plan(conn, schema, model, viewer, query)?;
-    let mut rows = select(conn, plan.table, model, viewer, &plan.sql, &plan.params)?;
+    let mut rows = select(
+        conn,
+        plan.table,
+        model,
+        viewer,
+        &plan.sql,
+        &plan.params,
+        MAX_LIST_ROWS,
+    )?;
     if query.relations {
         attach_relations(conn, model, &mut rows)?;
     }
@@ -100,8 +127,10 @@ pub fn list_json(
     viewer: &Viewer,
     query: &ListQuery,
 ) -> Result<Vec<u8>, DataError> {
-    // Pages are small; relations and persons are reshaped after the read.
-    if query.page.is_some() || query.relations || model.table == "users" {
+    // Pages are small; relations and persons are reshaped after the read, and rows with
+    // private columns are shown column by column to whoever may see them.
+    let private = model.private != super::Private::Nothing && !viewer.is_admin();
+    if query.page.is_some() || query.relations || model.table == "users" || private {
         let value = list(conn, schema, model, viewer, query)?;
         return Ok(serde_json::to_vec(&value).unwrap_or_default());
     }
@@ -113,7 +142,12 @@ pub fn list_json(
     let mut out = Vec::with_capacity(64 * 1024);
     out.push(b'[');
     let mut first = true;
+    let mut count = 0;
     while let Some(row) = rows.next()? {
+        count += 1;
+        if count > MAX_LIST_ROWS || out.len() > MAX_LIST_BYTES {
+            return Err(too_long(model));
+        }
         if !first {
             out.push(b',');
         }
@@ -185,6 +219,64 @@ mod tests {
     use crate::db::production::{Data, MODELS};
     use drover_shared::Role;
     use serde_json::json;
+
+    #[test]
+    fn lists_in_one_piece_stop_at_the_row_ceiling() {
+        let conn = crate::db::test_conn();
+        let schema = Schema::load(&conn).unwrap();
+        let user = crate::db::users::insert(&conn, "art@studio.com", "h", Role::Artist).unwrap();
+        let viewer = Viewer {
+            id: user.id.to_string(),
+            role: Role::Artist,
+        };
+        let add = |from: usize, to: usize| {
+            conn.execute(
+                "WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2) \
+                 INSERT INTO prod_department (id, name, created_at, updated_at) \
+                 SELECT lower(hex(randomblob(16))), 'D' || i, 'x', 'x' FROM n",
+                [from, to],
+            )
+            .unwrap();
+        };
+        let model = crate::db::production::by_route("departments").unwrap();
+        let all = ListQuery::default();
+        add(1, MAX_LIST_ROWS);
+        let written = list_json(&conn, &schema, model, &viewer, &all).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&written)
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            MAX_LIST_ROWS
+        );
+        assert_eq!(
+            list(&conn, &schema, model, &viewer, &all)
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            MAX_LIST_ROWS
+        );
+        add(MAX_LIST_ROWS + 1, MAX_LIST_ROWS + 1);
+        for result in [
+            list_json(&conn, &schema, model, &viewer, &all).map(|_| ()),
+            list(&conn, &schema, model, &viewer, &all).map(|_| ()),
+        ] {
+            assert!(
+                matches!(&result, Err(DataError::BadRequest(m)) if m.contains("page")),
+                "{result:?}"
+            );
+        }
+        let paged = ListQuery {
+            page: Some(6),
+            limit: 10_000,
+            ..ListQuery::default()
+        };
+        let page = list(&conn, &schema, model, &viewer, &paged).unwrap();
+        assert_eq!(page["data"].as_array().unwrap().len(), 1);
+        assert_eq!(page["total"], MAX_LIST_ROWS + 1);
+    }
 
     #[test]
     fn written_lists_are_the_bytes_of_the_values() {

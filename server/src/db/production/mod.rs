@@ -11,13 +11,14 @@ pub mod attachments;
 pub mod breakdown;
 pub mod casting;
 pub mod data;
-mod list;
+pub mod list;
 pub mod models;
 pub mod outputs;
 mod present;
 pub mod project;
 mod query;
 pub mod review;
+pub mod rules;
 pub mod schema;
 pub mod time;
 pub mod user;
@@ -27,7 +28,7 @@ pub use access::{Viewer, on_team};
 pub use data::{Data, Row};
 use drover_shared::Role;
 pub use list::{list, list_json};
-pub use models::{Access, MODELS, Model, Rows, Scope, by_route};
+pub use models::{Access, MODELS, Model, Private, Rows, Scope, by_route};
 pub use present::attach_relations;
 use present::{select, select_list};
 pub use query::{DEFAULT_PAGE_LIMIT, ListQuery};
@@ -120,7 +121,7 @@ pub fn get(
         model.table,
         w.sql
     );
-    let mut rows = select(conn, table, model, viewer, &sql, &w.params)?;
+    let mut rows = select(conn, table, model, viewer, &sql, &w.params, 1)?;
     attach_relations(conn, model, &mut rows)?;
     rows.pop().ok_or_else(|| not_found(model, &id))
 }
@@ -285,6 +286,7 @@ pub fn create(
             columns.push((owner.into(), SqlValue::Text(viewer.id.clone())));
         }
     }
+    rules::check_create(conn, model, viewer, &mut columns)?;
     authorize_write(conn, model, viewer, |c| value_of(&columns, c))?;
     if let Some(missing) = table
         .columns
@@ -319,16 +321,19 @@ pub(super) fn admin_view(viewer: &Viewer) -> Viewer {
     }
 }
 
-/// Reads the raw column values of a row, for permission checks.
+/// Reads the raw column values of a row, for permission checks; 404 when the viewer may not
+/// read it, as a read would answer (a 403 would tell that it exists).
 fn raw_row(
     conn: &Connection,
     schema: &Schema,
     model: &Model,
+    viewer: &Viewer,
     id: &str,
 ) -> Result<Vec<(String, SqlValue)>, DataError> {
     let table = schema.table(model.table);
     let mut w = Where::default();
     rows_clause(model, &mut w);
+    scope_clause(model, viewer, &mut w)?;
     w.and(&format!("t.{} = ?", model.id_column));
     w.params.push(SqlValue::Text(id.into()));
     let sql = format!(
@@ -360,7 +365,7 @@ pub fn update(
     extra: Vec<(String, SqlValue)>,
 ) -> Result<Map<String, Value>, DataError> {
     let id = parse_id(model, id)?;
-    let existing = raw_row(conn, schema, model, &id)?;
+    let existing = raw_row(conn, schema, model, viewer, &id)?;
     authorize_write(conn, model, viewer, |c| value_of(&existing, c))?;
     let (mut columns, relations) = parse_body(schema, model, body, false, false)?;
     columns.extend(extra);
@@ -379,6 +384,7 @@ pub fn update(
     authorize_write(conn, model, viewer, |c| {
         value_of(&columns, c).or_else(|| value_of(&existing, c))
     })?;
+    rules::check_update(conn, model, viewer, &existing, &columns)?;
     if schema.table(model.table).column("updated_at").is_some() {
         columns.push(("updated_at".into(), SqlValue::Text(now_text())));
     }
@@ -409,8 +415,9 @@ pub fn delete(
     id: &str,
 ) -> Result<(), DataError> {
     let id = parse_id(model, id)?;
-    let existing = raw_row(conn, schema, model, &id)?;
+    let existing = raw_row(conn, schema, model, viewer, &id)?;
     authorize_write(conn, model, viewer, |c| value_of(&existing, c))?;
+    rules::check_delete(model, viewer, &existing)?;
     conn.execute(
         &format!("DELETE FROM {} WHERE {} = ?", model.table, model.id_column),
         [&id],

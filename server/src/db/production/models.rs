@@ -64,6 +64,18 @@ pub enum Access {
     Own,
 }
 
+/// Which of a model's columns only admins see and filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Private {
+    /// None: every shown column is for everyone who may read the row.
+    Nothing,
+    /// These columns (secrets such as chat tokens).
+    Columns(&'static [&'static str]),
+    /// Every column but these (a person's pay, contract, contacts, desktop login…); the
+    /// person sees their own row whole.
+    AllBut(&'static [&'static str]),
+}
+
 /// One `/data/<route>` model.
 #[derive(Debug)]
 pub struct Model {
@@ -89,6 +101,17 @@ pub struct Model {
     pub access: Access,
     /// Filter names Kitsu accepts that map to a column (`sequence_id` is a shot's `parent_id`).
     pub aliases: &'static [(&'static str, &'static str)],
+    /// Columns shown to admins only, and filtered on by admins only.
+    pub private: Private,
+    /// Private columns anyone may still filter on by exact value: a person is found by an
+    /// email the caller already holds (gazu's `get_person_by_email`), as in Zou.
+    pub lookups: &'static [&'static str],
+    /// The column naming whom a row is written by (`person_id`): others than managers write
+    /// only in their own name and change only their own rows.
+    pub author: Option<&'static str>,
+    /// Columns holding plain names that end up in file paths (an output file's
+    /// `extension`): never a path piece.
+    pub plain: &'static [&'static str],
 }
 
 const TIMES: &[&str] = &["created_at", "updated_at"];
@@ -106,8 +129,36 @@ const fn model(route: &'static str, table: &'static str, kind: &'static str) -> 
         scope: Scope::Studio,
         access: Access::AdminWrites,
         aliases: &[],
+        private: Private::Nothing,
+        lookups: &[],
+        author: None,
+        plain: &[],
     }
 }
+
+/// What everyone sees of another person: a name and an avatar to put on a comment, their
+/// role and standing, as Zou's `present_minimal` (without the desktop login).
+pub const PERSON_PUBLIC: &[&str] = &[
+    "id",
+    "first_name",
+    "last_name",
+    "active",
+    "archived",
+    "has_avatar",
+    "role",
+    "position",
+    "seniority",
+    "is_bot",
+    "is_guest",
+    "studio_id",
+];
+
+/// The organisation's chat integration secrets (Zou's `SENSITIVE_FIELDS`).
+pub const ORGANISATION_SECRETS: &[&str] = &[
+    "chat_token_slack",
+    "chat_webhook_mattermost",
+    "chat_token_discord",
+];
 
 const ENTITY_RELATIONS: &[Relation] = &[
     Relation {
@@ -162,11 +213,16 @@ pub static MODELS: &[Model] = &[
             owner: "person_id",
             target: "department_id",
         }],
+        private: Private::AllBut(PERSON_PUBLIC),
+        lookups: &["email"],
         ..model("persons", "users", "Person")
     },
     model("departments", "prod_department", "Department"),
     model("studios", "prod_studio", "Studio"),
-    model("organisations", "prod_organisation", "Organisation"),
+    Model {
+        private: Private::Columns(ORGANISATION_SECRETS),
+        ..model("organisations", "prod_organisation", "Organisation")
+    },
     Model {
         id_column: "uuid",
         hidden: &["id", "uuid", "created", "is_active"],
@@ -262,6 +318,7 @@ pub static MODELS: &[Model] = &[
         ],
         scope: Scope::TaskColumn("object_id"),
         access: Access::ProjectArtists,
+        author: Some("person_id"),
         ..model("comments", "prod_comment", "Comment")
     },
     // Rows are made and removed with their files by the comment routes; the generic route
@@ -284,11 +341,14 @@ pub static MODELS: &[Model] = &[
     Model {
         scope: Scope::TaskColumn("task_id"),
         access: Access::ProjectArtists,
+        author: Some("person_id"),
+        plain: &["extension"],
         ..model("preview-files", "prod_preview_file", "PreviewFile")
     },
     Model {
         scope: Scope::TaskColumn("task_id"),
         access: Access::ProjectArtists,
+        author: Some("person_id"),
         ..model("time-spents", "prod_time_spent", "TimeSpent")
     },
     Model {
@@ -310,11 +370,14 @@ pub static MODELS: &[Model] = &[
     Model {
         scope: Scope::EntityColumn("entity_id"),
         access: Access::ProjectArtists,
+        author: Some("person_id"),
+        plain: &["extension"],
         ..model("output-files", "prod_output_file", "OutputFile")
     },
     Model {
         scope: Scope::TaskColumn("task_id"),
         access: Access::ProjectArtists,
+        author: Some("person_id"),
         ..model("working-files", "prod_working_file", "WorkingFile")
     },
     model("file-status", "prod_file_status", "FileStatus"),
@@ -383,6 +446,15 @@ impl Model {
     /// True when `column` is shown in JSON.
     pub fn shows(&self, column: &str) -> bool {
         !self.hidden.contains(&column)
+    }
+
+    /// True when `column` is for admins only (see [`Private`]).
+    pub fn is_private(&self, column: &str) -> bool {
+        match self.private {
+            Private::Nothing => false,
+            Private::Columns(columns) => columns.contains(&column),
+            Private::AllBut(public) => column != self.id_column && !public.contains(&column),
+        }
     }
 
     /// The column a filter or body field names, after aliases.

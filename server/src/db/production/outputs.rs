@@ -109,8 +109,9 @@ pub fn new_output_file(d: &Data, target: &Target, body: &Row) -> Result<Row, Dat
     };
     let folder_path = tokens.render(tree, "folder_path", true)?;
     let file_name = tokens.render(tree, "file_name", false)?;
-    let sep = body_str(body, "sep").unwrap_or("/");
+    let sep = super::rules::path_separator(body_str(body, "sep"))?;
     let extension = body_str(body, "extension").unwrap_or("");
+    super::rules::plain_extension("extension", extension)?;
     let mut made = json!({
         "name": name,
         "entity_id": entity_id,

@@ -19,6 +19,8 @@ pub(super) fn select_list(table: &Table) -> String {
         .join(", ")
 }
 
+/// The rows a query finds, as JSON objects; refused (400) past `max_rows`, before more are
+/// built (see [`super::list::MAX_LIST_ROWS`]).
 pub(super) fn select(
     conn: &Connection,
     table: &Table,
@@ -26,11 +28,15 @@ pub(super) fn select(
     viewer: &Viewer,
     sql: &str,
     params: &[SqlValue],
+    max_rows: usize,
 ) -> Result<Vec<Map<String, Value>>, DataError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params_from_iter(params))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
+        if out.len() == max_rows {
+            return Err(super::list::too_long(model));
+        }
         out.push(row_to_json(table, model, viewer, row)?);
     }
     Ok(out)
@@ -43,24 +49,50 @@ fn row_to_json(
     row: &rusqlite::Row<'_>,
 ) -> rusqlite::Result<Map<String, Value>> {
     let mut map = Map::new();
+    let whole = sees_private(table, model, viewer, row)?;
     for (i, column) in table.columns.iter().enumerate() {
-        let value = schema::to_json(column, row.get_ref(i)?);
         if column.name == model.id_column {
-            map.insert("id".into(), value);
-        } else if model.shows(&column.name) {
-            map.insert(column.name.clone(), value);
+            map.insert("id".into(), schema::to_json(column, row.get_ref(i)?));
+        } else if model.shows(&column.name) && (whole || !model.is_private(&column.name)) {
+            map.insert(
+                column.name.clone(),
+                schema::to_json(column, row.get_ref(i)?),
+            );
         }
     }
     map.insert("type".into(), Value::from(model.kind));
     if model.table == "users" {
-        present_person(&mut map, viewer);
+        present_person(&mut map);
     }
     Ok(map)
 }
 
-/// Kitsu's person: `user` for artists, a `full_name`, and contact details only for admins
-/// and the person themselves.
-fn present_person(map: &mut Map<String, Value>, viewer: &Viewer) {
+/// Whether the viewer sees the row's private columns ([`super::Private`]): admins do, and a
+/// person sees their own row whole.
+fn sees_private(
+    table: &Table,
+    model: &Model,
+    viewer: &Viewer,
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<bool> {
+    if viewer.is_admin() || model.private == super::Private::Nothing {
+        return Ok(true);
+    }
+    if model.table != "users" {
+        return Ok(false);
+    }
+    let Some(i) = table.columns.iter().position(|c| c.name == model.id_column) else {
+        return Ok(false);
+    };
+    Ok(match row.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(id) => id == viewer.id.as_bytes(),
+        _ => false,
+    })
+}
+
+/// Kitsu's person: `user` for artists and a `full_name` (what else of them a viewer sees is
+/// the model's [`super::Private`] rule).
+fn present_person(map: &mut Map<String, Value>) {
     if let Some(role) = map.get("role").and_then(Value::as_str)
         && let Ok(role) = role.parse::<Role>()
     {
@@ -70,11 +102,6 @@ fn present_person(map: &mut Map<String, Value>, viewer: &Viewer) {
     let last = map.get("last_name").and_then(Value::as_str).unwrap_or("");
     let full = format!("{first} {last}").trim().to_owned();
     map.insert("full_name".into(), Value::from(full));
-    let own = map.get("id").and_then(Value::as_str) == Some(viewer.id.as_str());
-    if !viewer.is_admin() && !own {
-        map.remove("email");
-        map.remove("phone");
-    }
 }
 
 /// Adds each many-to-many field as a list of ids.

@@ -199,7 +199,7 @@ pub fn playlists(
     });
     Ok(found
         .into_iter()
-        .skip(page.saturating_sub(1) * PLAYLIST_PAGE)
+        .skip(page.saturating_sub(1).saturating_mul(PLAYLIST_PAGE))
         .take(PLAYLIST_PAGE)
         .map(|mut p| {
             p.remove("shots");
@@ -377,7 +377,8 @@ pub fn tasks_csv(d: &Data) -> Result<String, DataError> {
         while let Some(r) = rows.next()? {
             let mut record: Vec<String> = Vec::with_capacity(15);
             for i in 0..8 {
-                record.push(r.get::<_, Option<String>>(i)?.unwrap_or_default());
+                let cell = r.get::<_, Option<String>>(i)?.unwrap_or_default();
+                record.push(inert_cell(cell));
             }
             for i in 8..10 {
                 record.push(format!("{:?}", r.get::<_, f64>(i)?));
@@ -386,13 +387,25 @@ pub fn tasks_csv(d: &Data) -> Result<String, DataError> {
                 let at = r.get::<_, Option<String>>(i)?.unwrap_or_default();
                 record.push(at.get(..10).unwrap_or("").to_owned());
             }
-            record.push(r.get(14)?);
+            record.push(inert_cell(r.get(14)?));
             csv.write_record(&record).map_err(csv_error)?;
         }
         csv.flush()
             .map_err(|e| DataError::BadRequest(e.to_string()))?;
     }
     String::from_utf8(out).map_err(|e| DataError::BadRequest(e.to_string()))
+}
+
+/// A text cell a spreadsheet will not run: one that starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return (a formula, or one hidden behind a control character) gets a leading
+/// `'`, as OWASP advises against CSV injection. Names are people's text; numbers and dates
+/// are written by the export itself and left as they are.
+pub fn inert_cell(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(csv_error)`
@@ -474,4 +487,27 @@ pub fn project_created(d: &Data, project: Row) -> Result<Row, DataError> {
         )?;
     }
     full_project(d, project)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert_cell;
+
+    #[test]
+    fn formula_cells_are_made_inert() {
+        for risky in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"x\")",
+        ] {
+            assert_eq!(inert_cell(risky.into()), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in ["", "SH010", "a=b", "1-2", " =x", "'=x", "\nx", "Ép 1"] {
+            assert_eq!(inert_cell(plain.into()), plain, "{plain:?}");
+        }
+    }
 }

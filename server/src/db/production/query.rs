@@ -26,6 +26,9 @@ pub struct ListQuery {
 /// Rows per page when a page is asked for without a limit.
 pub const DEFAULT_PAGE_LIMIT: u32 = 100;
 
+/// Most rows a page may hold: a page is built whole before it is sent.
+pub const MAX_PAGE_LIMIT: u32 = 10_000;
+
 impl ListQuery {
     /// Splits query-string pairs into filters and options.
     pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, DataError> {
@@ -40,24 +43,26 @@ impl ListQuery {
                         schema::parse_bool(&Value::from(value.as_str())) == Some(true);
                 }
                 "page" => {
-                    let page: u32 = value.parse().map_err(|_| {
-                        DataError::BadRequest(format!(
-                            "`page` must be a positive integer, not {value}"
-                        ))
-                    })?;
-                    query.page = Some(page.max(1));
+                    query.page = Some(value.parse::<u32>().ok().filter(|p| *p > 0).ok_or_else(
+                        || {
+                            DataError::BadRequest(format!(
+                                "`page` is a page number from 1 to {}, not {value}",
+                                u32::MAX
+                            ))
+                        },
+                    )?);
                 }
                 "limit" => {
-                    query.limit =
-                        value
-                            .parse::<u32>()
-                            .ok()
-                            .filter(|l| *l > 0)
-                            .ok_or_else(|| {
-                                DataError::BadRequest(format!(
-                                    "`limit` must be a positive integer, not {value}"
-                                ))
-                            })?;
+                    query.limit = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|l| (1..=MAX_PAGE_LIMIT).contains(l))
+                        .ok_or_else(|| {
+                            DataError::BadRequest(format!(
+                                "`limit` is a number of rows from 1 to {MAX_PAGE_LIMIT}, not \
+                                 {value}"
+                            ))
+                        })?;
                 }
                 k if RESERVED.contains(&k) => {}
                 _ => query.filters.push((key, value)),
@@ -182,9 +187,12 @@ pub(super) fn scope_clause(model: &Model, viewer: &Viewer, w: &mut Where) -> Res
     Ok(())
 }
 
+/// Adds the filters of a list query; a filter on a column the viewer may not see is refused
+/// as an unknown field (400), so it cannot be used to guess the column's values.
 pub(super) fn filter_clause(
     schema: &Schema,
     model: &Model,
+    viewer: &Viewer,
     filters: &[(String, String)],
     w: &mut Where,
 ) -> Result<(), DataError> {
@@ -231,6 +239,11 @@ pub(super) fn filter_clause(
         let column = table
             .column(column_name)
             .filter(|c| field == "id" || model.shows(&c.name))
+            .filter(|c| {
+                viewer.is_admin()
+                    || !model.is_private(&c.name)
+                    || model.lookups.contains(&c.name.as_str())
+            })
             .ok_or_else(|| unknown_field(model, field))?;
         let mut values = Vec::with_capacity(texts.len());
         for text in &texts {
@@ -254,4 +267,49 @@ pub(super) fn filter_clause(
 
 pub(super) fn unknown_field(model: &Model, field: &str) -> DataError {
     DataError::BadRequest(format!("`{field}` is not a field of {}", model.route))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<ListQuery, DataError> {
+        ListQuery::parse(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn pages_and_limits_stay_in_range() {
+        let max = MAX_PAGE_LIMIT.to_string();
+        let over = (MAX_PAGE_LIMIT + 1).to_string();
+        let page_max = u32::MAX.to_string();
+        let page_over = (u64::from(u32::MAX) + 1).to_string();
+        let ok = parse(&[("page", &page_max), ("limit", &max)]).unwrap();
+        assert_eq!((ok.page, ok.limit), (Some(u32::MAX), MAX_PAGE_LIMIT));
+        assert_eq!(
+            parse(&[("page", "1"), ("limit", "1")]).unwrap().page,
+            Some(1)
+        );
+        for (key, value) in [
+            ("page", "0"),
+            ("page", "-1"),
+            ("page", page_over.as_str()),
+            ("page", "99999999999999999999"),
+            ("page", "1.5"),
+            ("page", ""),
+            ("limit", "0"),
+            ("limit", "-5"),
+            ("limit", over.as_str()),
+            ("limit", "99999999999999999999"),
+        ] {
+            assert!(
+                matches!(parse(&[(key, value)]), Err(DataError::BadRequest(_))),
+                "{key}={value}"
+            );
+        }
+    }
 }

@@ -203,18 +203,12 @@ pub fn comment(
         .and_then(Value::as_str)
         .ok_or_else(|| DataError::BadRequest("`task_status_id` is required".into()))?;
     let status = d.get("task-status", status_id)?;
-    // Kitsu's status rule: artists and vendors set only the statuses open to artists
-    // (`is_artist_allowed`). Clients read only: the role gate refuses them this route.
-    let artist = matches!(d.viewer.role, Role::Artist | Role::Vendor);
-    if artist
-        && status.get("is_artist_allowed").and_then(Value::as_bool) == Some(false)
-        && text(&task, "task_status_id") != text(&status, "id")
-    {
-        return Err(DataError::Forbidden(format!(
-            "your role may not set a task to \"{}\"",
-            text(&status, "name")
-        )));
-    }
+    super::rules::may_set_status(
+        d.conn,
+        d.viewer,
+        text(&status, "id"),
+        Some(text(&task, "task_status_id")),
+    )?;
     let text_of = |field: &str| body.get(field).and_then(Value::as_str).unwrap_or("");
     let manager = d.viewer.role.allows(Role::Manager);
     // Only managers may write in someone else's name or back-date a comment.

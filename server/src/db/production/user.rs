@@ -22,10 +22,8 @@ pub fn my_tasks(d: &Data, done: bool) -> Result<Vec<Row>, DataError> {
             r.get::<_, String>(0)
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut tasks = ids
-        .iter()
-        .map(|id| d.get("tasks", id))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A person taken off a project's team keeps their assignments there, unseen.
+    let mut tasks = super::casting::visible_rows(d, "tasks", &ids)?;
     add_task_names(d, &mut tasks)?;
     add_names(d, &mut tasks, "entity_id", "prod_entity", "entity_name")?;
     for task in &mut tasks {

@@ -279,7 +279,7 @@ async fn upload_preview(
     Ok((StatusCode::CREATED, axum::Json(row)))
 }
 
-/// A preview the person may see, or 403 when it exists in a project they are not on.
+/// A preview the person may see; 404 when there is none or it is in a project they are not on.
 async fn visible_preview(state: &AppState, me: &CurrentUser, file: &str) -> ApiResult<Row> {
     let id = file.split('.').next().unwrap_or("").to_owned();
     read(state, me, move |d| d.get_visible("preview-files", &id)).await

@@ -196,6 +196,10 @@ fn uuid_list() -> OaSchema {
 }
 
 /// A model's row (`Kitsu<Kind>`) and what a create or update may send (`Kitsu<Kind>Input`).
+/// How the document marks a column only admins (and, for a person, the person) see.
+const PRIVATE: &str =
+    "Shown to admins only (a person also sees their own); not a filter for others.";
+
 fn model_schemas(schema: &Schema, model: &Model) -> (OaSchema, OaSchema) {
     let table = schema.table(model.table);
     let mut row = ObjectBuilder::new()
@@ -209,7 +213,16 @@ fn model_schemas(schema: &Schema, model: &Model) -> (OaSchema, OaSchema) {
         if column.name == model.id_column || !model.shows(&column.name) {
             continue;
         }
-        row = row.property(&column.name, column_schema(column));
+        let shown = column_schema(column);
+        let shown = match shown {
+            OaSchema::Object(mut object) if model.is_private(&column.name) => {
+                // The answer leaves it out for the others (see `Private`).
+                object.description = Some(PRIVATE.into());
+                OaSchema::Object(object)
+            }
+            other => other,
+        };
+        row = row.property(&column.name, shown);
         if !model.read_only.contains(&column.name.as_str()) {
             input = input.property(&column.name, column_schema(column));
             if column.required {

@@ -211,7 +211,11 @@ async fn playlists(
     let page = match value("page") {
         Some(p) => p
             .parse::<usize>()
-            .map_err(|_| ApiError::BadRequest(format!("`page` must be a number, not {p}")))?,
+            .ok()
+            .filter(|page| *page > 0)
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!("`page` is a page number from 1, not {p}"))
+            })?,
         None => 1,
     };
     let (sort_by, task_type) = (value("sort_by"), value("task_type_id"));

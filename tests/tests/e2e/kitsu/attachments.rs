@@ -231,10 +231,10 @@ async fn comments_carry_attachments_as_kitsu_does() {
         "refused files are removed"
     );
 
-    // Outside the project: 403 on the file; unknown: 404.
+    // Outside the project: 404 on the file, as for an unknown one (403 would confirm it).
     let outsider = ts.client_as(Role::Artist).await;
     let answer = get(&outsider, &format!("/data/attachment-files/{notes}/file/n")).await;
-    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     let unknown = uuid::Uuid::new_v4();
     let answer = get(&artist, &format!("/data/attachment-files/{unknown}/file/n")).await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);

@@ -6,3 +6,4 @@ mod auth;
 mod connections;
 mod farm;
 mod media;
+mod production;
