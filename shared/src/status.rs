@@ -19,7 +19,7 @@ pub struct UnknownName {
 }
 
 macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident, $kind:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident, $kind:literal { $($(#[$vdoc:meta])* $variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         pub enum $name {
@@ -279,6 +279,19 @@ mod tests {
         }
         let err = "running".parse::<JobStatus>().unwrap_err();
         assert!(err.to_string().contains("queued, active"), "{err}");
+    }
+
+    #[test]
+    fn documented_names_are_the_wire_names() {
+        // The OpenAPI document must list the names serde writes, not the variants' names.
+        fn names<T: utoipa::PartialSchema>() -> serde_json::Value {
+            serde_json::to_value(T::schema()).unwrap()["enum"].clone()
+        }
+        assert_eq!(names::<Role>()[5], "admin");
+        assert_eq!(names::<TaskStatus>()[4], "soft_failed");
+        assert_eq!(names::<JobCommand>()[6], "set_priority");
+        assert_eq!(names::<JobStatus>()[0], "queued");
+        assert_eq!(names::<WorkerStatus>()[5], "error");
     }
 
     #[test]
