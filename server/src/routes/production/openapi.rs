@@ -391,6 +391,18 @@ fn named_operation(op: &Op) -> utoipa::openapi::path::Operation {
     builder.build()
 }
 
+/// A write the model's rules refuse to this person, whatever their role: another author's
+/// comment, a project outside their team, a field only managers or admins set.
+fn refused() -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description("The model's rules refuse this write to this person")
+        .content(
+            "application/json",
+            json_content(Ref::from_schema_name("ErrorBody")),
+        )
+        .build()
+}
+
 fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path::Operation); 5] {
     let kind = model.kind;
     let list = format!("/data/{}", model.route);
@@ -445,6 +457,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         .summary(Some(format!("Creates a {kind}")))
         .request_body(input())
         .response("201", answer_response(Answer::Model(kind), 201))
+        .response("403", refused())
         .security(security(write_role))
         .build();
     let get = OperationBuilder::new()
@@ -462,6 +475,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         .parameter(id())
         .request_body(input())
         .response("200", answer_response(Answer::Model(kind), 200))
+        .response("403", refused())
         .security(security(generic_role(model, Method::Put)))
         .build();
     let delete = OperationBuilder::new()
@@ -471,6 +485,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         )))
         .parameter(id())
         .response("204", answer_response(Answer::Empty, 204))
+        .response("403", refused())
         .security(security(write_role))
         .build();
     [

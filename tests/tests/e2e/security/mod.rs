@@ -4,3 +4,4 @@
 
 mod connections;
 mod farm;
+mod openapi;
