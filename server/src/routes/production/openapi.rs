@@ -356,6 +356,10 @@ fn named_operation(op: &Op) -> utoipa::openapi::path::Operation {
         .tag(op.tag)
         .summary(Some(op.summary))
         .response(op.status.to_string(), answer_response(op.answer, op.status));
+    if op.method != Method::Get {
+        // Every named write goes through the same rules as the generic ones.
+        builder = builder.response("403", refused());
+    }
     for name in path_parameters(op.path) {
         builder = builder.parameter(parameter(name, Some(op)));
     }
@@ -392,7 +396,8 @@ fn named_operation(op: &Op) -> utoipa::openapi::path::Operation {
 }
 
 /// A write the model's rules refuse to this person, whatever their role: another author's
-/// comment, a project outside their team, a field only managers or admins set.
+/// comment, a project outside their team, a field only managers or admins set. Named writes
+/// keep these rules (`db::production::data`), so they may answer it too.
 fn refused() -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description("The model's rules refuse this write to this person")
