@@ -385,8 +385,13 @@ async fn run(
         output.status,
         String::from_utf8_lossy(&output.stderr),
     );
+    let tested = stdout
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("Tested:"))
+        .unwrap_or("Tested: ?");
     eprintln!(
-        "schemathesis as {who}: nothing found in {:?}",
+        "schemathesis as {who}: nothing found in {:?} ({tested} operations)",
         started.elapsed()
     );
 }
