@@ -110,6 +110,13 @@ fn add_errors(operation: &mut Map<String, Value>, has_path_params: bool) {
     if takes_json {
         add("415", "The body is not sent as JSON");
     }
+    // By status, whatever order serde_json's map keeps (insertion order when another crate of
+    // the build turns on its `preserve_order`).
+    if let Some(Value::Object(responses)) = operation.get_mut("responses") {
+        let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
+        sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
+        responses.extend(sorted);
+    }
 }
 
 #[cfg(test)]
