@@ -19,9 +19,11 @@ pub struct UnknownName {
 }
 
 macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident, $kind:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    // `$text:tt`, not `:literal`: utoipa reads `#[serde(rename = …)]` only from a plain literal
+    // token, and a `literal` fragment reaches it wrapped (the document then said `Admin`).
+    (@define [$($schema:ident)?] $(#[$doc:meta])* $name:ident, $kind:literal { $($(#[$vdoc:meta])* $variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize $(, $schema)?)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
         }
@@ -74,6 +76,13 @@ macro_rules! named_enum {
                     .map_err(|e: UnknownName| rusqlite::types::FromSqlError::Other(Box::new(e)))
             }
         }
+    };
+    ($(#[$doc:meta])* $name:ident, $kind:literal { $($body:tt)* }) => {
+        named_enum!(@define [ToSchema] $(#[$doc])* $name, $kind { $($body)* });
+    };
+    // The enum's OpenAPI schema is written by hand (see `Role`).
+    (@schema_by_hand $(#[$doc:meta])* $name:ident, $kind:literal { $($body:tt)* }) => {
+        named_enum!(@define [] $(#[$doc])* $name, $kind { $($body)* });
     };
 }
 
@@ -154,6 +163,7 @@ named_enum!(
 );
 
 named_enum!(
+    @schema_by_hand
     /// What a person may do: the roles of Kitsu, which the farm shares. On the farm, clients and
     /// vendors only read (the projects whose team they are on); artists submit into their
     /// team's projects and control the jobs they submitted; supervisors control every job of
@@ -176,6 +186,30 @@ named_enum!(
         Admin => "admin",
     }
 );
+
+/// The roles as the wire carries them: the six names, and `user`, Kitsu's name for artists,
+/// which Kitsu-shaped answers (`/auth/authenticated`, `/data/persons`) send and every route
+/// takes.
+impl utoipa::PartialSchema for Role {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(
+                Self::ALL
+                    .iter()
+                    .map(|role| role.as_str())
+                    .chain([Self::Artist.kitsu_name()]),
+            ))
+            .description(Some(
+                "What a person may do: the roles of Kitsu, which the farm shares. \
+                 `user` is Kitsu's name for `artist`: Kitsu-shaped \
+                 answers send it, and every route takes both.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Role {}
 
 impl Role {
     /// The rank used to compare roles: client < vendor = artist < supervisor < manager < admin.
@@ -279,6 +313,20 @@ mod tests {
         }
         let err = "running".parse::<JobStatus>().unwrap_err();
         assert!(err.to_string().contains("queued, active"), "{err}");
+    }
+
+    #[test]
+    fn documented_names_are_the_wire_names() {
+        // The OpenAPI document must list the names serde writes, not the variants' names.
+        fn names<T: utoipa::PartialSchema>() -> serde_json::Value {
+            serde_json::to_value(T::schema()).unwrap()["enum"].clone()
+        }
+        assert_eq!(names::<Role>()[5], "admin");
+        assert_eq!(names::<Role>()[6], "user", "Kitsu's name for artists");
+        assert_eq!(names::<TaskStatus>()[4], "soft_failed");
+        assert_eq!(names::<JobCommand>()[6], "set_priority");
+        assert_eq!(names::<JobStatus>()[0], "queued");
+        assert_eq!(names::<WorkerStatus>()[5], "error");
     }
 
     #[test]

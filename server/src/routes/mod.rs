@@ -8,6 +8,7 @@ mod events;
 mod files;
 mod jobs;
 mod managers;
+mod openapi;
 mod production;
 mod projects;
 mod settings;
@@ -111,10 +112,17 @@ pub fn app(state: AppState) -> Router {
     let (api, mut openapi) = api_router(&state).split_for_parts();
     production::document(&mut openapi, &state.production);
     // Serialised once: the document never changes while the server runs.
-    let document = axum::body::Bytes::from(openapi.to_json().unwrap_or_else(|e| {
-        tracing::error!(error = %e, "could not serialise the OpenAPI document");
-        "{}".into()
-    }));
+    let document = serde_json::to_value(&openapi).map_or_else(
+        |e| {
+            tracing::error!(error = %e, "could not serialise the OpenAPI document");
+            "{}".to_owned()
+        },
+        |mut document| {
+            openapi::document_layer_errors(&mut document);
+            document.to_string()
+        },
+    );
+    let document = axum::body::Bytes::from(document);
     let serve_document = move || {
         let document = document.clone();
         async move {

@@ -103,9 +103,10 @@ pub struct Authenticated {
     /// Who the token belongs to. The server sends Kitsu's whole person (names, `role`,
     /// `totp_enabled`, `fido_enabled`, `fido_devices`…); these are the fields Drover reads.
     pub user: User,
-    /// The studio's organisation row (Kitsu's `Organisation`: `name`, `hours_by_day`…).
+    /// The studio's organisation row (Kitsu's `Organisation`: `name`, `hours_by_day`…);
+    /// null when there is none.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub organisation: serde_json::Value,
 }
 

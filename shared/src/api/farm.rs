@@ -38,6 +38,7 @@ pub enum PreviewSize {
 pub struct PreviewQuery {
     /// Which size (default full).
     #[serde(default)]
+    #[param(inline)]
     pub size: PreviewSize,
 }
 

@@ -9,6 +9,7 @@
 
 use super::catalogue::{self, Answer, Body, Method, Op};
 use crate::auth::CurrentUser;
+use crate::db::production::models::TEMPORAL_TYPES;
 use crate::db::production::schema::{ColType, Column};
 use crate::db::production::{Access, MODELS, Model, Schema, by_route};
 use crate::error::ApiError;
@@ -24,7 +25,8 @@ use std::sync::OnceLock;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
-    ArrayBuilder, KnownFormat, ObjectBuilder, Schema as OaSchema, SchemaFormat, SchemaType, Type,
+    ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema as OaSchema, SchemaFormat,
+    SchemaType, Type,
 };
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
@@ -171,7 +173,11 @@ fn column_schema(column: &Column) -> OaSchema {
         ColType::Boolean => ObjectBuilder::new().schema_type(Type::Boolean),
         ColType::Date => string(Some(KnownFormat::Date)),
         ColType::DateTime => string(None).description(Some("`YYYY-MM-DDTHH:MM:SS`, UTC")),
-        ColType::Json => ObjectBuilder::new().description(Some("any JSON")),
+        // Any JSON value: an object most often, but Kitsu's clients also store lists,
+        // strings and null there.
+        ColType::Json => ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .description(Some("any JSON")),
     };
     let builder = match (column.nullable, column.ty) {
         (true, ColType::Json) | (false, _) => builder,
@@ -202,10 +208,19 @@ const PRIVATE: &str =
 
 fn model_schemas(schema: &Schema, model: &Model) -> (OaSchema, OaSchema) {
     let table = schema.table(model.table);
+    // A generic entity read alone says its base type, as Kitsu's does; lists say `Entity`.
+    let kinds: Vec<&str> = if model.route == "entities" {
+        [model.kind, "Asset"]
+            .into_iter()
+            .chain(TEMPORAL_TYPES.iter().copied())
+            .collect()
+    } else {
+        vec![model.kind]
+    };
     let mut row = ObjectBuilder::new()
         .schema_type(Type::Object)
         .property("id", string(Some(KnownFormat::Uuid)))
-        .property("type", string(None).enum_values(Some([model.kind])))
+        .property("type", string(None).enum_values(Some(kinds)))
         .required("id")
         .required("type");
     let mut input = ObjectBuilder::new().schema_type(Type::Object);
@@ -277,6 +292,27 @@ fn answer_response(answer: Answer, status: u16) -> utoipa::openapi::Response {
     .build()
 }
 
+/// A generic list's answer: the rows, or with `page` Kitsu's page object around them.
+fn list_response(kind: &str) -> utoipa::openapi::Response {
+    let rows = || ArrayBuilder::new().items(component(kind)).build();
+    let integer = || ObjectBuilder::new().schema_type(Type::Integer).build();
+    let mut page = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some("With `page`: one page of the rows"))
+        .property("data", rows());
+    for field in ["total", "nb_pages", "limit", "offset", "page"] {
+        page = page.property(field, integer());
+    }
+    for field in ["data", "total", "nb_pages", "limit", "offset", "page"] {
+        page = page.required(field);
+    }
+    let either = OaSchema::OneOf(OneOfBuilder::new().item(rows()).item(page.build()).build());
+    ResponseBuilder::new()
+        .description("OK")
+        .content("application/json", json_content(either))
+        .build()
+}
+
 fn security(role: Option<Role>) -> SecurityRequirement {
     SecurityRequirement::new("bearer", role.map(|r| r.to_string()))
 }
@@ -327,6 +363,10 @@ fn named_operation(op: &Op) -> utoipa::openapi::path::Operation {
         .tag(op.tag)
         .summary(Some(op.summary))
         .response(op.status.to_string(), answer_response(op.answer, op.status));
+    if op.method != Method::Get {
+        // Every named write goes through the same rules as the generic ones.
+        builder = builder.response("403", refused());
+    }
     for name in path_parameters(op.path) {
         builder = builder.parameter(parameter(name, Some(op)));
     }
@@ -360,6 +400,19 @@ fn named_operation(op: &Op) -> utoipa::openapi::path::Operation {
         builder.security(security(op.role))
     };
     builder.build()
+}
+
+/// A write the model's rules refuse to this person, whatever their role: another author's
+/// comment, a project outside their team, a field only managers or admins set. Named writes
+/// keep these rules (`db::production::data`), so they may answer it too.
+fn refused() -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description("The model's rules refuse this write to this person")
+        .content(
+            "application/json",
+            json_content(Ref::from_schema_name("ErrorBody")),
+        )
+        .build()
 }
 
 fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path::Operation); 5] {
@@ -408,7 +461,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
             "answer one page `{data, total, nb_pages, limit, offset, page}`",
         ))
         .parameter(query("limit", Type::Integer, "rows per page (100)"))
-        .response("200", answer_response(Answer::Models(kind), 200))
+        .response("200", list_response(kind))
         .security(security(read_role))
         .build();
     let create = OperationBuilder::new()
@@ -416,6 +469,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         .summary(Some(format!("Creates a {kind}")))
         .request_body(input())
         .response("201", answer_response(Answer::Model(kind), 201))
+        .response("403", refused())
         .security(security(write_role))
         .build();
     let get = OperationBuilder::new()
@@ -433,6 +487,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         .parameter(id())
         .request_body(input())
         .response("200", answer_response(Answer::Model(kind), 200))
+        .response("403", refused())
         .security(security(generic_role(model, Method::Put)))
         .build();
     let delete = OperationBuilder::new()
@@ -442,6 +497,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         )))
         .parameter(id())
         .response("204", answer_response(Answer::Empty, 204))
+        .response("403", refused())
         .security(security(write_role))
         .build();
     [
@@ -563,6 +619,20 @@ mod tests {
                 .unwrap()
                 .contains(&"entity_id".into())
         );
+        assert!(
+            task["data"]["type"].is_null(),
+            "any JSON, null and lists too"
+        );
+        let list = &json["paths"]["/data/tasks"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["oneOf"];
+        assert_eq!(list[0]["type"], "array", "without `page`");
+        assert_eq!(
+            list[1]["properties"]["data"]["type"], "array",
+            "with `page`"
+        );
+        assert_eq!(list[1]["required"].as_array().unwrap().len(), 6);
+        let entity = &json["components"]["schemas"]["KitsuEntity"]["properties"]["type"];
+        assert!(entity["enum"].as_array().unwrap().contains(&"Shot".into()));
         let put = &json["paths"]["/data/tasks/{id}"]["put"];
         assert_eq!(put["security"][0]["bearer"][0], "supervisor");
         let kinds = &json["paths"]["/pictures/{kind}/preview-files/{file}"]["get"]["parameters"][0];

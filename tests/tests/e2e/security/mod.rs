@@ -6,4 +6,5 @@ mod auth;
 mod connections;
 mod farm;
 mod media;
+mod openapi;
 mod production;
