@@ -1,4 +1,4 @@
-//! Farm projects (seed 000).
+//! Farm projects, as the farm API's `/projects` shows them.
 
 use drover_shared::ProjectId;
 use drover_shared::api::{Project, ProjectInput, ProjectSummary};
