@@ -553,9 +553,10 @@ fn connected_manager(
 fn hold_writer(
     runtime: &tokio::runtime::Runtime,
     server: &drover_server::Server,
-) -> std::sync::mpsc::Sender<()> {
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    let (held, holding) = std::sync::mpsc::channel::<()>();
+) -> std::sync::mpsc::SyncSender<()> {
+    // Nothing is sent on `release` (dropping it lets go); `held` says once that the writer is held.
+    let (release, released) = std::sync::mpsc::sync_channel::<()>(0);
+    let (held, holding) = std::sync::mpsc::sync_channel::<()>(1);
     let store = server.state().store.clone();
     runtime.spawn(async move {
         store

@@ -5,6 +5,10 @@
 //! tokio runtime and threads, or (`dispatch`, `kitsu`) in a child process so that its memory
 //! and CPU time are its own — and drives it over HTTP on loopback through the shared client,
 //! as the app and workers do.
+#![allow(
+    clippy::print_stdout,
+    reason = "the figures on stdout are what a benchmark is run for"
+)]
 
 mod dispatch;
 mod job_view;

@@ -594,15 +594,16 @@ mod tests {
     #[tokio::test]
     async fn the_hash_gate_runs_its_permits_queues_the_next_and_refuses_past_the_queue() {
         let gate = Arc::new(HashGate::new(2, 1, Duration::from_secs(30)));
-        let (release, released) = std::sync::mpsc::channel::<()>();
+        // Three holders, each started and released once: the channels never fill.
+        let (release, released) = std::sync::mpsc::sync_channel::<()>(3);
         let released = Arc::new(Mutex::new(released));
-        let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel();
+        let (started_tx, mut started) = tokio::sync::mpsc::channel(3);
         let hold = |gate: &Arc<HashGate>| {
             let (gate, released, started_tx) =
                 (Arc::clone(gate), Arc::clone(&released), started_tx.clone());
             tokio::spawn(async move {
                 gate.run(move || {
-                    let _ = started_tx.send(());
+                    let _ = started_tx.try_send(());
                     let _ = released.lock().unwrap().recv();
                 })
                 .await
@@ -663,7 +664,7 @@ mod tests {
     #[tokio::test]
     async fn a_hash_that_waits_too_long_is_refused() {
         let gate = Arc::new(HashGate::new(1, 4, Duration::from_millis(50)));
-        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (release, released) = std::sync::mpsc::sync_channel::<()>(1);
         let holder = {
             let gate = Arc::clone(&gate);
             tokio::spawn(async move {

@@ -220,6 +220,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 limits: limits.limits(),
             }))
         }
+        #[expect(
+            clippy::print_stdout,
+            reason = "the token on stdout is the command's answer, for a person or a script"
+        )]
         Command::WorkerToken { data_dir: dir } => {
             let data_dir = data_dir(dir)?;
             let token = drover_server::join_token::load_or_create(&data_dir)
@@ -231,6 +235,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        #[expect(
+            clippy::print_stdout,
+            reason = "the account created is the command's answer"
+        )]
         Command::User {
             command:
                 UserCommand::Add {
@@ -268,9 +276,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+#[expect(
+    clippy::print_stdout,
+    reason = "how to make the first account, for the person who just started the server"
+)]
 async fn serve(config: Config) -> anyhow::Result<()> {
     let data_dir = config.data_dir.clone();
     let server = Server::start(config).await?;
+    // The server's first line, on stdout on purpose: whoever started it (a script, the tests, the
+    // benchmarks) reads the address from it, which with `--listen …:0` only the server knows.
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", server.url())?;

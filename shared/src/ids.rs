@@ -40,7 +40,7 @@ macro_rules! int_id {
 }
 
 int_id!(
-    /// A farm project (seed 000 uses integer project ids).
+    /// A farm project (the farm API numbers projects with integers).
     ProjectId
 );
 int_id!(

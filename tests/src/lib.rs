@@ -1,5 +1,9 @@
 //! Helpers for Drover's end-to-end tests: a real server on `127.0.0.1:0` with a temporary
 //! data dir, and logged-in clients for each role.
+#![allow(
+    clippy::expect_used,
+    reason = "helpers of tests: a step that fails fails the calling test, its message naming the step"
+)]
 
 use drover_server::{Config, Server};
 use drover_shared::api::{CommandSettings, Job, JobKind, Project, ProjectInput, SubmitJob};

@@ -98,7 +98,9 @@ pub fn insert(
     )?;
     let id = JobId(conn.last_insert_rowid());
     super::tasks::insert_chunks(conn, id, compiled, task_status, now)?;
-    get(conn, id).map(|j| j.expect("the job was just inserted"))
+    // Read back on the connection that just inserted it: the row is there, and were it not,
+    // an error instead of a panic.
+    get(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 /// One job.

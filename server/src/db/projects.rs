@@ -1,4 +1,4 @@
-//! Farm projects (seed 000).
+//! Farm projects, as the farm API's `/projects` shows them.
 
 use drover_shared::ProjectId;
 use drover_shared::api::{Project, ProjectInput, ProjectSummary};
@@ -84,7 +84,9 @@ pub fn insert(conn: &Connection, input: &ProjectInput) -> rusqlite::Result<Proje
         },
     )?;
     let id = ProjectId(conn.last_insert_rowid());
-    get(conn, id).map(|p| p.expect("the project was just inserted"))
+    // Read back on the connection that just inserted it: the row is there, and were it not,
+    // an error instead of a panic.
+    get(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 /// Changes the fields that are set in `input`; `None` when the project does not exist.

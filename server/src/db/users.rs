@@ -57,7 +57,9 @@ pub fn insert(
             ":first_name": email.split('@').next().unwrap_or(email),
         },
     )?;
-    get(conn, id).map(|u| u.expect("the user was just inserted"))
+    // Read back on the connection that just inserted it: the row is there, and were it not,
+    // an error instead of a panic.
+    get(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 /// A user by id.

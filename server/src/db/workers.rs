@@ -66,7 +66,9 @@ pub fn insert(conn: &Connection, name: &str, status: WorkerStatus) -> rusqlite::
         named_params! { ":name": name, ":status": status, ":now": super::now_ms() },
     )?;
     let id = WorkerId(conn.last_insert_rowid());
-    get(conn, id).map(|w| w.expect("the worker was just inserted"))
+    // Read back on the connection that just inserted it: the row is there, and were it not,
+    // an error instead of a panic.
+    get(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 /// Registers a worker with the hash of its secret; it starts offline until it signs on.

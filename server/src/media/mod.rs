@@ -1,11 +1,11 @@
 //! Production media kept in the data dir: each Kitsu preview file's upload with the pictures
 //! Kitsu serves for it (`production/previews/<id>/`: the original, a 150×100 rectangle
 //! thumbnail, a 100×100 square one and a mid-size picture at most 1200 px wide; movies as
-//! H.264 MP4 with a low copy, [`movie`]), files attached to comments
+//! H.264 MP4 with a low copy, `movie`), files attached to comments
 //! (`production/attachments/<id>`), and people's avatars (`production/avatars/<id>.png`).
 //!
 //! Storing an upload is asynchronous: pictures wait for a decode turn ([`picture`]) and
-//! movies for an ffmpeg turn ([`movie`], [`queue`]) without holding a thread, then do their
+//! movies for an ffmpeg turn (`movie`, `queue`) without holding a thread, then do their
 //! work on the blocking pool. The other functions block; callers run them on the blocking
 //! pool.
 
@@ -80,7 +80,7 @@ pub fn preview_path(data_dir: &Path, preview_id: &str, kind: Kind, extension: &s
     preview_dir(data_dir, preview_id).join(name)
 }
 
-/// A movie preview's low copy (see [`movie::LOW_LINES`]); absent for small movies.
+/// A movie preview's low copy (see `movie::LOW_LINES`); absent for small movies.
 pub fn movie_low_path(data_dir: &Path, preview_id: &str) -> PathBuf {
     preview_dir(data_dir, preview_id).join("low.mp4")
 }
@@ -247,7 +247,7 @@ pub enum MediaError {
     /// Over a size budget: pixels, memory, a movie's length or resolution.
     #[error("{0}")]
     TooLarge(String),
-    /// Too many movies wait to be converted ([`queue`]).
+    /// Too many movies wait to be converted (`queue`).
     #[error("{0}")]
     Busy(String),
     /// Writing the files failed.
@@ -282,7 +282,7 @@ pub struct Stored {
 
 /// Stores an uploaded preview under its id: pictures (within the [`picture`] budgets) with
 /// their thumbnails, movies made browser-playable with thumbnails from their first frame
-/// when ffmpeg is installed ([`movie`]; `uploader` is whose turn it takes in the fair queue),
+/// when ffmpeg is installed (`movie`; `uploader` is whose turn it takes in the fair queue),
 /// other review files as sent. Refuses unknown extensions, pictures that do not decode or
 /// are too large, and movies that are not one of the accepted containers or are over the
 /// budget; a refused first upload leaves no folder behind.

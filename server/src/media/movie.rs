@@ -35,7 +35,7 @@ pub const LOW_LINES: u32 = 480;
 pub const MAX_MOVIE_SECONDS: u32 = 3 * 3600;
 /// Widest or tallest movie converted, in pixels (8K).
 pub const MAX_MOVIE_SIDE: u32 = 8192;
-/// Most pixels in a movie's frame: 8K DCI's, [`MAX_MOVIE_FRAME`].
+/// Most pixels in a movie's frame: 8K DCI's, `MAX_MOVIE_FRAME`.
 pub const MAX_MOVIE_PIXELS: u32 = MAX_MOVIE_FRAME.0 * MAX_MOVIE_FRAME.1;
 /// 8K DCI, the largest frame converted (either way round).
 pub const MAX_MOVIE_FRAME: (u32, u32) = (8192, 4320);

@@ -245,18 +245,21 @@ mod tests {
         queue: &FairQueue,
         person: &'static str,
         name: &'static str,
-        started: &tokio::sync::mpsc::UnboundedSender<&'static str>,
+        started: &tokio::sync::mpsc::Sender<&'static str>,
     ) -> oneshot::Sender<()> {
         let (done, finished) = oneshot::channel::<()>();
         let (queue, started) = (queue.clone(), started.clone());
         tokio::spawn(async move {
             let turn = queue.turn(person).await.unwrap();
-            started.send(name).unwrap();
+            started.send(name).await.unwrap();
             let _ = finished.await;
             drop(turn);
         });
         done
     }
+
+    /// Room for every turn a test reports (none starts more than five).
+    const TURNS: usize = 8;
 
     async fn settle() {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -265,7 +268,7 @@ mod tests {
     #[tokio::test]
     async fn people_take_turns_instead_of_first_come_first_served() {
         let q = queue(1, 1, 10);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(TURNS);
         let mut done = vec![wait(&q, "ann", "ann 1", &tx)];
         settle().await;
         // Ann queues three more movies, then Bob one: Bob's goes right after Ann's first.
@@ -294,7 +297,7 @@ mod tests {
     #[tokio::test]
     async fn one_person_never_holds_every_turn() {
         let q = queue(2, 1, 10);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(TURNS);
         let _ann = [wait(&q, "ann", "ann 1", &tx), wait(&q, "ann", "ann 2", &tx)];
         settle().await;
         assert_eq!(rx.recv().await, Some("ann 1"));
@@ -310,7 +313,7 @@ mod tests {
     #[tokio::test]
     async fn a_person_may_queue_up_to_the_limit_and_no_more() {
         let q = queue(1, 1, 2);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(TURNS);
         let _running = wait(&q, "ann", "running", &tx);
         assert_eq!(rx.recv().await, Some("running"));
         // Two may wait (the limit); the third is refused at once.
@@ -327,7 +330,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_that_stops_waiting_gives_its_turn_away() {
         let q = queue(1, 1, 10);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(TURNS);
         let first = wait(&q, "ann", "first", &tx);
         assert_eq!(rx.recv().await, Some("first"));
         // Bob's request ends while it waits (the client went away).

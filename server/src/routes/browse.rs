@@ -1,4 +1,4 @@
-//! `/browse` (seed 000): folders under the server's browse root.
+//! `/browse` of the farm API: folders under the server's browse root.
 //!
 //! The root is the `browse_root` setting (relative to the data dir when relative), by default
 //! `storage/` in the data dir. A request never leaves it: `..`, `.`, absolute paths, drive

@@ -1,4 +1,4 @@
-//! `/jobs` (seed 000): submission, listing, commands and deletion.
+//! `/jobs` of the farm API: submission, listing, commands and deletion.
 
 use crate::access;
 use crate::auth::{Authed, CurrentUser};

@@ -1,4 +1,4 @@
-//! `/managers` (seed 000): sites or sub-farms reporting their worker counts.
+//! `/managers` of the farm API: sites or sub-farms reporting their worker counts.
 
 use crate::auth::{Authed, ManagerOnly};
 use crate::db;

@@ -1,4 +1,4 @@
-//! `/projects` (seed 000): listing, details, and creation and edits for managers.
+//! `/projects` of the farm API: listing, details, and creation and edits for managers.
 
 use crate::access;
 use crate::auth::{Authed, ManagerOnly};

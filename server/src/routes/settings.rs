@@ -1,4 +1,4 @@
-//! `/settings` (seed 000): farm settings, changed by admins.
+//! `/settings` of the farm API: farm settings, changed by admins.
 
 use crate::auth::{AdminOnly, Authed};
 use crate::db;

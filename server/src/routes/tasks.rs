@@ -1,4 +1,4 @@
-//! `/tasks` (seed 000): listing (numbered or keyset pages) and status changes.
+//! `/tasks` of the farm API: listing (numbered or keyset pages) and status changes.
 
 use crate::access;
 use crate::auth::Authed;

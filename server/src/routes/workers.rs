@@ -1,4 +1,4 @@
-//! `/workers` (seed 000): render nodes as the dashboard sees them.
+//! `/workers` of the farm API: render nodes as the dashboard sees them.
 
 use crate::auth::{AdminOnly, Authed, ManagerOnly};
 use crate::db;

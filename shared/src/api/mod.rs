@@ -22,7 +22,7 @@ pub struct ProjectSummary {
 /// `GET /projects`: project id (as a string key) to summary.
 pub type ProjectList = BTreeMap<String, ProjectSummary>;
 
-/// `GET /projects/{id}`: exactly the fields of seed 000.
+/// `GET /projects/{id}`: exactly the fields the farm API gives a project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Project {
     /// Stable id.

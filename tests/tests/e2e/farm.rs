@@ -1,4 +1,4 @@
-//! Projects, workers, managers and settings (seed 000).
+//! Projects, workers, managers and settings: the farm API.
 
 use drover_server::db;
 use drover_server::error::ApiError;

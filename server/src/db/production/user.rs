@@ -210,7 +210,7 @@ const OWN_FIELDS: &[&str] = &[
 ];
 
 /// `PUT /data/persons/{id}`: admins change anyone; a person changes their own profile
-/// ([`OWN_FIELDS`]). Other fields may be sent unchanged (Kitsu's profile page sends the whole
+/// (`OWN_FIELDS`). Other fields may be sent unchanged (Kitsu's profile page sends the whole
 /// person back) but not changed: 403. Passwords change at `POST /auth/change-password`,
 /// which asks for the old one.
 pub fn update_person(

@@ -1,7 +1,7 @@
-//! The Kitsu routes gazu calls by name, as seed 002 lists them: the breakdown, casting and
-//! output files ([`breakdown`]); reviews with previews, time, people, user routes and the CSV
-//! export ([`review`]); files attached to comments ([`attachments`]); and farm ⇄ production,
-//! a render job commenting on its task ([`render`]). Here: the helpers they share.
+//! The Kitsu routes gazu calls by name, as Zou's API reference lists them: the breakdown,
+//! casting and output files ([`breakdown`]); reviews with previews, time, people, user routes
+//! and the CSV export ([`review`]); files attached to comments ([`attachments`]); and farm ⇄
+//! production, a render job commenting on its task ([`render`]). Here: the helpers they share.
 
 mod attachments;
 mod breakdown;
