@@ -24,7 +24,7 @@ pub struct AppState {
     /// The production tables' columns, read from the database at start.
     pub production: Arc<crate::db::production::Schema>,
     /// The FIDO relying party and its ceremonies in progress.
-    pub fido: Arc<crate::fido::Fido>,
+    pub fido: Arc<crate::auth::fido::Fido>,
     /// SHA-256 of the farm's join token.
     pub join_token_hash: [u8; 32],
 }

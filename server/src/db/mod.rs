@@ -3,18 +3,15 @@
 
 pub mod blocklist;
 pub mod dispatch;
-pub mod fido;
 pub mod jobs;
 pub mod last_rendered;
 pub mod managers;
 pub mod production;
 pub mod projects;
 pub mod render_publish;
-pub mod sessions;
 pub mod settings;
 pub mod tasks;
 pub mod teams;
-pub mod users;
 pub mod workers;
 
 use rusqlite::Connection;

@@ -203,7 +203,8 @@ pub fn set_status(conn: &Connection, id: TaskId, status: TaskStatus) -> rusqlite
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{jobs, projects, users};
+    use crate::auth::db::users;
+    use crate::db::{jobs, projects};
     use crate::domain::compile::compile;
     use crate::domain::state::TaskCounts;
     use drover_shared::api::{CommandSettings, JobKind, ProjectInput, SubmitJob};

@@ -106,7 +106,7 @@ async fn join_token(
     State(state): State<AppState>,
 ) -> ApiResult<Json<JoinToken>> {
     let dir = state.data_dir.clone();
-    let token = tokio::task::spawn_blocking(move || crate::join_token::load_or_create(&dir))
+    let token = tokio::task::spawn_blocking(move || crate::auth::join_token::load_or_create(&dir))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(format!("reading the join token: {e}")))?;

@@ -224,7 +224,8 @@ mod tests {
     fn lists_in_one_piece_stop_at_the_row_ceiling() {
         let conn = crate::db::test_conn();
         let schema = Schema::load(&conn).unwrap();
-        let user = crate::db::users::insert(&conn, "art@studio.com", "h", Role::Artist).unwrap();
+        let user =
+            crate::auth::db::users::insert(&conn, "art@studio.com", "h", Role::Artist).unwrap();
         let viewer = Viewer {
             id: user.id.to_string(),
             role: Role::Artist,
@@ -282,7 +283,8 @@ mod tests {
     fn written_lists_are_the_bytes_of_the_values() {
         let conn = crate::db::test_conn();
         let schema = Schema::load(&conn).unwrap();
-        let user = crate::db::users::insert(&conn, "boss@studio.com", "h", Role::Admin).unwrap();
+        let user =
+            crate::auth::db::users::insert(&conn, "boss@studio.com", "h", Role::Admin).unwrap();
         let viewer = Viewer {
             id: user.id.to_string(),
             role: Role::Admin,

@@ -446,7 +446,7 @@ mod tests {
         }
 
         fn person(&self, email: &str, role: Role) -> Viewer {
-            let user = crate::db::users::insert(&self.conn, email, "h", role).unwrap();
+            let user = crate::auth::db::users::insert(&self.conn, email, "h", role).unwrap();
             Viewer {
                 id: user.id.to_string(),
                 role,

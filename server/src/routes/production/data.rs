@@ -89,7 +89,7 @@ async fn computed(
     if model.table == "users"
         && let Some(Value::String(password)) = body.remove("password")
     {
-        crate::users::validate_password(&password)?;
+        crate::auth::accounts::validate_password(&password)?;
         let hash = crate::auth::hash_password(password).await?;
         extra.push(("password_hash".to_owned(), SqlValue::Text(hash)));
     }
@@ -153,7 +153,10 @@ async fn update(
             let sets_password = extra.iter().any(|(c, _)| c == "password_hash");
             let person = production::user::update_person(d, &id, body, extra)?;
             if sets_password {
-                crate::db::sessions::delete_person(d.conn, production::data::text(&person, "id"))?;
+                crate::auth::db::sessions::delete_person(
+                    d.conn,
+                    production::data::text(&person, "id"),
+                )?;
             }
             return Ok(person);
         }

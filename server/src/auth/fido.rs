@@ -9,7 +9,7 @@
 //!
 //! **Keys.** They are registered as webauthn-rs *security keys*: a second factor after the
 //! password with user verification preferred, not required, as Kitsu asks for them (a USB key
-//! without a PIN works). Each is stored as webauthn-rs serialises it ([`crate::db::fido`]).
+//! without a PIN works). Each is stored as webauthn-rs serialises it ([`crate::auth::db::fido`]).
 //!
 //! **Ceremony state** stays on the server, in memory, for [`CEREMONY_TTL`]: Kitsu keeps it in
 //! Flask's session cookie, but gazu and Drover's clients keep no cookies, and state held by a
@@ -26,7 +26,7 @@
 //! someone asking from elsewhere cannot push the owner's out; all together at most
 //! [`MAX_PENDING_LOGINS`].
 
-use crate::db::fido::StoredKey;
+use crate::auth::db::fido::StoredKey;
 use crate::error::{ApiError, ApiResult};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -301,7 +301,7 @@ impl Fido {
             .map_err(|e| ApiError::Internal(format!("starting a FIDO login: {e}")))?;
         let bound = LoginChallenge {
             person: asker.person,
-            login: crate::throttle::normalise(asker.login.unwrap_or_default()),
+            login: crate::auth::throttle::normalise(asker.login.unwrap_or_default()),
             addr: asker.addr,
             pending: Pending::new(state),
         };
@@ -332,7 +332,7 @@ impl Fido {
         let Some(challenge) = answered_challenge(&answer) else {
             return Ok(None);
         };
-        let login = asker.login.map(crate::throttle::normalise);
+        let login = asker.login.map(crate::auth::throttle::normalise);
         let now = Instant::now();
         let result = {
             let mut logins = lock(&self.logins);

@@ -123,7 +123,7 @@ pub fn settle_factors(conn: &Connection, person: UserId) -> rusqlite::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::users;
+    use crate::auth::db::users;
     use drover_shared::Role;
 
     #[test]

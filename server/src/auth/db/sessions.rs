@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn tokens_find_rotate_and_delete() {
         let conn = crate::db::test_conn();
-        let user = crate::db::users::insert(&conn, "a@b.c", "h", Role::Artist).unwrap();
+        let user = crate::auth::db::users::insert(&conn, "a@b.c", "h", Role::Artist).unwrap();
         let id = insert(&conn, &user, b"acc", b"ref", 10, 20).unwrap();
         let found = find_by_access(&conn, b"acc").unwrap().unwrap();
         assert_eq!((found.session_id, found.expires_ms), (id, 10));
@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn an_expired_refresh_token_refreshes_nothing() {
         let conn = crate::db::test_conn();
-        let user = crate::db::users::insert(&conn, "a@b.c", "h", Role::Artist).unwrap();
+        let user = crate::auth::db::users::insert(&conn, "a@b.c", "h", Role::Artist).unwrap();
         insert(&conn, &user, b"acc", b"ref", 10, 20).unwrap();
         assert_eq!(
             refresh(&conn, b"ref", b"a", b"r", 30, 20).unwrap(),
@@ -322,7 +322,7 @@ mod tests {
     #[test]
     fn retired_tokens_are_kept_up_to_the_limit() {
         let conn = crate::db::test_conn();
-        let user = crate::db::users::insert(&conn, "a@b.c", "h", Role::Artist).unwrap();
+        let user = crate::auth::db::users::insert(&conn, "a@b.c", "h", Role::Artist).unwrap();
         insert(&conn, &user, b"acc", b"r0", 10, i64::MAX).unwrap();
         for i in 0..=RETIRED_KEPT {
             let (old, new) = (format!("r{i}"), format!("r{}", i + 1));
@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn a_persons_sessions_end_but_the_one_kept() {
         let conn = crate::db::test_conn();
-        let user = crate::db::users::insert(&conn, "a@b.c", "h", Role::Artist).unwrap();
+        let user = crate::auth::db::users::insert(&conn, "a@b.c", "h", Role::Artist).unwrap();
         let a = insert(&conn, &user, b"a", b"ra", 10, 20).unwrap();
         let b = insert(&conn, &user, b"b", b"rb", 10, 20).unwrap();
         let c = insert(&conn, &user, b"c", b"rc", 10, 20).unwrap();

@@ -20,9 +20,9 @@ pub struct TwoFactor {
     /// TOTP is confirmed and required at login.
     pub totp_enabled: bool,
     /// The TOTP secret, set from `PUT /auth/totp` on: as stored (sealed with the server's
-    /// key, see [`crate::secret_key`]) when read here, opened (base32) by the routes.
+    /// key, see [`crate::auth::secret_key`]) when read here, opened (base32) by the routes.
     pub totp_secret: Option<String>,
-    /// The keyed hash of each unused recovery code ([`crate::two_factor::hash_recovery`]).
+    /// The keyed hash of each unused recovery code ([`crate::auth::two_factor::hash_recovery`]).
     pub recovery_hashes: Vec<String>,
     /// At least one FIDO security key is registered (see [`super::fido`]).
     pub fido_enabled: bool,

@@ -1,7 +1,7 @@
 //! Account management shared by the command line and the routes.
 
 use crate::auth;
-use crate::db;
+use crate::auth::db;
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
 use drover_shared::Role;

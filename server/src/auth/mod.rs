@@ -11,13 +11,21 @@
 //! once: each run takes about 19 MiB and a core for tens of milliseconds, so the rest wait
 //! their turn (outside the blocking pool) for [`HASH_WAIT`], [`HASH_QUEUE`] at most, and are
 //! then refused with 429. Guessing is throttled per account, address and both
-//! ([`crate::throttle`]).
+//! ([`crate::auth::throttle`]).
 
-use crate::db;
+pub mod accounts;
+pub mod db;
+pub mod fido;
+pub mod join_token;
+pub(crate) mod routes;
+pub mod secret_key;
+pub mod throttle;
+pub mod two_factor;
+
+use crate::auth::secret_key::SecretKey;
+use crate::auth::throttle::Throttle;
 use crate::error::{ApiError, ApiResult};
-use crate::secret_key::SecretKey;
 use crate::state::AppState;
-use crate::throttle::Throttle;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -164,7 +172,7 @@ pub async fn authenticate_worker(state: &AppState, token: &str) -> ApiResult<Wor
     } else {
         let found = state
             .store
-            .read(move |c| db::workers::secret_hash(c, id).map_err(ApiError::from))
+            .read(move |c| crate::db::workers::secret_hash(c, id).map_err(ApiError::from))
             .await?;
         let stored: [u8; 32] = found.and_then(|h| h.try_into().ok()).ok_or_else(invalid)?;
         if let Ok(mut map) = state.auth.workers.lock() {
@@ -396,7 +404,7 @@ pub async fn verify_no_account(password: String) -> ApiResult<bool> {
 
 /// The address a request comes from: the peer's, or with `--behind-proxy` the last address
 /// of `X-Forwarded-For` (the one the proxy added; those before it are the client's word);
-/// IPv6 addresses by their /64 ([`crate::throttle::client_ip`]). Without a peer address (a
+/// IPv6 addresses by their /64 ([`crate::auth::throttle::client_ip`]). Without a peer address (a
 /// router called in-process) it is `0.0.0.0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
@@ -416,7 +424,7 @@ impl ClientAddr {
                     .and_then(|v| v.trim().parse::<IpAddr>().ok())
             })
             .flatten();
-        Self(crate::throttle::client_ip(forwarded.unwrap_or(peer)))
+        Self(crate::auth::throttle::client_ip(forwarded.unwrap_or(peer)))
     }
 }
 
@@ -483,7 +491,7 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 /// Resolves an access token to its user, through the cache.
 pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<CurrentUser> {
     let hash = hash_token(token);
-    let now = db::now_ms();
+    let now = crate::db::now_ms();
     if let Some(cached) = state.auth.cached(&hash) {
         if cached.expires_ms > now {
             return Ok(cached.current);

@@ -5,12 +5,12 @@
 //! someone's: every session of that person ends, as when an admin sets one through
 //! `PUT /data/persons/{id}`.
 
+use crate::auth::db;
+use crate::auth::throttle::Scope;
 use crate::auth::{AdminOnly, Authed, ClientAddr};
-use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
-use crate::throttle::Scope;
 use axum::extract::State;
 use drover_shared::{ErrorBody, Role, UserId};
 use serde_json::Value;
@@ -50,7 +50,7 @@ fn confirmed(password: &str, password_2: &str) -> ApiResult<()> {
             "Confirmation password and password don't match.".into(),
         ));
     }
-    crate::users::validate_password(password)
+    crate::auth::accounts::validate_password(password)
 }
 
 /// Changes the caller's password: `{"success": true}`. Wrong old passwords are throttled as

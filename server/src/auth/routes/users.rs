@@ -1,7 +1,7 @@
 //! `/users`: accounts, for admins.
 
 use crate::auth::AdminOnly;
-use crate::db;
+use crate::auth::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
@@ -40,6 +40,7 @@ async fn create_user(
     State(state): State<AppState>,
     Json(body): Json<NewUser>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    let user = crate::users::create(&state.store, &body.email, &body.password, body.role).await?;
+    let user =
+        crate::auth::accounts::create(&state.store, &body.email, &body.password, body.role).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

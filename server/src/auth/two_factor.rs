@@ -1,5 +1,5 @@
 //! Second factors at login: TOTP (RFC 6238, SHA-1, 6 digits, 30 s, one step of clock skew,
-//! as authenticator apps and Kitsu use it), FIDO security keys (verified by [`crate::fido`])
+//! as authenticator apps and Kitsu use it), FIDO security keys (verified by [`crate::auth::fido`])
 //! and one-use recovery codes.
 //!
 //! A person enables TOTP in two steps, as in Kitsu: `PUT /auth/totp` stores a new secret and
@@ -11,14 +11,14 @@
 //! neither. [`seal_stored`] converts what an older server stored in the clear at start.
 //!
 //! **Replays.** A code is accepted once: the step it belongs to is returned with the proof and
-//! recorded per person ([`crate::db::users::accept_totp_step`]); the same code, or one of an
+//! recorded per person ([`crate::auth::db::users::accept_totp_step`]); the same code, or one of an
 //! earlier step, is then wrong. (The code that confirms a new secret is not recorded: it only
 //! proves the authenticator was set up, and the person's next login may use it.)
 
-use crate::db;
-use crate::db::users::TwoFactor;
+use crate::auth::db;
+use crate::auth::db::users::TwoFactor;
+use crate::auth::secret_key::SecretKey;
 use crate::error::{ApiError, ApiResult};
-use crate::secret_key::SecretKey;
 use drover_shared::UserId;
 use rand::Rng;
 use sha2::{Digest, Sha256};

@@ -1,15 +1,15 @@
 //! `/auth/fido`: FIDO security keys as a second factor, in Zou's shape. `PUT` starts a
 //! registration, `POST` finishes it, `GET ?email=` hands out a login challenge (no token:
-//! the person is logging in), `DELETE` removes a key. The WebAuthn side is [`crate::fido`].
+//! the person is logging in), `DELETE` removes a key. The WebAuthn side is [`crate::auth::fido`].
 
-use super::{CodeProof, Refusal, check_factor, second_factors};
+use super::login::{CodeProof, Refusal, check_factor, second_factors};
+use crate::auth::db;
+use crate::auth::fido::{Asker, RegisterError};
+use crate::auth::two_factor::{self, Proof};
 use crate::auth::{Authed, ClientAddr};
-use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
-use crate::fido::{Asker, RegisterError};
 use crate::state::AppState;
-use crate::two_factor::{self, Proof};
 use axum::extract::State;
 use drover_shared::ErrorBody;
 use serde_json::Value;

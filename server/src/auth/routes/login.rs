@@ -1,23 +1,21 @@
 //! `/auth`: login, the current user, logout, token refresh, and the second factors: TOTP here,
 //! FIDO security keys in [`fido`].
 
-mod fido;
-mod password;
-
+use super::{fido, password};
+use crate::auth::db as auth_db;
+use crate::auth::db::sessions::Refreshed;
+use crate::auth::db::users::TwoFactor;
+use crate::auth::fido::Asker;
+use crate::auth::throttle::Scope;
+use crate::auth::two_factor::{self, Offered, Proof};
 use crate::auth::{
     ACCESS_TTL_MS, Authed, ClientAddr, REFRESH_TTL_MS, bearer, hash_token, new_token,
     verify_no_account, verify_password,
 };
-use crate::db;
 use crate::db::production::{ListQuery, Viewer};
-use crate::db::sessions::Refreshed;
-use crate::db::users::TwoFactor;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
-use crate::fido::Asker;
 use crate::state::AppState;
-use crate::throttle::Scope;
-use crate::two_factor::{self, Offered, Proof};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -52,7 +50,7 @@ const LOGIN_FAILED: &str = "wrong email or password";
 /// Why a login or a change of second factor was refused: an ordinary error, or a second
 /// factor missing or wrong, which Kitsu clients recognise by the `missing_OTP` and `wrong_OTP`
 /// flags.
-enum Refusal {
+pub(super) enum Refusal {
     Api(ApiError),
     /// The account has a second factor and none was offered.
     MissingFactor {
@@ -155,7 +153,7 @@ async fn login(
     let lookup = login.clone();
     let found = state
         .store
-        .read(move |c| db::users::find_for_login(c, &lookup).map_err(ApiError::from))
+        .read(move |c| auth_db::users::find_for_login(c, &lookup).map_err(ApiError::from))
         .await?;
     let checked = match &found {
         Some(found) => verify_password(body.password, found.password_hash.clone()).await,
@@ -200,13 +198,13 @@ async fn login(
     state.auth.throttle.remember(&login, addr);
     let (access, refresh) = (new_token(), new_token());
     let (access_hash, refresh_hash) = (hash_token(&access), hash_token(&refresh));
-    let now = db::now_ms();
+    let now = crate::db::now_ms();
     let stored = user.clone();
     state
         .store
         .write(move |c| {
-            db::sessions::delete_expired(c, now)?;
-            db::sessions::insert(
+            auth_db::sessions::delete_expired(c, now)?;
+            auth_db::sessions::insert(
                 c,
                 &stored,
                 &access_hash,
@@ -227,10 +225,10 @@ async fn login(
 }
 
 /// A person's activity flag and second factors, the TOTP secret opened with the server's key.
-async fn second_factors(state: &AppState, id: UserId) -> ApiResult<TwoFactor> {
+pub(super) async fn second_factors(state: &AppState, id: UserId) -> ApiResult<TwoFactor> {
     let mut factors = state
         .store
-        .read(move |c| db::users::two_factor(c, id).map_err(ApiError::from))
+        .read(move |c| auth_db::users::two_factor(c, id).map_err(ApiError::from))
         .await?;
     if let Some(stored) = &factors.totp_secret {
         factors.totp_secret = Some(two_factor::open_secret(&state.auth.key, id, stored)?);
@@ -243,7 +241,7 @@ async fn second_factors(state: &AppState, id: UserId) -> ApiResult<TwoFactor> {
 /// that changes: a TOTP code's step is recorded (a code used before counts as wrong), a
 /// recovery code is used up (one used meanwhile by another request counts as wrong), and a
 /// security key's signature counter moves on.
-async fn check_factor(
+pub(super) async fn check_factor(
     state: &AppState,
     asker: Asker<'_>,
     email: &str,
@@ -283,7 +281,7 @@ async fn verify_factor(
     let keys = if factors.fido_enabled && offered.fido.is_some() {
         state
             .store
-            .read(move |c| db::fido::list(c, id).map_err(ApiError::from))
+            .read(move |c| auth_db::fido::list(c, id).map_err(ApiError::from))
             .await?
     } else {
         Vec::new()
@@ -301,7 +299,9 @@ async fn verify_factor(
             let step = *step;
             let fresh = state
                 .store
-                .write(move |c| db::users::accept_totp_step(c, id, step).map_err(ApiError::from))
+                .write(move |c| {
+                    auth_db::users::accept_totp_step(c, id, step).map_err(ApiError::from)
+                })
                 .await?;
             if !fresh {
                 tracing::info!(%email, "a TOTP code was offered again");
@@ -316,12 +316,12 @@ async fn verify_factor(
             let was_unused = state
                 .store
                 .write(move |c| {
-                    let left = db::users::two_factor(c, id)?.recovery_hashes;
+                    let left = auth_db::users::two_factor(c, id)?.recovery_hashes;
                     if !left.contains(&hash) {
                         return Ok(false);
                     }
                     let left: Vec<String> = left.into_iter().filter(|h| *h != hash).collect();
-                    db::users::set_recovery_hashes(c, id, &left)?;
+                    auth_db::users::set_recovery_hashes(c, id, &left)?;
                     Ok::<_, ApiError>(true)
                 })
                 .await?;
@@ -335,7 +335,8 @@ async fn verify_factor(
         state
             .store
             .write(move |c| {
-                db::fido::update(c, id, &key.credential_id, &key.credential).map_err(ApiError::from)
+                auth_db::fido::update(c, id, &key.credential_id, &key.credential)
+                    .map_err(ApiError::from)
             })
             .await?;
     }
@@ -344,7 +345,7 @@ async fn verify_factor(
 
 /// A second factor proving the person holds it, to change their second factors.
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
-struct CodeProof {
+pub(super) struct CodeProof {
     /// The current one-time code.
     #[serde(default)]
     totp: Option<String>,
@@ -357,7 +358,7 @@ struct CodeProof {
 }
 
 impl CodeProof {
-    fn offered(&self) -> Offered<'_> {
+    pub(super) fn offered(&self) -> Offered<'_> {
         Offered {
             totp: self.totp.as_deref(),
             fido: self.fido_authentication_response.as_ref(),
@@ -383,10 +384,10 @@ async fn totp_start(
     state
         .store
         .write(move |c| {
-            if db::users::two_factor(c, id)?.totp_enabled {
+            if auth_db::users::two_factor(c, id)?.totp_enabled {
                 return Err(ApiError::BadRequest("TOTP already enabled.".into()));
             }
-            db::users::set_totp(c, id, Some(&stored), false).map_err(ApiError::from)
+            auth_db::users::set_totp(c, id, Some(&stored), false).map_err(ApiError::from)
         })
         .await?;
     let (url, qr) = two_factor::provisioning(&secret, &me.user.email)?;
@@ -444,9 +445,9 @@ async fn totp_confirm(
     state
         .store
         .write(move |c| {
-            db::users::set_totp(c, id, Some(&sealed), true)?;
+            auth_db::users::set_totp(c, id, Some(&sealed), true)?;
             if let Some(hashes) = hashes {
-                db::users::set_recovery_hashes(c, id, &hashes)?;
+                auth_db::users::set_recovery_hashes(c, id, &hashes)?;
             }
             Ok::<_, ApiError>(())
         })
@@ -495,9 +496,9 @@ async fn totp_disable(
     state
         .store
         .write(move |c| {
-            db::users::set_totp(c, id, None, false)?;
+            auth_db::users::set_totp(c, id, None, false)?;
             // Recovery codes go with the last second factor.
-            db::fido::settle_factors(c, id).map_err(ApiError::from)
+            auth_db::fido::settle_factors(c, id).map_err(ApiError::from)
         })
         .await?;
     tracing::info!(email = %me.user.email, "TOTP disabled");
@@ -520,19 +521,24 @@ async fn authenticated(
         .store
         .read(move |c| {
             let model = |route| {
-                db::production::by_route(route)
+                crate::db::production::by_route(route)
                     .ok_or_else(|| ApiError::Internal(format!("no production model {route}")))
             };
-            let person =
-                db::production::get(c, &schema, model("persons")?, &viewer, &id.to_string())?;
-            let organisations = db::production::list(
+            let person = crate::db::production::get(
+                c,
+                &schema,
+                model("persons")?,
+                &viewer,
+                &id.to_string(),
+            )?;
+            let organisations = crate::db::production::list(
                 c,
                 &schema,
                 model("organisations")?,
                 &viewer,
                 &ListQuery::default(),
             )?;
-            let devices: Vec<String> = db::fido::list(c, id)?
+            let devices: Vec<String> = auth_db::fido::list(c, id)?
                 .into_iter()
                 .map(|k| k.device_name)
                 .collect();
@@ -573,7 +579,7 @@ async fn logout(
     let session = me.session_id;
     let old = state
         .store
-        .write(move |c| db::sessions::delete(c, session).map_err(ApiError::from))
+        .write(move |c| auth_db::sessions::delete(c, session).map_err(ApiError::from))
         .await?;
     if let Some(hash) = old {
         state.auth.end_session(session, &hash);
@@ -609,18 +615,18 @@ async fn refresh_token(
     // A read first: tokens that never were cost no write.
     let known = state
         .store
-        .read(move |c| db::sessions::refresh_known(c, &hash).map_err(ApiError::from))
+        .read(move |c| auth_db::sessions::refresh_known(c, &hash).map_err(ApiError::from))
         .await?;
     if !known {
         return Err(invalid());
     }
     let (access, refresh) = (new_token(), new_token());
     let (access_hash, refresh_hash) = (hash_token(&access), hash_token(&refresh));
-    let now = db::now_ms();
+    let now = crate::db::now_ms();
     let outcome = state
         .store
         .write(move |c| {
-            db::sessions::refresh(
+            auth_db::sessions::refresh(
                 c,
                 &hash,
                 &access_hash,
