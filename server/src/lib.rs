@@ -1,16 +1,13 @@
 //! The Drover server as a library: the headless `drover-server` binary, the desktop app and
 //! the tests all start it through [`Server::start`].
 
-pub mod access;
 pub mod auth;
 pub mod db;
-pub mod domain;
 pub mod error;
 pub mod events;
 pub mod extract;
-pub mod files;
+pub mod farm;
 pub mod media;
-pub mod monitor;
 pub mod publish;
 pub mod routes;
 pub mod serve;
@@ -200,7 +197,7 @@ impl Server {
             })?;
         // Whatever a crash left mid-transition is put right before the first request.
         store
-            .write(|c| db::dispatch::repair(c).map_err(StoreError::from))
+            .write(|c| crate::farm::db::dispatch::repair(c).map_err(StoreError::from))
             .await?;
         let production = store
             .read(|c| db::production::Schema::load(c).map_err(StoreError::from))
@@ -248,7 +245,7 @@ impl Server {
         let app = routes::service(state.clone());
         let (shutdown, stop) = watch::channel(());
         let task = tokio::spawn(serve::serve(listener, app, config.limits.connections, stop));
-        let monitor = tokio::spawn(monitor::run(state.clone()));
+        let monitor = tokio::spawn(farm::monitor::run(state.clone()));
         Ok(Self {
             addr,
             state,

@@ -16,7 +16,7 @@ use crate::db::production::review::{self, Uploaded};
 use crate::db::production::{Data, DataError, Viewer, data::text};
 use crate::db::render_publish::{self, Outcome, Pending};
 use crate::error::{ApiError, ApiResult};
-use crate::files;
+use crate::farm::files;
 use crate::media;
 use crate::state::AppState;
 use drover_shared::api::{Job, JobKind, PreviewSize};

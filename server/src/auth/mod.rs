@@ -172,7 +172,7 @@ pub async fn authenticate_worker(state: &AppState, token: &str) -> ApiResult<Wor
     } else {
         let found = state
             .store
-            .read(move |c| crate::db::workers::secret_hash(c, id).map_err(ApiError::from))
+            .read(move |c| crate::farm::db::workers::secret_hash(c, id).map_err(ApiError::from))
             .await?;
         let stored: [u8; 32] = found.and_then(|h| h.try_into().ok()).ok_or_else(invalid)?;
         if let Ok(mut map) = state.auth.workers.lock() {

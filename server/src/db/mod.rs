@@ -1,18 +1,9 @@
 //! All SQL of the server, one module per table or aggregate, as plain synchronous functions on
 //! a `rusqlite::Connection`. Handlers never see SQL; they call these through [`crate::store`].
 
-pub mod blocklist;
-pub mod dispatch;
-pub mod jobs;
-pub mod last_rendered;
-pub mod managers;
 pub mod production;
-pub mod projects;
 pub mod render_publish;
-pub mod settings;
-pub mod tasks;
 pub mod teams;
-pub mod workers;
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};

@@ -38,7 +38,7 @@ pub fn pending(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Pending>
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, outcome) in rows {
-        let Some(job) = super::jobs::get(conn, id)? else {
+        let Some(job) = crate::farm::db::jobs::get(conn, id)? else {
             continue;
         };
         let Some(task) = job.production_task_id.clone() else {

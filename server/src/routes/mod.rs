@@ -2,20 +2,14 @@
 //! [`app`] merges them, puts every route but login behind the token check, and serves the
 //! OpenAPI document generated from the handlers at `/api/openapi.json`.
 
-mod browse;
 mod events;
-mod files;
-mod jobs;
-mod managers;
 mod openapi;
 mod production;
-mod projects;
-mod settings;
-mod tasks;
-mod worker;
-mod workers;
 
 use crate::error::ApiError;
+use crate::farm::routes::{
+    browse, files, jobs, managers, projects, settings, tasks, worker, workers,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
 //! Projects, workers, managers and settings (seed 000).
 
-use drover_server::db;
+use drover_server::farm::db;
 use drover_server::error::ApiError;
 use drover_shared::api::{ProjectInput, Settings, WorkerStatusChange};
 use drover_shared::{ProjectId, Role, WorkerId, WorkerStatus};

@@ -1,9 +1,9 @@
 //! `/managers` (seed 000): sites or sub-farms reporting their worker counts.
 
 use crate::auth::{Authed, ManagerOnly};
-use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::farm::db;
 use crate::state::AppState;
 use axum::extract::State;
 use drover_shared::ErrorBody;

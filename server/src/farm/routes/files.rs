@@ -1,12 +1,12 @@
 //! Task logs and last-rendered images: `GET /tasks/{id}/log` (whole, HTTP Range supported),
 //! `GET /tasks/{id}/logtail`, `GET /jobs/{id}/last-rendered`, `GET /jobs/last-rendered`.
 
-use crate::access::{self, Sight};
 use crate::auth::Authed;
-use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
-use crate::files;
+use crate::farm::access::{self, Sight};
+use crate::farm::db;
+use crate::farm::files;
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};

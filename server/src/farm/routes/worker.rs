@@ -2,10 +2,10 @@
 //! every other route takes the worker's own token and nothing else.
 
 use crate::auth::{WorkerAuth, hash_token, new_token, worker_token};
-use crate::db::{self, dispatch};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::files;
+use crate::farm::db::{self, dispatch};
+use crate::farm::files;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};

@@ -1,10 +1,10 @@
 //! `/projects` (seed 000): listing, details, and creation and edits for managers.
 
-use crate::access;
 use crate::auth::{Authed, ManagerOnly};
-use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
+use crate::farm::access;
+use crate::farm::db;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

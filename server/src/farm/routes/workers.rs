@@ -1,9 +1,9 @@
 //! `/workers` (seed 000): render nodes as the dashboard sees them.
 
 use crate::auth::{AdminOnly, Authed, ManagerOnly};
-use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::farm::db;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -4,8 +4,8 @@
 //! jobs on their production tasks ([`crate::publish`]): a render's conversion may wait its
 //! turn in the movie queue for minutes, and must not hold up the timeouts meanwhile.
 
-use crate::db::{self, dispatch};
 use crate::error::ApiError;
+use crate::farm::db::{self, dispatch};
 use crate::state::AppState;
 use std::time::Duration;
 

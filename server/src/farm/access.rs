@@ -15,8 +15,8 @@
 //! check and the change see the same rows.
 
 use crate::auth::CurrentUser;
-use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::farm::db;
 use drover_shared::api::{Job, JobKind};
 use drover_shared::{JobId, ProjectId, UserId};
 use rusqlite::Connection;

@@ -7,9 +7,9 @@
 //! so a symlink that points outside answers 404, and such links are left out of listings.
 
 use crate::auth::{Authed, CurrentUser};
-use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::farm::db;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;

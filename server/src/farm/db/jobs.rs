@@ -1,7 +1,7 @@
 //! Jobs: insertion with their tasks, listing, commands and status upkeep.
 
-use crate::domain::compile::CompiledJob;
-use crate::domain::state::{TaskCounts, derive_job_status};
+use crate::farm::compile::CompiledJob;
+use crate::farm::state_machine::{TaskCounts, derive_job_status};
 use drover_shared::api::{Job, JobKind, JobProgress, JobQuery, Page, SubmitJob};
 use drover_shared::{JobCommand, JobId, JobStatus, TaskStatus, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};

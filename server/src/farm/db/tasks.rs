@@ -1,6 +1,6 @@
 //! Tasks: bulk insertion, keyset and page listing, status changes.
 
-use crate::domain::compile::{CompiledJob, task_name};
+use crate::farm::compile::{CompiledJob, task_name};
 use drover_shared::api::{Page, Task, TaskQuery};
 use drover_shared::protocol::task_types;
 use drover_shared::{JobId, TaskId, TaskStatus, UserId};
@@ -204,9 +204,9 @@ pub fn set_status(conn: &Connection, id: TaskId, status: TaskStatus) -> rusqlite
 mod tests {
     use super::*;
     use crate::auth::db::users;
-    use crate::db::{jobs, projects};
-    use crate::domain::compile::compile;
-    use crate::domain::state::TaskCounts;
+    use crate::farm::compile::compile;
+    use crate::farm::db::{jobs, projects};
+    use crate::farm::state_machine::TaskCounts;
     use drover_shared::api::{CommandSettings, JobKind, ProjectInput, SubmitJob};
     use drover_shared::{JobCommand, JobStatus, Role};
 

@@ -1,9 +1,9 @@
 //! `/settings` (seed 000): farm settings, changed by admins.
 
 use crate::auth::{AdminOnly, Authed};
-use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use crate::farm::db;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

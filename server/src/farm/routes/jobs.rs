@@ -1,11 +1,11 @@
 //! `/jobs` (seed 000): submission, listing, commands and deletion.
 
-use crate::access;
 use crate::auth::{Authed, CurrentUser};
-use crate::db;
-use crate::domain::{compile, state};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
+use crate::farm::access;
+use crate::farm::db;
+use crate::farm::{compile, state_machine};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -110,7 +110,7 @@ fn check_production_task(
         )));
     };
     let visible = role.allows(drover_shared::Role::Manager)
-        || db::production::on_team(c, &task_project, &user.to_string())?;
+        || crate::db::production::on_team(c, &task_project, &user.to_string())?;
     if !visible {
         return Err(ApiError::BadRequest(format!(
             "production task {task} does not exist"
@@ -183,7 +183,7 @@ async fn command_job(
             }
             let (status, _, counts) =
                 db::jobs::state(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
-            state::check_command(status, request.command, &counts)
+            state_machine::check_command(status, request.command, &counts)
                 .map_err(|e| ApiError::Conflict(e.0))?;
             db::jobs::apply_command(c, id, request.command, request.priority)?;
             refresh_status(c, id)?;
@@ -257,7 +257,7 @@ async fn deleted(state: &AppState, ids: Vec<JobId>) {
     let dir = state.data_dir.clone();
     let _ = tokio::task::spawn_blocking(move || {
         for id in ids {
-            crate::files::remove_job_files(&dir, id);
+            crate::farm::files::remove_job_files(&dir, id);
         }
     })
     .await;

@@ -1,11 +1,11 @@
 //! `/tasks` (seed 000): listing (numbered or keyset pages) and status changes.
 
-use crate::access;
 use crate::auth::Authed;
-use crate::db;
-use crate::domain::state;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
+use crate::farm::access;
+use crate::farm::db;
+use crate::farm::state_machine;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -71,7 +71,7 @@ async fn set_task_status(
             if change.status == drover_shared::TaskStatus::Queued {
                 access::check_code(c, &me, &job.kind)?;
             }
-            if !state::task_transition_allowed(task.status, change.status) {
+            if !state_machine::task_transition_allowed(task.status, change.status) {
                 return Err(ApiError::Conflict(format!(
                     "a {} task cannot become {}",
                     task.status, change.status
