@@ -7,14 +7,14 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod farm;
-pub mod media;
-pub mod publish;
+pub mod production;
 pub mod routes;
 pub mod serve;
 pub mod state;
 pub mod store;
 
 use crate::auth::{fido, join_token, secret_key, two_factor};
+use crate::production::media;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use std::net::SocketAddr;
@@ -200,14 +200,14 @@ impl Server {
             .write(|c| crate::farm::db::dispatch::repair(c).map_err(StoreError::from))
             .await?;
         let production = store
-            .read(|c| db::production::Schema::load(c).map_err(StoreError::from))
+            .read(|c| production::db::Schema::load(c).map_err(StoreError::from))
             .await?;
         for (swept, table) in [
             (media::Swept::Attachments, "prod_attachment_file"),
             (media::Swept::Previews, "prod_preview_file"),
         ] {
             let ids = store
-                .read(move |c| db::production::row_ids(c, table).map_err(StoreError::from))
+                .read(move |c| production::db::row_ids(c, table).map_err(StoreError::from))
                 .await?;
             match media::sweep(&config.data_dir, swept, |id| ids.contains(id)) {
                 Ok(0) => {}

@@ -22,7 +22,7 @@ pub struct AppState {
     /// Woken whenever a task may have become runnable; idle workers' claims wait on it.
     pub work: Arc<Notify>,
     /// The production tables' columns, read from the database at start.
-    pub production: Arc<crate::db::production::Schema>,
+    pub production: Arc<crate::production::db::Schema>,
     /// The FIDO relying party and its ceremonies in progress.
     pub fido: Arc<crate::auth::fido::Fido>,
     /// SHA-256 of the farm's join token.

@@ -1,8 +1,6 @@
 //! All SQL of the server, one module per table or aggregate, as plain synchronous functions on
 //! a `rusqlite::Connection`. Handlers never see SQL; they call these through [`crate::store`].
 
-pub mod production;
-pub mod render_publish;
 pub mod teams;
 
 use rusqlite::Connection;

@@ -2,7 +2,7 @@
 //! each job's last-rendered image with its thumbnails (`previews/job-N/{full,w600,w200}.jpg`).
 //! All functions block; callers run them on the blocking pool.
 
-use crate::media::picture::{self, PictureError, Source};
+use crate::production::media::picture::{self, PictureError, Source};
 use drover_shared::api::PreviewSize;
 use drover_shared::{JobId, TaskId};
 use image::{DynamicImage, ImageFormat};
@@ -88,7 +88,7 @@ pub enum PreviewError {
     /// Not a PNG or JPEG, or not decodable.
     #[error("{0}")]
     BadImage(String),
-    /// Over the picture budgets ([`crate::media::picture`]).
+    /// Over the picture budgets ([`crate::production::media::picture`]).
     #[error("{0}")]
     TooLarge(String),
     /// Writing the files failed.

@@ -1,7 +1,7 @@
 //! The background check that keeps the farm honest: workers not heard from within the worker
 //! timeout go offline and their tasks are requeued; tasks without an update within the task
 //! timeout fail on their worker. Beside it, in the same task, the publisher posts ended render
-//! jobs on their production tasks ([`crate::publish`]): a render's conversion may wait its
+//! jobs on their production tasks ([`crate::production::publish`]): a render's conversion may wait its
 //! turn in the movie queue for minutes, and must not hold up the timeouts meanwhile.
 
 use crate::error::ApiError;
@@ -23,7 +23,7 @@ async fn publish(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = crate::publish::publish_pending(&state).await {
+        if let Err(e) = crate::production::publish::publish_pending(&state).await {
             tracing::error!(error = %e, "publishing render jobs on their production tasks");
         }
     }

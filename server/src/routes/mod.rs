@@ -4,12 +4,12 @@
 
 mod events;
 mod openapi;
-mod production;
 
 use crate::error::ApiError;
 use crate::farm::routes::{
     browse, files, jobs, managers, projects, settings, tasks, worker, workers,
 };
+use crate::production::routes as production;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;

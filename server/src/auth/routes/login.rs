@@ -12,9 +12,9 @@ use crate::auth::{
     ACCESS_TTL_MS, Authed, ClientAddr, REFRESH_TTL_MS, bearer, hash_token, new_token,
     verify_no_account, verify_password,
 };
-use crate::db::production::{ListQuery, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use crate::production::db::{ListQuery, Viewer};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -521,17 +521,17 @@ async fn authenticated(
         .store
         .read(move |c| {
             let model = |route| {
-                crate::db::production::by_route(route)
+                crate::production::db::by_route(route)
                     .ok_or_else(|| ApiError::Internal(format!("no production model {route}")))
             };
-            let person = crate::db::production::get(
+            let person = crate::production::db::get(
                 c,
                 &schema,
                 model("persons")?,
                 &viewer,
                 &id.to_string(),
             )?;
-            let organisations = crate::db::production::list(
+            let organisations = crate::production::db::list(
                 c,
                 &schema,
                 model("organisations")?,

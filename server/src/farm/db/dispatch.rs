@@ -118,7 +118,7 @@ pub fn settle_job(
 }
 
 /// A job linked to a production task just ended: queue its comment for the publisher
-/// ([`crate::publish`]). A job that ends again after a requeue is published again.
+/// ([`crate::production::publish`]). A job that ends again after a requeue is published again.
 fn queue_production_publish(
     conn: &Connection,
     job: JobId,

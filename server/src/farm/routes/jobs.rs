@@ -110,7 +110,7 @@ fn check_production_task(
         )));
     };
     let visible = role.allows(drover_shared::Role::Manager)
-        || crate::db::production::on_team(c, &task_project, &user.to_string())?;
+        || crate::production::db::on_team(c, &task_project, &user.to_string())?;
     if !visible {
         return Err(ApiError::BadRequest(format!(
             "production task {task} does not exist"

@@ -12,12 +12,12 @@
 //! preview id chosen up front, then writes the comment, the preview and the row's
 //! `published_at` in one transaction: a crash at any point publishes the job once, later.
 
-use crate::db::production::review::{self, Uploaded};
-use crate::db::production::{Data, DataError, Viewer, data::text};
-use crate::db::render_publish::{self, Outcome, Pending};
 use crate::error::{ApiError, ApiResult};
 use crate::farm::files;
-use crate::media;
+use crate::production::db::render_publish::{self, Outcome, Pending};
+use crate::production::db::review::{self, Uploaded};
+use crate::production::db::{Data, DataError, Viewer, data::text};
+use crate::production::media;
 use crate::state::AppState;
 use drover_shared::api::{Job, JobKind, PreviewSize};
 use drover_shared::{Role, TaskId};
@@ -102,7 +102,7 @@ async fn publish(state: &AppState, pending: Pending) -> ApiResult<()> {
 /// those rights refuse it (nothing of the comment is kept then).
 fn comment_as_submitter(
     conn: &Connection,
-    schema: &crate::db::production::Schema,
+    schema: &crate::production::db::Schema,
     pending: &Pending,
     attachment: Attachment,
 ) -> ApiResult<Result<String, String>> {

@@ -5,12 +5,12 @@ use super::data::query_pairs;
 use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
-use crate::db::production::data::text;
-use crate::db::production::project::{self, QuotaMode};
-use crate::db::production::user as db;
-use crate::db::production::{DataError, Row};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
+use crate::production::db::data::text;
+use crate::production::db::project::{self, QuotaMode};
+use crate::production::db::user as db;
+use crate::production::db::{DataError, Row};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -159,7 +159,7 @@ async fn notification(
     ))
 }
 
-fn own_notification(d: &crate::db::production::Data, id: &str) -> Result<Row, DataError> {
+fn own_notification(d: &crate::production::db::Data, id: &str) -> Result<Row, DataError> {
     let found = d.get("notifications", id)?;
     if text(&found, "person_id") == d.viewer.id {
         Ok(found)

@@ -10,12 +10,12 @@ use super::media::{MultipartForm, Upload, is_multipart, stream_file};
 use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::{Authed, CurrentUser};
-use crate::db::production::Row;
-use crate::db::production::attachments::{self as db, Staged};
-use crate::db::production::data::text;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
-use crate::media;
+use crate::production::db::Row;
+use crate::production::db::attachments::{self as db, Staged};
+use crate::production::db::data::text;
+use crate::production::media;
 use crate::state::AppState;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
@@ -122,9 +122,9 @@ pub async fn write_with_files<T, F>(
 ) -> ApiResult<T>
 where
     F: FnOnce(
-            &crate::db::production::Data,
+            &crate::production::db::Data,
             &[Staged],
-        ) -> Result<T, crate::db::production::DataError>
+        ) -> Result<T, crate::production::db::DataError>
         + Send
         + 'static,
     T: Send + 'static,

@@ -6,12 +6,12 @@
 use super::openapi::Routes;
 use super::{read, write};
 use crate::auth::{Authed, CurrentUser};
-use crate::db::production::Row;
-use crate::db::production::data::text;
-use crate::db::production::review::{self, Uploaded};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
-use crate::media::{self, Kind, MediaError};
+use crate::production::db::Row;
+use crate::production::db::data::text;
+use crate::production::db::review::{self, Uploaded};
+use crate::production::media::{self, Kind, MediaError};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
@@ -383,7 +383,7 @@ async fn upload_avatar(
         .write(move |c| {
             c.execute(
                 "UPDATE users SET has_avatar = 1, updated_at = ? WHERE id = ?",
-                [crate::db::production::schema::now_text(), id.clone()],
+                [crate::production::db::schema::now_text(), id.clone()],
             )?;
             Ok::<_, ApiError>(id)
         })

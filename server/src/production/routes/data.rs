@@ -5,9 +5,9 @@
 use super::openapi::Routes;
 use super::{read, write};
 use crate::auth::Authed;
-use crate::db::production::{self, ListQuery, Model};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::production::db::{self as production, ListQuery, Model};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -192,9 +192,9 @@ async fn remove(
             let data_dir = state.data_dir.clone();
             let removed = tokio::task::spawn_blocking(move || {
                 if model.route == "attachment-files" {
-                    crate::media::remove_attachment(&data_dir, &deleted);
+                    crate::production::media::remove_attachment(&data_dir, &deleted);
                 } else {
-                    crate::media::remove_preview(&data_dir, &deleted);
+                    crate::production::media::remove_preview(&data_dir, &deleted);
                 }
             });
             removed

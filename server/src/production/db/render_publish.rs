@@ -1,5 +1,5 @@
 //! The farm ⇄ production seam: the `prod_render_publish` outbox of render jobs that ended and
-//! wait for their comment on their production task (see [`crate::publish`]).
+//! wait for their comment on their production task (see [`crate::production::publish`]).
 
 use drover_shared::api::Job;
 use drover_shared::{JobId, Role, TaskId, UserId};

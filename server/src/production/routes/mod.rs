@@ -15,8 +15,8 @@ mod review;
 mod user;
 
 use crate::auth::CurrentUser;
-use crate::db::production::{Data, DataError, Row, Schema, Viewer};
 use crate::error::{ApiError, ApiResult};
+use crate::production::db::{Data, DataError, Row, Schema, Viewer};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{FromRequest, Request};

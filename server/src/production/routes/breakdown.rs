@@ -6,11 +6,11 @@ use super::data::query_pairs;
 use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
-use crate::db::production::breakdown as db;
-use crate::db::production::casting::{self as cast, ShotsOf};
-use crate::db::production::{ListQuery, Row, project::project_rows};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
+use crate::production::db::breakdown as db;
+use crate::production::db::casting::{self as cast, ShotsOf};
+use crate::production::db::{ListQuery, Row, project::project_rows};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -120,7 +120,7 @@ async fn share_assets(
 ) -> ApiResult<Created<Vec<Row>>> {
     let shared = match body.get("is_shared") {
         None | Some(Value::Null) => true,
-        Some(v) => crate::db::production::schema::parse_bool(v)
+        Some(v) => crate::production::db::schema::parse_bool(v)
             .ok_or_else(|| ApiError::BadRequest("`is_shared` must be true or false".into()))?,
     };
     let changed = write(&state, &me, move |d| {
@@ -214,7 +214,7 @@ async fn sequence_shots(
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let found = read(&state, &me, move |d| {
         let sequence = d.get("sequences", &sequence)?;
-        let id = crate::db::production::data::text(&sequence, "id");
+        let id = crate::production::db::data::text(&sequence, "id");
         db::shots_with_names(d, &ListQuery::filtered(&[("parent_id", id)]))
     })
     .await?;
@@ -228,7 +228,7 @@ async fn episode_sequences(
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let found = read(&state, &me, move |d| {
         let episode = d.get("episodes", &episode)?;
-        let id = crate::db::production::data::text(&episode, "id");
+        let id = crate::production::db::data::text(&episode, "id");
         d.list("sequences", &[("parent_id", id)])
     })
     .await?;

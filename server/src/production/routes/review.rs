@@ -6,11 +6,11 @@ use super::media::{MaybeUpload, store_upload};
 use super::openapi::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
-use crate::db::production::Row;
-use crate::db::production::review as db;
-use crate::db::production::time;
 use crate::error::ApiResult;
 use crate::extract::Path;
+use crate::production::db::Row;
+use crate::production::db::review as db;
+use crate::production::db::time;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -132,7 +132,7 @@ async fn add_extra_preview(
     .await?;
     let made = match upload {
         Some(upload) => {
-            let id = crate::db::production::data::text(&made, "id").to_owned();
+            let id = crate::production::db::data::text(&made, "id").to_owned();
             store_upload(&state, &me, id, upload).await?
         }
         None => made,

@@ -2,7 +2,7 @@
 
 use super::Answer::{List, Model, Models};
 use super::{BREAKDOWN, Op, delete, get, post, put};
-use crate::routes::production::breakdown::{ENTITY_KINDS, PROJECT_CREATIONS, PROJECT_LISTS};
+use crate::production::routes::breakdown::{ENTITY_KINDS, PROJECT_CREATIONS, PROJECT_LISTS};
 use drover_shared::Role::Supervisor;
 
 pub(super) static OPS: &[Op] = &[

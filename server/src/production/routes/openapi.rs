@@ -9,10 +9,10 @@
 
 use super::catalogue::{self, Answer, Body, Method, Op};
 use crate::auth::CurrentUser;
-use crate::db::production::models::TEMPORAL_TYPES;
-use crate::db::production::schema::{ColType, Column};
-use crate::db::production::{Access, MODELS, Model, Schema, by_route};
 use crate::error::ApiError;
+use crate::production::db::models::TEMPORAL_TYPES;
+use crate::production::db::schema::{ColType, Column};
+use crate::production::db::{Access, MODELS, Model, Schema, by_route};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
@@ -55,7 +55,7 @@ impl Routes {
     pub fn route(mut self, path: &'static str, method_router: MethodRouter<AppState>) -> Self {
         assert!(
             GENERIC.contains(&path) || catalogue::named().any(|op| op.path == path),
-            "production route {path} is not in routes/production/catalogue.rs"
+            "production route {path} is not in production/routes/catalogue/"
         );
         self.paths.push(path);
         self.router = self.router.route(path, method_router);

@@ -216,7 +216,7 @@ impl<'a> Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::production::{Data, MODELS};
+    use crate::production::db::{Data, MODELS};
     use drover_shared::Role;
     use serde_json::json;
 
@@ -239,7 +239,7 @@ mod tests {
             )
             .unwrap();
         };
-        let model = crate::db::production::by_route("departments").unwrap();
+        let model = crate::production::db::by_route("departments").unwrap();
         let all = ListQuery::default();
         add(1, MAX_LIST_ROWS);
         let written = list_json(&conn, &schema, model, &viewer, &all).unwrap();
