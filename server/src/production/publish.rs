@@ -12,9 +12,9 @@
 //! preview id chosen up front, then writes the comment, the preview and the row's
 //! `published_at` in one transaction: a crash at any point publishes the job once, later.
 
+use crate::db::render_publish::{self, Outcome, Pending};
 use crate::error::{ApiError, ApiResult};
 use crate::farm::files;
-use crate::production::db::render_publish::{self, Outcome, Pending};
 use crate::production::db::review::{self, Uploaded};
 use crate::production::db::{Data, DataError, Viewer, data::text};
 use crate::production::media;
@@ -125,25 +125,15 @@ fn comment_as_submitter(
         viewer: &viewer,
     };
     // A savepoint of its own: a comment half-written when a later step is refused goes.
-    conn.execute_batch("SAVEPOINT render_comment")?;
-    let written = comment_on_task(&d, pending, attachment);
-    let outcome = match written {
-        Ok(comment) => {
-            conn.execute_batch("RELEASE render_comment")?;
-            return Ok(Ok(comment));
-        }
-        Err(DataError::NotFound(_)) => Err(
+    match crate::db::in_savepoint(conn, || comment_on_task(&d, pending, attachment)) {
+        Ok(comment) => Ok(Ok(comment)),
+        Err(DataError::NotFound(_)) => Ok(Err(
             "the production task is gone, or its project's team no longer has the submitter"
                 .to_owned(),
-        ),
-        Err(DataError::Forbidden(why) | DataError::BadRequest(why)) => Err(why),
-        Err(e) => {
-            conn.execute_batch("ROLLBACK TO render_comment; RELEASE render_comment")?;
-            return Err(e.into());
-        }
-    };
-    conn.execute_batch("ROLLBACK TO render_comment; RELEASE render_comment")?;
-    Ok(outcome)
+        )),
+        Err(DataError::Forbidden(why) | DataError::BadRequest(why)) => Ok(Err(why)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Writes the comment (and its preview) on the job's task; answers the comment's id.

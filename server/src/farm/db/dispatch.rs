@@ -4,6 +4,7 @@
 //! handed to two workers and never completes twice.
 
 use super::{jobs, settings, tasks, workers};
+use crate::db::render_publish::{self, Outcome};
 use drover_shared::api::Task;
 use drover_shared::events::EventKind;
 use drover_shared::protocol::{Assignment, MayIRun, PathMap, TaskUpdate};
@@ -107,34 +108,14 @@ pub fn settle_job(
         }
     }
     if before != Some(status) && matches!(status, JobStatus::Completed | JobStatus::Failed) {
-        queue_production_publish(conn, job, status)?;
+        // Its comment on its production task, if it has one (see `crate::production::publish`).
+        render_publish::queue(conn, job, Outcome::of(status))?;
     }
     events.push(EventKind::JobProgress {
         job_id: job,
         status,
         progress: jobs::progress(&counts),
     });
-    Ok(())
-}
-
-/// A job linked to a production task just ended: queue its comment for the publisher
-/// ([`crate::production::publish`]). A job that ends again after a requeue is published again.
-fn queue_production_publish(
-    conn: &Connection,
-    job: JobId,
-    status: JobStatus,
-) -> rusqlite::Result<()> {
-    let outcome = if status == JobStatus::Completed {
-        "completed"
-    } else {
-        "failed"
-    };
-    conn.execute(
-        "INSERT OR REPLACE INTO prod_render_publish (job_id, outcome, ended_at) \
-         SELECT id, :outcome, strftime('%Y-%m-%dT%H:%M:%S', 'now') FROM jobs \
-         WHERE id = :job AND production_task_id IS NOT NULL",
-        named_params! { ":job": job, ":outcome": outcome },
-    )?;
     Ok(())
 }
 

@@ -10,11 +10,6 @@ const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priorit
     created, updated, n_total, n_queued, n_active, n_paused, n_completed, n_soft_failed,
     n_failed, n_canceled, production_task_id";
 
-/// Default and largest page sizes of job and task lists.
-pub const DEFAULT_PER_PAGE: u32 = 100;
-/// Largest page size.
-pub const MAX_PER_PAGE: u32 = 1000;
-
 fn counts_from_row(row: &Row<'_>) -> rusqlite::Result<TaskCounts> {
     Ok(TaskCounts {
         total: row.get("n_total")?,
@@ -124,12 +119,6 @@ pub fn state(
         .optional()
 }
 
-/// Clamps `page`/`per_page` from a query to usable values.
-pub fn page_bounds(page: Option<u32>, per_page: Option<u32>) -> (u32, u32) {
-    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE);
-    (page.unwrap_or(1).max(1), per_page)
-}
-
 /// A page of jobs, highest priority first, then oldest first; with `team`, only the jobs of
 /// the projects whose team that person is on.
 pub fn list(
@@ -137,7 +126,7 @@ pub fn list(
     query: &JobQuery,
     team: Option<UserId>,
 ) -> rusqlite::Result<Page<Job>> {
-    let (page, per_page) = page_bounds(query.page, query.per_page);
+    let (page, per_page) = super::page_bounds(query.page, query.per_page);
     let mut filters = Vec::new();
     let mut params: Vec<(&str, &dyn ToSql)> = Vec::new();
     let team_filter = format!("project_id IN ({})", super::teams::TEAM_PROJECT_IDS);

@@ -4,7 +4,7 @@
 
 // The shared helpers and the farm's view of teams, reached from each table's module as
 // `super::`.
-pub(crate) use crate::db::{now_ms, teams, time_from_ms};
+pub(crate) use crate::db::{now_ms, page_bounds, teams, time_from_ms};
 
 pub mod blocklist;
 pub mod dispatch;

@@ -90,7 +90,7 @@ pub fn list(
     query: &TaskQuery,
     team: Option<UserId>,
 ) -> rusqlite::Result<Page<Task>> {
-    let (page, per_page) = super::jobs::page_bounds(query.page, query.per_page);
+    let (page, per_page) = super::page_bounds(query.page, query.per_page);
     let mut filters = Vec::new();
     let mut params: Vec<(&str, &dyn ToSql)> = Vec::new();
     let team_filter = format!(

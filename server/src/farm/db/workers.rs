@@ -181,6 +181,16 @@ pub fn set_status(conn: &Connection, id: WorkerId, status: WorkerStatus) -> rusq
     Ok(n > 0)
 }
 
+/// Forgets a manager's request that the worker go offline, once it did (signed off); a later
+/// request of another kind stays.
+pub fn clear_offline_request(conn: &Connection, id: WorkerId) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE workers SET requested_status = NULL WHERE id = :id AND requested_status = 'offline'",
+        named_params! { ":id": id },
+    )?;
+    Ok(())
+}
+
 /// Workers not heard from since `cutoff_ms` that are not already offline.
 pub fn unheard_since(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<Vec<WorkerId>> {
     conn.prepare_cached(

@@ -1,6 +1,7 @@
 //! `/jobs` (seed 000): submission, listing, commands and deletion.
 
 use crate::auth::{Authed, CurrentUser};
+use crate::db::render_publish::TaskProjects;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::farm::access;
@@ -95,16 +96,12 @@ fn check_production_task(
     user: drover_shared::UserId,
     role: drover_shared::Role,
 ) -> ApiResult<()> {
-    use rusqlite::OptionalExtension;
-    let found: Option<(String, String)> = c
-        .query_row(
-            "SELECT t.project_id, p.uuid FROM prod_task AS t, projects AS p \
-             WHERE t.id = ? AND p.id = ?",
-            rusqlite::params![task, submit.project_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let Some((task_project, job_project)) = found else {
+    let found = crate::db::render_publish::task_projects(c, task, submit.project_id)?;
+    let Some(TaskProjects {
+        task_project,
+        job_project,
+    }) = found
+    else {
         return Err(ApiError::BadRequest(format!(
             "production task {task} does not exist"
         )));

@@ -152,10 +152,7 @@ async fn sign_off(
         .write(move |c| {
             let events = dispatch::requeue_worker_tasks(c, id, "requeued: its worker signed off")?;
             db::workers::set_status(c, id, WorkerStatus::Offline)?;
-            c.execute(
-                "UPDATE workers SET requested_status = NULL WHERE id = :id AND requested_status = 'offline'",
-                rusqlite::named_params! { ":id": id },
-            )?;
+            db::workers::clear_offline_request(c, id)?;
             Ok::<_, ApiError>(events)
         })
         .await?;

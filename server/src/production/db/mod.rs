@@ -17,7 +17,6 @@ pub mod outputs;
 mod present;
 pub mod project;
 mod query;
-pub mod render_publish;
 pub mod review;
 pub mod rules;
 pub mod schema;

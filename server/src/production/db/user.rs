@@ -284,3 +284,25 @@ fn same_value(field: &str, sent: &Value, stored: &Value) -> bool {
         }
     }
 }
+
+/// Takes a person out of a department (nothing when they were not in it).
+pub fn remove_department(
+    conn: &rusqlite::Connection,
+    person: &str,
+    department: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM prod_department_link WHERE person_id = ? AND department_id = ?",
+        [person, department],
+    )?;
+    Ok(())
+}
+
+/// Notes that a person has an avatar (its file is stored by [`crate::production::media`]).
+pub fn set_has_avatar(conn: &rusqlite::Connection, person: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET has_avatar = 1, updated_at = ? WHERE id = ?",
+        [now_text().as_str(), person],
+    )?;
+    Ok(())
+}

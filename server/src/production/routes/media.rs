@@ -381,10 +381,7 @@ async fn upload_avatar(
     let person = state
         .store
         .write(move |c| {
-            c.execute(
-                "UPDATE users SET has_avatar = 1, updated_at = ? WHERE id = ?",
-                [crate::production::db::schema::now_text(), id.clone()],
-            )?;
+            crate::production::db::user::set_has_avatar(c, &id)?;
             Ok::<_, ApiError>(id)
         })
         .await?;

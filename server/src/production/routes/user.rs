@@ -216,10 +216,7 @@ async fn remove_department(
                 "only admins may change a person's departments".into(),
             ));
         }
-        d.conn.execute(
-            "DELETE FROM prod_department_link WHERE person_id = ? AND department_id = ?",
-            [person.as_str(), department.as_str()],
-        )?;
+        db::remove_department(d.conn, &person, &department)?;
         Ok(())
     })
     .await?;

@@ -503,7 +503,7 @@ async fn renders_are_posted_with_their_submitters_rights_when_they_end() {
         async move {
             store
                 .read(move |c| {
-                    drover_server::production::db::render_publish::refusal(c, job)
+                    drover_server::db::render_publish::refusal(c, job)
                         .map_err(drover_server::error::ApiError::from)
                 })
                 .await
