@@ -2,7 +2,7 @@
 //! a `rusqlite::Connection`. Handlers never see SQL; they call these through [`crate::store`].
 
 pub mod render_publish;
-pub mod teams;
+pub(crate) mod teams;
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};

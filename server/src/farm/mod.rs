@@ -4,10 +4,10 @@
 //! pictures) and the monitor that keeps the timeouts. Its routes are in [`routes`], its SQL
 //! in [`db`].
 
-pub mod access;
-pub mod compile;
+pub(crate) mod access;
+pub(crate) mod compile;
 pub mod db;
-pub mod files;
-pub mod monitor;
+pub(crate) mod files;
+pub(crate) mod monitor;
 pub(crate) mod routes;
-pub mod state_machine;
+pub(crate) mod state_machine;

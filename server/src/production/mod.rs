@@ -4,6 +4,6 @@
 //! that comments a farm job's result on its production task ([`publish`]).
 
 pub mod db;
-pub mod media;
-pub mod publish;
+pub(crate) mod media;
+pub(crate) mod publish;
 pub(crate) mod routes;

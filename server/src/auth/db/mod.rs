@@ -3,6 +3,6 @@
 // The shared helpers, reached from each table's module as `super::`.
 pub(crate) use crate::db::{now_ms, time_from_ms};
 
-pub mod fido;
-pub mod sessions;
+pub(crate) mod fido;
+pub(crate) mod sessions;
 pub mod users;

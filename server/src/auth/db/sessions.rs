@@ -71,7 +71,9 @@ pub fn find_by_access(conn: &Connection, hash: &[u8]) -> rusqlite::Result<Option
     find(conn, "access_hash", hash)
 }
 
-/// The session whose refresh token hashes to `hash`.
+/// The session whose refresh token hashes to `hash` (for the tests; a refresh goes through
+/// [`refresh`]).
+#[cfg(test)]
 pub fn find_by_refresh(conn: &Connection, hash: &[u8]) -> rusqlite::Result<Option<SessionUser>> {
     find(conn, "refresh_hash", hash)
 }

@@ -64,15 +64,6 @@ pub fn task_event(task: &Task) -> EventKind {
     }
 }
 
-/// An event describing a job's status and progress as they are now.
-pub fn job_progress_event(conn: &Connection, job: JobId) -> rusqlite::Result<Option<EventKind>> {
-    Ok(jobs::get(conn, job)?.map(|j| EventKind::JobProgress {
-        job_id: j.id,
-        status: j.status,
-        progress: j.progress,
-    }))
-}
-
 fn worker_event(conn: &Connection, id: WorkerId) -> rusqlite::Result<Option<EventKind>> {
     Ok(workers::get(conn, id)?.map(|worker| EventKind::Worker { worker }))
 }

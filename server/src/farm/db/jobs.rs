@@ -288,18 +288,3 @@ pub fn delete(conn: &Connection, ids: &[JobId]) -> rusqlite::Result<Vec<JobId>> 
     }
     Ok(missing)
 }
-
-/// Owners of the given jobs, for permission checks; missing jobs are skipped.
-pub fn owners(conn: &Connection, ids: &[JobId]) -> rusqlite::Result<Vec<(JobId, UserId)>> {
-    let mut stmt = conn.prepare_cached("SELECT id, created_by FROM jobs WHERE id = :id")?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(row) = stmt
-            .query_row(named_params! { ":id": id }, |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-        {
-            out.push(row);
-        }
-    }
-    Ok(out)
-}

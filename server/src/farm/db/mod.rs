@@ -6,12 +6,12 @@
 // `super::`.
 pub(crate) use crate::db::{now_ms, page_bounds, teams, time_from_ms};
 
-pub mod blocklist;
-pub mod dispatch;
-pub mod jobs;
-pub mod last_rendered;
-pub mod managers;
-pub mod projects;
-pub mod settings;
-pub mod tasks;
+pub(crate) mod blocklist;
+pub(crate) mod dispatch;
+pub(crate) mod jobs;
+pub(crate) mod last_rendered;
+pub(crate) mod managers;
+pub(crate) mod projects;
+pub(crate) mod settings;
+pub(crate) mod tasks;
 pub mod workers;

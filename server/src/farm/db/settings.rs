@@ -37,8 +37,6 @@ pub struct Def {
     pub name: &'static str,
     /// What values it takes.
     pub kind: Kind,
-    /// What it is for.
-    pub doc: &'static str,
 }
 
 /// Folder the file browser shows; empty means `storage/` in the data dir.
@@ -60,73 +58,72 @@ pub const RENDER_PATHS: [&str; 4] = [
 
 /// Every setting the server knows.
 pub const DEFS: &[Def] = &[
+    // Folder the file browser shows; empty: storage/ in the data dir.
     Def {
         name: BROWSE_ROOT,
         kind: Kind::Text,
-        doc: "folder the file browser shows; empty: storage/ in the data dir",
     },
+    // Render output root on Linux.
     Def {
         name: "render_path_linux",
         kind: Kind::Text,
-        doc: "render output root on Linux",
     },
+    // Render output root on macOS.
     Def {
         name: "render_path_osx",
         kind: Kind::Text,
-        doc: "render output root on macOS",
     },
+    // Render output root on Windows.
     Def {
         name: "render_path_win",
         kind: Kind::Text,
-        doc: "render output root on Windows",
     },
+    // Render output root as job settings write it.
     Def {
         name: "render_path_server",
         kind: Kind::Text,
-        doc: "render output root as job settings write it",
     },
+    // A job fails when this percentage of its tasks failed.
     Def {
         name: JOB_FAIL_PERCENT,
         kind: Kind::Number {
             min: 0.0,
             max: 100.0,
         },
-        doc: "a job fails when this percentage of its tasks failed",
     },
+    // A task fails for good once this many different workers failed it.
     Def {
         name: "task_fail_worker_count",
         kind: Kind::Int { min: 1, max: 100 },
-        doc: "a task fails for good once this many different workers failed it",
     },
+    // A worker that fails this many tasks of a job is blocklisted for it.
     Def {
         name: "blocklist_threshold",
         kind: Kind::Int { min: 1, max: 1000 },
-        doc: "a worker that fails this many tasks of a job is blocklisted for it",
     },
+    // A worker unheard this long goes offline and its tasks are requeued.
     Def {
         name: "worker_timeout_secs",
         kind: Kind::Int {
             min: 5,
             max: 86_400,
         },
-        doc: "a worker unheard this long goes offline and its tasks are requeued",
     },
+    // A task with no update this long fails on its worker.
     Def {
         name: "task_timeout_secs",
         kind: Kind::Int {
             min: 10,
             max: 604_800,
         },
-        doc: "a task with no update this long fails on its worker",
     },
+    // The least role that may submit or re-run jobs running their own code on the render
+    // nodes: `command` jobs and Blender jobs with `auto_run_python`.
     Def {
         name: CODE_JOBS_MIN_ROLE,
         kind: Kind::Choice(CODE_JOB_ROLES),
-        doc: "the least role that may submit or re-run jobs running their own code on the \
-              render nodes: `command` jobs and Blender jobs with `auto_run_python`",
     },
 ];
-
 /// The default value of a known setting.
 pub fn default_value(name: &str) -> Option<Value> {
     Some(match name {
@@ -139,7 +136,6 @@ pub fn default_value(name: &str) -> Option<Value> {
         _ => return None,
     })
 }
-
 /// Checks a name and value against the registry; says what is wrong otherwise.
 pub fn validate(name: &str, value: &Value) -> Result<(), String> {
     let def = DEFS.iter().find(|d| d.name == name).ok_or_else(|| {
@@ -173,7 +169,6 @@ pub fn validate(name: &str, value: &Value) -> Result<(), String> {
         },
     }
 }
-
 /// Every setting, stored values over defaults.
 pub fn all(conn: &Connection) -> rusqlite::Result<Settings> {
     let mut settings: Settings = DEFS
@@ -192,7 +187,6 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Settings> {
     }
     Ok(settings)
 }
-
 /// One setting's value (stored or default).
 pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Value> {
     let stored: Option<String> = conn
@@ -204,24 +198,20 @@ pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Value> {
         .or_else(|| default_value(name))
         .unwrap_or(Value::Null))
 }
-
 /// A numeric setting as `f64`.
 pub fn get_f64(conn: &Connection, name: &str) -> rusqlite::Result<f64> {
     Ok(get(conn, name)?.as_f64().unwrap_or_default())
 }
-
 /// A text setting.
 pub fn get_text(conn: &Connection, name: &str) -> rusqlite::Result<String> {
     Ok(get(conn, name)?.as_str().unwrap_or_default().to_owned())
 }
-
 /// The least role that may run jobs with code of their own (`code_jobs_min_role`).
 pub fn code_jobs_min_role(conn: &Connection) -> rusqlite::Result<drover_shared::Role> {
     Ok(get_text(conn, CODE_JOBS_MIN_ROLE)?
         .parse()
         .unwrap_or(drover_shared::Role::Manager))
 }
-
 /// Creates or updates each setting; the caller validated them all first.
 pub fn upsert(conn: &Connection, settings: &Settings) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
@@ -233,11 +223,9 @@ pub fn upsert(conn: &Connection, settings: &Settings) -> rusqlite::Result<()> {
     }
     Ok(())
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
     fn defaults_overrides_and_validation() {
         let conn = crate::db::test_conn();

@@ -7,35 +7,35 @@
 //! project, and turn SQLite's constraint failures into 400s that say what was wrong.
 
 mod access;
-pub mod attachments;
-pub mod breakdown;
-pub mod casting;
-pub mod data;
+pub(crate) mod attachments;
+pub(crate) mod breakdown;
+pub(crate) mod casting;
+pub(crate) mod data;
 pub mod list;
-pub mod models;
-pub mod outputs;
+pub(crate) mod models;
+pub(crate) mod outputs;
 mod present;
-pub mod project;
+pub(crate) mod project;
 mod query;
-pub mod review;
-pub mod rules;
-pub mod schema;
-pub mod time;
-pub mod user;
+pub(crate) mod review;
+pub(crate) mod rules;
+pub(crate) mod schema;
+pub(crate) mod time;
+pub(crate) mod user;
 
 use access::authorize_write;
-pub use access::{Viewer, on_team};
-pub use data::{Data, Row};
+pub(crate) use access::{Viewer, on_team};
+pub(crate) use data::{Data, Row};
 use drover_shared::Role;
-pub use list::{list, list_json};
-pub use models::{Access, MODELS, Model, Private, Rows, Scope, by_route};
-pub use present::attach_relations;
+pub(crate) use list::{list, list_json};
+pub(crate) use models::{Access, MODELS, Model, Private, Rows, by_route};
+pub(crate) use present::attach_relations;
 use present::{select, select_list};
-pub use query::{DEFAULT_PAGE_LIMIT, ListQuery};
+pub(crate) use query::ListQuery;
 use query::{Where, rows_clause, scope_clause, unknown_field};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter};
-pub use schema::Schema;
+pub(crate) use schema::Schema;
 use schema::now_text;
 use serde_json::{Map, Value};
 

@@ -413,17 +413,6 @@ fn csv_error(e: csv::Error) -> DataError {
     DataError::BadRequest(format!("writing the CSV: {e}"))
 }
 
-/// The project a job's production task is in, and whether the viewer may write on it.
-pub fn task_project(d: &Data, task_id: &str) -> Result<Option<String>, DataError> {
-    Ok(d.conn
-        .query_row(
-            "SELECT project_id FROM prod_task WHERE id = ?",
-            [task_id],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
 /// Rows of a model for a project-scoped list route such as `/data/projects/{p}/assets`.
 pub fn project_rows(
     d: &Data,

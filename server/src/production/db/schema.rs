@@ -6,7 +6,7 @@
 use super::DataError;
 use rusqlite::Connection;
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
@@ -148,14 +148,6 @@ pub fn now_text() -> String {
 /// A time as Kitsu writes it: `YYYY-MM-DDTHH:MM:SS`, no zone.
 pub fn datetime_text(at: PrimitiveDateTime) -> String {
     at.format(DATETIME).unwrap_or_default()
-}
-
-/// Today (UTC), as Kitsu writes dates.
-pub fn today_text() -> String {
-    time::OffsetDateTime::now_utc()
-        .date()
-        .format(DATE)
-        .unwrap_or_default()
 }
 
 /// Parses the date part of `YYYY-MM-DD[...]`.
@@ -301,22 +293,6 @@ pub fn write_json(column: &Column, value: ValueRef<'_>, out: &mut Vec<u8>) {
         }
         (_, ValueRef::Text(t)) => write_str(&String::from_utf8_lossy(t), out),
     }
-}
-
-/// Writes one row's columns (all but `skip`) into `out`.
-pub fn row_to_map(
-    table: &Table,
-    row: &rusqlite::Row<'_>,
-    skip: &[&str],
-    out: &mut Map<String, Value>,
-) -> rusqlite::Result<()> {
-    for (i, column) in table.columns.iter().enumerate() {
-        if skip.contains(&column.name.as_str()) {
-            continue;
-        }
-        out.insert(column.name.clone(), to_json(column, row.get_ref(i)?));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@ mod movie;
 pub mod picture;
 mod queue;
 
-pub use movie::{MAX_MOVIE_PIXELS, MAX_MOVIE_SECONDS, MAX_MOVIE_SIDE};
 use picture::{PictureError, Source};
 
 use image::{DynamicImage, ImageFormat};
@@ -421,11 +420,6 @@ fn place(source: &Path, target: &Path) -> std::io::Result<()> {
     }
     std::fs::File::open(source)?.sync_all()?;
     std::fs::rename(source, target)
-}
-
-/// Writes beside and renames into place, so a reader never sees half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with(path, |file| file.write_all(bytes))
 }
 
 /// Writes a file through `write` beside `path`, flushes it to disk and renames it into place.
