@@ -191,7 +191,9 @@ async fn log_in(
     } else {
         let password = random_password();
         let store = &server.state().store;
-        match drover_server::users::create(store, LOCAL_ADMIN, &password, Role::Admin).await {
+        match drover_server::auth::accounts::create(store, LOCAL_ADMIN, &password, Role::Admin)
+            .await
+        {
             Ok(_) => {}
             // The fixed email and a long password are valid: a 400 means the account exists.
             Err(drover_server::error::ApiError::BadRequest(_)) => {

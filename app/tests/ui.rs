@@ -262,7 +262,7 @@ fn connect_reaches_a_headless_server_and_shows_its_farm() {
     let store = &server.state().store;
     let password = "a long password";
     runtime
-        .block_on(drover_server::users::create(
+        .block_on(drover_server::auth::accounts::create(
             store,
             "sup@studio.test",
             password,
@@ -310,7 +310,7 @@ fn an_account_with_totp_connects_with_its_one_time_code() {
     let password = "a long password";
     let email = "two@studio.test";
     runtime
-        .block_on(drover_server::users::create(
+        .block_on(drover_server::auth::accounts::create(
             &server.state().store,
             email,
             password,
@@ -325,7 +325,7 @@ fn an_account_with_totp_connects_with_its_one_time_code() {
         )
         .unwrap();
     let secret = runtime.block_on(client.totp_start()).unwrap().otp_secret;
-    let code = drover_server::two_factor::current_code(&secret, email).unwrap();
+    let code = drover_server::auth::two_factor::current_code(&secret, email).unwrap();
     runtime.block_on(client.totp_confirm(&code)).unwrap();
 
     // The password alone is refused, and the screen says a code is needed.
@@ -350,7 +350,7 @@ fn an_account_with_totp_connects_with_its_one_time_code() {
     harness.state_mut().start.password = password.into();
     harness.get_by_label("One-time code").focus();
     harness.step();
-    let code = drover_server::two_factor::current_code(&secret, email).unwrap();
+    let code = drover_server::auth::two_factor::current_code(&secret, email).unwrap();
     harness.get_by_label("One-time code").type_text(&code);
     harness.step();
     assert_eq!(harness.state().start.code, code, "typed into the field");
@@ -512,7 +512,7 @@ fn connected_manager(
 ) -> Harness<'static, DroverApp> {
     let password = "a long password";
     runtime
-        .block_on(drover_server::users::create(
+        .block_on(drover_server::auth::accounts::create(
             &server.state().store,
             "lead@studio.test",
             password,
@@ -899,7 +899,7 @@ fn connected_as(
 ) -> (Harness<'static, DroverApp>, Client) {
     let password = "a long password";
     runtime
-        .block_on(drover_server::users::create(
+        .block_on(drover_server::auth::accounts::create(
             &server.state().store,
             email,
             password,

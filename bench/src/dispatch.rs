@@ -29,7 +29,7 @@ pub fn serve(data_dir: std::path::PathBuf) -> anyhow::Result<()> {
             behind_proxy: false,
         };
         let server = Server::start(config).await?;
-        drover_server::users::create(&server.state().store, EMAIL, PASSWORD, Role::Admin)
+        drover_server::auth::accounts::create(&server.state().store, EMAIL, PASSWORD, Role::Admin)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("listening on {}", server.url());

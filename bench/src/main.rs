@@ -104,7 +104,7 @@ impl BenchServer {
         let (url, email) = runtime.block_on(async {
             let server = Server::start(config).await?;
             let email = "bench@drover.test".to_owned();
-            drover_server::users::create(
+            drover_server::auth::accounts::create(
                 &server.state().store,
                 &email,
                 "bench password",

@@ -1,28 +1,20 @@
 //! The Drover server as a library: the headless `drover-server` binary, the desktop app and
 //! the tests all start it through [`Server::start`].
 
-pub mod access;
 pub mod auth;
 pub mod db;
-pub mod domain;
 pub mod error;
 pub mod events;
-pub mod extract;
-pub mod fido;
-pub mod files;
-pub mod join_token;
-pub mod media;
-pub mod monitor;
-pub mod publish;
-pub mod routes;
-pub mod secret_key;
+pub(crate) mod extract;
+pub mod farm;
+pub mod production;
+pub(crate) mod routes;
 pub mod serve;
 pub mod state;
 pub mod store;
-pub mod throttle;
-pub mod two_factor;
-pub mod users;
 
+use crate::auth::{fido, join_token, secret_key, two_factor};
+use crate::production::media;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use std::net::SocketAddr;
@@ -205,17 +197,17 @@ impl Server {
             })?;
         // Whatever a crash left mid-transition is put right before the first request.
         store
-            .write(|c| db::dispatch::repair(c).map_err(StoreError::from))
+            .write(|c| crate::farm::db::dispatch::repair(c).map_err(StoreError::from))
             .await?;
         let production = store
-            .read(|c| db::production::Schema::load(c).map_err(StoreError::from))
+            .read(|c| production::db::Schema::load(c).map_err(StoreError::from))
             .await?;
         for (swept, table) in [
             (media::Swept::Attachments, "prod_attachment_file"),
             (media::Swept::Previews, "prod_preview_file"),
         ] {
             let ids = store
-                .read(move |c| db::production::row_ids(c, table).map_err(StoreError::from))
+                .read(move |c| production::db::row_ids(c, table).map_err(StoreError::from))
                 .await?;
             match media::sweep(&config.data_dir, swept, |id| ids.contains(id)) {
                 Ok(0) => {}
@@ -253,7 +245,7 @@ impl Server {
         let app = routes::service(state.clone());
         let (shutdown, stop) = watch::channel(());
         let task = tokio::spawn(serve::serve(listener, app, config.limits.connections, stop));
-        let monitor = tokio::spawn(monitor::run(state.clone()));
+        let monitor = tokio::spawn(farm::monitor::run(state.clone()));
         Ok(Self {
             addr,
             state,

@@ -226,7 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         )]
         Command::WorkerToken { data_dir: dir } => {
             let data_dir = data_dir(dir)?;
-            let token = drover_server::join_token::load_or_create(&data_dir)
+            let token = drover_server::auth::join_token::load_or_create(&data_dir)
                 .with_context(|| format!("reading the join token in {}", data_dir.display()))?;
             println!(
                 "join token of the farm in {} (start workers with --token):",
@@ -261,9 +261,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let data_dir = data_dir(dir)?;
             runtime.block_on(async {
                 let store = drover_server::open_store(&data_dir)?;
-                let user = drover_server::users::create(&store, &email, &password, role.into())
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let user =
+                    drover_server::auth::accounts::create(&store, &email, &password, role.into())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
                     "created {} ({}) in {}",
                     user.email,
@@ -294,7 +295,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let users = server
         .state()
         .store
-        .read(|c| drover_server::db::users::count(c).map_err(drover_server::error::ApiError::from))
+        .read(|c| {
+            drover_server::auth::db::users::count(c).map_err(drover_server::error::ApiError::from)
+        })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if users == 0 {

@@ -14,19 +14,19 @@ pub struct AppState {
     /// The database gateway.
     pub store: Store,
     /// Token cache and login throttle.
-    pub auth: Arc<AuthState>,
+    pub(crate) auth: Arc<AuthState>,
     /// The data dir: database, secrets, logs, storage.
-    pub data_dir: Arc<PathBuf>,
+    pub(crate) data_dir: Arc<PathBuf>,
     /// Live events for `/api/events`.
-    pub events: EventBus,
+    pub(crate) events: EventBus,
     /// Woken whenever a task may have become runnable; idle workers' claims wait on it.
-    pub work: Arc<Notify>,
+    pub(crate) work: Arc<Notify>,
     /// The production tables' columns, read from the database at start.
-    pub production: Arc<crate::db::production::Schema>,
+    pub(crate) production: Arc<crate::production::db::Schema>,
     /// The FIDO relying party and its ceremonies in progress.
-    pub fido: Arc<crate::fido::Fido>,
+    pub(crate) fido: Arc<crate::auth::fido::Fido>,
     /// SHA-256 of the farm's join token.
-    pub join_token_hash: [u8; 32],
+    pub(crate) join_token_hash: [u8; 32],
 }
 
 impl AppState {

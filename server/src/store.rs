@@ -242,19 +242,13 @@ where
     F: FnOnce(&Connection) -> Result<T, E>,
     E: From<StoreError>,
 {
-    conn.execute_batch("SAVEPOINT write_op")
-        .map_err(|e| E::from(e.into()))?;
+    db::savepoint(conn).map_err(|e| E::from(e.into()))?;
     let outcome = catch_unwind(AssertUnwindSafe(|| f(conn)));
     let result = match outcome {
         Ok(result) => result,
         Err(_) => Err(E::from(StoreError::Panicked)),
     };
-    let end = if result.is_ok() {
-        "RELEASE write_op"
-    } else {
-        "ROLLBACK TO write_op; RELEASE write_op"
-    };
-    match conn.execute_batch(end) {
+    match db::end_savepoint(conn, result.is_ok()) {
         Ok(()) => result,
         Err(e) => Err(E::from(e.into())),
     }
@@ -268,7 +262,7 @@ fn checkpoint_loop(conn: &Connection, alive: &std::sync::atomic::AtomicBool) {
         std::thread::sleep(CHECKPOINT_EVERY);
         // PASSIVE: copy what no reader still needs, never wait for anyone. Once the WAL was
         // copied whole, the next writer starts it over from the beginning.
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        if let Err(e) = db::checkpoint(conn) {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
     }
@@ -291,7 +285,7 @@ fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>, teams: &Teams
                 Err(_) => break,
             }
         }
-        let began = conn.execute_batch("BEGIN IMMEDIATE");
+        let began = db::begin_write(conn);
         if let Err(e) = &began {
             tracing::error!(error = %e, "could not begin a write transaction");
         }
@@ -300,9 +294,9 @@ fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>, teams: &Teams
             .map(|op| op(began.as_ref().ok().map(|()| conn)))
             .collect();
         let commit = match began {
-            Ok(()) => conn.execute_batch("COMMIT").map_err(|e| {
+            Ok(()) => db::commit(conn).map_err(|e| {
                 tracing::error!(error = %e, "write transaction failed to commit");
-                let _ = conn.execute_batch("ROLLBACK");
+                let _ = db::rollback(conn);
                 e.to_string()
             }),
             Err(e) => Err(e.to_string()),

@@ -27,7 +27,7 @@ impl TestServer {
     /// Creates an account with `role` and returns a client logged in as it.
     pub async fn client_as(&self, role: Role) -> Client {
         let email = format!("{role}-{}@drover.test", uuid::Uuid::new_v4());
-        drover_server::users::create(&self.server.state().store, &email, PASSWORD, role)
+        drover_server::auth::accounts::create(&self.server.state().store, &email, PASSWORD, role)
             .await
             .expect("creating a test user");
         self.anonymous

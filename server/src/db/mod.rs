@@ -1,21 +1,8 @@
 //! All SQL of the server, one module per table or aggregate, as plain synchronous functions on
 //! a `rusqlite::Connection`. Handlers never see SQL; they call these through [`crate::store`].
 
-pub mod blocklist;
-pub mod dispatch;
-pub mod fido;
-pub mod jobs;
-pub mod last_rendered;
-pub mod managers;
-pub mod production;
-pub mod projects;
 pub mod render_publish;
-pub mod sessions;
-pub mod settings;
-pub mod tasks;
-pub mod teams;
-pub mod users;
-pub mod workers;
+pub(crate) mod teams;
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
@@ -79,6 +66,65 @@ pub fn migrate(conn: &mut Connection) -> Result<(), rusqlite_migration::Error> {
 pub fn now_ms() -> i64 {
     let now = OffsetDateTime::now_utc();
     (now.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Starts the writer's group transaction, taking the write lock at once.
+pub fn begin_write(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+}
+
+/// Commits the current transaction.
+pub fn commit(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("COMMIT")
+}
+
+/// Rolls the current transaction back.
+pub fn rollback(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("ROLLBACK")
+}
+
+/// Opens a savepoint inside the current transaction. Savepoints nest: [`end_savepoint`] ends
+/// the latest one still open, so every savepoint shares one name.
+pub fn savepoint(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("SAVEPOINT step")
+}
+
+/// Ends the latest open savepoint: keeps what was written since it opened, or undoes it.
+pub fn end_savepoint(conn: &Connection, keep: bool) -> rusqlite::Result<()> {
+    conn.execute_batch(if keep {
+        "RELEASE step"
+    } else {
+        "ROLLBACK TO step; RELEASE step"
+    })
+}
+
+/// Runs `f` in a savepoint of its own: what it wrote stays when it answers `Ok` and is undone
+/// when it answers `Err`, while the transaction around it goes on.
+pub fn in_savepoint<T, E: From<rusqlite::Error>>(
+    conn: &Connection,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    savepoint(conn)?;
+    let result = f();
+    end_savepoint(conn, result.is_ok())?;
+    result
+}
+
+/// Copies what no reader still needs from the WAL into the database, without waiting for
+/// anyone (`PASSIVE`).
+pub fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+}
+
+/// Default page size of the farm's job and task lists.
+pub const DEFAULT_PER_PAGE: u32 = 100;
+/// Largest page size of the farm's job and task lists.
+pub const MAX_PER_PAGE: u32 = 1000;
+
+/// Clamps `page`/`per_page` from a query to usable values.
+pub fn page_bounds(page: Option<u32>, per_page: Option<u32>) -> (u32, u32) {
+    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE);
+    (page.unwrap_or(1).max(1), per_page)
 }
 
 /// Unix milliseconds to a UTC time; out-of-range values clamp to the epoch.

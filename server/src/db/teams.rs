@@ -3,7 +3,7 @@
 //! logs and pictures. Managers and admins are never asked about: they see everything.
 
 use drover_shared::{JobId, ProjectId, UserId};
-use rusqlite::{Connection, OptionalExtension, named_params};
+use rusqlite::{Connection, named_params};
 
 /// SQL selecting the ids of the farm projects whose team `:viewer` is on, for `IN (…)`
 /// filters of the farm's lists.
@@ -28,13 +28,6 @@ pub fn team_projects(conn: &Connection, person: UserId) -> rusqlite::Result<Vec<
     conn.prepare_cached(TEAM_PROJECT_IDS)?
         .query_map(named_params! { ":viewer": person }, |r| r.get(0))?
         .collect()
-}
-
-/// The project of a job, if the job exists.
-pub fn job_project(conn: &Connection, job: JobId) -> rusqlite::Result<Option<ProjectId>> {
-    conn.prepare_cached("SELECT project_id FROM jobs WHERE id = :job")?
-        .query_row(named_params! { ":job": job }, |r| r.get(0))
-        .optional()
 }
 
 /// Every job with its project: the event bus keeps this map to tell whose an event is.

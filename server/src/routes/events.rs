@@ -7,12 +7,12 @@
 //! again when a team changed (`Store::team_version`), so joining or leaving a team takes
 //! effect on open streams at their next event.
 
-use crate::access::Sight;
 use crate::auth::Authed;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Owner, Published};
 use crate::extract::Query;
+use crate::farm::access::Sight;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;

@@ -2,22 +2,14 @@
 //! [`app`] merges them, puts every route but login behind the token check, and serves the
 //! OpenAPI document generated from the handlers at `/api/openapi.json`.
 
-mod auth;
-mod browse;
 mod events;
-mod files;
-mod jobs;
-mod managers;
 mod openapi;
-mod production;
-mod projects;
-mod settings;
-mod tasks;
-mod users;
-mod worker;
-mod workers;
 
 use crate::error::ApiError;
+use crate::farm::routes::{
+    browse, files, jobs, managers, projects, settings, tasks, worker, workers,
+};
+use crate::production::routes as production;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
@@ -75,8 +67,8 @@ impl Modify for BearerScheme {
 /// The routes of the API with their OpenAPI description, relative to `/api`.
 pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
     let protected = OpenApiRouter::new()
-        .merge(auth::protected_router())
-        .merge(users::router())
+        .merge(crate::auth::routes::login::protected_router())
+        .merge(crate::auth::routes::users::router())
         .merge(projects::router())
         .merge(workers::router())
         .merge(managers::router())
@@ -91,7 +83,7 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
             crate::auth::require_token,
         ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(auth::public_router())
+        .merge(crate::auth::routes::login::public_router())
         .merge(worker::public_router())
         .merge(protected)
         .merge(worker::protected_router(state))

@@ -1,7 +1,7 @@
 //! Projects, workers, managers and settings: the farm API.
 
-use drover_server::db;
 use drover_server::error::ApiError;
+use drover_server::farm::db;
 use drover_shared::api::{ProjectInput, Settings, WorkerStatusChange};
 use drover_shared::{ProjectId, Role, WorkerId, WorkerStatus};
 use drover_tests::setup;

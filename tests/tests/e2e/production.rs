@@ -1,7 +1,7 @@
 //! Production tracking, the Kitsu-compatible API: TOTP at login, the generic `/data/<model>`
 //! routes, one project seen by the farm and by production, and who may do what.
 
-use drover_server::two_factor;
+use drover_server::auth::two_factor;
 use drover_shared::api::{LoginRequest, MISSING_CODE, WRONG_CODE};
 use drover_shared::{Client, Role};
 use drover_tests::{PASSWORD, setup};

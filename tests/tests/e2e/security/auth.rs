@@ -8,8 +8,9 @@
 //! 127/8 is loopback on Linux).
 
 use crate::fido::SoftKey;
-use drover_server::throttle::{ADDRESS, FACTOR_ACCOUNT, PAIR};
-use drover_server::{Config, Server, two_factor};
+use drover_server::auth::throttle::{ADDRESS, FACTOR_ACCOUNT, PAIR};
+use drover_server::auth::two_factor;
+use drover_server::{Config, Server};
 use drover_shared::api::{LoginRequest, WRONG_CODE};
 use drover_shared::events::EventQuery;
 use drover_shared::{Client, ClientError, Role};
@@ -307,7 +308,7 @@ async fn a_fido_answer_counts_only_for_the_request_that_asked_for_its_challenge(
         .unwrap_err();
     assert_eq!(refusal(&err), (StatusCode::BAD_REQUEST, WRONG_CODE.into()));
     // The attacker's own challenges do not push the owner's out.
-    for _ in 0..=drover_server::fido::PENDING_LOGINS {
+    for _ in 0..=drover_server::auth::fido::PENDING_LOGINS {
         attacker.fido_challenge(&email).await.unwrap();
     }
     // The owner's login with it works (the refusals did not use it up), once; padding
@@ -515,7 +516,7 @@ async fn the_data_dir_database_and_key_are_the_owners_only() {
     // A new data dir…
     let fresh = tmp.path().join("fresh");
     let server = serve(&fresh, None).await;
-    drover_server::users::create(
+    drover_server::auth::accounts::create(
         &server.state().store,
         "a@drover.test",
         PASSWORD,
@@ -569,9 +570,10 @@ async fn totp_secrets_are_sealed_at_rest_and_need_their_key() {
     let key = tmp.path().join("drover.key");
     let server = serve(&data, Some(key.clone())).await;
     let store = server.state().store.clone();
-    let ann = drover_server::users::create(&store, "ann@drover.test", PASSWORD, Role::Artist)
-        .await
-        .unwrap();
+    let ann =
+        drover_server::auth::accounts::create(&store, "ann@drover.test", PASSWORD, Role::Artist)
+            .await
+            .unwrap();
     let client = Client::new(&server.url())
         .unwrap()
         .logged_in("ann@drover.test", PASSWORD)
@@ -581,7 +583,7 @@ async fn totp_secrets_are_sealed_at_rest_and_need_their_key() {
     let stored = |store: drover_server::store::Store| async move {
         store
             .read(move |c| {
-                drover_server::db::users::two_factor(c, ann.id)
+                drover_server::auth::db::users::two_factor(c, ann.id)
                     .map_err(drover_server::error::ApiError::from)
             })
             .await
@@ -635,14 +637,15 @@ async fn totp_secrets_an_older_server_kept_in_the_clear_are_sealed_at_start() {
     let data = tmp.path().join("data");
     let server = serve(&data, None).await;
     let store = server.state().store.clone();
-    let ann = drover_server::users::create(&store, "ann@drover.test", PASSWORD, Role::Artist)
-        .await
-        .unwrap();
+    let ann =
+        drover_server::auth::accounts::create(&store, "ann@drover.test", PASSWORD, Role::Artist)
+            .await
+            .unwrap();
     let secret = two_factor::new_secret();
     let plain = secret.clone();
     store
         .write(move |c| {
-            drover_server::db::users::set_totp(c, ann.id, Some(&plain), true)
+            drover_server::auth::db::users::set_totp(c, ann.id, Some(&plain), true)
                 .map_err(drover_server::error::ApiError::from)
         })
         .await
@@ -653,7 +656,7 @@ async fn totp_secrets_an_older_server_kept_in_the_clear_are_sealed_at_start() {
     let store = server.state().store.clone();
     let stored = store
         .read(move |c| {
-            drover_server::db::users::two_factor(c, ann.id)
+            drover_server::auth::db::users::two_factor(c, ann.id)
                 .map_err(drover_server::error::ApiError::from)
         })
         .await

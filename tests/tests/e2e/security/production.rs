@@ -952,7 +952,7 @@ async fn page_overflow_answers_400_and_long_lists_ask_for_pages() {
     .await;
 
     // A list past the ceiling asks for pages instead of building the whole answer.
-    let rows = drover_server::db::production::list::MAX_LIST_ROWS + 1;
+    let rows = drover_server::production::db::list::MAX_LIST_ROWS + 1;
     ts.server
         .state()
         .store

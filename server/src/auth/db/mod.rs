@@ -1,0 +1,8 @@
+//! The SQL of logging in: people (`users`), their sessions and their FIDO keys.
+
+// The shared helpers, reached from each table's module as `super::`.
+pub(crate) use crate::db::{now_ms, time_from_ms};
+
+pub(crate) mod fido;
+pub(crate) mod sessions;
+pub mod users;

@@ -1,0 +1,718 @@
+//! Authentication and roles.
+//!
+//! Tokens are 32 random bytes (base64url), not JWTs: only their SHA-256 is stored, so logout
+//! and refresh revoke them at once and a copied database holds no usable token. Access tokens
+//! live 7 days, refresh tokens 90 (from the login; each refresh hands out a new one and
+//! retires the old, whose reuse ends the session). Validated access tokens are cached in memory
+//! so a request costs no database read; the cache entry goes when the session does, and open
+//! event streams end with it ([`session_ended`]).
+//!
+//! Passwords are argon2id hashes, computed on the blocking pool, at most [`hash_permits`] at
+//! once: each run takes about 19 MiB and a core for tens of milliseconds, so the rest wait
+//! their turn (outside the blocking pool) for [`HASH_WAIT`], [`HASH_QUEUE`] at most, and are
+//! then refused with 429. Guessing is throttled per account, address and both
+//! ([`crate::auth::throttle`]).
+
+pub mod accounts;
+pub mod db;
+pub mod fido;
+pub mod join_token;
+pub(crate) mod routes;
+pub mod secret_key;
+pub mod throttle;
+pub mod two_factor;
+
+use crate::auth::secret_key::SecretKey;
+use crate::auth::throttle::Throttle;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use drover_shared::api::User;
+use drover_shared::{Role, UserId, WorkerId};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::{Semaphore, broadcast};
+
+/// How long an access token is valid.
+pub const ACCESS_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+/// How long a refresh token is valid.
+pub const REFRESH_TTL_MS: i64 = 90 * 24 * 3600 * 1000;
+/// Cached access tokens before the cache is cleared (bounds memory).
+const TOKEN_CACHE_LIMIT: usize = 100_000;
+/// Password hashes waiting for their turn before more are refused at once.
+pub const HASH_QUEUE: usize = 64;
+/// How long a password hash waits for its turn before it is refused.
+pub const HASH_WAIT: Duration = Duration::from_secs(5);
+/// Session notices an event stream may fall behind by before it re-checks its session anyway.
+const NOTICES: usize = 64;
+
+/// The authenticated caller, placed in request extensions by [`require_token`].
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// Who.
+    pub user: User,
+    /// The session their token belongs to.
+    pub session_id: i64,
+}
+
+impl CurrentUser {
+    /// Fails with 403 unless the caller's role allows `required`.
+    pub fn require(&self, required: Role) -> ApiResult<()> {
+        if self.user.role.allows(required) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this needs the {required} role; you are {}",
+                self.user.role
+            )))
+        }
+    }
+
+    /// Fails with 403 unless the caller owns the thing or is a manager.
+    pub fn require_owner_or_manager(&self, owner: UserId, what: &str) -> ApiResult<()> {
+        if self.user.id == owner || self.user.role.allows(Role::Manager) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "artists may only change {what} they submitted"
+            )))
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Cached {
+    current: CurrentUser,
+    expires_ms: i64,
+}
+
+/// What ended or changed, for the event streams to check their session against.
+#[derive(Debug, Clone, Copy)]
+enum Notice {
+    /// Something about the person changed (standing, role, password, sessions).
+    Person(UserId),
+    /// The session ended (logout, a reused refresh token).
+    Session(i64),
+}
+
+/// In-memory authentication state: the token caches, the throttles, the server's secret key
+/// and the notices that end event streams.
+pub struct AuthState {
+    tokens: Mutex<HashMap<[u8; 32], Cached>>,
+    workers: Mutex<HashMap<WorkerId, [u8; 32]>>,
+    /// Guessing throttles (logins, password changes, second factors).
+    pub throttle: Arc<Throttle>,
+    /// Seals TOTP secrets and keys recovery-code hashes.
+    pub key: SecretKey,
+    /// Whether the client address comes from `X-Forwarded-For` (`--behind-proxy`).
+    behind_proxy: bool,
+    notices: broadcast::Sender<Notice>,
+}
+
+impl Default for AuthState {
+    /// With a key that lives as long as the process (tests, tools).
+    fn default() -> Self {
+        Self::new(SecretKey::ephemeral(), false)
+    }
+}
+
+/// Worker tokens are `wk.<worker id>.<secret>`; only the secret's SHA-256 is stored.
+pub const WORKER_TOKEN_PREFIX: &str = "wk.";
+
+/// A worker's bearer token from its id and secret.
+pub fn worker_token(id: WorkerId, secret: &str) -> String {
+    format!("{WORKER_TOKEN_PREFIX}{id}.{secret}")
+}
+
+/// The authenticated render node, placed in request extensions by [`require_worker`].
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerAuth(pub WorkerId);
+
+impl<S: Send + Sync> FromRequestParts<S> for WorkerAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        parts
+            .extensions
+            .get::<WorkerAuth>()
+            .copied()
+            .ok_or_else(|| ApiError::Unauthorized("this route needs a worker token".into()))
+    }
+}
+
+/// Resolves a worker token to its worker, through the cache.
+pub async fn authenticate_worker(state: &AppState, token: &str) -> ApiResult<WorkerId> {
+    let invalid = || {
+        ApiError::Unauthorized("the worker token is not valid; register the worker again".into())
+    };
+    let rest = token
+        .strip_prefix(WORKER_TOKEN_PREFIX)
+        .ok_or_else(invalid)?;
+    let (id, secret) = rest.split_once('.').ok_or_else(invalid)?;
+    let id = WorkerId(id.parse().map_err(|_| invalid())?);
+    let hash = hash_token(secret);
+    let cached = state
+        .auth
+        .workers
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&id).copied());
+    let stored = if let Some(stored) = cached {
+        stored
+    } else {
+        let found = state
+            .store
+            .read(move |c| crate::farm::db::workers::secret_hash(c, id).map_err(ApiError::from))
+            .await?;
+        let stored: [u8; 32] = found.and_then(|h| h.try_into().ok()).ok_or_else(invalid)?;
+        if let Ok(mut map) = state.auth.workers.lock() {
+            map.insert(id, stored);
+        }
+        stored
+    };
+    if stored == hash {
+        Ok(id)
+    } else {
+        Err(invalid())
+    }
+}
+
+/// Middleware for the worker routes: 401 without a valid worker token, 403 for a person's
+/// token (people do not speak the worker protocol).
+pub async fn require_worker(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let result = match bearer(&parts) {
+        None => Err(ApiError::Unauthorized(
+            "worker routes need `Authorization: Bearer <worker token>`".into(),
+        )),
+        Some(token) if !token.starts_with(WORKER_TOKEN_PREFIX) => {
+            match authenticate(&state, token).await {
+                Ok(_) => Err(ApiError::Forbidden(
+                    "only render nodes may call the worker routes".into(),
+                )),
+                Err(e) => Err(e),
+            }
+        }
+        Some(token) => authenticate_worker(&state, token).await,
+    };
+    match result {
+        Ok(id) => {
+            parts.extensions.insert(WorkerAuth(id));
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(e) => axum::response::IntoResponse::into_response(e),
+    }
+}
+
+impl AuthState {
+    /// The state of a server with this key; `behind_proxy` trusts `X-Forwarded-For`.
+    pub fn new(key: SecretKey, behind_proxy: bool) -> Self {
+        Self {
+            tokens: Mutex::default(),
+            workers: Mutex::default(),
+            throttle: Arc::default(),
+            key,
+            behind_proxy,
+            notices: broadcast::channel(NOTICES).0,
+        }
+    }
+
+    fn cached(&self, hash: &[u8; 32]) -> Option<Cached> {
+        self.tokens.lock().ok()?.get(hash).cloned()
+    }
+
+    fn cache(&self, hash: [u8; 32], entry: Cached) {
+        if let Ok(mut map) = self.tokens.lock() {
+            if map.len() >= TOKEN_CACHE_LIMIT {
+                map.clear();
+            }
+            map.insert(hash, entry);
+        }
+    }
+
+    /// Drops every cached token of a person, whose role, email, standing, password or
+    /// sessions changed: their next request reads them afresh, and their open event streams
+    /// check that their session still holds (see [`session_ended`]).
+    pub fn forget_user(&self, id: &str) {
+        if let Ok(mut map) = self.tokens.lock() {
+            map.retain(|_, cached| cached.current.user.id.to_string() != id);
+        }
+        if let Ok(id) = id.parse::<uuid::Uuid>() {
+            // No stream listening is no error.
+            let _ = self.notices.send(Notice::Person(UserId(id)));
+        }
+    }
+
+    /// A session ended: drops its access token from the cache and ends its event streams.
+    pub fn end_session(&self, session_id: i64, access_hash: &[u8]) {
+        self.forget(access_hash);
+        let _ = self.notices.send(Notice::Session(session_id));
+    }
+
+    /// Drops a token from the cache (logout, refresh).
+    pub fn forget(&self, hash: &[u8]) {
+        if let (Ok(mut map), Ok(key)) = (self.tokens.lock(), <[u8; 32]>::try_from(hash)) {
+            map.remove(&key);
+        }
+    }
+}
+
+/// A new random token.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a token.
+pub fn hash_token(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// argon2 runs allowed at once: two per core, so logins keep the cores busy without a queue
+/// of threads (and 19 MiB each) building up behind them.
+pub fn hash_permits() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Lets a bounded number of password hashes run at once; the rest wait their turn as tasks
+/// (not blocking threads), a bounded number of them for a bounded time.
+pub struct HashGate {
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+    wait: Duration,
+}
+
+/// Counts a waiting caller for as long as it waits, even when its request is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl HashGate {
+    /// `permits` runs at once, `max_waiting` more waiting at most `wait` each.
+    pub fn new(permits: usize, max_waiting: usize, wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(permits)),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+            wait,
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free; 429 when too many wait
+    /// already or the turn does not come within the wait.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> ApiResult<T> {
+        let busy = || {
+            ApiError::TooManyRequests(
+                "the server is busy checking other passwords; try again in a few seconds".into(),
+            )
+        };
+        let permit = if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            permit
+        } else {
+            if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                return Err(busy());
+            }
+            let _waiting = Waiting(&self.waiting);
+            match tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                _ => return Err(busy()),
+            }
+        };
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("password hashing: {e}")))
+    }
+}
+
+/// The one gate of the process: the cores are the process's, whatever servers it runs.
+static HASHING: LazyLock<HashGate> =
+    LazyLock::new(|| HashGate::new(hash_permits(), HASH_QUEUE, HASH_WAIT));
+
+/// Hashes a password with argon2id, through the gate.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    HASHING
+        .run(move || hash_password_blocking(&password))
+        .await?
+}
+
+/// Hashes a password with argon2id on the calling thread (command line use).
+pub fn hash_password_blocking(password: &str) -> ApiResult<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn verify_blocking(password: &str, hash: &str) -> ApiResult<bool> {
+    let parsed = PasswordHash::new(hash).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
+}
+
+/// Checks a password against a stored hash, through the gate.
+pub async fn verify_password(password: String, hash: String) -> ApiResult<bool> {
+    HASHING
+        .run(move || verify_blocking(&password, &hash))
+        .await?
+}
+
+/// Spends what checking a password costs, for a login that names no account: it takes as
+/// long as a wrong password (so the answer's timing does not tell which accounts exist) and
+/// waits its turn at the same gate. Always false.
+pub async fn verify_no_account(password: String) -> ApiResult<bool> {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    HASHING
+        .run(move || {
+            let decoy =
+                DECOY.get_or_init(|| hash_password_blocking(&new_token()).unwrap_or_default());
+            let _ = verify_blocking(&password, decoy);
+            false
+        })
+        .await
+}
+
+/// The address a request comes from: the peer's, or with `--behind-proxy` the last address
+/// of `X-Forwarded-For` (the one the proxy added; those before it are the client's word);
+/// IPv6 addresses by their /64 ([`crate::auth::throttle::client_ip`]). Without a peer address (a
+/// router called in-process) it is `0.0.0.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl ClientAddr {
+    /// The address of a request from its connection's peer (`None` in-process) and headers.
+    fn of(peer: Option<SocketAddr>, headers: &axum::http::HeaderMap, behind_proxy: bool) -> Self {
+        let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip());
+        let forwarded = behind_proxy
+            .then(|| {
+                headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .next_back()
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.rsplit(',').next())
+                    .and_then(|v| v.trim().parse::<IpAddr>().ok())
+            })
+            .flatten();
+        Self(crate::auth::throttle::client_ip(forwarded.unwrap_or(peer)))
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(Self::of(peer, &parts.headers, state.auth.behind_proxy))
+    }
+}
+
+/// Resolves once `me`'s session no longer holds as it did when the stream began: it ended
+/// (logout, a reused refresh token, a password reset), or the person was deactivated,
+/// deleted or given another role. The event stream ends with it, so the client reconnects
+/// and is asked for a valid token (and sees what its new role may see).
+pub fn session_ended(
+    state: &AppState,
+    me: &CurrentUser,
+) -> impl Future<Output = ()> + Send + use<> {
+    let mut notices = state.auth.notices.subscribe();
+    let store = state.store.clone();
+    let (person, session, role) = (me.user.id, me.session_id, me.user.role);
+    async move {
+        // Checked once on subscribing too: a change just before it sent no notice we heard.
+        let mut checked_once = false;
+        loop {
+            if checked_once {
+                match notices.recv().await {
+                    Ok(Notice::Session(ended)) if ended == session => return,
+                    Ok(Notice::Person(changed)) if changed == person => {}
+                    Ok(_) => continue,
+                    // Missed notices may have been about this person: check.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+            checked_once = true;
+            let holder = store
+                .read(move |c| db::sessions::holder(c, session).map_err(ApiError::from))
+                .await;
+            match holder {
+                Ok(Some(user)) if user.id == person && user.role == role => {}
+                _ => return,
+            }
+        }
+    }
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// Resolves an access token to its user, through the cache.
+pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<CurrentUser> {
+    let hash = hash_token(token);
+    let now = crate::db::now_ms();
+    if let Some(cached) = state.auth.cached(&hash) {
+        if cached.expires_ms > now {
+            return Ok(cached.current);
+        }
+        state.auth.forget(&hash);
+    }
+    let found = state
+        .store
+        .read(move |c| db::sessions::find_by_access(c, &hash).map_err(ApiError::from))
+        .await?;
+    match found {
+        Some(s) if s.expires_ms > now => {
+            let current = CurrentUser {
+                user: s.user,
+                session_id: s.session_id,
+            };
+            state.auth.cache(
+                hash,
+                Cached {
+                    current: current.clone(),
+                    expires_ms: s.expires_ms,
+                },
+            );
+            Ok(current)
+        }
+        Some(_) => Err(ApiError::Unauthorized(
+            "the access token expired; refresh it or log in again".into(),
+        )),
+        None => Err(ApiError::Unauthorized(
+            "the access token is not valid; log in again".into(),
+        )),
+    }
+}
+
+/// Middleware for every route but login and the API description: 401 without a valid
+/// access token; the caller is put in the request's extensions.
+pub async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let Some(token) = bearer(&parts).map(str::to_owned) else {
+        return axum::response::IntoResponse::into_response(ApiError::Unauthorized(
+            "this route needs `Authorization: Bearer <access_token>`; log in at /api/auth/login"
+                .into(),
+        ));
+    };
+    if token.starts_with(WORKER_TOKEN_PREFIX) {
+        return axum::response::IntoResponse::into_response(ApiError::Forbidden(
+            "a worker token may call only the /api/worker routes".into(),
+        ));
+    }
+    match authenticate(&state, &token).await {
+        Ok(current) => {
+            parts.extensions.insert(current);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(e) => axum::response::IntoResponse::into_response(e),
+    }
+}
+
+fn current(parts: &Parts) -> ApiResult<CurrentUser> {
+    parts
+        .extensions
+        .get::<CurrentUser>()
+        .cloned()
+        .ok_or_else(|| ApiError::Unauthorized("this route needs a bearer token".into()))
+}
+
+/// Any logged-in person. Put first among a handler's arguments.
+pub struct Authed(pub CurrentUser);
+/// A manager or admin; 403 for others. Put first among a handler's arguments so the role is
+/// checked before the body is read.
+pub struct ManagerOnly(pub CurrentUser);
+/// An admin; 403 for others.
+pub struct AdminOnly(pub CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        current(parts).map(Self)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ManagerOnly {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        let user = current(parts)?;
+        user.require(Role::Manager)?;
+        Ok(Self(user))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminOnly {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        let user = current(parts)?;
+        user.require(Role::Admin)?;
+        Ok(Self(user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_hash_gate_runs_its_permits_queues_the_next_and_refuses_past_the_queue() {
+        let gate = Arc::new(HashGate::new(2, 1, Duration::from_secs(30)));
+        // Three holders, each started and released once: the channels never fill.
+        let (release, released) = std::sync::mpsc::sync_channel::<()>(3);
+        let released = Arc::new(Mutex::new(released));
+        let (started_tx, mut started) = tokio::sync::mpsc::channel(3);
+        let hold = |gate: &Arc<HashGate>| {
+            let (gate, released, started_tx) =
+                (Arc::clone(gate), Arc::clone(&released), started_tx.clone());
+            tokio::spawn(async move {
+                gate.run(move || {
+                    let _ = started_tx.try_send(());
+                    let _ = released.lock().unwrap().recv();
+                })
+                .await
+            })
+        };
+        // Two permits: both run at once.
+        let running = [hold(&gate), hold(&gate)];
+        started.recv().await.unwrap();
+        started.recv().await.unwrap();
+        // Just over the permits: the third waits in the queue, which holds one.
+        let queued = hold(&gate);
+        while gate.waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // Past the queue: refused at once.
+        assert!(matches!(
+            gate.run(|| ()).await,
+            Err(ApiError::TooManyRequests(_))
+        ));
+        // A permit freed: the queued one runs.
+        release.send(()).unwrap();
+        started.recv().await.unwrap();
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        for task in running {
+            task.await.unwrap().unwrap();
+        }
+        queued.await.unwrap().unwrap();
+        assert_eq!(gate.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_proxy() {
+        let peer: SocketAddr = "10.0.0.9:5000".parse().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        let addr = |headers: &axum::http::HeaderMap, behind_proxy| {
+            ClientAddr::of(Some(peer), headers, behind_proxy)
+                .0
+                .to_string()
+        };
+        // Directly reached, the header is the client's word: ignored.
+        assert_eq!(addr(&headers, false), "10.0.0.9");
+        // Behind a proxy, the address it appended (the last), never the client's claims.
+        assert_eq!(addr(&headers, true), "203.0.113.7");
+        headers.append("x-forwarded-for", "198.51.100.1".parse().unwrap());
+        assert_eq!(addr(&headers, true), "198.51.100.1");
+        // Nothing usable: the peer.
+        let mut junk = axum::http::HeaderMap::new();
+        junk.append("x-forwarded-for", "unknown".parse().unwrap());
+        assert_eq!(addr(&junk, true), "10.0.0.9");
+        assert_eq!(
+            ClientAddr::of(None, &junk, false).0,
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_waits_too_long_is_refused() {
+        let gate = Arc::new(HashGate::new(1, 4, Duration::from_millis(50)));
+        let (release, released) = std::sync::mpsc::sync_channel::<()>(1);
+        let holder = {
+            let gate = Arc::clone(&gate);
+            tokio::spawn(async move {
+                gate.run(move || {
+                    let _ = released.recv();
+                })
+                .await
+            })
+        };
+        while gate.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(
+            gate.run(|| ()).await,
+            Err(ApiError::TooManyRequests(_))
+        ));
+        release.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+        assert!(gate.run(|| ()).await.is_ok());
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password_blocking("secret").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(
+            rt.block_on(verify_password("secret".into(), hash.clone()))
+                .unwrap()
+        );
+        assert!(!rt.block_on(verify_password("wrong".into(), hash)).unwrap());
+    }
+
+    #[test]
+    fn tokens_are_random_and_hash_stably() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(hash_token(&a), hash_token(&a));
+    }
+}

@@ -1,0 +1,663 @@
+//! `/auth`: login, the current user, logout, token refresh, and the second factors: TOTP here,
+//! FIDO security keys in [`fido`].
+
+use super::{fido, password};
+use crate::auth::db as auth_db;
+use crate::auth::db::sessions::Refreshed;
+use crate::auth::db::users::TwoFactor;
+use crate::auth::fido::Asker;
+use crate::auth::throttle::Scope;
+use crate::auth::two_factor::{self, Offered, Proof};
+use crate::auth::{
+    ACCESS_TTL_MS, Authed, ClientAddr, REFRESH_TTL_MS, bearer, hash_token, new_token,
+    verify_no_account, verify_password,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::production::db::{ListQuery, Viewer};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use drover_shared::ErrorBody;
+use drover_shared::UserId;
+use drover_shared::api::{
+    Authenticated, LoginRequest, LoginResponse, LogoutResponse, RefreshResponse,
+};
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn public_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh_token))
+        .merge(fido::public_router())
+}
+
+pub fn protected_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(authenticated))
+        .routes(routes!(logout, logout_get))
+        .routes(routes!(totp_start, totp_confirm, totp_disable))
+        .merge(fido::protected_router())
+        .merge(password::protected_router())
+}
+
+const LOGIN_FAILED: &str = "wrong email or password";
+
+/// Why a login or a change of second factor was refused: an ordinary error, or a second
+/// factor missing or wrong, which Kitsu clients recognise by the `missing_OTP` and `wrong_OTP`
+/// flags.
+pub(super) enum Refusal {
+    Api(ApiError),
+    /// The account has a second factor and none was offered.
+    MissingFactor {
+        /// The factor to offer first.
+        preferred: Option<String>,
+        /// Kitsu's list of the factors that would do.
+        enabled: Vec<&'static str>,
+    },
+    /// The factor offered is wrong (or, to turn one off, missing); `login` says whether this
+    /// answers a login.
+    WrongFactor {
+        login: bool,
+    },
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl Refusal {
+    fn missing(factors: &TwoFactor) -> Self {
+        Self::MissingFactor {
+            preferred: factors.preferred.clone(),
+            enabled: two_factor::enabled_names(factors),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = match self {
+            Self::Api(e) => return e.into_response(),
+            Self::MissingFactor { preferred, enabled } => serde_json::json!({
+                "error": drover_shared::api::MISSING_CODE,
+                "message": "this account needs a second factor: a one-time code (`totp`), a \
+                    security key's answer to `GET /auth/fido` (`fido_authentication_response`) \
+                    or a `recovery_code`, as it has enabled",
+                "login": false,
+                "missing_OTP": true,
+                "preferred_two_factor_authentication": preferred,
+                "two_factor_authentication_enabled": enabled,
+            }),
+            Self::WrongFactor { login: true } => serde_json::json!({
+                "error": drover_shared::api::WRONG_CODE,
+                "message": "wrong second factor: the code, recovery code or security key \
+                    answer is wrong, stale or already used",
+                "login": false,
+                "wrong_OTP": true,
+            }),
+            Self::WrongFactor { login: false } => serde_json::json!({
+                "error": drover_shared::api::WRONG_CODE,
+                "message": "OTP verification failed: prove a second factor with `totp`, \
+                    `fido_authentication_response` or `recovery_code`",
+                "wrong_OTP": true,
+            }),
+        };
+        (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+    }
+}
+
+/// `POST /auth/login`: Kitsu's fields, the security key's answer included.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+struct LoginBody {
+    #[serde(flatten)]
+    request: LoginRequest,
+    /// A security key's signed answer to a challenge of `GET /auth/fido` (WebAuthn JSON).
+    #[serde(default)]
+    fido_authentication_response: Option<Value>,
+}
+
+/// Log in with email (or Kitsu desktop login) and password, plus a second factor when the
+/// account has one: the one-time code (`totp`), a security key's answer
+/// (`fido_authentication_response`) or a recovery code.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
+    security(()),
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 400, description = "Login failed: wrong email or password, or a second \
+            factor missing (`error: missing_otp`) or wrong (`error: wrong_otp`)", body = ErrorBody),
+        (status = 401, description = "The account is deactivated", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this email", body = ErrorBody),
+    ))]
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Json(body): Json<LoginBody>,
+) -> Result<Json<LoginResponse>, Refusal> {
+    let LoginBody {
+        request: body,
+        fido_authentication_response: fido_answer,
+    } = body;
+    // Counted before the password is checked, so guesses sent all at once are throttled too.
+    let attempt = state
+        .auth
+        .throttle
+        .begin(Scope::Password, &body.email, addr)?;
+    let login = body.email.trim().to_owned();
+    let lookup = login.clone();
+    let found = state
+        .store
+        .read(move |c| auth_db::users::find_for_login(c, &lookup).map_err(ApiError::from))
+        .await?;
+    let checked = match &found {
+        Some(found) => verify_password(body.password, found.password_hash.clone()).await,
+        // As long as a wrong password, at the same gate, so the timing tells nothing.
+        None => verify_no_account(body.password).await,
+    };
+    match checked {
+        Ok(true) => attempt.succeeded(),
+        Ok(false) => {
+            attempt.failed();
+            return Err(ApiError::BadRequest(LOGIN_FAILED.into()).into());
+        }
+        Err(busy) => {
+            attempt.abandoned();
+            return Err(busy.into());
+        }
+    }
+    let Some(found) = found else {
+        return Err(ApiError::BadRequest(LOGIN_FAILED.into()).into());
+    };
+    let user = found.user;
+    let id = user.id;
+    let factors = second_factors(&state, id).await?;
+    if !factors.active {
+        return Err(ApiError::Unauthorized("this account is deactivated".into()).into());
+    }
+    let offered = Offered {
+        totp: body.totp.as_deref(),
+        fido: fido_answer.as_ref(),
+        recovery_code: body.recovery_code.as_deref(),
+    };
+    let asker = Asker {
+        person: id,
+        login: Some(&login),
+        addr,
+    };
+    match check_factor(&state, asker, &user.email, &factors, &offered).await? {
+        Proof::Accepted { .. } => {}
+        Proof::Missing => return Err(Refusal::missing(&factors)),
+        Proof::Wrong => return Err(Refusal::WrongFactor { login: true }),
+    }
+    state.auth.throttle.remember(&login, addr);
+    let (access, refresh) = (new_token(), new_token());
+    let (access_hash, refresh_hash) = (hash_token(&access), hash_token(&refresh));
+    let now = crate::db::now_ms();
+    let stored = user.clone();
+    state
+        .store
+        .write(move |c| {
+            auth_db::sessions::delete_expired(c, now)?;
+            auth_db::sessions::insert(
+                c,
+                &stored,
+                &access_hash,
+                &refresh_hash,
+                now + ACCESS_TTL_MS,
+                now + REFRESH_TTL_MS,
+            )
+            .map_err(ApiError::from)
+        })
+        .await?;
+    tracing::info!(email = %user.email, "login");
+    Ok(Json(LoginResponse {
+        login: true,
+        user,
+        access_token: access,
+        refresh_token: refresh,
+    }))
+}
+
+/// A person's activity flag and second factors, the TOTP secret opened with the server's key.
+pub(super) async fn second_factors(state: &AppState, id: UserId) -> ApiResult<TwoFactor> {
+    let mut factors = state
+        .store
+        .read(move |c| auth_db::users::two_factor(c, id).map_err(ApiError::from))
+        .await?;
+    if let Some(stored) = &factors.totp_secret {
+        factors.totp_secret = Some(two_factor::open_secret(&state.auth.key, id, stored)?);
+    }
+    Ok(factors)
+}
+
+/// Checks the second factor offered against the person's (see [`two_factor::check`]),
+/// throttled ([`Scope::Factor`]: per person and address, address, and person), and keeps what
+/// that changes: a TOTP code's step is recorded (a code used before counts as wrong), a
+/// recovery code is used up (one used meanwhile by another request counts as wrong), and a
+/// security key's signature counter moves on.
+pub(super) async fn check_factor(
+    state: &AppState,
+    asker: Asker<'_>,
+    email: &str,
+    factors: &TwoFactor,
+    offered: &Offered<'_>,
+) -> ApiResult<Proof> {
+    let has_factor =
+        (factors.totp_enabled && factors.totp_secret.is_some()) || factors.fido_enabled;
+    if !has_factor {
+        return Ok(Proof::Accepted {
+            used_recovery: None,
+            totp_step: None,
+        });
+    }
+    let attempt =
+        state
+            .auth
+            .throttle
+            .begin(Scope::Factor, &asker.person.to_string(), asker.addr)?;
+    let proof = verify_factor(state, asker, email, factors, offered).await;
+    match &proof {
+        Ok(Proof::Accepted { .. }) => attempt.succeeded(),
+        Ok(Proof::Wrong) => attempt.failed(),
+        Ok(Proof::Missing) | Err(_) => attempt.abandoned(),
+    }
+    proof
+}
+
+async fn verify_factor(
+    state: &AppState,
+    asker: Asker<'_>,
+    email: &str,
+    factors: &TwoFactor,
+    offered: &Offered<'_>,
+) -> ApiResult<Proof> {
+    let id = asker.person;
+    let keys = if factors.fido_enabled && offered.fido.is_some() {
+        state
+            .store
+            .read(move |c| auth_db::fido::list(c, id).map_err(ApiError::from))
+            .await?
+    } else {
+        Vec::new()
+    };
+    let mut signed = None;
+    let proof = two_factor::check(factors, email, &state.auth.key, offered, |answer| {
+        signed = state.fido.finish_login(asker, answer, &keys)?;
+        Ok(signed.is_some())
+    })?;
+    match &proof {
+        Proof::Accepted {
+            totp_step: Some(step),
+            ..
+        } => {
+            let step = *step;
+            let fresh = state
+                .store
+                .write(move |c| {
+                    auth_db::users::accept_totp_step(c, id, step).map_err(ApiError::from)
+                })
+                .await?;
+            if !fresh {
+                tracing::info!(%email, "a TOTP code was offered again");
+                return Ok(Proof::Wrong);
+            }
+        }
+        Proof::Accepted {
+            used_recovery: Some(hash),
+            ..
+        } => {
+            let hash = hash.clone();
+            let was_unused = state
+                .store
+                .write(move |c| {
+                    let left = auth_db::users::two_factor(c, id)?.recovery_hashes;
+                    if !left.contains(&hash) {
+                        return Ok(false);
+                    }
+                    let left: Vec<String> = left.into_iter().filter(|h| *h != hash).collect();
+                    auth_db::users::set_recovery_hashes(c, id, &left)?;
+                    Ok::<_, ApiError>(true)
+                })
+                .await?;
+            if !was_unused {
+                return Ok(Proof::Wrong);
+            }
+        }
+        _ => {}
+    }
+    if let Some(key) = signed {
+        state
+            .store
+            .write(move |c| {
+                auth_db::fido::update(c, id, &key.credential_id, &key.credential)
+                    .map_err(ApiError::from)
+            })
+            .await?;
+    }
+    Ok(proof)
+}
+
+/// A second factor proving the person holds it, to change their second factors.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub(super) struct CodeProof {
+    /// The current one-time code.
+    #[serde(default)]
+    totp: Option<String>,
+    /// A security key's signed answer to a challenge of `GET /auth/fido`.
+    #[serde(default)]
+    fido_authentication_response: Option<Value>,
+    /// One of the person's recovery codes.
+    #[serde(default)]
+    recovery_code: Option<String>,
+}
+
+impl CodeProof {
+    pub(super) fn offered(&self) -> Offered<'_> {
+        Offered {
+            totp: self.totp.as_deref(),
+            fido: self.fido_authentication_response.as_ref(),
+            recovery_code: self.recovery_code.as_deref(),
+        }
+    }
+}
+
+/// Start enabling TOTP: a new secret, its `otpauth://` URL and a QR code (base64 PNG) for an
+/// authenticator app. Confirm it with `POST /auth/totp`.
+#[utoipa::path(put, path = "/auth/totp", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{totp_provisionning_uri, otp_secret, qr_code}`"),
+        (status = 400, description = "TOTP is already enabled", body = ErrorBody),
+    ))]
+async fn totp_start(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = me.user.id;
+    let secret = two_factor::new_secret();
+    let stored = two_factor::seal_secret(&state.auth.key, id, &secret);
+    state
+        .store
+        .write(move |c| {
+            if auth_db::users::two_factor(c, id)?.totp_enabled {
+                return Err(ApiError::BadRequest("TOTP already enabled.".into()));
+            }
+            auth_db::users::set_totp(c, id, Some(&stored), false).map_err(ApiError::from)
+        })
+        .await?;
+    let (url, qr) = two_factor::provisioning(&secret, &me.user.email)?;
+    Ok(Json(serde_json::json!({
+        // Kitsu's spelling.
+        "totp_provisionning_uri": url,
+        "otp_secret": secret,
+        "qr_code": format!("data:image/png;base64,{qr}"),
+    })))
+}
+
+/// Turn TOTP on with a code from the authenticator; returns recovery codes the first time
+/// (each works once, in place of a code).
+#[utoipa::path(post, path = "/auth/totp", tag = "auth", security(("bearer" = [])),
+    request_body = CodeProof,
+    responses(
+        (status = 200, description = "`{otp_recovery_codes}`: a list, or null if the person \
+            already had codes"),
+        (status = 400, description = "Already enabled, not started, or a wrong code", body = ErrorBody),
+    ))]
+async fn totp_confirm(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    ClientAddr(addr): ClientAddr,
+    Json(proof): Json<CodeProof>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = me.user.id;
+    let factors = second_factors(&state, id).await?;
+    if factors.totp_enabled {
+        return Err(ApiError::BadRequest("TOTP already enabled.".into()));
+    }
+    let Some(secret) = factors.totp_secret else {
+        return Err(ApiError::BadRequest(
+            "start with PUT /auth/totp to get a secret".into(),
+        ));
+    };
+    let attempt = state
+        .auth
+        .throttle
+        .begin(Scope::Factor, &id.to_string(), addr)?;
+    let code = proof.totp.unwrap_or_default();
+    if !two_factor::code_is_valid(&secret, &me.user.email, &code)? {
+        attempt.failed();
+        return Err(ApiError::BadRequest(
+            "TOTP verification failed: wrong code".into(),
+        ));
+    }
+    attempt.succeeded();
+    let fresh = factors
+        .recovery_hashes
+        .is_empty()
+        .then(|| two_factor::new_recovery_codes(&state.auth.key));
+    let hashes = fresh.as_ref().map(|(_, h)| h.clone());
+    let sealed = two_factor::seal_secret(&state.auth.key, id, &secret);
+    state
+        .store
+        .write(move |c| {
+            auth_db::users::set_totp(c, id, Some(&sealed), true)?;
+            if let Some(hashes) = hashes {
+                auth_db::users::set_recovery_hashes(c, id, &hashes)?;
+            }
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    tracing::info!(email = %me.user.email, "TOTP enabled");
+    Ok(Json(serde_json::json!({
+        "otp_recovery_codes": fresh.map(|(codes, _)| codes),
+    })))
+}
+
+/// Turn TOTP off. The body proves the person holds a second factor: `{"totp"}`,
+/// `{"fido_authentication_response"}` or `{"recovery_code"}`.
+#[utoipa::path(delete, path = "/auth/totp", tag = "auth", security(("bearer" = [])),
+    request_body = CodeProof,
+    responses(
+        (status = 200, description = "TOTP disabled: `{success: true}`"),
+        (status = 400, description = "TOTP not enabled, or the factor is missing or wrong \
+            (`wrong_OTP`)", body = ErrorBody),
+    ))]
+async fn totp_disable(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    ClientAddr(addr): ClientAddr,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Refusal> {
+    let proof: CodeProof = if body.is_empty() {
+        CodeProof::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
+    };
+    let id = me.user.id;
+    let factors = second_factors(&state, id).await?;
+    if !factors.totp_enabled {
+        return Err(ApiError::BadRequest("TOTP not enabled.".into()).into());
+    }
+    let asker = Asker {
+        person: id,
+        login: None,
+        addr,
+    };
+    match check_factor(&state, asker, &me.user.email, &factors, &proof.offered()).await? {
+        Proof::Accepted { .. } => {}
+        Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
+    }
+    state
+        .store
+        .write(move |c| {
+            auth_db::users::set_totp(c, id, None, false)?;
+            // Recovery codes go with the last second factor.
+            auth_db::fido::settle_factors(c, id).map_err(ApiError::from)
+        })
+        .await?;
+    tracing::info!(email = %me.user.email, "TOTP disabled");
+    Ok(Json(serde_json::json!({ "success": true })))
+}
+
+/// Who the access token belongs to, in Kitsu's shape: the person (with `fido_devices`, the
+/// names of their security keys) and the studio's organisation.
+#[utoipa::path(get, path = "/auth/authenticated", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Authenticated), (status = 401, body = ErrorBody)))]
+async fn authenticated(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+) -> ApiResult<Json<Value>> {
+    let viewer = Viewer::from(&me);
+    let is_admin = me.user.role == drover_shared::Role::Admin;
+    let schema = state.production.clone();
+    let id = me.user.id;
+    let (person, organisation, devices) = state
+        .store
+        .read(move |c| {
+            let model = |route| {
+                crate::production::db::by_route(route)
+                    .ok_or_else(|| ApiError::Internal(format!("no production model {route}")))
+            };
+            let person = crate::production::db::get(
+                c,
+                &schema,
+                model("persons")?,
+                &viewer,
+                &id.to_string(),
+            )?;
+            let organisations = crate::production::db::list(
+                c,
+                &schema,
+                model("organisations")?,
+                &viewer,
+                &ListQuery::default(),
+            )?;
+            let devices: Vec<String> = auth_db::fido::list(c, id)?
+                .into_iter()
+                .map(|k| k.device_name)
+                .collect();
+            let organisation = match organisations {
+                Value::Array(rows) => rows.into_iter().next(),
+                _ => None,
+            };
+            Ok::<_, ApiError>((person, organisation, devices))
+        })
+        .await?;
+    // Drover's fields (`created` among them) under Kitsu's person, which wins where both
+    // have a field (`role` is Kitsu's name).
+    let mut user = match serde_json::to_value(&me.user) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    user.extend(person);
+    user.insert("fido_devices".into(), Value::from(devices));
+    let mut organisation = organisation.unwrap_or(Value::Null);
+    if let (false, Some(org)) = (is_admin, organisation.as_object_mut()) {
+        // As in Zou, the chat integrations' secrets are for admins only.
+        org.retain(|key, _| !key.starts_with("chat_"));
+    }
+    Ok(Json(serde_json::json!({
+        "authenticated": true,
+        "user": user,
+        "organisation": organisation,
+    })))
+}
+
+/// End the session: its access and refresh tokens stop working.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = LogoutResponse), (status = 401, body = ErrorBody)))]
+async fn logout(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+) -> ApiResult<Json<LogoutResponse>> {
+    let session = me.session_id;
+    let old = state
+        .store
+        .write(move |c| auth_db::sessions::delete(c, session).map_err(ApiError::from))
+        .await?;
+    if let Some(hash) = old {
+        state.auth.end_session(session, &hash);
+    }
+    Ok(Json(LogoutResponse { logout: true }))
+}
+
+/// End the session, as gazu's `log_out` asks for it (Zou's method).
+#[utoipa::path(get, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = LogoutResponse), (status = 401, body = ErrorBody)))]
+async fn logout_get(state: State<AppState>, me: Authed) -> ApiResult<Json<LogoutResponse>> {
+    logout(state, me).await
+}
+
+/// New tokens for `Authorization: Bearer <refresh_token>`: an access token and a refresh
+/// token. The session's previous access token stops working and the refresh token sent is
+/// retired; sent again, it ends the whole session (it must have been copied).
+#[utoipa::path(get, path = "/auth/refresh-token", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, body = RefreshResponse),
+        (status = 401, description = "Not a refresh token, expired, or already used (which \
+            ends its session)", body = ErrorBody),
+    ))]
+async fn refresh_token(
+    State(state): State<AppState>,
+    parts: Parts,
+) -> ApiResult<Json<RefreshResponse>> {
+    let token = bearer(&parts).ok_or_else(|| {
+        ApiError::Unauthorized("send the refresh token as `Authorization: Bearer …`".into())
+    })?;
+    let hash = hash_token(token);
+    let invalid = || ApiError::Unauthorized("the refresh token is not valid; log in again".into());
+    // A read first: tokens that never were cost no write.
+    let known = state
+        .store
+        .read(move |c| auth_db::sessions::refresh_known(c, &hash).map_err(ApiError::from))
+        .await?;
+    if !known {
+        return Err(invalid());
+    }
+    let (access, refresh) = (new_token(), new_token());
+    let (access_hash, refresh_hash) = (hash_token(&access), hash_token(&refresh));
+    let now = crate::db::now_ms();
+    let outcome = state
+        .store
+        .write(move |c| {
+            auth_db::sessions::refresh(
+                c,
+                &hash,
+                &access_hash,
+                &refresh_hash,
+                now + ACCESS_TTL_MS,
+                now,
+            )
+            .map_err(ApiError::from)
+        })
+        .await?;
+    match outcome {
+        Refreshed::Rotated { old_access, .. } => {
+            state.auth.forget(&old_access);
+            Ok(Json(RefreshResponse {
+                access_token: access,
+                refresh_token: refresh,
+            }))
+        }
+        Refreshed::Reused {
+            session_id,
+            user_id,
+            access,
+        } => {
+            state.auth.end_session(session_id, &access);
+            tracing::warn!(%user_id, session_id, "a used refresh token came back: session ended");
+            Err(ApiError::Unauthorized(
+                "this refresh token was already used, so its session has ended (its tokens may \
+                 have been copied); log in again"
+                    .into(),
+            ))
+        }
+        Refreshed::Unknown => Err(invalid()),
+    }
+}

@@ -1,0 +1,7 @@
+//! The routes of logging in and of accounts: `/auth` (login, refresh, logout, the second
+//! factors and passwords) and `/users` (accounts, for admins).
+
+pub(crate) mod fido;
+pub(crate) mod login;
+pub(crate) mod password;
+pub(crate) mod users;

@@ -1,0 +1,514 @@
+//! Second factors at login: TOTP (RFC 6238, SHA-1, 6 digits, 30 s, one step of clock skew,
+//! as authenticator apps and Kitsu use it), FIDO security keys (verified by [`crate::auth::fido`])
+//! and one-use recovery codes.
+//!
+//! A person enables TOTP in two steps, as in Kitsu: `PUT /auth/totp` stores a new secret and
+//! returns its `otpauth://` URL and QR code; `POST /auth/totp` with a valid code turns it on
+//! and hands out recovery codes, which are stored hashed and consumed when used.
+//!
+//! **At rest** the TOTP secret is sealed with the server's key ([`seal_secret`]) and recovery
+//! codes are stored as HMAC-SHA256 under it ([`hash_recovery`]): the database alone gives
+//! neither. [`seal_stored`] converts what an older server stored in the clear at start.
+//!
+//! **Replays.** A code is accepted once: the step it belongs to is returned with the proof and
+//! recorded per person ([`crate::auth::db::users::accept_totp_step`]); the same code, or one of an
+//! earlier step, is then wrong. (The code that confirms a new secret is not recorded: it only
+//! proves the authenticator was set up, and the person's next login may use it.)
+
+use crate::auth::db;
+use crate::auth::db::users::TwoFactor;
+use crate::auth::secret_key::SecretKey;
+use crate::error::{ApiError, ApiResult};
+use drover_shared::UserId;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use totp_rs::{Builder, Secret, Totp};
+
+/// The issuer authenticator apps show next to the account.
+pub const ISSUER: &str = "Drover";
+/// How many recovery codes a person gets.
+pub const RECOVERY_CODES: usize = 16;
+/// Characters of a recovery code (Kitsu's: 10 of A–Z and 0–9).
+const RECOVERY_LEN: usize = 10;
+/// What a keyed recovery-code hash starts with; older ones were bare SHA-256 hex.
+const KEYED_PREFIX: &str = "k1.";
+/// Seconds per TOTP step.
+const STEP_SECS: u64 = 30;
+
+/// A fresh 160-bit secret, base32.
+pub fn new_secret() -> String {
+    Secret::generate().to_base32()
+}
+
+fn totp(secret: &str, account: &str) -> ApiResult<Totp> {
+    let secret = Secret::try_from_base32(secret)
+        .map_err(|e| ApiError::Internal(format!("stored TOTP secret is not base32: {e}")))?;
+    Builder::new()
+        .with_secret(secret)
+        .with_account_name(account)
+        .with_issuer(Some(ISSUER))
+        .build()
+        .map_err(|e| ApiError::Internal(format!("building TOTP: {e}")))
+}
+
+/// The `otpauth://` URL and the same as a base64 PNG QR code, for an authenticator app.
+pub fn provisioning(secret: &str, account: &str) -> ApiResult<(String, String)> {
+    let totp = totp(secret, account)?;
+    let url = totp
+        .to_url()
+        .map_err(|e| ApiError::Internal(format!("TOTP URL: {e}")))?;
+    let qr = totp
+        .to_qr_base64()
+        .map_err(|e| ApiError::Internal(format!("TOTP QR code: {e}")))?;
+    Ok((url, qr))
+}
+
+/// The time step `code` belongs to, when it is the current one-time code (or the one just
+/// before or after); `None` when it is wrong.
+pub fn matched_step(secret: &str, account: &str, code: &str) -> ApiResult<Option<u64>> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    Ok(totp(secret, account)?.check_current(&code))
+}
+
+/// True when `code` is the current one-time code (or the one just before or after).
+pub fn code_is_valid(secret: &str, account: &str, code: &str) -> ApiResult<bool> {
+    Ok(matched_step(secret, account, code)?.is_some())
+}
+
+/// The current code, for tests and tools that play the authenticator.
+pub fn current_code(secret: &str, account: &str) -> ApiResult<String> {
+    Ok(totp(secret, account)?.generate_current().to_string())
+}
+
+/// The current TOTP time step.
+pub fn current_step() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    now.as_secs() / STEP_SECS
+}
+
+/// The code of a given time step, for tests that play an authenticator across steps (a code
+/// is accepted once, so a second proof within the same 30 s needs the next step's code).
+pub fn code_for_step(secret: &str, account: &str, step: u64) -> ApiResult<String> {
+    Ok(totp(secret, account)?
+        .generate(step * STEP_SECS)
+        .to_string())
+}
+
+/// New recovery codes, and the keyed hashes to store.
+pub fn new_recovery_codes(key: &SecretKey) -> (Vec<String>, Vec<String>) {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    let codes: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| {
+            (0..RECOVERY_LEN)
+                .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+                .collect()
+        })
+        .collect();
+    let hashes = codes.iter().map(|c| hash_recovery(key, c)).collect();
+    (codes, hashes)
+}
+
+/// How a recovery code is stored: HMAC-SHA256, under the server's key, of the SHA-256 of its
+/// upper-case form. The codes are random (about 52 bits), so a fast hash is enough, and with
+/// the key kept apart the database alone gives nothing to test guesses against.
+pub fn hash_recovery(key: &SecretKey, code: &str) -> String {
+    let normal = code.trim().to_ascii_uppercase();
+    keyed(key, &Sha256::digest(normal.as_bytes()))
+}
+
+fn keyed(key: &SecretKey, digest: &[u8]) -> String {
+    format!("{KEYED_PREFIX}{}", key.mac_hex(digest))
+}
+
+/// A recovery-code hash stored by an older server (bare SHA-256 hex), keyed as
+/// [`hash_recovery`] stores it now; `None` when it is keyed already.
+fn rekey_legacy(key: &SecretKey, stored: &str) -> Option<String> {
+    if stored.starts_with(KEYED_PREFIX) || stored.len() != 64 {
+        return None;
+    }
+    let digest: Option<Vec<u8>> = (0..32)
+        .map(|i| u8::from_str_radix(stored.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    digest.map(|d| keyed(key, &d))
+}
+
+/// Seals a TOTP secret for storage on the person's row.
+pub fn seal_secret(key: &SecretKey, person: UserId, secret: &str) -> String {
+    key.seal(secret, person.0.as_bytes())
+}
+
+/// Opens a stored TOTP secret; a secret from before sealing is taken as it is.
+pub fn open_secret(key: &SecretKey, person: UserId, stored: &str) -> ApiResult<String> {
+    if !SecretKey::is_sealed(stored) {
+        return Ok(stored.to_owned());
+    }
+    key.open(stored, person.0.as_bytes()).ok_or_else(|| {
+        ApiError::Internal(format!(
+            "the TOTP secret of {person} does not open with the server's secret key"
+        ))
+    })
+}
+
+/// What [`seal_stored`] found and did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Sealing {
+    /// Plaintext TOTP secrets sealed now.
+    pub sealed: usize,
+    /// People whose recovery-code hashes were keyed now.
+    pub rekeyed: usize,
+    /// Sealed secrets that open with this key.
+    pub opened: usize,
+    /// Sealed secrets that do not: sealed with another key, or damaged.
+    pub unopened: usize,
+}
+
+/// Seals the TOTP secrets and keys the recovery-code hashes an older server stored in the
+/// clear, and counts the sealed secrets this key opens. A key that opens none of those sealed
+/// (the wrong key) changes nothing: the caller refuses to start with it.
+pub fn seal_stored(conn: &rusqlite::Connection, key: &SecretKey) -> rusqlite::Result<Sealing> {
+    let people = db::users::stored_secrets(conn)?;
+    let mut found = Sealing::default();
+    for person in &people {
+        if let Some(stored) = person
+            .totp_secret
+            .as_deref()
+            .filter(|s| SecretKey::is_sealed(s))
+        {
+            if key.open(stored, person.id.0.as_bytes()).is_some() {
+                found.opened += 1;
+            } else {
+                found.unopened += 1;
+            }
+        }
+    }
+    if found.unopened > 0 && found.opened == 0 {
+        return Ok(found);
+    }
+    for person in people {
+        if let Some(stored) = &person.totp_secret
+            && !SecretKey::is_sealed(stored)
+        {
+            let sealed = seal_secret(key, person.id, stored);
+            db::users::replace_totp_secret(conn, person.id, &sealed)?;
+            found.sealed += 1;
+        }
+        if person
+            .recovery_hashes
+            .iter()
+            .any(|h| rekey_legacy(key, h).is_some())
+        {
+            let rekeyed: Vec<String> = person
+                .recovery_hashes
+                .iter()
+                .map(|h| rekey_legacy(key, h).unwrap_or_else(|| h.clone()))
+                .collect();
+            db::users::set_recovery_hashes(conn, person.id, &rekeyed)?;
+            found.rekeyed += 1;
+        }
+    }
+    Ok(found)
+}
+
+/// The outcome of checking the second factor a login or a change offers.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// The account has no second factor, or the offered one is right. A recovery code that
+    /// was used is named by its hash, to be removed; a TOTP code by its time step, to be
+    /// recorded (and refused next time).
+    Accepted {
+        /// The hash of the recovery code used, if one was.
+        used_recovery: Option<String>,
+        /// The time step of the TOTP code used, if one was.
+        totp_step: Option<u64>,
+    },
+    /// A second factor is needed and none was offered.
+    Missing,
+    /// The code offered is wrong.
+    Wrong,
+}
+
+/// The second factors a login or a change offers; empty ones count as not offered.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offered<'a> {
+    /// A one-time code.
+    pub totp: Option<&'a str>,
+    /// A security key's signed answer to a challenge of `GET /auth/fido`.
+    pub fido: Option<&'a serde_json::Value>,
+    /// A recovery code.
+    pub recovery_code: Option<&'a str>,
+}
+
+/// The factor names Kitsu lists as enabled: always `recovery_code`, then each enabled
+/// method in the order `totp`, `email_otp`, `fido`.
+pub fn enabled_names(factors: &TwoFactor) -> Vec<&'static str> {
+    let mut names = vec!["recovery_code"];
+    if factors.totp_enabled {
+        names.push("totp");
+    }
+    if factors.fido_enabled {
+        names.push("fido");
+    }
+    names
+}
+
+/// Checks the second factor offered against a person's, as Kitsu does: the first one
+/// offered among those enabled, in the order TOTP, FIDO, recovery code. `factors` carries the
+/// opened TOTP secret; `verify_fido` checks a security key's answer (true when it is right).
+/// Whether a TOTP code was used before is for the caller to check with the step returned.
+pub fn check(
+    factors: &TwoFactor,
+    account: &str,
+    key: &SecretKey,
+    offered: &Offered<'_>,
+    verify_fido: impl FnOnce(&serde_json::Value) -> ApiResult<bool>,
+) -> ApiResult<Proof> {
+    let totp_secret = factors
+        .totp_secret
+        .as_deref()
+        .filter(|_| factors.totp_enabled);
+    if totp_secret.is_none() && !factors.fido_enabled {
+        return Ok(Proof::Accepted {
+            used_recovery: None,
+            totp_step: None,
+        });
+    }
+    if let (Some(secret), Some(code)) = (totp_secret, offered.totp.filter(|c| !c.trim().is_empty()))
+    {
+        return Ok(match matched_step(secret, account, code)? {
+            Some(step) => Proof::Accepted {
+                used_recovery: None,
+                totp_step: Some(step),
+            },
+            None => Proof::Wrong,
+        });
+    }
+    let fido = offered
+        .fido
+        .filter(|v| !v.is_null() && v.as_object().is_none_or(|o| !o.is_empty()));
+    if let (true, Some(answer)) = (factors.fido_enabled, fido) {
+        return Ok(if verify_fido(answer)? {
+            Proof::Accepted {
+                used_recovery: None,
+                totp_step: None,
+            }
+        } else {
+            Proof::Wrong
+        });
+    }
+    if let Some(code) = offered.recovery_code.filter(|c| !c.trim().is_empty()) {
+        let hash = hash_recovery(key, code);
+        return Ok(if factors.recovery_hashes.contains(&hash) {
+            Proof::Accepted {
+                used_recovery: Some(hash),
+                totp_step: None,
+            }
+        } else {
+            Proof::Wrong
+        });
+    }
+    Ok(Proof::Missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn totp(code: &str) -> Offered<'_> {
+        Offered {
+            totp: Some(code),
+            ..Offered::default()
+        }
+    }
+
+    fn no_fido(_: &serde_json::Value) -> ApiResult<bool> {
+        panic!("FIDO is not enabled here")
+    }
+
+    fn accepted(used_recovery: Option<String>, totp_step: Option<u64>) -> Proof {
+        Proof::Accepted {
+            used_recovery,
+            totp_step,
+        }
+    }
+
+    #[test]
+    fn codes_and_recovery_codes_are_checked() {
+        let key = SecretKey::ephemeral();
+        let secret = new_secret();
+        let factors = TwoFactor {
+            active: true,
+            totp_enabled: true,
+            totp_secret: Some(secret.clone()),
+            recovery_hashes: vec![hash_recovery(&key, "ABCDE12345")],
+            ..TwoFactor::default()
+        };
+        let step = current_step();
+        let code = code_for_step(&secret, "ann@studio.com", step).unwrap();
+        // The step comes back, for the caller to refuse it next time; one step of skew
+        // either way is accepted.
+        assert_eq!(
+            check(&factors, "ann@studio.com", &key, &totp(&code), no_fido).unwrap(),
+            accepted(None, Some(step))
+        );
+        let next = code_for_step(&secret, "ann@studio.com", step + 1).unwrap();
+        assert_eq!(
+            matched_step(&secret, "ann@studio.com", &next).unwrap(),
+            Some(step + 1)
+        );
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        assert_eq!(
+            check(&factors, "ann@studio.com", &key, &totp(wrong), no_fido).unwrap(),
+            Proof::Wrong
+        );
+        assert_eq!(
+            check(
+                &factors,
+                "ann@studio.com",
+                &key,
+                &Offered::default(),
+                no_fido
+            )
+            .unwrap(),
+            Proof::Missing
+        );
+        let recovery = Offered {
+            recovery_code: Some("abcde12345"),
+            ..Offered::default()
+        };
+        assert_eq!(
+            check(&factors, "ann@studio.com", &key, &recovery, no_fido).unwrap(),
+            accepted(Some(hash_recovery(&key, "ABCDE12345")), None)
+        );
+        let (url, qr) = provisioning(&secret, "ann@studio.com").unwrap();
+        assert!(
+            url.starts_with("otpauth://totp/Drover:ann%40studio.com?"),
+            "{url}"
+        );
+        assert!(!qr.is_empty());
+        let (codes, hashes) = new_recovery_codes(&key);
+        assert_eq!(codes.len(), RECOVERY_CODES);
+        assert_eq!(hashes[0], hash_recovery(&key, &codes[0]));
+        assert_ne!(
+            hashes[0],
+            hash_recovery(&SecretKey::ephemeral(), &codes[0]),
+            "keyed"
+        );
+        assert_eq!(enabled_names(&factors), ["recovery_code", "totp"]);
+    }
+
+    #[test]
+    fn the_first_enabled_factor_offered_is_the_one_checked() {
+        let key = SecretKey::ephemeral();
+        let factors = TwoFactor {
+            active: true,
+            fido_enabled: true,
+            recovery_hashes: vec![hash_recovery(&key, "ABCDE12345")],
+            ..TwoFactor::default()
+        };
+        assert_eq!(enabled_names(&factors), ["recovery_code", "fido"]);
+        let answer = json!({"id": "key"});
+        // TOTP is not enabled, so a code is passed over for the key's answer.
+        let both = Offered {
+            totp: Some("123456"),
+            fido: Some(&answer),
+            recovery_code: Some("ABCDE12345"),
+        };
+        assert_eq!(
+            check(&factors, "ann", &key, &both, |a| Ok(a["id"] == "key")).unwrap(),
+            accepted(None, None)
+        );
+        assert_eq!(
+            check(&factors, "ann", &key, &both, |_| Ok(false)).unwrap(),
+            Proof::Wrong
+        );
+        // An empty answer is no answer: the recovery code is next.
+        let empty = json!({});
+        let recovery = Offered {
+            fido: Some(&empty),
+            recovery_code: Some("ABCDE12345"),
+            ..Offered::default()
+        };
+        assert!(matches!(
+            check(&factors, "ann", &key, &recovery, no_fido).unwrap(),
+            Proof::Accepted {
+                used_recovery: Some(_),
+                totp_step: None
+            }
+        ));
+        assert_eq!(
+            check(&factors, "ann", &key, &totp("123456"), no_fido).unwrap(),
+            Proof::Missing
+        );
+    }
+
+    #[test]
+    fn no_factor_means_no_code() {
+        let factors = TwoFactor::default();
+        assert_eq!(
+            check(
+                &factors,
+                "x",
+                &SecretKey::ephemeral(),
+                &Offered::default(),
+                no_fido
+            )
+            .unwrap(),
+            accepted(None, None)
+        );
+    }
+
+    #[test]
+    fn secrets_stored_in_the_clear_are_sealed_at_start() {
+        let conn = crate::db::test_conn();
+        let key = SecretKey::ephemeral();
+        let ann = db::users::insert(&conn, "ann@x", "h", drover_shared::Role::Artist)
+            .unwrap()
+            .id;
+        let secret = new_secret();
+        db::users::set_totp(&conn, ann, Some(&secret), true).unwrap();
+        // What an older server stored: bare SHA-256 hex of the code.
+        let legacy: String = Sha256::digest(b"ABCDE12345")
+            .iter()
+            .fold(String::new(), |hex, b| hex + &format!("{b:02x}"));
+        db::users::set_recovery_hashes(&conn, ann, &[legacy]).unwrap();
+
+        let done = seal_stored(&conn, &key).unwrap();
+        assert_eq!((done.sealed, done.rekeyed), (1, 1));
+        let factors = db::users::two_factor(&conn, ann).unwrap();
+        let stored = factors.totp_secret.unwrap();
+        assert!(SecretKey::is_sealed(&stored) && !stored.contains(&secret));
+        assert_eq!(open_secret(&key, ann, &stored).unwrap(), secret);
+        assert_eq!(
+            factors.recovery_hashes,
+            vec![hash_recovery(&key, "abcde12345")]
+        );
+        // Once is enough; another key opens nothing.
+        let again = seal_stored(&conn, &key).unwrap();
+        assert_eq!(
+            again,
+            Sealing {
+                opened: 1,
+                ..Sealing::default()
+            }
+        );
+        // A wrong key changes nothing, not even what is still in the clear.
+        let bob = db::users::insert(&conn, "bob@x", "h", drover_shared::Role::Artist)
+            .unwrap()
+            .id;
+        db::users::set_totp(&conn, bob, Some("PLAIN"), false).unwrap();
+        let wrong = seal_stored(&conn, &SecretKey::ephemeral()).unwrap();
+        assert_eq!((wrong.unopened, wrong.sealed), (1, 0));
+        assert_eq!(
+            db::users::two_factor(&conn, bob)
+                .unwrap()
+                .totp_secret
+                .as_deref(),
+            Some("PLAIN")
+        );
+        assert!(open_secret(&SecretKey::ephemeral(), ann, &stored).is_err());
+    }
+}

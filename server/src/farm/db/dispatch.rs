@@ -1,0 +1,1281 @@
+//! Handing tasks to workers and taking their results: the claim, completions, the failure
+//! rules (soft-fail, fail after N workers, blocklist, job failure), requeues, timeouts and the
+//! repair at start. Every function runs inside one write transaction, so a task is never
+//! handed to two workers and never completes twice.
+
+use super::{jobs, settings, tasks, workers};
+use crate::db::render_publish::{self, Outcome};
+use drover_shared::api::Task;
+use drover_shared::events::EventKind;
+use drover_shared::protocol::{Assignment, MayIRun, PathMap, TaskUpdate};
+use drover_shared::{JobId, JobStatus, TaskId, TaskStatus, WorkerId, WorkerStatus};
+use rusqlite::{Connection, OptionalExtension, named_params};
+
+/// A worker's update that cannot be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// No such task.
+    #[error("{0}")]
+    NotFound(String),
+    /// The task is no longer this worker's to report on.
+    #[error("{0}")]
+    NotYours(String),
+    /// The update itself is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// SQLite failed.
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// The farm's failure thresholds, from settings.
+#[derive(Debug, Clone, Copy)]
+pub struct FailureRules {
+    /// A task fails for good once this many different workers failed it.
+    pub fail_after_workers: u32,
+    /// A worker failing this many tasks of a job is blocklisted for it.
+    pub blocklist_threshold: u32,
+    /// A job fails when this percentage of its tasks failed.
+    pub job_fail_percent: f64,
+}
+
+impl FailureRules {
+    /// Reads the thresholds from settings.
+    pub fn load(conn: &Connection) -> rusqlite::Result<Self> {
+        let int = |name| settings::get(conn, name).map(|v| v.as_u64().unwrap_or(3) as u32);
+        Ok(Self {
+            fail_after_workers: int("task_fail_worker_count")?,
+            blocklist_threshold: int("blocklist_threshold")?,
+            job_fail_percent: settings::get_f64(conn, settings::JOB_FAIL_PERCENT)?,
+        })
+    }
+}
+
+/// An event describing a task as it is now.
+pub fn task_event(task: &Task) -> EventKind {
+    EventKind::Task {
+        task_id: task.id,
+        job_id: task.job_id,
+        status: task.status,
+        worker_id: task.worker_id,
+        activity: task.activity.clone(),
+        steps_done: task.steps_done,
+        steps_total: task.steps_total,
+    }
+}
+
+fn worker_event(conn: &Connection, id: WorkerId) -> rusqlite::Result<Option<EventKind>> {
+    Ok(workers::get(conn, id)?.map(|worker| EventKind::Worker { worker }))
+}
+
+fn push_task(conn: &Connection, id: TaskId, events: &mut Vec<EventKind>) -> rusqlite::Result<()> {
+    if let Some(task) = tasks::get(conn, id)? {
+        events.push(task_event(&task));
+    }
+    Ok(())
+}
+
+/// Re-derives a job's status; when the job failed, cancels what is left of it. Pushes the
+/// job's progress event.
+pub fn settle_job(
+    conn: &Connection,
+    job: JobId,
+    fail_percent: f64,
+    events: &mut Vec<EventKind>,
+) -> rusqlite::Result<()> {
+    let before = jobs::state(conn, job)?.map(|(status, _, _)| status);
+    let Some((mut status, mut counts)) = jobs::refresh_status(conn, job, fail_percent)? else {
+        return Ok(());
+    };
+    let unfinished = counts.queued + counts.soft_failed + counts.active + counts.paused;
+    if status == JobStatus::Failed && unfinished > 0 {
+        conn.execute(
+            "UPDATE tasks SET status = 'canceled', updated = :now, activity = 'canceled: the job failed'
+             WHERE job_id = :job AND status IN ('queued', 'soft_failed', 'active', 'paused')",
+            named_params! { ":job": job, ":now": super::now_ms() },
+        )?;
+        if let Some(settled) = jobs::refresh_status(conn, job, fail_percent)? {
+            (status, counts) = settled;
+        }
+    }
+    if before != Some(status) && matches!(status, JobStatus::Completed | JobStatus::Failed) {
+        // Its comment on its production task, if it has one (see `crate::production::publish`).
+        render_publish::queue(conn, job, Outcome::of(status))?;
+    }
+    events.push(EventKind::JobProgress {
+        job_id: job,
+        status,
+        progress: jobs::progress(&counts),
+    });
+    Ok(())
+}
+
+/// The farm's job failure threshold.
+fn fail_percent(conn: &Connection) -> rusqlite::Result<f64> {
+    settings::get_f64(conn, settings::JOB_FAIL_PERCENT)
+}
+
+/// A task just assigned to a worker.
+#[derive(Debug, Clone, Copy)]
+pub struct Claimed {
+    /// The task.
+    pub task: TaskId,
+    /// Its job.
+    pub job: JobId,
+}
+
+/// Picks and assigns the next task for a worker, or `None`. Highest job priority first, then
+/// oldest job, then task order; only jobs whose tag the worker has (untagged jobs go anywhere),
+/// task types it runs, tasks whose dependencies completed, never a task it failed before or
+/// one of a type it is blocklisted for in that job. A task already active on this worker is
+/// handed back (its answer may have been lost). Runs on the writer, so it does the least it
+/// can: [`assignment`] builds the rest from a read connection after the commit.
+pub fn claim(
+    conn: &Connection,
+    worker: WorkerId,
+) -> rusqlite::Result<Option<(Claimed, Vec<EventKind>)>> {
+    let Some((tags, types, status, requested)) = conn
+        .prepare_cached(
+            "SELECT tags, task_types, status, requested_status FROM workers WHERE id = :w",
+        )?
+        .query_row(named_params! { ":w": worker }, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, WorkerStatus>(2)?,
+                r.get::<_, Option<WorkerStatus>>(3)?,
+            ))
+        })
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    if status == WorkerStatus::Asleep
+        || matches!(
+            requested,
+            Some(WorkerStatus::Asleep | WorkerStatus::Offline)
+        )
+    {
+        return Ok(None);
+    }
+    let mut events = Vec::new();
+    let current: Option<(TaskId, JobId)> = conn
+        .prepare_cached(
+            "SELECT id, job_id FROM tasks WHERE worker_id = :w AND status = 'active' LIMIT 1",
+        )?
+        .query_row(named_params! { ":w": worker }, |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    if let Some((task, job)) = current {
+        return Ok(Some((Claimed { task, job }, events)));
+    }
+    let Some((task, job, job_status)) = find_task(conn, worker, &tags, &types)? else {
+        return Ok(None);
+    };
+    let now = super::now_ms();
+    conn.prepare_cached(
+        "UPDATE tasks SET status = 'active', worker_id = :w, started = :now, updated = :now,
+                finished = NULL, steps_done = 0, steps_total = 0, activity = 'starting'
+         WHERE id = :t",
+    )?
+    .execute(named_params! { ":w": worker, ":now": now, ":t": task })?;
+    conn.prepare_cached(
+        "UPDATE workers SET status = 'busy', task_id = :t, last_seen = :now WHERE id = :w",
+    )?
+    .execute(named_params! { ":t": task, ":now": now, ":w": worker })?;
+    if job_status == JobStatus::Queued {
+        settle_job(conn, job, fail_percent(conn)?, &mut events)?;
+    }
+    Ok(Some((Claimed { task, job }, events)))
+}
+
+/// What a worker needs to run a claimed task; on a read connection, after the claim
+/// committed.
+pub fn assignment(conn: &Connection, claimed: Claimed) -> rusqlite::Result<Option<Assignment>> {
+    let Some(task) = tasks::get(conn, claimed.task)? else {
+        return Ok(None);
+    };
+    let Some(job) = jobs::get(conn, claimed.job)? else {
+        return Ok(None);
+    };
+    let paths = path_map(conn, job.project_id)?;
+    Ok(Some(Assignment {
+        task,
+        job_id: job.id,
+        job_name: job.name,
+        project_id: job.project_id,
+        kind: job.kind,
+        paths,
+    }))
+}
+
+fn find_task(
+    conn: &Connection,
+    worker: WorkerId,
+    tags: &str,
+    types: &str,
+) -> rusqlite::Result<Option<(TaskId, JobId, JobStatus)>> {
+    let jobs: Vec<(JobId, JobStatus)> = conn
+        .prepare_cached(
+            "SELECT id, status FROM jobs
+             WHERE status IN ('queued', 'active') AND n_queued + n_soft_failed > 0
+               AND (tag IS NULL OR instr(:tags, ',' || tag || ',') > 0)
+             ORDER BY priority DESC, id",
+        )?
+        .query_map(named_params! { ":tags": tags }, |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut pick = conn.prepare_cached(
+        "SELECT t.id FROM tasks t INDEXED BY tasks_runnable
+         WHERE t.job_id = :job AND t.status IN ('queued', 'soft_failed')
+           AND instr(:types, ',' || t.task_type || ',') > 0
+           AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = t.id AND f.worker_id = :w)
+           AND NOT EXISTS (SELECT 1 FROM blocklist b
+                           WHERE b.job_id = t.job_id AND b.worker_id = :w AND b.task_type = t.task_type)
+           AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks dt ON dt.id = d.depends_on
+                           WHERE d.task_id = t.id AND dt.status <> 'completed')
+         ORDER BY t.id LIMIT 1",
+    )?;
+    for (job, status) in jobs {
+        let found: Option<TaskId> = pick
+            .query_row(
+                named_params! { ":job": job, ":types": types, ":w": worker },
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(task) = found {
+            return Ok(Some((task, job, status)));
+        }
+    }
+    Ok(None)
+}
+
+/// The folders of a project per platform.
+pub fn path_map(conn: &Connection, project: drover_shared::ProjectId) -> rusqlite::Result<PathMap> {
+    Ok(super::projects::get(conn, project)?
+        .map(|p| PathMap {
+            path_server: p.path_server,
+            path_linux: p.path_linux,
+            path_osx: p.path_osx,
+            path_win: p.path_win,
+            render_path_server: p.render_path_server,
+            render_path_linux: p.render_path_linux,
+            render_path_osx: p.render_path_osx,
+            render_path_win: p.render_path_win,
+        })
+        .unwrap_or_default())
+}
+
+/// Checks that `task` is `worker`'s active task.
+fn own_active_task(conn: &Connection, worker: WorkerId, task_id: TaskId) -> Result<Task, Refusal> {
+    let task = tasks::get(conn, task_id)?
+        .ok_or_else(|| Refusal::NotFound(format!("task {task_id} not found")))?;
+    if task.worker_id != Some(worker) {
+        return Err(Refusal::NotYours(format!(
+            "task {task_id} was given to another worker"
+        )));
+    }
+    if task.status != TaskStatus::Active {
+        return Err(Refusal::NotYours(format!(
+            "task {task_id} is {}, no longer running",
+            task.status
+        )));
+    }
+    Ok(task)
+}
+
+/// Applies a worker's progress or result. Returns the task's job (for its log) and events.
+pub fn update(
+    conn: &Connection,
+    worker: WorkerId,
+    task_id: TaskId,
+    update: &TaskUpdate,
+) -> Result<(JobId, Vec<EventKind>), Refusal> {
+    let task = own_active_task(conn, worker, task_id)?;
+    let now = super::now_ms();
+    if update.status == Some(TaskStatus::Completed) {
+        // One statement for the result and the last progress: completions are the hot path.
+        conn.prepare_cached(
+            "UPDATE tasks SET status = 'completed', finished = :now, updated = :now,
+                    completions = completions + 1,
+                    steps_total = coalesce(:total, steps_total),
+                    steps_done = max(coalesce(:done, steps_done), coalesce(:total, steps_total)),
+                    activity = coalesce(:activity, activity)
+             WHERE id = :t",
+        )?
+        .execute(named_params! {
+            ":now": now, ":done": update.steps_done, ":total": update.steps_total,
+            ":activity": update.activity.as_deref().map(|a| a.chars().take(500).collect::<String>()),
+            ":t": task_id,
+        })?;
+        conn.prepare_cached(
+            "UPDATE workers SET status = 'idle', task_id = NULL, last_seen = :now WHERE id = :w",
+        )?
+        .execute(named_params! { ":now": now, ":w": worker })?;
+        let total = update.steps_total.unwrap_or(task.steps_total);
+        let mut events = vec![EventKind::Task {
+            task_id,
+            job_id: task.job_id,
+            status: TaskStatus::Completed,
+            worker_id: Some(worker),
+            activity: update.activity.clone().unwrap_or(task.activity),
+            steps_done: update.steps_done.unwrap_or(task.steps_done).max(total),
+            steps_total: total,
+        }];
+        settle_job(conn, task.job_id, fail_percent(conn)?, &mut events)?;
+        return Ok((task.job_id, events));
+    }
+
+    conn.prepare_cached(
+        "UPDATE tasks SET updated = :now,
+                steps_done = coalesce(:done, steps_done), steps_total = coalesce(:total, steps_total),
+                activity = coalesce(:activity, activity)
+         WHERE id = :t",
+    )?
+    .execute(named_params! {
+        ":now": now, ":done": update.steps_done, ":total": update.steps_total,
+        ":activity": update.activity.as_deref().map(|a| a.chars().take(500).collect::<String>()), ":t": task_id,
+    })?;
+    conn.prepare_cached("UPDATE workers SET last_seen = :now WHERE id = :w")?
+        .execute(named_params! { ":now": now, ":w": worker })?;
+    let mut events = Vec::new();
+    match update.status {
+        // Completions returned above.
+        None | Some(TaskStatus::Active | TaskStatus::Completed) => {
+            push_task(conn, task_id, &mut events)?;
+        }
+        Some(TaskStatus::Failed) => {
+            let reason = update.activity.clone().unwrap_or_else(|| "failed".into());
+            let rules = FailureRules::load(conn)?;
+            fail(conn, &task, worker, &reason, &rules, &mut events)?;
+        }
+        Some(other) => {
+            return Err(Refusal::Invalid(format!(
+                "a worker reports `completed` or `failed`, not `{other}`"
+            )));
+        }
+    }
+    Ok((task.job_id, events))
+}
+
+/// Records that `worker` failed `task`: soft-failed until enough different workers failed it,
+/// then failed; blocklists the worker for the job after too many failures there; settles the
+/// job.
+pub fn fail(
+    conn: &Connection,
+    task: &Task,
+    worker: WorkerId,
+    reason: &str,
+    rules: &FailureRules,
+    events: &mut Vec<EventKind>,
+) -> rusqlite::Result<()> {
+    let now = super::now_ms();
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO task_failures (task_id, worker_id, job_id, created) VALUES (:t, :w, :j, :now)",
+    )?
+    .execute(named_params! { ":t": task.id, ":w": worker, ":j": task.job_id, ":now": now })?;
+    let failed_by: u32 = conn
+        .prepare_cached("SELECT count(*) FROM task_failures WHERE task_id = :t")?
+        .query_row(named_params! { ":t": task.id }, |r| r.get(0))?;
+    let status = if failed_by >= rules.fail_after_workers {
+        TaskStatus::Failed
+    } else {
+        TaskStatus::SoftFailed
+    };
+    let activity: String = format!("failed on worker {worker}: {reason}")
+        .chars()
+        .take(500)
+        .collect();
+    conn.prepare_cached(
+        "UPDATE tasks SET status = :status, failures = failures + 1, finished = :now, updated = :now,
+                activity = :activity
+         WHERE id = :t",
+    )?
+    .execute(named_params! { ":status": status, ":now": now, ":activity": activity, ":t": task.id })?;
+    conn.prepare_cached(
+        "UPDATE workers SET status = 'idle', task_id = NULL WHERE id = :w AND status = 'busy'",
+    )?
+    .execute(named_params! { ":w": worker })?;
+    let failed_in_job: u32 = conn
+        .prepare_cached("SELECT count(*) FROM task_failures WHERE job_id = :j AND worker_id = :w")?
+        .query_row(named_params! { ":j": task.job_id, ":w": worker }, |r| {
+            r.get(0)
+        })?;
+    if failed_in_job >= rules.blocklist_threshold {
+        let added = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO blocklist (job_id, worker_id, task_type, created) VALUES (:j, :w, :type, :now)",
+            )?
+            .execute(named_params! { ":j": task.job_id, ":w": worker, ":type": task.task_type, ":now": now })?;
+        if added > 0 {
+            tracing::warn!(job = %task.job_id, worker = %worker, "worker blocklisted for the job");
+        }
+    }
+    push_task(conn, task.id, events)?;
+    settle_job(conn, task.job_id, rules.job_fail_percent, events)
+}
+
+/// Sends a worker's running tasks back to the queue (it went offline, signed off, or was
+/// told to stop now).
+pub fn requeue_worker_tasks(
+    conn: &Connection,
+    worker: WorkerId,
+    why: &str,
+) -> rusqlite::Result<Vec<EventKind>> {
+    let requeued: Vec<(TaskId, JobId)> = conn
+        .prepare_cached(
+            "UPDATE tasks SET status = 'queued', worker_id = NULL, updated = :now, activity = :why
+             WHERE worker_id = :w AND status = 'active' RETURNING id, job_id",
+        )?
+        .query_map(
+            named_params! { ":w": worker, ":now": super::now_ms(), ":why": why },
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.execute(
+        "UPDATE workers SET task_id = NULL WHERE id = :w",
+        named_params! { ":w": worker },
+    )?;
+    let mut events = Vec::new();
+    if requeued.is_empty() {
+        return Ok(events);
+    }
+    let fail_percent = fail_percent(conn)?;
+    for (task, job) in requeued {
+        push_task(conn, task, &mut events)?;
+        settle_job(conn, job, fail_percent, &mut events)?;
+    }
+    Ok(events)
+}
+
+/// Whether `worker` may keep running `task`.
+pub fn may_i_run(
+    conn: &Connection,
+    worker: WorkerId,
+    task_id: TaskId,
+) -> rusqlite::Result<MayIRun> {
+    let no = |reason: String| MayIRun {
+        may_keep_running: false,
+        reason,
+    };
+    let task = match own_active_task(conn, worker, task_id) {
+        Ok(task) => task,
+        Err(Refusal::Sql(e)) => return Err(e),
+        Err(other) => return Ok(no(other.to_string())),
+    };
+    let job_status: Option<JobStatus> = conn
+        .prepare_cached("SELECT status FROM jobs WHERE id = :j")?
+        .query_row(named_params! { ":j": task.job_id }, |r| r.get(0))
+        .optional()?;
+    match job_status {
+        Some(JobStatus::Queued | JobStatus::Active) => {}
+        Some(status) => return Ok(no(format!("job {} is {status}", task.job_id))),
+        None => return Ok(no(format!("job {} was deleted", task.job_id))),
+    }
+    if let Some(request) = workers::pending_request(conn, worker)?
+        && !request.lazy
+        && matches!(request.status, WorkerStatus::Asleep | WorkerStatus::Offline)
+    {
+        return Ok(no(format!(
+            "the worker was told to go {} now",
+            request.status
+        )));
+    }
+    Ok(MayIRun {
+        may_keep_running: true,
+        reason: String::new(),
+    })
+}
+
+/// Puts unheard workers offline (requeuing their tasks) and fails tasks that sent nothing
+/// for too long.
+pub fn enforce_timeouts(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<EventKind>> {
+    let secs = |name| settings::get(conn, name).map(|v| v.as_i64().unwrap_or(60));
+    let worker_timeout_ms = secs("worker_timeout_secs")? * 1000;
+    let task_timeout_secs = secs("task_timeout_secs")?;
+    let mut events = Vec::new();
+    for worker in workers::unheard_since(conn, now_ms - worker_timeout_ms)? {
+        tracing::warn!(worker = %worker, "worker timed out; requeuing its tasks");
+        workers::set_status(conn, worker, WorkerStatus::Offline)?;
+        events.extend(requeue_worker_tasks(
+            conn,
+            worker,
+            "requeued: its worker stopped answering",
+        )?);
+        events.extend(worker_event(conn, worker)?);
+    }
+    let stuck: Vec<TaskId> = conn
+        .prepare_cached("SELECT id FROM tasks WHERE status = 'active' AND updated < :cutoff")?
+        .query_map(
+            named_params! { ":cutoff": now_ms - task_timeout_secs * 1000 },
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    if !stuck.is_empty() {
+        let rules = FailureRules::load(conn)?;
+        for id in stuck {
+            if let Some(task) = tasks::get(conn, id)?
+                && let Some(worker) = task.worker_id
+            {
+                tracing::warn!(task = %id, worker = %worker, "task timed out");
+                let reason = format!("no update for {task_timeout_secs} s");
+                fail(conn, &task, worker, &reason, &rules, &mut events)?;
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// At start: recount every job's tasks, re-derive job statuses (a crash mid-transition leaves
+/// nothing inconsistent behind) and give live workers a fresh `last_seen`.
+pub fn repair(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "UPDATE jobs SET
+            n_total       = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id),
+            n_queued      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'queued'),
+            n_active      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'active'),
+            n_paused      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'paused'),
+            n_completed   = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'completed'),
+            n_soft_failed = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'soft_failed'),
+            n_failed      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'failed'),
+            n_canceled    = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'canceled');",
+    )?;
+    let fail_percent = fail_percent(conn)?;
+    let ids: Vec<JobId> = conn
+        .prepare("SELECT id FROM jobs WHERE status NOT IN ('completed', 'canceled')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut ignored = Vec::new();
+    for id in ids {
+        settle_job(conn, id, fail_percent, &mut ignored)?;
+    }
+    workers::refresh_last_seen(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The dispatch rules on an in-memory database, with the rows written by the functions the
+    //! routes use (`jobs::insert` of a compiled job, `workers::register` and `sign_on`) and
+    //! time moved by the `now` that `enforce_timeouts` takes.
+
+    use super::*;
+    use crate::db::{blocklist, projects, users};
+    use crate::domain::compile::compile;
+    use drover_shared::api::{
+        BlenderRenderSettings, CommandSettings, ImageFormat, Job, JobKind, ProjectInput, Settings,
+        SubmitJob, TaskQuery,
+    };
+    use drover_shared::protocol::{HostFacts, SignOn, task_types};
+    use drover_shared::{JobCommand, ProjectId, Role, UserId};
+    use serde_json::json;
+
+    /// Every task type there is, as a default worker signs on with.
+    const ALL_TYPES: &[&str] = &[
+        task_types::BLENDER_RENDER,
+        task_types::COMMAND,
+        task_types::FFMPEG,
+    ];
+
+    /// A database with one person and one project to submit jobs into.
+    struct Farm {
+        conn: Connection,
+        user: UserId,
+        project: ProjectId,
+    }
+
+    impl Farm {
+        fn new() -> Self {
+            let conn = crate::db::test_conn();
+            let user = users::insert(&conn, "ann@studio.com", "hash", Role::Artist)
+                .unwrap()
+                .id;
+            let project = projects::insert(
+                &conn,
+                &ProjectInput {
+                    name: Some("Spring".into()),
+                    ..ProjectInput::default()
+                },
+            )
+            .unwrap()
+            .id;
+            Self {
+                conn,
+                user,
+                project,
+            }
+        }
+
+        /// Stores farm settings as `PUT /settings` does.
+        fn set(&self, settings: &[(&str, serde_json::Value)]) {
+            let settings: Settings = settings
+                .iter()
+                .map(|(name, value)| {
+                    settings::validate(name, value).unwrap();
+                    ((*name).to_owned(), value.clone())
+                })
+                .collect();
+            settings::upsert(&self.conn, &settings).unwrap();
+        }
+
+        /// Compiles and stores a job as `POST /jobs` does.
+        fn submit(&self, name: &str, kind: JobKind, priority: u8, tag: Option<&str>) -> Job {
+            let submit = SubmitJob {
+                name: name.into(),
+                project_id: self.project,
+                kind,
+                priority: Some(priority),
+                paused: false,
+                tag: tag.map(str::to_owned),
+                production_task_id: None,
+            };
+            let compiled = compile(&submit).unwrap();
+            jobs::insert(&self.conn, &submit, &compiled, self.user).unwrap()
+        }
+
+        /// A `command` job of one task per frame.
+        fn command_job(&self, name: &str, frames: &str, priority: u8) -> Job {
+            self.submit(name, command(frames), priority, None)
+        }
+
+        /// A Blender job of one task per frame whose last task joins them into a video.
+        fn render_with_video(&self, frames: &str) -> Job {
+            let kind = JobKind::BlenderRender(BlenderRenderSettings {
+                blend_file: "/projects/spring/shot.blend".into(),
+                frames: frames.into(),
+                chunk_size: 1,
+                output: "//render/frame_####".into(),
+                format: ImageFormat::default(),
+                scene: None,
+                video: true,
+                fps: None,
+                auto_run_python: false,
+            });
+            self.submit("shot", kind, 50, None)
+        }
+
+        /// Registers a worker and signs it on with these tags and task types.
+        fn worker_with(&self, name: &str, tags: &[&str], types: &[&str]) -> WorkerId {
+            let id = workers::register(&self.conn, name, b"secret hash").unwrap();
+            let sign_on = SignOn {
+                name: name.into(),
+                tags: tags.iter().map(|&t| t.to_owned()).collect(),
+                task_types: types.iter().map(|&t| t.to_owned()).collect(),
+                version: "test".into(),
+                facts: HostFacts::default(),
+            };
+            workers::sign_on(&self.conn, id, &sign_on).unwrap();
+            id
+        }
+
+        /// A worker without tags that runs every task type.
+        fn worker(&self, name: &str) -> WorkerId {
+            self.worker_with(name, &[], ALL_TYPES)
+        }
+
+        /// What `POST /worker/task` hands `worker`, if anything.
+        fn claim(&self, worker: WorkerId) -> Option<Task> {
+            let (claimed, _events) = claim(&self.conn, worker).unwrap()?;
+            Some(assignment(&self.conn, claimed).unwrap().unwrap().task)
+        }
+
+        /// `worker` reports `task` done.
+        fn complete(&self, worker: WorkerId, task: TaskId) {
+            self.report(worker, task, TaskStatus::Completed).unwrap();
+        }
+
+        /// `worker` reports that `task` failed.
+        fn fail(&self, worker: WorkerId, task: TaskId) {
+            self.report(worker, task, TaskStatus::Failed).unwrap();
+        }
+
+        fn report(
+            &self,
+            worker: WorkerId,
+            task: TaskId,
+            status: TaskStatus,
+        ) -> Result<(JobId, Vec<EventKind>), Refusal> {
+            let report = TaskUpdate {
+                status: Some(status),
+                activity: Some(format!("{status} on purpose")),
+                ..TaskUpdate::default()
+            };
+            update(&self.conn, worker, task, &report)
+        }
+
+        /// Sends a job command as `POST /jobs/{id}/command` does.
+        fn command(&self, job: JobId, command: JobCommand) {
+            jobs::apply_command(&self.conn, job, command, None).unwrap();
+            jobs::refresh_status(&self.conn, job, fail_percent(&self.conn).unwrap()).unwrap();
+        }
+
+        fn task(&self, id: TaskId) -> Task {
+            tasks::get(&self.conn, id).unwrap().unwrap()
+        }
+
+        fn job(&self, id: JobId) -> Job {
+            jobs::get(&self.conn, id).unwrap().unwrap()
+        }
+
+        fn worker_status(&self, id: WorkerId) -> WorkerStatus {
+            workers::get(&self.conn, id).unwrap().unwrap().status
+        }
+
+        /// A job's tasks in task order.
+        fn tasks_of(&self, job: JobId) -> Vec<Task> {
+            let query = TaskQuery {
+                job_id: Some(job),
+                ..TaskQuery::default()
+            };
+            tasks::list(&self.conn, &query, None).unwrap().items
+        }
+    }
+
+    fn command(frames: &str) -> JobKind {
+        JobKind::Command(CommandSettings {
+            argv: vec!["true".into()],
+            frames: frames.into(),
+            chunk_size: 1,
+        })
+    }
+
+    /// A stored time in Unix milliseconds, as `enforce_timeouts` takes its `now`.
+    fn ms(time: time::OffsetDateTime) -> i64 {
+        (time.unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    /// The job and first frame of a claimed task, to compare with what was expected.
+    fn picked(task: Option<&Task>) -> Option<(JobId, i64)> {
+        task.map(|t| (t.job_id, t.frame_start))
+    }
+
+    #[test]
+    fn claim_takes_the_highest_priority_job_first() {
+        let farm = Farm::new();
+        let low = farm.command_job("low", "1-2", 10);
+        let high = farm.command_job("high", "1-2", 90);
+        let middle = farm.command_job("middle", "1-2", 50);
+        let order: Vec<JobId> = (0..6)
+            .map(|n| {
+                let worker = farm.worker(&format!("node-{n}"));
+                farm.claim(worker).unwrap().job_id
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [high.id, high.id, middle.id, middle.id, low.id, low.id]
+        );
+    }
+
+    #[test]
+    fn claim_takes_the_oldest_job_among_equal_priorities() {
+        let farm = Farm::new();
+        let older = farm.command_job("older", "1", 50);
+        let newer = farm.command_job("newer", "1", 50);
+        let first = farm.claim(farm.worker("node-1"));
+        let second = farm.claim(farm.worker("node-2"));
+        assert_eq!(picked(first.as_ref()), Some((older.id, 1)));
+        assert_eq!(picked(second.as_ref()), Some((newer.id, 1)));
+    }
+
+    #[test]
+    fn claim_hands_out_a_jobs_tasks_in_frame_order() {
+        let farm = Farm::new();
+        let job = farm.command_job("shot", "5,1-3", 50);
+        let frames: Vec<i64> = (0..4)
+            .map(|n| {
+                let task = farm.claim(farm.worker(&format!("node-{n}"))).unwrap();
+                assert_eq!(task.job_id, job.id);
+                task.frame_start
+            })
+            .collect();
+        assert_eq!(frames, [1, 2, 3, 5]);
+    }
+
+    #[test]
+    fn raising_a_jobs_priority_puts_it_first_in_the_queue() {
+        let farm = Farm::new();
+        let first = farm.command_job("first", "1-2", 50);
+        let second = farm.command_job("second", "1-2", 50);
+        jobs::apply_command(&farm.conn, second.id, JobCommand::SetPriority, Some(80)).unwrap();
+        let task = farm.claim(farm.worker("node-1")).unwrap();
+        assert_eq!(task.job_id, second.id);
+        assert_ne!(task.job_id, first.id);
+    }
+
+    #[test]
+    fn tagged_job_goes_only_to_workers_with_its_tag() {
+        let farm = Farm::new();
+        let job = farm.submit("gpu shot", command("1-2"), 50, Some("gpu"));
+        let untagged = farm.worker("cpu-node");
+        let other_tag = farm.worker_with("big-ram", &["ram"], ALL_TYPES);
+        let gpu = farm.worker_with("gpu-node", &["ram", "gpu"], ALL_TYPES);
+        assert_eq!(farm.claim(untagged), None);
+        assert_eq!(farm.claim(other_tag), None);
+        assert_eq!(picked(farm.claim(gpu).as_ref()), Some((job.id, 1)));
+    }
+
+    #[test]
+    fn untagged_job_goes_to_tagged_workers_too() {
+        let farm = Farm::new();
+        let job = farm.command_job("anywhere", "1", 50);
+        let gpu = farm.worker_with("gpu-node", &["gpu"], ALL_TYPES);
+        assert_eq!(picked(farm.claim(gpu).as_ref()), Some((job.id, 1)));
+    }
+
+    #[test]
+    fn worker_gets_only_the_task_types_it_runs() {
+        let farm = Farm::new();
+        let render = farm.submit(
+            "render",
+            JobKind::BlenderRender(BlenderRenderSettings {
+                blend_file: "/projects/spring/shot.blend".into(),
+                frames: "1".into(),
+                chunk_size: 1,
+                output: "//render/frame_####".into(),
+                format: ImageFormat::default(),
+                scene: None,
+                video: false,
+                fps: None,
+                auto_run_python: false,
+            }),
+            90,
+            None,
+        );
+        let script = farm.command_job("script", "1", 10);
+        let commands_only = farm.worker_with("shell-node", &[], &[task_types::COMMAND]);
+        let renders_only = farm.worker_with("blender-node", &[], &[task_types::BLENDER_RENDER]);
+        let ffmpeg_only = farm.worker_with("ffmpeg-node", &[], &[task_types::FFMPEG]);
+        assert_eq!(
+            picked(farm.claim(commands_only).as_ref()),
+            Some((script.id, 1)),
+            "the higher-priority render is not this worker's type"
+        );
+        assert_eq!(
+            picked(farm.claim(renders_only).as_ref()),
+            Some((render.id, 1))
+        );
+        assert_eq!(farm.claim(ffmpeg_only), None);
+    }
+
+    #[test]
+    fn video_task_waits_for_every_frame_task() {
+        let farm = Farm::new();
+        let job = farm.render_with_video("1-3");
+        let tasks = farm.tasks_of(job.id);
+        let video = tasks.last().unwrap();
+        assert_eq!(
+            (video.task_type.as_str(), tasks.len()),
+            (task_types::FFMPEG, 4)
+        );
+        let runners: Vec<(WorkerId, Task)> = (1..=3)
+            .map(|n| {
+                let worker = farm.worker(&format!("node-{n}"));
+                (worker, farm.claim(worker).unwrap())
+            })
+            .collect();
+        let joiner = farm.worker("joiner");
+        assert_eq!(farm.claim(joiner), None, "every frame still runs");
+        for (worker, task) in &runners[..2] {
+            farm.complete(*worker, task.id);
+        }
+        assert_eq!(farm.claim(joiner), None, "frame 3 still runs");
+        let (worker, task) = &runners[2];
+        farm.complete(*worker, task.id);
+        assert_eq!(farm.claim(joiner).map(|t| t.id), Some(video.id));
+    }
+
+    #[test]
+    fn task_whose_dependency_failed_is_never_handed_out() {
+        let farm = Farm::new();
+        // One worker's failure fails a frame for good; the job itself carries on.
+        farm.set(&[
+            ("task_fail_worker_count", json!(1)),
+            (settings::JOB_FAIL_PERCENT, json!(100)),
+        ]);
+        let job = farm.render_with_video("1-2");
+        let first = farm.worker("node-1");
+        let second = farm.worker("node-2");
+        let frame_1 = farm.claim(first).unwrap();
+        let frame_2 = farm.claim(second).unwrap();
+        farm.fail(first, frame_1.id);
+        farm.complete(second, frame_2.id);
+        assert_eq!(farm.task(frame_1.id).status, TaskStatus::Failed);
+        for worker in [first, second, farm.worker("node-3")] {
+            assert_eq!(farm.claim(worker), None);
+        }
+        let video = farm.tasks_of(job.id).pop().unwrap();
+        assert_eq!(video.status, TaskStatus::Queued);
+    }
+
+    #[test]
+    fn failed_task_soft_fails_until_enough_different_workers_failed_it() {
+        let farm = Farm::new();
+        farm.set(&[("task_fail_worker_count", json!(3))]);
+        let job = farm.command_job("flaky", "1", 50);
+        let mut statuses = Vec::new();
+        for n in 1..=3 {
+            let worker = farm.worker(&format!("node-{n}"));
+            let task = farm.claim(worker).unwrap();
+            farm.fail(worker, task.id);
+            let task = farm.task(task.id);
+            statuses.push((task.status, task.failures));
+        }
+        assert_eq!(
+            statuses,
+            [
+                (TaskStatus::SoftFailed, 1),
+                (TaskStatus::SoftFailed, 2),
+                (TaskStatus::Failed, 3)
+            ]
+        );
+        assert_eq!(farm.job(job.id).status, JobStatus::Failed);
+        assert_eq!(farm.claim(farm.worker("node-4")), None);
+    }
+
+    #[test]
+    fn soft_failed_task_goes_to_another_worker_never_back_to_one_that_failed_it() {
+        let farm = Farm::new();
+        farm.set(&[("task_fail_worker_count", json!(3))]);
+        farm.command_job("flaky", "1", 50);
+        let first = farm.worker("node-1");
+        let task = farm.claim(first).unwrap();
+        farm.fail(first, task.id);
+        assert_eq!(farm.worker_status(first), WorkerStatus::Idle);
+        assert_eq!(farm.claim(first), None);
+        let second = farm.worker("node-2");
+        assert_eq!(farm.claim(second).map(|t| t.id), Some(task.id));
+    }
+
+    #[test]
+    fn worker_failing_enough_tasks_of_a_job_is_blocklisted_for_it() {
+        let farm = Farm::new();
+        farm.set(&[
+            ("blocklist_threshold", json!(2)),
+            ("task_fail_worker_count", json!(10)),
+            (settings::JOB_FAIL_PERCENT, json!(100)),
+        ]);
+        let job = farm.command_job("shot", "1-5", 50);
+        let bad = farm.worker("bad-node");
+        let first = farm.claim(bad).unwrap();
+        farm.fail(bad, first.id);
+        assert!(blocklist::list(&farm.conn, job.id).unwrap().is_empty());
+        let second = farm.claim(bad).unwrap();
+        farm.fail(bad, second.id);
+        let entries = blocklist::list(&farm.conn, job.id).unwrap();
+        assert_eq!(
+            entries
+                .iter()
+                .map(|e| (e.worker_id, e.task_type.as_str()))
+                .collect::<Vec<_>>(),
+            [(bad, task_types::COMMAND)]
+        );
+        assert_eq!(farm.claim(bad), None, "three tasks are left, none for it");
+        let good = farm.worker("good-node");
+        assert_eq!(
+            farm.claim(good).map(|t| t.id),
+            Some(first.id),
+            "the soft-failed tasks go to others first, in task order"
+        );
+    }
+
+    #[test]
+    fn blocklisted_worker_still_gets_other_jobs() {
+        let farm = Farm::new();
+        farm.set(&[
+            ("blocklist_threshold", json!(1)),
+            (settings::JOB_FAIL_PERCENT, json!(100)),
+        ]);
+        let broken = farm.command_job("broken", "1-2", 90);
+        let other = farm.command_job("other", "1", 10);
+        let worker = farm.worker("node-1");
+        let task = farm.claim(worker).unwrap();
+        assert_eq!(task.job_id, broken.id);
+        farm.fail(worker, task.id);
+        assert_eq!(picked(farm.claim(worker).as_ref()), Some((other.id, 1)));
+    }
+
+    #[test]
+    fn silent_task_fails_on_its_worker_after_the_task_timeout() {
+        let farm = Farm::new();
+        // The worker keeps answering its heartbeats all along; only the task is silent.
+        farm.set(&[
+            ("task_timeout_secs", json!(600)),
+            ("worker_timeout_secs", json!(86_400)),
+        ]);
+        farm.command_job("hangs", "1", 50);
+        let worker = farm.worker("node-1");
+        let task = farm.claim(worker).unwrap();
+        let claimed_at = ms(farm.task(task.id).updated);
+        let events = enforce_timeouts(&farm.conn, claimed_at + 599_000).unwrap();
+        assert!(events.is_empty());
+        assert_eq!(farm.task(task.id).status, TaskStatus::Active);
+
+        enforce_timeouts(&farm.conn, claimed_at + 601_000).unwrap();
+        let failed = farm.task(task.id);
+        assert_eq!(
+            (failed.status, failed.failures),
+            (TaskStatus::SoftFailed, 1)
+        );
+        assert!(
+            failed.activity.contains("no update for 600 s"),
+            "{failed:?}"
+        );
+        assert_eq!(farm.worker_status(worker), WorkerStatus::Idle);
+        assert_eq!(
+            farm.claim(worker),
+            None,
+            "it failed here, so it goes elsewhere"
+        );
+    }
+
+    #[test]
+    fn unheard_worker_goes_offline_and_its_task_is_requeued() {
+        let farm = Farm::new();
+        farm.set(&[("worker_timeout_secs", json!(60))]);
+        farm.command_job("shot", "1", 50);
+        let lost = farm.worker("node-1");
+        let task = farm.claim(lost).unwrap();
+        let last_seen_ms = ms(workers::get(&farm.conn, lost)
+            .unwrap()
+            .unwrap()
+            .last_seen
+            .unwrap());
+        assert!(
+            enforce_timeouts(&farm.conn, last_seen_ms + 59_000)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(farm.worker_status(lost), WorkerStatus::Busy);
+
+        let events = enforce_timeouts(&farm.conn, last_seen_ms + 61_000).unwrap();
+        assert!(events.iter().any(|e| matches!(
+            e,
+            EventKind::Worker { worker } if worker.id == lost && worker.status == WorkerStatus::Offline
+        )));
+        let requeued = farm.task(task.id);
+        assert_eq!(
+            (requeued.status, requeued.worker_id, requeued.failures),
+            (TaskStatus::Queued, None, 0),
+            "the task did nothing wrong: no failure is counted"
+        );
+        assert_eq!(farm.worker_status(lost), WorkerStatus::Offline);
+        let other = farm.worker("node-2");
+        assert_eq!(farm.claim(other).map(|t| t.id), Some(task.id));
+    }
+
+    #[test]
+    fn repair_recounts_every_jobs_task_counters() {
+        let farm = Farm::new();
+        let job = farm.command_job("shot", "1-4", 50);
+        let worker = farm.worker("node-1");
+        let task = farm.claim(worker).unwrap();
+        farm.complete(worker, task.id);
+        farm.claim(worker).unwrap();
+        // What a crash between a task's change and its job's could leave behind; no function
+        // of the server writes counters out of step, so the test does it by hand.
+        farm.conn
+            .execute(
+                "UPDATE jobs SET n_total = 9, n_queued = 0, n_active = 3, n_completed = 0 \
+                 WHERE id = :job",
+                named_params! { ":job": job.id },
+            )
+            .unwrap();
+        repair(&farm.conn).unwrap();
+        let progress = farm.job(job.id).progress;
+        assert_eq!(
+            (
+                progress.total,
+                progress.queued,
+                progress.active,
+                progress.completed
+            ),
+            (4, 2, 1, 1)
+        );
+        assert_eq!(farm.job(job.id).status, JobStatus::Active);
+    }
+
+    #[test]
+    fn repair_settles_a_job_whose_tasks_all_ended() {
+        let farm = Farm::new();
+        let job = farm.command_job("shot", "1", 50);
+        let worker = farm.worker("node-1");
+        let task = farm.claim(worker).unwrap();
+        farm.complete(worker, task.id);
+        // A crash after the task completed and before its job was settled.
+        farm.conn
+            .execute(
+                "UPDATE jobs SET status = 'active' WHERE id = :job",
+                named_params! { ":job": job.id },
+            )
+            .unwrap();
+        repair(&farm.conn).unwrap();
+        assert_eq!(farm.job(job.id).status, JobStatus::Completed);
+    }
+
+    #[test]
+    fn after_a_restart_the_task_of_a_worker_that_never_came_back_is_requeued() {
+        let farm = Farm::new();
+        farm.set(&[("worker_timeout_secs", json!(60))]);
+        farm.command_job("shot", "1", 50);
+        let gone = farm.worker("node-1");
+        let task = farm.claim(gone).unwrap();
+        // The server was down for an hour: the worker was last heard from an hour ago.
+        farm.conn
+            .execute(
+                "UPDATE workers SET last_seen = last_seen - 3600000 WHERE id = :w",
+                named_params! { ":w": gone },
+            )
+            .unwrap();
+        repair(&farm.conn).unwrap();
+        let restart = crate::db::now_ms();
+        assert!(
+            enforce_timeouts(&farm.conn, restart).unwrap().is_empty(),
+            "the server's own absence does not time its workers out"
+        );
+        assert_eq!(farm.task(task.id).status, TaskStatus::Active);
+
+        enforce_timeouts(&farm.conn, restart + 61_000).unwrap();
+        assert_eq!(farm.worker_status(gone), WorkerStatus::Offline);
+        let requeued = farm.task(task.id);
+        assert_eq!(
+            (requeued.status, requeued.worker_id),
+            (TaskStatus::Queued, None)
+        );
+        assert_eq!(
+            farm.claim(farm.worker("node-2")).map(|t| t.id),
+            Some(task.id)
+        );
+    }
+
+    #[test]
+    fn claimed_task_is_never_given_to_a_second_worker() {
+        let farm = Farm::new();
+        farm.command_job("shot", "1-2", 50);
+        let first = farm.worker("node-1");
+        let second = farm.worker("node-2");
+        let third = farm.worker("node-3");
+        let a = farm.claim(first).unwrap();
+        let b = farm.claim(second).unwrap();
+        assert_ne!(a.id, b.id);
+        assert_eq!(farm.claim(third), None);
+        assert_eq!(
+            farm.claim(first).map(|t| t.id),
+            Some(a.id),
+            "a worker asking again gets its own task back (its answer may have been lost)"
+        );
+        assert_eq!(farm.task(a.id).worker_id, Some(first));
+    }
+
+    #[test]
+    fn worker_cannot_report_on_a_task_given_to_another() {
+        let farm = Farm::new();
+        farm.command_job("shot", "1", 50);
+        let owner = farm.worker("node-1");
+        let stranger = farm.worker("node-2");
+        let task = farm.claim(owner).unwrap();
+        assert!(matches!(
+            farm.report(stranger, task.id, TaskStatus::Completed),
+            Err(Refusal::NotYours(_))
+        ));
+        assert!(matches!(
+            farm.report(stranger, TaskId(999), TaskStatus::Completed),
+            Err(Refusal::NotFound(_))
+        ));
+        assert_eq!(farm.task(task.id).status, TaskStatus::Active);
+    }
+
+    #[test]
+    fn completed_task_cannot_complete_twice() {
+        let farm = Farm::new();
+        let job = farm.command_job("shot", "1-2", 50);
+        let worker = farm.worker("node-1");
+        let task = farm.claim(worker).unwrap();
+        farm.complete(worker, task.id);
+        assert!(matches!(
+            farm.report(worker, task.id, TaskStatus::Completed),
+            Err(Refusal::NotYours(_))
+        ));
+        assert_eq!(farm.job(job.id).progress.completed, 1);
+    }
+
+    #[test]
+    fn completing_every_task_completes_the_job() {
+        let farm = Farm::new();
+        let job = farm.command_job("shot", "1-2", 50);
+        let worker = farm.worker("node-1");
+        assert_eq!(farm.job(job.id).status, JobStatus::Queued);
+        let task = farm.claim(worker).unwrap();
+        assert_eq!(farm.job(job.id).status, JobStatus::Active);
+        farm.complete(worker, task.id);
+        let task = farm.claim(worker).unwrap();
+        farm.complete(worker, task.id);
+        assert_eq!(farm.job(job.id).status, JobStatus::Completed);
+        assert_eq!(farm.worker_status(worker), WorkerStatus::Idle);
+        assert_eq!(farm.claim(worker), None);
+    }
+
+    #[test]
+    fn paused_job_gives_nothing_and_stops_its_running_task() {
+        let farm = Farm::new();
+        let job = farm.command_job("shot", "1-3", 50);
+        let worker = farm.worker("node-1");
+        let running = farm.claim(worker).unwrap();
+        farm.command(job.id, JobCommand::Pause);
+        assert_eq!(farm.job(job.id).status, JobStatus::Paused);
+        assert!(
+            !may_i_run(&farm.conn, worker, running.id)
+                .unwrap()
+                .may_keep_running
+        );
+        assert_eq!(farm.claim(worker), None);
+        assert_eq!(farm.claim(farm.worker("node-2")), None);
+        farm.command(job.id, JobCommand::Resume);
+        assert_eq!(
+            picked(farm.claim(worker).as_ref()),
+            Some((job.id, 1)),
+            "resumed, the paused task runs again from the start of the queue"
+        );
+    }
+
+    #[test]
+    fn canceled_job_gives_nothing_and_stops_its_running_task() {
+        let farm = Farm::new();
+        let job = farm.command_job("shot", "1-3", 50);
+        let worker = farm.worker("node-1");
+        let running = farm.claim(worker).unwrap();
+        farm.command(job.id, JobCommand::Stop);
+        assert_eq!(farm.job(job.id).status, JobStatus::Canceled);
+        let answer = may_i_run(&farm.conn, worker, running.id).unwrap();
+        assert!(!answer.may_keep_running);
+        assert_eq!(farm.claim(worker), None);
+        assert_eq!(farm.claim(farm.worker("node-2")), None);
+    }
+
+    #[test]
+    fn sleeping_worker_gets_nothing() {
+        let farm = Farm::new();
+        farm.command_job("shot", "1", 50);
+        let worker = farm.worker("node-1");
+        workers::request(&farm.conn, worker, WorkerStatus::Asleep, true).unwrap();
+        assert_eq!(farm.claim(worker), None, "told to sleep");
+        workers::heartbeat(
+            &farm.conn,
+            worker,
+            WorkerStatus::Asleep,
+            &HostFacts::default(),
+        )
+        .unwrap();
+        assert_eq!(farm.claim(worker), None, "asleep");
+        workers::heartbeat(
+            &farm.conn,
+            worker,
+            WorkerStatus::Idle,
+            &HostFacts::default(),
+        )
+        .unwrap();
+        assert!(farm.claim(worker).is_some());
+    }
+}

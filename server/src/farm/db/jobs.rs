@@ -1,0 +1,292 @@
+//! Jobs: insertion with their tasks, listing, commands and status upkeep.
+
+use crate::farm::compile::CompiledJob;
+use crate::farm::state_machine::{TaskCounts, derive_job_status};
+use drover_shared::api::{Job, JobKind, JobProgress, JobQuery, Page, SubmitJob};
+use drover_shared::{JobCommand, JobId, JobStatus, TaskStatus, UserId};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
+
+const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priority, tag, created_by,
+    created, updated, n_total, n_queued, n_active, n_paused, n_completed, n_soft_failed,
+    n_failed, n_canceled, production_task_id";
+
+fn counts_from_row(row: &Row<'_>) -> rusqlite::Result<TaskCounts> {
+    Ok(TaskCounts {
+        total: row.get("n_total")?,
+        queued: row.get("n_queued")?,
+        active: row.get("n_active")?,
+        paused: row.get("n_paused")?,
+        completed: row.get("n_completed")?,
+        soft_failed: row.get("n_soft_failed")?,
+        failed: row.get("n_failed")?,
+        canceled: row.get("n_canceled")?,
+    })
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+    let job_type: String = row.get("job_type")?;
+    let settings: String = row.get("settings")?;
+    let kind: JobKind = serde_json::from_str(&format!(
+        r#"{{"job_type":{},"settings":{settings}}}"#,
+        serde_json::Value::String(job_type)
+    ))
+    .map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let c = counts_from_row(row)?;
+    Ok(Job {
+        id: row.get("id")?,
+        name: row.get("name")?,
+        project_id: row.get("project_id")?,
+        kind,
+        status: row.get("status")?,
+        priority: row.get("priority")?,
+        tag: row.get("tag")?,
+        created_by: row.get("created_by")?,
+        created: super::time_from_ms(row.get("created")?),
+        updated: super::time_from_ms(row.get("updated")?),
+        progress: progress(&c),
+        production_task_id: row.get("production_task_id")?,
+    })
+}
+
+/// Stores a compiled job and all its tasks. Runs inside the caller's transaction, so a
+/// failure leaves nothing behind.
+pub fn insert(
+    conn: &Connection,
+    submit: &SubmitJob,
+    compiled: &CompiledJob,
+    created_by: UserId,
+) -> rusqlite::Result<Job> {
+    let now = super::now_ms();
+    let (job_status, task_status) = if submit.paused {
+        (JobStatus::Paused, TaskStatus::Paused)
+    } else {
+        (JobStatus::Queued, TaskStatus::Queued)
+    };
+    let settings = match &submit.kind {
+        JobKind::BlenderRender(s) => serde_json::to_string(s),
+        JobKind::Command(s) => serde_json::to_string(s),
+    }
+    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let count = compiled.total_tasks();
+    conn.execute(
+        "INSERT INTO jobs (name, project_id, job_type, settings, status, priority, tag, created_by,
+                           created, updated, n_total, n_queued, n_paused, production_task_id)
+         VALUES (:name, :project, :job_type, :settings, :status, :priority, :tag, :created_by,
+                 :now, :now, :total, :queued, :paused, :production_task)",
+        named_params! {
+            ":name": submit.name.trim(),
+            ":project": submit.project_id,
+            ":job_type": submit.kind.type_name(),
+            ":settings": settings,
+            ":status": job_status,
+            ":priority": compiled.priority,
+            ":tag": submit.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+            ":created_by": created_by,
+            ":now": now,
+            ":total": count,
+            ":queued": if submit.paused { 0 } else { count },
+            ":paused": if submit.paused { count } else { 0 },
+            ":production_task": submit.production_task_id,
+        },
+    )?;
+    let id = JobId(conn.last_insert_rowid());
+    super::tasks::insert_chunks(conn, id, compiled, task_status, now)?;
+    // Read back on the connection that just inserted it: the row is there, and were it not,
+    // an error instead of a panic.
+    get(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+}
+
+/// One job.
+pub fn get(conn: &Connection, id: JobId) -> rusqlite::Result<Option<Job>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = :id"))?
+        .query_row(named_params! { ":id": id }, from_row)
+        .optional()
+}
+
+/// A job's status, owner and task counts, for checks before a change.
+pub fn state(
+    conn: &Connection,
+    id: JobId,
+) -> rusqlite::Result<Option<(JobStatus, UserId, TaskCounts)>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = :id"))?
+        .query_row(named_params! { ":id": id }, |row| {
+            Ok((
+                row.get("status")?,
+                row.get("created_by")?,
+                counts_from_row(row)?,
+            ))
+        })
+        .optional()
+}
+
+/// A page of jobs, highest priority first, then oldest first; with `team`, only the jobs of
+/// the projects whose team that person is on.
+pub fn list(
+    conn: &Connection,
+    query: &JobQuery,
+    team: Option<UserId>,
+) -> rusqlite::Result<Page<Job>> {
+    let (page, per_page) = super::page_bounds(query.page, query.per_page);
+    let mut filters = Vec::new();
+    let mut params: Vec<(&str, &dyn ToSql)> = Vec::new();
+    let team_filter = format!("project_id IN ({})", super::teams::TEAM_PROJECT_IDS);
+    if let Some(person) = &team {
+        filters.push(team_filter.as_str());
+        params.push((":viewer", person));
+    }
+    if let Some(status) = &query.status {
+        filters.push("status = :status");
+        params.push((":status", status));
+    }
+    if let Some(project) = &query.project_id {
+        filters.push("project_id = :project");
+        params.push((":project", project));
+    }
+    let filter = if filters.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", filters.join(" AND "))
+    };
+    let total: u64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM jobs {filter}"))?
+        .query_row(params.as_slice(), |r| r.get(0))?;
+    let limit = i64::from(per_page);
+    let offset = i64::from(page - 1) * limit;
+    params.push((":limit", &limit));
+    params.push((":offset", &offset));
+    let items = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM jobs {filter} ORDER BY priority DESC, id
+             LIMIT :limit OFFSET :offset"
+        ))?
+        .query_map(params.as_slice(), from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+        next_after: None,
+    })
+}
+
+/// Applies a command's effect on the job's tasks and priority. The caller checked that the
+/// command is allowed; the job's status is brought up to date by [`refresh_status`].
+pub fn apply_command(
+    conn: &Connection,
+    id: JobId,
+    command: JobCommand,
+    priority: Option<u8>,
+) -> rusqlite::Result<()> {
+    let now = super::now_ms();
+    let tasks = |sql: &str| {
+        conn.execute(sql, named_params! { ":job": id, ":now": now })
+            .map(drop)
+    };
+    let set_job_status = |status: JobStatus| {
+        conn.execute(
+            "UPDATE jobs SET status = :status, updated = :now WHERE id = :job",
+            named_params! { ":status": status, ":now": now, ":job": id },
+        )
+        .map(drop)
+    };
+    match command {
+        JobCommand::Pause => {
+            tasks(
+                "UPDATE tasks SET status = 'paused', updated = :now
+                 WHERE job_id = :job AND status IN ('queued', 'soft_failed', 'active')",
+            )?;
+            set_job_status(JobStatus::Paused)?;
+        }
+        JobCommand::Start | JobCommand::Resume => {
+            tasks(
+                "UPDATE tasks SET status = 'queued', updated = :now
+                 WHERE job_id = :job AND status = 'paused'",
+            )?;
+            set_job_status(JobStatus::Queued)?;
+        }
+        JobCommand::Stop => {
+            tasks(
+                "UPDATE tasks SET status = 'canceled', updated = :now
+                 WHERE job_id = :job AND status IN ('queued', 'soft_failed', 'active', 'paused')",
+            )?;
+        }
+        JobCommand::Reset => {
+            tasks(
+                "UPDATE tasks SET status = 'queued', worker_id = NULL, activity = '',
+                        failures = 0, updated = :now
+                 WHERE job_id = :job",
+            )?;
+            set_job_status(JobStatus::Queued)?;
+        }
+        JobCommand::RequeueFailed => {
+            // A paused job stays paused: its requeued tasks wait with the others.
+            tasks(
+                "UPDATE tasks SET
+                    status = CASE (SELECT status FROM jobs WHERE id = :job)
+                             WHEN 'paused' THEN 'paused' ELSE 'queued' END,
+                    failures = 0, updated = :now
+                 WHERE job_id = :job AND status IN ('failed', 'canceled')",
+            )?;
+            conn.execute(
+                "UPDATE jobs SET status = 'queued', updated = :now
+                 WHERE id = :job AND status <> 'paused'",
+                named_params! { ":now": now, ":job": id },
+            )?;
+        }
+        JobCommand::SetPriority => {
+            conn.execute(
+                "UPDATE jobs SET priority = :priority, updated = :now WHERE id = :job",
+                named_params! { ":priority": priority, ":now": now, ":job": id },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Re-derives a job's status from its task counts and stores it when it changed. Call after
+/// any change to the job's tasks, in the same transaction.
+pub fn refresh_status(
+    conn: &Connection,
+    id: JobId,
+    fail_percent: f64,
+) -> rusqlite::Result<Option<(JobStatus, TaskCounts)>> {
+    let Some((status, _, counts)) = state(conn, id)? else {
+        return Ok(None);
+    };
+    let derived = derive_job_status(status, &counts, fail_percent);
+    // Progress already moved `updated` (the counting trigger); write only a new status.
+    if derived != status {
+        conn.prepare_cached("UPDATE jobs SET status = :status, updated = :now WHERE id = :id")?
+            .execute(named_params! { ":status": derived, ":now": super::now_ms(), ":id": id })?;
+    }
+    Ok(Some((derived, counts)))
+}
+
+/// The API's progress from the stored counts (soft-failed tasks wait in the queue).
+pub fn progress(c: &TaskCounts) -> JobProgress {
+    JobProgress {
+        total: c.total,
+        queued: c.queued + c.soft_failed,
+        active: c.active,
+        completed: c.completed,
+        failed: c.failed,
+        paused: c.paused,
+        canceled: c.canceled,
+    }
+}
+
+/// Deletes jobs with their tasks; returns the ids that did not exist (nothing is deleted
+/// then, as the caller rolls back).
+pub fn delete(conn: &Connection, ids: &[JobId]) -> rusqlite::Result<Vec<JobId>> {
+    let mut stmt = conn.prepare_cached("DELETE FROM jobs WHERE id = :id")?;
+    let mut missing = Vec::new();
+    for id in ids {
+        if stmt.execute(named_params! { ":id": id })? == 0 {
+            missing.push(*id);
+        }
+    }
+    Ok(missing)
+}

@@ -1,0 +1,330 @@
+//! `/jobs` of the farm API: submission, listing, commands and deletion.
+
+use crate::auth::{Authed, CurrentUser};
+use crate::db::render_publish::TaskProjects;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::farm::access;
+use crate::farm::db;
+use crate::farm::{compile, state_machine};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use drover_shared::api::{
+    BlocklistEntry, DeleteJobs, Job, JobCommandRequest, JobQuery, Page, SubmitJob,
+};
+use drover_shared::events::EventKind;
+use drover_shared::{ErrorBody, JobCommand, JobId};
+use rusqlite::Connection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Most jobs one `POST /jobs/delete` removes: each is checked and deleted in one write.
+const MAX_DELETED_AT_ONCE: usize = 10_000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_jobs, submit_job))
+        .routes(routes!(get_job, command_job, delete_job))
+        .routes(routes!(delete_jobs))
+        .routes(routes!(get_blocklist, clear_blocklist))
+}
+
+/// Jobs, highest priority first, then oldest first: every job for managers and admins, the
+/// jobs of the projects whose team the caller is on for others.
+#[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Job>), (status = 400, body = ErrorBody)))]
+async fn list_jobs(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Query(query): Query<JobQuery>,
+) -> ApiResult<Json<Page<Job>>> {
+    let team = me.sight().team_member();
+    Ok(Json(
+        state
+            .store
+            .read(move |c| db::jobs::list(c, &query, team).map_err(ApiError::from))
+            .await?,
+    ))
+}
+
+/// Submit a job: it is compiled into one task per chunk of frames in the same transaction.
+/// Clients and vendors may not; artists and supervisors submit into their team's projects;
+/// jobs running code of their own need the farm's `code_jobs_min_role`.
+#[utoipa::path(post, path = "/jobs", tag = "jobs", request_body = SubmitJob, security(("bearer" = [])),
+    responses((status = 201, body = Job),
+        (status = 400, description = "Bad frames, chunk size, settings, job type or project; nothing is stored", body = ErrorBody),
+        (status = 403, description = "The caller's role or team may not submit this job", body = ErrorBody)))]
+async fn submit_job(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Json(submit): Json<SubmitJob>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    access::require_farm_jobs(&me)?;
+    let compiled = compile::compile(&submit).map_err(ApiError::BadRequest)?;
+    let mut submit = submit;
+    if let Some(task) = &submit.production_task_id {
+        let id = uuid::Uuid::parse_str(task).map_err(|_| {
+            ApiError::BadRequest(format!("production_task_id `{task}` is not a task id"))
+        })?;
+        submit.production_task_id = Some(id.hyphenated().to_string());
+    }
+    let user = me.user.id;
+    let role = me.user.role;
+    let job = state
+        .store
+        .write(move |c| {
+            access::check_submit_into(c, &me, submit.project_id)?;
+            access::check_code(c, &me, &submit.kind)?;
+            if let Some(task) = &submit.production_task_id {
+                check_production_task(c, task, &submit, user, role)?;
+            }
+            Ok::<_, ApiError>(db::jobs::insert(c, &submit, &compiled, user)?)
+        })
+        .await?;
+    tracing::info!(job = %job.id, tasks = job.progress.total, "job submitted");
+    state.events.publish(EventKind::Job { job: job.clone() });
+    state.work_available();
+    Ok((StatusCode::CREATED, Json(job)))
+}
+
+/// A job may name a production task of its own project that the submitter can see.
+fn check_production_task(
+    c: &rusqlite::Connection,
+    task: &str,
+    submit: &SubmitJob,
+    user: drover_shared::UserId,
+    role: drover_shared::Role,
+) -> ApiResult<()> {
+    let found = crate::db::render_publish::task_projects(c, task, submit.project_id)?;
+    let Some(TaskProjects {
+        task_project,
+        job_project,
+    }) = found
+    else {
+        return Err(ApiError::BadRequest(format!(
+            "production task {task} does not exist"
+        )));
+    };
+    let visible = role.allows(drover_shared::Role::Manager)
+        || crate::production::db::on_team(c, &task_project, &user.to_string())?;
+    if !visible {
+        return Err(ApiError::BadRequest(format!(
+            "production task {task} does not exist"
+        )));
+    }
+    if task_project != job_project {
+        return Err(ApiError::BadRequest(format!(
+            "production task {task} belongs to another project than the job"
+        )));
+    }
+    Ok(())
+}
+
+/// One job.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Job), (status = 404, body = ErrorBody)))]
+async fn get_job(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+) -> ApiResult<Json<Job>> {
+    let sight = me.sight();
+    state
+        .store
+        .read(move |c| access::visible_job(c, sight, id))
+        .await
+        .map(Json)
+}
+
+/// Send a command to a job. Artists may command only the jobs they submitted, supervisors
+/// the jobs of their team's projects; commands that run a job's tasks again (start, resume,
+/// reset, requeue_failed) on a job running code of its own need `code_jobs_min_role`.
+#[utoipa::path(put, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)),
+    request_body = JobCommandRequest, security(("bearer" = [])),
+    responses((status = 200, body = Job), (status = 400, description = "Unknown command or bad priority", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The job's state does not allow the command", body = ErrorBody)))]
+async fn command_job(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+    Json(request): Json<JobCommandRequest>,
+) -> ApiResult<Json<Job>> {
+    match (request.command, request.priority) {
+        (JobCommand::SetPriority, None) => {
+            return Err(ApiError::BadRequest(
+                "set_priority needs `priority` (0–100)".into(),
+            ));
+        }
+        (JobCommand::SetPriority, Some(p)) if p > 100 => {
+            return Err(ApiError::BadRequest(format!(
+                "priority must be between 0 and 100, not {p}"
+            )));
+        }
+        (JobCommand::SetPriority, Some(_)) | (_, None) => {}
+        (command, Some(_)) => {
+            return Err(ApiError::BadRequest(format!(
+                "`priority` goes with set_priority, not {command}"
+            )));
+        }
+    }
+    access::require_farm_jobs(&me)?;
+    let job = state
+        .store
+        .write(move |c| {
+            let job = access::visible_job(c, me.sight(), id)?;
+            access::check_control(&me, &job)?;
+            if runs_tasks_again(request.command) {
+                access::check_code(c, &me, &job.kind)?;
+            }
+            let (status, _, counts) =
+                db::jobs::state(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            state_machine::check_command(status, request.command, &counts)
+                .map_err(|e| ApiError::Conflict(e.0))?;
+            db::jobs::apply_command(c, id, request.command, request.priority)?;
+            refresh_status(c, id)?;
+            db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))
+        })
+        .await?;
+    tracing::info!(job = %id, command = %request.command, status = %job.status, "job command");
+    state.events.publish(EventKind::Job { job: job.clone() });
+    state.work_available();
+    Ok(Json(job))
+}
+
+/// True for the commands that make a job's tasks run (again): running its code.
+fn runs_tasks_again(command: JobCommand) -> bool {
+    match command {
+        JobCommand::Start | JobCommand::Resume | JobCommand::Reset | JobCommand::RequeueFailed => {
+            true
+        }
+        JobCommand::Pause | JobCommand::Stop | JobCommand::SetPriority => false,
+    }
+}
+
+/// Re-derives a job's status with the farm's failure threshold.
+pub(super) fn refresh_status(c: &Connection, id: JobId) -> ApiResult<()> {
+    let fail_percent = db::settings::get_f64(c, db::settings::JOB_FAIL_PERCENT)?;
+    db::jobs::refresh_status(c, id, fail_percent)?;
+    Ok(())
+}
+
+/// Deletes jobs the caller controls: all of them, or none when one is missing, out of sight
+/// or not theirs to control.
+fn delete_controlled(c: &Connection, me: &CurrentUser, ids: &[JobId]) -> ApiResult<()> {
+    let sight = me.sight();
+    let mut missing = Vec::new();
+    for id in ids {
+        match access::visible_job(c, sight, *id) {
+            Ok(job) => access::check_control(me, &job)?,
+            Err(ApiError::NotFound(_)) => missing.push(id.to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ApiError::NotFound(format!("no job {}", missing.join(", "))));
+    }
+    db::jobs::delete(c, ids)?;
+    Ok(())
+}
+
+/// Delete a job with its tasks.
+#[utoipa::path(delete, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_job(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+) -> ApiResult<StatusCode> {
+    access::require_farm_jobs(&me)?;
+    state
+        .store
+        .write(move |c| delete_controlled(c, &me, &[id]))
+        .await?;
+    deleted(&state, vec![id]).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// After jobs were deleted: tell the clients, and remove their logs and previews.
+async fn deleted(state: &AppState, ids: Vec<JobId>) {
+    for id in &ids {
+        state.events.publish(EventKind::JobDeleted { job_id: *id });
+    }
+    let dir = state.data_dir.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        for id in ids {
+            crate::farm::files::remove_job_files(&dir, id);
+        }
+    })
+    .await;
+}
+
+/// The workers kept away from a job after failing too many of its tasks.
+#[utoipa::path(get, path = "/jobs/{id}/blocklist", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<BlocklistEntry>), (status = 404, body = ErrorBody)))]
+async fn get_blocklist(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+) -> ApiResult<Json<Vec<BlocklistEntry>>> {
+    let sight = me.sight();
+    let list = state
+        .store
+        .read(move |c| {
+            access::visible_job(c, sight, id)?;
+            Ok::<_, ApiError>(db::blocklist::list(c, id)?)
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// Clear a job's blocklist: its workers may try its tasks again.
+#[utoipa::path(delete, path = "/jobs/{id}/blocklist", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn clear_blocklist(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+) -> ApiResult<StatusCode> {
+    access::require_farm_jobs(&me)?;
+    state
+        .store
+        .write(move |c| {
+            let job = access::visible_job(c, me.sight(), id)?;
+            access::check_control(&me, &job)?;
+            Ok::<_, ApiError>(db::blocklist::clear(c, id)?)
+        })
+        .await?;
+    state.work_available();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Delete several jobs with their tasks: all of them or, when one is missing or not the
+/// caller's, none.
+#[utoipa::path(post, path = "/jobs/delete", tag = "jobs", request_body = DeleteJobs, security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_jobs(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Json(body): Json<DeleteJobs>,
+) -> ApiResult<StatusCode> {
+    if body.ids.is_empty() {
+        return Err(ApiError::BadRequest(
+            "ids must name at least one job".into(),
+        ));
+    }
+    if body.ids.len() > MAX_DELETED_AT_ONCE {
+        return Err(ApiError::BadRequest(format!(
+            "ids may name at most {MAX_DELETED_AT_ONCE} jobs at once"
+        )));
+    }
+    access::require_farm_jobs(&me)?;
+    let ids = body.ids.clone();
+    state
+        .store
+        .write(move |c| delete_controlled(c, &me, &body.ids))
+        .await?;
+    deleted(&state, ids).await;
+    Ok(StatusCode::NO_CONTENT)
+}

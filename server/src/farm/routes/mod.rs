@@ -1,0 +1,12 @@
+//! The farm's routes: projects, jobs, tasks, workers and the worker protocol, managers,
+//! settings, the server's folders to browse and a job's files.
+
+pub(crate) mod browse;
+pub(crate) mod files;
+pub(crate) mod jobs;
+pub(crate) mod managers;
+pub(crate) mod projects;
+pub(crate) mod settings;
+pub(crate) mod tasks;
+pub(crate) mod worker;
+pub(crate) mod workers;

@@ -1,0 +1,93 @@
+//! `/tasks` of the farm API: listing (numbered or keyset pages) and status changes.
+
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::farm::access;
+use crate::farm::db;
+use crate::farm::state_machine;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use drover_shared::ErrorBody;
+use drover_shared::api::{Page, Task, TaskQuery, TaskStatusChange};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_tasks, set_task_status))
+}
+
+/// Tasks in task order. Pass the answer's `next_after` as `after` for the next page: that
+/// costs the same at any depth. People who are not managers see the tasks of their team's
+/// projects; a job of another team's project answers 404.
+#[utoipa::path(get, path = "/tasks", tag = "tasks", params(TaskQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Task>), (status = 400, body = ErrorBody),
+        (status = 404, description = "`job_id` names no job the caller may see", body = ErrorBody)))]
+async fn list_tasks(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Query(query): Query<TaskQuery>,
+) -> ApiResult<Json<Page<Task>>> {
+    let sight = me.sight();
+    Ok(Json(
+        state
+            .store
+            .read(move |c| {
+                // One job's tasks: the job's visibility is the list's (and its counters count).
+                let team = match query.job_id {
+                    Some(job) => {
+                        access::visible_job(c, sight, job)?;
+                        None
+                    }
+                    None => sight.team_member(),
+                };
+                Ok::<_, ApiError>(db::tasks::list(c, &query, team)?)
+            })
+            .await?,
+    ))
+}
+
+/// Set a task's status; the job's status follows. Artists may change only tasks of their
+/// own jobs, supervisors those of their team's projects; queuing a task of a job that runs
+/// code of its own needs `code_jobs_min_role`.
+#[utoipa::path(post, path = "/tasks", tag = "tasks", request_body = TaskStatusChange, security(("bearer" = [])),
+    responses((status = 204), (status = 400, description = "Unknown status", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The task cannot go to that status from its current one", body = ErrorBody)))]
+async fn set_task_status(
+    Authed(me): Authed,
+    State(app): State<AppState>,
+    Json(change): Json<TaskStatusChange>,
+) -> ApiResult<StatusCode> {
+    access::require_farm_jobs(&me)?;
+    let events = app
+        .store
+        .write(move |c| {
+            let missing = || ApiError::not_found(format!("task {}", change.id));
+            let task = db::tasks::get(c, change.id)?.ok_or_else(missing)?;
+            let job = access::visible_job(c, me.sight(), task.job_id).map_err(|_| missing())?;
+            access::check_control(&me, &job)?;
+            if change.status == drover_shared::TaskStatus::Queued {
+                access::check_code(c, &me, &job.kind)?;
+            }
+            if !state_machine::task_transition_allowed(task.status, change.status) {
+                return Err(ApiError::Conflict(format!(
+                    "a {} task cannot become {}",
+                    task.status, change.status
+                )));
+            }
+            db::tasks::set_status(c, change.id, change.status)?;
+            let fail_percent = db::settings::get_f64(c, db::settings::JOB_FAIL_PERCENT)?;
+            let mut events = Vec::new();
+            if let Some(task) = db::tasks::get(c, change.id)? {
+                events.push(db::dispatch::task_event(&task));
+            }
+            db::dispatch::settle_job(c, task.job_id, fail_percent, &mut events)?;
+            Ok::<_, ApiError>(events)
+        })
+        .await?;
+    app.publish(events);
+    app.work_available();
+    Ok(StatusCode::NO_CONTENT)
+}

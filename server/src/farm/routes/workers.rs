@@ -1,0 +1,114 @@
+//! `/workers` of the farm API: render nodes as the dashboard sees them.
+
+use crate::auth::{AdminOnly, Authed, ManagerOnly};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::farm::db;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use drover_shared::ErrorBody;
+use drover_shared::api::{JoinToken, Worker, WorkerStatusChange};
+use drover_shared::events::EventKind;
+use drover_shared::{WorkerId, WorkerStatus};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_workers, set_worker_status))
+        .routes(routes!(get_worker))
+        .routes(routes!(join_token))
+}
+
+/// Every worker.
+#[utoipa::path(get, path = "/workers", tag = "workers", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Worker>)))]
+async fn list_workers(
+    Authed(_): Authed,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<Worker>>> {
+    Ok(Json(
+        state
+            .store
+            .read(|c| db::workers::list(c).map_err(ApiError::from))
+            .await?,
+    ))
+}
+
+/// One worker.
+#[utoipa::path(get, path = "/workers/{id}", tag = "workers", params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = Worker), (status = 404, body = ErrorBody)))]
+async fn get_worker(
+    Authed(_): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<WorkerId>,
+) -> ApiResult<Json<Worker>> {
+    state
+        .store
+        .read(move |c| db::workers::get(c, id).map_err(ApiError::from))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("worker {id}")))
+}
+
+/// Ask a worker to sleep (`asleep`), wake (`idle`) or shut down (`offline`), now (its
+/// running task is requeued and stopped) or, with `lazy`, after its current task. The worker
+/// carries it out at its next heartbeat; `requested_status` shows it until then.
+#[utoipa::path(post, path = "/workers", tag = "workers", request_body = WorkerStatusChange,
+    security(("bearer" = ["manager"])),
+    responses((status = 204), (status = 400, description = "Unknown status, or one a worker cannot be asked for", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_worker_status(
+    ManagerOnly(_): ManagerOnly,
+    State(state): State<AppState>,
+    Json(change): Json<WorkerStatusChange>,
+) -> ApiResult<StatusCode> {
+    if !matches!(
+        change.status,
+        WorkerStatus::Asleep | WorkerStatus::Idle | WorkerStatus::Offline
+    ) {
+        return Err(ApiError::BadRequest(format!(
+            "a worker can be asked to be asleep, idle (awake) or offline (shut down), not {}",
+            change.status
+        )));
+    }
+    let id = change.id;
+    let events = state
+        .store
+        .write(move |c| {
+            if !db::workers::request(c, change.id, change.status, change.lazy)? {
+                return Err(ApiError::not_found(format!("worker {id}")));
+            }
+            let mut events = Vec::new();
+            if !change.lazy && change.status != WorkerStatus::Idle {
+                let why = format!("requeued: its worker was told to go {} now", change.status);
+                events = db::dispatch::requeue_worker_tasks(c, change.id, &why)?;
+            }
+            if let Some(worker) = db::workers::get(c, id)? {
+                events.push(EventKind::Worker { worker });
+            }
+            Ok(events)
+        })
+        .await?;
+    state.publish(events);
+    state.work_available();
+    tracing::info!(worker = %id, status = %change.status, lazy = change.lazy, "worker request");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The farm's join token, for registering render nodes (`drover-worker --token`).
+#[utoipa::path(get, path = "/farm/join-token", tag = "workers", security(("bearer" = ["admin"])),
+    responses((status = 200, body = JoinToken), (status = 403, body = ErrorBody)))]
+async fn join_token(
+    AdminOnly(_): AdminOnly,
+    State(state): State<AppState>,
+) -> ApiResult<Json<JoinToken>> {
+    let dir = state.data_dir.clone();
+    let token = tokio::task::spawn_blocking(move || crate::auth::join_token::load_or_create(&dir))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(format!("reading the join token: {e}")))?;
+    Ok(Json(JoinToken { token }))
+}

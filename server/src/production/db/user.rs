@@ -1,0 +1,308 @@
+//! The `/data/user/*` routes: what belongs to the person asking — their tasks to do and done,
+//! saved search filters, desktop login logs and notifications.
+
+use super::DataError;
+use super::breakdown::{add_names, add_task_names};
+use super::data::{Data, Row, text};
+use super::schema::{now_text, parse_datetime};
+use serde_json::{Value, json};
+
+/// The viewer's assigned tasks in open projects, done or not, with the names Kitsu shows.
+pub fn my_tasks(d: &Data, done: bool) -> Result<Vec<Row>, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT t.id FROM prod_task AS t \
+         JOIN prod_task_person_link AS l ON l.task_id = t.id AND l.person_id = ? \
+         JOIN prod_task_status AS s ON s.id = t.task_status_id \
+         JOIN projects AS p ON p.uuid = t.project_id \
+         JOIN prod_project_status AS ps ON ps.id = p.project_status_id AND ps.name = 'Open' \
+         WHERE s.is_done = ? ORDER BY t.updated_at DESC",
+    )?;
+    let ids = stmt
+        .query_map(rusqlite::params![d.viewer.id, done], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    // A person taken off a project's team keeps their assignments there, unseen.
+    let mut tasks = super::casting::visible_rows(d, "tasks", &ids)?;
+    add_task_names(d, &mut tasks)?;
+    add_names(d, &mut tasks, "entity_id", "prod_entity", "entity_name")?;
+    for task in &mut tasks {
+        let (kind, status_short, status_color, type_color, parent): (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+        ) = d.conn.query_row(
+            "SELECT ty.name, s.short_name, s.color, tt.color, e.parent_id \
+             FROM prod_task AS t JOIN prod_entity AS e ON e.id = t.entity_id \
+             JOIN prod_entity_type AS ty ON ty.id = e.entity_type_id \
+             JOIN prod_task_status AS s ON s.id = t.task_status_id \
+             JOIN prod_task_type AS tt ON tt.id = t.task_type_id WHERE t.id = ?",
+            [text(task, "id")],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        let sequence_name = match &parent {
+            Some(p) => d
+                .conn
+                .query_row("SELECT name FROM prod_entity WHERE id = ?", [p], |r| {
+                    r.get::<_, String>(0)
+                })?,
+            None => String::new(),
+        };
+        for (field, value) in [
+            ("entity_type_name", Value::from(kind)),
+            ("task_status_short_name", Value::from(status_short)),
+            ("task_status_color", Value::from(status_color)),
+            ("task_type_color", Value::from(type_color)),
+            ("sequence_name", Value::from(sequence_name)),
+            ("task_estimation", task["estimation"].clone()),
+            ("task_duration", task["duration"].clone()),
+            ("task_due_date", task["due_date"].clone()),
+            ("task_start_date", task["start_date"].clone()),
+        ] {
+            task.insert(field.into(), value);
+        }
+    }
+    Ok(tasks)
+}
+
+/// `GET /data/user/filters`: the viewer's filters (and those shared with them) as Kitsu
+/// groups them, `{list_type: {project_id or "all": [filters]}}`.
+pub fn filters(d: &Data) -> Result<Row, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT f.id FROM prod_search_filter AS f \
+         LEFT JOIN projects AS p ON p.uuid = f.project_id \
+         LEFT JOIN prod_project_status AS ps ON ps.id = p.project_status_id \
+         WHERE (f.person_id = ?1 OR (f.is_shared = 1 AND (f.project_id IS NULL OR f.project_id IN \
+                (SELECT project_id FROM prod_project_person_link WHERE person_id = ?1)))) \
+           AND (f.project_id IS NULL OR ps.name = 'Open') \
+         ORDER BY f.name",
+    )?;
+    let ids = stmt
+        .query_map([&d.viewer.id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Row::new();
+    for id in ids {
+        // Shared filters are read as their owner would; the row itself is plain data.
+        let filter: Row = d.conn.query_row(
+            "SELECT id, list_type, entity_type, name, search_query, is_shared, department_id, \
+                    person_id, project_id, created_at, updated_at \
+             FROM prod_search_filter WHERE id = ?",
+            [&id],
+            |r| {
+                let mut m = Row::new();
+                for (i, field) in ["id", "list_type", "entity_type", "name", "search_query"]
+                    .into_iter()
+                    .enumerate()
+                {
+                    m.insert(field.into(), Value::from(r.get::<_, Option<String>>(i)?));
+                }
+                m.insert("is_shared".into(), Value::from(r.get::<_, bool>(5)?));
+                for (i, field) in [
+                    "department_id",
+                    "person_id",
+                    "project_id",
+                    "created_at",
+                    "updated_at",
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    m.insert(
+                        field.into(),
+                        Value::from(r.get::<_, Option<String>>(i + 6)?),
+                    );
+                }
+                m.insert("type".into(), Value::from("SearchFilter"));
+                Ok(m)
+            },
+        )?;
+        let list_type = text(&filter, "list_type").to_owned();
+        let project = match text(&filter, "project_id") {
+            "" => "all".to_owned(),
+            p => p.to_owned(),
+        };
+        let group = out
+            .entry(list_type)
+            .or_insert_with(|| Value::Object(Row::new()));
+        if let Value::Object(group) = group
+            && let Value::Array(list) = group
+                .entry(project)
+                .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            list.push(Value::Object(filter));
+        }
+    }
+    Ok(out)
+}
+
+/// `POST /data/user/filters` `{"name", "query", "list_type"?, "project_id"?,
+/// "entity_type"?, "is_shared"?, "department_id"?}`: the query is kept as `search_query`.
+pub fn new_filter(d: &Data, body: &Row) -> Result<Row, DataError> {
+    let required = |field: &str| {
+        body.get(field)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| DataError::BadRequest(format!("`{field}` is required")))
+    };
+    let mut made = json!({
+        "name": required("name")?,
+        "search_query": required("query")?,
+        "list_type": body.get("list_type").and_then(Value::as_str).unwrap_or("todo"),
+        "person_id": d.viewer.id,
+    });
+    for field in ["project_id", "entity_type", "is_shared", "department_id"] {
+        if let Some(value) = body.get(field).filter(|v| !v.is_null()) {
+            made[field] = value.clone();
+        }
+    }
+    d.create("search-filters", made)
+}
+
+/// `POST /data/user/desktop-login-logs` `{"date"?}`: logs a desktop session of the viewer
+/// (now when no date is given).
+pub fn log_desktop_login(d: &Data, date: Option<&str>) -> Result<Row, DataError> {
+    let date = match date.filter(|s| !s.is_empty()) {
+        Some(text) => super::schema::datetime_text(
+            parse_datetime(text)
+                .ok_or_else(|| DataError::BadRequest(format!("`date` is not a date: {text}")))?,
+        ),
+        None => now_text(),
+    };
+    d.conn.execute(
+        "UPDATE users SET last_presence = ? WHERE id = ?",
+        [&date[..10], d.viewer.id.as_str()],
+    )?;
+    d.create(
+        "desktop-login-logs",
+        json!({"person_id": d.viewer.id, "date": date}),
+    )
+}
+
+/// `GET /data/user/desktop-login-logs`: newest first.
+pub fn desktop_logins(d: &Data) -> Result<Vec<Row>, DataError> {
+    let mut logs = d.list("desktop-login-logs", &[("person_id", &d.viewer.id)])?;
+    logs.sort_by(|a, b| text(b, "date").cmp(text(a, "date")));
+    Ok(logs)
+}
+
+/// `POST /actions/user/notifications/mark-all-as-read`.
+pub fn mark_all_read(d: &Data) -> Result<(), DataError> {
+    d.conn.execute(
+        "UPDATE prod_notification SET read = 1, updated_at = ? WHERE person_id = ? AND read = 0",
+        [now_text(), d.viewer.id.clone()],
+    )?;
+    Ok(())
+}
+
+/// What a person may change on their own profile; anything else only admins change (role,
+/// departments, contract and pay, the email and desktop login they log in with…).
+const OWN_FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "phone",
+    "timezone",
+    "locale",
+    "country",
+    "notifications_enabled",
+    "data",
+];
+
+/// `PUT /data/persons/{id}`: admins change anyone; a person changes their own profile
+/// (`OWN_FIELDS`). Other fields may be sent unchanged (Kitsu's profile page sends the whole
+/// person back) but not changed: 403. Passwords change at `POST /auth/change-password`,
+/// which asks for the old one.
+pub fn update_person(
+    d: &Data,
+    id: &str,
+    body: Row,
+    extra: Vec<(String, rusqlite::types::Value)>,
+) -> Result<Row, DataError> {
+    if d.viewer.is_admin() {
+        return d.update_with("persons", id, Value::Object(body), extra);
+    }
+    let person = d.get("persons", id)?;
+    if text(&person, "id") != d.viewer.id {
+        return Err(DataError::Forbidden(
+            "only admins change other people".into(),
+        ));
+    }
+    if !extra.is_empty() || body.contains_key("password") {
+        return Err(DataError::Forbidden(
+            "change your password with POST /auth/change-password (it asks for the old one)".into(),
+        ));
+    }
+    for (field, sent) in &body {
+        if OWN_FIELDS.contains(&field.as_str()) {
+            continue;
+        }
+        // A field the row does not have is left to the update (unknown: 400; read-only:
+        // ignored).
+        if let Some(stored) = person.get(field)
+            && !same_value(field, sent, stored)
+        {
+            return Err(DataError::Forbidden(format!(
+                "only admins change `{field}`"
+            )));
+        }
+    }
+    let own = Data {
+        conn: d.conn,
+        schema: d.schema,
+        viewer: &super::admin_view(d.viewer),
+    };
+    // Read back as an admin sees it, which for one's own row is how one sees oneself.
+    own.update_with("persons", id, Value::Object(body), extra)
+}
+
+/// Whether a sent value leaves the stored one as it is: roles by meaning (`user` is
+/// `artist`), lists of ids as sets, text without regard to case (ids come either way).
+fn same_value(field: &str, sent: &Value, stored: &Value) -> bool {
+    let lower = |v: &Value| v.as_str().map(str::to_lowercase);
+    match (field, sent, stored) {
+        ("role", _, _) => {
+            let role = |v: &Value| {
+                v.as_str()
+                    .and_then(|s| drover_shared::Role::from_kitsu(s).ok())
+            };
+            role(sent).is_some() && role(sent) == role(stored)
+        }
+        (_, Value::Array(_), Value::Array(_)) => {
+            let id_set = |v: &Value| {
+                let mut ids: Vec<Option<String>> =
+                    v.as_array().into_iter().flatten().map(lower).collect();
+                ids.sort();
+                ids
+            };
+            id_set(sent) == id_set(stored)
+        }
+        (_, Value::String(_), Value::String(_)) => lower(sent) == lower(stored),
+        _ => {
+            sent == stored
+                || super::schema::parse_bool(sent).is_some_and(|b| Some(b) == stored.as_bool())
+        }
+    }
+}
+
+/// Takes a person out of a department (nothing when they were not in it).
+pub fn remove_department(
+    conn: &rusqlite::Connection,
+    person: &str,
+    department: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM prod_department_link WHERE person_id = ? AND department_id = ?",
+        [person, department],
+    )?;
+    Ok(())
+}
+
+/// Notes that a person has an avatar (its file is stored by [`crate::production::media`]).
+pub fn set_has_avatar(conn: &rusqlite::Connection, person: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET has_avatar = 1, updated_at = ? WHERE id = ?",
+        [now_text().as_str(), person],
+    )?;
+    Ok(())
+}

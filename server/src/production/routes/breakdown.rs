@@ -1,0 +1,414 @@
+//! The breakdown routes gazu calls by name: assets under a project and asset type, episodes,
+//! sequences and shots (made idempotently), the lists with their parents' names, an entity's
+//! tasks, casting and asset instances.
+
+use super::data::query_pairs;
+use super::openapi::Routes;
+use super::{Fields, read, write};
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
+use crate::production::db::breakdown as db;
+use crate::production::db::casting::{self as cast, ShotsOf};
+use crate::production::db::{ListQuery, Row, project::project_rows};
+use crate::state::AppState;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use serde_json::{Map, Value};
+
+type Created<T> = (StatusCode, axum::Json<T>);
+
+/// The breakdown routes: assets, episodes, sequences, shots, casting, instances.
+pub fn router() -> Routes {
+    Routes::new()
+        .route(
+            "/data/projects/{project}/asset-types/{asset_type}/assets/new",
+            post(new_asset),
+        )
+        .route(
+            "/data/projects/{project}/asset-types/{asset_type}/assets",
+            get(assets_of_type),
+        )
+        .route(
+            "/actions/projects/{project}/asset-types/{asset_type}/assets/share",
+            post(share_assets),
+        )
+        .route(
+            "/data/projects/{project}/{kind}",
+            get(project_list).post(new_temporal),
+        )
+        .route("/data/assets/all", get(all_assets))
+        .route("/data/shots/all", get(all_shots))
+        .route("/data/sequences/{sequence}/shots", get(sequence_shots))
+        .route("/data/episodes/{episode}/sequences", get(episode_sequences))
+        .route("/data/{kind}/{entity}/tasks", get(entity_tasks))
+        .route("/data/assets/{asset}/assets", get(linked_assets))
+        .route("/data/assets/{asset}/cast-in", get(cast_in))
+        .route(
+            "/data/projects/{project}/entities/{entity}/casting",
+            get(casting).put(set_casting),
+        )
+        .route(
+            "/data/projects/{project}/sequences/all/casting",
+            get(project_shots_casting),
+        )
+        .route(
+            "/data/projects/{project}/sequences/{sequence}/casting",
+            get(sequence_casting),
+        )
+        .route(
+            "/data/projects/{project}/episodes/{episode}/sequences/all/casting",
+            get(episode_casting),
+        )
+        .route(
+            "/data/shots/{shot}/asset-instances",
+            get(shot_asset_instances).post(add_shot_asset_instance),
+        )
+        .route(
+            "/data/shots/{shot}/asset-instances/{instance}",
+            delete(remove_shot_asset_instance),
+        )
+        .route(
+            "/data/assets/{asset}/asset-asset-instances",
+            get(asset_asset_instances).post(new_asset_asset_instance),
+        )
+        .route("/data/scenes/{scene}/shots", post(scene_shot))
+}
+
+fn list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
+    Ok(ListQuery::parse(query_pairs(raw))?)
+}
+
+fn created<T>(value: T) -> Created<T> {
+    (StatusCode::CREATED, axum::Json(value))
+}
+
+async fn new_asset(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, asset_type)): Path<(String, String)>,
+    Fields(body): Fields,
+) -> ApiResult<Created<Row>> {
+    let made = write(&state, &me, move |d| {
+        db::new_asset(d, &project, &asset_type, &body)
+    })
+    .await?;
+    Ok(created(made))
+}
+
+async fn assets_of_type(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, asset_type)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let mut query = list_query(raw.as_deref())?;
+    query.filters.push(("entity_type_id".into(), asset_type));
+    let found = read(&state, &me, move |d| {
+        project_rows(d, &project, "assets", &query)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn share_assets(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, asset_type)): Path<(String, String)>,
+    Fields(body): Fields,
+) -> ApiResult<Created<Vec<Row>>> {
+    let shared = match body.get("is_shared") {
+        None | Some(Value::Null) => true,
+        Some(v) => crate::production::db::schema::parse_bool(v)
+            .ok_or_else(|| ApiError::BadRequest("`is_shared` must be true or false".into()))?,
+    };
+    let changed = write(&state, &me, move |d| {
+        db::share_assets(d, &project, &asset_type, shared)
+    })
+    .await?;
+    Ok(created(changed))
+}
+
+/// The lists under a project, by kind.
+pub(super) const PROJECT_LISTS: &[&str] = &[
+    "assets",
+    "episodes",
+    "sequences",
+    "shots",
+    "scenes",
+    "edits",
+    "tasks",
+    "schedule-items",
+];
+
+/// What `POST /data/projects/{p}/{kind}` makes by name.
+pub(super) const PROJECT_CREATIONS: &[&str] =
+    &["episodes", "sequences", "shots", "scenes", "edits"];
+
+async fn project_list(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, kind)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    if !PROJECT_LISTS.contains(&kind.as_str()) {
+        return Err(ApiError::NotFound(format!(
+            "no list `{kind}` under a project"
+        )));
+    }
+    let query = list_query(raw.as_deref())?;
+    let found = read(&state, &me, move |d| {
+        let mut rows = project_rows(d, &project, &kind, &query)?;
+        if kind == "shots" {
+            db::add_names(d, &mut rows, "parent_id", "prod_entity", "sequence_name")?;
+        }
+        Ok(rows)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn new_temporal(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, kind)): Path<(String, String)>,
+    Fields(body): Fields,
+) -> ApiResult<Created<Row>> {
+    if !PROJECT_CREATIONS.contains(&kind.as_str()) {
+        return Err(ApiError::NotFound(format!(
+            "`{kind}` are not made under a project this way"
+        )));
+    }
+    let made = write(&state, &me, move |d| {
+        db::new_temporal(d, &project, &kind, &body)
+    })
+    .await?;
+    Ok(created(made))
+}
+
+async fn all_assets(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let query = list_query(raw.as_deref())?;
+    let found = read(&state, &me, move |d| d.query("assets", &query)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn all_shots(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let query = list_query(raw.as_deref())?;
+    let found = read(&state, &me, move |d| db::shots_with_names(d, &query)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn sequence_shots(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(sequence): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| {
+        let sequence = d.get("sequences", &sequence)?;
+        let id = crate::production::db::data::text(&sequence, "id");
+        db::shots_with_names(d, &ListQuery::filtered(&[("parent_id", id)]))
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn episode_sequences(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(episode): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| {
+        let episode = d.get("episodes", &episode)?;
+        let id = crate::production::db::data::text(&episode, "id");
+        d.list("sequences", &[("parent_id", id)])
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+/// Entity kinds whose tasks `GET /data/<kind>/{id}/tasks` lists.
+pub(super) const ENTITY_KINDS: &[&str] = &[
+    "assets",
+    "shots",
+    "sequences",
+    "episodes",
+    "scenes",
+    "edits",
+    "entities",
+];
+
+async fn entity_tasks(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((kind, entity)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    if !ENTITY_KINDS.contains(&kind.as_str()) {
+        return Err(ApiError::NotFound(format!("`{kind}` have no tasks")));
+    }
+    let relations = list_query(raw.as_deref())?.relations;
+    let found = read(&state, &me, move |d| {
+        db::entity_tasks(d, &kind, &entity, relations)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn linked_assets(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(asset): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| cast::linked_assets(d, &asset)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn cast_in(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(asset): Path<String>,
+) -> ApiResult<axum::Json<Vec<Value>>> {
+    let found = read(&state, &me, move |d| cast::cast_in(d, &asset)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn casting(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, entity)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Vec<Value>>> {
+    let found = read(&state, &me, move |d| cast::casting(d, &project, &entity)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn set_casting(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, entity)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<Vec<Value>>> {
+    let Ok(Value::Array(casting)) = serde_json::from_slice::<Value>(&body) else {
+        return Err(ApiError::BadRequest(
+            "Request body must be a JSON array".into(),
+        ));
+    };
+    let sent = write(&state, &me, move |d| {
+        cast::set_casting(d, &project, &entity, &casting)
+    })
+    .await?;
+    Ok(axum::Json(sent))
+}
+
+async fn project_shots_casting(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    let found = read(&state, &me, move |d| {
+        cast::shots_casting(d, &project, &ShotsOf::Project)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn sequence_casting(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, sequence)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    let found = read(&state, &me, move |d| {
+        cast::shots_casting(d, &project, &ShotsOf::Sequence(&sequence))
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn episode_casting(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, episode)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    let found = read(&state, &me, move |d| {
+        cast::shots_casting(d, &project, &ShotsOf::Episode(&episode))
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn shot_asset_instances(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(shot): Path<String>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    let found = read(&state, &me, move |d| cast::shot_asset_instances(d, &shot)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn add_shot_asset_instance(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(shot): Path<String>,
+    Fields(body): Fields,
+) -> ApiResult<Created<Row>> {
+    let shot = write(&state, &me, move |d| {
+        cast::add_shot_asset_instance(d, &shot, &body)
+    })
+    .await?;
+    Ok(created(shot))
+}
+
+async fn remove_shot_asset_instance(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((shot, instance)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    write(&state, &me, move |d| {
+        cast::remove_shot_asset_instance(d, &shot, &instance)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn asset_asset_instances(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(asset): Path<String>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    let found = read(&state, &me, move |d| cast::asset_asset_instances(d, &asset)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn new_asset_asset_instance(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(asset): Path<String>,
+    Fields(body): Fields,
+) -> ApiResult<Created<Row>> {
+    let made = write(&state, &me, move |d| {
+        cast::new_asset_asset_instance(d, &asset, &body)
+    })
+    .await?;
+    Ok(created(made))
+}
+
+async fn scene_shot(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(scene): Path<String>,
+    Fields(body): Fields,
+) -> ApiResult<axum::Json<Row>> {
+    let shot = write(&state, &me, move |d| {
+        db::mark_scene_source(d, &scene, &body)
+    })
+    .await?;
+    Ok(axum::Json(shot))
+}

@@ -1,0 +1,155 @@
+//! The breakdown: assets, episodes, sequences, shots, casting and asset instances.
+
+use super::Answer::{List, Model, Models};
+use super::{BREAKDOWN, Op, delete, get, post, put};
+use crate::production::routes::breakdown::{ENTITY_KINDS, PROJECT_CREATIONS, PROJECT_LISTS};
+use drover_shared::Role::Supervisor;
+
+pub(super) static OPS: &[Op] = &[
+    post(
+        "/data/projects/{project}/asset-types/{asset_type}/assets/new",
+        BREAKDOWN,
+        "Creates an asset of this type: `name`, `description`, `data`, `source_id`",
+    )
+    .answers(Model("Asset"))
+    .role(Supervisor),
+    get(
+        "/data/projects/{project}/asset-types/{asset_type}/assets",
+        BREAKDOWN,
+        "The project's assets of this type",
+    )
+    .answers(Models("Asset")),
+    post(
+        "/actions/projects/{project}/asset-types/{asset_type}/assets/share",
+        BREAKDOWN,
+        "Shares (or, with `is_shared: false`, unshares) the assets of this type",
+    )
+    .answers(Models("Asset"))
+    .role(Supervisor),
+    get(
+        "/data/projects/{project}/{kind}",
+        BREAKDOWN,
+        "The project's rows of this kind (filters from the query string)",
+    )
+    .answers(List)
+    .only("kind", PROJECT_LISTS),
+    post(
+        "/data/projects/{project}/{kind}",
+        BREAKDOWN,
+        "Creates an episode, sequence, shot, scene or edit by name (`episode_id`, \
+         `sequence_id`, `nb_frames`, `data`), or answers the one that exists",
+    )
+    .role(Supervisor)
+    .only("kind", PROJECT_CREATIONS),
+    get(
+        "/data/assets/all",
+        BREAKDOWN,
+        "Every asset the person may see, with type names",
+    )
+    .answers(Models("Asset")),
+    get(
+        "/data/shots/all",
+        BREAKDOWN,
+        "Every shot the person may see, with sequence names",
+    )
+    .answers(Models("Shot")),
+    get(
+        "/data/sequences/{sequence}/shots",
+        BREAKDOWN,
+        "A sequence's shots",
+    )
+    .answers(Models("Shot")),
+    get(
+        "/data/episodes/{episode}/sequences",
+        BREAKDOWN,
+        "An episode's sequences",
+    )
+    .answers(Models("Sequence")),
+    get(
+        "/data/{kind}/{entity}/tasks",
+        BREAKDOWN,
+        "An entity's tasks (`relations=true` adds \
+        assignees and names)",
+    )
+    .answers(Models("Task"))
+    .only("kind", ENTITY_KINDS),
+    get(
+        "/data/assets/{asset}/assets",
+        BREAKDOWN,
+        "The assets an asset is made of",
+    )
+    .answers(List),
+    get(
+        "/data/assets/{asset}/cast-in",
+        BREAKDOWN,
+        "The shots an asset is cast in",
+    )
+    .answers(List),
+    get(
+        "/data/projects/{project}/entities/{entity}/casting",
+        BREAKDOWN,
+        "An entity's casting: `{asset_id, nb_occurences, label, …}` per asset",
+    )
+    .answers(List),
+    put(
+        "/data/projects/{project}/entities/{entity}/casting",
+        BREAKDOWN,
+        "Replaces an entity's casting with the JSON list sent",
+    )
+    .answers(List)
+    .role(Supervisor),
+    get(
+        "/data/projects/{project}/sequences/all/casting",
+        BREAKDOWN,
+        "The casting of every shot of the project, by sequence then shot",
+    ),
+    get(
+        "/data/projects/{project}/sequences/{sequence}/casting",
+        BREAKDOWN,
+        "The casting of a sequence's shots, by shot",
+    ),
+    get(
+        "/data/projects/{project}/episodes/{episode}/sequences/all/casting",
+        BREAKDOWN,
+        "The casting of an episode's shots, by sequence then shot",
+    ),
+    get(
+        "/data/shots/{shot}/asset-instances",
+        BREAKDOWN,
+        "The asset instances used in a shot, by asset",
+    ),
+    post(
+        "/data/shots/{shot}/asset-instances",
+        BREAKDOWN,
+        "Uses an asset instance (`asset_instance_id`) in a shot",
+    )
+    .role(Supervisor),
+    delete(
+        "/data/shots/{shot}/asset-instances/{instance}",
+        BREAKDOWN,
+        "Stops using an asset instance in a shot",
+    )
+    .role(Supervisor),
+    get(
+        "/data/assets/{asset}/asset-asset-instances",
+        BREAKDOWN,
+        "The instances of other assets inside an asset, by asset",
+    ),
+    post(
+        "/data/assets/{asset}/asset-asset-instances",
+        BREAKDOWN,
+        "Adds an instance of an asset (`asset_to_instantiate_id`, `description`) inside \
+         an asset",
+    )
+    .answers(Model("AssetInstance"))
+    .role(Supervisor),
+    post(
+        "/data/scenes/{scene}/shots",
+        BREAKDOWN,
+        "Makes the scene the source of a shot \
+        (`shot_id`)",
+    )
+    .answers(Model("Shot"))
+    .status(200)
+    .role(Supervisor),
+];

@@ -1,0 +1,207 @@
+//! `/data/<model>` and `/data/<model>/<id>`: list (filters from the query string,
+//! `relations`, `page`, `limit`), get, create, update and delete for every production model,
+//! as Zou serves them.
+
+use super::openapi::Routes;
+use super::{read, write};
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::production::db::{self as production, ListQuery, Model};
+use crate::state::AppState;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rusqlite::types::Value as SqlValue;
+use serde_json::{Map, Value};
+
+/// The generic model routes.
+pub fn router() -> Routes {
+    Routes::new()
+        .route("/data/{model}", get(list).post(create))
+        .route(
+            "/data/{model}/{id}",
+            get(get_one).put(update).delete(remove),
+        )
+}
+
+fn model(route: &str) -> ApiResult<&'static Model> {
+    production::by_route(route).ok_or_else(|| ApiError::NotFound(format!("no model `{route}`")))
+}
+
+/// The query string as ordered pairs (a key may repeat).
+pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.map(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+async fn list(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(route): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let model = model(&route)?;
+    let query = ListQuery::parse(query_pairs(raw.as_deref()))?;
+    // The JSON text is written on the read thread: a project's tasks are megabytes of it.
+    let body = read(&state, &me, move |d| {
+        production::list_json(d.conn, d.schema, model, d.viewer, &query)
+    })
+    .await?;
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// One row, with what Kitsu adds to full entities and projects.
+async fn get_one(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((route, id)): Path<(String, String)>,
+) -> ApiResult<Json<Map<String, Value>>> {
+    let model = model(&route)?;
+    let found = read(&state, &me, move |d| {
+        let mut row = d.get(model.route, &id)?;
+        match model.route {
+            "shots" | "sequences" | "episodes" | "assets" => {
+                return production::breakdown::full_entity(d, model.route, row);
+            }
+            "projects" => return production::project::full_project(d, row),
+            "entities" => production::breakdown::entity_kind(d, &mut row)?,
+            _ => {}
+        }
+        Ok(row)
+    })
+    .await?;
+    Ok(Json(found))
+}
+
+/// Columns a route computes itself from the body: a person's password becomes its hash.
+async fn computed(
+    model: &Model,
+    body: &mut Map<String, Value>,
+) -> ApiResult<Vec<(String, SqlValue)>> {
+    let mut extra = Vec::new();
+    if model.table == "users"
+        && let Some(Value::String(password)) = body.remove("password")
+    {
+        crate::auth::accounts::validate_password(&password)?;
+        let hash = crate::auth::hash_password(password).await?;
+        extra.push(("password_hash".to_owned(), SqlValue::Text(hash)));
+    }
+    Ok(extra)
+}
+
+async fn create(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(route): Path<String>,
+    Json(body): Json<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
+    let model = model(&route)?;
+    if model.route == "attachment-files" {
+        return Err(ApiError::BadRequest(
+            "attachment files come with their file: send it with the comment (POST \
+             /actions/tasks/{task_id}/comment as multipart) or add it to one (POST \
+             /actions/tasks/{task_id}/comments/{comment_id}/add-attachment)"
+                .into(),
+        ));
+    }
+    let mut body = body;
+    let mut extra = computed(model, &mut body).await?;
+    if model.table == "users" && !extra.iter().any(|(c, _)| c == "password_hash") {
+        // A person made without a password cannot log in until one is set.
+        let hash = crate::auth::hash_password(crate::auth::new_token()).await?;
+        extra.push(("password_hash".to_owned(), SqlValue::Text(hash)));
+    }
+    let made = write(&state, &me, move |d| {
+        let made = d.create_with(model.route, Value::Object(body), extra)?;
+        if model.route == "projects" {
+            return production::project::project_created(d, made);
+        }
+        Ok(made)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+async fn update(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((route, id)): Path<(String, String)>,
+    Json(body): Json<Map<String, Value>>,
+) -> ApiResult<Json<Map<String, Value>>> {
+    let model = model(&route)?;
+    let mut body = body;
+    if model.route == "persons"
+        && me.user.role != drover_shared::Role::Admin
+        && body.contains_key("password")
+    {
+        // Refused by `update_person` anyway; before the password is checked and hashed.
+        return Err(ApiError::Forbidden(
+            "change your password with POST /auth/change-password (it asks for the old one)".into(),
+        ));
+    }
+    let extra = computed(model, &mut body).await?;
+    let changed = write(&state, &me, move |d| {
+        if model.route == "persons" {
+            // A password set by an admin ends the person's sessions, in the same write.
+            let sets_password = extra.iter().any(|(c, _)| c == "password_hash");
+            let person = production::user::update_person(d, &id, body, extra)?;
+            if sets_password {
+                crate::auth::db::sessions::delete_person(
+                    d.conn,
+                    production::data::text(&person, "id"),
+                )?;
+            }
+            return Ok(person);
+        }
+        let mut row = d.update_with(model.route, &id, Value::Object(body), extra)?;
+        if model.route == "entities" {
+            production::breakdown::entity_kind(d, &mut row)?;
+        }
+        Ok(row)
+    })
+    .await?;
+    if model.route == "persons" {
+        // A new role, email, standing or password holds from the person's next request, and
+        // their event streams check their session.
+        state
+            .auth
+            .forget_user(production::data::text(&changed, "id"));
+    }
+    Ok(Json(changed))
+}
+
+async fn remove(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((route, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let model = model(&route)?;
+    // The id as stored (media and cached tokens are kept under it).
+    let deleted = production::parse_id(model, &id)?;
+    write(&state, &me, move |d| d.delete(model.route, &id)).await?;
+    match model.route {
+        "persons" => state.auth.forget_user(&deleted),
+        "attachment-files" | "preview-files" => {
+            let data_dir = state.data_dir.clone();
+            let removed = tokio::task::spawn_blocking(move || {
+                if model.route == "attachment-files" {
+                    crate::production::media::remove_attachment(&data_dir, &deleted);
+                } else {
+                    crate::production::media::remove_preview(&data_dir, &deleted);
+                }
+            });
+            removed
+                .await
+                .map_err(|e| ApiError::Internal(format!("removing media: {e}")))?;
+        }
+        _ => {}
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,169 @@
+//! Production tracking over HTTP, compatible with the Kitsu (Zou) API so that `gazu` and
+//! Kitsu scripts work unchanged: the generic `/data/<model>` routes ([`data`]), the named
+//! routes Kitsu builds on them ([`breakdown`], [`review`], [`project`], [`user`]), preview
+//! and avatar files ([`media`]), and Kitsu's index (`GET /api/`, which gazu reads the
+//! version from).
+
+mod attachments;
+mod breakdown;
+mod catalogue;
+mod data;
+mod media;
+mod openapi;
+mod project;
+mod review;
+mod user;
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::production::db::{Data, DataError, Row, Schema, Viewer};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::get;
+use openapi::Routes;
+use serde_json::Value;
+
+impl From<DataError> for ApiError {
+    fn from(e: DataError) -> Self {
+        match e {
+            DataError::BadRequest(m) => Self::BadRequest(m),
+            DataError::Forbidden(m) => Self::Forbidden(m),
+            DataError::NotFound(m) => Self::NotFound(m),
+            DataError::Sqlite(e) => Self::from(e),
+        }
+    }
+}
+
+impl From<&CurrentUser> for Viewer {
+    fn from(me: &CurrentUser) -> Self {
+        Self {
+            id: me.user.id.to_string(),
+            role: me.user.role,
+        }
+    }
+}
+
+/// Every production route: the ones that need a token, then Kitsu's index.
+fn routes() -> (Routes, Routes) {
+    let protected = data::router()
+        .merge(breakdown::router())
+        .merge(review::router())
+        .merge(project::router())
+        .merge(user::router())
+        .merge(media::router())
+        .merge(attachments::router());
+    (protected, Routes::new().route("/", get(index)))
+}
+
+/// The production routes that need a token, relative to `/api`, behind the role gate
+/// (the caller puts the token check around it).
+pub fn protected_router() -> Router<AppState> {
+    routes()
+        .0
+        .into_router()
+        .route_layer(axum::middleware::from_fn(openapi::role_gate))
+}
+
+/// Kitsu's index: gazu checks the host with `HEAD /api` and reads `version` from `GET /api/`.
+pub fn index_router() -> Router<AppState> {
+    routes().1.into_router()
+}
+
+/// Adds the production routes and model schemas to the OpenAPI document.
+pub fn document(openapi: &mut utoipa::openapi::OpenApi, schema: &Schema) {
+    openapi::document(openapi, schema);
+}
+
+async fn index() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "api": "Drover",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+/// Runs `f` with the generic operations bound to this connection and viewer.
+fn with_data<T>(
+    conn: &rusqlite::Connection,
+    schema: &Schema,
+    viewer: &Viewer,
+    f: impl FnOnce(&Data) -> Result<T, DataError>,
+) -> ApiResult<T> {
+    let d = Data {
+        conn,
+        schema,
+        viewer,
+    };
+    f(&d).map_err(ApiError::from)
+}
+
+/// Runs `f` on a read connection as the person asking.
+async fn read<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (viewer, schema) = (Viewer::from(me), state.production.clone());
+    state
+        .store
+        .read(move |conn| with_data(conn, &schema, &viewer, f))
+        .await
+}
+
+/// Runs `f` as one write (all of it or nothing) as the person asking.
+async fn write<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (viewer, schema) = (Viewer::from(me), state.production.clone());
+    state
+        .store
+        .write(move |conn| with_data(conn, &schema, &viewer, f))
+        .await
+}
+
+/// A request body as Kitsu's routes take it: a JSON object, form fields
+/// (`application/x-www-form-urlencoded`), or nothing at all (an empty object).
+pub struct Fields(pub Row);
+
+impl<S: Send + Sync> FromRequest<S> for Fields {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let form = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(format!(
+                        "the request body is larger than {} bytes",
+                        crate::routes::BODY_LIMIT_BYTES
+                    ))
+                } else {
+                    ApiError::BadRequest(e.body_text())
+                }
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Row::new()));
+        }
+        if form {
+            let fields = form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), Value::from(v.into_owned())))
+                .collect();
+            return Ok(Self(fields));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(ApiError::BadRequest(
+                "the body must be a JSON object".into(),
+            )),
+            Err(e) => Err(ApiError::BadRequest(format!("malformed JSON: {e}"))),
+        }
+    }
+}
