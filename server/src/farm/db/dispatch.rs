@@ -562,8 +562,9 @@ mod tests {
     //! time moved by the `now` that `enforce_timeouts` takes.
 
     use super::*;
-    use crate::db::{blocklist, projects, users};
-    use crate::domain::compile::compile;
+    use crate::auth::db::users;
+    use crate::farm::compile::compile;
+    use crate::farm::db::{blocklist, projects};
     use drover_shared::api::{
         BlenderRenderSettings, CommandSettings, ImageFormat, Job, JobKind, ProjectInput, Settings,
         SubmitJob, TaskQuery,
