@@ -9,7 +9,7 @@
 //!
 //! **Keys.** They are registered as webauthn-rs *security keys*: a second factor after the
 //! password with user verification preferred, not required, as Kitsu asks for them (a USB key
-//! without a PIN works). Each is stored as webauthn-rs serialises it ([`crate::auth::db::fido`]).
+//! without a PIN works). Each is stored as webauthn-rs serialises it (`crate::auth::db::fido`).
 //!
 //! **Ceremony state** stays on the server, in memory, for [`CEREMONY_TTL`]: Kitsu keeps it in
 //! Flask's session cookie, but gazu and Drover's clients keep no cookies, and state held by a

@@ -2,7 +2,7 @@
 //! job's production task checked at submission ([`task_projects`]), and the
 //! `prod_render_publish` outbox of render jobs that ended and wait for their comment on their
 //! production task (queued by the farm's dispatch in the transaction that ends the job, worked
-//! through by [`crate::production::publish`]). Rows come out typed: the job as the farm
+//! through by `crate::production::publish`). Rows come out typed: the job as the farm
 //! decodes it (its [`JobKind`](drover_shared::api::JobKind) parsed), its [`Outcome`] as an
 //! enum.
 

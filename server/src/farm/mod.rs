@@ -1,7 +1,7 @@
 //! The render farm: projects, jobs and their tasks, workers and their claims, the farm's
-//! settings, who may see and do what ([`access`]), the job and task state machine, the
+//! settings, who may see and do what (`access`), the job and task state machine, the
 //! compilation of a submission into tasks, the files a job leaves (logs, last-rendered
-//! pictures) and the monitor that keeps the timeouts. Its routes are in [`routes`], its SQL
+//! pictures) and the monitor that keeps the timeouts. Its routes are in `routes`, its SQL
 //! in [`db`].
 
 pub(crate) mod access;

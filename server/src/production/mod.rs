@@ -1,7 +1,7 @@
 //! Production tracking, as Kitsu (Zou) keeps it: the Kitsu-compatible routes with their
-//! catalogue and role gate ([`routes`]), the generic model engine and the named queries
-//! ([`db`]), preview files, attachments and avatars ([`media`]), and the render publisher
-//! that comments a farm job's result on its production task ([`publish`]).
+//! catalogue and role gate (`routes`), the generic model engine and the named queries
+//! ([`db`]), preview files, attachments and avatars (`media`), and the render publisher
+//! that comments a farm job's result on its production task (`publish`).
 
 pub mod db;
 pub(crate) mod media;

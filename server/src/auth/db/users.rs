@@ -24,7 +24,7 @@ pub struct TwoFactor {
     pub totp_secret: Option<String>,
     /// The keyed hash of each unused recovery code ([`crate::auth::two_factor::hash_recovery`]).
     pub recovery_hashes: Vec<String>,
-    /// At least one FIDO security key is registered (see [`super::fido`]).
+    /// At least one FIDO security key is registered (see `super::fido`).
     pub fido_enabled: bool,
     /// The factor Kitsu offers first: `totp` or `fido`.
     pub preferred: Option<String>,
@@ -144,7 +144,7 @@ pub fn two_factor(conn: &Connection, id: UserId) -> rusqlite::Result<TwoFactor> 
 
 /// Stores a user's TOTP state (`secret` None clears it). Turning TOTP on makes it the
 /// preferred factor if none was; turning it off leaves the preference to
-/// [`super::fido::settle_factors`].
+/// `super::fido::settle_factors`.
 pub fn set_totp(
     conn: &Connection,
     id: UserId,

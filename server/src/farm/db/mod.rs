@@ -1,5 +1,5 @@
 //! The SQL of the farm: one module per table or aggregate, plain synchronous functions on a
-//! `rusqlite::Connection`; [`dispatch`] holds the claim, results, failure rules, timeouts and
+//! `rusqlite::Connection`; `dispatch` holds the claim, results, failure rules, timeouts and
 //! repair.
 
 // The shared helpers and the farm's view of teams, reached from each table's module as

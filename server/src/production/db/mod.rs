@@ -1,8 +1,8 @@
 //! Production tracking (the Kitsu/Zou model): the generic reads and writes behind
 //! `/data/<model>`, and the queries of the routes built on them.
 //!
-//! A model ([`models::Model`]) names a table; the table's columns and their types come from
-//! SQLite ([`schema::Schema`]). Every list, get, create, update and delete goes through the
+//! A model (`models::Model`) names a table; the table's columns and their types come from
+//! SQLite (`schema::Schema`). Every list, get, create, update and delete goes through the
 //! functions here, which check field names and types, apply Kitsu's rule of who sees which
 //! project, and turn SQLite's constraint failures into 400s that say what was wrong.
 
