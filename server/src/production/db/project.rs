@@ -220,11 +220,7 @@ pub fn metadata_descriptors(d: &Data, project_id: &str) -> Result<Vec<Row>, Data
 /// `POST /actions/persons/{p}/departments/add` `{"department_id"}` (admins): answers the
 /// person with their departments.
 pub fn add_department(d: &Data, person_id: &str, body: &Row) -> Result<Row, DataError> {
-    if d.viewer.role != Role::Admin {
-        return Err(DataError::Forbidden(
-            "only admins may change a person's departments".into(),
-        ));
-    }
+    crate::production::rules::may_change_departments(d.viewer.role)?;
     let person = d.get("persons", person_id)?;
     let department = body
         .get("department_id")
