@@ -5,8 +5,9 @@
 //! `/data/<model>` ones and the named ones alike, keeps the same rule.
 //!
 //! The rules are Zou's: managers and admins speak for others (write in someone else's name,
-//! back-date a comment, log another's time, change another's rows); artists and vendors set
-//! only the statuses open to artists; only admins change a person's departments.
+//! back-date a comment, log another's time, change another's rows and attachments, export
+//! tasks); supervisors see others' quotas; artists and vendors set only the statuses open to
+//! artists; only admins change a person's departments and list every attachment.
 
 use drover_shared::Role;
 
@@ -126,6 +127,44 @@ pub(crate) fn may_change_departments(role: Role) -> Decision {
         Ok(())
     } else {
         refuse("only admins may change a person's departments")
+    }
+}
+
+/// A comment's attachments added or removed: by the comment's author, or by those who
+/// speak for others.
+pub(crate) fn may_change_attachments(role: Role, is_author: bool) -> Decision {
+    if is_author || speaks_for_others(role) {
+        Ok(())
+    } else {
+        refuse("only the comment's author, managers and admins change its attachments")
+    }
+}
+
+/// Every attachment of a task or project listed at once: admins only, as Kitsu.
+pub(crate) fn may_list_attachment_files(role: Role) -> Decision {
+    if role == Role::Admin {
+        Ok(())
+    } else {
+        refuse("only admins list attachment files")
+    }
+}
+
+/// A person's quotas (the shots they finished that day) seen: by the person, or by
+/// supervisors and above.
+pub(crate) fn may_see_quotas_of(role: Role, is_self: bool) -> Decision {
+    if is_self || role.allows(Role::Supervisor) {
+        Ok(())
+    } else {
+        refuse("only supervisors and above see other people's quotas")
+    }
+}
+
+/// Every task exported as CSV: managers and admins only.
+pub(crate) fn may_export_tasks(role: Role) -> Decision {
+    if role.allows(Role::Manager) {
+        Ok(())
+    } else {
+        refuse("only managers and admins export tasks")
     }
 }
 
@@ -260,6 +299,47 @@ mod tests {
                 "only managers and admins log time for someone else".into()
             ))
         );
+    }
+
+    #[test]
+    fn attachments_change_by_the_author_or_from_manager_up() {
+        for role in ALL {
+            assert_eq!(may_change_attachments(role, true), Ok(()), "{role:?}");
+            assert_eq!(
+                may_change_attachments(role, false).is_ok(),
+                above_supervisor(role),
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn own_quotas_always_others_from_supervisor_up() {
+        for role in ALL {
+            assert_eq!(may_see_quotas_of(role, true), Ok(()), "{role:?}");
+        }
+        for role in [Role::Client, Role::Vendor, Role::Artist] {
+            assert!(may_see_quotas_of(role, false).is_err(), "{role:?}");
+        }
+        for role in [Role::Supervisor, Role::Manager, Role::Admin] {
+            assert_eq!(may_see_quotas_of(role, false), Ok(()), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn exports_need_manager_attachment_lists_admin() {
+        for role in ALL {
+            assert_eq!(
+                may_export_tasks(role).is_ok(),
+                above_supervisor(role),
+                "{role:?}"
+            );
+            assert_eq!(
+                may_list_attachment_files(role).is_ok(),
+                role == Role::Admin,
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use super::data::{Data, Row, text};
 use super::{DataError, ListQuery};
-use drover_shared::Role;
 use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
 
@@ -267,11 +266,7 @@ pub fn quota_shots(
     mode: QuotaMode,
 ) -> Result<Vec<Value>, DataError> {
     let person = d.get("persons", person_id)?;
-    if text(&person, "id") != d.viewer.id && !d.viewer.role.allows(Role::Supervisor) {
-        return Err(DataError::Forbidden(
-            "only supervisors and above see other people's quotas".into(),
-        ));
-    }
+    crate::production::rules::may_see_quotas_of(d.viewer.role, text(&person, "id") == d.viewer.id)?;
     let column = match mode {
         QuotaMode::Feedback => "end_date",
         QuotaMode::Done => "done_date",
@@ -333,11 +328,7 @@ pub const TASKS_CSV_HEADER: [&str; 15] = [
 /// `GET /export/csv/tasks.csv` (managers): every task of open projects as Kitsu exports
 /// them, `;`-separated, ordered by project, task type, episode, sequence, type and entity.
 pub fn tasks_csv(d: &Data) -> Result<String, DataError> {
-    if !d.viewer.role.allows(Role::Manager) {
-        return Err(DataError::Forbidden(
-            "only managers and admins export tasks".into(),
-        ));
-    }
+    crate::production::rules::may_export_tasks(d.viewer.role)?;
     let mut out = Vec::new();
     {
         let mut csv = csv::WriterBuilder::new()
