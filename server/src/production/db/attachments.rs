@@ -139,11 +139,10 @@ fn changeable_comment(d: &Data, task_id: &str, comment_id: &str) -> Result<Row, 
             "comment {comment_id} is not on task {task_id}"
         )));
     }
-    if text(&comment, "person_id") != d.viewer.id && !d.viewer.sees_all_projects() {
-        return Err(DataError::Forbidden(
-            "only the comment's author, managers and admins change its attachments".into(),
-        ));
-    }
+    crate::production::rules::may_change_attachments(
+        d.viewer.role,
+        text(&comment, "person_id") == d.viewer.id,
+    )?;
     Ok(comment)
 }
 
@@ -182,11 +181,7 @@ pub fn remove(
 /// `GET /data/tasks/{t}/attachment-files` and `GET /data/projects/{p}/attachment-files`:
 /// every attachment of the task's or project's comments, for admins (as Kitsu).
 pub fn of_task_or_project(d: &Data, route: &str, id: &str) -> Result<Vec<Row>, DataError> {
-    if !d.viewer.is_admin() {
-        return Err(DataError::Forbidden(
-            "only admins list attachment files".into(),
-        ));
-    }
+    crate::production::rules::may_list_attachment_files(d.viewer.role)?;
     let (owner, column) = match route {
         "tasks" => (d.get("tasks", id)?, "k.id"),
         _ => (d.get("projects", id)?, "k.project_id"),

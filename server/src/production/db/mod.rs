@@ -56,6 +56,12 @@ pub enum DataError {
     Sqlite(rusqlite::Error),
 }
 
+impl From<super::rules::Refused> for DataError {
+    fn from(refused: super::rules::Refused) -> Self {
+        Self::Forbidden(refused.0)
+    }
+}
+
 impl From<rusqlite::Error> for DataError {
     fn from(e: rusqlite::Error) -> Self {
         if let rusqlite::Error::SqliteFailure(failure, message) = &e

@@ -4,7 +4,6 @@
 
 use super::data::{Data, Row, text};
 use super::{DataError, ListQuery};
-use drover_shared::Role;
 use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
 
@@ -220,11 +219,7 @@ pub fn metadata_descriptors(d: &Data, project_id: &str) -> Result<Vec<Row>, Data
 /// `POST /actions/persons/{p}/departments/add` `{"department_id"}` (admins): answers the
 /// person with their departments.
 pub fn add_department(d: &Data, person_id: &str, body: &Row) -> Result<Row, DataError> {
-    if d.viewer.role != Role::Admin {
-        return Err(DataError::Forbidden(
-            "only admins may change a person's departments".into(),
-        ));
-    }
+    crate::production::rules::may_change_departments(d.viewer.role)?;
     let person = d.get("persons", person_id)?;
     let department = body
         .get("department_id")
@@ -271,11 +266,7 @@ pub fn quota_shots(
     mode: QuotaMode,
 ) -> Result<Vec<Value>, DataError> {
     let person = d.get("persons", person_id)?;
-    if text(&person, "id") != d.viewer.id && !d.viewer.role.allows(Role::Supervisor) {
-        return Err(DataError::Forbidden(
-            "only supervisors and above see other people's quotas".into(),
-        ));
-    }
+    crate::production::rules::may_see_quotas_of(d.viewer.role, text(&person, "id") == d.viewer.id)?;
     let column = match mode {
         QuotaMode::Feedback => "end_date",
         QuotaMode::Done => "done_date",
@@ -337,11 +328,7 @@ pub const TASKS_CSV_HEADER: [&str; 15] = [
 /// `GET /export/csv/tasks.csv` (managers): every task of open projects as Kitsu exports
 /// them, `;`-separated, ordered by project, task type, episode, sequence, type and entity.
 pub fn tasks_csv(d: &Data) -> Result<String, DataError> {
-    if !d.viewer.role.allows(Role::Manager) {
-        return Err(DataError::Forbidden(
-            "only managers and admins export tasks".into(),
-        ));
-    }
+    crate::production::rules::may_export_tasks(d.viewer.role)?;
     let mut out = Vec::new();
     {
         let mut csv = csv::WriterBuilder::new()

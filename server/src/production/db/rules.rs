@@ -1,13 +1,14 @@
-//! The rules some models add to their access class ([`super::Access`]): whose name a row is
-//! written in (its author), which task statuses artists and vendors may set on a comment,
+//! The checks some models add to their access class ([`super::Access`]): whose name a row
+//! is written in (its author), which task statuses artists and vendors may set on a comment,
 //! and which values are plain names rather than path pieces. Every write goes through them,
 //! the generic `/data/<model>` routes and the named ones alike, so `POST /data/comments`
-//! keeps the rules of `POST /actions/tasks/{t}/comment`.
+//! keeps the rules of `POST /actions/tasks/{t}/comment`. The decisions are Kitsu's rules in
+//! [`crate::production::rules`]; this module reads the values and rows they need.
 
 use super::DataError;
 use super::access::Viewer;
 use super::models::Model;
-use drover_shared::Role;
+use crate::production::rules::{self, StatusFlags};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension};
 
@@ -28,19 +29,6 @@ fn text<'a>(columns: &'a Columns, name: &str) -> Option<&'a str> {
     }
 }
 
-/// Managers and admins write in anyone's name and change anyone's rows (Zou's rule for
-/// comments and time spent); the team check of [`super::access`] comes on top.
-fn speaks_for_others(viewer: &Viewer) -> bool {
-    viewer.sees_all_projects()
-}
-
-fn not_in_their_name(model: &Model) -> DataError {
-    DataError::Forbidden(format!(
-        "only managers and admins write {} in someone else's name",
-        model.route
-    ))
-}
-
 /// Checks a new row and fills its author with the viewer when the body names none.
 pub(super) fn check_create(
     conn: &Connection,
@@ -55,17 +43,16 @@ pub(super) fn check_create(
                 columns.retain(|(c, _)| c != author);
                 columns.push((author.into(), SqlValue::Text(viewer.id.clone())));
             }
-            Some(_)
-                if text(columns, author) == Some(viewer.id.as_str())
-                    || speaks_for_others(viewer) => {}
-            Some(_) => return Err(not_in_their_name(model)),
+            Some(_) => rules::may_write_as(
+                viewer.role,
+                text(columns, author) == Some(viewer.id.as_str()),
+                model.route,
+            )?,
         }
     }
-    if model.table == "prod_comment" && !speaks_for_others(viewer) {
+    if model.table == "prod_comment" && !rules::speaks_for_others(viewer.role) {
         if value(columns, "for_client").is_some_and(|v| *v != SqlValue::Integer(0)) {
-            return Err(DataError::Forbidden(
-                "only managers and admins write comments for the client".into(),
-            ));
+            rules::may_comment_for_client(viewer.role)?;
         }
         if let Some(status) = text(columns, "task_status_id") {
             let current: Option<String> = match text(columns, "object_id") {
@@ -93,29 +80,28 @@ pub(super) fn check_update(
     columns: &Columns,
 ) -> Result<(), DataError> {
     check_plain(model, columns)?;
-    if speaks_for_others(viewer) {
+    if rules::speaks_for_others(viewer.role) {
         return Ok(());
     }
     check_author(model, viewer, existing)?;
     if let Some(author) = model.author
         && value(columns, author).is_some()
-        && text(columns, author) != Some(viewer.id.as_str())
     {
-        return Err(not_in_their_name(model));
+        rules::may_write_as(
+            viewer.role,
+            text(columns, author) == Some(viewer.id.as_str()),
+            model.route,
+        )?;
     }
     if model.table == "prod_comment" {
         let changes = |field: &str| {
             value(columns, field).is_some_and(|new| Some(new) != value(existing, field))
         };
         if changes("object_id") {
-            return Err(DataError::Forbidden(
-                "a comment stays on its task; only managers and admins move it".into(),
-            ));
+            rules::may_move_comment(viewer.role)?;
         }
         if changes("for_client") {
-            return Err(DataError::Forbidden(
-                "only managers and admins write comments for the client".into(),
-            ));
+            rules::may_comment_for_client(viewer.role)?;
         }
         if let Some(status) = text(columns, "task_status_id") {
             may_set_status(conn, viewer, status, text(existing, "task_status_id"))?;
@@ -148,39 +134,37 @@ pub(super) fn check_author_id(
     viewer: &Viewer,
     author: Option<&str>,
 ) -> Result<(), DataError> {
-    if model.author.is_none() || speaks_for_others(viewer) || author == Some(viewer.id.as_str()) {
-        Ok(())
-    } else {
-        Err(DataError::Forbidden(format!(
-            "only its author, managers and admins change this {}",
-            model.kind
-        )))
+    if model.author.is_none() {
+        return Ok(());
     }
+    Ok(rules::may_change_authored(
+        viewer.role,
+        author == Some(viewer.id.as_str()),
+        model.kind,
+    )?)
 }
 
-/// Kitsu's status rule, shared by every comment route: artists and vendors set only the
-/// statuses open to artists (`is_artist_allowed`); keeping the `current` status is always
-/// allowed. Clients never comment (the role gate refuses them first).
+/// Kitsu's status rule ([`rules::may_set_status`]) for setting the status `status_id` on a
+/// task whose status is `current`: reads the status's flags when the rule needs them.
 pub fn may_set_status(
     conn: &Connection,
     viewer: &Viewer,
     status_id: &str,
     current: Option<&str>,
 ) -> Result<(), DataError> {
-    if !matches!(viewer.role, Role::Artist | Role::Vendor) || current == Some(status_id) {
+    let keeps_current = current == Some(status_id);
+    if rules::sets_any_status(viewer.role) || keeps_current {
         return Ok(());
     }
     let found: Option<(String, bool)> = conn
         .prepare_cached("SELECT name, is_artist_allowed FROM prod_task_status WHERE id = ?")?
         .query_row([status_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    match found {
-        Some((name, false)) => Err(DataError::Forbidden(format!(
-            "your role may not set a task to \"{name}\""
-        ))),
-        // An unknown status is the foreign key's to refuse, with its own message.
-        _ => Ok(()),
-    }
+    let flags = found.as_ref().map(|(name, is_artist_allowed)| StatusFlags {
+        name,
+        is_artist_allowed: *is_artist_allowed,
+    });
+    Ok(rules::may_set_status(viewer.role, keeps_current, flags)?)
 }
 
 /// The model's plain-name columns, and the `path` of files rows, as they are written.

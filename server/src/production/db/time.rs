@@ -4,7 +4,7 @@
 use super::DataError;
 use super::data::{Data, Row, text};
 use super::schema::parse_date;
-use drover_shared::Role;
+use crate::production::rules;
 use serde_json::{Value, json};
 
 /// The person of a time-spent route, who must be the viewer unless a manager or admin
@@ -12,11 +12,7 @@ use serde_json::{Value, json};
 fn time_person(d: &Data, person_id: &str) -> Result<String, DataError> {
     let person = d.get("persons", person_id)?;
     let id = text(&person, "id").to_owned();
-    if id != d.viewer.id && !d.viewer.role.allows(Role::Manager) {
-        return Err(DataError::Forbidden(
-            "only managers and admins log time for someone else".into(),
-        ));
-    }
+    rules::may_log_time_for(d.viewer.role, id == d.viewer.id)?;
     if person.get("is_bot").and_then(Value::as_bool) == Some(true) {
         return Err(DataError::BadRequest("bots do not log time".into()));
     }
