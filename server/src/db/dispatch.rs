@@ -27,7 +27,7 @@ pub enum Refusal {
     Sql(#[from] rusqlite::Error),
 }
 
-/// The farm's failure thresholds, from settings.
+/// The farm's failure thresholds, from its settings.
 #[derive(Debug, Clone, Copy)]
 pub struct FailureRules {
     /// A task fails for good once this many different workers failed it.
@@ -41,12 +41,17 @@ pub struct FailureRules {
 impl FailureRules {
     /// Reads the thresholds from settings.
     pub fn load(conn: &Connection) -> rusqlite::Result<Self> {
-        let int = |name| settings::get(conn, name).map(|v| v.as_u64().unwrap_or(3) as u32);
-        Ok(Self {
-            fail_after_workers: int("task_fail_worker_count")?,
-            blocklist_threshold: int("blocklist_threshold")?,
-            job_fail_percent: settings::get_f64(conn, settings::JOB_FAIL_PERCENT)?,
-        })
+        Ok(Self::from(&settings::load(conn)?))
+    }
+}
+
+impl From<&settings::FarmSettings> for FailureRules {
+    fn from(settings: &settings::FarmSettings) -> Self {
+        Self {
+            fail_after_workers: settings.task_fail_worker_count,
+            blocklist_threshold: settings.blocklist_threshold,
+            job_fail_percent: settings.job_fail_percent,
+        }
     }
 }
 
@@ -140,7 +145,7 @@ fn queue_production_publish(
 
 /// The farm's job failure threshold.
 fn fail_percent(conn: &Connection) -> rusqlite::Result<f64> {
-    settings::get_f64(conn, settings::JOB_FAIL_PERCENT)
+    Ok(settings::load(conn)?.job_fail_percent)
 }
 
 /// A task just assigned to a worker.
@@ -503,7 +508,7 @@ pub fn may_i_run(
         None => return Ok(no(format!("job {} was deleted", task.job_id))),
     }
     if let Some(request) = workers::pending_request(conn, worker)?
-        && !request.lazy
+        && !request.after_current_task
         && matches!(request.status, WorkerStatus::Asleep | WorkerStatus::Offline)
     {
         return Ok(no(format!(
@@ -520,9 +525,9 @@ pub fn may_i_run(
 /// Puts unheard workers offline (requeuing their tasks) and fails tasks that sent nothing
 /// for too long.
 pub fn enforce_timeouts(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<EventKind>> {
-    let secs = |name| settings::get(conn, name).map(|v| v.as_i64().unwrap_or(60));
-    let worker_timeout_ms = secs("worker_timeout_secs")? * 1000;
-    let task_timeout_secs = secs("task_timeout_secs")?;
+    let settings = settings::load(conn)?;
+    let worker_timeout_ms = i64::from(settings.worker_timeout_secs) * 1000;
+    let task_timeout_secs = i64::from(settings.task_timeout_secs);
     let mut events = Vec::new();
     for worker in workers::unheard_since(conn, now_ms - worker_timeout_ms)? {
         tracing::warn!(worker = %worker, "worker timed out; requeuing its tasks");
@@ -542,7 +547,7 @@ pub fn enforce_timeouts(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<
         )?
         .collect::<rusqlite::Result<_>>()?;
     if !stuck.is_empty() {
-        let rules = FailureRules::load(conn)?;
+        let rules = FailureRules::from(&settings);
         for id in stuck {
             if let Some(task) = tasks::get(conn, id)?
                 && let Some(worker) = task.worker_id
