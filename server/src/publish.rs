@@ -12,6 +12,7 @@
 //! preview id chosen up front, then writes the comment, the preview and the row's
 //! `published_at` in one transaction: a crash at any point publishes the job once, later.
 
+use crate::db::production::names;
 use crate::db::production::review::{self, Uploaded};
 use crate::db::production::{Data, DataError, Viewer, data::text};
 use crate::db::render_publish::{self, Outcome, Pending};
@@ -116,7 +117,7 @@ fn comment_as_submitter(
         )));
     }
     let viewer = Viewer {
-        id: submitter.to_string(),
+        id: submitter,
         role,
     };
     let d = Data {
@@ -153,7 +154,7 @@ fn comment_on_task(
     attachment: Attachment,
 ) -> Result<String, DataError> {
     let job = &pending.job;
-    let task = d.get("tasks", &pending.task)?;
+    let task = d.get(names::TASKS, &pending.task.to_string())?;
     let completed = pending.outcome == Outcome::Completed;
     let status = if completed {
         render_publish::review_status(d.conn, text(&task, "project_id"))?

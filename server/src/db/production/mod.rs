@@ -28,7 +28,9 @@ pub use access::{Viewer, on_team};
 pub use data::{Data, Row};
 use drover_shared::Role;
 pub use list::{list, list_json};
-pub use models::{Access, MODELS, Model, Private, Rows, Scope, by_route};
+pub use models::{
+    Access, MODELS, Model, ModelName, Private, Rows, Scope, by_name, by_route, names,
+};
 pub use present::attach_relations;
 use present::{select, select_list};
 pub use query::{DEFAULT_PAGE_LIMIT, ListQuery};
@@ -283,7 +285,7 @@ pub fn create(
             && !has(&columns, owner)
             && (owner == "created_by" || model.access == Access::Own);
         if owned {
-            columns.push((owner.into(), SqlValue::Text(viewer.id.clone())));
+            columns.push((owner.into(), SqlValue::Text(viewer.id.to_string())));
         }
     }
     rules::check_create(conn, model, viewer, &mut columns)?;
@@ -316,7 +318,7 @@ pub fn create(
 /// The same person seen with every right, to read back a row they just wrote.
 pub(super) fn admin_view(viewer: &Viewer) -> Viewer {
     Viewer {
-        id: viewer.id.clone(),
+        id: viewer.id,
         role: Role::Admin,
     }
 }
@@ -447,10 +449,7 @@ mod tests {
 
         fn person(&self, email: &str, role: Role) -> Viewer {
             let user = crate::db::users::insert(&self.conn, email, "h", role).unwrap();
-            Viewer {
-                id: user.id.to_string(),
-                role,
-            }
+            Viewer { id: user.id, role }
         }
 
         fn model(route: &str) -> &'static Model {

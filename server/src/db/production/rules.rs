@@ -53,10 +53,10 @@ pub(super) fn check_create(
         match value(columns, author) {
             None | Some(SqlValue::Null) => {
                 columns.retain(|(c, _)| c != author);
-                columns.push((author.into(), SqlValue::Text(viewer.id.clone())));
+                columns.push((author.into(), SqlValue::Text(viewer.id.to_string())));
             }
             Some(_)
-                if text(columns, author) == Some(viewer.id.as_str())
+                if text(columns, author).is_some_and(|a| viewer.is(a))
                     || speaks_for_others(viewer) => {}
             Some(_) => return Err(not_in_their_name(model)),
         }
@@ -99,7 +99,7 @@ pub(super) fn check_update(
     check_author(model, viewer, existing)?;
     if let Some(author) = model.author
         && value(columns, author).is_some()
-        && text(columns, author) != Some(viewer.id.as_str())
+        && !text(columns, author).is_some_and(|a| viewer.is(a))
     {
         return Err(not_in_their_name(model));
     }
@@ -148,7 +148,7 @@ pub(super) fn check_author_id(
     viewer: &Viewer,
     author: Option<&str>,
 ) -> Result<(), DataError> {
-    if model.author.is_none() || speaks_for_others(viewer) || author == Some(viewer.id.as_str()) {
+    if model.author.is_none() || speaks_for_others(viewer) || author.is_some_and(|a| viewer.is(a)) {
         Ok(())
     } else {
         Err(DataError::Forbidden(format!(
