@@ -2,7 +2,7 @@
 //! wait for their comment on their production task (see [`crate::publish`]).
 
 use drover_shared::api::Job;
-use drover_shared::{JobId, Role, TaskId, UserId};
+use drover_shared::{JobId, ProductionTaskId, Role, TaskId, UserId};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
 /// How a render job ended.
@@ -20,7 +20,7 @@ pub struct Pending {
     /// The job as it is now.
     pub job: Job,
     /// The production task it renders for.
-    pub task: String,
+    pub task: ProductionTaskId,
     /// How it ended.
     pub outcome: Outcome,
 }
@@ -41,7 +41,7 @@ pub fn pending(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Pending>
         let Some(job) = super::jobs::get(conn, id)? else {
             continue;
         };
-        let Some(task) = job.production_task_id.clone() else {
+        let Some(task) = job.production_task_id else {
             continue;
         };
         let outcome = if outcome == "completed" {
