@@ -122,8 +122,8 @@ pub enum Command {
         id: WorkerId,
         /// `asleep`, `idle` or `offline`.
         status: WorkerStatus,
-        /// After its current task rather than now.
-        lazy: bool,
+        /// Once its current task ends rather than now.
+        after_current_task: bool,
     },
     /// Fetch a preview image.
     LoadPreview {

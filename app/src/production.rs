@@ -2,11 +2,14 @@
 //! the person's own open tasks, which the submit dialog offers so a render lands on its shot
 //! without anyone copying an id.
 
+use drover_shared::ProductionTaskId;
+use drover_shared::api::{OpenProductionTask, ProductionTaskDetail};
+
 /// A production (Kitsu) task as the Job view shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductionTask {
     /// Its Kitsu id.
-    pub id: String,
+    pub id: ProductionTaskId,
     /// Project, entity and task type: "Film · SH010 · Lighting".
     pub title: String,
     /// Its status's name.
@@ -16,23 +19,12 @@ pub struct ProductionTask {
 }
 
 impl ProductionTask {
-    /// Reads `GET /data/tasks/{id}/full` and the task's comment list.
-    pub fn from_full(full: &serde_json::Value, comments: usize) -> Self {
-        let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
-        let mut parts = vec![text(&full["project"]["name"])];
-        if let Some(sequence) = full["sequence"]["name"].as_str() {
-            parts.push(sequence.to_owned());
-        }
-        parts.push(text(&full["entity"]["name"]));
-        parts.push(text(&full["task_type"]["name"]));
+    /// The task as `GET /data/tasks/{id}/full` gave it, with its comment count.
+    pub fn new(full: &ProductionTaskDetail, comments: usize) -> Self {
         Self {
-            id: text(&full["id"]),
-            title: parts
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-                .join(" · "),
-            status: text(&full["task_status"]["name"]),
+            id: full.id,
+            title: full.title(),
+            status: full.task_status.name.clone(),
             comments,
         }
     }
@@ -42,7 +34,7 @@ impl ProductionTask {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MyTask {
     /// Its Kitsu id.
-    pub id: String,
+    pub id: ProductionTaskId,
     /// Its project's name; the farm names the same project the same way.
     pub project: String,
     /// Sequence, entity and task type: "SQ01 / SH010 · Lighting".
@@ -51,22 +43,22 @@ pub struct MyTask {
     pub status: String,
 }
 
-impl MyTask {
-    /// Reads one row of `GET /data/user/tasks`.
-    pub fn from_row(row: &serde_json::Map<String, serde_json::Value>) -> Self {
-        let text = |field: &str| row.get(field).and_then(|v| v.as_str()).unwrap_or("");
-        let entity = match (text("sequence_name"), text("entity_name")) {
-            ("", entity) => entity.to_owned(),
-            (sequence, entity) => format!("{sequence} / {entity}"),
+impl From<OpenProductionTask> for MyTask {
+    fn from(task: OpenProductionTask) -> Self {
+        let entity = match task.sequence_name.as_str() {
+            "" => task.entity_name,
+            sequence => format!("{sequence} / {}", task.entity_name),
         };
         Self {
-            id: text("id").to_owned(),
-            project: text("project_name").to_owned(),
-            title: format!("{entity} · {}", text("task_type_name")),
-            status: text("task_status_short_name").to_owned(),
+            id: task.id,
+            project: task.project_name,
+            title: format!("{entity} · {}", task.task_type_name),
+            status: task.task_status_short_name,
         }
     }
+}
 
+impl MyTask {
     /// The label in the list: "Film · SQ01 / SH010 · Lighting (wip)".
     pub fn label(&self) -> String {
         format!("{} · {} ({})", self.project, self.title, self.status)
@@ -120,20 +112,15 @@ impl MyTasks {
 /// The Kitsu task id in what a person pasted: the id itself, or the address of a Kitsu task
 /// page, where the id follows `tasks` (`…/productions/<project>/shots/tasks/<task>`, also
 /// with `/previews/<preview>` after it).
-pub fn task_id_in(pasted: &str) -> Option<String> {
-    let id = |text: &str| {
-        uuid::Uuid::try_parse(text)
-            .ok()
-            .map(|id| id.hyphenated().to_string())
-    };
+pub fn task_id_in(pasted: &str) -> Option<ProductionTaskId> {
     let pasted = pasted.trim();
-    if let Some(found) = id(pasted) {
+    if let Ok(found) = pasted.parse() {
         return Some(found);
     }
     let path = pasted.split(['?', '#']).next().unwrap_or("");
     let mut parts = path.split('/');
     parts.find(|part| *part == "tasks")?;
-    parts.next().and_then(id)
+    parts.next().and_then(|id| id.parse().ok())
 }
 
 #[cfg(test)]
@@ -143,7 +130,7 @@ mod tests {
     #[test]
     fn a_new_ask_keeps_the_last_list_on_show() {
         let task = MyTask {
-            id: "t1".into(),
+            id: ProductionTaskId(uuid::Uuid::nil()),
             project: "Film".into(),
             title: "SH010 · Lighting".into(),
             status: "wip".into(),
@@ -161,6 +148,7 @@ mod tests {
     #[test]
     fn a_task_id_is_read_from_the_id_or_a_kitsu_address() {
         let id = "6f1c1f44-2f4f-4a8e-9d1a-1c1f2f3f4f5f";
+        let task_id_in = |text: &str| task_id_in(text).map(|id| id.to_string());
         assert_eq!(task_id_in(&format!(" {id} ")).as_deref(), Some(id));
         assert_eq!(
             task_id_in(&id.to_uppercase()).as_deref(),
@@ -186,17 +174,16 @@ mod tests {
 
     #[test]
     fn my_tasks_read_as_sequence_shot_and_type() {
-        let row = serde_json::json!({"id": "t1", "project_name": "Film",
+        let id = "6f1c1f44-2f4f-4a8e-9d1a-1c1f2f3f4f5f";
+        let row = serde_json::json!({"id": id, "project_name": "Film",
             "sequence_name": "SQ01", "entity_name": "SH010", "task_type_name": "Lighting",
             "task_status_short_name": "wip"});
-        let task = MyTask::from_row(row.as_object().unwrap());
+        let task = MyTask::from(serde_json::from_value::<OpenProductionTask>(row).unwrap());
         assert_eq!(task.label(), "Film · SQ01 / SH010 · Lighting (wip)");
-        let row = serde_json::json!({"id": "t2", "project_name": "Film",
+        let row = serde_json::json!({"id": id, "project_name": "Film",
             "entity_name": "Hero", "task_type_name": "Modeling",
             "task_status_short_name": "todo"});
-        assert_eq!(
-            MyTask::from_row(row.as_object().unwrap()).title,
-            "Hero · Modeling"
-        );
+        let task = MyTask::from(serde_json::from_value::<OpenProductionTask>(row).unwrap());
+        assert_eq!(task.title, "Hero · Modeling");
     }
 }

@@ -178,7 +178,7 @@ fn jobs_offer_only_the_commands_their_state_takes() {
     );
     // Canceled, it may render again, after a question.
     runtime
-        .block_on(client.job_command(id, drover_shared::JobCommand::Stop, None))
+        .block_on(client.job_command(id, drover_shared::JobCommand::Cancel, None))
         .unwrap();
     wait_until(&mut harness, "the canceled job", |h| {
         h.state().session().unwrap().farm.jobs[&id].status == JobStatus::Canceled
@@ -371,7 +371,7 @@ fn production_task(
     client: &Client,
     project: &str,
     assignees: &[String],
-) -> String {
+) -> drover_shared::ProductionTaskId {
     runtime.block_on(async {
         let found = client
             .data_list("projects", &[("name", project)])
@@ -407,7 +407,7 @@ fn production_task(
             )
             .await
             .unwrap();
-        task["id"].as_str().unwrap().to_owned()
+        task["id"].as_str().unwrap().parse().unwrap()
     })
 }
 
@@ -419,7 +419,7 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
     let client = admin(dir.path(), &harness);
     let task = production_task(&runtime, &client, "My renders", &[]);
     let job = SubmitJob {
-        production_task_id: Some(task.clone()),
+        production_task_id: Some(task),
         name: "lighting for review".into(),
         project_id: drover_shared::ProjectId(1),
         kind: JobKind::Command(CommandSettings {
@@ -441,7 +441,7 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
     });
     harness.get_by_label("Production task");
     harness.get_by_label("Todo");
-    harness.get_by_label(&task);
+    harness.get_by_label(&task.to_string());
 }
 
 /// The open submit dialog.
@@ -500,7 +500,7 @@ fn the_submit_dialog_offers_the_persons_own_production_tasks() {
     });
     let session = harness.state().session().unwrap();
     let job = session.farm.jobs.values().next().unwrap();
-    assert_eq!(job.production_task_id.as_deref(), Some(task.as_str()));
+    assert_eq!(job.production_task_id, Some(task));
     assert_eq!(job.project_id, pilot);
 }
 

@@ -150,7 +150,7 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
             let sign_on = SignOn {
                 name: format!("sim-{i}"),
                 tags: Vec::new(),
-                task_types: vec!["command".into()],
+                task_types: vec![drover_shared::TaskType::Command],
                 version: "bench".into(),
                 facts: HostFacts::default(),
             };

@@ -53,7 +53,7 @@ fn farm(tasks: u32) -> Farm {
             id: TaskId(i64::from(i)),
             job_id: JobId(1),
             name: format!("frame {i}"),
-            task_type: "command".into(),
+            task_type: drover_shared::TaskType::Command,
             status: statuses[i as usize % statuses.len()],
             frame_start: i64::from(i),
             frame_end: i64::from(i),

@@ -14,5 +14,5 @@ pub mod status;
 
 pub use client::{Client, ClientError};
 pub use error::ErrorBody;
-pub use ids::{JobId, ProjectId, TaskId, UserId, WorkerId};
-pub use status::{JobCommand, JobStatus, Role, TaskStatus, WorkerStatus};
+pub use ids::{JobId, ProductionTaskId, ProjectId, TaskId, UserId, WorkerId};
+pub use status::{JobCommand, JobStatus, Role, TaskStatus, TaskType, WorkerStatus};

@@ -2,19 +2,9 @@
 
 use crate::api::{JobKind, Task};
 use crate::ids::{JobId, ProjectId, WorkerId};
-use crate::status::{TaskStatus, WorkerStatus};
+use crate::status::{TaskStatus, TaskType, WorkerStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// Task types a worker can run, as task rows name them.
-pub mod task_types {
-    /// Blender renders a chunk of frames.
-    pub const BLENDER_RENDER: &str = "blender-render";
-    /// A program runs once per chunk.
-    pub const COMMAND: &str = "command";
-    /// ffmpeg joins a job's frames into a video.
-    pub const FFMPEG: &str = "ffmpeg";
-}
 
 /// Facts about a render node's host, sent with each heartbeat.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -69,7 +59,7 @@ pub struct SignOn {
     #[serde(default)]
     pub tags: Vec<String>,
     /// Task types this worker can run.
-    pub task_types: Vec<String>,
+    pub task_types: Vec<TaskType>,
     /// The worker program's version.
     pub version: String,
     /// The host.
@@ -86,12 +76,49 @@ pub struct SignOnResponse {
 }
 
 /// A status change asked of a worker by a manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "WorkerRequestWire", into = "WorkerRequestWire")]
 pub struct WorkerRequest {
     /// `asleep` (sleep), `idle` (wake) or `offline` (shut down).
     pub status: WorkerStatus,
-    /// True: after the current task; false: now, stopping the current task.
-    pub lazy: bool,
+    /// True: once the current task ends; false: now, stopping the current task.
+    pub after_current_task: bool,
+}
+
+/// [`WorkerRequest`] as a heartbeat's answer carries it: `after_current_task` is sent under
+/// `lazy` too, its first name, because workers older than the rename need that field to read
+/// the answer at all (they are updated host by host, after the server). Either is read.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[schema(as = WorkerRequest)]
+pub struct WorkerRequestWire {
+    /// `asleep` (sleep), `idle` (wake) or `offline` (shut down).
+    pub status: WorkerStatus,
+    /// True: once the current task ends; false (or missing): now, stopping the current task.
+    #[serde(default)]
+    pub after_current_task: Option<bool>,
+    /// `after_current_task` under its first name, for older workers.
+    #[serde(default)]
+    #[schema(deprecated)]
+    pub lazy: Option<bool>,
+}
+
+impl From<WorkerRequestWire> for WorkerRequest {
+    fn from(wire: WorkerRequestWire) -> Self {
+        Self {
+            status: wire.status,
+            after_current_task: wire.after_current_task.or(wire.lazy).unwrap_or(false),
+        }
+    }
+}
+
+impl From<WorkerRequest> for WorkerRequestWire {
+    fn from(request: WorkerRequest) -> Self {
+        Self {
+            status: request.status,
+            after_current_task: Some(request.after_current_task),
+            lazy: Some(request.after_current_task),
+        }
+    }
 }
 
 /// `POST /worker/heartbeat`.
@@ -109,6 +136,7 @@ pub struct Heartbeat {
 pub struct HeartbeatResponse {
     /// A pending request, if a manager made one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<WorkerRequestWire>)]
     pub request: Option<WorkerRequest>,
 }
 
@@ -232,4 +260,35 @@ pub struct MayIRun {
     /// Why not, when not.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_worker_request_is_sent_under_both_names_and_read_from_either() {
+        let request = WorkerRequest {
+            status: WorkerStatus::Asleep,
+            after_current_task: true,
+        };
+        assert_eq!(
+            serde_json::to_value(request).unwrap(),
+            json!({"status": "asleep", "after_current_task": true, "lazy": true}),
+            "a worker older than the rename reads `lazy`"
+        );
+        for sent in [
+            json!({"status": "asleep", "after_current_task": true, "lazy": true}),
+            json!({"status": "asleep", "after_current_task": true}),
+            json!({"status": "asleep", "lazy": true}),
+        ] {
+            assert_eq!(
+                serde_json::from_value::<WorkerRequest>(sent).unwrap(),
+                request
+            );
+        }
+        let now: WorkerRequest = serde_json::from_value(json!({"status": "offline"})).unwrap();
+        assert!(!now.after_current_task);
+    }
 }

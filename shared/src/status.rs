@@ -1,4 +1,4 @@
-//! Status and role enums. Stored as their `snake_case` names in SQLite and JSON; compared as
+//! Status, role, task type and job command enums. Stored as their `snake_case` names in SQLite and JSON; compared as
 //! enums everywhere, never as strings.
 
 use serde::{Deserialize, Serialize};
@@ -163,6 +163,19 @@ named_enum!(
 );
 
 named_enum!(
+    /// What kind of work a task is, and so what a worker needs to run it. Workers say which
+    /// they run when they sign on; the claim hands them only those.
+    TaskType, "task type" {
+        /// Blender renders a chunk of frames of a `blender-render` job.
+        BlenderRender => "blender-render",
+        /// ffmpeg joins a `blender-render` job's frames into its video.
+        Ffmpeg => "ffmpeg",
+        /// A program runs once per chunk of a `command` job.
+        Command => "command",
+    }
+);
+
+named_enum!(
     @schema_by_hand
     /// What a person may do: the roles of Kitsu, which the farm shares. On the farm, clients and
     /// vendors only read (the projects whose team they are on); artists submit into their
@@ -258,7 +271,10 @@ impl Role {
 }
 
 named_enum!(
-    /// A command sent to a job with `PUT /jobs/{id}`.
+    @schema_by_hand
+    /// A command sent to a job with `PUT /jobs/{id}`. Each has one name, in the API, the code
+    /// and the app; `stop` and `reset`, the names the first API gave `cancel` and
+    /// `render_again`, are still taken.
     JobCommand, "job command" {
         /// Start a job that was submitted paused (or was paused).
         Start => "start",
@@ -266,10 +282,13 @@ named_enum!(
         Pause => "pause",
         /// Let a paused job run again.
         Resume => "resume",
-        /// Cancel every unfinished task.
-        Stop => "stop",
-        /// Requeue every task, finished or not.
-        Reset => "reset",
+        /// Cancel every unfinished task: the job ends `canceled` (the app's "Cancel").
+        #[serde(alias = "stop")]
+        Cancel => "cancel",
+        /// Render the whole job again: every task is requeued, finished or not (the app's
+        /// "Render again…").
+        #[serde(alias = "reset")]
+        RenderAgain => "render_again",
         /// Requeue the failed and canceled tasks.
         RequeueFailed => "requeue_failed",
         /// Change the priority (0–100).
@@ -277,15 +296,42 @@ named_enum!(
     }
 );
 
+/// The commands as the wire takes them: their names, and `stop` and `reset`, the first API's
+/// names for `cancel` and `render_again`, which are still taken.
+impl utoipa::PartialSchema for JobCommand {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(
+                Self::ALL
+                    .iter()
+                    .map(|command| command.as_str())
+                    .chain(Self::OLD_NAMES.iter().map(|(old, _)| *old)),
+            ))
+            .description(Some(
+                "A command sent to a job. `stop` and `reset` are the first API's names for \
+                 `cancel` and `render_again`, still taken.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for JobCommand {}
+
 impl JobCommand {
+    /// The names the first API gave two commands, still taken on the wire, with the command
+    /// each now is.
+    pub const OLD_NAMES: &'static [(&'static str, Self)] =
+        &[("stop", Self::Cancel), ("reset", Self::RenderAgain)];
+
     /// Whether a job in `status` takes this command; `failed_or_canceled` counts its tasks in
     /// those two states. The server refuses the rest with 409; the app offers only these.
     pub fn allowed(self, status: JobStatus, failed_or_canceled: u64) -> bool {
         match self {
             Self::Start | Self::Resume => status == JobStatus::Paused,
             Self::Pause => matches!(status, JobStatus::Queued | JobStatus::Active),
-            Self::Stop => !status.is_finished(),
-            Self::Reset | Self::SetPriority => true,
+            Self::Cancel => !status.is_finished(),
+            Self::RenderAgain | Self::SetPriority => true,
             Self::RequeueFailed => failed_or_canceled > 0,
         }
     }
@@ -303,6 +349,7 @@ impl JobCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use utoipa::PartialSchema;
 
     #[test]
     fn names_round_trip_through_str_and_json() {
@@ -327,6 +374,45 @@ mod tests {
         assert_eq!(names::<JobCommand>()[6], "set_priority");
         assert_eq!(names::<JobStatus>()[0], "queued");
         assert_eq!(names::<WorkerStatus>()[5], "error");
+    }
+
+    #[test]
+    fn task_types_have_their_wire_names() {
+        assert_eq!(TaskType::ALL.len(), 3);
+        for task_type in TaskType::ALL {
+            let json = serde_json::to_value(task_type).unwrap();
+            assert_eq!(json, task_type.as_str());
+            assert_eq!(
+                serde_json::from_value::<TaskType>(json).unwrap(),
+                *task_type
+            );
+        }
+        assert_eq!("blender-render".parse(), Ok(TaskType::BlenderRender));
+        assert_eq!("ffmpeg".parse(), Ok(TaskType::Ffmpeg));
+        let err = "blender_render".parse::<TaskType>().unwrap_err();
+        assert!(
+            err.to_string().contains("blender-render, ffmpeg, command"),
+            "{err}"
+        );
+        assert!(serde_json::from_str::<TaskType>("\"cycles\"").is_err());
+    }
+
+    #[test]
+    fn job_commands_take_their_old_names_and_send_the_new() {
+        for (old, command) in JobCommand::OLD_NAMES {
+            let parsed: JobCommand = serde_json::from_value((*old).into()).unwrap();
+            assert_eq!(parsed, *command);
+        }
+        assert_eq!(serde_json::to_value(JobCommand::Cancel).unwrap(), "cancel");
+        assert_eq!(
+            serde_json::to_value(JobCommand::RenderAgain).unwrap(),
+            "render_again"
+        );
+        assert!(serde_json::from_str::<JobCommand>("\"halt\"").is_err());
+        let names = serde_json::to_value(JobCommand::schema()).unwrap()["enum"].clone();
+        assert_eq!(names[3], "cancel");
+        assert_eq!(names[7], "stop", "the old names are documented too");
+        assert_eq!(names[8], "reset");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! job's video, or the job's own argv for `command`. Paths written for the server are
 //! rewritten to this platform's through the project's path map.
 
+use drover_shared::TaskType;
 use drover_shared::api::JobKind;
-use drover_shared::protocol::{Assignment, task_types};
+use drover_shared::protocol::Assignment;
 use std::path::PathBuf;
 
 /// The programs this worker runs.
@@ -25,13 +26,13 @@ impl Tools {
     }
 
     /// The task types these tools can run.
-    pub fn task_types(&self) -> Vec<String> {
-        let mut types = vec![task_types::COMMAND.to_owned()];
+    pub fn task_types(&self) -> Vec<TaskType> {
+        let mut types = vec![TaskType::Command];
         if self.blender.is_some() {
-            types.push(task_types::BLENDER_RENDER.to_owned());
+            types.push(TaskType::BlenderRender);
         }
         if self.ffmpeg.is_some() {
-            types.push(task_types::FFMPEG.to_owned());
+            types.push(TaskType::Ffmpeg);
         }
         types
     }
@@ -86,8 +87,8 @@ pub fn plan(assignment: &Assignment, tools: &Tools, os: &str) -> Result<Plan, St
     let task = &assignment.task;
     let local = |path: &str| assignment.paths.localize(path, os);
     let frames = (task.frame_end - task.frame_start + 1).max(1) as u32;
-    match (task.task_type.as_str(), &assignment.kind) {
-        (task_types::COMMAND, JobKind::Command(settings)) => {
+    match (task.task_type, &assignment.kind) {
+        (TaskType::Command, JobKind::Command(settings)) => {
             let mut argv = settings.argv.iter().map(|arg| {
                 local(
                     &arg.replace("{start}", &task.frame_start.to_string())
@@ -102,7 +103,7 @@ pub fn plan(assignment: &Assignment, tools: &Tools, os: &str) -> Result<Plan, St
                 parser: Parser::Plain,
             })
         }
-        (task_types::BLENDER_RENDER, JobKind::BlenderRender(settings)) => {
+        (TaskType::BlenderRender, JobKind::BlenderRender(settings)) => {
             let blender = tools.blender.clone().ok_or("this worker has no Blender")?;
             let (format, _) = settings.format.names();
             // `-y`/`-Y` act on the files loaded after them, so they come before the .blend.
@@ -134,7 +135,7 @@ pub fn plan(assignment: &Assignment, tools: &Tools, os: &str) -> Result<Plan, St
                 parser: Parser::Blender,
             })
         }
-        (task_types::FFMPEG, JobKind::BlenderRender(settings)) => {
+        (TaskType::Ffmpeg, JobKind::BlenderRender(settings)) => {
             let ffmpeg = tools.ffmpeg.clone().ok_or("this worker has no ffmpeg")?;
             let (input, output) = settings.video_paths(&local(&settings.output));
             let fps = settings.fps.unwrap_or(24).to_string();
@@ -178,13 +179,13 @@ mod tests {
     use drover_shared::protocol::PathMap;
     use drover_shared::{JobId, ProjectId, TaskId, TaskStatus};
 
-    fn assignment(task_type: &str, kind: JobKind) -> Assignment {
+    fn assignment(task_type: TaskType, kind: JobKind) -> Assignment {
         Assignment {
             task: Task {
                 id: TaskId(1),
                 job_id: JobId(1),
                 name: "frames 3-5".into(),
-                task_type: task_type.into(),
+                task_type,
                 status: TaskStatus::Active,
                 frame_start: 3,
                 frame_end: 5,
@@ -237,7 +238,7 @@ mod tests {
             ..TOOLS
         };
         let plan = plan(
-            &assignment("blender-render", blender(false)),
+            &assignment(TaskType::BlenderRender, blender(false)),
             &tools,
             "linux",
         )
@@ -252,7 +253,7 @@ mod tests {
         };
         trusted.auto_run_python = true;
         let plan = super::plan(
-            &assignment("blender-render", JobKind::BlenderRender(trusted)),
+            &assignment(TaskType::BlenderRender, JobKind::BlenderRender(trusted)),
             &tools,
             "linux",
         )
@@ -265,7 +266,7 @@ mod tests {
         );
         assert!(
             super::plan(
-                &assignment("blender-render", blender(false)),
+                &assignment(TaskType::BlenderRender, blender(false)),
                 &TOOLS,
                 "linux"
             )
@@ -281,13 +282,17 @@ mod tests {
             chunk_size: 3,
         });
         assert_eq!(
-            plan(&assignment("command", kind.clone()), &TOOLS, "linux")
-                .unwrap()
-                .command_line(),
+            plan(
+                &assignment(TaskType::Command, kind.clone()),
+                &TOOLS,
+                "linux"
+            )
+            .unwrap()
+            .command_line(),
             "/mnt/proj/run.sh 3 5"
         );
         assert_eq!(
-            plan(&assignment("command", kind), &TOOLS, "windows")
+            plan(&assignment(TaskType::Command, kind), &TOOLS, "windows")
                 .unwrap()
                 .program,
             "P:\\run.sh"
@@ -300,7 +305,12 @@ mod tests {
             ffmpeg: Some("ffmpeg".into()),
             ..TOOLS
         };
-        let plan = plan(&assignment("ffmpeg", blender(true)), &tools, "linux").unwrap();
+        let plan = plan(
+            &assignment(TaskType::Ffmpeg, blender(true)),
+            &tools,
+            "linux",
+        )
+        .unwrap();
         let line = plan.command_line();
         assert!(
             line.contains("-framerate 25 -start_number 3 -i /mnt/render/sh010/frame_%04d.png"),

@@ -228,7 +228,7 @@ impl Session {
             .farm
             .jobs
             .get(&job_id)
-            .and_then(|j| j.production_task_id.clone())
+            .and_then(|j| j.production_task_id)
         else {
             return;
         };
@@ -278,8 +278,12 @@ impl Session {
             Command::ClearBlocklist(job_id) => {
                 backend.spawn(requests::clear_blocklist(client, job_id));
             }
-            Command::SetWorker { id, status, lazy } => {
-                backend.spawn(requests::set_worker(client, id, status, lazy));
+            Command::SetWorker {
+                id,
+                status,
+                after_current_task,
+            } => {
+                backend.spawn(requests::set_worker(client, id, status, after_current_task));
             }
             Command::LoadPreview { job_id, size } => {
                 self.load_preview(backend, PreviewKey { job_id, size });

@@ -12,7 +12,8 @@ use drover_shared::api::{
     WorkerStatusChange,
 };
 use drover_shared::{
-    Client, ClientError, JobCommand, JobId, ProjectId, TaskId, TaskStatus, WorkerId, WorkerStatus,
+    Client, ClientError, JobCommand, JobId, ProductionTaskId, ProjectId, TaskId, TaskStatus,
+    WorkerId, WorkerStatus,
 };
 
 /// Tasks fetched per request when opening a job.
@@ -161,14 +162,11 @@ pub async fn task_pages(client: Client, job_id: JobId, emitter: Emitter) {
 }
 
 /// The production task a job renders for, with its comment count.
-pub async fn production_task(client: Client, job_id: JobId, task: String) -> Msg {
+pub async fn production_task(client: Client, job_id: JobId, task: ProductionTaskId) -> Msg {
     let found = async {
-        let full = client.production_task(&task).await?;
-        let comments = client.production_task_comments(&task).await?;
-        Ok::<_, ClientError>(ProductionTask::from_full(
-            &serde_json::Value::Object(full),
-            comments.len(),
-        ))
+        let full = client.production_task(task).await?;
+        let comments = client.production_task_comments(task).await?;
+        Ok::<_, ClientError>(ProductionTask::new(&full, comments.len()))
     };
     match found.await {
         Ok(found) => Msg::ProductionTask(job_id, found),
@@ -261,8 +259,17 @@ pub async fn clear_blocklist(client: Client, job_id: JobId) -> Msg {
 }
 
 /// Asks a worker to sleep, wake or shut down.
-pub async fn set_worker(client: Client, id: WorkerId, status: WorkerStatus, lazy: bool) -> Msg {
-    let change = WorkerStatusChange { id, status, lazy };
+pub async fn set_worker(
+    client: Client,
+    id: WorkerId,
+    status: WorkerStatus,
+    after_current_task: bool,
+) -> Msg {
+    let change = WorkerStatusChange {
+        id,
+        status,
+        after_current_task,
+    };
     match client.set_worker_status(&change).await {
         Ok(()) => Msg::Info(format!("worker {id} asked to go {status}")),
         Err(e) => Msg::Failed(format!("worker {id}: {}", readable(&e))),
@@ -281,7 +288,7 @@ pub async fn submit(client: Client, ticket: Ticket, job: SubmitJob) -> Msg {
 /// The person's open tasks (Kitsu's to-do list), for the submit dialog.
 pub async fn my_tasks(client: Client) -> Msg {
     let tasks = client.my_production_tasks().await.map(|rows| {
-        let mut tasks: Vec<MyTask> = rows.iter().map(MyTask::from_row).collect();
+        let mut tasks: Vec<MyTask> = rows.into_iter().map(MyTask::from).collect();
         tasks.sort_by(|a, b| (&a.project, &a.title).cmp(&(&b.project, &b.title)));
         tasks
     });

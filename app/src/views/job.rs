@@ -9,7 +9,7 @@ use crate::production::ProductionTask;
 use crate::theme::{self, Toned, UiExt};
 use crate::views::{JOB_ACTIONS, PreviewLookup, ago};
 use drover_shared::api::{Job, JobKind, PreviewSize};
-use drover_shared::{JobCommand, TaskStatus};
+use drover_shared::{JobCommand, ProductionTaskId, TaskStatus};
 use egui_extras::{Column, TableBuilder};
 
 /// The Job view's state.
@@ -102,7 +102,7 @@ impl JobView {
                 if ui.button("Render again").clicked() {
                     commands.push(Command::JobCommand {
                         ids: vec![job.id],
-                        command: JobCommand::Reset,
+                        command: JobCommand::RenderAgain,
                         priority: None,
                     });
                     self.confirm_rerun = false;
@@ -373,7 +373,7 @@ fn side_ui(
     if let Some(task) = &job.production_task_id {
         ui.add_space(theme::GAP);
         ui.separator();
-        production_ui(ui, task, open.production.as_ref());
+        production_ui(ui, *task, open.production.as_ref());
     }
     ui.add_space(theme::GAP);
     ui.separator();
@@ -398,7 +398,7 @@ fn side_ui(
 }
 
 /// The production task the job renders for: where its review version lands when it ends.
-fn production_ui(ui: &mut egui::Ui, id: &str, task: Option<&ProductionTask>) {
+fn production_ui(ui: &mut egui::Ui, id: ProductionTaskId, task: Option<&ProductionTask>) {
     ui.strong("Production task");
     match task {
         Some(task) => {
@@ -416,13 +416,13 @@ fn production_ui(ui: &mut egui::Ui, id: &str, task: Option<&ProductionTask>) {
         }
     }
     ui.horizontal(|ui| {
-        ui.weak_label(id);
+        ui.weak_label(id.to_string());
         if ui
             .small_button("Copy id")
             .on_hover_text("The Kitsu task id, for gazu scripts and Kitsu's search")
             .clicked()
         {
-            ui.ctx().copy_text(id.to_owned());
+            ui.ctx().copy_text(id.to_string());
         }
     });
     ui.weak_label("When the job ends, its video or last frame is posted there for review.");
@@ -527,7 +527,7 @@ mod tests {
         assert!(
             matches!(
                 h.state().2.as_slice(),
-                [Command::JobCommand { ids, command: JobCommand::Reset, priority: None }]
+                [Command::JobCommand { ids, command: JobCommand::RenderAgain, priority: None }]
                     if ids == &[JobId(4)]
             ),
             "one reset of this job"

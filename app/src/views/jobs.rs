@@ -430,7 +430,7 @@ mod tests {
         assert_eq!(
             sent,
             [
-                (vec![JobId(1), JobId(2)], JobCommand::Stop),
+                (vec![JobId(1), JobId(2)], JobCommand::Cancel),
                 (vec![JobId(1)], JobCommand::Pause),
             ],
             "the finished job is left out, and only the queued one pauses"

@@ -30,7 +30,7 @@ pub enum Answered {
 pub const JOB_ACTIONS: [(&str, drover_shared::JobCommand); 4] = [
     ("Pause", drover_shared::JobCommand::Pause),
     ("Resume", drover_shared::JobCommand::Resume),
-    ("Cancel", drover_shared::JobCommand::Stop),
+    ("Cancel", drover_shared::JobCommand::Cancel),
     ("Requeue failed", drover_shared::JobCommand::RequeueFailed),
 ];
 

@@ -59,7 +59,7 @@ pub struct SubmitDialog {
     /// The submission sent and waiting for the server's answer.
     sending: Option<Ticket>,
     /// The production task whose project was last picked for the job.
-    followed_task: Option<String>,
+    followed_task: Option<drover_shared::ProductionTaskId>,
 }
 
 impl SubmitDialog {
@@ -329,7 +329,7 @@ impl SubmitDialog {
                 for task in tasks {
                     let on = Some(&task.id) == chosen.as_ref();
                     if ui.selectable_label(on, task.label()).clicked() {
-                        self.production_task.clone_from(&task.id);
+                        self.production_task = task.id.to_string();
                     }
                 }
                 match &farm.my_tasks {
@@ -373,8 +373,8 @@ impl SubmitDialog {
             (Some(project), None) => Some(project.id),
             _ => None,
         };
-        if self.followed_task.as_ref() != Some(&task.id) {
-            self.followed_task = Some(task.id.clone());
+        if self.followed_task != Some(task.id) {
+            self.followed_task = Some(task.id);
             if project.is_some() {
                 self.project = project;
             }
@@ -467,9 +467,12 @@ mod tests {
         d.kind = Kind::Command;
         d.production_task = "SH010".into();
         assert!(d.job(false).unwrap_err().contains("not a Kitsu task id"));
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = uuid::Uuid::new_v4();
         d.production_task = format!(" {id} ");
-        assert_eq!(d.job(false).unwrap().production_task_id, Some(id));
+        assert_eq!(
+            d.job(false).unwrap().production_task_id,
+            Some(drover_shared::ProductionTaskId(id))
+        );
     }
 
     #[test]

@@ -109,7 +109,7 @@ fn controls_ui(ui: &mut egui::Ui, worker: &Worker, commands: &mut Vec<Command>) 
     if let Some(requested) = worker.requested_status {
         ui.weak_label(format!(
             "asked: {requested}{}",
-            if worker.requested_lazy {
+            if worker.requested_after_current_task {
                 " after task"
             } else {
                 ""
@@ -117,11 +117,11 @@ fn controls_ui(ui: &mut egui::Ui, worker: &Worker, commands: &mut Vec<Command>) 
         ));
         return;
     }
-    let mut ask = |status: WorkerStatus, lazy: bool| {
+    let mut ask = |status: WorkerStatus, after_current_task: bool| {
         commands.push(Command::SetWorker {
             id: worker.id,
             status,
-            lazy,
+            after_current_task,
         });
     };
     match worker.status {

@@ -247,14 +247,12 @@ impl AuthState {
     /// Drops every cached token of a person, whose role, email, standing, password or
     /// sessions changed: their next request reads them afresh, and their open event streams
     /// check that their session still holds (see [`session_ended`]).
-    pub fn forget_user(&self, id: &str) {
+    pub fn forget_user(&self, id: UserId) {
         if let Ok(mut map) = self.tokens.lock() {
-            map.retain(|_, cached| cached.current.user.id.to_string() != id);
+            map.retain(|_, cached| cached.current.user.id != id);
         }
-        if let Ok(id) = id.parse::<uuid::Uuid>() {
-            // No stream listening is no error.
-            let _ = self.notices.send(Notice::Person(UserId(id)));
-        }
+        // No stream listening is no error.
+        let _ = self.notices.send(Notice::Person(id));
     }
 
     /// A session ended: drops its access token from the cache and ends its event streams.

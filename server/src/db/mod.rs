@@ -27,6 +27,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0009_attachment_files.sql")),
         M::up(include_str!("../../migrations/0010_farm_teams.sql")),
         M::up(include_str!("../../migrations/0011_auth_hardening.sql")),
+        M::up(include_str!("../../migrations/0012_after_current_task.sql")),
     ])
 });
 

@@ -7,7 +7,7 @@
 //! enum.
 
 use drover_shared::api::Job;
-use drover_shared::{JobId, JobStatus, ProjectId, Role, TaskId, UserId};
+use drover_shared::{JobId, JobStatus, ProductionTaskId, ProjectId, Role, TaskId, UserId};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -68,7 +68,7 @@ pub struct TaskProjects {
 /// Where a production task and a farm project belong, or `None` when either does not exist.
 pub fn task_projects(
     conn: &Connection,
-    task: &str,
+    task: ProductionTaskId,
     project: ProjectId,
 ) -> rusqlite::Result<Option<TaskProjects>> {
     conn.prepare_cached(
@@ -102,7 +102,7 @@ pub struct Pending {
     /// The job as it is now.
     pub job: Job,
     /// The production task it renders for.
-    pub task: String,
+    pub task: ProductionTaskId,
     /// How it ended.
     pub outcome: Outcome,
 }
@@ -123,7 +123,7 @@ pub fn pending(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Pending>
         let Some(job) = crate::farm::db::jobs::get(conn, id)? else {
             continue;
         };
-        let Some(task) = job.production_task_id.clone() else {
+        let Some(task) = job.production_task_id else {
             continue;
         };
         out.push(Pending { job, task, outcome });

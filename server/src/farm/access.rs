@@ -117,7 +117,7 @@ pub fn check_code(c: &Connection, me: &CurrentUser, kind: &JobKind) -> ApiResult
     if !kind.runs_code() {
         return Ok(());
     }
-    let least = db::settings::code_jobs_min_role(c)?;
+    let least = db::settings::load(c)?.code_jobs_min_role;
     if me.user.role.allows(least) {
         Ok(())
     } else {

@@ -3,6 +3,7 @@
 //! Everything that can be wrong with a submission is found here, before anything is written,
 //! so a refused job leaves no row behind.
 
+use drover_shared::TaskType;
 use drover_shared::api::{DEFAULT_PRIORITY, JobKind, SubmitJob};
 use drover_shared::frames::{Chunk, FrameSet};
 
@@ -21,7 +22,7 @@ pub struct CompiledJob {
     /// 0–100.
     pub priority: u8,
     /// The task type every frame task gets.
-    pub task_type: &'static str,
+    pub task_type: TaskType,
     /// A last task joins the frames into a video.
     pub video: bool,
 }
@@ -108,7 +109,7 @@ pub fn compile(job: &SubmitJob) -> Result<CompiledJob, String> {
         chunk_size,
         task_count,
         priority,
-        task_type: job.kind.type_name(),
+        task_type: job.kind.task_type(),
         video,
     })
 }

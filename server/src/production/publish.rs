@@ -15,6 +15,7 @@
 use crate::db::render_publish::{self, Outcome, Pending};
 use crate::error::{ApiError, ApiResult};
 use crate::farm::files;
+use crate::production::db::names;
 use crate::production::db::review::{self, Uploaded};
 use crate::production::db::{Data, DataError, Viewer, data::text};
 use crate::production::media;
@@ -116,7 +117,7 @@ fn comment_as_submitter(
         )));
     }
     let viewer = Viewer {
-        id: submitter.to_string(),
+        id: submitter,
         role,
     };
     let d = Data {
@@ -143,7 +144,7 @@ fn comment_on_task(
     attachment: Attachment,
 ) -> Result<String, DataError> {
     let job = &pending.job;
-    let task = d.get("tasks", &pending.task)?;
+    let task = d.get(names::TASKS, &pending.task.to_string())?;
     let completed = pending.outcome == Outcome::Completed;
     let status = if completed {
         render_publish::review_status(d.conn, text(&task, "project_id"))?

@@ -1,6 +1,7 @@
 //! Types of the farm's side routes: blocklists, last-rendered previews, the join token.
 
 use crate::ids::WorkerId;
+use crate::status::TaskType;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +14,7 @@ pub struct BlocklistEntry {
     /// Its name.
     pub worker_name: String,
     /// The task type it may not run for this job.
-    pub task_type: String,
+    pub task_type: TaskType,
     /// Since when.
     #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,

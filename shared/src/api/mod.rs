@@ -1,7 +1,7 @@
 //! Request and response bodies of the HTTP API, one section per resource.
 
-use crate::ids::{JobId, ProjectId, TaskId, UserId, WorkerId};
-use crate::status::{JobCommand, JobStatus, Role, TaskStatus, WorkerStatus};
+use crate::ids::{JobId, ProductionTaskId, ProjectId, TaskId, UserId, WorkerId};
+use crate::status::{JobCommand, JobStatus, Role, TaskStatus, TaskType, WorkerStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -118,7 +118,7 @@ pub struct Worker {
     /// Job tags it takes.
     pub tags: Vec<String>,
     /// Task types it runs.
-    pub task_types: Vec<String>,
+    pub task_types: Vec<TaskType>,
     /// Its program's version.
     pub version: String,
     /// Its host, as last reported.
@@ -127,8 +127,10 @@ pub struct Worker {
     pub task_id: Option<TaskId>,
     /// A status asked of it and not yet reached.
     pub requested_status: Option<WorkerStatus>,
-    /// Whether that request waits for the current task to end.
-    pub requested_lazy: bool,
+    /// Whether that request waits for the current task to end (`requested_lazy` in the
+    /// first API).
+    #[serde(alias = "requested_lazy")]
+    pub requested_after_current_task: bool,
 }
 
 /// `POST /workers`: ask a worker to sleep (`asleep`), wake (`idle`) or shut down
@@ -140,9 +142,10 @@ pub struct WorkerStatusChange {
     pub id: WorkerId,
     /// The status asked for: `asleep`, `idle` or `offline`.
     pub status: WorkerStatus,
-    /// After the current task (true) or now, stopping it (false, the default).
-    #[serde(default)]
-    pub lazy: bool,
+    /// Once the current task ends (true) or now, stopping it (false, the default). `lazy`,
+    /// its first name, is still taken.
+    #[serde(default, alias = "lazy")]
+    pub after_current_task: bool,
 }
 
 /// A site or sub-farm that reports how many workers it has.
@@ -308,9 +311,15 @@ pub enum JobKind {
 impl JobKind {
     /// The job type's wire name.
     pub fn type_name(&self) -> &'static str {
+        self.task_type().as_str()
+    }
+
+    /// The type of the job's tasks (a Blender job's video task excepted, which is
+    /// [`TaskType::Ffmpeg`]).
+    pub fn task_type(&self) -> TaskType {
         match self {
-            Self::BlenderRender(_) => "blender-render",
-            Self::Command(_) => "command",
+            Self::BlenderRender(_) => TaskType::BlenderRender,
+            Self::Command(_) => TaskType::Command,
         }
     }
 
@@ -382,7 +391,7 @@ pub struct Job {
     pub progress: JobProgress,
     /// The production task (Kitsu id) the render is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub production_task_id: Option<String>,
+    pub production_task_id: Option<ProductionTaskId>,
 }
 
 impl Job {
@@ -422,9 +431,9 @@ pub struct SubmitJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// The production task (Kitsu id) this render is for: when the job ends, a comment with
-    /// its preview (or its log, when it failed) lands on that task.
+    /// its preview (or its log, when it failed) lands on that task. Not a UUID: 400.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub production_task_id: Option<String>,
+    pub production_task_id: Option<ProductionTaskId>,
 }
 
 /// `PUT /jobs/{id}`.
@@ -476,8 +485,8 @@ pub struct Task {
     pub job_id: JobId,
     /// Display name, e.g. `frames 1-10`.
     pub name: String,
-    /// What kind of work it is, e.g. `blender-render`.
-    pub task_type: String,
+    /// What kind of work it is.
+    pub task_type: TaskType,
     /// Where the task is in its life.
     pub status: TaskStatus,
     /// First frame.
@@ -566,8 +575,10 @@ pub struct NewUser {
 
 mod auth;
 mod farm;
+mod production;
 pub use auth::{
     Authenticated, FactorProof, FidoEnabled, LoginRequest, LoginResponse, LogoutResponse,
     MISSING_CODE, RefreshResponse, TotpEnabled, TotpSetup, User, WRONG_CODE,
 };
 pub use farm::{BlocklistEntry, JoinToken, PreviewQuery, PreviewSize};
+pub use production::{Named, OpenProductionTask, ProductionTaskDetail};

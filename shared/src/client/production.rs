@@ -3,6 +3,8 @@
 //! `task-status`, `shots`…).
 
 use super::{Client, ClientError};
+use crate::api::{OpenProductionTask, ProductionTaskDetail};
+use crate::ids::ProductionTaskId;
 use reqwest::Method;
 use serde_json::{Map, Value};
 
@@ -59,22 +61,28 @@ impl Client {
         Self::json(self.request(Method::PUT, &path).json(fields)).await
     }
 
-    /// `GET /data/tasks/{id}/full`: a task with its project, entity, type, status and the
-    /// farm jobs that render for it.
-    pub async fn production_task(&self, id: &str) -> Result<Row, ClientError> {
-        let path = format!("{}/full", Self::data_path("tasks", Some(id))?);
+    /// `GET /data/tasks/{id}/full`: a task with its project, sequence, entity, type and
+    /// status, read as the farm's app shows them.
+    pub async fn production_task(
+        &self,
+        id: ProductionTaskId,
+    ) -> Result<ProductionTaskDetail, ClientError> {
+        let path = format!("/data/tasks/{id}/full");
         Self::json(self.request(Method::GET, &path)).await
     }
 
     /// `GET /data/tasks/{id}/comments`: newest first.
-    pub async fn production_task_comments(&self, id: &str) -> Result<Vec<Row>, ClientError> {
-        let path = format!("{}/comments", Self::data_path("tasks", Some(id))?);
+    pub async fn production_task_comments(
+        &self,
+        id: ProductionTaskId,
+    ) -> Result<Vec<Row>, ClientError> {
+        let path = format!("/data/tasks/{id}/comments");
         Self::json(self.request(Method::GET, &path)).await
     }
 
     /// `GET /data/user/tasks`: the caller's unfinished tasks in open projects, with the
     /// project, sequence, entity, type and status names Kitsu adds.
-    pub async fn my_production_tasks(&self) -> Result<Vec<Row>, ClientError> {
+    pub async fn my_production_tasks(&self) -> Result<Vec<OpenProductionTask>, ClientError> {
         Self::json(self.request(Method::GET, "/data/user/tasks")).await
     }
 

@@ -114,14 +114,34 @@ async fn worker_status_changes() {
     let change = WorkerStatusChange {
         id: worker.id,
         status: WorkerStatus::Asleep,
-        lazy: true,
+        after_current_task: true,
     };
     admin.set_worker_status(&change).await.unwrap();
     // The worker carries a request out at its next heartbeat; until then it is shown.
     let asked = admin.worker(worker.id).await.unwrap();
     assert_eq!(
-        (asked.requested_status, asked.requested_lazy),
+        (asked.requested_status, asked.requested_after_current_task),
         (Some(WorkerStatus::Asleep), true)
+    );
+    // `lazy`, the first name of `after_current_task`, is still taken (older apps send it).
+    let old_name = admin
+        .send_json(
+            Method::POST,
+            "/workers",
+            &json!({"id": worker.id, "status": "offline", "lazy": true}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        old_name.status,
+        StatusCode::NO_CONTENT,
+        "{:?}",
+        old_name.body
+    );
+    let asked = admin.worker(worker.id).await.unwrap();
+    assert_eq!(
+        (asked.requested_status, asked.requested_after_current_task),
+        (Some(WorkerStatus::Offline), true)
     );
     let busy = admin
         .send_json(
@@ -145,7 +165,7 @@ async fn worker_status_changes() {
     let missing = WorkerStatusChange {
         id: WorkerId(999),
         status: WorkerStatus::Idle,
-        lazy: false,
+        after_current_task: false,
     };
     assert_eq!(
         admin

@@ -192,6 +192,38 @@ async fn list_orders_by_priority_then_age_filters_and_pages() {
 }
 
 #[tokio::test]
+async fn the_first_apis_command_names_are_still_taken() {
+    let (_ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1-4", 1).await;
+    let path = format!("/jobs/{}", job.id);
+    // `stop` is `cancel` now, `reset` is `render_again`: gazu scripts and older apps still
+    // send the first names.
+    let stopped = admin
+        .send_json(Method::PUT, &path, &json!({"command": "stop"}))
+        .await
+        .unwrap();
+    assert_eq!(stopped.status, StatusCode::OK, "{:?}", stopped.body);
+    assert_eq!(stopped.body.unwrap()["status"], "canceled");
+    let reset = admin
+        .send_json(Method::PUT, &path, &json!({"command": "reset"}))
+        .await
+        .unwrap();
+    assert_eq!(reset.status, StatusCode::OK, "{:?}", reset.body);
+    assert_eq!(reset.body.unwrap()["progress"]["queued"], 4);
+    let unknown = admin
+        .send_json(Method::PUT, &path, &json!({"command": "halt"}))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let message = unknown.body.unwrap()["message"].to_string();
+    assert!(
+        message.contains("cancel") && message.contains("render_again"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn commands_follow_the_state_machine() {
     let (_ts, admin) = setup().await;
     let p = project(&admin, "film").await;
@@ -235,7 +267,7 @@ async fn commands_follow_the_state_machine() {
     );
 
     let stopped = admin
-        .job_command(job.id, JobCommand::Stop, None)
+        .job_command(job.id, JobCommand::Cancel, None)
         .await
         .unwrap();
     assert_eq!(
@@ -244,7 +276,7 @@ async fn commands_follow_the_state_machine() {
     );
     conflict(
         admin
-            .job_command(job.id, JobCommand::Stop, None)
+            .job_command(job.id, JobCommand::Cancel, None)
             .await
             .unwrap_err(),
     );
@@ -257,7 +289,7 @@ async fn commands_follow_the_state_machine() {
         (JobStatus::Queued, 4)
     );
     let reset = admin
-        .job_command(job.id, JobCommand::Reset, None)
+        .job_command(job.id, JobCommand::RenderAgain, None)
         .await
         .unwrap();
     assert_eq!(reset.progress.queued, 4);

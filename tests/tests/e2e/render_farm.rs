@@ -318,7 +318,7 @@ async fn pause_and_cancel_kill_the_running_processes() {
         .unwrap();
     let pid = wait_for(20, "the task to run again", || async { read_pid() }).await;
     admin
-        .job_command(job.id, JobCommand::Stop, None)
+        .job_command(job.id, JobCommand::Cancel, None)
         .await
         .unwrap();
     wait_for(4, "cancel to kill the process", || async {
@@ -338,7 +338,7 @@ async fn a_sleeping_worker_takes_nothing_until_woken() {
         .set_worker_status(&WorkerStatusChange {
             id: worker,
             status: WorkerStatus::Asleep,
-            lazy: false,
+            after_current_task: false,
         })
         .await
         .unwrap();
@@ -356,7 +356,7 @@ async fn a_sleeping_worker_takes_nothing_until_woken() {
         .set_worker_status(&WorkerStatusChange {
             id: worker,
             status: WorkerStatus::Idle,
-            lazy: false,
+            after_current_task: false,
         })
         .await
         .unwrap();
@@ -412,7 +412,8 @@ async fn blender_renders_three_frames_with_previews() {
         )
         .await
         .unwrap();
-    let production_task = production_task["id"].as_str().unwrap().to_owned();
+    let production_task: drover_shared::ProductionTaskId =
+        production_task["id"].as_str().unwrap().parse().unwrap();
     let job = SubmitJob {
         name: "spinning cube".into(),
         project_id: p.id,
@@ -430,7 +431,7 @@ async fn blender_renders_three_frames_with_previews() {
         priority: None,
         paused: false,
         tag: None,
-        production_task_id: Some(production_task.clone()),
+        production_task_id: Some(production_task),
     };
     let job = admin.submit_job(&job).await.unwrap();
     let done = job_done(&admin, job.id, 240).await;
@@ -533,7 +534,7 @@ async fn a_lazy_shutdown_lets_the_task_finish_then_the_worker_leaves() {
         .set_worker_status(&WorkerStatusChange {
             id: worker,
             status: WorkerStatus::Offline,
-            lazy: true,
+            after_current_task: true,
         })
         .await
         .unwrap();

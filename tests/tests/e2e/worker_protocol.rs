@@ -15,7 +15,7 @@ async fn signed_on_worker(ts: &TestServer, token: &str, name: &str) -> Client {
     let sign_on = SignOn {
         name: name.into(),
         tags: Vec::new(),
-        task_types: vec!["command".into()],
+        task_types: vec![drover_shared::TaskType::Command],
         version: "test".into(),
         facts: HostFacts::default(),
     };
@@ -276,7 +276,7 @@ async fn tagged_jobs_go_only_to_workers_with_the_tag() {
     let sign_on = SignOn {
         name: "gpu-node".into(),
         tags: vec!["gpu".into()],
-        task_types: vec!["command".into()],
+        task_types: vec![drover_shared::TaskType::Command],
         version: "test".into(),
         facts: HostFacts::default(),
     };

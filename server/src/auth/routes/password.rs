@@ -164,7 +164,7 @@ async fn set_password(
     for (session, access) in ended {
         state.auth.end_session(session, &access);
     }
-    state.auth.forget_user(&id.to_string());
+    state.auth.forget_user(id);
     tracing::warn!(admin = %me.user.email, person = %person.email, "password set by an admin");
     Ok(Json(serde_json::json!({"success": true})))
 }

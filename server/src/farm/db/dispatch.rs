@@ -28,7 +28,7 @@ pub enum Refusal {
     Sql(#[from] rusqlite::Error),
 }
 
-/// The farm's failure thresholds, from settings.
+/// The farm's failure thresholds, from its settings.
 #[derive(Debug, Clone, Copy)]
 pub struct FailureRules {
     /// A task fails for good once this many different workers failed it.
@@ -42,12 +42,17 @@ pub struct FailureRules {
 impl FailureRules {
     /// Reads the thresholds from settings.
     pub fn load(conn: &Connection) -> rusqlite::Result<Self> {
-        let int = |name| settings::get(conn, name).map(|v| v.as_u64().unwrap_or(3) as u32);
-        Ok(Self {
-            fail_after_workers: int("task_fail_worker_count")?,
-            blocklist_threshold: int("blocklist_threshold")?,
-            job_fail_percent: settings::get_f64(conn, settings::JOB_FAIL_PERCENT)?,
-        })
+        Ok(Self::from(&settings::load(conn)?))
+    }
+}
+
+impl From<&settings::FarmSettings> for FailureRules {
+    fn from(settings: &settings::FarmSettings) -> Self {
+        Self {
+            fail_after_workers: settings.task_fail_worker_count,
+            blocklist_threshold: settings.blocklist_threshold,
+            job_fail_percent: settings.job_fail_percent,
+        }
     }
 }
 
@@ -112,7 +117,7 @@ pub fn settle_job(
 
 /// The farm's job failure threshold.
 fn fail_percent(conn: &Connection) -> rusqlite::Result<f64> {
-    settings::get_f64(conn, settings::JOB_FAIL_PERCENT)
+    Ok(settings::load(conn)?.job_fail_percent)
 }
 
 /// A task just assigned to a worker.
@@ -475,7 +480,7 @@ pub fn may_i_run(
         None => return Ok(no(format!("job {} was deleted", task.job_id))),
     }
     if let Some(request) = workers::pending_request(conn, worker)?
-        && !request.lazy
+        && !request.after_current_task
         && matches!(request.status, WorkerStatus::Asleep | WorkerStatus::Offline)
     {
         return Ok(no(format!(
@@ -492,9 +497,9 @@ pub fn may_i_run(
 /// Puts unheard workers offline (requeuing their tasks) and fails tasks that sent nothing
 /// for too long.
 pub fn enforce_timeouts(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<EventKind>> {
-    let secs = |name| settings::get(conn, name).map(|v| v.as_i64().unwrap_or(60));
-    let worker_timeout_ms = secs("worker_timeout_secs")? * 1000;
-    let task_timeout_secs = secs("task_timeout_secs")?;
+    let settings = settings::load(conn)?;
+    let worker_timeout_ms = i64::from(settings.worker_timeout_secs) * 1000;
+    let task_timeout_secs = i64::from(settings.task_timeout_secs);
     let mut events = Vec::new();
     for worker in workers::unheard_since(conn, now_ms - worker_timeout_ms)? {
         tracing::warn!(worker = %worker, "worker timed out; requeuing its tasks");
@@ -514,7 +519,7 @@ pub fn enforce_timeouts(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<
         )?
         .collect::<rusqlite::Result<_>>()?;
     if !stuck.is_empty() {
-        let rules = FailureRules::load(conn)?;
+        let rules = FailureRules::from(&settings);
         for id in stuck {
             if let Some(task) = tasks::get(conn, id)?
                 && let Some(worker) = task.worker_id
@@ -569,16 +574,12 @@ mod tests {
         BlenderRenderSettings, CommandSettings, ImageFormat, Job, JobKind, ProjectInput, Settings,
         SubmitJob, TaskQuery,
     };
-    use drover_shared::protocol::{HostFacts, SignOn, task_types};
-    use drover_shared::{JobCommand, ProjectId, Role, UserId};
+    use drover_shared::protocol::{HostFacts, SignOn};
+    use drover_shared::{JobCommand, ProjectId, Role, TaskType, UserId};
     use serde_json::json;
 
     /// Every task type there is, as a default worker signs on with.
-    const ALL_TYPES: &[&str] = &[
-        task_types::BLENDER_RENDER,
-        task_types::COMMAND,
-        task_types::FFMPEG,
-    ];
+    const ALL_TYPES: &[TaskType] = TaskType::ALL;
 
     /// A database with one person and one project to submit jobs into.
     struct Farm {
@@ -658,12 +659,12 @@ mod tests {
         }
 
         /// Registers a worker and signs it on with these tags and task types.
-        fn worker_with(&self, name: &str, tags: &[&str], types: &[&str]) -> WorkerId {
+        fn worker_with(&self, name: &str, tags: &[&str], types: &[TaskType]) -> WorkerId {
             let id = workers::register(&self.conn, name, b"secret hash").unwrap();
             let sign_on = SignOn {
                 name: name.into(),
                 tags: tags.iter().map(|&t| t.to_owned()).collect(),
-                task_types: types.iter().map(|&t| t.to_owned()).collect(),
+                task_types: types.to_vec(),
                 version: "test".into(),
                 facts: HostFacts::default(),
             };
@@ -846,9 +847,9 @@ mod tests {
             None,
         );
         let script = farm.command_job("script", "1", 10);
-        let commands_only = farm.worker_with("shell-node", &[], &[task_types::COMMAND]);
-        let renders_only = farm.worker_with("blender-node", &[], &[task_types::BLENDER_RENDER]);
-        let ffmpeg_only = farm.worker_with("ffmpeg-node", &[], &[task_types::FFMPEG]);
+        let commands_only = farm.worker_with("shell-node", &[], &[TaskType::Command]);
+        let renders_only = farm.worker_with("blender-node", &[], &[TaskType::BlenderRender]);
+        let ffmpeg_only = farm.worker_with("ffmpeg-node", &[], &[TaskType::Ffmpeg]);
         assert_eq!(
             picked(farm.claim(commands_only).as_ref()),
             Some((script.id, 1)),
@@ -867,10 +868,7 @@ mod tests {
         let job = farm.render_with_video("1-3");
         let tasks = farm.tasks_of(job.id);
         let video = tasks.last().unwrap();
-        assert_eq!(
-            (video.task_type.as_str(), tasks.len()),
-            (task_types::FFMPEG, 4)
-        );
+        assert_eq!((video.task_type, tasks.len()), (TaskType::Ffmpeg, 4));
         let runners: Vec<(WorkerId, Task)> = (1..=3)
             .map(|n| {
                 let worker = farm.worker(&format!("node-{n}"));
@@ -894,7 +892,7 @@ mod tests {
         // One worker's failure fails a frame for good; the job itself carries on.
         farm.set(&[
             ("task_fail_worker_count", json!(1)),
-            (settings::JOB_FAIL_PERCENT, json!(100)),
+            ("job_fail_percent", json!(100)),
         ]);
         let job = farm.render_with_video("1-2");
         let first = farm.worker("node-1");
@@ -956,7 +954,7 @@ mod tests {
         farm.set(&[
             ("blocklist_threshold", json!(2)),
             ("task_fail_worker_count", json!(10)),
-            (settings::JOB_FAIL_PERCENT, json!(100)),
+            ("job_fail_percent", json!(100)),
         ]);
         let job = farm.command_job("shot", "1-5", 50);
         let bad = farm.worker("bad-node");
@@ -969,9 +967,9 @@ mod tests {
         assert_eq!(
             entries
                 .iter()
-                .map(|e| (e.worker_id, e.task_type.as_str()))
+                .map(|e| (e.worker_id, e.task_type))
                 .collect::<Vec<_>>(),
-            [(bad, task_types::COMMAND)]
+            [(bad, TaskType::Command)]
         );
         assert_eq!(farm.claim(bad), None, "three tasks are left, none for it");
         let good = farm.worker("good-node");
@@ -987,7 +985,7 @@ mod tests {
         let farm = Farm::new();
         farm.set(&[
             ("blocklist_threshold", json!(1)),
-            (settings::JOB_FAIL_PERCENT, json!(100)),
+            ("job_fail_percent", json!(100)),
         ]);
         let broken = farm.command_job("broken", "1-2", 90);
         let other = farm.command_job("other", "1", 10);
@@ -1247,7 +1245,7 @@ mod tests {
         let job = farm.command_job("shot", "1-3", 50);
         let worker = farm.worker("node-1");
         let running = farm.claim(worker).unwrap();
-        farm.command(job.id, JobCommand::Stop);
+        farm.command(job.id, JobCommand::Cancel);
         assert_eq!(farm.job(job.id).status, JobStatus::Canceled);
         let answer = may_i_run(&farm.conn, worker, running.id).unwrap();
         assert!(!answer.may_keep_running);

@@ -207,13 +207,13 @@ pub fn apply_command(
             )?;
             set_job_status(JobStatus::Queued)?;
         }
-        JobCommand::Stop => {
+        JobCommand::Cancel => {
             tasks(
                 "UPDATE tasks SET status = 'canceled', updated = :now
                  WHERE job_id = :job AND status IN ('queued', 'soft_failed', 'active', 'paused')",
             )?;
         }
-        JobCommand::Reset => {
+        JobCommand::RenderAgain => {
             tasks(
                 "UPDATE tasks SET status = 'queued', worker_id = NULL, activity = '',
                         failures = 0, updated = :now

@@ -1,11 +1,13 @@
-//! Farm settings: a fixed registry of names, types and defaults, with stored overrides.
+//! Farm settings: [`FarmSettings`], typed, with their defaults in one place, over the
+//! overrides stored in the `settings` table.
 //!
 //! Unknown names and wrong types are refused before anything is written, so the table only
 //! ever holds values the server understands.
 
-use drover_shared::api::Settings;
+use drover_shared::Role;
+use drover_shared::api::{RenderSettings, Settings};
 use rusqlite::{Connection, named_params};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The type and range a setting accepts.
 #[derive(Debug, Clone, Copy)]
@@ -39,28 +41,75 @@ pub struct Def {
     pub kind: Kind,
 }
 
-/// Folder the file browser shows; empty means `storage/` in the data dir.
-pub const BROWSE_ROOT: &str = "browse_root";
-/// A job fails when this percentage of its tasks failed.
-pub const JOB_FAIL_PERCENT: &str = "job_fail_percent";
-/// The least role that may submit or re-run jobs that run code of their own on the render
-/// nodes (`command` jobs, and Blender jobs that let the .blend run its Python).
-pub const CODE_JOBS_MIN_ROLE: &str = "code_jobs_min_role";
+/// The farm's settings, typed, with their defaults in one place ([`Default`]). The wire and the
+/// table name each by its field's name (`GET /settings` is this struct as a name → value map,
+/// stored values over defaults); [`DEFS`] says what each accepts. Read once per use with
+/// [`load`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FarmSettings {
+    /// Folder the file browser shows, relative to the data dir; empty: `storage/` in it.
+    pub browse_root: String,
+    /// Render output root on Linux.
+    pub render_path_linux: String,
+    /// Render output root on macOS.
+    pub render_path_osx: String,
+    /// Render output root on Windows.
+    pub render_path_win: String,
+    /// Render output root as job settings write it.
+    pub render_path_server: String,
+    /// A job fails when this percentage of its tasks failed.
+    pub job_fail_percent: f64,
+    /// A task fails for good once this many different workers failed it.
+    pub task_fail_worker_count: u32,
+    /// A worker that fails this many tasks of a job is blocklisted for it.
+    pub blocklist_threshold: u32,
+    /// A worker unheard this long goes offline and its tasks are requeued.
+    pub worker_timeout_secs: u32,
+    /// A task with no update this long fails on its worker.
+    pub task_timeout_secs: u32,
+    /// The least role that may submit or re-run jobs that run code of their own on the render
+    /// nodes (`command` jobs, and Blender jobs that let the .blend run its Python).
+    pub code_jobs_min_role: Role,
+}
+
+impl Default for FarmSettings {
+    fn default() -> Self {
+        Self {
+            browse_root: String::new(),
+            render_path_linux: String::new(),
+            render_path_osx: String::new(),
+            render_path_win: String::new(),
+            render_path_server: String::new(),
+            job_fail_percent: 10.0,
+            task_fail_worker_count: 3,
+            blocklist_threshold: 3,
+            worker_timeout_secs: 60,
+            task_timeout_secs: 600,
+            code_jobs_min_role: Role::Manager,
+        }
+    }
+}
+
+impl FarmSettings {
+    /// The render output roots per OS.
+    pub fn render_paths(&self) -> RenderSettings {
+        RenderSettings {
+            render_path_linux: self.render_path_linux.clone(),
+            render_path_osx: self.render_path_osx.clone(),
+            render_path_win: self.render_path_win.clone(),
+            render_path_server: self.render_path_server.clone(),
+        }
+    }
+}
+
 /// The roles `code_jobs_min_role` may name: clients and vendors never run farm jobs.
 const CODE_JOB_ROLES: &[&str] = &["artist", "supervisor", "manager", "admin"];
-/// The four render output roots.
-pub const RENDER_PATHS: [&str; 4] = [
-    "render_path_linux",
-    "render_path_osx",
-    "render_path_win",
-    "render_path_server",
-];
 
-/// Every setting the server knows.
+/// What every setting accepts, by name: the names of [`FarmSettings`]' fields.
 pub const DEFS: &[Def] = &[
     // Folder the file browser shows; empty: storage/ in the data dir.
     Def {
-        name: BROWSE_ROOT,
+        name: "browse_root",
         kind: Kind::Text,
     },
     // Render output root on Linux.
@@ -85,7 +134,7 @@ pub const DEFS: &[Def] = &[
     },
     // A job fails when this percentage of its tasks failed.
     Def {
-        name: JOB_FAIL_PERCENT,
+        name: "job_fail_percent",
         kind: Kind::Number {
             min: 0.0,
             max: 100.0,
@@ -120,22 +169,11 @@ pub const DEFS: &[Def] = &[
     // The least role that may submit or re-run jobs running their own code on the render
     // nodes: `command` jobs and Blender jobs with `auto_run_python`.
     Def {
-        name: CODE_JOBS_MIN_ROLE,
+        name: "code_jobs_min_role",
         kind: Kind::Choice(CODE_JOB_ROLES),
     },
 ];
-/// The default value of a known setting.
-pub fn default_value(name: &str) -> Option<Value> {
-    Some(match name {
-        JOB_FAIL_PERCENT => json!(10.0),
-        "task_fail_worker_count" | "blocklist_threshold" => json!(3),
-        "worker_timeout_secs" => json!(60),
-        "task_timeout_secs" => json!(600),
-        CODE_JOBS_MIN_ROLE => json!("manager"),
-        _ if DEFS.iter().any(|d| d.name == name) => json!(""),
-        _ => return None,
-    })
-}
+
 /// Checks a name and value against the registry; says what is wrong otherwise.
 pub fn validate(name: &str, value: &Value) -> Result<(), String> {
     let def = DEFS.iter().find(|d| d.name == name).ok_or_else(|| {
@@ -169,48 +207,37 @@ pub fn validate(name: &str, value: &Value) -> Result<(), String> {
         },
     }
 }
-/// Every setting, stored values over defaults.
+
+/// Every setting as the wire shows it: the defaults, with the stored values that are still
+/// valid over them.
 pub fn all(conn: &Connection) -> rusqlite::Result<Settings> {
-    let mut settings: Settings = DEFS
-        .iter()
-        .filter_map(|d| default_value(d.name).map(|v| (d.name.to_owned(), v)))
-        .collect();
+    let mut settings = match serde_json::to_value(FarmSettings::default()) {
+        Ok(Value::Object(defaults)) => defaults.into_iter().collect::<Settings>(),
+        _ => Settings::new(),
+    };
     let mut stmt = conn.prepare_cached("SELECT name, value FROM settings")?;
     let rows = stmt.query_map([], |row| {
         Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
     })?;
     for row in rows {
         let (name, text) = row?;
-        if let Ok(value) = serde_json::from_str(&text) {
+        // Only what `validate` lets in is stored; anything else (a setting an older server
+        // knew) is left out rather than breaking the typed read.
+        if let Ok(value) = serde_json::from_str::<Value>(&text)
+            && validate(&name, &value).is_ok()
+        {
             settings.insert(name, value);
         }
     }
     Ok(settings)
 }
-/// One setting's value (stored or default).
-pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Value> {
-    let stored: Option<String> = conn
-        .prepare_cached("SELECT value FROM settings WHERE name = :name")?
-        .query_row(named_params! { ":name": name }, |r| r.get(0))
-        .ok();
-    Ok(stored
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .or_else(|| default_value(name))
-        .unwrap_or(Value::Null))
-}
-/// A numeric setting as `f64`.
-pub fn get_f64(conn: &Connection, name: &str) -> rusqlite::Result<f64> {
-    Ok(get(conn, name)?.as_f64().unwrap_or_default())
-}
-/// A text setting.
-pub fn get_text(conn: &Connection, name: &str) -> rusqlite::Result<String> {
-    Ok(get(conn, name)?.as_str().unwrap_or_default().to_owned())
-}
-/// The least role that may run jobs with code of their own (`code_jobs_min_role`).
-pub fn code_jobs_min_role(conn: &Connection) -> rusqlite::Result<drover_shared::Role> {
-    Ok(get_text(conn, CODE_JOBS_MIN_ROLE)?
-        .parse()
-        .unwrap_or(drover_shared::Role::Manager))
+
+/// The farm's settings now: the stored overrides over the defaults.
+pub fn load(conn: &Connection) -> rusqlite::Result<FarmSettings> {
+    let map: serde_json::Map<String, Value> = all(conn)?.into_iter().collect();
+    serde_json::from_value(Value::Object(map)).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 /// Creates or updates each setting; the caller validated them all first.
 pub fn upsert(conn: &Connection, settings: &Settings) -> rusqlite::Result<()> {
@@ -226,35 +253,96 @@ pub fn upsert(conn: &Connection, settings: &Settings) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
     #[test]
-    fn defaults_overrides_and_validation() {
+    fn the_defaults_are_the_structs_and_every_setting_has_a_rule() {
         let conn = crate::db::test_conn();
-        assert!((get_f64(&conn, JOB_FAIL_PERCENT).unwrap() - 10.0).abs() < f64::EPSILON);
+        let defaults = load(&conn).unwrap();
+        assert_eq!(defaults, FarmSettings::default());
+        assert!((defaults.job_fail_percent - 10.0).abs() < f64::EPSILON);
+        assert_eq!(defaults.task_fail_worker_count, 3);
+        assert_eq!(defaults.blocklist_threshold, 3);
+        assert_eq!(defaults.worker_timeout_secs, 60);
+        assert_eq!(defaults.task_timeout_secs, 600);
+        assert_eq!(defaults.code_jobs_min_role, Role::Manager);
+        assert_eq!(defaults.browse_root, "");
+        // The wire as before: every name, the defaults with their JSON types.
+        let all = all(&conn).unwrap();
+        let names: Vec<&str> = all.keys().map(String::as_str).collect();
+        let mut defined: Vec<&str> = DEFS.iter().map(|d| d.name).collect();
+        defined.sort_unstable();
+        assert_eq!(names, defined, "one rule per field, one field per rule");
+        assert_eq!(all["job_fail_percent"], json!(10.0));
+        assert_eq!(all["worker_timeout_secs"], json!(60));
+        assert_eq!(all["code_jobs_min_role"], json!("manager"));
+        assert_eq!(all["render_path_win"], json!(""));
+        for (name, value) in &all {
+            assert_eq!(validate(name, value), Ok(()), "the default of {name}");
+        }
+    }
+
+    #[test]
+    fn stored_values_override_the_defaults() {
+        let conn = crate::db::test_conn();
         let mut update = Settings::new();
-        update.insert(JOB_FAIL_PERCENT.into(), json!(25));
+        update.insert("job_fail_percent".into(), json!(25));
         update.insert("render_path_linux".into(), json!("/mnt/render"));
+        update.insert("task_timeout_secs".into(), json!(10));
+        update.insert("code_jobs_min_role".into(), json!("artist"));
         upsert(&conn, &update).unwrap();
         let all = all(&conn).unwrap();
-        assert_eq!(all[JOB_FAIL_PERCENT], json!(25));
+        assert_eq!(all["job_fail_percent"], json!(25));
         assert_eq!(all["render_path_linux"], json!("/mnt/render"));
         assert_eq!(all["worker_timeout_secs"], json!(60));
         assert_eq!(all.len(), DEFS.len());
+        let farm = load(&conn).unwrap();
+        assert!((farm.job_fail_percent - 25.0).abs() < f64::EPSILON);
+        assert_eq!(farm.task_timeout_secs, 10);
+        assert_eq!(farm.code_jobs_min_role, Role::Artist);
+        assert_eq!(farm.render_paths().render_path_linux, "/mnt/render");
+        assert_eq!(farm.worker_timeout_secs, 60);
+    }
+
+    #[test]
+    fn a_stored_value_no_rule_takes_is_left_out() {
+        let conn = crate::db::test_conn();
+        let mut stale = Settings::new();
+        stale.insert("worker_timeout_secs".into(), json!("soon"));
+        stale.insert("retired_setting".into(), json!(1));
+        upsert(&conn, &stale).unwrap();
+        assert_eq!(load(&conn).unwrap(), FarmSettings::default());
+        assert!(!all(&conn).unwrap().contains_key("retired_setting"));
+    }
+
+    #[test]
+    fn each_rule_takes_its_range_and_refuses_past_it() {
         assert!(
             validate("nope", &json!(1))
                 .unwrap_err()
                 .contains("unknown setting")
         );
         assert!(validate("worker_timeout_secs", &json!("60")).is_err());
-        assert!(validate("worker_timeout_secs", &json!(1)).is_err());
-        assert!(validate(JOB_FAIL_PERCENT, &json!(12.5)).is_ok());
-        assert!(validate(BROWSE_ROOT, &json!(3)).is_err());
-        assert_eq!(
-            code_jobs_min_role(&conn).unwrap(),
-            drover_shared::Role::Manager
-        );
-        assert!(validate(CODE_JOBS_MIN_ROLE, &json!("artist")).is_ok());
-        assert!(validate(CODE_JOBS_MIN_ROLE, &json!("client")).is_err());
-        assert!(validate(CODE_JOBS_MIN_ROLE, &json!("vendor")).is_err());
-        assert!(validate(CODE_JOBS_MIN_ROLE, &json!(3)).is_err());
+        assert!(validate("worker_timeout_secs", &json!(4)).is_err());
+        assert!(validate("worker_timeout_secs", &json!(5)).is_ok());
+        assert!(validate("worker_timeout_secs", &json!(86_400)).is_ok());
+        assert!(validate("worker_timeout_secs", &json!(86_401)).is_err());
+        assert!(validate("task_timeout_secs", &json!(9)).is_err());
+        assert!(validate("task_timeout_secs", &json!(604_800)).is_ok());
+        assert!(validate("task_timeout_secs", &json!(604_801)).is_err());
+        assert!(validate("task_fail_worker_count", &json!(0)).is_err());
+        assert!(validate("task_fail_worker_count", &json!(100)).is_ok());
+        assert!(validate("task_fail_worker_count", &json!(101)).is_err());
+        assert!(validate("blocklist_threshold", &json!(1000)).is_ok());
+        assert!(validate("blocklist_threshold", &json!(1001)).is_err());
+        assert!(validate("job_fail_percent", &json!(12.5)).is_ok());
+        assert!(validate("job_fail_percent", &json!(100)).is_ok());
+        assert!(validate("job_fail_percent", &json!(100.01)).is_err());
+        assert!(validate("job_fail_percent", &json!(-0.1)).is_err());
+        assert!(validate("browse_root", &json!(3)).is_err());
+        assert!(validate("code_jobs_min_role", &json!("artist")).is_ok());
+        assert!(validate("code_jobs_min_role", &json!("client")).is_err());
+        assert!(validate("code_jobs_min_role", &json!("vendor")).is_err());
+        assert!(validate("code_jobs_min_role", &json!(3)).is_err());
     }
 }

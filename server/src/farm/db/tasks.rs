@@ -2,8 +2,7 @@
 
 use crate::farm::compile::{CompiledJob, task_name};
 use drover_shared::api::{Page, Task, TaskQuery};
-use drover_shared::protocol::task_types;
-use drover_shared::{JobId, TaskId, TaskStatus, UserId};
+use drover_shared::{JobId, TaskId, TaskStatus, TaskType, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
 const COLUMNS: &str = "id, job_id, name, task_type, status, frame_start, frame_end, worker_id,
@@ -57,15 +56,7 @@ pub fn insert_chunks(
     if compiled.video {
         // The video waits for every frame task of the job.
         let (first, last) = compiled.frame_bounds();
-        stmt.execute((
-            job,
-            "video",
-            task_types::FFMPEG,
-            status,
-            first,
-            last,
-            now_ms,
-        ))?;
+        stmt.execute((job, "video", TaskType::Ffmpeg, status, first, last, now_ms))?;
         let video = conn.last_insert_rowid();
         conn.prepare_cached(
             "INSERT INTO task_deps (task_id, depends_on)
@@ -320,7 +311,7 @@ mod tests {
         jobs::refresh_status(&conn, job.id, 10.0).unwrap();
         let c = counts(&conn, job.id);
         assert_eq!((c.queued, c.failed), (4, 0));
-        jobs::apply_command(&conn, job.id, JobCommand::Stop, None).unwrap();
+        jobs::apply_command(&conn, job.id, JobCommand::Cancel, None).unwrap();
         jobs::refresh_status(&conn, job.id, 10.0).unwrap();
         let job = jobs::get(&conn, job.id).unwrap().unwrap();
         assert_eq!(

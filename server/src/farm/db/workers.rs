@@ -6,12 +6,12 @@ use drover_shared::{WorkerId, WorkerStatus};
 use rusqlite::{Connection, OptionalExtension, Row, named_params};
 
 const COLUMNS: &str = "id, name, status, last_seen, created, tags, task_types, version, facts,
-    task_id, requested_status, requested_lazy";
+    task_id, requested_status, requested_after_current_task";
 
 /// Joins a list as `,a,b,` so SQL can test membership with `instr`.
-pub fn join_list(items: &[String]) -> String {
+pub fn join_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::from(",");
-    for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+    for item in items.into_iter().map(str::trim).filter(|i| !i.is_empty()) {
         out.push_str(item);
         out.push(',');
     }
@@ -36,12 +36,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Worker> {
             .map(super::time_from_ms),
         created: super::time_from_ms(row.get("created")?),
         tags: split_list(&row.get::<_, String>("tags")?),
-        task_types: split_list(&row.get::<_, String>("task_types")?),
+        // A name this server does not know (stored by an older one) is no type it hands out.
+        task_types: split_list(&row.get::<_, String>("task_types")?)
+            .iter()
+            .filter_map(|name| name.parse().ok())
+            .collect(),
         version: row.get("version")?,
         facts: serde_json::from_str(&facts).unwrap_or_default(),
         task_id: row.get("task_id")?,
         requested_status: row.get("requested_status")?,
-        requested_lazy: row.get("requested_lazy")?,
+        requested_after_current_task: row.get("requested_after_current_task")?,
     })
 }
 
@@ -116,8 +120,8 @@ pub fn sign_on(
                                         ELSE requested_status END
          WHERE id = :id",
         named_params! {
-            ":name": sign_on.name, ":tags": join_list(&sign_on.tags),
-            ":types": join_list(&sign_on.task_types), ":version": sign_on.version, ":facts": facts,
+            ":name": sign_on.name, ":tags": join_list(sign_on.tags.iter().map(String::as_str)),
+            ":types": join_list(sign_on.task_types.iter().map(|t| t.as_str())), ":version": sign_on.version, ":facts": facts,
             ":status": status, ":now": super::now_ms(), ":id": id,
         },
     )?;
@@ -146,16 +150,18 @@ pub fn heartbeat(
 
 /// The request a manager made of a worker and that it has not carried out yet.
 pub fn pending_request(conn: &Connection, id: WorkerId) -> rusqlite::Result<Option<WorkerRequest>> {
-    conn.prepare_cached("SELECT requested_status, requested_lazy FROM workers WHERE id = :id")?
-        .query_row(named_params! { ":id": id }, |r| {
-            Ok(r.get::<_, Option<WorkerStatus>>(0)?
-                .map(|status| WorkerRequest {
-                    status,
-                    lazy: r.get(1).unwrap_or(false),
-                }))
-        })
-        .optional()
-        .map(Option::flatten)
+    conn.prepare_cached(
+        "SELECT requested_status, requested_after_current_task FROM workers WHERE id = :id",
+    )?
+    .query_row(named_params! { ":id": id }, |r| {
+        Ok(r.get::<_, Option<WorkerStatus>>(0)?
+            .map(|status| WorkerRequest {
+                status,
+                after_current_task: r.get(1).unwrap_or(false),
+            }))
+    })
+    .optional()
+    .map(Option::flatten)
 }
 
 /// Stores a manager's request; false when there is no such worker.
@@ -163,11 +169,12 @@ pub fn request(
     conn: &Connection,
     id: WorkerId,
     status: WorkerStatus,
-    lazy: bool,
+    after_current_task: bool,
 ) -> rusqlite::Result<bool> {
     let n = conn.execute(
-        "UPDATE workers SET requested_status = :status, requested_lazy = :lazy WHERE id = :id",
-        named_params! { ":status": status, ":lazy": lazy, ":id": id },
+        "UPDATE workers SET requested_status = :status, requested_after_current_task = :after
+         WHERE id = :id",
+        named_params! { ":status": status, ":after": after_current_task, ":id": id },
     )?;
     Ok(n > 0)
 }
@@ -226,7 +233,7 @@ mod tests {
         let sign = SignOn {
             name: "node-1".into(),
             tags: vec!["gpu".into(), " ".into()],
-            task_types: vec!["command".into()],
+            task_types: vec![drover_shared::TaskType::Command],
             version: "1".into(),
             facts: HostFacts {
                 cores: 8,
@@ -237,7 +244,11 @@ mod tests {
         let w = get(&conn, id).unwrap().unwrap();
         assert_eq!(
             (w.tags, w.task_types, w.facts.cores),
-            (vec!["gpu".to_owned()], vec!["command".to_owned()], 8)
+            (
+                vec!["gpu".to_owned()],
+                vec![drover_shared::TaskType::Command],
+                8
+            )
         );
         assert!(request(&conn, id, WorkerStatus::Asleep, true).unwrap());
         let pending = heartbeat(&conn, id, WorkerStatus::Idle, &HostFacts::default()).unwrap();
@@ -245,7 +256,7 @@ mod tests {
             pending,
             Some(WorkerRequest {
                 status: WorkerStatus::Asleep,
-                lazy: true
+                after_current_task: true
             })
         );
         assert_eq!(

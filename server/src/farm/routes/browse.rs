@@ -93,7 +93,7 @@ async fn list(state: &AppState, requested: String) -> ApiResult<BrowseListing> {
     let parts = safe_parts(&requested)?;
     let setting = state
         .store
-        .read(|c| db::settings::get_text(c, db::settings::BROWSE_ROOT).map_err(ApiError::from))
+        .read(|c| Ok::<_, ApiError>(db::settings::load(c)?.browse_root))
         .await?;
     let root = if setting.trim().is_empty() {
         state.default_storage()

@@ -62,13 +62,6 @@ async fn submit_job(
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     access::require_farm_jobs(&me)?;
     let compiled = compile::compile(&submit).map_err(ApiError::BadRequest)?;
-    let mut submit = submit;
-    if let Some(task) = &submit.production_task_id {
-        let id = uuid::Uuid::parse_str(task).map_err(|_| {
-            ApiError::BadRequest(format!("production_task_id `{task}` is not a task id"))
-        })?;
-        submit.production_task_id = Some(id.hyphenated().to_string());
-    }
     let user = me.user.id;
     let role = me.user.role;
     let job = state
@@ -76,7 +69,7 @@ async fn submit_job(
         .write(move |c| {
             access::check_submit_into(c, &me, submit.project_id)?;
             access::check_code(c, &me, &submit.kind)?;
-            if let Some(task) = &submit.production_task_id {
+            if let Some(task) = submit.production_task_id {
                 check_production_task(c, task, &submit, user, role)?;
             }
             Ok::<_, ApiError>(db::jobs::insert(c, &submit, &compiled, user)?)
@@ -91,7 +84,7 @@ async fn submit_job(
 /// A job may name a production task of its own project that the submitter can see.
 fn check_production_task(
     c: &rusqlite::Connection,
-    task: &str,
+    task: drover_shared::ProductionTaskId,
     submit: &SubmitJob,
     user: drover_shared::UserId,
     role: drover_shared::Role,
@@ -107,7 +100,7 @@ fn check_production_task(
         )));
     };
     let visible = role.allows(drover_shared::Role::Manager)
-        || crate::production::db::on_team(c, &task_project, &user.to_string())?;
+        || crate::production::db::on_team(c, &task_project, user)?;
     if !visible {
         return Err(ApiError::BadRequest(format!(
             "production task {task} does not exist"
@@ -139,7 +132,7 @@ async fn get_job(
 
 /// Send a command to a job. Artists may command only the jobs they submitted, supervisors
 /// the jobs of their team's projects; commands that run a job's tasks again (start, resume,
-/// reset, requeue_failed) on a job running code of its own need `code_jobs_min_role`.
+/// render_again, requeue_failed) on a job running code of its own need `code_jobs_min_role`.
 #[utoipa::path(put, path = "/jobs/{id}", tag = "jobs", params(("id" = i64, Path)),
     request_body = JobCommandRequest, security(("bearer" = [])),
     responses((status = 200, body = Job), (status = 400, description = "Unknown command or bad priority", body = ErrorBody),
@@ -196,16 +189,17 @@ async fn command_job(
 /// True for the commands that make a job's tasks run (again): running its code.
 fn runs_tasks_again(command: JobCommand) -> bool {
     match command {
-        JobCommand::Start | JobCommand::Resume | JobCommand::Reset | JobCommand::RequeueFailed => {
-            true
-        }
-        JobCommand::Pause | JobCommand::Stop | JobCommand::SetPriority => false,
+        JobCommand::Start
+        | JobCommand::Resume
+        | JobCommand::RenderAgain
+        | JobCommand::RequeueFailed => true,
+        JobCommand::Pause | JobCommand::Cancel | JobCommand::SetPriority => false,
     }
 }
 
 /// Re-derives a job's status with the farm's failure threshold.
 pub(super) fn refresh_status(c: &Connection, id: JobId) -> ApiResult<()> {
-    let fail_percent = db::settings::get_f64(c, db::settings::JOB_FAIL_PERCENT)?;
+    let fail_percent = db::settings::load(c)?.job_fail_percent;
     db::jobs::refresh_status(c, id, fail_percent)?;
     Ok(())
 }

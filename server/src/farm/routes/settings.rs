@@ -59,17 +59,9 @@ async fn render_settings(
     Authed(_): Authed,
     State(state): State<AppState>,
 ) -> ApiResult<Json<RenderSettings>> {
-    let [linux, osx, win, server] = db::settings::RENDER_PATHS;
     let settings = state
         .store
-        .read(move |c| {
-            Ok::<_, ApiError>(RenderSettings {
-                render_path_linux: db::settings::get_text(c, linux)?,
-                render_path_osx: db::settings::get_text(c, osx)?,
-                render_path_win: db::settings::get_text(c, win)?,
-                render_path_server: db::settings::get_text(c, server)?,
-            })
-        })
+        .read(|c| Ok::<_, ApiError>(db::settings::load(c)?.render_paths()))
         .await?;
     Ok(Json(settings))
 }

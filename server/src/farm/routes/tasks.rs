@@ -78,7 +78,7 @@ async fn set_task_status(
                 )));
             }
             db::tasks::set_status(c, change.id, change.status)?;
-            let fail_percent = db::settings::get_f64(c, db::settings::JOB_FAIL_PERCENT)?;
+            let fail_percent = db::settings::load(c)?.job_fail_percent;
             let mut events = Vec::new();
             if let Some(task) = db::tasks::get(c, change.id)? {
                 events.push(db::dispatch::task_event(&task));

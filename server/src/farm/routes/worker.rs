@@ -121,9 +121,7 @@ async fn sign_on(
             // A worker signing on again after a crash runs nothing yet: requeue what it had.
             let events = dispatch::requeue_worker_tasks(c, id, "requeued: its worker restarted")?;
             let status = db::workers::sign_on(c, id, &body)?;
-            let timeout = db::settings::get(c, "worker_timeout_secs")?
-                .as_u64()
-                .unwrap_or(60);
+            let timeout = db::settings::load(c)?.worker_timeout_secs;
             Ok::<_, ApiError>((status, timeout, events))
         })
         .await?;
@@ -133,7 +131,7 @@ async fn sign_on(
     tracing::info!(worker = %id, %status, "worker signed on");
     // Often enough that a sleep or wake request is carried out within seconds; 1,000
     // workers at 5 s cost the server 200 small requests a second.
-    let heartbeat_secs = (timeout_secs / 4).clamp(1, 5) as u32;
+    let heartbeat_secs = (timeout_secs / 4).clamp(1, 5);
     Ok(Json(SignOnResponse {
         status,
         heartbeat_secs,

@@ -54,7 +54,8 @@ async fn get_worker(
 }
 
 /// Ask a worker to sleep (`asleep`), wake (`idle`) or shut down (`offline`), now (its
-/// running task is requeued and stopped) or, with `lazy`, after its current task. The worker
+/// running task is requeued and stopped) or, with `after_current_task` (`lazy` before), once
+/// its current task ends. The worker
 /// carries it out at its next heartbeat; `requested_status` shows it until then.
 #[utoipa::path(post, path = "/workers", tag = "workers", request_body = WorkerStatusChange,
     security(("bearer" = ["manager"])),
@@ -78,11 +79,11 @@ async fn set_worker_status(
     let events = state
         .store
         .write(move |c| {
-            if !db::workers::request(c, change.id, change.status, change.lazy)? {
+            if !db::workers::request(c, change.id, change.status, change.after_current_task)? {
                 return Err(ApiError::not_found(format!("worker {id}")));
             }
             let mut events = Vec::new();
-            if !change.lazy && change.status != WorkerStatus::Idle {
+            if !change.after_current_task && change.status != WorkerStatus::Idle {
                 let why = format!("requeued: its worker was told to go {} now", change.status);
                 events = db::dispatch::requeue_worker_tasks(c, change.id, &why)?;
             }
@@ -94,7 +95,7 @@ async fn set_worker_status(
         .await?;
     state.publish(events);
     state.work_available();
-    tracing::info!(worker = %id, status = %change.status, lazy = change.lazy, "worker request");
+    tracing::info!(worker = %id, status = %change.status, after_current_task = change.after_current_task, "worker request");
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,19 +3,24 @@
 
 use super::DataError;
 use super::models::{Access, Model, Scope};
-use drover_shared::Role;
+use drover_shared::{Role, UserId};
 use rusqlite::{Connection, OptionalExtension};
 
 /// Who is asking: their person id and role.
 #[derive(Debug, Clone)]
 pub struct Viewer {
     /// Person id.
-    pub id: String,
+    pub id: UserId,
     /// Role.
     pub role: Role,
 }
 
 impl Viewer {
+    /// Whether a person id as a row holds it (`person_id`, `id`…) names the viewer.
+    pub fn is(&self, person_id: &str) -> bool {
+        person_id.parse::<UserId>() == Ok(self.id)
+    }
+
     /// Managers and admins see every project; others only the teams they are on.
     pub fn sees_all_projects(&self) -> bool {
         self.role.allows(Role::Manager)
@@ -72,11 +77,11 @@ fn project_of(
 }
 
 /// True when the person is on the project's team.
-pub fn on_team(conn: &Connection, project: &str, person: &str) -> rusqlite::Result<bool> {
+pub fn on_team(conn: &Connection, project: &str, person: UserId) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "SELECT 1 FROM prod_project_person_link WHERE project_id = ? AND person_id = ?",
     )?
-    .exists([project, person])
+    .exists(rusqlite::params![project, person])
 }
 
 /// Fails with 403 unless the viewer may change this row (`value` reads its columns).
@@ -100,7 +105,7 @@ pub(super) fn authorize_write(
             }
         }
         Access::Own => {
-            if value("person_id").as_deref() == Some(viewer.id.as_str()) {
+            if value("person_id").is_some_and(|person| viewer.is(&person)) {
                 Ok(())
             } else {
                 Err(DataError::Forbidden(format!(
@@ -126,7 +131,7 @@ pub(super) fn authorize_write(
                 }));
             }
             match project_of(conn, model, value)? {
-                Some(project) if on_team(conn, &project, &viewer.id)? => Ok(()),
+                Some(project) if on_team(conn, &project, viewer.id)? => Ok(()),
                 _ => Err(DataError::Forbidden(format!(
                     "you are not on the team of this {}'s project",
                     model.kind

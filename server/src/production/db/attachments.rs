@@ -5,6 +5,7 @@
 //! comment, so a row never names a missing file; when that write fails they remove the file.
 
 use super::data::text;
+use super::names;
 use super::schema::now_text;
 use super::{Data, DataError, Row};
 use serde_json::{Value, json};
@@ -132,8 +133,8 @@ pub fn of_comment(d: &Data, comment_id: &str) -> Result<Vec<Value>, DataError> {
 /// The comment `comment_id` of task `task_id`, when the viewer may change its attachments:
 /// its author, or a manager or admin (Kitsu's rule). 403 for a comment of another task.
 fn changeable_comment(d: &Data, task_id: &str, comment_id: &str) -> Result<Row, DataError> {
-    let task = d.get("tasks", task_id)?;
-    let comment = d.get("comments", comment_id)?;
+    let task = d.get(names::TASKS, task_id)?;
+    let comment = d.get(names::COMMENTS, comment_id)?;
     if text(&comment, "object_id") != text(&task, "id") {
         return Err(DataError::Forbidden(format!(
             "comment {comment_id} is not on task {task_id}"
@@ -141,7 +142,7 @@ fn changeable_comment(d: &Data, task_id: &str, comment_id: &str) -> Result<Row, 
     }
     crate::production::rules::may_change_attachments(
         d.viewer.role,
-        text(&comment, "person_id") == d.viewer.id,
+        d.viewer.is(text(&comment, "person_id")),
     )?;
     Ok(comment)
 }
@@ -166,7 +167,7 @@ pub fn remove(
     attachment_id: &str,
 ) -> Result<String, DataError> {
     let comment = changeable_comment(d, task_id, comment_id)?;
-    let attachment = d.get("attachment-files", attachment_id)?;
+    let attachment = d.get(names::ATTACHMENT_FILES, attachment_id)?;
     if text(&attachment, "comment_id") != text(&comment, "id") {
         return Err(DataError::Forbidden(format!(
             "attachment {attachment_id} is not on comment {comment_id}"
@@ -180,11 +181,15 @@ pub fn remove(
 
 /// `GET /data/tasks/{t}/attachment-files` and `GET /data/projects/{p}/attachment-files`:
 /// every attachment of the task's or project's comments, for admins (as Kitsu).
-pub fn of_task_or_project(d: &Data, route: &str, id: &str) -> Result<Vec<Row>, DataError> {
+pub fn of_task_or_project(
+    d: &Data,
+    route: names::ModelName,
+    id: &str,
+) -> Result<Vec<Row>, DataError> {
     crate::production::rules::may_list_attachment_files(d.viewer.role)?;
     let (owner, column) = match route {
-        "tasks" => (d.get("tasks", id)?, "k.id"),
-        _ => (d.get("projects", id)?, "k.project_id"),
+        names::TASKS => (d.get(names::TASKS, id)?, "k.id"),
+        _ => (d.get(names::PROJECTS, id)?, "k.project_id"),
     };
     let ids: Vec<String> = d
         .conn
@@ -195,5 +200,7 @@ pub fn of_task_or_project(d: &Data, route: &str, id: &str) -> Result<Vec<Row>, D
         ))?
         .query_map([text(&owner, "id")], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    ids.iter().map(|a| d.get("attachment-files", a)).collect()
+    ids.iter()
+        .map(|a| d.get(names::ATTACHMENT_FILES, a))
+        .collect()
 }

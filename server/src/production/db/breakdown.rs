@@ -4,6 +4,7 @@
 //! [`super::casting`].
 
 use super::data::{Data, Row, text};
+use super::names::{self, ModelName};
 use super::{DataError, ListQuery};
 use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
@@ -35,8 +36,8 @@ fn copy_optional(body: &Row, into: &mut Row, fields: &[&str]) {
 /// `POST /data/projects/{p}/asset-types/{t}/assets/new`: an asset of that type; its episode
 /// (`episode_id`) is kept as `source_id`, as Kitsu does.
 pub fn new_asset(d: &Data, project_id: &str, type_id: &str, body: &Row) -> Result<Row, DataError> {
-    d.get("projects", project_id)?;
-    d.get("asset-types", type_id)?;
+    d.get(names::PROJECTS, project_id)?;
+    d.get(names::ASSET_TYPES, type_id)?;
     let mut made = json!({
         "name": required_name(body)?,
         "project_id": project_id,
@@ -50,7 +51,7 @@ pub fn new_asset(d: &Data, project_id: &str, type_id: &str, body: &Row) -> Resul
         episode_in_project(d, episode, project_id)?;
         fields.insert("source_id".into(), Value::from(episode));
     }
-    d.create("assets", made)
+    d.create(names::ASSETS, made)
 }
 
 pub(super) fn episode_in_project(
@@ -58,7 +59,7 @@ pub(super) fn episode_in_project(
     episode: &str,
     project_id: &str,
 ) -> Result<Row, DataError> {
-    let found = d.get("episodes", episode)?;
+    let found = d.get(names::EPISODES, episode)?;
     if text(&found, "project_id") == project_id {
         Ok(found)
     } else {
@@ -70,17 +71,22 @@ pub(super) fn episode_in_project(
 
 /// `POST /data/projects/{p}/episodes|sequences|shots`: the existing one of that name under
 /// the same parent, or a new one.
-pub fn new_temporal(d: &Data, project_id: &str, route: &str, body: &Row) -> Result<Row, DataError> {
-    d.get("projects", project_id)?;
+pub fn new_temporal(
+    d: &Data,
+    project_id: &str,
+    route: ModelName,
+    body: &Row,
+) -> Result<Row, DataError> {
+    d.get(names::PROJECTS, project_id)?;
     let name = required_name(body)?;
     let parent = match route {
-        "sequences" => match str_field(body, "episode_id")? {
+        names::SEQUENCES => match str_field(body, "episode_id")? {
             Some(episode) => Some(episode_in_project(d, episode, project_id)?),
             None => None,
         },
-        "shots" => match str_field(body, "sequence_id")? {
+        names::SHOTS => match str_field(body, "sequence_id")? {
             Some(sequence) => {
-                let found = d.get("sequences", sequence)?;
+                let found = d.get(names::SEQUENCES, sequence)?;
                 if text(&found, "project_id") != project_id {
                     return Err(DataError::NotFound(format!(
                         "sequence {sequence} is not in project {project_id}"
@@ -179,7 +185,7 @@ pub fn add_task_names(d: &Data, tasks: &mut [Row]) -> Result<(), DataError> {
 /// shots without a sequence are left out, as Kitsu's join does.
 pub fn shots_with_names(d: &Data, query: &ListQuery) -> Result<Vec<Row>, DataError> {
     let mut shots: Vec<Row> = d
-        .query("shots", query)?
+        .query(names::SHOTS, query)?
         .into_iter()
         .filter(|s| !text(s, "parent_id").is_empty())
         .collect();
@@ -195,7 +201,7 @@ pub fn shots_with_names(d: &Data, query: &ListQuery) -> Result<Vec<Row>, DataErr
 /// `GET /data/<kind>/{id}/tasks`: the entity's tasks with the names Kitsu adds.
 pub fn entity_tasks(
     d: &Data,
-    route: &str,
+    route: ModelName,
     entity_id: &str,
     relations: bool,
 ) -> Result<Vec<Row>, DataError> {
@@ -204,7 +210,7 @@ pub fn entity_tasks(
         relations,
         ..ListQuery::filtered(&[("entity_id", text(&entity, "id"))])
     };
-    let mut tasks = d.query("tasks", &query)?;
+    let mut tasks = d.query(names::TASKS, &query)?;
     add_task_names(d, &mut tasks)?;
     let type_name: String = d.conn.query_row(
         "SELECT name FROM prod_entity_type WHERE id = ?",
@@ -226,26 +232,26 @@ pub fn share_assets(
     type_id: &str,
     shared: bool,
 ) -> Result<Vec<Row>, DataError> {
-    d.get("projects", project_id)?;
-    d.get("asset-types", type_id)?;
+    d.get(names::PROJECTS, project_id)?;
+    d.get(names::ASSET_TYPES, type_id)?;
     let assets = d.list(
-        "assets",
+        names::ASSETS,
         &[("project_id", project_id), ("entity_type_id", type_id)],
     )?;
     assets
         .iter()
-        .map(|a| d.update("assets", text(a, "id"), json!({ "is_shared": shared })))
+        .map(|a| d.update(names::ASSETS, text(a, "id"), json!({ "is_shared": shared })))
         .collect()
 }
 
 /// `POST /data/scenes/{scene}/shots` `{"shot_id"}`: the scene becomes the shot's source.
 pub fn mark_scene_source(d: &Data, scene_id: &str, body: &Row) -> Result<Row, DataError> {
-    let scene = d.get("scenes", scene_id)?;
+    let scene = d.get(names::SCENES, scene_id)?;
     let shot_id = str_field(body, "shot_id")?
         .ok_or_else(|| DataError::BadRequest("`shot_id` is required".into()))?;
-    let shot = d.get("shots", shot_id)?;
+    let shot = d.get(names::SHOTS, shot_id)?;
     d.update(
-        "shots",
+        names::SHOTS,
         text(&shot, "id"),
         json!({"source_id": text(&scene, "id")}),
     )
@@ -254,7 +260,7 @@ pub fn mark_scene_source(d: &Data, scene_id: &str, body: &Row) -> Result<Row, Da
 /// `GET /data/shots|sequences|episodes|assets/{id}` as Kitsu answers them: the entity with
 /// its project's name, its parents' ids and names, a shot's frame range from `data`, an
 /// asset's type, and the entity's tasks.
-pub fn full_entity(d: &Data, route: &str, mut row: Row) -> Result<Row, DataError> {
+pub fn full_entity(d: &Data, route: ModelName, mut row: Row) -> Result<Row, DataError> {
     let project: String = d.conn.query_row(
         "SELECT name FROM projects WHERE uuid = ?",
         [text(&row, "project_id")],
@@ -274,7 +280,7 @@ pub fn full_entity(d: &Data, route: &str, mut row: Row) -> Result<Row, DataError
             .optional()?)
     };
     match route {
-        "shots" => {
+        names::SHOTS => {
             let sequence = parent(text(&row, "parent_id"))?;
             let episode = match &sequence {
                 Some((_, _, Some(episode))) => parent(episode)?,
@@ -307,13 +313,13 @@ pub fn full_entity(d: &Data, route: &str, mut row: Row) -> Result<Row, DataError
                 row.insert(field.into(), value);
             }
         }
-        "sequences" => {
+        names::SEQUENCES => {
             if let Some((id, name, _)) = parent(text(&row, "parent_id"))? {
                 row.insert("episode_id".into(), Value::from(id));
                 row.insert("episode_name".into(), Value::from(name));
             }
         }
-        "assets" => {
+        names::ASSETS => {
             let type_name: String = d.conn.query_row(
                 "SELECT name FROM prod_entity_type WHERE id = ?",
                 [text(&row, "entity_type_id")],
@@ -327,7 +333,7 @@ pub fn full_entity(d: &Data, route: &str, mut row: Row) -> Result<Row, DataError
         _ => {}
     }
     let id = text(&row, "id").to_owned();
-    let tasks = d.list("tasks", &[("entity_id", &id)])?;
+    let tasks = d.list(names::TASKS, &[("entity_id", &id)])?;
     row.insert(
         "tasks".into(),
         Value::Array(tasks.into_iter().map(Value::Object).collect()),

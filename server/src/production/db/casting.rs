@@ -5,19 +5,24 @@
 use super::DataError;
 use super::breakdown::{episode_in_project, str_field};
 use super::data::{Data, Row, text};
+use super::names;
 use serde_json::{Value, json};
 
 /// `GET /data/assets/{id}/assets`: the assets this asset is cast with (its links out), those
 /// of projects the viewer is not on left out.
 pub fn linked_assets(d: &Data, asset_id: &str) -> Result<Vec<Row>, DataError> {
-    let asset = d.get("assets", asset_id)?;
+    let asset = d.get(names::ASSETS, asset_id)?;
     let ids = linked_ids(d, text(&asset, "id"))?;
-    visible_rows(d, "assets", &ids)
+    visible_rows(d, names::ASSETS, &ids)
 }
 
 /// The rows of `route` with these ids that the viewer may read, in order: a list that
 /// reaches across projects shows only what the viewer's own reads would.
-pub(super) fn visible_rows(d: &Data, route: &str, ids: &[String]) -> Result<Vec<Row>, DataError> {
+pub(super) fn visible_rows(
+    d: &Data,
+    route: names::ModelName,
+    ids: &[String],
+) -> Result<Vec<Row>, DataError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         match d.get(route, id) {
@@ -53,7 +58,7 @@ fn linked_ids(d: &Data, entity: &str) -> Result<Vec<String>, DataError> {
 
 /// An entity of a project, or 404.
 fn entity_of_project(d: &Data, project_id: &str, entity_id: &str) -> Result<Row, DataError> {
-    let entity = d.get("entities", entity_id)?;
+    let entity = d.get(names::ENTITIES, entity_id)?;
     if text(&entity, "project_id") == project_id {
         Ok(entity)
     } else {
@@ -84,7 +89,7 @@ fn casting_of(d: &Data, entity_id: &str) -> Result<Vec<Value>, DataError> {
         readable(d, "a.project_id")
     ))?;
     let rows = stmt
-        .query_map([entity_id, d.viewer.id.as_str()], |r| {
+        .query_map(rusqlite::params![entity_id, d.viewer.id], |r| {
             Ok(json!({
                 "asset_id": r.get::<_, String>(0)?,
                 "asset_name": r.get::<_, String>(1)?,
@@ -113,7 +118,7 @@ pub fn set_casting(
 ) -> Result<Vec<Value>, DataError> {
     let entity = entity_of_project(d, project_id, entity_id)?;
     let entity_id = text(&entity, "id").to_owned();
-    d.authorize_in_project("entities", project_id)?;
+    d.authorize_in_project(names::ENTITIES, project_id)?;
     d.conn.execute(
         "DELETE FROM prod_entity_link WHERE entity_in_id = ?",
         [&entity_id],
@@ -126,7 +131,7 @@ pub fn set_casting(
         let Some(count) = entry.get("nb_occurences").and_then(Value::as_i64) else {
             continue;
         };
-        let asset = d.get("assets", asset)?;
+        let asset = d.get(names::ASSETS, asset)?;
         let label = entry.get("label").and_then(Value::as_str).unwrap_or("");
         d.conn.execute(
             "INSERT INTO prod_entity_link \
@@ -169,21 +174,23 @@ pub fn shots_casting(
     project_id: &str,
     of: &ShotsOf,
 ) -> Result<serde_json::Map<String, Value>, DataError> {
-    d.get("projects", project_id)?;
+    d.get(names::PROJECTS, project_id)?;
     let sequences: Vec<String> = match of {
         ShotsOf::Project => d
-            .list("sequences", &[("project_id", project_id)])?
+            .list(names::SEQUENCES, &[("project_id", project_id)])?
             .iter()
             .map(|s| text(s, "id").to_owned())
             .collect(),
         ShotsOf::Episode(episode) => {
             episode_in_project(d, episode, project_id)?;
-            d.list("sequences", &[("parent_id", episode)])?
+            d.list(names::SEQUENCES, &[("parent_id", episode)])?
                 .iter()
                 .map(|s| text(s, "id").to_owned())
                 .collect()
         }
-        ShotsOf::Sequence(sequence) => vec![text(&d.get("sequences", sequence)?, "id").to_owned()],
+        ShotsOf::Sequence(sequence) => {
+            vec![text(&d.get(names::SEQUENCES, sequence)?, "id").to_owned()]
+        }
     };
     let mut out = serde_json::Map::new();
     for sequence in sequences {
@@ -192,7 +199,7 @@ pub fn shots_casting(
             [&sequence],
             |r| r.get(0),
         )?;
-        for shot in d.list("shots", &[("parent_id", &sequence)])? {
+        for shot in d.list(names::SHOTS, &[("parent_id", &sequence)])? {
             let mut entries = casting_of(d, text(&shot, "id"))?;
             if entries.is_empty() {
                 continue;
@@ -223,7 +230,7 @@ pub fn shot_asset_instances(
     d: &Data,
     shot_id: &str,
 ) -> Result<serde_json::Map<String, Value>, DataError> {
-    let shot = d.get("shots", shot_id)?;
+    let shot = d.get(names::SHOTS, shot_id)?;
     let mut stmt = d.conn.prepare_cached(
         "SELECT asset_instance_id FROM prod_asset_instance_link WHERE entity_id = ? \
          ORDER BY asset_instance_id",
@@ -231,23 +238,23 @@ pub fn shot_asset_instances(
     let ids = stmt
         .query_map([text(&shot, "id")], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(by_asset(visible_rows(d, "asset-instances", &ids)?))
+    Ok(by_asset(visible_rows(d, names::ASSET_INSTANCES, &ids)?))
 }
 
 /// `POST /data/shots/{s}/asset-instances` `{"asset_instance_id"}`: casts an instance in the
 /// shot; answers the shot.
 pub fn add_shot_asset_instance(d: &Data, shot_id: &str, body: &Row) -> Result<Row, DataError> {
-    let shot = d.get("shots", shot_id)?;
+    let shot = d.get(names::SHOTS, shot_id)?;
     let instance_id = str_field(body, "asset_instance_id")?
         .ok_or_else(|| DataError::BadRequest("`asset_instance_id` is required".into()))?;
-    let instance = d.get("asset-instances", instance_id)?;
-    d.authorize_in_project("shots", text(&shot, "project_id"))?;
+    let instance = d.get(names::ASSET_INSTANCES, instance_id)?;
+    d.authorize_in_project(names::SHOTS, text(&shot, "project_id"))?;
     d.conn.execute(
         "INSERT OR IGNORE INTO prod_asset_instance_link (entity_id, asset_instance_id) \
          VALUES (?, ?)",
         [text(&shot, "id"), text(&instance, "id")],
     )?;
-    d.get("shots", text(&shot, "id"))
+    d.get(names::SHOTS, text(&shot, "id"))
 }
 
 /// `DELETE /data/shots/{s}/asset-instances/{ai}`.
@@ -256,8 +263,8 @@ pub fn remove_shot_asset_instance(
     shot_id: &str,
     instance_id: &str,
 ) -> Result<(), DataError> {
-    let shot = d.get("shots", shot_id)?;
-    d.authorize_in_project("shots", text(&shot, "project_id"))?;
+    let shot = d.get(names::SHOTS, shot_id)?;
+    d.authorize_in_project(names::SHOTS, text(&shot, "project_id"))?;
     d.conn.execute(
         "DELETE FROM prod_asset_instance_link WHERE entity_id = ? AND asset_instance_id = ?",
         [text(&shot, "id"), instance_id],
@@ -269,7 +276,7 @@ pub fn remove_shot_asset_instance(
 /// episode), then the assets it is cast in; a shared asset is cast in other projects too,
 /// and those the viewer is not on are left out.
 pub fn cast_in(d: &Data, asset_id: &str) -> Result<Vec<Value>, DataError> {
-    let asset = d.get("assets", asset_id)?;
+    let asset = d.get(names::ASSETS, asset_id)?;
     let mut stmt = d.conn.prepare_cached(&format!(
         "SELECT e.id, e.name, ty.name, e.preview_file_id, l.nb_occurences, \
                 sq.name, ep.id, ep.name \
@@ -283,7 +290,7 @@ pub fn cast_in(d: &Data, asset_id: &str) -> Result<Vec<Value>, DataError> {
         readable(d, "e.project_id")
     ))?;
     let rows = stmt
-        .query_map([text(&asset, "id"), d.viewer.id.as_str()], |r| {
+        .query_map(rusqlite::params![text(&asset, "id"), d.viewer.id], |r| {
             let kind: String = r.get(2)?;
             let (id, name, preview, count): (String, String, Option<String>, i64) =
                 (r.get(0)?, r.get(1)?, r.get(3)?, r.get(4)?);
@@ -319,10 +326,10 @@ pub fn slug(name: &str) -> String {
 /// "description"?}`: a numbered instance of an asset inside another, named
 /// `<asset_name>_<number:04>` as Kitsu names them.
 pub fn new_asset_asset_instance(d: &Data, target_id: &str, body: &Row) -> Result<Row, DataError> {
-    let target = d.get("assets", target_id)?;
+    let target = d.get(names::ASSETS, target_id)?;
     let asset_id = str_field(body, "asset_to_instantiate_id")?
         .ok_or_else(|| DataError::BadRequest("`asset_to_instantiate_id` is required".into()))?;
-    let asset = d.get("assets", asset_id)?;
+    let asset = d.get(names::ASSETS, asset_id)?;
     let number: i64 = d.conn.query_row(
         "SELECT ifnull(max(number), 0) + 1 FROM prod_asset_instance \
          WHERE asset_id = ? AND target_asset_id = ?",
@@ -341,7 +348,7 @@ pub fn new_asset_asset_instance(d: &Data, target_id: &str, body: &Row) -> Result
     if let Some(description) = str_field(body, "description")? {
         made["description"] = Value::from(description);
     }
-    d.create("asset-instances", made)
+    d.create(names::ASSET_INSTANCES, made)
 }
 
 /// `GET /data/assets/{target}/asset-asset-instances`: instances inside an asset, by asset.
@@ -349,9 +356,9 @@ pub fn asset_asset_instances(
     d: &Data,
     target_id: &str,
 ) -> Result<serde_json::Map<String, Value>, DataError> {
-    let target = d.get("assets", target_id)?;
+    let target = d.get(names::ASSETS, target_id)?;
     let instances = d.list(
-        "asset-instances",
+        names::ASSET_INSTANCES,
         &[("target_asset_id", text(&target, "id"))],
     )?;
     Ok(by_asset(instances))

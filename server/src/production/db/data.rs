@@ -2,7 +2,7 @@
 //! named Kitsu routes (breakdown, tasks, reviews…) read as a sequence of model calls that
 //! keep every field check and permission rule of `/data/<model>`.
 
-use super::{DataError, ListQuery, Model, Schema, Viewer, by_route};
+use super::{DataError, ListQuery, Model, ModelName, Schema, Viewer, by_name};
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
@@ -20,8 +20,8 @@ pub struct Data<'a> {
     pub viewer: &'a Viewer,
 }
 
-fn model(route: &str) -> Result<&'static Model, DataError> {
-    by_route(route).ok_or_else(|| DataError::NotFound(format!("no model `{route}`")))
+fn model(name: ModelName) -> Result<&'static Model, DataError> {
+    by_name(name).ok_or_else(|| DataError::NotFound(format!("no model `{name}`")))
 }
 
 fn object(body: Value) -> Result<Row, DataError> {
@@ -35,12 +35,12 @@ fn object(body: Value) -> Result<Row, DataError> {
 
 impl Data<'_> {
     /// Rows of a model matching `field = value` filters (Kitsu's filter rules).
-    pub fn list(&self, route: &str, filters: &[(&str, &str)]) -> Result<Vec<Row>, DataError> {
+    pub fn list(&self, route: ModelName, filters: &[(&str, &str)]) -> Result<Vec<Row>, DataError> {
         self.query(route, &ListQuery::filtered(filters))
     }
 
     /// Rows of a model matching a parsed list query; always a list (paging is ignored).
-    pub fn query(&self, route: &str, query: &ListQuery) -> Result<Vec<Row>, DataError> {
+    pub fn query(&self, route: ModelName, query: &ListQuery) -> Result<Vec<Row>, DataError> {
         let query = ListQuery {
             page: None,
             ..query.clone()
@@ -59,31 +59,35 @@ impl Data<'_> {
     }
 
     /// The first row matching the filters.
-    pub fn find(&self, route: &str, filters: &[(&str, &str)]) -> Result<Option<Row>, DataError> {
+    pub fn find(
+        &self,
+        route: ModelName,
+        filters: &[(&str, &str)],
+    ) -> Result<Option<Row>, DataError> {
         Ok(self.list(route, filters)?.into_iter().next())
     }
 
     /// One row by id; 404 when missing or out of the viewer's projects.
-    pub fn get(&self, route: &str, id: &str) -> Result<Row, DataError> {
+    pub fn get(&self, route: ModelName, id: &str) -> Result<Row, DataError> {
         super::get(self.conn, self.schema, model(route)?, self.viewer, id)
     }
 
     /// One row by id, for the routes that serve its files (previews, movies, thumbnails,
     /// attachments): 404 when there is none and when it is in a project the viewer is not on,
     /// as the data routes answer; a 403 would confirm that it exists.
-    pub fn get_visible(&self, route: &str, id: &str) -> Result<Row, DataError> {
+    pub fn get_visible(&self, route: ModelName, id: &str) -> Result<Row, DataError> {
         self.get(route, id)
     }
 
     /// Creates a row from a JSON object.
-    pub fn create(&self, route: &str, body: Value) -> Result<Row, DataError> {
+    pub fn create(&self, route: ModelName, body: Value) -> Result<Row, DataError> {
         self.create_with(route, body, Vec::new())
     }
 
     /// Creates a row with extra computed columns.
     pub fn create_with(
         &self,
-        route: &str,
+        route: ModelName,
         body: Value,
         extra: Vec<(String, SqlValue)>,
     ) -> Result<Row, DataError> {
@@ -99,14 +103,14 @@ impl Data<'_> {
     }
 
     /// Updates the fields a JSON object names.
-    pub fn update(&self, route: &str, id: &str, body: Value) -> Result<Row, DataError> {
+    pub fn update(&self, route: ModelName, id: &str, body: Value) -> Result<Row, DataError> {
         self.update_with(route, id, body, Vec::new())
     }
 
     /// Updates the fields a JSON object names, plus extra computed columns.
     pub fn update_with(
         &self,
-        route: &str,
+        route: ModelName,
         id: &str,
         body: Value,
         extra: Vec<(String, SqlValue)>,
@@ -124,13 +128,13 @@ impl Data<'_> {
     }
 
     /// Deletes a row.
-    pub fn delete(&self, route: &str, id: &str) -> Result<(), DataError> {
+    pub fn delete(&self, route: ModelName, id: &str) -> Result<(), DataError> {
         super::delete(self.conn, self.schema, model(route)?, self.viewer, id)
     }
 
     /// Fails with 403 unless the viewer may change this row of `route` (as read by `get`):
     /// their team's, and their own where the model has an author.
-    pub fn authorize_row(&self, route: &str, row: &Row) -> Result<(), DataError> {
+    pub fn authorize_row(&self, route: ModelName, row: &Row) -> Result<(), DataError> {
         let model = model(route)?;
         super::access::authorize_write(self.conn, model, self.viewer, |c| {
             let field = if c == model.id_column { "id" } else { c };
@@ -145,7 +149,11 @@ impl Data<'_> {
 
     /// Fails with 403 unless the viewer may write rows of `route` (a model with a
     /// `project_id` column, or projects) in this project.
-    pub fn authorize_in_project(&self, route: &str, project_id: &str) -> Result<(), DataError> {
+    pub fn authorize_in_project(
+        &self,
+        route: ModelName,
+        project_id: &str,
+    ) -> Result<(), DataError> {
         let model = model(route)?;
         super::access::authorize_write(self.conn, model, self.viewer, |c| {
             (c == "project_id" || c == model.id_column).then(|| project_id.to_owned())

@@ -216,7 +216,7 @@ impl<'a> Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::production::db::{Data, MODELS};
+    use crate::production::db::{Data, MODELS, names};
     use drover_shared::Role;
     use serde_json::json;
 
@@ -227,7 +227,7 @@ mod tests {
         let user =
             crate::auth::db::users::insert(&conn, "art@studio.com", "h", Role::Artist).unwrap();
         let viewer = Viewer {
-            id: user.id.to_string(),
+            id: user.id,
             role: Role::Artist,
         };
         let add = |from: usize, to: usize| {
@@ -286,7 +286,7 @@ mod tests {
         let user =
             crate::auth::db::users::insert(&conn, "boss@studio.com", "h", Role::Admin).unwrap();
         let viewer = Viewer {
-            id: user.id.to_string(),
+            id: user.id,
             role: Role::Admin,
         };
         let d = Data {
@@ -297,36 +297,36 @@ mod tests {
         // Text that needs escaping, floats, booleans, JSON and nulls.
         let project = d
             .create(
-                "projects",
+                names::PROJECTS,
                 json!({"name": "Ép \"1\"\n\u{1F3AC}", "fps": "23.976"}),
             )
             .unwrap();
         d.create(
-            "organisations",
+            names::ORGANISATIONS,
             json!({"name": "Blue\\Studio", "hours_by_day": 7.5}),
         )
         .unwrap();
         let status = d
             .create(
-                "task-status",
+                names::TASK_STATUS,
                 json!({"name": "Final", "short_name": "fin", "is_done": true, "color": "#22d160"}),
             )
             .unwrap();
         let task_type = d
-            .create("task-types", json!({"name": "Crowd sim"}))
+            .create(names::TASK_TYPES, json!({"name": "Crowd sim"}))
             .unwrap();
         let asset_type = d
-            .create("asset-types", json!({"name": "Vehicles"}))
+            .create(names::ASSET_TYPES, json!({"name": "Vehicles"}))
             .unwrap();
         let asset = d
             .create(
-                "assets",
+                names::ASSETS,
                 json!({"name": "Sword", "project_id": project["id"],
                        "entity_type_id": asset_type["id"], "data": {"tags": ["a", 1, null]}}),
             )
             .unwrap();
         d.create(
-            "tasks",
+            names::TASKS,
             json!({"name": "main", "project_id": project["id"], "entity_id": asset["id"],
                    "task_type_id": task_type["id"], "task_status_id": status["id"],
                    "estimation": 3, "data": {"x": 1.25}}),

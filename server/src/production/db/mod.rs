@@ -28,7 +28,9 @@ pub(crate) use access::{Viewer, on_team};
 pub(crate) use data::{Data, Row};
 use drover_shared::Role;
 pub(crate) use list::{list, list_json};
-pub(crate) use models::{Access, MODELS, Model, Private, Rows, by_route};
+pub(crate) use models::{
+    Access, MODELS, Model, ModelName, Private, Rows, by_name, by_route, names,
+};
 pub(crate) use present::attach_relations;
 use present::{select, select_list};
 pub(crate) use query::ListQuery;
@@ -289,7 +291,7 @@ pub fn create(
             && !has(&columns, owner)
             && (owner == "created_by" || model.access == Access::Own);
         if owned {
-            columns.push((owner.into(), SqlValue::Text(viewer.id.clone())));
+            columns.push((owner.into(), SqlValue::Text(viewer.id.to_string())));
         }
     }
     rules::check_create(conn, model, viewer, &mut columns)?;
@@ -322,7 +324,7 @@ pub fn create(
 /// The same person seen with every right, to read back a row they just wrote.
 pub(super) fn admin_view(viewer: &Viewer) -> Viewer {
     Viewer {
-        id: viewer.id.clone(),
+        id: viewer.id,
         role: Role::Admin,
     }
 }
@@ -453,10 +455,7 @@ mod tests {
 
         fn person(&self, email: &str, role: Role) -> Viewer {
             let user = crate::auth::db::users::insert(&self.conn, email, "h", role).unwrap();
-            Viewer {
-                id: user.id.to_string(),
-                role,
-            }
+            Viewer { id: user.id, role }
         }
 
         fn model(route: &str) -> &'static Model {

@@ -2,6 +2,159 @@
 //! in JSON (`type`), which many-to-many fields it has, which rows a person may see and who may
 //! change them. Columns themselves come from the database (see [`super::schema`]).
 
+/// A model's route name as code names it: only the constants of [`names`] exist, so a
+/// misspelt model fails to compile (as a string it answered 404 at run time). The generic
+/// operations ([`super::Data`]) take these; URLs are looked up with [`by_route`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModelName(&'static str);
+
+impl ModelName {
+    /// The name as URLs and messages write it, e.g. `task-status`.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ModelName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// Every model's name, one constant per model of [`MODELS`].
+pub mod names {
+    pub use super::ModelName;
+
+    /// Every name, in [`super::MODELS`]' order (the test that keeps the two in step reads it).
+    #[cfg(test)]
+    pub const ALL: &[ModelName] = &[
+        PERSONS,
+        DEPARTMENTS,
+        STUDIOS,
+        ORGANISATIONS,
+        PROJECTS,
+        PROJECT_STATUS,
+        ENTITY_TYPES,
+        ASSET_TYPES,
+        ENTITIES,
+        ASSETS,
+        EPISODES,
+        SEQUENCES,
+        SHOTS,
+        SCENES,
+        EDITS,
+        ENTITY_LINKS,
+        ASSET_INSTANCES,
+        TASK_TYPES,
+        TASK_STATUS,
+        TASKS,
+        COMMENTS,
+        ATTACHMENT_FILES,
+        PREVIEW_FILES,
+        TIME_SPENTS,
+        DAY_OFFS,
+        SCHEDULE_ITEMS,
+        MILESTONES,
+        OUTPUT_TYPES,
+        OUTPUT_FILES,
+        WORKING_FILES,
+        FILE_STATUS,
+        SOFTWARES,
+        PLAYLISTS,
+        CHATS,
+        CHAT_MESSAGES,
+        METADATA_DESCRIPTORS,
+        NOTIFICATIONS,
+        SUBSCRIPTIONS,
+        SEARCH_FILTERS,
+        DESKTOP_LOGIN_LOGS,
+        PREVIEW_BACKGROUND_FILES,
+    ];
+
+    /// `/data/persons`.
+    pub const PERSONS: ModelName = ModelName("persons");
+    /// `/data/departments`.
+    pub const DEPARTMENTS: ModelName = ModelName("departments");
+    /// `/data/studios`.
+    pub const STUDIOS: ModelName = ModelName("studios");
+    /// `/data/organisations`.
+    pub const ORGANISATIONS: ModelName = ModelName("organisations");
+    /// `/data/projects`.
+    pub const PROJECTS: ModelName = ModelName("projects");
+    /// `/data/project-status`.
+    pub const PROJECT_STATUS: ModelName = ModelName("project-status");
+    /// `/data/entity-types`.
+    pub const ENTITY_TYPES: ModelName = ModelName("entity-types");
+    /// `/data/asset-types`.
+    pub const ASSET_TYPES: ModelName = ModelName("asset-types");
+    /// `/data/entities`.
+    pub const ENTITIES: ModelName = ModelName("entities");
+    /// `/data/assets`.
+    pub const ASSETS: ModelName = ModelName("assets");
+    /// `/data/episodes`.
+    pub const EPISODES: ModelName = ModelName("episodes");
+    /// `/data/sequences`.
+    pub const SEQUENCES: ModelName = ModelName("sequences");
+    /// `/data/shots`.
+    pub const SHOTS: ModelName = ModelName("shots");
+    /// `/data/scenes`.
+    pub const SCENES: ModelName = ModelName("scenes");
+    /// `/data/edits`.
+    pub const EDITS: ModelName = ModelName("edits");
+    /// `/data/entity-links`.
+    pub const ENTITY_LINKS: ModelName = ModelName("entity-links");
+    /// `/data/asset-instances`.
+    pub const ASSET_INSTANCES: ModelName = ModelName("asset-instances");
+    /// `/data/task-types`.
+    pub const TASK_TYPES: ModelName = ModelName("task-types");
+    /// `/data/task-status`.
+    pub const TASK_STATUS: ModelName = ModelName("task-status");
+    /// `/data/tasks`.
+    pub const TASKS: ModelName = ModelName("tasks");
+    /// `/data/comments`.
+    pub const COMMENTS: ModelName = ModelName("comments");
+    /// `/data/attachment-files`.
+    pub const ATTACHMENT_FILES: ModelName = ModelName("attachment-files");
+    /// `/data/preview-files`.
+    pub const PREVIEW_FILES: ModelName = ModelName("preview-files");
+    /// `/data/time-spents`.
+    pub const TIME_SPENTS: ModelName = ModelName("time-spents");
+    /// `/data/day-offs`.
+    pub const DAY_OFFS: ModelName = ModelName("day-offs");
+    /// `/data/schedule-items`.
+    pub const SCHEDULE_ITEMS: ModelName = ModelName("schedule-items");
+    /// `/data/milestones`.
+    pub const MILESTONES: ModelName = ModelName("milestones");
+    /// `/data/output-types`.
+    pub const OUTPUT_TYPES: ModelName = ModelName("output-types");
+    /// `/data/output-files`.
+    pub const OUTPUT_FILES: ModelName = ModelName("output-files");
+    /// `/data/working-files`.
+    pub const WORKING_FILES: ModelName = ModelName("working-files");
+    /// `/data/file-status`.
+    pub const FILE_STATUS: ModelName = ModelName("file-status");
+    /// `/data/softwares`.
+    pub const SOFTWARES: ModelName = ModelName("softwares");
+    /// `/data/playlists`.
+    pub const PLAYLISTS: ModelName = ModelName("playlists");
+    /// `/data/chats`.
+    pub const CHATS: ModelName = ModelName("chats");
+    /// `/data/chat-messages`.
+    pub const CHAT_MESSAGES: ModelName = ModelName("chat-messages");
+    /// `/data/metadata-descriptors`.
+    pub const METADATA_DESCRIPTORS: ModelName = ModelName("metadata-descriptors");
+    /// `/data/notifications`.
+    pub const NOTIFICATIONS: ModelName = ModelName("notifications");
+    /// `/data/subscriptions`.
+    pub const SUBSCRIPTIONS: ModelName = ModelName("subscriptions");
+    /// `/data/search-filters`.
+    pub const SEARCH_FILTERS: ModelName = ModelName("search-filters");
+    /// `/data/desktop-login-logs`.
+    pub const DESKTOP_LOGIN_LOGS: ModelName = ModelName("desktop-login-logs");
+    /// `/data/preview-background-files`.
+    pub const PREVIEW_BACKGROUND_FILES: ModelName = ModelName("preview-background-files");
+}
+
 /// A many-to-many field kept in a link table, serialised as a list of ids.
 #[derive(Debug)]
 pub struct Relation {
@@ -80,7 +233,7 @@ pub enum Private {
 #[derive(Debug)]
 pub struct Model {
     /// The URL name, e.g. `task-status`.
-    pub route: &'static str,
+    pub route: ModelName,
     /// The table.
     pub table: &'static str,
     /// Its JSON `type`.
@@ -116,7 +269,7 @@ pub struct Model {
 
 const TIMES: &[&str] = &["created_at", "updated_at"];
 
-const fn model(route: &'static str, table: &'static str, kind: &'static str) -> Model {
+const fn model(route: ModelName, table: &'static str, kind: &'static str) -> Model {
     Model {
         route,
         table,
@@ -175,7 +328,7 @@ const ENTITY_RELATIONS: &[Relation] = &[
     },
 ];
 
-const fn entity(route: &'static str, kind: &'static str, rows: Rows) -> Model {
+const fn entity(route: ModelName, kind: &'static str, rows: Rows) -> Model {
     Model {
         relations: ENTITY_RELATIONS,
         rows,
@@ -215,13 +368,13 @@ pub static MODELS: &[Model] = &[
         }],
         private: Private::AllBut(PERSON_PUBLIC),
         lookups: &["email"],
-        ..model("persons", "users", "Person")
+        ..model(names::PERSONS, "users", "Person")
     },
-    model("departments", "prod_department", "Department"),
-    model("studios", "prod_studio", "Studio"),
+    model(names::DEPARTMENTS, "prod_department", "Department"),
+    model(names::STUDIOS, "prod_studio", "Studio"),
     Model {
         private: Private::Columns(ORGANISATION_SECRETS),
-        ..model("organisations", "prod_organisation", "Organisation")
+        ..model(names::ORGANISATIONS, "prod_organisation", "Organisation")
     },
     Model {
         id_column: "uuid",
@@ -254,42 +407,54 @@ pub static MODELS: &[Model] = &[
         ],
         scope: Scope::Project,
         access: Access::ManagersWrite,
-        ..model("projects", "projects", "Project")
+        ..model(names::PROJECTS, "projects", "Project")
     },
-    model("project-status", "prod_project_status", "ProjectStatus"),
-    model("entity-types", "prod_entity_type", "EntityType"),
+    model(
+        names::PROJECT_STATUS,
+        "prod_project_status",
+        "ProjectStatus",
+    ),
+    model(names::ENTITY_TYPES, "prod_entity_type", "EntityType"),
     Model {
         rows: Rows::AssetTypes,
-        ..model("asset-types", "prod_entity_type", "AssetType")
+        ..model(names::ASSET_TYPES, "prod_entity_type", "AssetType")
     },
-    entity("entities", "Entity", Rows::All),
+    entity(names::ENTITIES, "Entity", Rows::All),
     Model {
         aliases: &[("episode_id", "source_id")],
-        ..entity("assets", "Asset", Rows::Assets)
+        ..entity(names::ASSETS, "Asset", Rows::Assets)
     },
-    entity("episodes", "Episode", Rows::EntitiesOfType("Episode")),
+    entity(names::EPISODES, "Episode", Rows::EntitiesOfType("Episode")),
     Model {
         aliases: &[("episode_id", "parent_id")],
-        ..entity("sequences", "Sequence", Rows::EntitiesOfType("Sequence"))
+        ..entity(
+            names::SEQUENCES,
+            "Sequence",
+            Rows::EntitiesOfType("Sequence"),
+        )
     },
     Model {
         aliases: &[("sequence_id", "parent_id")],
-        ..entity("shots", "Shot", Rows::EntitiesOfType("Shot"))
+        ..entity(names::SHOTS, "Shot", Rows::EntitiesOfType("Shot"))
     },
-    entity("scenes", "Scene", Rows::EntitiesOfType("Scene")),
-    entity("edits", "Edit", Rows::EntitiesOfType("Edit")),
+    entity(names::SCENES, "Scene", Rows::EntitiesOfType("Scene")),
+    entity(names::EDITS, "Edit", Rows::EntitiesOfType("Edit")),
     Model {
         scope: Scope::EntityColumn("entity_in_id"),
         access: Access::ProjectSupervisors,
-        ..model("entity-links", "prod_entity_link", "EntityLink")
+        ..model(names::ENTITY_LINKS, "prod_entity_link", "EntityLink")
     },
     Model {
         scope: Scope::EntityColumn("asset_id"),
         access: Access::ProjectSupervisors,
-        ..model("asset-instances", "prod_asset_instance", "AssetInstance")
+        ..model(
+            names::ASSET_INSTANCES,
+            "prod_asset_instance",
+            "AssetInstance",
+        )
     },
-    model("task-types", "prod_task_type", "TaskType"),
-    model("task-status", "prod_task_status", "TaskStatus"),
+    model(names::TASK_TYPES, "prod_task_type", "TaskType"),
+    model(names::TASK_STATUS, "prod_task_status", "TaskStatus"),
     Model {
         relations: &[Relation {
             field: "assignees",
@@ -299,7 +464,7 @@ pub static MODELS: &[Model] = &[
         }],
         scope: Scope::ProjectColumn("project_id"),
         access: Access::ProjectSupervisors,
-        ..model("tasks", "prod_task", "Task")
+        ..model(names::TASKS, "prod_task", "Task")
     },
     Model {
         relations: &[
@@ -319,7 +484,7 @@ pub static MODELS: &[Model] = &[
         scope: Scope::TaskColumn("object_id"),
         access: Access::ProjectArtists,
         author: Some("person_id"),
-        ..model("comments", "prod_comment", "Comment")
+        ..model(names::COMMENTS, "prod_comment", "Comment")
     },
     // Rows are made and removed with their files by the comment routes; the generic route
     // reads them, and only admins change them there.
@@ -336,72 +501,76 @@ pub static MODELS: &[Model] = &[
             "updated_at",
         ],
         scope: Scope::CommentColumn("comment_id"),
-        ..model("attachment-files", "prod_attachment_file", "AttachmentFile")
+        ..model(
+            names::ATTACHMENT_FILES,
+            "prod_attachment_file",
+            "AttachmentFile",
+        )
     },
     Model {
         scope: Scope::TaskColumn("task_id"),
         access: Access::ProjectArtists,
         author: Some("person_id"),
         plain: &["extension"],
-        ..model("preview-files", "prod_preview_file", "PreviewFile")
+        ..model(names::PREVIEW_FILES, "prod_preview_file", "PreviewFile")
     },
     Model {
         scope: Scope::TaskColumn("task_id"),
         access: Access::ProjectArtists,
         author: Some("person_id"),
-        ..model("time-spents", "prod_time_spent", "TimeSpent")
+        ..model(names::TIME_SPENTS, "prod_time_spent", "TimeSpent")
     },
     Model {
         scope: Scope::Person,
         access: Access::Own,
-        ..model("day-offs", "prod_day_off", "DayOff")
+        ..model(names::DAY_OFFS, "prod_day_off", "DayOff")
     },
     Model {
         scope: Scope::ProjectColumn("project_id"),
         access: Access::ManagersOnly,
-        ..model("schedule-items", "prod_schedule_item", "ScheduleItem")
+        ..model(names::SCHEDULE_ITEMS, "prod_schedule_item", "ScheduleItem")
     },
     Model {
         scope: Scope::ProjectColumn("project_id"),
         access: Access::ProjectSupervisors,
-        ..model("milestones", "prod_milestone", "Milestone")
+        ..model(names::MILESTONES, "prod_milestone", "Milestone")
     },
-    model("output-types", "prod_output_type", "OutputType"),
+    model(names::OUTPUT_TYPES, "prod_output_type", "OutputType"),
     Model {
         scope: Scope::EntityColumn("entity_id"),
         access: Access::ProjectArtists,
         author: Some("person_id"),
         plain: &["extension"],
-        ..model("output-files", "prod_output_file", "OutputFile")
+        ..model(names::OUTPUT_FILES, "prod_output_file", "OutputFile")
     },
     Model {
         scope: Scope::TaskColumn("task_id"),
         access: Access::ProjectArtists,
         author: Some("person_id"),
-        ..model("working-files", "prod_working_file", "WorkingFile")
+        ..model(names::WORKING_FILES, "prod_working_file", "WorkingFile")
     },
-    model("file-status", "prod_file_status", "FileStatus"),
-    model("softwares", "prod_software", "Software"),
+    model(names::FILE_STATUS, "prod_file_status", "FileStatus"),
+    model(names::SOFTWARES, "prod_software", "Software"),
     Model {
         scope: Scope::ProjectColumn("project_id"),
         access: Access::ProjectSupervisors,
         read_only: &["created_at", "updated_at", "created_by"],
-        ..model("playlists", "prod_playlist", "Playlist")
+        ..model(names::PLAYLISTS, "prod_playlist", "Playlist")
     },
     Model {
         access: Access::ProjectArtists,
-        ..model("chats", "prod_chat", "Chat")
+        ..model(names::CHATS, "prod_chat", "Chat")
     },
     Model {
         scope: Scope::Person,
         access: Access::Own,
-        ..model("chat-messages", "prod_chat_message", "ChatMessage")
+        ..model(names::CHAT_MESSAGES, "prod_chat_message", "ChatMessage")
     },
     Model {
         scope: Scope::ProjectColumn("project_id"),
         access: Access::ProjectSupervisors,
         ..model(
-            "metadata-descriptors",
+            names::METADATA_DESCRIPTORS,
             "prod_metadata_descriptor",
             "MetadataDescriptor",
         )
@@ -409,37 +578,42 @@ pub static MODELS: &[Model] = &[
     Model {
         scope: Scope::Person,
         access: Access::Own,
-        ..model("notifications", "prod_notification", "Notification")
+        ..model(names::NOTIFICATIONS, "prod_notification", "Notification")
     },
     Model {
         scope: Scope::Person,
         access: Access::Own,
-        ..model("subscriptions", "prod_subscription", "Subscription")
+        ..model(names::SUBSCRIPTIONS, "prod_subscription", "Subscription")
     },
     Model {
         scope: Scope::Person,
         access: Access::Own,
-        ..model("search-filters", "prod_search_filter", "SearchFilter")
+        ..model(names::SEARCH_FILTERS, "prod_search_filter", "SearchFilter")
     },
     Model {
         scope: Scope::Person,
         access: Access::Own,
         ..model(
-            "desktop-login-logs",
+            names::DESKTOP_LOGIN_LOGS,
             "prod_desktop_login_log",
             "DesktopLoginLog",
         )
     },
     model(
-        "preview-background-files",
+        names::PREVIEW_BACKGROUND_FILES,
         "prod_preview_background_file",
         "PreviewBackgroundFile",
     ),
 ];
 
-/// A model by its route name.
+/// A model by its route name, as a URL gives it.
 pub fn by_route(route: &str) -> Option<&'static Model> {
-    MODELS.iter().find(|m| m.route == route)
+    MODELS.iter().find(|m| m.route.as_str() == route)
+}
+
+/// The model a name names; every name does (a test checks).
+pub fn by_name(name: ModelName) -> Option<&'static Model> {
+    MODELS.iter().find(|m| m.route == name)
 }
 
 impl Model {
@@ -469,5 +643,21 @@ impl Model {
     pub fn relation(&self, field: &str) -> Option<&'static Relation> {
         let relations: &'static [Relation] = self.relations;
         relations.iter().find(|r| r.field == field)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_one_model_and_every_model_has_a_name() {
+        assert_eq!(names::ALL.len(), MODELS.len());
+        for (name, model) in names::ALL.iter().zip(MODELS) {
+            assert_eq!(*name, model.route);
+            assert!(std::ptr::eq(by_name(*name).unwrap(), model), "{name}");
+            assert!(std::ptr::eq(by_route(name.as_str()).unwrap(), model));
+        }
+        assert!(by_route("taks").is_none());
     }
 }

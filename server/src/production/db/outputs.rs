@@ -4,6 +4,7 @@
 
 use super::DataError;
 use super::data::{Data, Row, text};
+use super::names;
 use serde_json::{Value, json};
 
 /// The file status new output files get (seeded by the migration).
@@ -32,19 +33,19 @@ pub fn new_output_file(d: &Data, target: &Target, body: &Row) -> Result<Row, Dat
     let output_type = body_str(body, "output_type_id")
         .ok_or_else(|| DataError::BadRequest("`output_type_id` is required".into()))?;
     let output_type = d
-        .get("output-types", output_type)
+        .get(names::OUTPUT_TYPES, output_type)
         .map_err(|_| DataError::BadRequest("Given output type not found".into()))?;
     let task_type = body_str(body, "task_type_id")
         .ok_or_else(|| DataError::BadRequest("`task_type_id` is required".into()))?;
-    let task_type = d.get("task-types", task_type)?;
+    let task_type = d.get(names::TASK_TYPES, task_type)?;
     let person = match body_str(body, "person_id") {
         Some(id) => text(
-            &d.get("persons", id)
+            &d.get(names::PERSONS, id)
                 .map_err(|_| DataError::BadRequest("Given person not found".into()))?,
             "id",
         )
         .to_owned(),
-        None => d.viewer.id.clone(),
+        None => d.viewer.id.to_string(),
     };
     let name = body_str(body, "name").unwrap_or("main");
     let representation = body_str(body, "representation").unwrap_or("");
@@ -91,7 +92,7 @@ pub fn new_output_file(d: &Data, target: &Target, body: &Row) -> Result<Row, Dat
             "The given output file already exists.".into(),
         ));
     }
-    let project = d.get("projects", text(target.entity, "project_id"))?;
+    let project = d.get(names::PROJECTS, text(target.entity, "project_id"))?;
     let tree = project
         .get("file_tree")
         .and_then(|t| t.get("output"))
@@ -131,7 +132,7 @@ pub fn new_output_file(d: &Data, target: &Target, body: &Row) -> Result<Row, Dat
     if let Some(working) = body_str(body, "working_file_id") {
         made["source_file_id"] = Value::from(working);
     }
-    let mut row = d.create("output-files", made)?;
+    let mut row = d.create(names::OUTPUT_FILES, made)?;
     row.insert("folder_path".into(), Value::from(folder_path));
     row.insert("file_name".into(), Value::from(file_name));
     Ok(row)
@@ -215,12 +216,12 @@ impl Tokens<'_, '_> {
         if parent.is_empty() {
             return Ok((String::new(), String::new()));
         }
-        let parent = self.d.get("entities", parent)?;
+        let parent = self.d.get(names::ENTITIES, parent)?;
         let grand = text(&parent, "parent_id");
         let grand = if grand.is_empty() {
             String::new()
         } else {
-            text(&self.d.get("entities", grand)?, "name").to_owned()
+            text(&self.d.get(names::ENTITIES, grand)?, "name").to_owned()
         };
         Ok((text(&parent, "name").to_owned(), grand))
     }
@@ -261,7 +262,7 @@ impl Tokens<'_, '_> {
 
 /// `GET /data/entities/{e}/output-types`: the output types the entity has files of, by name.
 pub fn entity_output_types(d: &Data, entity_id: &str) -> Result<Vec<Row>, DataError> {
-    let entity = d.get("entities", entity_id)?;
+    let entity = d.get(names::ENTITIES, entity_id)?;
     let mut stmt = d.conn.prepare_cached(
         "SELECT DISTINCT o.id, o.name FROM prod_output_type AS o \
          JOIN prod_output_file AS f ON f.output_type_id = o.id \
@@ -270,5 +271,7 @@ pub fn entity_output_types(d: &Data, entity_id: &str) -> Result<Vec<Row>, DataEr
     let ids = stmt
         .query_map([text(&entity, "id")], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    ids.iter().map(|id| d.get("output-types", id)).collect()
+    ids.iter()
+        .map(|id| d.get(names::OUTPUT_TYPES, id))
+        .collect()
 }

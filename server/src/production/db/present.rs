@@ -85,7 +85,9 @@ fn sees_private(
         return Ok(false);
     };
     Ok(match row.get_ref(i)? {
-        rusqlite::types::ValueRef::Text(id) => id == viewer.id.as_bytes(),
+        rusqlite::types::ValueRef::Text(id) => {
+            std::str::from_utf8(id).is_ok_and(|id| viewer.is(id))
+        }
         _ => false,
     })
 }

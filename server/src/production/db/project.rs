@@ -3,6 +3,7 @@
 //! the studio-wide task CSV export and a person's departments and shot quotas.
 
 use super::data::{Data, Row, text};
+use super::names::{self, ModelName};
 use super::{DataError, ListQuery};
 use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
@@ -30,24 +31,24 @@ impl Setting {
     }
 
     /// (link table, link column, model route, body field)
-    fn parts(self) -> (&'static str, &'static str, &'static str, &'static str) {
+    fn parts(self) -> (&'static str, &'static str, ModelName, &'static str) {
         match self {
             Self::TaskTypes => (
                 "prod_project_task_type_link",
                 "task_type_id",
-                "task-types",
+                names::TASK_TYPES,
                 "task_type_id",
             ),
             Self::TaskStatus => (
                 "prod_project_task_status_link",
                 "task_status_id",
-                "task-status",
+                names::TASK_STATUS,
                 "task_status_id",
             ),
             Self::AssetTypes => (
                 "prod_project_asset_type_link",
                 "asset_type_id",
-                "asset-types",
+                names::ASSET_TYPES,
                 "asset_type_id",
             ),
         }
@@ -57,7 +58,7 @@ impl Setting {
 /// `GET /data/projects/{p}/settings/<setting>` (and `/data/projects/{p}/task-types`): the
 /// rows the project uses.
 pub fn setting_list(d: &Data, project_id: &str, setting: Setting) -> Result<Vec<Row>, DataError> {
-    let project = d.get("projects", project_id)?;
+    let project = d.get(names::PROJECTS, project_id)?;
     let (table, column, route, _) = setting.parts();
     let mut stmt = d.conn.prepare_cached(&format!(
         "SELECT {column} FROM {table} WHERE project_id = ? ORDER BY {column}"
@@ -76,9 +77,9 @@ pub fn setting_add(
     setting: Setting,
     body: &Row,
 ) -> Result<Row, DataError> {
-    let project = d.get("projects", project_id)?;
+    let project = d.get(names::PROJECTS, project_id)?;
     let project_id = text(&project, "id").to_owned();
-    d.authorize_in_project("projects", &project_id)?;
+    d.authorize_in_project(names::PROJECTS, &project_id)?;
     let (table, column, route, field) = setting.parts();
     let id = body
         .get(field)
@@ -100,7 +101,7 @@ pub fn setting_add(
             rusqlite::params![priority, project_id, text(&row, "id")],
         )?;
     }
-    d.get("projects", &project_id)
+    d.get(names::PROJECTS, &project_id)
 }
 
 /// `DELETE /data/projects/{p}/settings/<setting>/{id}`.
@@ -110,8 +111,8 @@ pub fn setting_remove(
     setting: Setting,
     id: &str,
 ) -> Result<(), DataError> {
-    let project = d.get("projects", project_id)?;
-    d.authorize_in_project("projects", text(&project, "id"))?;
+    let project = d.get(names::PROJECTS, project_id)?;
+    d.authorize_in_project(names::PROJECTS, text(&project, "id"))?;
     let (table, column, _, _) = setting.parts();
     d.conn.execute(
         &format!("DELETE FROM {table} WHERE project_id = ? AND {column} = ?"),
@@ -122,8 +123,8 @@ pub fn setting_remove(
 
 /// `GET /data/projects/{p}/team`: the team's persons.
 pub fn team(d: &Data, project_id: &str) -> Result<Vec<Row>, DataError> {
-    let project = d.get("projects", project_id)?;
-    d.list("persons", &[])?
+    let project = d.get(names::PROJECTS, project_id)?;
+    d.list(names::PERSONS, &[])?
         .into_iter()
         .map(Ok)
         .filter(|p: &Result<Row, DataError>| {
@@ -139,24 +140,24 @@ pub fn team(d: &Data, project_id: &str) -> Result<Vec<Row>, DataError> {
 
 /// `POST /data/projects/{p}/team` `{"person_id"}`: answers the project.
 pub fn team_add(d: &Data, project_id: &str, body: &Row) -> Result<Row, DataError> {
-    let project = d.get("projects", project_id)?;
-    d.authorize_in_project("projects", text(&project, "id"))?;
+    let project = d.get(names::PROJECTS, project_id)?;
+    d.authorize_in_project(names::PROJECTS, text(&project, "id"))?;
     let person_id = body
         .get("person_id")
         .and_then(Value::as_str)
         .ok_or_else(|| DataError::BadRequest("`person_id` is required".into()))?;
-    let person = d.get("persons", person_id)?;
+    let person = d.get(names::PERSONS, person_id)?;
     d.conn.execute(
         "INSERT OR IGNORE INTO prod_project_person_link (project_id, person_id) VALUES (?, ?)",
         [text(&project, "id"), text(&person, "id")],
     )?;
-    d.get("projects", text(&project, "id"))
+    d.get(names::PROJECTS, text(&project, "id"))
 }
 
 /// `DELETE /data/projects/{p}/team/{person}`.
 pub fn team_remove(d: &Data, project_id: &str, person_id: &str) -> Result<(), DataError> {
-    let project = d.get("projects", project_id)?;
-    d.authorize_in_project("projects", text(&project, "id"))?;
+    let project = d.get(names::PROJECTS, project_id)?;
+    d.authorize_in_project(names::PROJECTS, text(&project, "id"))?;
     d.conn.execute(
         "DELETE FROM prod_project_person_link WHERE project_id = ? AND person_id = ?",
         [text(&project, "id"), person_id],
@@ -176,12 +177,12 @@ pub fn playlists(
     sort_by: Option<&str>,
     task_type_id: Option<&str>,
 ) -> Result<Vec<Row>, DataError> {
-    let project = d.get("projects", project_id)?;
+    let project = d.get(names::PROJECTS, project_id)?;
     let mut filters = vec![("project_id", text(&project, "id"))];
     if let Some(task_type) = task_type_id {
         filters.push(("task_type_id", task_type));
     }
-    let mut found = d.list("playlists", &filters)?;
+    let mut found = d.list(names::PLAYLISTS, &filters)?;
     let field = sort_by.unwrap_or("updated_at");
     if !matches!(field, "updated_at" | "created_at" | "name") {
         return Err(DataError::BadRequest(format!(
@@ -209,9 +210,9 @@ pub fn playlists(
 
 /// `GET /data/projects/{p}/metadata-descriptors`.
 pub fn metadata_descriptors(d: &Data, project_id: &str) -> Result<Vec<Row>, DataError> {
-    let project = d.get("projects", project_id)?;
+    let project = d.get(names::PROJECTS, project_id)?;
     d.list(
-        "metadata-descriptors",
+        names::METADATA_DESCRIPTORS,
         &[("project_id", text(&project, "id"))],
     )
 }
@@ -220,19 +221,19 @@ pub fn metadata_descriptors(d: &Data, project_id: &str) -> Result<Vec<Row>, Data
 /// person with their departments.
 pub fn add_department(d: &Data, person_id: &str, body: &Row) -> Result<Row, DataError> {
     crate::production::rules::may_change_departments(d.viewer.role)?;
-    let person = d.get("persons", person_id)?;
+    let person = d.get(names::PERSONS, person_id)?;
     let department = body
         .get("department_id")
         .and_then(Value::as_str)
         .ok_or_else(|| DataError::BadRequest("`department_id` is required".into()))?;
     let department = d
-        .get("departments", department)
+        .get(names::DEPARTMENTS, department)
         .map_err(|_| DataError::BadRequest("Department ID matches no department".into()))?;
     d.conn.execute(
         "INSERT OR IGNORE INTO prod_department_link (person_id, department_id) VALUES (?, ?)",
         [text(&person, "id"), text(&department, "id")],
     )?;
-    d.get("persons", text(&person, "id"))
+    d.get(names::PERSONS, text(&person, "id"))
 }
 
 /// How `quota-shots` decides a shot was finished that day.
@@ -265,8 +266,8 @@ pub fn quota_shots(
     day: &str,
     mode: QuotaMode,
 ) -> Result<Vec<Value>, DataError> {
-    let person = d.get("persons", person_id)?;
-    crate::production::rules::may_see_quotas_of(d.viewer.role, text(&person, "id") == d.viewer.id)?;
+    let person = d.get(names::PERSONS, person_id)?;
+    crate::production::rules::may_see_quotas_of(d.viewer.role, d.viewer.is(text(&person, "id")))?;
     let column = match mode {
         QuotaMode::Feedback => "end_date",
         QuotaMode::Done => "done_date",
@@ -291,7 +292,7 @@ pub fn quota_shots(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out = Vec::new();
     for (task, task_type, ended, shot) in found {
-        let Ok(shot) = d.get("shots", &shot) else {
+        let Ok(shot) = d.get(names::SHOTS, &shot) else {
             continue;
         };
         let frames = shot.get("nb_frames").and_then(Value::as_i64).unwrap_or(0);
@@ -404,10 +405,10 @@ fn csv_error(e: csv::Error) -> DataError {
 pub fn project_rows(
     d: &Data,
     project_id: &str,
-    route: &str,
+    route: ModelName,
     query: &ListQuery,
 ) -> Result<Vec<Row>, DataError> {
-    let project = d.get("projects", project_id)?;
+    let project = d.get(names::PROJECTS, project_id)?;
     let mut query = query.clone();
     query
         .filters
@@ -458,7 +459,7 @@ pub fn project_created(d: &Data, project: Row) -> Result<Row, DataError> {
         && first_episode(d, text(&project, "id"))?.is_none()
     {
         d.create(
-            "episodes",
+            names::EPISODES,
             json!({"name": "E01", "project_id": text(&project, "id")}),
         )?;
     }

@@ -146,7 +146,7 @@ pub(super) fn scope_clause(model: &Model, viewer: &Viewer, w: &mut Where) -> Res
             model.route
         )));
     }
-    let me = || SqlValue::Text(viewer.id.clone());
+    let me = || SqlValue::Text(viewer.id.to_string());
     match model.scope {
         Scope::Studio => {}
         Scope::Person => {

@@ -3,35 +3,36 @@
 
 use super::DataError;
 use super::data::{Data, Row, text};
+use super::names;
 use super::schema::{now_text, parse_datetime};
 use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
 
 /// The entity route for an entity row, by its type's name.
-fn entity_route(d: &Data, entity: &Row) -> Result<&'static str, DataError> {
+fn entity_route(d: &Data, entity: &Row) -> Result<names::ModelName, DataError> {
     let type_name: String = d.conn.query_row(
         "SELECT name FROM prod_entity_type WHERE id = ?",
         [text(entity, "entity_type_id")],
         |r| r.get(0),
     )?;
     Ok(match type_name.as_str() {
-        "Shot" => "shots",
-        "Sequence" => "sequences",
-        "Episode" => "episodes",
-        "Scene" => "scenes",
-        "Edit" => "edits",
-        n if super::models::TEMPORAL_TYPES.contains(&n) => "entities",
-        _ => "assets",
+        "Shot" => names::SHOTS,
+        "Sequence" => names::SEQUENCES,
+        "Episode" => names::EPISODES,
+        "Scene" => names::SCENES,
+        "Edit" => names::EDITS,
+        n if super::models::TEMPORAL_TYPES.contains(&n) => names::ENTITIES,
+        _ => names::ASSETS,
     })
 }
 
 /// `GET /data/tasks/{id}/full`: the task with its entity, project, type, status, assignees
 /// and (for shots) sequence and episode.
 pub fn full_task(d: &Data, task_id: &str) -> Result<Row, DataError> {
-    let mut task = d.get("tasks", task_id)?;
-    let entity = d.get("entities", text(&task, "entity_id"))?;
+    let mut task = d.get(names::TASKS, task_id)?;
+    let entity = d.get(names::ENTITIES, text(&task, "entity_id"))?;
     let route = entity_route(d, &entity)?;
-    let entity_type = d.get("entity-types", text(&entity, "entity_type_id"))?;
+    let entity_type = d.get(names::ENTITY_TYPES, text(&entity, "entity_type_id"))?;
     let persons = task
         .get("assignees")
         .and_then(Value::as_array)
@@ -39,30 +40,32 @@ pub fn full_task(d: &Data, task_id: &str) -> Result<Row, DataError> {
         .unwrap_or_default()
         .iter()
         .filter_map(Value::as_str)
-        .map(|id| d.get("persons", id).map(Value::Object))
+        .map(|id| d.get(names::PERSONS, id).map(Value::Object))
         .collect::<Result<Vec<_>, _>>()?;
     task.insert("persons".into(), Value::Array(persons));
     task.insert(
         "project".into(),
-        Value::Object(d.get("projects", text(&task, "project_id"))?),
+        Value::Object(d.get(names::PROJECTS, text(&task, "project_id"))?),
     );
     task.insert(
         "task_status".into(),
-        Value::Object(d.get("task-status", text(&task, "task_status_id"))?),
+        Value::Object(d.get(names::TASK_STATUS, text(&task, "task_status_id"))?),
     );
     task.insert(
         "task_type".into(),
-        Value::Object(d.get("task-types", text(&task, "task_type_id"))?),
+        Value::Object(d.get(names::TASK_TYPES, text(&task, "task_type_id"))?),
     );
     task.insert("entity_type".into(), Value::Object(entity_type));
     if !text(&task, "assigner_id").is_empty() {
-        let assigner = d.get("persons", text(&task, "assigner_id"))?;
+        let assigner = d.get(names::PERSONS, text(&task, "assigner_id"))?;
         task.insert("assigner".into(), Value::Object(assigner));
     }
-    if matches!(route, "shots" | "scenes" | "sequences") && !text(&entity, "parent_id").is_empty() {
-        let sequence = d.get("entities", text(&entity, "parent_id"))?;
+    if matches!(route, names::SHOTS | names::SCENES | names::SEQUENCES)
+        && !text(&entity, "parent_id").is_empty()
+    {
+        let sequence = d.get(names::ENTITIES, text(&entity, "parent_id"))?;
         if !text(&sequence, "parent_id").is_empty() {
-            let episode = d.get("entities", text(&sequence, "parent_id"))?;
+            let episode = d.get(names::ENTITIES, text(&sequence, "parent_id"))?;
             task.insert("episode".into(), Value::Object(episode));
         }
         task.insert("sequence".into(), Value::Object(sequence));
@@ -70,7 +73,7 @@ pub fn full_task(d: &Data, task_id: &str) -> Result<Row, DataError> {
     let subscribed = d
         .conn
         .prepare_cached("SELECT 1 FROM prod_subscription WHERE task_id = ? AND person_id = ?")?
-        .exists([text(&task, "id"), d.viewer.id.as_str()])?;
+        .exists(rusqlite::params![text(&task, "id"), d.viewer.id])?;
     task.insert("is_subscribed".into(), Value::from(subscribed));
     task.insert("entity".into(), Value::Object(entity));
     task.insert(
@@ -101,7 +104,7 @@ pub fn render_jobs(d: &Data, task_id: &str) -> Result<Vec<Value>, DataError> {
 /// viewer may change, puts them on the project's team, and answers those tasks.
 pub fn assign(d: &Data, person_id: &str, body: &Row) -> Result<Vec<Row>, DataError> {
     let person = d
-        .get("persons", person_id)
+        .get(names::PERSONS, person_id)
         .map_err(|_| DataError::BadRequest("Assignee doesn't exist in database.".into()))?;
     let person_id = text(&person, "id").to_owned();
     let ids = body
@@ -111,10 +114,10 @@ pub fn assign(d: &Data, person_id: &str, body: &Row) -> Result<Vec<Row>, DataErr
     let mut assigned = Vec::new();
     for id in ids.iter().filter_map(Value::as_str) {
         // Kitsu skips the tasks it cannot assign instead of failing the batch.
-        let Ok(task) = d.get("tasks", id) else {
+        let Ok(task) = d.get(names::TASKS, id) else {
             continue;
         };
-        if d.authorize_in_project("tasks", text(&task, "project_id"))
+        if d.authorize_in_project(names::TASKS, text(&task, "project_id"))
             .is_err()
         {
             continue;
@@ -131,11 +134,11 @@ pub fn assign(d: &Data, person_id: &str, body: &Row) -> Result<Vec<Row>, DataErr
         if text(&task, "assigner_id").is_empty() {
             d.conn.execute(
                 "UPDATE prod_task SET assigner_id = ? WHERE id = ?",
-                [d.viewer.id.as_str(), text(&task, "id")],
+                rusqlite::params![d.viewer.id, text(&task, "id")],
             )?;
         }
         notify(d, &person_id, "assignation", text(&task, "id"), None)?;
-        assigned.push(d.get("tasks", text(&task, "id"))?);
+        assigned.push(d.get(names::TASKS, text(&task, "id"))?);
     }
     Ok(assigned)
 }
@@ -148,7 +151,7 @@ fn notify(
     task: &str,
     comment: Option<&str>,
 ) -> Result<(), DataError> {
-    if person == d.viewer.id {
+    if d.viewer.is(person) {
         return Ok(());
     }
     let now = now_text();
@@ -195,13 +198,13 @@ pub fn comment(
     body: &Row,
     files: &[super::attachments::Staged],
 ) -> Result<Row, DataError> {
-    let task = d.get("tasks", task_id)?;
+    let task = d.get(names::TASKS, task_id)?;
     let task_id = text(&task, "id").to_owned();
     let status_id = body
         .get("task_status_id")
         .and_then(Value::as_str)
         .ok_or_else(|| DataError::BadRequest("`task_status_id` is required".into()))?;
-    let status = d.get("task-status", status_id)?;
+    let status = d.get(names::TASK_STATUS, status_id)?;
     super::rules::may_set_status(
         d.conn,
         d.viewer,
@@ -214,7 +217,7 @@ pub fn comment(
     let manager = crate::production::rules::may_back_date(d.viewer.role);
     let author = Some(text_of("person_id"))
         .filter(|p| manager && !p.is_empty())
-        .map_or_else(|| d.viewer.id.clone(), str::to_owned);
+        .map_or_else(|| d.viewer.id.to_string(), str::to_owned);
     let created_at = match text_of("created_at") {
         at if manager && !at.is_empty() => parse_datetime(at)
             .map(super::schema::datetime_text)
@@ -227,7 +230,7 @@ pub fn comment(
             .and_then(super::schema::parse_bool)
             .unwrap_or(false);
     let made = d.create(
-        "comments",
+        names::COMMENTS,
         json!({
             "object_id": task_id,
             "object_type": "Task",
@@ -300,8 +303,8 @@ fn apply_status(d: &Data, task: &Row, status: &Row, at: &str) -> Result<(), Data
 
 /// A comment as Kitsu answers it: with its status and author.
 fn present_comment(d: &Data, mut comment: Row) -> Result<Row, DataError> {
-    let status = d.get("task-status", text(&comment, "task_status_id"))?;
-    let person = d.get("persons", text(&comment, "person_id"))?;
+    let status = d.get(names::TASK_STATUS, text(&comment, "task_status_id"))?;
+    let person = d.get(names::PERSONS, text(&comment, "person_id"))?;
     comment.insert("task_status".into(), Value::Object(status));
     comment.insert("person".into(), Value::Object(person));
     comment.insert("acknowledgements".into(), Value::Array(Vec::new()));
@@ -313,12 +316,12 @@ fn present_comment(d: &Data, mut comment: Row) -> Result<Row, DataError> {
 
 /// `GET /data/tasks/{t}/comments`: newest first, each with status, author and previews.
 pub fn comments(d: &Data, task_id: &str) -> Result<Vec<Row>, DataError> {
-    let task = d.get("tasks", task_id)?;
+    let task = d.get(names::TASKS, task_id)?;
     let query = super::ListQuery {
         relations: true,
         ..super::ListQuery::filtered(&[("object_id", text(&task, "id"))])
     };
-    let mut found = d.query("comments", &query)?;
+    let mut found = d.query(names::COMMENTS, &query)?;
     // Newest first; comments of the same second newest-written first.
     found.reverse();
     found.sort_by(|a, b| text(b, "created_at").cmp(text(a, "created_at")));
@@ -333,7 +336,7 @@ pub fn comments(d: &Data, task_id: &str) -> Result<Vec<Row>, DataError> {
                 .unwrap_or_default()
                 .iter()
                 .filter_map(Value::as_str)
-                .map(|id| d.get("preview-files", id).map(Value::Object))
+                .map(|id| d.get(names::PREVIEW_FILES, id).map(Value::Object))
                 .collect::<Result<Vec<_>, _>>()?;
             c.insert("previews".into(), Value::Array(previews));
             Ok(c)
@@ -351,8 +354,8 @@ pub fn add_preview(
     comment_id: &str,
     body: &Row,
 ) -> Result<Row, DataError> {
-    let task = d.get("tasks", task_id)?;
-    let comment = d.get("comments", comment_id)?;
+    let task = d.get(names::TASKS, task_id)?;
+    let comment = d.get(names::COMMENTS, comment_id)?;
     if text(&comment, "object_id") != text(&task, "id") {
         return Err(DataError::NotFound(format!(
             "comment {comment_id} is not on task {task_id}"
@@ -416,7 +419,7 @@ pub fn add_preview(
     if let Some(id) = body.get("id").filter(|v| v.is_string()) {
         fields["id"] = id.clone();
     }
-    let made = d.create("preview-files", fields)?;
+    let made = d.create(names::PREVIEW_FILES, fields)?;
     d.conn.execute(
         "INSERT INTO prod_comment_preview_link (comment_id, preview_file_id) VALUES (?, ?)",
         [text(&comment, "id"), text(&made, "id")],
@@ -436,7 +439,7 @@ pub fn add_extra_preview(
     comment_id: &str,
     preview_id: &str,
 ) -> Result<Row, DataError> {
-    let preview = d.get("preview-files", preview_id)?;
+    let preview = d.get(names::PREVIEW_FILES, preview_id)?;
     let on_comment = d
         .conn
         .prepare_cached(
@@ -474,9 +477,9 @@ pub struct Uploaded {
 
 /// Records an upload on its preview file (now `ready`) and makes it the task's last preview.
 pub fn record_upload(d: &Data, preview_id: &str, up: &Uploaded) -> Result<Row, DataError> {
-    let preview = d.get("preview-files", preview_id)?;
+    let preview = d.get(names::PREVIEW_FILES, preview_id)?;
     d.update(
-        "preview-files",
+        names::PREVIEW_FILES,
         text(&preview, "id"),
         json!({
             "original_name": up.original_name,
@@ -493,27 +496,27 @@ pub fn record_upload(d: &Data, preview_id: &str, up: &Uploaded) -> Result<Row, D
         "UPDATE prod_task SET last_preview_file_id = ? WHERE id = ?",
         [text(&preview, "id"), text(&preview, "task_id")],
     )?;
-    d.get("preview-files", text(&preview, "id"))
+    d.get(names::PREVIEW_FILES, text(&preview, "id"))
 }
 
 /// `PUT /actions/preview-files/{pf}/set-main-preview`: the preview illustrates its task's
 /// entity. Answers the entity with `preview_file_status`.
 pub fn set_main_preview(d: &Data, preview_id: &str) -> Result<Row, DataError> {
-    let preview = d.get("preview-files", preview_id)?;
-    let task = d.get("tasks", text(&preview, "task_id"))?;
-    d.authorize_in_project("entities", text(&task, "project_id"))?;
+    let preview = d.get(names::PREVIEW_FILES, preview_id)?;
+    let task = d.get(names::TASKS, text(&preview, "task_id"))?;
+    d.authorize_in_project(names::ENTITIES, text(&task, "project_id"))?;
     d.conn.execute(
         "UPDATE prod_entity SET preview_file_id = ?, updated_at = ? WHERE id = ?",
         [text(&preview, "id"), &now_text(), text(&task, "entity_id")],
     )?;
-    let mut entity = d.get("entities", text(&task, "entity_id"))?;
+    let mut entity = d.get(names::ENTITIES, text(&task, "entity_id"))?;
     entity.insert("preview_file_status".into(), preview["status"].clone());
     Ok(entity)
 }
 
 /// `PUT /actions/tasks/{t}/set-main-preview`: the task's last preview becomes the entity's.
 pub fn set_task_main_preview(d: &Data, task_id: &str) -> Result<Row, DataError> {
-    let task = d.get("tasks", task_id)?;
+    let task = d.get(names::TASKS, task_id)?;
     let last = text(&task, "last_preview_file_id");
     if last.is_empty() {
         return Err(DataError::BadRequest("this task has no preview yet".into()));

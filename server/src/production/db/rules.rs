@@ -41,12 +41,12 @@ pub(super) fn check_create(
         match value(columns, author) {
             None | Some(SqlValue::Null) => {
                 columns.retain(|(c, _)| c != author);
-                columns.push((author.into(), SqlValue::Text(viewer.id.clone())));
+                columns.push((author.into(), SqlValue::Text(viewer.id.to_string())));
             }
             Some(_) => rules::may_write_as(
                 viewer.role,
-                text(columns, author) == Some(viewer.id.as_str()),
-                model.route,
+                text(columns, author).is_some_and(|a| viewer.is(a)),
+                model.route.as_str(),
             )?,
         }
     }
@@ -89,8 +89,8 @@ pub(super) fn check_update(
     {
         rules::may_write_as(
             viewer.role,
-            text(columns, author) == Some(viewer.id.as_str()),
-            model.route,
+            text(columns, author).is_some_and(|a| viewer.is(a)),
+            model.route.as_str(),
         )?;
     }
     if model.table == "prod_comment" {
@@ -139,7 +139,7 @@ pub(super) fn check_author_id(
     }
     Ok(rules::may_change_authored(
         viewer.role,
-        author == Some(viewer.id.as_str()),
+        author.is_some_and(|a| viewer.is(a)),
         model.kind,
     )?)
 }

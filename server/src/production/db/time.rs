@@ -3,6 +3,7 @@
 
 use super::DataError;
 use super::data::{Data, Row, text};
+use super::names;
 use super::schema::parse_date;
 use crate::production::rules;
 use serde_json::{Value, json};
@@ -10,9 +11,9 @@ use serde_json::{Value, json};
 /// The person of a time-spent route, who must be the viewer unless a manager or admin
 /// (Zou's `check_time_spent_access`; the generic route keeps the same rule).
 fn time_person(d: &Data, person_id: &str) -> Result<String, DataError> {
-    let person = d.get("persons", person_id)?;
+    let person = d.get(names::PERSONS, person_id)?;
     let id = text(&person, "id").to_owned();
-    rules::may_log_time_for(d.viewer.role, id == d.viewer.id)?;
+    rules::may_log_time_for(d.viewer.role, d.viewer.is(&id))?;
     if person.get("is_bot").and_then(Value::as_bool) == Some(true) {
         return Err(DataError::BadRequest("bots do not log time".into()));
     }
@@ -29,7 +30,7 @@ pub fn set_time_spent(
     body: &Row,
     add: bool,
 ) -> Result<Row, DataError> {
-    let task = d.get("tasks", task_id)?;
+    let task = d.get(names::TASKS, task_id)?;
     let date = parse_date(date)
         .filter(|_| date.len() == 10)
         .ok_or_else(|| DataError::BadRequest(format!("wrong date format: {date}")))?
@@ -41,7 +42,7 @@ pub fn set_time_spent(
         .filter(|v| *v > 0.0)
         .ok_or_else(|| DataError::BadRequest("`duration` must be a number above 0".into()))?;
     let existing = d.find(
-        "time-spents",
+        names::TIME_SPENTS,
         &[
             ("task_id", text(&task, "id")),
             ("person_id", &person),
@@ -53,13 +54,13 @@ pub fn set_time_spent(
             let before = found.get("duration").and_then(Value::as_f64).unwrap_or(0.0);
             let total = if add { before + duration } else { duration };
             d.update(
-                "time-spents",
+                names::TIME_SPENTS,
                 text(&found, "id"),
                 json!({ "duration": total }),
             )?
         }
         None => d.create(
-            "time-spents",
+            names::TIME_SPENTS,
             json!({"task_id": text(&task, "id"), "person_id": person, "date": date,
                    "duration": duration}),
         )?,
@@ -74,14 +75,14 @@ pub fn set_time_spent(
 
 /// `GET /actions/tasks/{t}/time-spents[/{date}]`: `{"total", <person_id>: [time spents]}`.
 pub fn time_spents(d: &Data, task_id: &str, date: Option<&str>) -> Result<Row, DataError> {
-    let task = d.get("tasks", task_id)?;
+    let task = d.get(names::TASKS, task_id)?;
     let mut filters = vec![("task_id", text(&task, "id"))];
     if let Some(date) = date {
         filters.push(("date", date));
     }
     let mut out = Row::new();
     let mut total = 0.0;
-    for spent in d.list("time-spents", &filters)? {
+    for spent in d.list(names::TIME_SPENTS, &filters)? {
         total += spent.get("duration").and_then(Value::as_f64).unwrap_or(0.0);
         let person = text(&spent, "person_id").to_owned();
         if let Value::Array(list) = out

@@ -4,6 +4,7 @@
 use super::DataError;
 use super::breakdown::{add_names, add_task_names};
 use super::data::{Data, Row, text};
+use super::names;
 use super::schema::{now_text, parse_datetime};
 use serde_json::{Value, json};
 
@@ -23,7 +24,7 @@ pub fn my_tasks(d: &Data, done: bool) -> Result<Vec<Row>, DataError> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     // A person taken off a project's team keeps their assignments there, unseen.
-    let mut tasks = super::casting::visible_rows(d, "tasks", &ids)?;
+    let mut tasks = super::casting::visible_rows(d, names::TASKS, &ids)?;
     add_task_names(d, &mut tasks)?;
     add_names(d, &mut tasks, "entity_id", "prod_entity", "entity_name")?;
     for task in &mut tasks {
@@ -157,7 +158,7 @@ pub fn new_filter(d: &Data, body: &Row) -> Result<Row, DataError> {
             made[field] = value.clone();
         }
     }
-    d.create("search-filters", made)
+    d.create(names::SEARCH_FILTERS, made)
 }
 
 /// `POST /data/user/desktop-login-logs` `{"date"?}`: logs a desktop session of the viewer
@@ -172,17 +173,20 @@ pub fn log_desktop_login(d: &Data, date: Option<&str>) -> Result<Row, DataError>
     };
     d.conn.execute(
         "UPDATE users SET last_presence = ? WHERE id = ?",
-        [&date[..10], d.viewer.id.as_str()],
+        rusqlite::params![&date[..10], d.viewer.id],
     )?;
     d.create(
-        "desktop-login-logs",
+        names::DESKTOP_LOGIN_LOGS,
         json!({"person_id": d.viewer.id, "date": date}),
     )
 }
 
 /// `GET /data/user/desktop-login-logs`: newest first.
 pub fn desktop_logins(d: &Data) -> Result<Vec<Row>, DataError> {
-    let mut logs = d.list("desktop-login-logs", &[("person_id", &d.viewer.id)])?;
+    let mut logs = d.list(
+        names::DESKTOP_LOGIN_LOGS,
+        &[("person_id", &d.viewer.id.to_string())],
+    )?;
     logs.sort_by(|a, b| text(b, "date").cmp(text(a, "date")));
     Ok(logs)
 }
@@ -191,7 +195,7 @@ pub fn desktop_logins(d: &Data) -> Result<Vec<Row>, DataError> {
 pub fn mark_all_read(d: &Data) -> Result<(), DataError> {
     d.conn.execute(
         "UPDATE prod_notification SET read = 1, updated_at = ? WHERE person_id = ? AND read = 0",
-        [now_text(), d.viewer.id.clone()],
+        rusqlite::params![now_text(), d.viewer.id],
     )?;
     Ok(())
 }
@@ -220,10 +224,10 @@ pub fn update_person(
     extra: Vec<(String, rusqlite::types::Value)>,
 ) -> Result<Row, DataError> {
     if d.viewer.is_admin() {
-        return d.update_with("persons", id, Value::Object(body), extra);
+        return d.update_with(names::PERSONS, id, Value::Object(body), extra);
     }
-    let person = d.get("persons", id)?;
-    if text(&person, "id") != d.viewer.id {
+    let person = d.get(names::PERSONS, id)?;
+    if !d.viewer.is(text(&person, "id")) {
         return Err(DataError::Forbidden(
             "only admins change other people".into(),
         ));
@@ -253,7 +257,7 @@ pub fn update_person(
         viewer: &super::admin_view(d.viewer),
     };
     // Read back as an admin sees it, which for one's own row is how one sees oneself.
-    own.update_with("persons", id, Value::Object(body), extra)
+    own.update_with(names::PERSONS, id, Value::Object(body), extra)
 }
 
 /// Whether a sent value leaves the stored one as it is: roles by meaning (`user` is

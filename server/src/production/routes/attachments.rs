@@ -15,6 +15,7 @@ use crate::extract::Path;
 use crate::production::db::Row;
 use crate::production::db::attachments::{self as db, Staged};
 use crate::production::db::data::text;
+use crate::production::db::names;
 use crate::production::media;
 use crate::state::AppState;
 use axum::extract::{FromRequest, Request, State};
@@ -194,7 +195,7 @@ async fn download(
     Path((attachment, _name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let found = read(&state, &me, move |d| {
-        d.get_visible("attachment-files", &attachment)
+        d.get_visible(names::ATTACHMENT_FILES, &attachment)
     })
     .await?;
     let path = media::attachment_path(&state.data_dir, text(&found, "id"));
@@ -218,7 +219,10 @@ async fn thumbnail(
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
     let id = file.split('.').next().unwrap_or("").to_owned();
-    let found = read(&state, &me, move |d| d.get_visible("attachment-files", &id)).await?;
+    let found = read(&state, &me, move |d| {
+        d.get_visible(names::ATTACHMENT_FILES, &id)
+    })
+    .await?;
     let path = media::attachment_thumbnail_path(&state.data_dir, text(&found, "id"));
     stream_file(&path, "image/png")
         .await?
@@ -231,7 +235,7 @@ async fn task_attachments(
     Path(task): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let found = read(&state, &me, move |d| {
-        db::of_task_or_project(d, "tasks", &task)
+        db::of_task_or_project(d, names::TASKS, &task)
     })
     .await?;
     Ok(axum::Json(found))
@@ -243,7 +247,7 @@ async fn project_attachments(
     Path(project): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let found = read(&state, &me, move |d| {
-        db::of_task_or_project(d, "projects", &project)
+        db::of_task_or_project(d, names::PROJECTS, &project)
     })
     .await?;
     Ok(axum::Json(found))

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::production::db::breakdown as db;
 use crate::production::db::casting::{self as cast, ShotsOf};
+use crate::production::db::names::{self, ModelName};
 use crate::production::db::{ListQuery, Row, project::project_rows};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
@@ -106,7 +107,7 @@ async fn assets_of_type(
     let mut query = list_query(raw.as_deref())?;
     query.filters.push(("entity_type_id".into(), asset_type));
     let found = read(&state, &me, move |d| {
-        project_rows(d, &project, "assets", &query)
+        project_rows(d, &project, names::ASSETS, &query)
     })
     .await?;
     Ok(axum::Json(found))
@@ -128,6 +129,15 @@ async fn share_assets(
     })
     .await?;
     Ok(created(changed))
+}
+
+/// The model a URL's `{kind}` names, when it is one of `kinds`.
+fn listed(kinds: &[&str], kind: &str) -> Option<ModelName> {
+    kinds
+        .contains(&kind)
+        .then(|| crate::production::db::by_route(kind))
+        .flatten()
+        .map(|model| model.route)
 }
 
 /// The lists under a project, by kind.
@@ -152,15 +162,15 @@ async fn project_list(
     Path((project, kind)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
-    if !PROJECT_LISTS.contains(&kind.as_str()) {
+    let Some(kind) = listed(PROJECT_LISTS, &kind) else {
         return Err(ApiError::NotFound(format!(
             "no list `{kind}` under a project"
         )));
-    }
+    };
     let query = list_query(raw.as_deref())?;
     let found = read(&state, &me, move |d| {
-        let mut rows = project_rows(d, &project, &kind, &query)?;
-        if kind == "shots" {
+        let mut rows = project_rows(d, &project, kind, &query)?;
+        if kind == names::SHOTS {
             db::add_names(d, &mut rows, "parent_id", "prod_entity", "sequence_name")?;
         }
         Ok(rows)
@@ -175,13 +185,13 @@ async fn new_temporal(
     Path((project, kind)): Path<(String, String)>,
     Fields(body): Fields,
 ) -> ApiResult<Created<Row>> {
-    if !PROJECT_CREATIONS.contains(&kind.as_str()) {
+    let Some(kind) = listed(PROJECT_CREATIONS, &kind) else {
         return Err(ApiError::NotFound(format!(
             "`{kind}` are not made under a project this way"
         )));
-    }
+    };
     let made = write(&state, &me, move |d| {
-        db::new_temporal(d, &project, &kind, &body)
+        db::new_temporal(d, &project, kind, &body)
     })
     .await?;
     Ok(created(made))
@@ -193,7 +203,7 @@ async fn all_assets(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let query = list_query(raw.as_deref())?;
-    let found = read(&state, &me, move |d| d.query("assets", &query)).await?;
+    let found = read(&state, &me, move |d| d.query(names::ASSETS, &query)).await?;
     Ok(axum::Json(found))
 }
 
@@ -213,7 +223,7 @@ async fn sequence_shots(
     Path(sequence): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let found = read(&state, &me, move |d| {
-        let sequence = d.get("sequences", &sequence)?;
+        let sequence = d.get(names::SEQUENCES, &sequence)?;
         let id = crate::production::db::data::text(&sequence, "id");
         db::shots_with_names(d, &ListQuery::filtered(&[("parent_id", id)]))
     })
@@ -227,9 +237,9 @@ async fn episode_sequences(
     Path(episode): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let found = read(&state, &me, move |d| {
-        let episode = d.get("episodes", &episode)?;
+        let episode = d.get(names::EPISODES, &episode)?;
         let id = crate::production::db::data::text(&episode, "id");
-        d.list("sequences", &[("parent_id", id)])
+        d.list(names::SEQUENCES, &[("parent_id", id)])
     })
     .await?;
     Ok(axum::Json(found))
@@ -252,12 +262,12 @@ async fn entity_tasks(
     Path((kind, entity)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
-    if !ENTITY_KINDS.contains(&kind.as_str()) {
+    let Some(kind) = listed(ENTITY_KINDS, &kind) else {
         return Err(ApiError::NotFound(format!("`{kind}` have no tasks")));
-    }
+    };
     let relations = list_query(raw.as_deref())?.relations;
     let found = read(&state, &me, move |d| {
-        db::entity_tasks(d, &kind, &entity, relations)
+        db::entity_tasks(d, kind, &entity, relations)
     })
     .await?;
     Ok(axum::Json(found))

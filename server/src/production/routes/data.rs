@@ -7,7 +7,7 @@ use super::{read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
-use crate::production::db::{self as production, ListQuery, Model};
+use crate::production::db::{self as production, ListQuery, Model, names};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -67,11 +67,11 @@ async fn get_one(
     let found = read(&state, &me, move |d| {
         let mut row = d.get(model.route, &id)?;
         match model.route {
-            "shots" | "sequences" | "episodes" | "assets" => {
+            names::SHOTS | names::SEQUENCES | names::EPISODES | names::ASSETS => {
                 return production::breakdown::full_entity(d, model.route, row);
             }
-            "projects" => return production::project::full_project(d, row),
-            "entities" => production::breakdown::entity_kind(d, &mut row)?,
+            names::PROJECTS => return production::project::full_project(d, row),
+            names::ENTITIES => production::breakdown::entity_kind(d, &mut row)?,
             _ => {}
         }
         Ok(row)
@@ -103,7 +103,7 @@ async fn create(
     Json(body): Json<Map<String, Value>>,
 ) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
     let model = model(&route)?;
-    if model.route == "attachment-files" {
+    if model.route == names::ATTACHMENT_FILES {
         return Err(ApiError::BadRequest(
             "attachment files come with their file: send it with the comment (POST \
              /actions/tasks/{task_id}/comment as multipart) or add it to one (POST \
@@ -120,7 +120,7 @@ async fn create(
     }
     let made = write(&state, &me, move |d| {
         let made = d.create_with(model.route, Value::Object(body), extra)?;
-        if model.route == "projects" {
+        if model.route == names::PROJECTS {
             return production::project::project_created(d, made);
         }
         Ok(made)
@@ -137,7 +137,7 @@ async fn update(
 ) -> ApiResult<Json<Map<String, Value>>> {
     let model = model(&route)?;
     let mut body = body;
-    if model.route == "persons"
+    if model.route == names::PERSONS
         && me.user.role != drover_shared::Role::Admin
         && body.contains_key("password")
     {
@@ -148,7 +148,7 @@ async fn update(
     }
     let extra = computed(model, &mut body).await?;
     let changed = write(&state, &me, move |d| {
-        if model.route == "persons" {
+        if model.route == names::PERSONS {
             // A password set by an admin ends the person's sessions, in the same write.
             let sets_password = extra.iter().any(|(c, _)| c == "password_hash");
             let person = production::user::update_person(d, &id, body, extra)?;
@@ -161,18 +161,18 @@ async fn update(
             return Ok(person);
         }
         let mut row = d.update_with(model.route, &id, Value::Object(body), extra)?;
-        if model.route == "entities" {
+        if model.route == names::ENTITIES {
             production::breakdown::entity_kind(d, &mut row)?;
         }
         Ok(row)
     })
     .await?;
-    if model.route == "persons" {
+    if model.route == names::PERSONS {
         // A new role, email, standing or password holds from the person's next request, and
         // their event streams check their session.
-        state
-            .auth
-            .forget_user(production::data::text(&changed, "id"));
+        if let Ok(person) = production::data::text(&changed, "id").parse() {
+            state.auth.forget_user(person);
+        }
     }
     Ok(Json(changed))
 }
@@ -187,11 +187,15 @@ async fn remove(
     let deleted = production::parse_id(model, &id)?;
     write(&state, &me, move |d| d.delete(model.route, &id)).await?;
     match model.route {
-        "persons" => state.auth.forget_user(&deleted),
-        "attachment-files" | "preview-files" => {
+        names::PERSONS => {
+            if let Ok(person) = deleted.parse() {
+                state.auth.forget_user(person);
+            }
+        }
+        names::ATTACHMENT_FILES | names::PREVIEW_FILES => {
             let data_dir = state.data_dir.clone();
             let removed = tokio::task::spawn_blocking(move || {
-                if model.route == "attachment-files" {
+                if model.route == names::ATTACHMENT_FILES {
                     crate::production::media::remove_attachment(&data_dir, &deleted);
                 } else {
                     crate::production::media::remove_preview(&data_dir, &deleted);

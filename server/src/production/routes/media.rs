@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::production::db::Row;
 use crate::production::db::data::text;
+use crate::production::db::names;
 use crate::production::db::review::{self, Uploaded};
 use crate::production::media::{self, Kind, MediaError};
 use crate::state::AppState;
@@ -233,8 +234,8 @@ pub async fn store_upload(
     upload: Upload,
 ) -> ApiResult<Row> {
     let checked = read(state, me, move |d| {
-        let row = d.get("preview-files", &preview)?;
-        d.authorize_row("preview-files", &row)?;
+        let row = d.get(names::PREVIEW_FILES, &preview)?;
+        d.authorize_row(names::PREVIEW_FILES, &row)?;
         Ok(row)
     })
     .await?;
@@ -251,7 +252,7 @@ pub async fn store_upload(
             // row stays "processing" for ever.
             if text(&checked, "status") == "processing" {
                 let id = id.clone();
-                write(state, me, move |d| d.delete("preview-files", &id)).await?;
+                write(state, me, move |d| d.delete(names::PREVIEW_FILES, &id)).await?;
             }
             return Err(refused.into());
         }
@@ -282,7 +283,7 @@ async fn upload_preview(
 /// A preview the person may see; 404 when there is none or it is in a project they are not on.
 async fn visible_preview(state: &AppState, me: &CurrentUser, file: &str) -> ApiResult<Row> {
     let id = file.split('.').next().unwrap_or("").to_owned();
-    read(state, me, move |d| d.get_visible("preview-files", &id)).await
+    read(state, me, move |d| d.get_visible(names::PREVIEW_FILES, &id)).await
 }
 
 /// Answers a stored file, streamed from disk (a movie can be gigabytes).
@@ -370,9 +371,11 @@ async fn upload_avatar(
 ) -> ApiResult<axum::Json<Row>> {
     let upload = upload.ok_or_else(|| ApiError::BadRequest("File not provided.".into()))?;
     let person = file.split('.').next().unwrap_or("").to_owned();
-    let found = read(&state, &me, move |d| d.get("persons", &person)).await?;
+    let found = read(&state, &me, move |d| d.get(names::PERSONS, &person)).await?;
     let id = text(&found, "id").to_owned();
-    if id != me.user.id.to_string() && me.user.role != drover_shared::Role::Admin {
+    if id.parse::<drover_shared::UserId>() != Ok(me.user.id)
+        && me.user.role != drover_shared::Role::Admin
+    {
         return Err(ApiError::Forbidden(
             "only admins change other people's avatars".into(),
         ));
@@ -385,7 +388,7 @@ async fn upload_avatar(
             Ok::<_, ApiError>(id)
         })
         .await?;
-    let row = read(&state, &me, move |d| d.get("persons", &person)).await?;
+    let row = read(&state, &me, move |d| d.get(names::PERSONS, &person)).await?;
     Ok(axum::Json(row))
 }
 
@@ -395,7 +398,7 @@ async fn avatar(
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
     let person = file.split('.').next().unwrap_or("").to_owned();
-    let found = read(&state, &me, move |d| d.get("persons", &person)).await?;
+    let found = read(&state, &me, move |d| d.get(names::PERSONS, &person)).await?;
     send_file(
         media::avatar_path(&state.data_dir, text(&found, "id")),
         "image/png",

@@ -39,7 +39,7 @@ impl From<DataError> for ApiError {
 impl From<&CurrentUser> for Viewer {
     fn from(me: &CurrentUser) -> Self {
         Self {
-            id: me.user.id.to_string(),
+            id: me.user.id,
             role: me.user.role,
         }
     }

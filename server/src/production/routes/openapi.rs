@@ -83,7 +83,7 @@ impl Routes {
 
 /// The least role a model's operation needs; `None`: anyone logged in.
 fn generic_role(model: &Model, method: Method) -> Option<Role> {
-    if model.route == "persons" && method == Method::Put {
+    if model.route == crate::production::db::names::PERSONS && method == Method::Put {
         // People change their own profile; the handler keeps the rest to admins.
         return None;
     }
@@ -209,7 +209,7 @@ const PRIVATE: &str =
 fn model_schemas(schema: &Schema, model: &Model) -> (OaSchema, OaSchema) {
     let table = schema.table(model.table);
     // A generic entity read alone says its base type, as Kitsu's does; lists say `Entity`.
-    let kinds: Vec<&str> = if model.route == "entities" {
+    let kinds: Vec<&str> = if model.route == crate::production::db::names::ENTITIES {
         [model.kind, "Asset"]
             .into_iter()
             .chain(TEMPORAL_TYPES.iter().copied())
@@ -249,7 +249,7 @@ fn model_schemas(schema: &Schema, model: &Model) -> (OaSchema, OaSchema) {
         row = row.property(relation.field, uuid_list());
         input = input.property(relation.field, uuid_list());
     }
-    if model.route == "persons" {
+    if model.route == crate::production::db::names::PERSONS {
         row = row.property("full_name", string(None));
         input = input.property("password", string(None));
     }

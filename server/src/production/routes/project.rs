@@ -9,6 +9,7 @@ use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::production::db::data::text;
+use crate::production::db::names;
 use crate::production::db::outputs::{self, Target};
 use crate::production::db::project::{self as db, Setting};
 use crate::production::db::{ListQuery, Row};
@@ -80,7 +81,7 @@ async fn open_projects(
     query
         .filters
         .push(("project_status_id".into(), OPEN_STATUS.into()));
-    let mut found = read(&state, &me, move |d| d.query("projects", &query)).await?;
+    let mut found = read(&state, &me, move |d| d.query(names::PROJECTS, &query)).await?;
     found.sort_by(|a, b| text(a, "name").cmp(text(b, "name")));
     Ok(axum::Json(found))
 }
@@ -234,7 +235,7 @@ async fn new_output_file(
     Fields(body): Fields,
 ) -> ApiResult<(StatusCode, axum::Json<Row>)> {
     let made = write(&state, &me, move |d| {
-        let entity = d.get("entities", &entity)?;
+        let entity = d.get(names::ENTITIES, &entity)?;
         let target = Target {
             entity: &entity,
             instance: None,
@@ -254,9 +255,9 @@ async fn new_instance_output_file(
     Fields(body): Fields,
 ) -> ApiResult<axum::Json<Row>> {
     let made = write(&state, &me, move |d| {
-        let instance = d.get("asset-instances", &instance)?;
-        let asset = d.get("assets", text(&instance, "asset_id"))?;
-        let temporal = d.get("entities", &temporal)?;
+        let instance = d.get(names::ASSET_INSTANCES, &instance)?;
+        let asset = d.get(names::ASSETS, text(&instance, "asset_id"))?;
+        let temporal = d.get(names::ENTITIES, &temporal)?;
         let target = Target {
             entity: &asset,
             instance: Some(&instance),

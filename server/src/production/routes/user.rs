@@ -8,6 +8,7 @@ use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::production::db::data::text;
+use crate::production::db::names;
 use crate::production::db::project::{self, QuotaMode};
 use crate::production::db::user as db;
 use crate::production::db::{DataError, Row};
@@ -97,7 +98,7 @@ async fn update_filter(
     }
     Ok(axum::Json(
         write(&state, &me, move |d| {
-            d.update("search-filters", &id, Value::Object(body))
+            d.update(names::SEARCH_FILTERS, &id, Value::Object(body))
         })
         .await?,
     ))
@@ -108,7 +109,7 @@ async fn remove_filter(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    write(&state, &me, move |d| d.delete("search-filters", &id)).await?;
+    write(&state, &me, move |d| d.delete(names::SEARCH_FILTERS, &id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -142,7 +143,10 @@ async fn notifications(
     State(state): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let mut found = read(&state, &me, |d| {
-        d.list("notifications", &[("person_id", &d.viewer.id)])
+        d.list(
+            names::NOTIFICATIONS,
+            &[("person_id", &d.viewer.id.to_string())],
+        )
     })
     .await?;
     found.sort_by(|a, b| text(b, "created_at").cmp(text(a, "created_at")));
@@ -160,8 +164,8 @@ async fn notification(
 }
 
 fn own_notification(d: &crate::production::db::Data, id: &str) -> Result<Row, DataError> {
-    let found = d.get("notifications", id)?;
-    if text(&found, "person_id") == d.viewer.id {
+    let found = d.get(names::NOTIFICATIONS, id)?;
+    if d.viewer.is(text(&found, "person_id")) {
         Ok(found)
     } else {
         Err(DataError::NotFound(format!("notification {id} not found")))
@@ -178,7 +182,7 @@ async fn update_notification(
     Ok(axum::Json(
         write(&state, &me, move |d| {
             own_notification(d, &id)?;
-            d.update("notifications", &id, json!({ "read": read_flag }))
+            d.update(names::NOTIFICATIONS, &id, json!({ "read": read_flag }))
         })
         .await?,
     ))

@@ -2,7 +2,7 @@
 
 use super::{call, id};
 use drover_shared::api::SubmitJob;
-use drover_shared::{Client, JobStatus};
+use drover_shared::{Client, JobStatus, ProductionTaskId};
 use drover_tests::{Process, TestServer, command_job, project, setup, start_worker, wait_for};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -36,23 +36,46 @@ async fn render_jobs_comment_on_their_production_task() {
     .await[0]
         .clone();
     let task = call(&admin, Method::POST, "/data/tasks", Some(json!({"project_id": id(&kitsu), "entity_id": id(&shot), "task_type_id": id(&lighting), "task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"})), 201).await;
-    let task = id(&task);
+    let task: ProductionTaskId = id(&task).parse().unwrap();
 
     // Submission checks the task: it must exist, be visible, and be in the job's project.
-    let mut bad: SubmitJob = command_job(farm.id, "1", 1);
-    bad.production_task_id = Some("nope".into());
-    assert_eq!(
-        admin.submit_job(&bad).await.unwrap_err().status(),
-        Some(StatusCode::BAD_REQUEST)
+    // A production task id is a UUID, read once as the body is: anything else is a 400 that
+    // says so.
+    let mut not_an_id = serde_json::to_value(command_job(farm.id, "1", 1)).unwrap();
+    not_an_id["production_task_id"] = json!("SH020");
+    let refused = admin
+        .send_json(Method::POST, "/jobs", &not_an_id)
+        .await
+        .unwrap();
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let message = refused.body.unwrap()["message"].to_string();
+    assert!(
+        message.contains("`SH020` is not a production task id"),
+        "{message}"
     );
-    bad.production_task_id = Some(uuid::Uuid::new_v4().to_string());
+    // Any form of a UUID is the same task; the job keeps it as Kitsu writes it.
+    let mut shouted = serde_json::to_value(command_job(farm.id, "1", 1)).unwrap();
+    shouted["production_task_id"] = json!(task.0.simple().to_string().to_uppercase());
+    let taken = admin
+        .send_json(Method::POST, "/jobs", &shouted)
+        .await
+        .unwrap();
+    assert_eq!(taken.status, StatusCode::CREATED, "{:?}", taken.body);
+    let taken = taken.body.unwrap();
+    assert_eq!(taken["production_task_id"], json!(task.to_string()));
+    admin
+        .delete_job(serde_json::from_value(taken["id"].clone()).unwrap())
+        .await
+        .unwrap();
+    let mut bad: SubmitJob = command_job(farm.id, "1", 1);
+    bad.production_task_id = Some(ProductionTaskId(uuid::Uuid::new_v4()));
     assert_eq!(
         admin.submit_job(&bad).await.unwrap_err().status(),
         Some(StatusCode::BAD_REQUEST)
     );
     let other = project(&admin, "Other").await;
     let mut elsewhere = command_job(other.id, "1", 1);
-    elsewhere.production_task_id = Some(task.clone());
+    elsewhere.production_task_id = Some(task);
     assert_eq!(
         admin.submit_job(&elsewhere).await.unwrap_err().status(),
         Some(StatusCode::BAD_REQUEST)
@@ -60,9 +83,9 @@ async fn render_jobs_comment_on_their_production_task() {
 
     let _worker = worker(&ts, &admin).await;
     let mut good = command_job(farm.id, "1-2", 1);
-    good.production_task_id = Some(task.clone());
+    good.production_task_id = Some(task);
     let job = admin.submit_job(&good).await.unwrap();
-    assert_eq!(job.production_task_id.as_deref(), Some(task.as_str()));
+    assert_eq!(job.production_task_id, Some(task));
     let comments = wait_for(60, "the job's comment", || async {
         let found = call(
             &admin,
@@ -105,7 +128,7 @@ async fn render_jobs_comment_on_their_production_task() {
         frames: "1".into(),
         chunk_size: 1,
     });
-    failing.production_task_id = Some(task.clone());
+    failing.production_task_id = Some(task);
     admin.submit_job(&failing).await.unwrap();
     let failed = wait_for(120, "the failure comment", || async {
         let found = call(

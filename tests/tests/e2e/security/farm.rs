@@ -26,7 +26,10 @@ async fn worker(ts: &TestServer, admin: &Client, name: &str) -> Client {
     let sign_on = SignOn {
         name: name.into(),
         tags: Vec::new(),
-        task_types: vec!["command".into(), "blender-render".into()],
+        task_types: vec![
+            drover_shared::TaskType::Command,
+            drover_shared::TaskType::BlenderRender,
+        ],
         version: "test".into(),
         facts: HostFacts::default(),
     };
@@ -238,7 +241,7 @@ async fn each_role_sees_its_teams_projects_and_runs_only_what_it_may() {
         if role.allows(Role::Manager) {
             let command = command.unwrap().id;
             person
-                .job_command(command, JobCommand::Stop, None)
+                .job_command(command, JobCommand::Cancel, None)
                 .await
                 .unwrap();
             person.delete_job(command).await.unwrap();
@@ -319,13 +322,13 @@ async fn code_of_ones_own_needs_the_farms_code_jobs_min_role() {
     let own = artist.submit_job(&command_job(p.id, "1", 1)).await.unwrap();
     artist.submit_job(&trusting).await.unwrap();
     artist
-        .job_command(own.id, JobCommand::Stop, None)
+        .job_command(own.id, JobCommand::Cancel, None)
         .await
         .unwrap();
 
     // Raised again: the artist's code job may still be paused or deleted, not run again.
     admin.update_settings(&setting("manager")).await.unwrap();
-    for again in [JobCommand::Reset, JobCommand::RequeueFailed] {
+    for again in [JobCommand::RenderAgain, JobCommand::RequeueFailed] {
         assert_eq!(
             artist
                 .job_command(own.id, again, None)
@@ -349,7 +352,7 @@ async fn code_of_ones_own_needs_the_farms_code_jobs_min_role() {
         Some(StatusCode::FORBIDDEN)
     );
     admin
-        .job_command(own.id, JobCommand::Reset, None)
+        .job_command(own.id, JobCommand::RenderAgain, None)
         .await
         .unwrap();
     artist.delete_job(own.id).await.unwrap();
@@ -481,7 +484,8 @@ async fn renders_are_posted_with_their_submitters_rights_when_they_end() {
     .await["id"]
         .as_str()
         .unwrap()
-        .to_owned();
+        .parse::<drover_shared::ProductionTaskId>()
+        .unwrap();
     let node = worker(&ts, &admin, "node").await;
     let finish = |job: JobId| {
         let node = node.clone();
@@ -523,7 +527,7 @@ async fn renders_are_posted_with_their_submitters_rights_when_they_end() {
     let artist = ts.client_as(Role::Artist).await;
     join_team(&admin, farm.id, &artist).await;
     let mut job = render_job(farm.id, "1", 1);
-    job.production_task_id = Some(task.clone());
+    job.production_task_id = Some(task);
     let leaving = artist.submit_job(&job).await.unwrap();
     leave_team(&admin, farm.id, &artist).await;
     finish(leaving.id).await;

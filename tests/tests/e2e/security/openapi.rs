@@ -256,7 +256,7 @@ async fn seed(ts: &TestServer, admin: &Client) -> Seeded {
         .sign_on(&SignOn {
             name: "fuzzed".into(),
             tags: Vec::new(),
-            task_types: vec!["command".into()],
+            task_types: vec![drover_shared::TaskType::Command],
             version: "test".into(),
             facts: HostFacts::default(),
         })
