@@ -23,7 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 /// Largest request body read into memory, on every route: JSON and form bodies, and a
 /// multipart body's text parts together. Only multipart file parts go past it, spooled to
-/// disk (`production::media::MultipartForm`).
+/// disk (`production::routes::multipart::MultipartForm`).
 pub(crate) const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(OpenApi)]

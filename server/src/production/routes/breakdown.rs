@@ -3,7 +3,7 @@
 //! tasks, casting and asset instances.
 
 use super::data::query_pairs;
-use super::openapi::Routes;
+use super::gate::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};

@@ -8,7 +8,9 @@ mod attachments;
 mod breakdown;
 mod catalogue;
 mod data;
+mod gate;
 mod media;
+mod multipart;
 mod openapi;
 mod project;
 mod review;
@@ -22,7 +24,7 @@ use axum::Router;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
-use openapi::Routes;
+use gate::Routes;
 use serde_json::Value;
 
 impl From<DataError> for ApiError {
@@ -63,7 +65,7 @@ pub fn protected_router() -> Router<AppState> {
     routes()
         .0
         .into_router()
-        .route_layer(axum::middleware::from_fn(openapi::role_gate))
+        .route_layer(axum::middleware::from_fn(gate::role_gate))
 }
 
 /// Kitsu's index: gazu checks the host with `HEAD /api` and reads `version` from `GET /api/`.

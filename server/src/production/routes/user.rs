@@ -2,7 +2,7 @@
 //! calls by name: departments and shot quotas.
 
 use super::data::query_pairs;
-use super::openapi::Routes;
+use super::gate::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};

@@ -1,7 +1,7 @@
 //! The named production routes, one entry per operation: what the OpenAPI document says of
 //! each, and the least role the role gate lets through (the finer team and ownership rules
 //! stay with the handlers). Every path a production router serves must be here, and every
-//! path here must be served: [`super::openapi::Routes`] and its test hold both to it.
+//! path here must be served: [`super::gate::Routes`] and its test hold both to it.
 
 use drover_shared::Role;
 
