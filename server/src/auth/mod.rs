@@ -12,6 +12,7 @@
 //! address and both ([`crate::auth::throttle`]).
 
 pub mod accounts;
+pub mod cookies;
 pub mod db;
 pub mod fido;
 pub mod hashing;
@@ -22,6 +23,7 @@ pub mod throttle;
 pub mod two_factor;
 pub mod worker;
 
+use crate::auth::cookies::{ACCESS_COOKIE, CookiePolicy, cookie_value};
 use crate::auth::secret_key::SecretKey;
 use crate::auth::throttle::Throttle;
 use crate::error::{ApiError, ApiResult};
@@ -109,25 +111,29 @@ pub struct AuthState {
     pub key: SecretKey,
     /// Whether the client address comes from `X-Forwarded-For` (`--behind-proxy`).
     behind_proxy: bool,
+    /// How browsers' session cookies are made and checked.
+    pub cookies: CookiePolicy,
     notices: broadcast::Sender<Notice>,
 }
 
 impl Default for AuthState {
     /// With a key that lives as long as the process (tests, tools).
     fn default() -> Self {
-        Self::new(SecretKey::ephemeral(), false)
+        Self::new(SecretKey::ephemeral(), false, None)
     }
 }
 
 impl AuthState {
-    /// The state of a server with this key; `behind_proxy` trusts `X-Forwarded-For`.
-    pub fn new(key: SecretKey, behind_proxy: bool) -> Self {
+    /// The state of a server with this key; `behind_proxy` trusts `X-Forwarded-For`;
+    /// `public_url` is the URL browsers open the server at (see [`cookies`]).
+    pub fn new(key: SecretKey, behind_proxy: bool, public_url: Option<&str>) -> Self {
         Self {
             tokens: Mutex::default(),
             workers: Mutex::default(),
             throttle: Arc::default(),
             key,
             behind_proxy,
+            cookies: CookiePolicy::new(public_url),
             notices: broadcast::channel(NOTICES).0,
         }
     }
@@ -268,6 +274,31 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// How a request proves its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// `Authorization: Bearer …` (gazu, the app, workers, scripts).
+    Bearer(&'a str),
+    /// The browser's session cookie (Kitsu's web front end); see [`cookies`].
+    Cookie(&'a str),
+}
+
+impl<'a> Credential<'a> {
+    /// The request's credential: the bearer header when there is one, else the cookie.
+    pub fn of(parts: &'a Parts) -> Option<Self> {
+        bearer(parts)
+            .map(Self::Bearer)
+            .or_else(|| cookie_value(&parts.headers, ACCESS_COOKIE).map(Self::Cookie))
+    }
+
+    /// The token either way.
+    pub fn token(self) -> &'a str {
+        match self {
+            Self::Bearer(t) | Self::Cookie(t) => t,
+        }
+    }
+}
+
 /// Resolves an access token to its user, through the cache.
 pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<CurrentUser> {
     let hash = hash_token(token);
@@ -314,12 +345,23 @@ pub async fn require_token(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let Some(token) = bearer(&parts).map(str::to_owned) else {
+    let Some(credential) = Credential::of(&parts) else {
         return axum::response::IntoResponse::into_response(ApiError::Unauthorized(
-            "this route needs `Authorization: Bearer <access_token>`; log in at /api/auth/login"
+            "this route needs `Authorization: Bearer <access_token>` or the session cookie; \
+             log in at /api/auth/login"
                 .into(),
         ));
     };
+    if matches!(credential, Credential::Cookie(_))
+        && !state.auth.cookies.allows(&parts.method, &parts.headers)
+    {
+        return axum::response::IntoResponse::into_response(ApiError::Forbidden(
+            "a change sent with the session cookie must come from this server's own pages \
+             (its Origin did not match); other clients send `Authorization: Bearer`"
+                .into(),
+        ));
+    }
+    let token = credential.token().to_owned();
     if token.starts_with(worker::WORKER_TOKEN_PREFIX) {
         return axum::response::IntoResponse::into_response(ApiError::Forbidden(
             "a worker token may call only the /api/worker routes".into(),

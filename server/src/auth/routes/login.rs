@@ -2,6 +2,7 @@
 //! (turned on and off in [`totp`] and [`fido`]).
 
 use super::{fido, password, totp};
+use crate::auth::cookies::{REFRESH_COOKIE, cookie_value};
 use crate::auth::db as auth_db;
 use crate::auth::db::sessions::Refreshed;
 use crate::auth::db::users::TwoFactor;
@@ -17,8 +18,9 @@ use crate::extract::Json;
 use crate::production::db::{ListQuery, Viewer};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::ORIGIN;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use drover_shared::ErrorBody;
 use drover_shared::UserId;
@@ -138,12 +140,21 @@ struct LoginBody {
 async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
     Json(body): Json<LoginBody>,
-) -> Result<Json<LoginResponse>, Refusal> {
+) -> Result<(HeaderMap, Json<LoginResponse>), Refusal> {
     let LoginBody {
         request: body,
         fido_authentication_response: fido_answer,
     } = body;
+    // A page of another site may not log the browser in (to an account of its choosing):
+    // browsers name the page's origin, scripts and the app send none.
+    if headers.contains_key(ORIGIN) && !state.auth.cookies.same_origin(&headers) {
+        return Err(ApiError::Forbidden(
+            "a login from another site's page was refused (its Origin is not this server's)".into(),
+        )
+        .into());
+    }
     // Counted before the password is checked, so guesses sent all at once are throttled too.
     let attempt = state
         .auth
@@ -216,12 +227,20 @@ async fn login(
         })
         .await?;
     tracing::info!(email = %user.email, "login");
-    Ok(Json(LoginResponse {
-        login: true,
-        user,
-        access_token: access,
-        refresh_token: refresh,
-    }))
+    let mut cookies = HeaderMap::new();
+    state
+        .auth
+        .cookies
+        .set_session(&mut cookies, &access, &refresh);
+    Ok((
+        cookies,
+        Json(LoginResponse {
+            login: true,
+            user,
+            access_token: access,
+            refresh_token: refresh,
+        }),
+    ))
 }
 
 /// A person's activity flag and second factors, the TOTP secret opened with the server's key.
@@ -431,13 +450,14 @@ async fn authenticated(
     })))
 }
 
-/// End the session: its access and refresh tokens stop working.
+/// End the session: its access and refresh tokens stop working, and a browser forgets its
+/// session cookies.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = LogoutResponse), (status = 401, body = ErrorBody)))]
 async fn logout(
     State(state): State<AppState>,
     Authed(me): Authed,
-) -> ApiResult<Json<LogoutResponse>> {
+) -> ApiResult<(HeaderMap, Json<LogoutResponse>)> {
     let session = me.session_id;
     let old = state
         .store
@@ -446,19 +466,25 @@ async fn logout(
     if let Some(hash) = old {
         state.auth.end_session(session, &hash);
     }
-    Ok(Json(LogoutResponse { logout: true }))
+    let mut cookies = HeaderMap::new();
+    state.auth.cookies.clear_session(&mut cookies);
+    Ok((cookies, Json(LogoutResponse { logout: true })))
 }
 
 /// End the session, as gazu's `log_out` asks for it (Zou's method).
 #[utoipa::path(get, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = LogoutResponse), (status = 401, body = ErrorBody)))]
-async fn logout_get(state: State<AppState>, me: Authed) -> ApiResult<Json<LogoutResponse>> {
+async fn logout_get(
+    state: State<AppState>,
+    me: Authed,
+) -> ApiResult<(HeaderMap, Json<LogoutResponse>)> {
     logout(state, me).await
 }
 
-/// New tokens for `Authorization: Bearer <refresh_token>`: an access token and a refresh
-/// token. The session's previous access token stops working and the refresh token sent is
-/// retired; sent again, it ends the whole session (it must have been copied).
+/// New tokens for `Authorization: Bearer <refresh_token>` (or the refresh cookie, which then
+/// gets the new tokens as cookies): an access token and a refresh token. The session's
+/// previous access token stops working and the refresh token sent is retired; sent again, it
+/// ends the whole session (it must have been copied).
 #[utoipa::path(get, path = "/auth/refresh-token", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, body = RefreshResponse),
@@ -468,10 +494,13 @@ async fn logout_get(state: State<AppState>, me: Authed) -> ApiResult<Json<Logout
 async fn refresh_token(
     State(state): State<AppState>,
     parts: Parts,
-) -> ApiResult<Json<RefreshResponse>> {
-    let token = bearer(&parts).ok_or_else(|| {
-        ApiError::Unauthorized("send the refresh token as `Authorization: Bearer …`".into())
-    })?;
+) -> ApiResult<(HeaderMap, Json<RefreshResponse>)> {
+    let from_cookie = bearer(&parts).is_none();
+    let token = bearer(&parts)
+        .or_else(|| cookie_value(&parts.headers, REFRESH_COOKIE))
+        .ok_or_else(|| {
+            ApiError::Unauthorized("send the refresh token as `Authorization: Bearer …`".into())
+        })?;
     let hash = hash_token(token);
     let invalid = || ApiError::Unauthorized("the refresh token is not valid; log in again".into());
     // A read first: tokens that never were cost no write.
@@ -502,10 +531,20 @@ async fn refresh_token(
     match outcome {
         Refreshed::Rotated { old_access, .. } => {
             state.auth.forget(&old_access);
-            Ok(Json(RefreshResponse {
-                access_token: access,
-                refresh_token: refresh,
-            }))
+            let mut cookies = HeaderMap::new();
+            if from_cookie {
+                state
+                    .auth
+                    .cookies
+                    .set_session(&mut cookies, &access, &refresh);
+            }
+            Ok((
+                cookies,
+                Json(RefreshResponse {
+                    access_token: access,
+                    refresh_token: refresh,
+                }),
+            ))
         }
         Refreshed::Reused {
             session_id,

@@ -22,6 +22,7 @@ pub(crate) mod rules;
 pub(crate) mod schema;
 pub(crate) mod time;
 pub(crate) mod user;
+pub(crate) mod with_tasks;
 
 use access::authorize_write;
 pub(crate) use access::{Viewer, on_team};

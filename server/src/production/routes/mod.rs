@@ -56,7 +56,12 @@ fn routes() -> (Routes, Routes) {
         .merge(user::router())
         .merge(media::router())
         .merge(attachments::router());
-    (protected, Routes::new().route("/", get(index)))
+    (
+        protected,
+        Routes::new()
+            .route("/", get(index))
+            .route("/config", get(config)),
+    )
 }
 
 /// The production routes that need a token, relative to `/api`, behind the role gate
@@ -68,7 +73,8 @@ pub fn protected_router() -> Router<AppState> {
         .route_layer(axum::middleware::from_fn(gate::role_gate))
 }
 
-/// Kitsu's index: gazu checks the host with `HEAD /api` and reads `version` from `GET /api/`.
+/// The public production routes: Kitsu's index (gazu checks the host with `HEAD /api` and
+/// reads `version` from `GET /api/`) and `GET /api/config`, which the web front end reads first.
 pub fn index_router() -> Router<AppState> {
     routes().1.into_router()
 }
@@ -76,6 +82,23 @@ pub fn index_router() -> Router<AppState> {
 /// Adds the production routes and model schemas to the OpenAPI document.
 pub fn document(openapi: &mut utoipa::openapi::OpenApi, schema: &Schema) {
     openapi::document(openapi, schema);
+}
+
+/// `GET /config`, public: the first call of every page of Kitsu's web front end. Each key
+/// says what this server offers: it runs at the studio, with no support chat, no search
+/// indexer and no single sign-on.
+async fn config() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "is_self_hosted": true,
+        "crisp_token": "",
+        "dark_theme_by_default": false,
+        "indexer_configured": false,
+        "saml_enabled": false,
+        "saml_idp_name": "",
+        "oidc_enabled": false,
+        "oidc_idp_name": "",
+        "enforce_2fa": false,
+    }))
 }
 
 async fn index() -> axum::Json<serde_json::Value> {

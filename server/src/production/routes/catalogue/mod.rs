@@ -146,11 +146,19 @@ mod breakdown;
 mod people;
 mod reviews;
 
-static INDEX: &[Op] = &[get(
-    "/",
-    PEOPLE,
-    "Kitsu's index: the API name and version (gazu reads the version)",
-)];
+static INDEX: &[Op] = &[
+    get(
+        "/",
+        PEOPLE,
+        "Kitsu's index: the API name and version (gazu reads the version)",
+    ),
+    get(
+        "/config",
+        PEOPLE,
+        "What Kitsu's web front end reads before login: the studio is self-hosted, no \
+        support chat, no search indexer, no SAML or OIDC sign-in",
+    ),
+];
 
 /// Every named operation.
 pub fn named() -> impl Iterator<Item = &'static Op> {
