@@ -232,14 +232,17 @@ impl Server {
                 .read(|c| db::teams::job_projects(c).map_err(StoreError::from))
                 .await?,
         );
+        let auth = Arc::new(auth::AuthState::new(
+            key,
+            config.behind_proxy,
+            config.public_url.as_deref(),
+        ));
+        let (socket_io, live) = production::live::Live::new(Arc::clone(&auth), store.clone());
         let state = AppState {
             production: Arc::new(production),
             store,
-            auth: Arc::new(auth::AuthState::new(
-                key,
-                config.behind_proxy,
-                config.public_url.as_deref(),
-            )),
+            auth,
+            live,
             data_dir: Arc::new(config.data_dir.clone()),
             events,
             work: Arc::default(),
@@ -256,7 +259,7 @@ impl Server {
             what: "reading the bound address".into(),
             source,
         })?;
-        let app = routes::service(state.clone(), config.web_ui.as_deref());
+        let app = routes::service(state.clone(), config.web_ui.as_deref(), socket_io);
         let (shutdown, stop) = watch::channel(());
         let task = tokio::spawn(serve::serve(listener, app, config.limits.connections, stop));
         let monitor = tokio::spawn(farm::monitor::run(state.clone()));

@@ -233,8 +233,17 @@ pub fn session_ended(
     state: &AppState,
     me: &CurrentUser,
 ) -> impl Future<Output = ()> + Send + use<> {
-    let mut notices = state.auth.notices.subscribe();
-    let store = state.store.clone();
+    session_ended_in(&state.auth, &state.store, me)
+}
+
+/// [`session_ended`], given the authentication state and the store.
+pub fn session_ended_in(
+    auth: &AuthState,
+    store: &crate::store::Store,
+    me: &CurrentUser,
+) -> impl Future<Output = ()> + Send + use<> {
+    let mut notices = auth.notices.subscribe();
+    let store = store.clone();
     let (person, session, role) = (me.user.id, me.session_id, me.user.role);
     async move {
         // Checked once on subscribing too: a change just before it sent no notice we heard.
@@ -301,16 +310,24 @@ impl<'a> Credential<'a> {
 
 /// Resolves an access token to its user, through the cache.
 pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<CurrentUser> {
+    authenticate_in(&state.auth, &state.store, token).await
+}
+
+/// [`authenticate`], given the authentication state and the store.
+pub async fn authenticate_in(
+    auth: &AuthState,
+    store: &crate::store::Store,
+    token: &str,
+) -> ApiResult<CurrentUser> {
     let hash = hash_token(token);
     let now = crate::db::now_ms();
-    if let Some(cached) = state.auth.cached(&hash) {
+    if let Some(cached) = auth.cached(&hash) {
         if cached.expires_ms > now {
             return Ok(cached.current);
         }
-        state.auth.forget(&hash);
+        auth.forget(&hash);
     }
-    let found = state
-        .store
+    let found = store
         .read(move |c| db::sessions::find_by_access(c, &hash).map_err(ApiError::from))
         .await?;
     match found {
@@ -319,7 +336,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<CurrentUse
                 user: s.user,
                 session_id: s.session_id,
             };
-            state.auth.cache(
+            auth.cache(
                 hash,
                 Cached {
                     current: current.clone(),

@@ -95,9 +95,14 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
 /// `Router` itself rebuilds its route table per connection, ~35 KiB each). The accept loop
 /// gives each request its connection's peer address (`ConnectInfo`), which the login
 /// throttles count.
-pub fn service(state: AppState, web_ui: Option<&std::path::Path>) -> crate::serve::App {
+pub fn service(
+    state: AppState,
+    web_ui: Option<&std::path::Path>,
+    socket_io: socketioxide::layer::SocketIoLayer,
+) -> crate::serve::App {
     use tower::Layer;
-    tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app(state, web_ui))
+    let app = app(state, web_ui).layer(socket_io);
+    tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app)
 }
 
 /// The whole HTTP application, with the web front end in `web_ui` when there is one.

@@ -12,6 +12,7 @@ pub(crate) mod breakdown;
 pub(crate) mod casting;
 pub(crate) mod data;
 pub mod list;
+pub(crate) mod live;
 pub(crate) mod models;
 pub(crate) mod outputs;
 mod present;

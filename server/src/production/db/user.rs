@@ -390,6 +390,7 @@ pub fn update_person(
         conn: d.conn,
         schema: d.schema,
         viewer: &super::admin_view(d.viewer),
+        live: d.live,
     };
     // Read back as an admin sees it, which for one's own row is how one sees oneself.
     own.update_with(names::PERSONS, id, Value::Object(body), extra)

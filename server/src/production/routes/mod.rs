@@ -18,6 +18,8 @@ mod user;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::production::db::data::Events;
+use crate::production::db::live::LiveEvent;
 use crate::production::db::{Data, DataError, Row, Schema, Viewer};
 use crate::state::AppState;
 use axum::Router;
@@ -108,19 +110,23 @@ async fn index() -> axum::Json<serde_json::Value> {
     }))
 }
 
-/// Runs `f` with the generic operations bound to this connection and viewer.
+/// Runs `f` with the generic operations bound to this connection and viewer; answers its
+/// value and the live events its writes noted.
 fn with_data<T>(
     conn: &rusqlite::Connection,
     schema: &Schema,
     viewer: &Viewer,
     f: impl FnOnce(&Data) -> Result<T, DataError>,
-) -> ApiResult<T> {
+) -> ApiResult<(T, Vec<LiveEvent>)> {
+    let live = Events::default();
     let d = Data {
         conn,
         schema,
         viewer,
+        live: &live,
     };
-    f(&d).map_err(ApiError::from)
+    let value = f(&d).map_err(ApiError::from)?;
+    Ok((value, live.take()))
 }
 
 /// Runs `f` on a read connection as the person asking.
@@ -130,23 +136,27 @@ where
     T: Send + 'static,
 {
     let (viewer, schema) = (Viewer::from(me), state.production.clone());
-    state
+    let (value, _) = state
         .store
         .read(move |conn| with_data(conn, &schema, &viewer, f))
-        .await
+        .await?;
+    Ok(value)
 }
 
-/// Runs `f` as one write (all of it or nothing) as the person asking.
+/// Runs `f` as one write (all of it or nothing) as the person asking; once it has
+/// committed, its live events go to Kitsu's open pages.
 async fn write<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<T>
 where
     F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
     T: Send + 'static,
 {
     let (viewer, schema) = (Viewer::from(me), state.production.clone());
-    state
+    let (value, events) = state
         .store
         .write(move |conn| with_data(conn, &schema, &viewer, f))
-        .await
+        .await?;
+    state.live.publish(events).await;
+    Ok(value)
 }
 
 /// A request body as Kitsu's routes take it: a JSON object, form fields

@@ -257,7 +257,7 @@ fn named_operation(op: &Op) -> utoipa::openapi::path::Operation {
         ),
     };
     builder = builder.request_body(body.map(RequestBodyBuilder::build));
-    builder = if op.path == "/" {
+    builder = if catalogue::public(op) {
         builder.security(SecurityRequirement::default())
     } else {
         builder.security(security(op.role))

@@ -2,10 +2,11 @@
 //! casting and output files ([`breakdown`]); reviews with previews, time, people, user routes
 //! and the CSV export ([`review`]); files attached to comments ([`attachments`]); and farm ⇄
 //! production, a render job commenting on its task ([`render`]); Kitsu's web front end as a
-//! browser speaks to it ([`web`]). Here: the helpers they share.
+//! browser speaks to it ([`web`]) and the live events its pages hear ([`live`]). Here: the helpers they share.
 
 mod attachments;
 mod breakdown;
+mod live;
 mod render;
 mod review;
 mod web;

@@ -160,6 +160,13 @@ static INDEX: &[Op] = &[
     ),
 ];
 
+/// Whether an operation is served without a token (Kitsu's index and configuration).
+pub fn public(op: &Op) -> bool {
+    INDEX
+        .iter()
+        .any(|i| i.path == op.path && i.method == op.method)
+}
+
 /// Every named operation.
 pub fn named() -> impl Iterator<Item = &'static Op> {
     INDEX
