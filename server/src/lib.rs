@@ -237,7 +237,8 @@ impl Server {
             config.behind_proxy,
             config.public_url.as_deref(),
         ));
-        let (socket_io, live) = production::live::Live::new(Arc::clone(&auth), store.clone());
+        let (socket_io, live) =
+            production::live::Live::new(Arc::clone(&auth), store.clone(), events.clone());
         let state = AppState {
             production: Arc::new(production),
             store,

@@ -12,7 +12,9 @@
 
 use crate::auth::{AuthState, Credential, CurrentUser, worker::WORKER_TOKEN_PREFIX};
 use crate::error::ApiError;
+use crate::events::EventBus;
 use crate::production::db::live::{Audience, LiveEvent, team_links};
+use crate::state::AppState;
 use crate::store::Store;
 use drover_shared::Role;
 use socketioxide::SocketIo;
@@ -57,12 +59,16 @@ pub struct Live {
 impl Live {
     /// The layer serving `/socket.io`, and the handle writes publish through. The sender task
     /// runs until every handle is dropped.
-    pub fn new(auth: Arc<AuthState>, store: Store) -> (SocketIoLayer, Self) {
+    pub fn new(auth: Arc<AuthState>, store: Store, streams: EventBus) -> (SocketIoLayer, Self) {
         let (layer, io) = SocketIo::builder().max_payload(MAX_PAYLOAD).build_layer();
         let (connect_auth, connect_store) = (Arc::clone(&auth), store.clone());
         let admit = move |socket: SocketRef| {
-            let (auth, store) = (Arc::clone(&connect_auth), connect_store.clone());
-            async move { admit(&auth, &store, &socket).await }
+            let (auth, store, streams) = (
+                Arc::clone(&connect_auth),
+                connect_store.clone(),
+                streams.clone(),
+            );
+            async move { admit(&auth, &store, &streams, &socket).await }
         };
         let (joined_auth, joined_store) = (auth, store.clone());
         let joined = move |socket: SocketRef| {
@@ -85,8 +91,14 @@ impl Live {
     }
 }
 
-/// The connect middleware: a valid session, or the namespace is refused.
-async fn admit(auth: &AuthState, store: &Store, socket: &SocketRef) -> Result<(), String> {
+/// The connect middleware: a valid session with a live connection to spare (sockets count
+/// with the person's `/api/events` streams), or the namespace is refused.
+async fn admit(
+    auth: &AuthState,
+    store: &Store,
+    streams: &EventBus,
+    socket: &SocketRef,
+) -> Result<(), String> {
     let parts = socket.req_parts();
     let Some(credential) = Credential::of(parts) else {
         return Err("log in first: no session cookie or bearer token".into());
@@ -106,8 +118,54 @@ async fn admit(auth: &AuthState, store: &Store, socket: &SocketRef) -> Result<()
             ApiError::Unauthorized(m) => m,
             other => other.to_string(),
         })?;
+    let permit = streams
+        .open_stream(me.user.id)
+        .map_err(|refused| refused.to_string())?;
+    // Given back when the socket goes, with its extensions.
+    socket.extensions.insert(Arc::new(permit));
     socket.extensions.insert(me);
     Ok(())
+}
+
+/// Whether a request starts a Socket.IO session (an Engine.IO handshake: no `sid` yet).
+fn starts_a_session(uri: &axum::http::Uri) -> bool {
+    uri.path().starts_with("/socket.io")
+        && !uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .any(|pair| pair.starts_with("sid="))
+}
+
+/// In front of `/socket.io`: a new session needs a valid session of the server's, so that
+/// no one logged out holds Engine.IO sessions (and their buffers) open; requests of a
+/// session already open are checked by its id.
+pub async fn handshake_gate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !starts_a_session(request.uri()) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let refusal = match Credential::of(&parts) {
+        None => Some(ApiError::Unauthorized(
+            "live events need the session cookie or a bearer token; log in first".into(),
+        )),
+        Some(c) if c.token().starts_with(WORKER_TOKEN_PREFIX) => Some(ApiError::Forbidden(
+            "render nodes have no production events".into(),
+        )),
+        Some(c) => crate::auth::authenticate(&state, c.token()).await.err(),
+    };
+    match refusal {
+        Some(refused) => refused.into_response(),
+        None => {
+            next.run(axum::extract::Request::from_parts(parts, body))
+                .await
+        }
+    }
 }
 
 /// After admission: the socket joins its rooms, and leaves when its session ends.
@@ -218,5 +276,25 @@ async fn send(io: SocketIo, store: Store, mut queue: mpsc::Receiver<Vec<LiveEven
                 tracing::debug!(event = %event.name, error = %e, "a live event was not sent");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_handshakes_start_a_session() {
+        let uri = |u: &str| u.parse::<axum::http::Uri>().unwrap();
+        assert!(starts_a_session(&uri(
+            "/socket.io/?EIO=4&transport=polling&t=P1"
+        )));
+        assert!(starts_a_session(&uri(
+            "/socket.io?EIO=4&transport=websocket"
+        )));
+        assert!(!starts_a_session(&uri(
+            "/socket.io/?EIO=4&transport=polling&sid=abc"
+        )));
+        assert!(!starts_a_session(&uri("/api/data/projects")));
     }
 }

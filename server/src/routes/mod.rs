@@ -101,7 +101,12 @@ pub fn service(
     socket_io: socketioxide::layer::SocketIoLayer,
 ) -> crate::serve::App {
     use tower::Layer;
-    let app = app(state, web_ui).layer(socket_io);
+    // The gate is outermost: a new Socket.IO session needs a session of ours.
+    let gate = axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::production::live::handshake_gate,
+    );
+    let app = app(state, web_ui).layer(socket_io).layer(gate);
     tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app)
 }
 

@@ -268,3 +268,28 @@ async fn pages_hear_their_productions_events_live_and_nothing_of_others() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_count_with_the_persons_live_streams() {
+    let Some(python) = python() else { return };
+    let limits = drover_server::Limits {
+        streams: drover_server::events::StreamLimits {
+            per_person: 1,
+            total: 10,
+        },
+        ..drover_server::Limits::default()
+    };
+    let (ts, admin) = drover_tests::setup_with(limits).await;
+    let token = admin.token().unwrap().to_owned();
+    // The person's one live connection is an event stream: no socket to spare.
+    let stream = admin
+        .events(&drover_shared::events::EventQuery::default())
+        .await
+        .unwrap();
+    let (_, refused) = Listener::start(&python, &ts, "second", &["bearer", &token]).await;
+    assert_eq!(refused, "refused");
+    // Given back, it is the socket's.
+    drop(stream);
+    let (_, hello) = Listener::start(&python, &ts, "first", &["bearer", &token]).await;
+    assert_eq!(hello, "connected");
+}

@@ -509,10 +509,21 @@ async fn a_web_front_end_is_served_beside_the_api_from_one_origin() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let body: Value = missing.json().await.unwrap();
     assert!(body["message"].is_string(), "{body}");
-    // Socket.IO's handshake is the server's too: Engine.IO's open packet, not the page.
-    let handshake = get("/socket.io/?EIO=4&transport=polling").await.unwrap();
-    assert_eq!(handshake.status(), StatusCode::OK);
-    assert!(handshake.text().await.unwrap().starts_with("0{"));
+    // Socket.IO's handshake is the server's too: for a logged-in client, Engine.IO's open
+    // packet; for anyone else a 401, never the page nor a session.
+    let handshake = "/socket.io/?EIO=4&transport=polling";
+    assert_eq!(
+        get(handshake).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let opened = http
+        .get(format!("{}{handshake}", ts.url()))
+        .bearer_auth(admin.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert!(opened.text().await.unwrap().starts_with("0{"));
     // Writes to the front end's paths are not pages.
     let post = http
         .post(format!("{}/productions", ts.url()))
