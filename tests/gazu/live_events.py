@@ -15,6 +15,7 @@ import threading
 import socketio
 
 
+
 def main():
     url, how = sys.argv[1], sys.argv[2]
     headers = {}
@@ -43,6 +44,7 @@ def main():
             url,
             headers=headers,
             namespaces=["/events"],
+            # As Kitsu's client: polling first, then the upgrade to a websocket.
             transports=["polling", "websocket"],
             wait_timeout=10,
         )

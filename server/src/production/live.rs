@@ -81,7 +81,8 @@ impl Live {
         (layer, Self { events })
     }
 
-    /// Sends a committed write's events (in order, after those of earlier writes).
+    /// Sends a committed write's events, in the order the write made them, after those
+    /// published before.
     pub async fn publish(&self, events: Vec<LiveEvent>) {
         if events.is_empty() {
             return;
@@ -157,6 +158,14 @@ pub async fn handshake_gate(
         Some(c) if c.token().starts_with(WORKER_TOKEN_PREFIX) => Some(ApiError::Forbidden(
             "render nodes have no production events".into(),
         )),
+        Some(Credential::Cookie(_))
+            if parts.headers.contains_key(axum::http::header::ORIGIN)
+                && !state.auth.cookies.same_origin(&parts.headers) =>
+        {
+            Some(ApiError::Forbidden(
+                "this server's events are for its own pages (the Origin is another site's)".into(),
+            ))
+        }
         Some(c) => crate::auth::authenticate(&state, c.token()).await.err(),
     };
     match refusal {

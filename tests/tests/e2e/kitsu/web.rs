@@ -153,6 +153,23 @@ async fn a_browser_session_lives_in_http_only_cookies_and_other_sites_cannot_use
         .await;
     assert_eq!(context.status, StatusCode::OK);
 
+    // Live events: the cookie opens a Socket.IO session from our pages, not another site's.
+    let handshake = "/socket.io/?EIO=4&transport=polling";
+    let ours = browser
+        .send(Method::GET, handshake, Some(&session), None, None)
+        .await;
+    assert_eq!(ours.status, StatusCode::OK);
+    let theirs = browser
+        .send(
+            Method::GET,
+            handshake,
+            Some(&session),
+            Some("https://evil.example"),
+            None,
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+
     // A write with the cookie from another site's page, or from a page that names none:
     // refused, and nothing is made.
     let production = json!({"name": "Cross-site"});
