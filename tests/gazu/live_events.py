@@ -15,7 +15,6 @@ import threading
 import socketio
 
 
-
 def main():
     url, how = sys.argv[1], sys.argv[2]
     headers = {}
