@@ -53,9 +53,9 @@ const FRAME_WIDTH: u32 = 1200;
 
 /// How long one ffmpeg run may take before it is stopped (a feature-length master on a
 /// slow machine stays well inside).
-const FFMPEG_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+const FFMPEG_TIMEOUT: Duration = Duration::from_hours(2);
 /// How long reading a movie's header with ffprobe may take.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+const PROBE_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Whether ffmpeg and ffprobe run here (checked once).
 pub fn available() -> bool {
