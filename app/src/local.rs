@@ -119,6 +119,7 @@ pub async fn start(setup: LocalSetup) -> Result<(LocalFarm, Client, User), Local
         limits: drover_server::Limits::default(),
         secret_key_file: None,
         behind_proxy: false,
+        web_ui: None,
     };
     let server = drover_server::Server::start(config)
         .await

@@ -98,6 +98,7 @@ fn headless_server() -> (
             limits: drover_server::Limits::default(),
             secret_key_file: None,
             behind_proxy: false,
+            web_ui: None,
         }))
         .unwrap();
     (dir, runtime, server)

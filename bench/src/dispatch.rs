@@ -27,6 +27,7 @@ pub fn serve(data_dir: std::path::PathBuf) -> anyhow::Result<()> {
             limits: drover_server::Limits::default(),
             secret_key_file: None,
             behind_proxy: false,
+            web_ui: None,
         };
         let server = Server::start(config).await?;
         drover_server::auth::accounts::create(&server.state().store, EMAIL, PASSWORD, Role::Admin)

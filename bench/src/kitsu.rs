@@ -2,7 +2,9 @@
 //! Zou. The real server runs in a child process (as for `dispatch`); this program seeds one
 //! project through the HTTP API as an admin script would (1 episode, 10 sequences, 1,000
 //! shots, 10 shot task types, 10,000 tasks, with many requests in flight), then lets 32
-//! clients loop on each of three read routes for a fixed time and reports req/s and latency.
+//! clients loop on each read route for a fixed time and reports req/s and latency: the task
+//! list, a shot's tasks, the project, the shots screen's list with its tasks (plain and as
+//! the compact stream) and the web front end's start-up context.
 
 use crate::dispatch::ChildServer;
 use anyhow::Context;
@@ -124,6 +126,24 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             (
                 "GET /data/projects/{id}",
                 vec![format!("{api}/data/projects/{}", seeded.project_id)],
+            ),
+            (
+                "GET /data/shots/with-tasks?project_id=…",
+                vec![format!(
+                    "{api}/data/shots/with-tasks?project_id={}",
+                    seeded.project_id
+                )],
+            ),
+            (
+                "GET /data/shots/with-tasks?…&stream=true&compact=true",
+                vec![format!(
+                    "{api}/data/shots/with-tasks?project_id={}&stream=true&compact=true",
+                    seeded.project_id
+                )],
+            ),
+            (
+                "GET /data/user/context",
+                vec![format!("{api}/data/user/context")],
             ),
         ];
         let duration = Duration::from_secs(options.duration_secs);
@@ -333,6 +353,44 @@ async fn check_answers(
     anyhow::ensure!(listed == task_types, "a shot lists {listed} tasks");
     let (found, _) = get(format!("{api}/data/projects/{project}")).await?;
     anyhow::ensure!(found["id"] == project.as_str(), "the project read back");
+    // The shots screen's list: every shot with every task, plain and as the compact stream.
+    let (shots, size) = get(format!("{api}/data/shots/with-tasks?project_id={project}")).await?;
+    let shots = shots.as_array().context("the shots list is a list")?;
+    anyhow::ensure!(
+        shots.len() == seeded.shot_ids.len()
+            && shots
+                .iter()
+                .all(|s| s["tasks"].as_array().map_or(0, Vec::len) == task_types),
+        "the shots list has {} shots, not all with {task_types} tasks",
+        shots.len()
+    );
+    let url = format!("{api}/data/shots/with-tasks?project_id={project}&stream=true&compact=true");
+    let response = http.get(&url).bearer_auth(token).send().await?;
+    anyhow::ensure!(
+        response.status() == StatusCode::OK,
+        "GET {url}: {}",
+        response.status()
+    );
+    let stream = response.bytes().await?;
+    let lines = stream
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    anyhow::ensure!(
+        lines == seeded.shot_ids.len() + 1,
+        "the compact stream has {lines} lines, not a header and one per shot"
+    );
+    println!(
+        "  checked: the shots list with tasks holds all {} shots ({:.2} MB plain, {:.2} MB compact)",
+        shots.len(),
+        size as f64 / 1e6,
+        stream.len() as f64 / 1e6
+    );
+    let (context, _) = get(format!("{api}/data/user/context")).await?;
+    anyhow::ensure!(
+        context["projects"].as_array().map_or(0, Vec::len) == 1,
+        "the user context lists the project"
+    );
     Ok(())
 }
 

@@ -100,6 +100,7 @@ impl BenchServer {
             limits: drover_server::Limits::default(),
             secret_key_file: None,
             behind_proxy: false,
+            web_ui: None,
         };
         let (url, email) = runtime.block_on(async {
             let server = Server::start(config).await?;

@@ -43,6 +43,9 @@ pub struct Config {
     /// `X-Forwarded-For`: throttles count that address instead of the proxy's. Leave it off
     /// when clients connect directly, or they could name any address they like.
     pub behind_proxy: bool,
+    /// A web front end to serve beside the API (Kitsu's release build, say): a folder with
+    /// an `index.html`, served at `/` (see `routes::web_ui`).
+    pub web_ui: Option<PathBuf>,
     /// What the server lets requests and connections spend.
     pub limits: Limits,
 }
@@ -172,6 +175,13 @@ pub struct Server {
 impl Server {
     /// Opens the store, binds the address and starts serving on the current tokio runtime.
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        if let Some(dir) = &config.web_ui {
+            // A front end without its page would answer every visit with 404: say so now.
+            std::fs::metadata(dir.join("index.html")).map_err(|source| StartError::Io {
+                what: format!("reading the web front end's {}/index.html", dir.display()),
+                source,
+            })?;
+        }
         let fido = fido::Fido::new(
             config
                 .public_url
@@ -222,10 +232,18 @@ impl Server {
                 .read(|c| db::teams::job_projects(c).map_err(StoreError::from))
                 .await?,
         );
+        let auth = Arc::new(auth::AuthState::new(
+            key,
+            config.behind_proxy,
+            config.public_url.as_deref(),
+        ));
+        let (socket_io, live) =
+            production::live::Live::new(Arc::clone(&auth), store.clone(), events.clone());
         let state = AppState {
             production: Arc::new(production),
             store,
-            auth: Arc::new(auth::AuthState::new(key, config.behind_proxy)),
+            auth,
+            live,
             data_dir: Arc::new(config.data_dir.clone()),
             events,
             work: Arc::default(),
@@ -242,7 +260,7 @@ impl Server {
             what: "reading the bound address".into(),
             source,
         })?;
-        let app = routes::service(state.clone());
+        let app = routes::service(state.clone(), config.web_ui.as_deref(), socket_io);
         let (shutdown, stop) = watch::channel(());
         let task = tokio::spawn(serve::serve(listener, app, config.limits.connections, stop));
         let monitor = tokio::spawn(farm::monitor::run(state.clone()));

@@ -101,6 +101,11 @@ enum Command {
         /// (clients could name any address in it)
         #[arg(long, env = "DROVER_BEHIND_PROXY")]
         behind_proxy: bool,
+        /// A web front end to serve at / beside the API, from one origin: a folder with an
+        /// index.html, such as Kitsu's release build (its licence is its own). Paths that
+        /// name no file get index.html; /api and /socket.io stay the server's
+        #[arg(long, env = "DROVER_WEB_UI")]
+        web_ui: Option<PathBuf>,
         #[command(flatten)]
         data_dir: DataDir,
         #[command(flatten)]
@@ -196,6 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         secret_key_file: std::env::var_os("DROVER_SECRET_KEY_FILE").map(PathBuf::from),
         behind_proxy: std::env::var("DROVER_BEHIND_PROXY")
             .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
+        web_ui: std::env::var_os("DROVER_WEB_UI").map(PathBuf::from),
         data_dir: DataDir {
             data_dir: std::env::var_os("DROVER_DATA_DIR").map(PathBuf::from),
         },
@@ -207,6 +213,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             secret_key_file,
             behind_proxy,
+            web_ui,
             data_dir: dir,
             limits,
         } => {
@@ -217,6 +224,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url,
                 secret_key_file,
                 behind_proxy,
+                web_ui,
                 limits: limits.limits(),
             }))
         }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub(crate) fido: Arc<crate::auth::fido::Fido>,
     /// SHA-256 of the farm's join token.
     pub(crate) join_token_hash: [u8; 32],
+    /// Kitsu's live events (Socket.IO), sent after production writes commit.
+    pub(crate) live: crate::production::live::Live,
 }
 
 impl AppState {

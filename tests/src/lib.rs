@@ -49,15 +49,23 @@ pub async fn setup() -> (TestServer, Client) {
 
 /// Starts a server with `limits` and returns it with a client logged in as an admin.
 pub async fn setup_with(limits: drover_server::Limits) -> (TestServer, Client) {
+    setup_config(|config| config.limits = limits).await
+}
+
+/// Starts a server with the test configuration as `change` leaves it, and returns it with a
+/// client logged in as an admin.
+pub async fn setup_config(change: impl FnOnce(&mut Config)) -> (TestServer, Client) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         data_dir: dir.path().to_owned(),
         public_url: None,
-        limits,
+        limits: drover_server::Limits::default(),
         secret_key_file: None,
         behind_proxy: false,
+        web_ui: None,
     };
+    change(&mut config);
     let server = Server::start(config).await.expect("starting the server");
     let anonymous = Client::new(&server.url()).expect("client");
     let ts = TestServer {

@@ -37,7 +37,7 @@ pub fn validate_password(password: &str) -> ApiResult<()> {
 /// Creates an account; 400 when the email is taken or invalid.
 pub async fn create(store: &Store, email: &str, password: &str, role: Role) -> ApiResult<User> {
     validate(email, password)?;
-    let hash = auth::hash_password(password.to_owned()).await?;
+    let hash = auth::hashing::hash_password(password.to_owned()).await?;
     let email = email.trim().to_owned();
     store
         .write(move |c| {

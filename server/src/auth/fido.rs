@@ -45,7 +45,7 @@ use webauthn_rs::prelude::{
 pub const DEFAULT_PUBLIC_URL: &str = "http://localhost";
 /// How long a registration or a login challenge waits for its answer (WebAuthn's
 /// recommended authenticator timeout).
-pub const CEREMONY_TTL: Duration = Duration::from_secs(300);
+pub const CEREMONY_TTL: Duration = Duration::from_mins(5);
 /// Login challenges kept per person and address; a newer one pushes out the oldest.
 pub const PENDING_LOGINS: usize = 8;
 /// Login challenges kept in all; past it, new ones are refused (429) until some expire.

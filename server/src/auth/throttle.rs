@@ -39,32 +39,32 @@ pub struct Limit {
 /// One account from one address: five wrong guesses in a minute lock the pair for a minute.
 pub const PAIR: Limit = Limit {
     max_failures: 5,
-    window: Duration::from_secs(60),
-    lock: Duration::from_secs(60),
+    window: Duration::from_mins(1),
+    lock: Duration::from_mins(1),
 };
 /// One address, whatever account it tries: twenty wrong guesses in a minute lock it for five.
 pub const ADDRESS: Limit = Limit {
     max_failures: 20,
-    window: Duration::from_secs(60),
-    lock: Duration::from_secs(300),
+    window: Duration::from_mins(1),
+    lock: Duration::from_mins(5),
 };
 /// One account's password from everywhere: fifty wrong guesses in fifteen minutes lock it
 /// for fifteen (but not from its known addresses).
 pub const ACCOUNT: Limit = Limit {
     max_failures: 50,
-    window: Duration::from_secs(900),
-    lock: Duration::from_secs(900),
+    window: Duration::from_mins(15),
+    lock: Duration::from_mins(15),
 };
 /// One person's second factor from everywhere: ten wrong codes in fifteen minutes lock it for
 /// fifteen. Only someone who has the password (or a session) gets this far, and a TOTP guess
 /// succeeds once in about 333,000.
 pub const FACTOR_ACCOUNT: Limit = Limit {
     max_failures: 10,
-    window: Duration::from_secs(900),
-    lock: Duration::from_secs(900),
+    window: Duration::from_mins(15),
+    lock: Duration::from_mins(15),
 };
 /// How long an address an account logged in from is spared the account's lock.
-pub const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+pub const KNOWN_FOR: Duration = Duration::from_hours(720);
 /// Known addresses remembered per account.
 const KNOWN_PER_ACCOUNT: usize = 8;
 /// Keys tracked before idle ones are forgotten; bounds memory under a flood of made-up logins.

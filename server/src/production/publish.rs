@@ -15,9 +15,10 @@
 use crate::db::render_publish::{self, Outcome, Pending};
 use crate::error::{ApiError, ApiResult};
 use crate::farm::files;
+use crate::production::db::data::{Events, text};
 use crate::production::db::names;
 use crate::production::db::review::{self, Uploaded};
-use crate::production::db::{Data, DataError, Viewer, data::text};
+use crate::production::db::{Data, DataError, Viewer};
 use crate::production::media;
 use crate::state::AppState;
 use drover_shared::api::{Job, JobKind, PreviewSize};
@@ -84,19 +85,24 @@ async fn publish(state: &AppState, pending: Pending) -> ApiResult<()> {
         }
     };
     let schema = state.production.clone();
-    state
+    let events = state
         .store
         .write(move |conn| {
-            match comment_as_submitter(conn, &schema, &pending, attachment)? {
+            let live = Events::default();
+            match comment_as_submitter(conn, &schema, &pending, attachment, &live)? {
                 Ok(comment) => render_publish::mark_published(conn, job_id, Some(&comment))?,
                 Err(reason) => {
                     tracing::warn!(job = %job_id, %reason, "a render was not posted on its task");
                     render_publish::mark_refused(conn, job_id, &reason)?;
+                    // Nothing of the comment was kept: nothing to tell.
+                    live.take();
                 }
             }
-            Ok::<_, ApiError>(())
+            Ok::<_, ApiError>(live.take())
         })
-        .await
+        .await?;
+    state.live.publish(events).await;
+    Ok(())
 }
 
 /// Writes the job's comment with the rights its submitter has now: `Ok(Err(reason))` when
@@ -106,6 +112,7 @@ fn comment_as_submitter(
     schema: &crate::production::db::Schema,
     pending: &Pending,
     attachment: Attachment,
+    live: &Events,
 ) -> ApiResult<Result<String, String>> {
     let submitter = pending.job.created_by;
     let Some(role) = render_publish::submitter_role(conn, submitter)? else {
@@ -124,6 +131,7 @@ fn comment_as_submitter(
         conn,
         schema,
         viewer: &viewer,
+        live,
     };
     // A savepoint of its own: a comment half-written when a later step is refused goes.
     match crate::db::in_savepoint(conn, || comment_on_task(&d, pending, attachment)) {

@@ -4,6 +4,7 @@
 
 mod events;
 mod openapi;
+mod web_ui;
 
 use crate::error::ApiError;
 use crate::farm::routes::{
@@ -23,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 /// Largest request body read into memory, on every route: JSON and form bodies, and a
 /// multipart body's text parts together. Only multipart file parts go past it, spooled to
-/// disk (`production::media::MultipartForm`).
+/// disk (`production::routes::multipart::MultipartForm`).
 pub(crate) const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(OpenApi)]
@@ -94,13 +95,23 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
 /// `Router` itself rebuilds its route table per connection, ~35 KiB each). The accept loop
 /// gives each request its connection's peer address (`ConnectInfo`), which the login
 /// throttles count.
-pub fn service(state: AppState) -> crate::serve::App {
+pub fn service(
+    state: AppState,
+    web_ui: Option<&std::path::Path>,
+    socket_io: socketioxide::layer::SocketIoLayer,
+) -> crate::serve::App {
     use tower::Layer;
-    tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app(state))
+    // The gate is outermost: a new Socket.IO session needs a session of ours.
+    let gate = axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::production::live::handshake_gate,
+    );
+    let app = app(state, web_ui).layer(socket_io).layer(gate);
+    tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(app)
 }
 
-/// The whole HTTP application.
-pub fn app(state: AppState) -> Router {
+/// The whole HTTP application, with the web front end in `web_ui` when there is one.
+pub fn app(state: AppState, web_ui: Option<&std::path::Path>) -> Router {
     let (api, mut openapi) = api_router(&state).split_for_parts();
     production::document(&mut openapi, &state.production);
     // Serialised once: the document never changes while the server runs.
@@ -132,9 +143,12 @@ pub fn app(state: AppState) -> Router {
         .merge(production::index_router())
         .route("/openapi.json", get(serve_document))
         .method_not_allowed_fallback(method_not_allowed);
-    Router::new()
-        .nest("/api", api)
-        .fallback(not_found)
+    let router = Router::new().nest("/api", api);
+    let router = match web_ui {
+        Some(dir) => web_ui::serve(router, dir),
+        None => router.fallback(not_found),
+    };
+    router
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Long enough for the whole workflow on a slow machine; a hung call fails the test instead of
 /// stalling CI.
-const TIMEOUT: Duration = Duration::from_secs(300);
+const TIMEOUT: Duration = Duration::from_mins(5);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gazu_runs_the_everyday_kitsu_workflow() {

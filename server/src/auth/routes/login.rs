@@ -1,24 +1,26 @@
-//! `/auth`: login, the current user, logout, token refresh, and the second factors: TOTP here,
-//! FIDO security keys in [`fido`].
+//! `/auth`: login, the current user, logout, token refresh, and checking the second factors
+//! (turned on and off in [`totp`] and [`fido`]).
 
-use super::{fido, password};
+use super::{fido, password, totp};
+use crate::auth::cookies::{REFRESH_COOKIE, cookie_value};
 use crate::auth::db as auth_db;
 use crate::auth::db::sessions::Refreshed;
 use crate::auth::db::users::TwoFactor;
 use crate::auth::fido::Asker;
+use crate::auth::hashing::{verify_no_account, verify_password};
 use crate::auth::throttle::Scope;
 use crate::auth::two_factor::{self, Offered, Proof};
 use crate::auth::{
     ACCESS_TTL_MS, Authed, ClientAddr, REFRESH_TTL_MS, bearer, hash_token, new_token,
-    verify_no_account, verify_password,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::production::db::{ListQuery, Viewer};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::ORIGIN;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use drover_shared::ErrorBody;
 use drover_shared::UserId;
@@ -40,7 +42,7 @@ pub fn protected_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(authenticated))
         .routes(routes!(logout, logout_get))
-        .routes(routes!(totp_start, totp_confirm, totp_disable))
+        .merge(totp::protected_router())
         .merge(fido::protected_router())
         .merge(password::protected_router())
 }
@@ -138,12 +140,21 @@ struct LoginBody {
 async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
     Json(body): Json<LoginBody>,
-) -> Result<Json<LoginResponse>, Refusal> {
+) -> Result<(HeaderMap, Json<LoginResponse>), Refusal> {
     let LoginBody {
         request: body,
         fido_authentication_response: fido_answer,
     } = body;
+    // A page of another site may not log the browser in (to an account of its choosing):
+    // browsers name the page's origin, scripts and the app send none.
+    if headers.contains_key(ORIGIN) && !state.auth.cookies.same_origin(&headers) {
+        return Err(ApiError::Forbidden(
+            "a login from another site's page was refused (its Origin is not this server's)".into(),
+        )
+        .into());
+    }
     // Counted before the password is checked, so guesses sent all at once are throttled too.
     let attempt = state
         .auth
@@ -216,12 +227,20 @@ async fn login(
         })
         .await?;
     tracing::info!(email = %user.email, "login");
-    Ok(Json(LoginResponse {
-        login: true,
-        user,
-        access_token: access,
-        refresh_token: refresh,
-    }))
+    let mut cookies = HeaderMap::new();
+    state
+        .auth
+        .cookies
+        .set_session(&mut cookies, &access, &refresh);
+    Ok((
+        cookies,
+        Json(LoginResponse {
+            login: true,
+            user,
+            access_token: access,
+            refresh_token: refresh,
+        }),
+    ))
 }
 
 /// A person's activity flag and second factors, the TOTP secret opened with the server's key.
@@ -348,7 +367,7 @@ async fn verify_factor(
 pub(super) struct CodeProof {
     /// The current one-time code.
     #[serde(default)]
-    totp: Option<String>,
+    pub(super) totp: Option<String>,
     /// A security key's signed answer to a challenge of `GET /auth/fido`.
     #[serde(default)]
     fido_authentication_response: Option<Value>,
@@ -365,144 +384,6 @@ impl CodeProof {
             recovery_code: self.recovery_code.as_deref(),
         }
     }
-}
-
-/// Start enabling TOTP: a new secret, its `otpauth://` URL and a QR code (base64 PNG) for an
-/// authenticator app. Confirm it with `POST /auth/totp`.
-#[utoipa::path(put, path = "/auth/totp", tag = "auth", security(("bearer" = [])),
-    responses(
-        (status = 200, description = "`{totp_provisionning_uri, otp_secret, qr_code}`"),
-        (status = 400, description = "TOTP is already enabled", body = ErrorBody),
-    ))]
-async fn totp_start(
-    State(state): State<AppState>,
-    Authed(me): Authed,
-) -> ApiResult<Json<serde_json::Value>> {
-    let id = me.user.id;
-    let secret = two_factor::new_secret();
-    let stored = two_factor::seal_secret(&state.auth.key, id, &secret);
-    state
-        .store
-        .write(move |c| {
-            if auth_db::users::two_factor(c, id)?.totp_enabled {
-                return Err(ApiError::BadRequest("TOTP already enabled.".into()));
-            }
-            auth_db::users::set_totp(c, id, Some(&stored), false).map_err(ApiError::from)
-        })
-        .await?;
-    let (url, qr) = two_factor::provisioning(&secret, &me.user.email)?;
-    Ok(Json(serde_json::json!({
-        // Kitsu's spelling.
-        "totp_provisionning_uri": url,
-        "otp_secret": secret,
-        "qr_code": format!("data:image/png;base64,{qr}"),
-    })))
-}
-
-/// Turn TOTP on with a code from the authenticator; returns recovery codes the first time
-/// (each works once, in place of a code).
-#[utoipa::path(post, path = "/auth/totp", tag = "auth", security(("bearer" = [])),
-    request_body = CodeProof,
-    responses(
-        (status = 200, description = "`{otp_recovery_codes}`: a list, or null if the person \
-            already had codes"),
-        (status = 400, description = "Already enabled, not started, or a wrong code", body = ErrorBody),
-    ))]
-async fn totp_confirm(
-    State(state): State<AppState>,
-    Authed(me): Authed,
-    ClientAddr(addr): ClientAddr,
-    Json(proof): Json<CodeProof>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let id = me.user.id;
-    let factors = second_factors(&state, id).await?;
-    if factors.totp_enabled {
-        return Err(ApiError::BadRequest("TOTP already enabled.".into()));
-    }
-    let Some(secret) = factors.totp_secret else {
-        return Err(ApiError::BadRequest(
-            "start with PUT /auth/totp to get a secret".into(),
-        ));
-    };
-    let attempt = state
-        .auth
-        .throttle
-        .begin(Scope::Factor, &id.to_string(), addr)?;
-    let code = proof.totp.unwrap_or_default();
-    if !two_factor::code_is_valid(&secret, &me.user.email, &code)? {
-        attempt.failed();
-        return Err(ApiError::BadRequest(
-            "TOTP verification failed: wrong code".into(),
-        ));
-    }
-    attempt.succeeded();
-    let fresh = factors
-        .recovery_hashes
-        .is_empty()
-        .then(|| two_factor::new_recovery_codes(&state.auth.key));
-    let hashes = fresh.as_ref().map(|(_, h)| h.clone());
-    let sealed = two_factor::seal_secret(&state.auth.key, id, &secret);
-    state
-        .store
-        .write(move |c| {
-            auth_db::users::set_totp(c, id, Some(&sealed), true)?;
-            if let Some(hashes) = hashes {
-                auth_db::users::set_recovery_hashes(c, id, &hashes)?;
-            }
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    tracing::info!(email = %me.user.email, "TOTP enabled");
-    Ok(Json(serde_json::json!({
-        "otp_recovery_codes": fresh.map(|(codes, _)| codes),
-    })))
-}
-
-/// Turn TOTP off. The body proves the person holds a second factor: `{"totp"}`,
-/// `{"fido_authentication_response"}` or `{"recovery_code"}`.
-#[utoipa::path(delete, path = "/auth/totp", tag = "auth", security(("bearer" = [])),
-    request_body = CodeProof,
-    responses(
-        (status = 200, description = "TOTP disabled: `{success: true}`"),
-        (status = 400, description = "TOTP not enabled, or the factor is missing or wrong \
-            (`wrong_OTP`)", body = ErrorBody),
-    ))]
-async fn totp_disable(
-    State(state): State<AppState>,
-    Authed(me): Authed,
-    ClientAddr(addr): ClientAddr,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, Refusal> {
-    let proof: CodeProof = if body.is_empty() {
-        CodeProof::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
-    };
-    let id = me.user.id;
-    let factors = second_factors(&state, id).await?;
-    if !factors.totp_enabled {
-        return Err(ApiError::BadRequest("TOTP not enabled.".into()).into());
-    }
-    let asker = Asker {
-        person: id,
-        login: None,
-        addr,
-    };
-    match check_factor(&state, asker, &me.user.email, &factors, &proof.offered()).await? {
-        Proof::Accepted { .. } => {}
-        Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
-    }
-    state
-        .store
-        .write(move |c| {
-            auth_db::users::set_totp(c, id, None, false)?;
-            // Recovery codes go with the last second factor.
-            auth_db::fido::settle_factors(c, id).map_err(ApiError::from)
-        })
-        .await?;
-    tracing::info!(email = %me.user.email, "TOTP disabled");
-    Ok(Json(serde_json::json!({ "success": true })))
 }
 
 /// Who the access token belongs to, in Kitsu's shape: the person (with `fido_devices`, the
@@ -569,13 +450,14 @@ async fn authenticated(
     })))
 }
 
-/// End the session: its access and refresh tokens stop working.
+/// End the session: its access and refresh tokens stop working, and a browser forgets its
+/// session cookies.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = LogoutResponse), (status = 401, body = ErrorBody)))]
 async fn logout(
     State(state): State<AppState>,
     Authed(me): Authed,
-) -> ApiResult<Json<LogoutResponse>> {
+) -> ApiResult<(HeaderMap, Json<LogoutResponse>)> {
     let session = me.session_id;
     let old = state
         .store
@@ -584,19 +466,25 @@ async fn logout(
     if let Some(hash) = old {
         state.auth.end_session(session, &hash);
     }
-    Ok(Json(LogoutResponse { logout: true }))
+    let mut cookies = HeaderMap::new();
+    state.auth.cookies.clear_session(&mut cookies);
+    Ok((cookies, Json(LogoutResponse { logout: true })))
 }
 
 /// End the session, as gazu's `log_out` asks for it (Zou's method).
 #[utoipa::path(get, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = LogoutResponse), (status = 401, body = ErrorBody)))]
-async fn logout_get(state: State<AppState>, me: Authed) -> ApiResult<Json<LogoutResponse>> {
+async fn logout_get(
+    state: State<AppState>,
+    me: Authed,
+) -> ApiResult<(HeaderMap, Json<LogoutResponse>)> {
     logout(state, me).await
 }
 
-/// New tokens for `Authorization: Bearer <refresh_token>`: an access token and a refresh
-/// token. The session's previous access token stops working and the refresh token sent is
-/// retired; sent again, it ends the whole session (it must have been copied).
+/// New tokens for `Authorization: Bearer <refresh_token>` (or the refresh cookie, which then
+/// gets the new tokens as cookies): an access token and a refresh token. The session's
+/// previous access token stops working and the refresh token sent is retired; sent again, it
+/// ends the whole session (it must have been copied).
 #[utoipa::path(get, path = "/auth/refresh-token", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, body = RefreshResponse),
@@ -606,10 +494,13 @@ async fn logout_get(state: State<AppState>, me: Authed) -> ApiResult<Json<Logout
 async fn refresh_token(
     State(state): State<AppState>,
     parts: Parts,
-) -> ApiResult<Json<RefreshResponse>> {
-    let token = bearer(&parts).ok_or_else(|| {
-        ApiError::Unauthorized("send the refresh token as `Authorization: Bearer …`".into())
-    })?;
+) -> ApiResult<(HeaderMap, Json<RefreshResponse>)> {
+    let from_cookie = bearer(&parts).is_none();
+    let token = bearer(&parts)
+        .or_else(|| cookie_value(&parts.headers, REFRESH_COOKIE))
+        .ok_or_else(|| {
+            ApiError::Unauthorized("send the refresh token as `Authorization: Bearer …`".into())
+        })?;
     let hash = hash_token(token);
     let invalid = || ApiError::Unauthorized("the refresh token is not valid; log in again".into());
     // A read first: tokens that never were cost no write.
@@ -640,10 +531,20 @@ async fn refresh_token(
     match outcome {
         Refreshed::Rotated { old_access, .. } => {
             state.auth.forget(&old_access);
-            Ok(Json(RefreshResponse {
-                access_token: access,
-                refresh_token: refresh,
-            }))
+            let mut cookies = HeaderMap::new();
+            if from_cookie {
+                state
+                    .auth
+                    .cookies
+                    .set_session(&mut cookies, &access, &refresh);
+            }
+            Ok((
+                cookies,
+                Json(RefreshResponse {
+                    access_token: access,
+                    refresh_token: refresh,
+                }),
+            ))
         }
         Refreshed::Reused {
             session_id,

@@ -4,4 +4,5 @@
 pub(crate) mod fido;
 pub(crate) mod login;
 pub(crate) mod password;
+pub(crate) mod totp;
 pub(crate) mod users;

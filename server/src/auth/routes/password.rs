@@ -82,7 +82,7 @@ async fn change_password(
         .read(move |c| db::users::password_hash(c, id).map_err(ApiError::from))
         .await?
         .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".into()))?;
-    match crate::auth::verify_password(body.old_password, hash).await {
+    match crate::auth::hashing::verify_password(body.old_password, hash).await {
         Ok(true) => attempt.succeeded(),
         Ok(false) => {
             attempt.failed();
@@ -94,7 +94,7 @@ async fn change_password(
         }
     }
     confirmed(&body.password, &body.password_2)?;
-    let hash = crate::auth::hash_password(body.password).await?;
+    let hash = crate::auth::hashing::hash_password(body.password).await?;
     let keep = me.session_id;
     let ended = state
         .store
@@ -153,7 +153,7 @@ async fn set_password(
         return Err(ApiError::BadRequest("User is unactive.".into()));
     }
     confirmed(&body.password, &body.password_2)?;
-    let hash = crate::auth::hash_password(body.password).await?;
+    let hash = crate::auth::hashing::hash_password(body.password).await?;
     let ended = state
         .store
         .write(move |c| {

@@ -1,7 +1,8 @@
 //! `/worker/...`: the protocol render nodes speak. Registration takes the farm's join token;
 //! every other route takes the worker's own token and nothing else.
 
-use crate::auth::{WorkerAuth, hash_token, new_token, worker_token};
+use crate::auth::worker::{WorkerAuth, worker_token};
+use crate::auth::{hash_token, new_token};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::farm::db::{self, dispatch};
@@ -45,7 +46,7 @@ pub fn protected_router(state: &AppState) -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(PREVIEW_LIMIT_BYTES))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::require_worker,
+            crate::auth::worker::require_worker,
         ))
 }
 

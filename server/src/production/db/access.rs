@@ -33,7 +33,7 @@ impl Viewer {
 }
 
 /// The project a row (given as column values) belongs to, for the team check.
-fn project_of(
+pub(super) fn project_of(
     conn: &Connection,
     model: &Model,
     value: impl Fn(&str) -> Option<String>,

@@ -2,13 +2,18 @@
 //! named Kitsu routes (breakdown, tasks, reviews…) read as a sequence of model calls that
 //! keep every field check and permission rule of `/data/<model>`.
 
+use super::live::{self, Change, LiveEvent};
 use super::{DataError, ListQuery, Model, ModelName, Schema, Viewer, by_name};
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 
 /// A JSON object, as rows are shown.
 pub type Row = Map<String, Value>;
+
+/// The live events a write has made so far, sent once it commits.
+pub type Events = RefCell<Vec<LiveEvent>>;
 
 /// The generic operations for one viewer inside one read or write.
 pub struct Data<'a> {
@@ -18,6 +23,9 @@ pub struct Data<'a> {
     pub schema: &'a Schema,
     /// Who is asking.
     pub viewer: &'a Viewer,
+    /// Where creates, updates and deletes note their events (shared by the `Data` of one
+    /// write, whatever viewer each reads as).
+    pub live: &'a Events,
 }
 
 fn model(name: ModelName) -> Result<&'static Model, DataError> {
@@ -92,14 +100,10 @@ impl Data<'_> {
         extra: Vec<(String, SqlValue)>,
     ) -> Result<Row, DataError> {
         let body = object(body)?;
-        super::create(
-            self.conn,
-            self.schema,
-            model(route)?,
-            self.viewer,
-            &body,
-            extra,
-        )
+        let model = model(route)?;
+        let row = super::create(self.conn, self.schema, model, self.viewer, &body, extra)?;
+        self.note(model, Change::New, &row)?;
+        Ok(row)
     }
 
     /// Updates the fields a JSON object names.
@@ -116,20 +120,31 @@ impl Data<'_> {
         extra: Vec<(String, SqlValue)>,
     ) -> Result<Row, DataError> {
         let body = object(body)?;
-        super::update(
-            self.conn,
-            self.schema,
-            model(route)?,
-            self.viewer,
-            id,
-            &body,
-            extra,
-        )
+        let model = model(route)?;
+        let row = super::update(self.conn, self.schema, model, self.viewer, id, &body, extra)?;
+        self.note(model, Change::Update, &row)?;
+        Ok(row)
     }
 
     /// Deletes a row.
     pub fn delete(&self, route: ModelName, id: &str) -> Result<(), DataError> {
-        super::delete(self.conn, self.schema, model(route)?, self.viewer, id)
+        let model = model(route)?;
+        // Read first: the event names the project the row was in.
+        let row = self.get(route, id)?;
+        super::delete(self.conn, self.schema, model, self.viewer, id)?;
+        self.note(model, Change::Delete, &row)
+    }
+
+    /// Notes the event of a row's change, to be sent when the write commits.
+    fn note(&self, model: &Model, change: Change, row: &Row) -> Result<(), DataError> {
+        let event = live::row_event(self.conn, model, change, row)?;
+        self.live.borrow_mut().push(event);
+        Ok(())
+    }
+
+    /// Notes an event of a named route's own (`task:assign`…), sent when the write commits.
+    pub fn note_event(&self, event: LiveEvent) {
+        self.live.borrow_mut().push(event);
     }
 
     /// Fails with 403 unless the viewer may change this row of `route` (as read by `get`):

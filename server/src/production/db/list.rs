@@ -293,6 +293,7 @@ mod tests {
             conn: &conn,
             schema: &schema,
             viewer: &viewer,
+            live: &std::cell::RefCell::default(),
         };
         // Text that needs escaping, floats, booleans, JSON and nulls.
         let project = d

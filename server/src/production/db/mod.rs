@@ -12,6 +12,7 @@ pub(crate) mod breakdown;
 pub(crate) mod casting;
 pub(crate) mod data;
 pub mod list;
+pub(crate) mod live;
 pub(crate) mod models;
 pub(crate) mod outputs;
 mod present;
@@ -22,6 +23,7 @@ pub(crate) mod rules;
 pub(crate) mod schema;
 pub(crate) mod time;
 pub(crate) mod user;
+pub(crate) mod with_tasks;
 
 use access::authorize_write;
 pub(crate) use access::{Viewer, on_team};

@@ -416,13 +416,28 @@ pub fn project_rows(
     d.query(route, &query)
 }
 
+/// The seeded "Open" project status (migration 0005).
+pub const OPEN_STATUS: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000001";
+
+/// The open projects the viewer may see, with their many-to-many fields.
+pub fn open_projects(d: &Data, query: &ListQuery) -> Result<Vec<Row>, DataError> {
+    let mut query = query.clone();
+    query.relations = true;
+    query
+        .filters
+        .push(("project_status_id".into(), OPEN_STATUS.into()));
+    let mut found = d.query(names::PROJECTS, &query)?;
+    found.sort_by(|a, b| text(a, "name").cmp(text(b, "name")));
+    Ok(found)
+}
+
 /// The answer of routes that only confirm.
 pub fn success() -> Value {
     json!({"success": true})
 }
 
 /// A TV show's first episode (by creation), which Kitsu reports as `first_episode_id`.
-fn first_episode(d: &Data, project_id: &str) -> Result<Option<String>, DataError> {
+pub fn first_episode(d: &Data, project_id: &str) -> Result<Option<String>, DataError> {
     Ok(d.conn
         .query_row(
             "SELECT e.id FROM prod_entity AS e JOIN prod_entity_type AS t \

@@ -3,6 +3,7 @@
 
 use super::DataError;
 use super::data::{Data, Row, text};
+use super::live;
 use super::names;
 use super::schema::{now_text, parse_datetime};
 use rusqlite::OptionalExtension;
@@ -138,6 +139,12 @@ pub fn assign(d: &Data, person_id: &str, body: &Row) -> Result<Vec<Row>, DataErr
             )?;
         }
         notify(d, &person_id, "assignation", text(&task, "id"), None)?;
+        d.note_event(live::task_assignment(
+            text(&task, "id"),
+            &person_id,
+            text(&task, "project_id"),
+            true,
+        ));
         assigned.push(d.get(names::TASKS, text(&task, "id"))?);
     }
     Ok(assigned)
@@ -155,12 +162,13 @@ fn notify(
         return Ok(());
     }
     let now = now_text();
+    let id = uuid::Uuid::new_v4().to_string();
     d.conn.execute(
         "INSERT INTO prod_notification \
          (id, type, person_id, author_id, task_id, comment_id, change, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rusqlite::params![
-            uuid::Uuid::new_v4().to_string(),
+            id,
             kind,
             person,
             d.viewer.id,
@@ -171,6 +179,7 @@ fn notify(
             now
         ],
     )?;
+    d.note_event(live::notification(&id, person));
     Ok(())
 }
 

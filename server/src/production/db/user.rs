@@ -1,12 +1,147 @@
-//! The `/data/user/*` routes: what belongs to the person asking — their tasks to do and done,
-//! saved search filters, desktop login logs and notifications.
+//! The `/data/user/*` routes: what belongs to the person asking — the context Kitsu's web
+//! front end starts from, their tasks to do and done, saved search filters, desktop login
+//! logs and notifications.
 
 use super::DataError;
+use super::ListQuery;
 use super::breakdown::{add_names, add_task_names};
 use super::data::{Data, Row, text};
 use super::names;
+use super::project::{first_episode, open_projects};
 use super::schema::{now_text, parse_datetime};
+use drover_shared::Role;
 use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Who may see a task status on the board, when its project link says nothing (Zou's default).
+const ROLES_FOR_BOARD: [&str; 5] = ["user", "admin", "supervisor", "manager", "vendor"];
+
+/// What a person who is not a manager sees of the others (Zou's minimized person).
+const PERSON_PUBLIC_FIELDS: &[&str] = &[
+    "id",
+    "type",
+    "first_name",
+    "last_name",
+    "full_name",
+    "has_avatar",
+    "active",
+    "departments",
+    "studio_id",
+    "role",
+    "desktop_login",
+    "is_bot",
+];
+
+/// `{project_id: {linked_id: value}}` from a project link table, for the given projects.
+fn links_by_project(
+    d: &Data,
+    sql: &str,
+    projects: &[String],
+    value: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<Value>,
+) -> Result<HashMap<String, Row>, DataError> {
+    let mut out: HashMap<String, Row> = projects.iter().map(|p| (p.clone(), Row::new())).collect();
+    let mut stmt = d.conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let project: String = row.get(0)?;
+        if let Some(links) = out.get_mut(&project) {
+            links.insert(row.get(1)?, value(row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /data/user/context`: everything Kitsu's web front end loads once after login — the
+/// open projects the person is on (all of them for admins) with their settings, and the
+/// studio's lists (task types and statuses, asset types, people, departments, studios,
+/// project statuses, preview backgrounds), the person's saved filters and unread
+/// notification count. Each list is what the person may read of it.
+pub fn context(d: &Data) -> Result<Row, DataError> {
+    let mut projects = open_projects(d, &ListQuery::default())?;
+    let ids: Vec<String> = projects.iter().map(|p| text(p, "id").to_owned()).collect();
+    let mut priorities = links_by_project(
+        d,
+        "SELECT project_id, task_type_id, priority FROM prod_project_task_type_link",
+        &ids,
+        |r| Ok(Value::from(r.get::<_, Option<i64>>(2)?)),
+    )?;
+    let mut status_links = links_by_project(
+        d,
+        "SELECT project_id, task_status_id, priority FROM prod_project_task_status_link",
+        &ids,
+        |r| {
+            Ok(json!({
+                "priority": r.get::<_, Option<i64>>(2)?,
+                "roles_for_board": ROLES_FOR_BOARD,
+            }))
+        },
+    )?;
+    for project in &mut projects {
+        let id = text(project, "id").to_owned();
+        let descriptors = d.list(names::METADATA_DESCRIPTORS, &[("project_id", &id)])?;
+        project.insert("descriptors".into(), Value::from(descriptors));
+        project.insert(
+            "task_types_priority".into(),
+            Value::Object(priorities.remove(&id).unwrap_or_default()),
+        );
+        project.insert(
+            "task_statuses_link".into(),
+            Value::Object(status_links.remove(&id).unwrap_or_default()),
+        );
+        // Drover has no status automations and no per-project background list yet.
+        project.insert("status_automations".into(), json!([]));
+        project.insert("preview_background_files".into(), json!([]));
+        if text(project, "production_type") == "tvshow" {
+            let first = first_episode(d, &id)?;
+            project.insert("first_episode_id".into(), Value::from(first));
+        }
+    }
+    let manager = d.viewer.role.allows(Role::Manager);
+    let persons: Vec<Value> = d
+        .list(names::PERSONS, &[])?
+        .into_iter()
+        .map(|mut person| {
+            if !manager {
+                person.retain(|field, _| PERSON_PUBLIC_FIELDS.contains(&field.as_str()));
+            }
+            Value::Object(person)
+        })
+        .collect();
+    let unread: i64 = d.conn.query_row(
+        "SELECT COUNT(*) FROM prod_notification WHERE person_id = ? AND read = 0",
+        [&d.viewer.id],
+        |r| r.get(0),
+    )?;
+    let mut context = Row::new();
+    context.insert("projects".into(), Value::from(projects));
+    for (key, model) in [
+        ("project_status", names::PROJECT_STATUS),
+        ("task_types", names::TASK_TYPES),
+        ("task_status", names::TASK_STATUS),
+        ("asset_types", names::ASSET_TYPES),
+        ("departments", names::DEPARTMENTS),
+        ("studios", names::STUDIOS),
+        ("preview_background_files", names::PREVIEW_BACKGROUND_FILES),
+    ] {
+        context.insert(key.into(), Value::from(d.list(model, &[])?));
+    }
+    context.insert("persons".into(), Value::from(persons));
+    context.insert("search_filters".into(), Value::Object(filters(d)?));
+    context.insert("notification_count".into(), Value::from(unread));
+    // Drover keeps one role per person (no per-project override), and has no custom
+    // actions, status automations, filter groups or plugins yet: empty, as Zou answers a
+    // studio that has none.
+    context.insert("project_roles".into(), json!({}));
+    context.insert("custom_actions".into(), json!([]));
+    context.insert("status_automations".into(), json!([]));
+    context.insert("search_filter_groups".into(), json!({}));
+    context.insert("plugins".into(), json!([]));
+    if d.viewer.role.allows(Role::Admin) {
+        // No seat limit: every account is a seat.
+        context.insert("user_limit".into(), Value::Null);
+    }
+    Ok(context)
+}
 
 /// The viewer's assigned tasks in open projects, done or not, with the names Kitsu shows.
 pub fn my_tasks(d: &Data, done: bool) -> Result<Vec<Row>, DataError> {
@@ -255,6 +390,7 @@ pub fn update_person(
         conn: d.conn,
         schema: d.schema,
         viewer: &super::admin_view(d.viewer),
+        live: d.live,
     };
     // Read back as an admin sees it, which for one's own row is how one sees oneself.
     own.update_with(names::PERSONS, id, Value::Object(body), extra)

@@ -6,8 +6,9 @@
 //! refused comment, a wrong task), the files are removed again, so neither a row without its
 //! file nor a file kept for a refused request is left behind.
 
-use super::media::{MultipartForm, Upload, is_multipart, stream_file};
-use super::openapi::Routes;
+use super::gate::Routes;
+use super::media::stream_file;
+use super::multipart::{MultipartForm, Upload, is_multipart};
 use super::{Fields, read, write};
 use crate::auth::{Authed, CurrentUser};
 use crate::error::{ApiError, ApiResult};

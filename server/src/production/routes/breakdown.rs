@@ -3,7 +3,7 @@
 //! tasks, casting and asset instances.
 
 use super::data::query_pairs;
-use super::openapi::Routes;
+use super::gate::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
@@ -11,11 +11,13 @@ use crate::extract::Path;
 use crate::production::db::breakdown as db;
 use crate::production::db::casting::{self as cast, ShotsOf};
 use crate::production::db::names::{self, ModelName};
+use crate::production::db::with_tasks::{Kind, with_tasks};
 use crate::production::db::{ListQuery, Row, project::project_rows};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{MethodRouter, delete, get, post};
 use serde_json::{Map, Value};
 
 type Created<T> = (StatusCode, axum::Json<T>);
@@ -41,6 +43,11 @@ pub fn router() -> Routes {
         )
         .route("/data/assets/all", get(all_assets))
         .route("/data/shots/all", get(all_shots))
+        .route("/data/assets/with-tasks", with_tasks_of(Kind::Assets))
+        .route("/data/shots/with-tasks", with_tasks_of(Kind::Shots))
+        .route("/data/sequences/with-tasks", with_tasks_of(Kind::Sequences))
+        .route("/data/episodes/with-tasks", with_tasks_of(Kind::Episodes))
+        .route("/data/edits/with-tasks", with_tasks_of(Kind::Edits))
         .route("/data/sequences/{sequence}/shots", get(sequence_shots))
         .route("/data/episodes/{episode}/sequences", get(episode_sequences))
         .route("/data/{kind}/{entity}/tasks", get(entity_tasks))
@@ -205,6 +212,44 @@ async fn all_assets(
     let query = list_query(raw.as_deref())?;
     let found = read(&state, &me, move |d| d.query(names::ASSETS, &query)).await?;
     Ok(axum::Json(found))
+}
+
+/// `GET /data/<kind>/with-tasks?project_id=P[&episode_id=E][&stream=true[&compact=true]]`:
+/// the production screens' lists. Streamed, the answer is NDJSON (compact: a header naming
+/// the fields, then an array per entity), as Zou writes it; otherwise a JSON list.
+fn with_tasks_of(kind: Kind) -> MethodRouter<AppState> {
+    get(
+        move |Authed(me): Authed, State(state): State<AppState>, RawQuery(raw): RawQuery| async move {
+            let pairs = query_pairs(raw.as_deref());
+            let param = |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .filter(|v| !v.is_empty())
+            };
+            let flag = |name: &str| param(name).is_some_and(|v| v == "true" || v == "1");
+            let project = param("project_id").ok_or_else(|| {
+                ApiError::BadRequest("`project_id` names the production to list".into())
+            })?;
+            // Episodes have no episode above them.
+            let episode = param("episode_id").filter(|_| kind != Kind::Episodes);
+            let (stream, compact) = (flag("stream"), flag("compact"));
+            let list = read(&state, &me, move |d| {
+                with_tasks(d, kind, &project, episode.as_deref())
+            })
+            .await?;
+            ApiResult::Ok(if stream {
+                (
+                    [(header::CONTENT_TYPE, "application/x-ndjson")],
+                    list.ndjson(compact),
+                )
+                    .into_response()
+            } else {
+                axum::Json(list.objects()).into_response()
+            })
+        },
+    )
 }
 
 async fn all_shots(

@@ -2,7 +2,7 @@
 //! `relations`, `page`, `limit`), get, create, update and delete for every production model,
 //! as Zou serves them.
 
-use super::openapi::Routes;
+use super::gate::Routes;
 use super::{read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
@@ -90,7 +90,7 @@ async fn computed(
         && let Some(Value::String(password)) = body.remove("password")
     {
         crate::auth::accounts::validate_password(&password)?;
-        let hash = crate::auth::hash_password(password).await?;
+        let hash = crate::auth::hashing::hash_password(password).await?;
         extra.push(("password_hash".to_owned(), SqlValue::Text(hash)));
     }
     Ok(extra)
@@ -115,7 +115,7 @@ async fn create(
     let mut extra = computed(model, &mut body).await?;
     if model.table == "users" && !extra.iter().any(|(c, _)| c == "password_hash") {
         // A person made without a password cannot log in until one is set.
-        let hash = crate::auth::hash_password(crate::auth::new_token()).await?;
+        let hash = crate::auth::hashing::hash_password(crate::auth::new_token()).await?;
         extra.push(("password_hash".to_owned(), SqlValue::Text(hash)));
     }
     let made = write(&state, &me, move |d| {

@@ -8,7 +8,9 @@ mod attachments;
 mod breakdown;
 mod catalogue;
 mod data;
+mod gate;
 mod media;
+mod multipart;
 mod openapi;
 mod project;
 mod review;
@@ -16,13 +18,15 @@ mod user;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::production::db::data::Events;
+use crate::production::db::live::LiveEvent;
 use crate::production::db::{Data, DataError, Row, Schema, Viewer};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
-use openapi::Routes;
+use gate::Routes;
 use serde_json::Value;
 
 impl From<DataError> for ApiError {
@@ -54,7 +58,12 @@ fn routes() -> (Routes, Routes) {
         .merge(user::router())
         .merge(media::router())
         .merge(attachments::router());
-    (protected, Routes::new().route("/", get(index)))
+    (
+        protected,
+        Routes::new()
+            .route("/", get(index))
+            .route("/config", get(config)),
+    )
 }
 
 /// The production routes that need a token, relative to `/api`, behind the role gate
@@ -63,10 +72,11 @@ pub fn protected_router() -> Router<AppState> {
     routes()
         .0
         .into_router()
-        .route_layer(axum::middleware::from_fn(openapi::role_gate))
+        .route_layer(axum::middleware::from_fn(gate::role_gate))
 }
 
-/// Kitsu's index: gazu checks the host with `HEAD /api` and reads `version` from `GET /api/`.
+/// The public production routes: Kitsu's index (gazu checks the host with `HEAD /api` and
+/// reads `version` from `GET /api/`) and `GET /api/config`, which the web front end reads first.
 pub fn index_router() -> Router<AppState> {
     routes().1.into_router()
 }
@@ -76,6 +86,23 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi, schema: &Schema) {
     openapi::document(openapi, schema);
 }
 
+/// `GET /config`, public: the first call of every page of Kitsu's web front end. Each key
+/// says what this server offers: it runs at the studio, with no support chat, no search
+/// indexer and no single sign-on.
+async fn config() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "is_self_hosted": true,
+        "crisp_token": "",
+        "dark_theme_by_default": false,
+        "indexer_configured": false,
+        "saml_enabled": false,
+        "saml_idp_name": "",
+        "oidc_enabled": false,
+        "oidc_idp_name": "",
+        "enforce_2fa": false,
+    }))
+}
+
 async fn index() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({
         "api": "Drover",
@@ -83,19 +110,23 @@ async fn index() -> axum::Json<serde_json::Value> {
     }))
 }
 
-/// Runs `f` with the generic operations bound to this connection and viewer.
+/// Runs `f` with the generic operations bound to this connection and viewer; answers its
+/// value and the live events its writes noted.
 fn with_data<T>(
     conn: &rusqlite::Connection,
     schema: &Schema,
     viewer: &Viewer,
     f: impl FnOnce(&Data) -> Result<T, DataError>,
-) -> ApiResult<T> {
+) -> ApiResult<(T, Vec<LiveEvent>)> {
+    let live = Events::default();
     let d = Data {
         conn,
         schema,
         viewer,
+        live: &live,
     };
-    f(&d).map_err(ApiError::from)
+    let value = f(&d).map_err(ApiError::from)?;
+    Ok((value, live.take()))
 }
 
 /// Runs `f` on a read connection as the person asking.
@@ -105,23 +136,27 @@ where
     T: Send + 'static,
 {
     let (viewer, schema) = (Viewer::from(me), state.production.clone());
-    state
+    let (value, _) = state
         .store
         .read(move |conn| with_data(conn, &schema, &viewer, f))
-        .await
+        .await?;
+    Ok(value)
 }
 
-/// Runs `f` as one write (all of it or nothing) as the person asking.
+/// Runs `f` as one write (all of it or nothing) as the person asking; once it has
+/// committed, its live events go to Kitsu's open pages.
 async fn write<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<T>
 where
     F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
     T: Send + 'static,
 {
     let (viewer, schema) = (Viewer::from(me), state.production.clone());
-    state
+    let (value, events) = state
         .store
         .write(move |conn| with_data(conn, &schema, &viewer, f))
-        .await
+        .await?;
+    state.live.publish(events).await;
+    Ok(value)
 }
 
 /// A request body as Kitsu's routes take it: a JSON object, form fields

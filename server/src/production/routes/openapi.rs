@@ -1,27 +1,17 @@
-//! The production routes in `/api/openapi.json`, and the role gate they pass through.
+//! The production routes in `/api/openapi.json`.
 //!
 //! The generic `/data/<model>` routes are described per model, their row and input schemas
 //! read from the same SQLite schema the server checks bodies against; the named routes come
 //! from [`catalogue::named`]. Both also say the least role an operation needs, which the
-//! [`role_gate`] enforces before any handler runs (so an artist learns nothing, not even
-//! whether an id exists, from a route above their role). The handlers keep the finer rules:
-//! teams, authors, one's own rows.
+//! [`super::gate::role_gate`] enforces before any handler runs. The handlers keep the finer
+//! rules: teams, authors, one's own rows.
 
 use super::catalogue::{self, Answer, Body, Method, Op};
-use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use super::gate::generic_role;
 use crate::production::db::models::TEMPORAL_TYPES;
 use crate::production::db::schema::{ColType, Column};
-use crate::production::db::{Access, MODELS, Model, Schema, by_route};
-use crate::state::AppState;
-use axum::Router;
-use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use axum::routing::MethodRouter;
+use crate::production::db::{MODELS, Model, Schema};
 use drover_shared::Role;
-use std::collections::HashMap;
-use std::sync::OnceLock;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
@@ -30,133 +20,6 @@ use utoipa::openapi::schema::{
 };
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
-
-/// The router paths of the generic model routes.
-const GENERIC: [&str; 2] = ["/data/{model}", "/data/{model}/{id}"];
-
-/// A router that serves only documented paths: adding a path the catalogue does not know
-/// panics when the server builds its routes, as axum does for clashing routes, so no route
-/// ships without its description and role.
-pub struct Routes {
-    router: Router<AppState>,
-    paths: Vec<&'static str>,
-}
-
-impl Routes {
-    /// No routes yet.
-    pub fn new() -> Self {
-        Self {
-            router: Router::new(),
-            paths: Vec::new(),
-        }
-    }
-
-    /// Serves `path` (relative to `/api`); panics unless the catalogue describes it.
-    pub fn route(mut self, path: &'static str, method_router: MethodRouter<AppState>) -> Self {
-        assert!(
-            GENERIC.contains(&path) || catalogue::named().any(|op| op.path == path),
-            "production route {path} is not in production/routes/catalogue/"
-        );
-        self.paths.push(path);
-        self.router = self.router.route(path, method_router);
-        self
-    }
-
-    /// Serves another module's routes too.
-    pub fn merge(mut self, other: Self) -> Self {
-        self.paths.extend(other.paths);
-        self.router = self.router.merge(other.router);
-        self
-    }
-
-    /// The paths served, as registered.
-    #[cfg(test)]
-    pub fn paths(&self) -> &[&'static str] {
-        &self.paths
-    }
-
-    /// The axum router.
-    pub fn into_router(self) -> Router<AppState> {
-        self.router
-    }
-}
-
-/// The least role a model's operation needs; `None`: anyone logged in.
-fn generic_role(model: &Model, method: Method) -> Option<Role> {
-    if model.route == crate::production::db::names::PERSONS && method == Method::Put {
-        // People change their own profile; the handler keeps the rest to admins.
-        return None;
-    }
-    match (model.access, method != Method::Get) {
-        (Access::ManagersOnly, _) | (Access::ManagersWrite, true) => Some(Role::Manager),
-        (Access::AdminWrites, true) => Some(Role::Admin),
-        (Access::ProjectSupervisors, true) => Some(Role::Supervisor),
-        (Access::ProjectArtists, true) => Some(Role::Vendor),
-        _ => None,
-    }
-}
-
-fn method_of(method: &axum::http::Method) -> Option<Method> {
-    Some(match *method {
-        axum::http::Method::GET | axum::http::Method::HEAD => Method::Get,
-        axum::http::Method::POST => Method::Post,
-        axum::http::Method::PUT => Method::Put,
-        axum::http::Method::DELETE => Method::Delete,
-        _ => return None,
-    })
-}
-
-/// The named operations' least roles, by router path and method: looked up on every
-/// production request, so the catalogue is indexed once.
-static NAMED_ROLES: OnceLock<HashMap<(&'static str, Method), Option<Role>>> = OnceLock::new();
-
-/// The least role for a request that matched `matched` (a router path) at `path`.
-pub fn least_role(method: &axum::http::Method, matched: &str, path: &str) -> Option<Role> {
-    let method = method_of(method)?;
-    if GENERIC.contains(&matched) {
-        // The model as the handler will read it: percent-decoded (`task%2Dstatus` is
-        // `task-status`), so no spelling of a route slips past its role.
-        let raw = path.split('/').nth(2)?;
-        let route = percent_encoding::percent_decode_str(raw)
-            .decode_utf8()
-            .ok()?;
-        return generic_role(by_route(&route)?, method);
-    }
-    let roles = NAMED_ROLES.get_or_init(|| {
-        catalogue::named()
-            .map(|op| ((op.path, op.method), op.role))
-            .collect()
-    });
-    roles.get(&(matched, method)).copied().flatten()
-}
-
-/// A path without the `/api` the production routes are nested under.
-fn strip(path: &str) -> &str {
-    path.strip_prefix("/api").unwrap_or(path)
-}
-
-/// 403 before the handler when the person's role is below the operation's least role.
-pub async fn role_gate(request: Request, next: Next) -> Response {
-    let needed = request.extensions().get::<MatchedPath>().and_then(|m| {
-        least_role(
-            request.method(),
-            strip(m.as_str()),
-            strip(request.uri().path()),
-        )
-    });
-    if let Some(needed) = needed {
-        let role = request
-            .extensions()
-            .get::<CurrentUser>()
-            .map(|me| me.user.role);
-        if !role.is_some_and(|r| r.allows(needed)) {
-            let role = role.map_or("not logged in".to_owned(), |r| r.to_string());
-            return ApiError::Forbidden(format!("this needs the {needed} role; you are {role}"))
-                .into_response();
-        }
-    }
-    next.run(request).await
-}
 
 fn string(format: Option<KnownFormat>) -> ObjectBuilder {
     ObjectBuilder::new()
@@ -394,7 +257,7 @@ fn named_operation(op: &Op) -> utoipa::openapi::path::Operation {
         ),
     };
     builder = builder.request_body(body.map(RequestBodyBuilder::build));
-    builder = if op.path == "/" {
+    builder = if catalogue::public(op) {
         builder.security(SecurityRequirement::default())
     } else {
         builder.security(security(op.role))
@@ -540,65 +403,6 @@ pub fn document(openapi: &mut OpenApi, schema: &Schema) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::Method as M;
-
-    #[test]
-    fn every_catalogued_path_is_served_and_the_gate_reads_roles() {
-        let (protected, index) = super::super::routes();
-        let served: Vec<_> = protected.paths().iter().chain(index.paths()).collect();
-        for op in catalogue::named() {
-            assert!(
-                served.contains(&&op.path),
-                "{} is catalogued, not served",
-                op.path
-            );
-        }
-        for path in GENERIC {
-            assert!(served.contains(&&path), "{path}");
-        }
-        // Generic routes: by the model's access class and the method.
-        let one = "/data/{model}/{id}";
-        assert_eq!(least_role(&M::GET, one, "/data/task-types/x"), None);
-        assert_eq!(
-            least_role(&M::PUT, one, "/data/task-types/x"),
-            Some(Role::Admin)
-        );
-        assert_eq!(
-            least_role(&M::DELETE, one, "/data/tasks/x"),
-            Some(Role::Supervisor)
-        );
-        assert_eq!(
-            least_role(&M::GET, "/data/{model}", "/data/schedule-items"),
-            Some(Role::Manager)
-        );
-        assert_eq!(
-            least_role(&M::POST, "/data/{model}", "/data/comments"),
-            Some(Role::Vendor)
-        );
-        assert_eq!(
-            least_role(&M::POST, "/data/{model}", "/data/search-filters"),
-            None
-        );
-        assert_eq!(
-            least_role(&M::GET, "/data/{model}", "/data/nope"),
-            None,
-            "404 later"
-        );
-        assert_eq!(
-            least_role(&M::PUT, one, "/data/task%2Dstatus/x"),
-            Some(Role::Admin),
-            "decoded as the handler decodes it"
-        );
-        // Named routes: by the catalogue, per method.
-        let csv = "/export/csv/tasks.csv";
-        assert_eq!(least_role(&M::GET, csv, csv), Some(Role::Manager));
-        let team = "/data/projects/{project}/team";
-        assert_eq!(least_role(&M::GET, team, "/data/projects/p/team"), None);
-        assert_eq!(
-            least_role(&M::POST, team, "/data/projects/p/team"),
-            Some(Role::Manager)
-        );
-    }
 
     #[test]
     fn the_document_describes_models_from_the_schema() {

@@ -3,7 +3,7 @@
 //! export.
 
 use super::data::query_pairs;
-use super::openapi::Routes;
+use super::gate::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
@@ -76,18 +76,11 @@ async fn open_projects(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
-    let mut query = ListQuery::parse(query_pairs(raw.as_deref()))?;
-    query.relations = true;
-    query
-        .filters
-        .push(("project_status_id".into(), OPEN_STATUS.into()));
-    let mut found = read(&state, &me, move |d| d.query(names::PROJECTS, &query)).await?;
-    found.sort_by(|a, b| text(a, "name").cmp(text(b, "name")));
-    Ok(axum::Json(found))
+    let query = ListQuery::parse(query_pairs(raw.as_deref()))?;
+    Ok(axum::Json(
+        read(&state, &me, move |d| db::open_projects(d, &query)).await?,
+    ))
 }
-
-/// The seeded "Open" project status.
-const OPEN_STATUS: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000001";
 
 async fn setting_list(
     Authed(me): Authed,

@@ -2,8 +2,9 @@
 //! change (and attachments), preview revisions on comments, main previews and time spent.
 
 use super::attachments::{CommentBody, stage, write_with_files};
-use super::media::{MaybeUpload, store_upload};
-use super::openapi::Routes;
+use super::gate::Routes;
+use super::media::store_upload;
+use super::multipart::MaybeUpload;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::error::ApiResult;

@@ -2,7 +2,7 @@
 //! calls by name: departments and shot quotas.
 
 use super::data::query_pairs;
-use super::openapi::Routes;
+use super::gate::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 /// The person's own routes and the person routes gazu calls.
 pub fn router() -> Routes {
     Routes::new()
+        .route("/data/user/context", get(context))
         .route("/data/user/done-tasks", get(done_tasks))
         .route("/data/user/tasks", get(tasks_to_do))
         .route("/data/user/filters", get(filters).post(new_filter))
@@ -53,6 +54,11 @@ pub fn router() -> Routes {
             "/data/persons/{person}/quota-shots/day/{year}/{month}/{day}",
             get(quota_shots),
         )
+}
+
+/// `GET /data/user/context`: what Kitsu's web front end loads after login.
+async fn context(Authed(me): Authed, State(state): State<AppState>) -> ApiResult<axum::Json<Row>> {
+    Ok(axum::Json(read(&state, &me, db::context).await?))
 }
 
 async fn done_tasks(

@@ -1,12 +1,15 @@
 //! The Kitsu routes gazu calls by name, as Zou's API reference lists them: the breakdown,
 //! casting and output files ([`breakdown`]); reviews with previews, time, people, user routes
 //! and the CSV export ([`review`]); files attached to comments ([`attachments`]); and farm ⇄
-//! production, a render job commenting on its task ([`render`]). Here: the helpers they share.
+//! production, a render job commenting on its task ([`render`]); Kitsu's web front end as a
+//! browser speaks to it ([`web`]) and the live events its pages hear ([`live`]). Here: the helpers they share.
 
 mod attachments;
 mod breakdown;
+mod live;
 mod render;
 mod review;
+mod web;
 
 use drover_shared::Client;
 use reqwest::{Method, StatusCode};

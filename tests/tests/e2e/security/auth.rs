@@ -496,6 +496,7 @@ async fn serve(data_dir: &std::path::Path, key_file: Option<std::path::PathBuf>)
         public_url: None,
         secret_key_file: key_file,
         behind_proxy: false,
+        web_ui: None,
         limits: drover_server::Limits::default(),
     })
     .await
@@ -611,6 +612,7 @@ async fn totp_secrets_are_sealed_at_rest_and_need_their_key() {
         public_url: None,
         secret_key_file: Some(tmp.path().join("another.key")),
         behind_proxy: false,
+        web_ui: None,
         limits: drover_server::Limits::default(),
     })
     .await

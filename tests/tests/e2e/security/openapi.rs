@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A hung run fails the test instead of stalling CI.
-const TIMEOUT: Duration = Duration::from_secs(600);
+const TIMEOUT: Duration = Duration::from_mins(10);
 
 /// Fixed, so that CI is repeatable: a failure reproduces with the same seed (and another seed
 /// can be tried by hand with `DROVER_SCHEMATHESIS_SEED`).

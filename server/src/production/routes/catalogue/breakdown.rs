@@ -54,6 +54,38 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("Shot")),
     get(
+        "/data/assets/with-tasks",
+        BREAKDOWN,
+        "A production's assets with their tasks (`project_id`, `episode_id`; `stream=true` \
+        answers NDJSON, `compact=true` a header of field names then an array per asset)",
+    )
+    .answers(List),
+    get(
+        "/data/shots/with-tasks",
+        BREAKDOWN,
+        "A production's shots with their tasks, sequence and episode names (`project_id`, \
+        `episode_id`; `stream=true` answers NDJSON, `compact=true` arrays after a header)",
+    )
+    .answers(List),
+    get(
+        "/data/sequences/with-tasks",
+        BREAKDOWN,
+        "A production's sequences with their tasks (`project_id`, `episode_id`)",
+    )
+    .answers(List),
+    get(
+        "/data/episodes/with-tasks",
+        BREAKDOWN,
+        "A production's episodes with their tasks (`project_id`)",
+    )
+    .answers(List),
+    get(
+        "/data/edits/with-tasks",
+        BREAKDOWN,
+        "A production's edits with their tasks (`project_id`, `episode_id`)",
+    )
+    .answers(List),
+    get(
         "/data/sequences/{sequence}/shots",
         BREAKDOWN,
         "A sequence's shots",

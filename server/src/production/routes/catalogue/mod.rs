@@ -1,7 +1,7 @@
 //! The named production routes, one entry per operation: what the OpenAPI document says of
 //! each, and the least role the role gate lets through (the finer team and ownership rules
 //! stay with the handlers). Every path a production router serves must be here, and every
-//! path here must be served: [`super::openapi::Routes`] and its test hold both to it.
+//! path here must be served: [`super::gate::Routes`] and its test hold both to it.
 
 use drover_shared::Role;
 
@@ -146,11 +146,26 @@ mod breakdown;
 mod people;
 mod reviews;
 
-static INDEX: &[Op] = &[get(
-    "/",
-    PEOPLE,
-    "Kitsu's index: the API name and version (gazu reads the version)",
-)];
+static INDEX: &[Op] = &[
+    get(
+        "/",
+        PEOPLE,
+        "Kitsu's index: the API name and version (gazu reads the version)",
+    ),
+    get(
+        "/config",
+        PEOPLE,
+        "What Kitsu's web front end reads before login: the studio is self-hosted, no \
+        support chat, no search indexer, no SAML or OIDC sign-in",
+    ),
+];
+
+/// Whether an operation is served without a token (Kitsu's index and configuration).
+pub fn public(op: &Op) -> bool {
+    INDEX
+        .iter()
+        .any(|i| i.path == op.path && i.method == op.method)
+}
 
 /// Every named operation.
 pub fn named() -> impl Iterator<Item = &'static Op> {

@@ -118,6 +118,13 @@ pub(super) static OPS: &[Op] = &[
     .role(Manager),
     // People and the person's own routes.
     get("/data/user/done-tasks", PEOPLE, "The person's done tasks").answers(Models("Task")),
+    get(
+        "/data/user/context",
+        PEOPLE,
+        "What Kitsu's web front end starts from: the open projects the person is on with \
+        their settings, the studio's lists as the person may read them, saved filters and \
+        the unread notification count",
+    ),
     get("/data/user/tasks", PEOPLE, "The person's tasks to do").answers(Models("Task")),
     get(
         "/data/user/filters",

@@ -1,0 +1,295 @@
+//! Kitsu's live events over Socket.IO, heard by a real Socket.IO client (python-socketio,
+//! which `gazu.events` is built on, from the gazu venv): a page hears its production's
+//! changes after they commit, never another production's, follows team changes, and is
+//! closed when its session ends. Skipped without `DROVER_GAZU_PYTHON`, unless
+//! `DROVER_REQUIRE_GAZU=1`.
+
+use super::{call, id};
+use drover_tests::{PASSWORD, TestServer, setup};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
+
+/// How long a listener waits for one line before the test fails.
+const WAIT: Duration = Duration::from_secs(30);
+
+fn python() -> Option<PathBuf> {
+    let python = std::env::var_os("DROVER_GAZU_PYTHON").map(PathBuf::from);
+    if python.is_none() {
+        assert!(
+            std::env::var("DROVER_REQUIRE_GAZU").as_deref() != Ok("1"),
+            "DROVER_REQUIRE_GAZU=1 but DROVER_GAZU_PYTHON is not set"
+        );
+        eprintln!("skipped: DROVER_GAZU_PYTHON is not set (a Python with gazu; see .ci/run)");
+    }
+    python
+}
+
+/// A Socket.IO client in its own process, printing what it hears.
+struct Listener {
+    _child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    who: &'static str,
+}
+
+impl Listener {
+    /// Connects as `how` (`cookie NAME=VALUE`, `bearer TOKEN` or `none`); answers the
+    /// listener and its first line (`"connected"` or `"refused"`).
+    async fn start(
+        python: &Path,
+        ts: &TestServer,
+        who: &'static str,
+        how: &[&str],
+    ) -> (Self, Value) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("gazu/live_events.py");
+        let mut child = tokio::process::Command::new(python)
+            .arg(&script)
+            .arg(ts.url())
+            .args(how)
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut listener = Self {
+            _child: child,
+            lines: BufReader::new(stdout).lines(),
+            who,
+        };
+        let first = listener.next().await;
+        (listener, first)
+    }
+
+    async fn next(&mut self) -> Value {
+        let line = tokio::time::timeout(WAIT, self.lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("{} heard nothing for {WAIT:?}", self.who))
+            .unwrap()
+            .unwrap_or_else(|| panic!("{}'s listener ended", self.who));
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// Every event up to and including the first named `name` whose payload has `key: value`.
+    async fn until(&mut self, name: &str, key: &str, value: &str) -> Vec<Value> {
+        let mut heard = Vec::new();
+        loop {
+            let event = self.next().await;
+            heard.push(event.clone());
+            if event[0] == name && event[1][key] == value {
+                return heard;
+            }
+        }
+    }
+}
+
+/// The session cookie of a browser login as `email`.
+async fn session_cookie(ts: &TestServer, email: &str) -> String {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/auth/login", ts.url()))
+        .header("origin", ts.url())
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap())
+        .find(|c| c.starts_with("access_token_cookie="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_hear_their_productions_events_live_and_nothing_of_others() {
+    let Some(python) = python() else { return };
+    let (ts, admin) = setup().await;
+    let b = super::breakdown(&admin, "Live").await;
+    let p = b.project.clone();
+    let artist_email = format!("artist-{}@drover.test", uuid::Uuid::new_v4());
+    drover_server::auth::accounts::create(
+        &ts.server.state().store,
+        &artist_email,
+        PASSWORD,
+        drover_shared::Role::Artist,
+    )
+    .await
+    .unwrap();
+    let artist = ts
+        .anonymous
+        .logged_in(&artist_email, PASSWORD)
+        .await
+        .unwrap();
+    let artist_id = artist.authenticated().await.unwrap().user.id.to_string();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/team"),
+        Some(json!({"person_id": artist_id})),
+        201,
+    )
+    .await;
+    let outsider = ts.client_as(drover_shared::Role::Artist).await;
+
+    // Without a session the namespace is refused; the artist connects with the cookie a
+    // browser holds, the outsider with a bearer token.
+    let (_, refused) = Listener::start(&python, &ts, "anonymous", &["none"]).await;
+    assert_eq!(refused, "refused");
+    let cookie = session_cookie(&ts, &artist_email).await;
+    let (mut page, hello) = Listener::start(&python, &ts, "artist", &["cookie", &cookie]).await;
+    assert_eq!(hello, "connected");
+    let token = outsider.token().unwrap().to_owned();
+    let (mut other, hello) = Listener::start(&python, &ts, "outsider", &["bearer", &token]).await;
+    assert_eq!(hello, "connected");
+
+    // A task changes, gets a comment with a new status, and an assignee.
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/tasks/{}", b.task),
+        Some(json!({"priority": 2})),
+        200,
+    )
+    .await;
+    let wip = call(
+        &admin,
+        Method::GET,
+        "/data/task-status?short_name=wip",
+        None,
+        200,
+    )
+    .await[0]
+        .clone();
+    let comment = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{}/comment", b.task),
+        Some(json!({"task_status_id": id(&wip), "comment": "Blocking looks good"})),
+        201,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/persons/{artist_id}/assign"),
+        Some(json!({"task_ids": [b.task]})),
+        200,
+    )
+    .await;
+    // Studio-wide news everyone hears: the mark after which the outsider has heard it all.
+    let department = call(
+        &admin,
+        Method::POST,
+        "/data/departments",
+        Some(json!({"name": "Lighting", "color": "#ffcc00"})),
+        201,
+    )
+    .await;
+
+    let heard = page
+        .until("department:new", "department_id", &id(&department))
+        .await;
+    let find = |name: &str| {
+        heard
+            .iter()
+            .find(|e| e[0] == name)
+            .unwrap_or_else(|| panic!("no {name} in {heard:?}"))[1]
+            .clone()
+    };
+    let update = find("task:update");
+    assert_eq!(update["task_id"], b.task.as_str());
+    assert_eq!(update["project_id"], p.as_str());
+    let new_comment = find("comment:new");
+    assert_eq!(new_comment["comment_id"], id(&comment).as_str());
+    assert_eq!(new_comment["task_id"], b.task.as_str());
+    assert_eq!(new_comment["task_status_id"], id(&wip).as_str());
+    assert_eq!(new_comment["project_id"], p.as_str());
+    let assign = find("task:assign");
+    assert_eq!(assign["person_id"], artist_id.as_str());
+    let notification = find("notification:new");
+    assert_eq!(notification["person_id"], artist_id.as_str());
+    // In commit order: the update before the comment before the assignment.
+    let at = |name: &str| heard.iter().position(|e| e[0] == name).unwrap();
+    assert!(at("task:update") < at("comment:new") && at("comment:new") < at("task:assign"));
+
+    // The outsider heard the studio's news and nothing of the production.
+    let theirs = other
+        .until("department:new", "department_id", &id(&department))
+        .await;
+    for event in &theirs {
+        assert_ne!(event[1]["project_id"], p.as_str(), "leaked: {event}");
+        assert_ne!(event[0], "notification:new", "someone else's: {event}");
+    }
+
+    // Put on the team, the outsider hears the production from the next change on.
+    let outsider_id = outsider.authenticated().await.unwrap().user.id.to_string();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/team"),
+        Some(json!({"person_id": outsider_id})),
+        201,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/tasks/{}", b.task),
+        Some(json!({"priority": 3})),
+        200,
+    )
+    .await;
+    let now = other.until("task:update", "task_id", &b.task).await;
+    assert_eq!(now.last().unwrap()[1]["project_id"], p.as_str());
+
+    // Logging out closes the page's socket.
+    let out = reqwest::Client::new()
+        .get(format!("{}/api/auth/logout", ts.url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.status().is_success());
+    loop {
+        if page.next().await == "disconnected" {
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_count_with_the_persons_live_streams() {
+    let Some(python) = python() else { return };
+    let limits = drover_server::Limits {
+        streams: drover_server::events::StreamLimits {
+            per_person: 1,
+            total: 10,
+        },
+        ..drover_server::Limits::default()
+    };
+    let (ts, admin) = drover_tests::setup_with(limits).await;
+    let token = admin.token().unwrap().to_owned();
+    // The person's one live connection is an event stream: no socket to spare.
+    let stream = admin
+        .events(&drover_shared::events::EventQuery::default())
+        .await
+        .unwrap();
+    let (_, refused) = Listener::start(&python, &ts, "second", &["bearer", &token]).await;
+    assert_eq!(refused, "refused");
+    // Given back, it is the socket's.
+    drop(stream);
+    let (_, hello) = Listener::start(&python, &ts, "first", &["bearer", &token]).await;
+    assert_eq!(hello, "connected");
+}
