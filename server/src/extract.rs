@@ -8,6 +8,11 @@ use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::response::{IntoResponse, Response};
 
+/// Largest request body read into memory, on every route: JSON and form bodies, and a
+/// multipart body's text parts together. Only multipart file parts go past it, spooled to
+/// disk (`production::routes::multipart::MultipartForm`).
+pub(crate) const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+
 /// `axum::Json` with JSON error bodies for its rejections.
 #[derive(Debug, Clone, Copy, Default, FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]

@@ -14,7 +14,6 @@ use crate::auth::{AuthState, Credential, CurrentUser, worker::WORKER_TOKEN_PREFI
 use crate::error::ApiError;
 use crate::events::EventBus;
 use crate::production::db::live::{Audience, LiveEvent, team_links};
-use crate::state::AppState;
 use crate::store::Store;
 use drover_shared::Role;
 use socketioxide::SocketIo;
@@ -142,7 +141,7 @@ fn starts_a_session(uri: &axum::http::Uri) -> bool {
 /// no one logged out holds Engine.IO sessions (and their buffers) open; requests of a
 /// session already open are checked by its id.
 pub async fn handshake_gate(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State((auth, store)): axum::extract::State<(Arc<AuthState>, Store)>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -160,13 +159,15 @@ pub async fn handshake_gate(
         )),
         Some(Credential::Cookie(_))
             if parts.headers.contains_key(axum::http::header::ORIGIN)
-                && !state.auth.cookies.same_origin(&parts.headers) =>
+                && !auth.cookies.same_origin(&parts.headers) =>
         {
             Some(ApiError::Forbidden(
                 "this server's events are for its own pages (the Origin is another site's)".into(),
             ))
         }
-        Some(c) => crate::auth::authenticate(&state, c.token()).await.err(),
+        Some(c) => crate::auth::authenticate_in(&auth, &store, c.token())
+            .await
+            .err(),
     };
     match refusal {
         Some(refused) => refused.into_response(),

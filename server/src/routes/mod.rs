@@ -22,10 +22,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-/// Largest request body read into memory, on every route: JSON and form bodies, and a
-/// multipart body's text parts together. Only multipart file parts go past it, spooled to
-/// disk (`production::routes::multipart::MultipartForm`).
-pub(crate) const BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+use crate::extract::BODY_LIMIT_BYTES;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -103,7 +100,7 @@ pub fn service(
     use tower::Layer;
     // The gate is outermost: a new Socket.IO session needs a session of ours.
     let gate = axum::middleware::from_fn_with_state(
-        state.clone(),
+        (state.auth.clone(), state.store.clone()),
         crate::production::live::handshake_gate,
     );
     let app = app(state, web_ui).layer(socket_io).layer(gate);

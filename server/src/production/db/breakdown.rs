@@ -244,6 +244,79 @@ pub fn share_assets(
         .collect()
 }
 
+/// `POST /actions/projects/{p}/task-types/{tt}/{kind}/create-tasks` `{"entity_ids"?}`:
+/// a task of this type (named `main`, in the studio's default status) on each entity of the
+/// kind in the project (or on those named), skipping entities that have one; answers the
+/// tasks made. Kitsu's "Add tasks" on a list and its production wizard.
+pub fn create_tasks(
+    d: &Data,
+    project_id: &str,
+    task_type_id: &str,
+    kind: ModelName,
+    body: &Row,
+) -> Result<Vec<Row>, DataError> {
+    let project = d.get(names::PROJECTS, project_id)?;
+    let project_id = text(&project, "id").to_owned();
+    let task_type = d.get(names::TASK_TYPES, task_type_id)?;
+    d.authorize_in_project(names::TASKS, &project_id)?;
+    let status = d
+        .find(names::TASK_STATUS, &[("is_default", "true")])?
+        .ok_or_else(|| {
+            DataError::BadRequest("the studio has no default task status to start tasks in".into())
+        })?;
+    let entities = match body.get("entity_ids") {
+        None | Some(Value::Null) => d.list(kind, &[("project_id", &project_id)])?,
+        Some(Value::Array(ids)) => {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                let id = id.as_str().ok_or_else(|| {
+                    DataError::BadRequest("`entity_ids` is a list of entity ids".into())
+                })?;
+                let entity = d.get(kind, id)?;
+                if text(&entity, "project_id") != project_id {
+                    return Err(DataError::BadRequest(format!(
+                        "{kind} {id} is not in this project"
+                    )));
+                }
+                found.push(entity);
+            }
+            found
+        }
+        Some(_) => {
+            return Err(DataError::BadRequest(
+                "`entity_ids` is a list of entity ids".into(),
+            ));
+        }
+    };
+    let task_type_id = text(&task_type, "id");
+    let mut made = Vec::new();
+    for entity in &entities {
+        let entity_id = text(entity, "id");
+        let existing = d.find(
+            names::TASKS,
+            &[
+                ("entity_id", entity_id),
+                ("task_type_id", task_type_id),
+                ("name", "main"),
+            ],
+        )?;
+        if existing.is_some() {
+            continue;
+        }
+        made.push(d.create(
+            names::TASKS,
+            json!({
+                "name": "main",
+                "project_id": project_id,
+                "entity_id": entity_id,
+                "task_type_id": task_type_id,
+                "task_status_id": text(&status, "id"),
+            }),
+        )?);
+    }
+    Ok(made)
+}
+
 /// `POST /data/scenes/{scene}/shots` `{"shot_id"}`: the scene becomes the shot's source.
 pub fn mark_scene_source(d: &Data, scene_id: &str, body: &Row) -> Result<Row, DataError> {
     let scene = d.get(names::SCENES, scene_id)?;

@@ -6,11 +6,10 @@ use super::live::{self, Change, LiveEvent};
 use super::{DataError, ListQuery, Model, ModelName, Schema, Viewer, by_name};
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::cell::RefCell;
 
-/// A JSON object, as rows are shown.
-pub type Row = Map<String, Value>;
+pub use super::present::{Row, text};
 
 /// The live events a write has made so far, sent once it commits.
 pub type Events = RefCell<Vec<LiveEvent>>;
@@ -174,9 +173,4 @@ impl Data<'_> {
             (c == "project_id" || c == model.id_column).then(|| project_id.to_owned())
         })
     }
-}
-
-/// A string field of a row ("" when absent or not a string).
-pub fn text<'r>(row: &'r Row, field: &str) -> &'r str {
-    row.get(field).and_then(Value::as_str).unwrap_or("")
 }

@@ -25,7 +25,7 @@ pub const MAX_LIST_ROWS: usize = 50_000;
 /// Most bytes of JSON a list answers in one piece (rows with large `data` reach it first).
 pub const MAX_LIST_BYTES: usize = 64 * 1024 * 1024;
 
-pub(super) fn too_long(model: &Model) -> DataError {
+fn too_long(model: &Model) -> DataError {
     DataError::BadRequest(format!(
         "more than {MAX_LIST_ROWS} {} (or {} MiB) to answer in one piece: ask for them a page \
          at a time (`?page=1&limit={}`, then page=2…)",
@@ -98,6 +98,7 @@ pub fn list(
         &plan.sql,
         &plan.params,
         MAX_LIST_ROWS,
+        || too_long(model),
     )?;
     if query.relations {
         attach_relations(conn, model, &mut rows)?;

@@ -6,8 +6,8 @@
 //! (see `crate::production::live`).
 
 use super::access::project_of;
-use super::data::{Row, text};
 use super::models::{Model, Scope, TEMPORAL_TYPES};
+use super::present::{Row, text};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 

@@ -131,7 +131,17 @@ pub fn get(
         model.table,
         w.sql
     );
-    let mut rows = select(conn, table, model, viewer, &sql, &w.params, 1)?;
+    // One id, one row.
+    let mut rows = select(
+        conn,
+        table,
+        model,
+        viewer,
+        &sql,
+        &w.params,
+        usize::MAX,
+        || not_found(model, &id),
+    )?;
     attach_relations(conn, model, &mut rows)?;
     rows.pop().ok_or_else(|| not_found(model, &id))
 }

@@ -10,6 +10,14 @@ use rusqlite::{Connection, params_from_iter};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+/// A JSON object, as rows are shown.
+pub type Row = Map<String, Value>;
+
+/// A string field of a row ("" when absent or not a string).
+pub fn text<'r>(row: &'r Row, field: &str) -> &'r str {
+    row.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
 pub(super) fn select_list(table: &Table) -> String {
     table
         .columns
@@ -19,8 +27,12 @@ pub(super) fn select_list(table: &Table) -> String {
         .join(", ")
 }
 
-/// The rows a query finds, as JSON objects; refused (400) past `max_rows`, before more are
-/// built (see [`super::list::MAX_LIST_ROWS`]).
+/// The rows a query finds, as JSON objects; past `max_rows`, the caller's refusal
+/// (`too_long`), before more are built.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one query's parts, each used once"
+)]
 pub(super) fn select(
     conn: &Connection,
     table: &Table,
@@ -29,13 +41,14 @@ pub(super) fn select(
     sql: &str,
     params: &[SqlValue],
     max_rows: usize,
+    too_long: impl Fn() -> DataError,
 ) -> Result<Vec<Map<String, Value>>, DataError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params_from_iter(params))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         if out.len() == max_rows {
-            return Err(super::list::too_long(model));
+            return Err(too_long());
         }
         out.push(row_to_json(table, model, viewer, row)?);
     }

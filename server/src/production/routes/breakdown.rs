@@ -38,6 +38,10 @@ pub fn router() -> Routes {
             post(share_assets),
         )
         .route(
+            "/actions/projects/{project}/task-types/{task_type}/{kind}/create-tasks",
+            post(create_tasks),
+        )
+        .route(
             "/data/projects/{project}/{kind}",
             get(project_list).post(new_temporal),
         )
@@ -288,6 +292,28 @@ async fn episode_sequences(
     })
     .await?;
     Ok(axum::Json(found))
+}
+
+/// Entity kinds `POST /actions/projects/{p}/task-types/{tt}/<kind>/create-tasks` makes
+/// tasks on.
+pub(super) const TASK_CREATIONS: &[&str] = &["assets", "shots", "sequences", "episodes", "edits"];
+
+async fn create_tasks(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, task_type, kind)): Path<(String, String, String)>,
+    Fields(body): Fields,
+) -> ApiResult<Created<Vec<Row>>> {
+    let Some(kind) = listed(TASK_CREATIONS, &kind) else {
+        return Err(ApiError::NotFound(format!(
+            "tasks are not made on `{kind}` this way"
+        )));
+    };
+    let made = write(&state, &me, move |d| {
+        db::create_tasks(d, &project, &task_type, kind, &body)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(made)))
 }
 
 /// Entity kinds whose tasks `GET /data/<kind>/{id}/tasks` lists.

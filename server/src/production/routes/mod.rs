@@ -178,7 +178,7 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
                 if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge(format!(
                         "the request body is larger than {} bytes",
-                        crate::routes::BODY_LIMIT_BYTES
+                        crate::extract::BODY_LIMIT_BYTES
                     ))
                 } else {
                     ApiError::BadRequest(e.body_text())

@@ -16,8 +16,8 @@ use tokio::io::AsyncWriteExt;
 /// the disk a request may fill, not memory (a feature's ProRes master is tens of GB).
 pub const UPLOAD_LIMIT_BYTES: u64 = 64 * 1024 * 1024 * 1024;
 /// Most bytes a multipart body's text parts may hold, names and values together: as much as
-/// a JSON body may ([`crate::routes::BODY_LIMIT_BYTES`]), since they are read into memory.
-pub const TEXT_PARTS_LIMIT_BYTES: usize = crate::routes::BODY_LIMIT_BYTES;
+/// a JSON body may ([`crate::extract::BODY_LIMIT_BYTES`]), since they are read into memory.
+pub const TEXT_PARTS_LIMIT_BYTES: usize = crate::extract::BODY_LIMIT_BYTES;
 /// Most file parts in one multipart body (each is a file in the spool).
 pub const MAX_FILE_PARTS: usize = 32;
 /// Most bytes the multipart reader may hold without a part or a piece of one coming out (a
@@ -194,7 +194,7 @@ impl FromRequest<AppState> for MaybeUpload {
 mod tests {
     use super::super::Fields;
     use super::*;
-    use crate::routes::BODY_LIMIT_BYTES;
+    use crate::extract::BODY_LIMIT_BYTES;
     use axum::Router;
     use axum::body::Body;
     use axum::extract::DefaultBodyLimit;

@@ -1,6 +1,7 @@
 //! Breakdown, casting, asset instances and output files through the named routes.
 
 use super::{breakdown, call, id};
+use drover_shared::Role;
 use drover_tests::setup;
 use reqwest::Method;
 use serde_json::json;
@@ -266,4 +267,77 @@ async fn breakdown_casting_and_instances_follow_kitsu() {
     )
     .await;
     assert_eq!(types[0]["name"], "Cache");
+}
+
+#[tokio::test]
+async fn tasks_are_made_in_bulk_on_a_list_as_kitsus_add_tasks_does() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Bulk").await;
+    let p = &b.project;
+    let layout = call(
+        &admin,
+        Method::GET,
+        "/data/task-types?name=Layout",
+        None,
+        200,
+    )
+    .await[0]
+        .clone();
+    let layout = id(&layout);
+    let shots = format!("/actions/projects/{p}/task-types/{layout}/shots/create-tasks");
+
+    // Every shot of the production gets one, in the default status, named `main`.
+    let made = call(&admin, Method::POST, &shots, Some(json!({})), 201).await;
+    let made = made.as_array().unwrap();
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["entity_id"], b.shot.as_str());
+    assert_eq!(made[0]["name"], "main");
+    assert_eq!(made[0]["task_type_id"], layout.as_str());
+    assert_eq!(
+        made[0]["task_status_id"], "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101",
+        "Todo, the default"
+    );
+    // Again: nothing new, the shot has its task.
+    let again = call(&admin, Method::POST, &shots, None, 201).await;
+    assert_eq!(again, json!([]));
+    // Named entities only; one of another production is refused, and nothing is made.
+    let assets = format!("/actions/projects/{p}/task-types/{layout}/assets/create-tasks");
+    let other = breakdown(&admin, "Elsewhere").await;
+    call(
+        &admin,
+        Method::POST,
+        &assets,
+        Some(json!({"entity_ids": [b.asset, other.asset]})),
+        400,
+    )
+    .await;
+    let tasks = call(
+        &admin,
+        Method::GET,
+        &format!("/data/tasks?entity_id={}", b.asset),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(tasks, json!([]));
+    let made = call(
+        &admin,
+        Method::POST,
+        &assets,
+        Some(json!({"entity_ids": [b.asset]})),
+        201,
+    )
+    .await;
+    assert_eq!(made[0]["entity_id"], b.asset.as_str());
+    // Artists do not make tasks; unknown kinds are not lists.
+    let artist = ts.client_as(Role::Artist).await;
+    call(&artist, Method::POST, &shots, None, 403).await;
+    call(
+        &admin,
+        Method::POST,
+        &format!("/actions/projects/{p}/task-types/{layout}/persons/create-tasks"),
+        None,
+        404,
+    )
+    .await;
 }

@@ -2,7 +2,9 @@
 
 use super::Answer::{List, Model, Models};
 use super::{BREAKDOWN, Op, delete, get, post, put};
-use crate::production::routes::breakdown::{ENTITY_KINDS, PROJECT_CREATIONS, PROJECT_LISTS};
+use crate::production::routes::breakdown::{
+    ENTITY_KINDS, PROJECT_CREATIONS, PROJECT_LISTS, TASK_CREATIONS,
+};
 use drover_shared::Role::Supervisor;
 
 pub(super) static OPS: &[Op] = &[
@@ -26,6 +28,16 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("Asset"))
     .role(Supervisor),
+    post(
+        "/actions/projects/{project}/task-types/{task_type}/{kind}/create-tasks",
+        BREAKDOWN,
+        "Makes a task of this type (`main`, in the default status) on every entity of the \
+        kind in the project, or on those of `entity_ids`, skipping those that have one; \
+        answers the tasks made",
+    )
+    .answers(Models("Task"))
+    .role(Supervisor)
+    .only("kind", TASK_CREATIONS),
     get(
         "/data/projects/{project}/{kind}",
         BREAKDOWN,
