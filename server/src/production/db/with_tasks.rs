@@ -3,13 +3,15 @@
 //! entity and each task is read as a row of values in a fixed field order ([`Fields`]), so
 //! the same rows give Kitsu's plain JSON (an object per entity, `tasks` inside) and its
 //! compact stream (a header naming the fields, then one array per entity), as Zou writes them.
+//! The answer is written as JSON bytes straight from SQLite's values: no `serde_json` tree
+//! per row, whose building and dropping was most of the time of such lists.
 
 use super::data::{Data, text};
 use super::models::TEMPORAL_TYPES;
+use super::schema::write_str;
 use super::{DataError, names};
 use rusqlite::types::ValueRef;
 use rusqlite::{ToSql, params_from_iter};
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// The kinds of entity that have a with-tasks list.
@@ -220,46 +222,91 @@ const TASK_SQL: &str = "SELECT k.id, k.due_date, k.done_date, k.duration, k.enti
     FROM prod_task AS k WHERE k.project_id = ?1 \
     ORDER BY k.entity_id, k.task_type_id, k.name";
 
-fn value(show: Show, stored: ValueRef<'_>) -> Value {
+/// Writes a stored value as JSON, shown as `show` says, without building a `Value`.
+fn write_value(show: Show, stored: ValueRef<'_>, out: &mut Vec<u8>) {
     match (show, stored) {
-        (EmptyIfNull, ValueRef::Null) => Value::from(""),
-        (_, ValueRef::Null | ValueRef::Blob(_)) => Value::Null,
-        (Bool, ValueRef::Integer(i)) => Value::Bool(i != 0),
-        (Json, ValueRef::Text(t)) => serde_json::from_slice(t).unwrap_or(Value::Null),
-        (_, ValueRef::Integer(i)) => Value::from(i),
-        (_, ValueRef::Real(f)) => Value::from(f),
-        (_, ValueRef::Text(t)) => Value::from(String::from_utf8_lossy(t).into_owned()),
+        (EmptyIfNull, ValueRef::Null) => out.extend_from_slice(b"\"\""),
+        (_, ValueRef::Null | ValueRef::Blob(_)) => out.extend_from_slice(b"null"),
+        (Bool, ValueRef::Integer(i)) => {
+            out.extend_from_slice(if i == 0 { b"false" } else { b"true" });
+        }
+        (Json, ValueRef::Text(t)) => {
+            // Stored JSON is written as it is, once checked to be JSON (without building it).
+            if serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok() {
+                out.extend_from_slice(t);
+            } else {
+                out.extend_from_slice(b"null");
+            }
+        }
+        (_, ValueRef::Integer(i)) => {
+            // Writing into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &i);
+        }
+        (_, ValueRef::Real(f)) => {
+            let _ = serde_json::to_writer(&mut *out, &serde_json::Value::from(f));
+        }
+        (_, ValueRef::Text(t)) => write_str(&String::from_utf8_lossy(t), out),
     }
 }
 
-/// An entity's values in its kind's field order, and its tasks' values in [`TASK`]'s.
-pub struct Entity {
-    /// The entity's values.
-    pub values: Vec<Value>,
-    /// Each task's values.
-    pub tasks: Vec<Vec<Value>>,
+/// How a with-tasks list is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// A JSON list of entity objects, each with its `tasks` objects.
+    Plain,
+    /// NDJSON, an entity per line: objects, or with `compact` a header naming the fields
+    /// and then arrays in their order (Zou's stream).
+    Stream {
+        /// Arrays after a header instead of objects.
+        compact: bool,
+    },
 }
 
-/// A with-tasks list: its field names, then its entities.
-pub struct WithTasks {
-    /// Which list.
-    pub kind: Kind,
-    /// The entities' field names, `tasks` excluded.
-    pub fields: Vec<&'static str>,
-    /// The tasks' field names.
-    pub task_fields: Vec<&'static str>,
-    /// The entities, in Kitsu's order.
-    pub entities: Vec<Entity>,
+impl Form {
+    fn compact(self) -> bool {
+        self == Self::Stream { compact: true }
+    }
+}
+
+/// Writes one row's values (the first `count` of `fields`) as an array's items or an
+/// object's members, without the brackets.
+fn write_fields(
+    row: &rusqlite::Row<'_>,
+    fields: &Fields,
+    count: usize,
+    compact: bool,
+    out: &mut Vec<u8>,
+) -> rusqlite::Result<()> {
+    for i in 0..count {
+        if i > 0 {
+            out.push(b',');
+        }
+        if !compact {
+            write_str(fields.names[i], out);
+            out.push(b':');
+        }
+        write_value(fields.shows[i], row.get_ref(i)?, out);
+    }
+    Ok(())
+}
+
+/// One entity read so far: its fields written, its tasks and casting to come.
+struct Written {
+    head: Vec<u8>,
+    tasks: Vec<u8>,
+    casting: Vec<String>,
 }
 
 /// `GET /data/<kind>/with-tasks?project_id=P[&episode_id=E]`: the project's entities of a
-/// kind with their tasks, for a person who may read the project (404 otherwise).
+/// kind with their tasks, for a person who may read the project (404 otherwise), written
+/// as JSON bytes in the form asked for straight from the rows (no value tree is built).
 pub fn with_tasks(
     d: &Data,
     kind: Kind,
     project_id: &str,
     episode_id: Option<&str>,
-) -> Result<WithTasks, DataError> {
+    form: Form,
+) -> Result<Vec<u8>, DataError> {
     let project = d.get(names::PROJECTS, project_id)?;
     let project_id = text(&project, "id").to_owned();
     let temporal =
@@ -271,24 +318,24 @@ pub fn with_tasks(
         Kind::Episodes => (&OTHER, OTHER_SQL, "Episode"),
         Kind::Edits => (&OTHER, OTHER_SQL, "Edit"),
     };
+    let compact = form.compact();
     let params: [&dyn ToSql; 3] = [&project_id, &second, &episode_id];
-    let mut entities = Vec::new();
-    let mut index = HashMap::new();
     let id_at = fields.names.iter().position(|n| *n == "id").unwrap_or(0);
+    let mut entities: Vec<Written> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     {
         let mut stmt = d.conn.prepare_cached(sql)?;
         let mut rows = stmt.query(params_from_iter(params))?;
         while let Some(row) = rows.next()? {
-            let mut values = Vec::with_capacity(fields.names.len());
-            for (i, show) in fields.shows.iter().enumerate() {
-                values.push(value(*show, row.get_ref(i)?));
+            let mut head = Vec::with_capacity(512);
+            write_fields(row, fields, fields.names.len(), compact, &mut head)?;
+            if let ValueRef::Text(id) = row.get_ref(id_at)? {
+                index.insert(String::from_utf8_lossy(id).into_owned(), entities.len());
             }
-            if let Some(id) = values[id_at].as_str() {
-                index.insert(id.to_owned(), entities.len());
-            }
-            entities.push(Entity {
-                values,
+            entities.push(Written {
+                head,
                 tasks: Vec::new(),
+                casting: Vec::new(),
             });
         }
     }
@@ -303,42 +350,90 @@ pub fn with_tasks(
         .position(|n| *n == "entity_id")
         .unwrap_or(0);
     let me = d.viewer.id.to_string();
-    let mut stmt = d.conn.prepare_cached(TASK_SQL)?;
-    let mut rows = stmt.query([&project_id, &me])?;
-    while let Some(row) = rows.next()? {
-        let entity: Option<String> = row.get(entity_at)?;
-        let Some(&at) = entity.as_ref().and_then(|e| index.get(e)) else {
-            continue;
-        };
-        let mut values = Vec::with_capacity(task_count);
-        for (i, show) in TASK.shows[..task_count].iter().enumerate() {
-            values.push(value(*show, row.get_ref(i)?));
+    {
+        let mut stmt = d.conn.prepare_cached(TASK_SQL)?;
+        let mut rows = stmt.query([&project_id, &me])?;
+        while let Some(row) = rows.next()? {
+            let at = match row.get_ref(entity_at)? {
+                ValueRef::Text(entity) => std::str::from_utf8(entity)
+                    .ok()
+                    .and_then(|e| index.get(e))
+                    .copied(),
+                _ => None,
+            };
+            let Some(at) = at else { continue };
+            let tasks = &mut entities[at].tasks;
+            if !tasks.is_empty() {
+                tasks.push(b',');
+            }
+            tasks.push(if compact { b'[' } else { b'{' });
+            write_fields(row, &TASK, task_count, compact, tasks)?;
+            tasks.push(if compact { b']' } else { b'}' });
         }
-        entities[at].tasks.push(values);
     }
     if kind == Kind::Assets {
-        add_casting_episodes(d, &project_id, &mut entities, &index)?;
+        for (asset, episode) in casting_episodes(d, &project_id)? {
+            if let Some(&at) = index.get(&asset) {
+                entities[at].casting.push(episode);
+            }
+        }
     }
-    let mut names = fields.names.to_vec();
-    if kind == Kind::Assets {
-        names.push("casting_episode_ids");
+    let mut out = Vec::with_capacity(
+        entities
+            .iter()
+            .map(|e| e.head.len() + e.tasks.len() + 32)
+            .sum(),
+    );
+    if compact {
+        let mut names: Vec<&str> = fields.names.to_vec();
+        if kind == Kind::Assets {
+            names.push("casting_episode_ids");
+        }
+        names.push("tasks");
+        let header = serde_json::json!({
+            "compact": true,
+            kind.fields_key(): names,
+            "task_fields": &TASK.names[..task_count],
+        });
+        let _ = serde_json::to_writer(&mut out, &header);
+        out.push(b'\n');
+    } else if form == Form::Plain {
+        out.push(b'[');
     }
-    Ok(WithTasks {
-        kind,
-        fields: names,
-        task_fields: TASK.names[..task_count].to_vec(),
-        entities,
-    })
+    for (n, entity) in entities.iter().enumerate() {
+        if form == Form::Plain && n > 0 {
+            out.push(b',');
+        }
+        out.push(if compact { b'[' } else { b'{' });
+        out.extend_from_slice(&entity.head);
+        if kind == Kind::Assets {
+            out.push(b',');
+            if !compact {
+                out.extend_from_slice(b"\"casting_episode_ids\":");
+            }
+            let _ = serde_json::to_writer(&mut out, &entity.casting);
+        }
+        out.push(b',');
+        if !compact {
+            out.extend_from_slice(b"\"tasks\":");
+        }
+        out.push(b'[');
+        out.extend_from_slice(&entity.tasks);
+        out.push(b']');
+        out.push(if compact { b']' } else { b'}' });
+        if form != Form::Plain {
+            out.push(b'\n');
+        }
+    }
+    if form == Form::Plain {
+        out.push(b']');
+    }
+    Ok(out)
 }
 
-/// Appends to each asset the episodes it is cast in (through the shots of their sequences).
-fn add_casting_episodes(
-    d: &Data,
-    project_id: &str,
-    entities: &mut [Entity],
-    index: &HashMap<String, usize>,
-) -> Result<(), DataError> {
-    let mut episodes: Vec<Vec<Value>> = vec![Vec::new(); entities.len()];
+/// `(asset, episode)` for each episode an asset is cast in (through the shots of its
+/// sequences), episodes in order.
+fn casting_episodes(d: &Data, project_id: &str) -> Result<Vec<(String, String)>, DataError> {
     let mut stmt = d.conn.prepare_cached(
         "SELECT DISTINCT l.entity_out_id, q.parent_id FROM prod_entity_link AS l \
          JOIN prod_entity AS s ON s.id = l.entity_in_id \
@@ -346,83 +441,8 @@ fn add_casting_episodes(
          WHERE s.project_id = ? AND q.parent_id IS NOT NULL \
          ORDER BY q.parent_id",
     )?;
-    let mut rows = stmt.query([project_id])?;
-    while let Some(row) = rows.next()? {
-        let asset: String = row.get(0)?;
-        if let Some(&at) = index.get(&asset) {
-            episodes[at].push(Value::from(row.get::<_, String>(1)?));
-        }
-    }
-    for (entity, cast_in) in entities.iter_mut().zip(episodes) {
-        entity.values.push(Value::Array(cast_in));
-    }
-    Ok(())
-}
-
-impl WithTasks {
-    /// Kitsu's plain form: an object per entity with a `tasks` list of task objects.
-    pub fn objects(&self) -> Vec<Value> {
-        self.entities.iter().map(|e| self.object(e)).collect()
-    }
-
-    fn object(&self, entity: &Entity) -> Value {
-        let mut object: Map<String, Value> = self
-            .fields
-            .iter()
-            .zip(&entity.values)
-            .map(|(name, value)| ((*name).to_owned(), value.clone()))
-            .collect();
-        let tasks = entity
-            .tasks
-            .iter()
-            .map(|task| {
-                Value::Object(
-                    self.task_fields
-                        .iter()
-                        .zip(task)
-                        .map(|(name, value)| ((*name).to_owned(), value.clone()))
-                        .collect(),
-                )
-            })
-            .collect();
-        object.insert("tasks".into(), Value::Array(tasks));
-        Value::Object(object)
-    }
-
-    /// Zou's streamed form, one JSON value per line: with `compact`, a header naming the
-    /// fields, then each entity as an array in that order (its tasks as arrays in the task
-    /// fields' order); without, each entity as an object.
-    pub fn ndjson(&self, compact: bool) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut line = |value: &Value| {
-            // Writing into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut out, value);
-            out.push(b'\n');
-        };
-        if compact {
-            let mut fields: Vec<Value> = self.fields.iter().map(|f| Value::from(*f)).collect();
-            fields.push(Value::from("tasks"));
-            let mut header = Map::new();
-            header.insert("compact".into(), Value::Bool(true));
-            header.insert(self.kind.fields_key().into(), Value::Array(fields));
-            header.insert("task_fields".into(), Value::from(self.task_fields.clone()));
-            line(&Value::Object(header));
-            for entity in &self.entities {
-                let mut values = entity.values.clone();
-                values.push(Value::Array(
-                    entity
-                        .tasks
-                        .iter()
-                        .map(|t| Value::Array(t.clone()))
-                        .collect(),
-                ));
-                line(&Value::Array(values));
-            }
-        } else {
-            for entity in &self.entities {
-                line(&self.object(entity));
-            }
-        }
-        out
-    }
+    let found = stmt
+        .query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(found)
 }

@@ -11,7 +11,7 @@ use crate::extract::Path;
 use crate::production::db::breakdown as db;
 use crate::production::db::casting::{self as cast, ShotsOf};
 use crate::production::db::names::{self, ModelName};
-use crate::production::db::with_tasks::{Kind, with_tasks};
+use crate::production::db::with_tasks::{Form, Kind, with_tasks};
 use crate::production::db::{ListQuery, Row, project::project_rows};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
@@ -238,20 +238,22 @@ fn with_tasks_of(kind: Kind) -> MethodRouter<AppState> {
             })?;
             // Episodes have no episode above them.
             let episode = param("episode_id").filter(|_| kind != Kind::Episodes);
-            let (stream, compact) = (flag("stream"), flag("compact"));
-            let list = read(&state, &me, move |d| {
-                with_tasks(d, kind, &project, episode.as_deref())
+            let form = if flag("stream") {
+                Form::Stream {
+                    compact: flag("compact"),
+                }
+            } else {
+                Form::Plain
+            };
+            let body = read(&state, &me, move |d| {
+                with_tasks(d, kind, &project, episode.as_deref(), form)
             })
             .await?;
-            ApiResult::Ok(if stream {
-                (
-                    [(header::CONTENT_TYPE, "application/x-ndjson")],
-                    list.ndjson(compact),
-                )
-                    .into_response()
-            } else {
-                axum::Json(list.objects()).into_response()
-            })
+            let content_type = match form {
+                Form::Plain => "application/json",
+                Form::Stream { .. } => "application/x-ndjson",
+            };
+            ApiResult::Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
         },
     )
 }

@@ -707,6 +707,21 @@ async fn the_production_lists_come_with_their_tasks_plain_or_as_the_compact_stre
     );
     let compact = read_compact(&response.text().await.unwrap(), "shot_fields");
     assert_eq!(compact, *shots);
+    // Streamed without `compact`: one object per line, the same shots.
+    let lines = http
+        .get(format!("{}/api{path}&stream=true", ts.url()))
+        .bearer_auth(artist.token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let objects: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects, *shots);
 
     // Assets: Zou's empty strings for missing ids, and the episodes they are cast in.
     let assets_path = format!("/data/assets/with-tasks?project_id={}", b.project);
