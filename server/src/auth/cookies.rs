@@ -88,6 +88,13 @@ impl CookiePolicy {
         );
     }
 
+    /// A response's headers carrying a session's new tokens as cookies.
+    pub fn session_headers(&self, access: &str, refresh: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        self.set_session(&mut headers, access, refresh);
+        headers
+    }
+
     /// The `Set-Cookie` headers that make the browser forget the session.
     pub fn clear_session(&self, headers: &mut HeaderMap) {
         headers.append(

@@ -227,11 +227,7 @@ async fn login(
         })
         .await?;
     tracing::info!(email = %user.email, "login");
-    let mut cookies = HeaderMap::new();
-    state
-        .auth
-        .cookies
-        .set_session(&mut cookies, &access, &refresh);
+    let cookies = state.auth.cookies.session_headers(&access, &refresh);
     Ok((
         cookies,
         Json(LoginResponse {
@@ -531,13 +527,11 @@ async fn refresh_token(
     match outcome {
         Refreshed::Rotated { old_access, .. } => {
             state.auth.forget(&old_access);
-            let mut cookies = HeaderMap::new();
-            if from_cookie {
-                state
-                    .auth
-                    .cookies
-                    .set_session(&mut cookies, &access, &refresh);
-            }
+            let cookies = if from_cookie {
+                state.auth.cookies.session_headers(&access, &refresh)
+            } else {
+                HeaderMap::new()
+            };
             Ok((
                 cookies,
                 Json(RefreshResponse {

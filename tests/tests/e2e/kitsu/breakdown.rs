@@ -329,9 +329,28 @@ async fn tasks_are_made_in_bulk_on_a_list_as_kitsus_add_tasks_does() {
     )
     .await;
     assert_eq!(made[0]["entity_id"], b.asset.as_str());
-    // Artists do not make tasks; unknown kinds are not lists.
+    // Artists do not make tasks; a supervisor off the team learns nothing of the project;
+    // a malformed body is refused; unknown kinds are not lists.
     let artist = ts.client_as(Role::Artist).await;
     call(&artist, Method::POST, &shots, None, 403).await;
+    let outsider = ts.client_as(Role::Supervisor).await;
+    call(&outsider, Method::POST, &shots, None, 404).await;
+    call(
+        &admin,
+        Method::POST,
+        &shots,
+        Some(json!({"entity_ids": "all"})),
+        400,
+    )
+    .await;
+    call(
+        &admin,
+        Method::POST,
+        &shots,
+        Some(json!({"entity_ids": [7]})),
+        400,
+    )
+    .await;
     call(
         &admin,
         Method::POST,
