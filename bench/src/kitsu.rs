@@ -42,6 +42,10 @@ pub struct Options {
     /// Seconds of load on each read route.
     #[arg(long, default_value_t = 15)]
     pub duration_secs: u64,
+    /// Writes a second to a shot while the with-tasks lists are read again, so most answers
+    /// cannot be the one kept since the last change (a busy production's day).
+    #[arg(long, default_value_t = 20)]
+    pub writes_per_sec: u64,
 }
 
 /// The project as seeded, and how long each step took.
@@ -151,6 +155,41 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             let load = hammer(&http, &token, urls, options.clients, duration, server.pid).await?;
             report(label, &load, options.clients);
         }
+        // The lists again, while a production is being worked on: each write makes the next
+        // reader write the list anew.
+        for (label, query) in [
+            ("GET /data/shots/with-tasks?project_id=…", ""),
+            (
+                "GET /data/shots/with-tasks?…&stream=true&compact=true",
+                "&stream=true&compact=true",
+            ),
+        ] {
+            let url = format!(
+                "{api}/data/shots/with-tasks?project_id={}{query}",
+                seeded.project_id
+            );
+            let writer = tokio::spawn(keep_writing(
+                admin.clone(),
+                seeded.shot_ids.clone(),
+                options.writes_per_sec,
+                duration,
+            ));
+            let load = hammer(
+                &http,
+                &token,
+                vec![url],
+                options.clients,
+                duration,
+                server.pid,
+            )
+            .await?;
+            let written = writer.await??;
+            report(
+                &format!("{label}, {written} shot changes during it"),
+                &load,
+                options.clients,
+            );
+        }
         anyhow::Ok(())
     })?;
     println!(
@@ -158,6 +197,32 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         server.peak_rss_mib().unwrap_or(f64::NAN)
     );
     Ok(())
+}
+
+/// Changes a shot's description `per_sec` times a second for `duration`; how many it changed.
+async fn keep_writing(
+    admin: Client,
+    shots: Vec<String>,
+    per_sec: u64,
+    duration: Duration,
+) -> anyhow::Result<usize> {
+    if per_sec == 0 || shots.is_empty() {
+        return Ok(0);
+    }
+    let deadline = Instant::now() + duration;
+    let mut every = tokio::time::interval(Duration::from_micros(1_000_000 / per_sec));
+    let mut written = 0;
+    while Instant::now() < deadline {
+        every.tick().await;
+        let shot = &shots[written % shots.len()];
+        let body = json!({"description": format!("take {written}")});
+        let answer = admin
+            .raw(Method::PUT, &format!("/data/entities/{shot}"), Some(&body))
+            .await?;
+        anyhow::ensure!(answer.status.is_success(), "PUT a shot: {}", answer.status);
+        written += 1;
+    }
+    Ok(written)
 }
 
 /// `POST` to a route the shared client has no typed method for; the new row's id.

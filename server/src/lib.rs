@@ -244,6 +244,7 @@ impl Server {
             store,
             auth,
             live,
+            lists: Arc::default(),
             data_dir: Arc::new(config.data_dir.clone()),
             events,
             work: Arc::default(),

@@ -29,6 +29,8 @@ pub struct AppState {
     pub(crate) join_token_hash: [u8; 32],
     /// Kitsu's live events (Socket.IO), sent after production writes commit.
     pub(crate) live: crate::production::live::Live,
+    /// Kitsu's with-tasks lists, kept until production data changes.
+    pub(crate) lists: Arc<crate::production::lists::Lists>,
 }
 
 impl AppState {

@@ -72,6 +72,8 @@ struct Inner {
     alive: Arc<std::sync::atomic::AtomicBool>,
     /// Moves when a write touched a team (see [`Store::team_version`]).
     team_version: Arc<std::sync::atomic::AtomicU64>,
+    /// Moves when a write touched production data (see [`Store::production_version`]).
+    production_version: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Drop for Inner {
@@ -101,18 +103,23 @@ impl Store {
         // it re-read them from the OS on most writes (15% of its time under load, by perf).
         conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
         // Teams decide what people see on the farm; open event streams cache them and read
-        // them again when the version moves. The hook runs before the commit, so it only marks
-        // the transaction; the writer moves the version once the change is visible to readers.
-        let team_version = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let teams = Teams {
-            touched: Arc::new(std::sync::atomic::AtomicBool::new(false)),
-            version: Arc::clone(&team_version),
-        };
-        let touched = Arc::clone(&teams.touched);
+        // them again when the version moves. Production data makes Kitsu's big lists, which
+        // are kept once written until it changes. The hook runs before the commit, so it only
+        // marks the transaction; the writer moves the versions once the change is visible to
+        // readers.
+        let teams = Watched::default();
+        let production = Watched::default();
+        let (team_version, production_version) =
+            (Arc::clone(&teams.version), Arc::clone(&production.version));
+        let (teams_touched, production_touched) =
+            (Arc::clone(&teams.touched), Arc::clone(&production.touched));
         conn.update_hook(Some(
             move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
                 if table == db::teams::TEAM_CHANGES_TABLE {
-                    touched.store(true, std::sync::atomic::Ordering::Relaxed);
+                    teams_touched.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                if is_production_table(table) {
+                    production_touched.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             },
         ));
@@ -128,7 +135,7 @@ impl Store {
             })?;
         std::thread::Builder::new()
             .name("drover-db-writer".into())
-            .spawn(move || writer_loop(&conn, rx, &teams))
+            .spawn(move || writer_loop(&conn, rx, &[teams, production]))
             .map_err(|source| StoreError::Io {
                 path: path.to_owned(),
                 source,
@@ -141,6 +148,7 @@ impl Store {
                 reading: tokio::sync::Semaphore::new(MAX_READERS),
                 alive,
                 team_version,
+                production_version,
             }),
         })
     }
@@ -150,6 +158,14 @@ impl Store {
     pub fn team_version(&self) -> u64 {
         self.inner
             .team_version
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// A number that moves whenever a write changed production data (a `prod_` table or a
+    /// project): an answer read from it before may be out of date.
+    pub fn production_version(&self) -> u64 {
+        self.inner
+            .production_version
             .load(std::sync::atomic::Ordering::Acquire)
     }
 
@@ -268,14 +284,20 @@ fn checkpoint_loop(conn: &Connection, alive: &std::sync::atomic::AtomicBool) {
     }
 }
 
-/// The writer's view of team changes: marked by the update hook during a transaction, moved
-/// on once it committed.
-struct Teams {
+/// The tables of production tracking, and the projects both domains share.
+fn is_production_table(table: &str) -> bool {
+    table.starts_with("prod_") || table == "projects"
+}
+
+/// The writer's view of changes to some tables: marked by the update hook during a
+/// transaction, its version moved on once it committed.
+#[derive(Default)]
+struct Watched {
     touched: Arc<std::sync::atomic::AtomicBool>,
     version: Arc<std::sync::atomic::AtomicU64>,
 }
 
-fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>, teams: &Teams) {
+fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>, watched: &[Watched]) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -302,18 +324,57 @@ fn writer_loop(conn: &Connection, mut rx: mpsc::Receiver<WriteOp>, teams: &Teams
             Err(e) => Err(e.to_string()),
         };
         // Before anyone is answered: whoever learns of the change finds the version moved.
-        if teams
-            .touched
-            .swap(false, std::sync::atomic::Ordering::Relaxed)
-            && commit.is_ok()
-        {
-            teams
-                .version
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        for watch in watched {
+            if watch
+                .touched
+                .swap(false, std::sync::atomic::Ordering::Relaxed)
+                && commit.is_ok()
+            {
+                watch
+                    .version
+                    .fetch_add(1, std::sync::atomic::Ordering::Release);
+            }
         }
         for finish in finishes {
             finish(commit.clone());
         }
     }
     tracing::debug!("database writer stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn run(store: &Store, sql: &'static str) {
+        store
+            .write(move |conn| conn.execute_batch(sql).map_err(StoreError::from))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_production_version_moves_with_production_writes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("drover.db")).unwrap();
+        let start = store.production_version();
+        run(
+            &store,
+            "INSERT INTO settings (name, value) VALUES ('farm', '1')",
+        )
+        .await;
+        assert_eq!(store.production_version(), start, "a farm write");
+        // An assignment made and taken back in one write: only a WITHOUT ROWID table, which
+        // the update hook does not see, changed (foreign keys are checked at the commit).
+        run(
+            &store,
+            "PRAGMA defer_foreign_keys = ON;
+             INSERT INTO prod_task_person_link (task_id, person_id) VALUES ('t', 'p');
+             DELETE FROM prod_task_person_link;",
+        )
+        .await;
+        assert_eq!(store.production_version(), start + 1, "a link table");
+        run(&store, "INSERT INTO projects (name) VALUES ('Spring')").await;
+        assert_eq!(store.production_version(), start + 2, "the projects");
+    }
 }

@@ -28,6 +28,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0010_farm_teams.sql")),
         M::up(include_str!("../../migrations/0011_auth_hardening.sql")),
         M::up(include_str!("../../migrations/0012_after_current_task.sql")),
+        M::up(include_str!("../../migrations/0013_list_versions.sql")),
     ])
 });
 
@@ -163,6 +164,34 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert!(fk);
+    }
+
+    /// The store's production version misses a change to a WITHOUT ROWID table (SQLite's
+    /// update hook does not see them) unless a trigger moves `prod_link_changes`.
+    #[test]
+    fn every_production_link_table_moves_the_list_version() {
+        let conn = test_conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT t.name, (SELECT count(*) FROM sqlite_master AS g \
+                    WHERE g.type = 'trigger' AND g.tbl_name = t.name \
+                    AND g.sql LIKE '%prod_link_changes%') \
+                 FROM sqlite_master AS t WHERE t.type = 'table' AND t.name LIKE 'prod!_%' \
+                 ESCAPE '!' AND t.sql LIKE '%WITHOUT ROWID%'",
+            )
+            .unwrap();
+        let tables: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(tables.len() >= 8, "{tables:?}");
+        for (table, triggers) in tables {
+            assert_eq!(
+                triggers, 3,
+                "{table}: insert, update and delete move the version"
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rusqlite::{ToSql, params_from_iter};
 use std::collections::HashMap;
 
 /// The kinds of entity that have a with-tasks list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Assets (every entity type but the temporal ones).
     Assets,
@@ -250,7 +250,7 @@ fn write_value(show: Show, stored: ValueRef<'_>, out: &mut Vec<u8>) {
 }
 
 /// How a with-tasks list is answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Form {
     /// A JSON list of entity objects, each with its `tasks` objects.
     Plain,

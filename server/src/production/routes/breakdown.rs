@@ -6,6 +6,7 @@ use super::data::query_pairs;
 use super::gate::Routes;
 use super::{Fields, read, write};
 use crate::auth::Authed;
+use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::production::db::breakdown as db;
@@ -13,7 +14,9 @@ use crate::production::db::casting::{self as cast, ShotsOf};
 use crate::production::db::names::{self, ModelName};
 use crate::production::db::with_tasks::{Form, Kind, with_tasks};
 use crate::production::db::{ListQuery, Row, project::project_rows};
+use crate::production::lists::Key;
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -245,10 +248,14 @@ fn with_tasks_of(kind: Kind) -> MethodRouter<AppState> {
             } else {
                 Form::Plain
             };
-            let body = read(&state, &me, move |d| {
-                with_tasks(d, kind, &project, episode.as_deref(), form)
-            })
-            .await?;
+            let key = Key {
+                kind,
+                project,
+                episode,
+                form,
+                person: me.user.id.to_string(),
+            };
+            let body = kept_or_written(&state, &me, key).await?;
             let content_type = match form {
                 Form::Plain => "application/json",
                 Form::Stream { .. } => "application/x-ndjson",
@@ -256,6 +263,40 @@ fn with_tasks_of(kind: Kind) -> MethodRouter<AppState> {
             ApiResult::Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
         },
     )
+}
+
+/// The list `key` names: the answer kept since the last change to production data when
+/// there is one (once the reader is found to still see the project), else written anew,
+/// by at most [`BUILDERS`](crate::production::lists::BUILDERS) requests at once, and kept.
+async fn kept_or_written(state: &AppState, me: &CurrentUser, key: Key) -> ApiResult<Bytes> {
+    let project = key.project.clone();
+    let may_read = |project: String| {
+        read(state, me, move |d| {
+            d.get(names::PROJECTS, &project).map(|_| ())
+        })
+    };
+    if let Some(kept) = state.lists.get(&key, state.store.production_version()) {
+        may_read(project).await?;
+        return Ok(kept);
+    }
+    let _turn = state.lists.builder().await;
+    // Whoever wrote the list while this request waited for its turn kept it.
+    let version = state.store.production_version();
+    if let Some(kept) = state.lists.get(&key, version) {
+        may_read(project).await?;
+        return Ok(kept);
+    }
+    let (kind, episode, form) = (key.kind, key.episode.clone(), key.form);
+    let body = Bytes::from(
+        read(state, me, move |d| {
+            with_tasks(d, kind, &project, episode.as_deref(), form)
+        })
+        .await?,
+    );
+    // Read at `version` or later: kept only if nothing changed meanwhile.
+    let now = state.store.production_version();
+    state.lists.keep(key, version, now, body.clone());
+    Ok(body)
 }
 
 async fn all_shots(

@@ -790,3 +790,112 @@ async fn the_production_lists_come_with_their_tasks_plain_or_as_the_compact_stre
     call(&outsider, Method::GET, &path, None, 404).await;
     call(&artist, Method::GET, "/data/shots/with-tasks", None, 400).await;
 }
+
+/// A list is kept between reads, so every kind of write must reach it: a field of a task, an
+/// assignment (a link table SQLite's update hook does not see), and each reader's own
+/// subscriptions; and a reader who left the production gets nothing kept for them.
+#[tokio::test]
+async fn a_kept_list_follows_every_write_and_is_only_sent_to_who_may_read_it() {
+    let (ts, admin) = setup().await;
+    let b = super::breakdown(&admin, "Kept").await;
+    let artist = ts.client_as(Role::Artist).await;
+    let artist_id =
+        call(&artist, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{}/team", b.project),
+        Some(json!({"person_id": artist_id})),
+        201,
+    )
+    .await;
+    let path = format!("/data/shots/with-tasks?project_id={}", b.project);
+    let task_of = |list: &Value| list[0]["tasks"][0].clone();
+    let first = call(&artist, Method::GET, &path, None, 200).await;
+    assert_eq!(task_of(&first)["assignees"], json!([]));
+    assert_eq!(
+        call(&artist, Method::GET, &path, None, 200).await,
+        first,
+        "read twice, the same"
+    );
+
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/persons/{artist_id}/assign"),
+        Some(json!({"task_ids": [b.task]})),
+        200,
+    )
+    .await;
+    let assigned = call(&artist, Method::GET, &path, None, 200).await;
+    assert_eq!(task_of(&assigned)["assignees"], json!([artist_id]));
+
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/tasks/{}", b.task),
+        Some(json!({"priority": 3})),
+        200,
+    )
+    .await;
+    assert_eq!(
+        task_of(&call(&artist, Method::GET, &path, None, 200).await)["priority"],
+        3
+    );
+    // The compact stream is kept apart from the plain list, and follows too.
+    let streamed = |client: drover_shared::Client| {
+        let url = format!("{}/api{path}&stream=true&compact=true", ts.url());
+        async move {
+            let body = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(client.token().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            read_compact(&body, "shot_fields")
+        }
+    };
+    assert_eq!(
+        task_of(&json!(streamed(artist.clone()).await))["priority"],
+        3
+    );
+
+    // Each reader's list says which tasks they follow.
+    call(
+        &admin,
+        Method::POST,
+        "/data/subscriptions",
+        Some(json!({"task_id": b.task, "person_id": artist_id})),
+        201,
+    )
+    .await;
+    assert_eq!(
+        task_of(&call(&artist, Method::GET, &path, None, 200).await)["is_subscribed"],
+        true
+    );
+    assert_eq!(
+        task_of(&call(&admin, Method::GET, &path, None, 200).await)["is_subscribed"],
+        false
+    );
+    assert_eq!(
+        task_of(&json!(streamed(artist.clone()).await))["is_subscribed"],
+        true
+    );
+
+    // Off the team, the kept list is not theirs any more.
+    call(
+        &admin,
+        Method::DELETE,
+        &format!("/data/projects/{}/team/{artist_id}", b.project),
+        None,
+        204,
+    )
+    .await;
+    call(&artist, Method::GET, &path, None, 404).await;
+}
