@@ -109,9 +109,15 @@ impl ChildServer {
         })
     }
 
-    /// The server's peak resident memory so far.
+    /// The server's peak resident memory so far (since the last [`Self::reset_peak_rss`]).
     pub fn peak_rss_mib(&self) -> Option<f64> {
         peak_rss_mib(self.pid)
+    }
+
+    /// Starts the server's peak resident memory over from what it holds now (Linux's
+    /// `clear_refs`), so that the next peak is one phase's; false if the kernel refused.
+    pub fn reset_peak_rss(&self) -> bool {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5").is_ok()
     }
 }
 

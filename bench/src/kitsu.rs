@@ -152,8 +152,10 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         ];
         let duration = Duration::from_secs(options.duration_secs);
         for (label, urls) in routes {
+            let reset = server.reset_peak_rss();
             let load = hammer(&http, &token, urls, options.clients, duration, server.pid).await?;
             report(label, &load, options.clients);
+            report_peak(&server, reset);
         }
         // The lists again, while a production is being worked on: each write makes the next
         // reader write the list anew.
@@ -168,6 +170,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
                 "{api}/data/shots/with-tasks?project_id={}{query}",
                 seeded.project_id
             );
+            let reset = server.reset_peak_rss();
             let writer = tokio::spawn(keep_writing(
                 admin.clone(),
                 seeded.shot_ids.clone(),
@@ -189,6 +192,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
                 &load,
                 options.clients,
             );
+            report_peak(&server, reset);
         }
         anyhow::Ok(())
     })?;
@@ -530,6 +534,16 @@ async fn hammer(
     total.bench_cpu_secs = cpu_secs("self") - bench_cpu;
     total.latencies.sort();
     Ok(total)
+}
+
+/// The server's peak memory during the route just run, when it could be measured alone.
+fn report_peak(server: &ChildServer, reset: bool) {
+    if reset {
+        println!(
+            "    server peak RSS during it: {:.0} MiB",
+            server.peak_rss_mib().unwrap_or(f64::NAN)
+        );
+    }
 }
 
 fn report(label: &str, load: &Load, clients: usize) {

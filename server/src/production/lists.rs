@@ -1,11 +1,14 @@
 //! The with-tasks lists Kitsu's production screens open (megabytes each on a big project),
-//! kept once written. Everyone on a production opens the same lists again and again between
-//! changes, so an answer is kept, per person (each list says which tasks its reader follows),
-//! until a write touches a production table: the store's [`production_version`] moves and
-//! every kept answer is dead. A kept answer is shared, not copied, by the requests that send
-//! it. Lists are written by at most [`BUILDERS`] requests at once, so a burst of cold lists
-//! costs a bounded amount of memory and leaves the other cores to the rest of the server;
-//! the requests behind them find the answer the first one kept.
+//! kept once written. Everyone on a production opens the same lists again and again, so an
+//! answer is kept, per person (each list says which tasks its reader follows), with the
+//! store's [`production_version`] it was read at. A request may be sent any answer read at
+//! or after the version it found when it came in: such an answer holds every write that had
+//! been acknowledged by then, so nobody reads an answer older than a change they made or
+//! were told of. Lists are written by at most [`BUILDERS`] requests at once; the requests
+//! that waited for a turn meanwhile are sent the answer it wrote, so under a steady stream
+//! of changes each list is written about once per change or per writing time, whichever is
+//! longer, however many read it. A kept answer is shared, not copied, by the requests that
+//! send it, and the answers kept are bounded in bytes.
 //!
 //! [`production_version`]: crate::store::Store::production_version
 
@@ -67,13 +70,14 @@ impl Default for Lists {
 }
 
 impl Lists {
-    /// The answer kept for `key` if it was read at `version` (the version now).
-    pub fn get(&self, key: &Key, version: u64) -> Option<Bytes> {
+    /// The answer kept for `key` if it was read at `at_least` (the version when the request
+    /// came in) or later.
+    pub fn get(&self, key: &Key, at_least: u64) -> Option<Bytes> {
         let mut inner = self.inner.lock().ok()?;
         inner.clock += 1;
         let now = inner.clock;
         let kept = inner.kept.get_mut(key)?;
-        if kept.version != version {
+        if kept.version < at_least {
             return None;
         }
         kept.used = now;
@@ -85,18 +89,26 @@ impl Lists {
         self.builders.acquire().await.ok()
     }
 
-    /// Keeps `body`, read at `version`. Answers read before `now` (the version at this
-    /// moment) can never be sent again and go; then the least recently sent, to the budget.
+    /// Keeps `body`, read at `version`, unless an answer read later is kept. Answers of
+    /// other lists read before `now` (the version at this moment) can only be sent to the
+    /// requests still waiting for them, and go; then the least recently sent, to the budget.
     pub fn keep(&self, key: Key, version: u64, now: u64, body: Bytes) {
-        if body.len() > BUDGET_BYTES / 4 || version != now {
+        if body.len() > BUDGET_BYTES / 4 {
             return;
         }
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
+        if inner
+            .kept
+            .get(&key)
+            .is_some_and(|kept| kept.version >= version)
+        {
+            return;
+        }
         inner.clock += 1;
         let used = inner.clock;
-        inner.kept.retain(|_, kept| kept.version == now);
+        inner.kept.retain(|_, kept| kept.version >= now);
         inner.bytes = inner.kept.values().map(|kept| kept.body.len()).sum();
         while inner.bytes + body.len() > BUDGET_BYTES {
             let oldest = inner
@@ -110,16 +122,14 @@ impl Lists {
             }
         }
         inner.bytes += body.len();
-        if let Some(replaced) = inner.kept.insert(
+        inner.kept.insert(
             key,
             Kept {
                 version,
                 body,
                 used,
             },
-        ) {
-            inner.bytes -= replaced.body.len();
-        }
+        );
     }
 
     /// Bytes of answers kept now.
@@ -144,11 +154,12 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_is_sent_again_only_at_the_version_it_was_read_at() {
+    fn an_answer_is_sent_to_requests_that_came_in_before_it_was_read() {
         let lists = Lists::default();
         lists.keep(key("a"), 3, 3, Bytes::from_static(b"[1]"));
         assert_eq!(lists.get(&key("a"), 3).as_deref(), Some(&b"[1]"[..]));
-        assert_eq!(lists.get(&key("a"), 4), None);
+        assert_eq!(lists.get(&key("a"), 2).as_deref(), Some(&b"[1]"[..]));
+        assert_eq!(lists.get(&key("a"), 4), None, "a request after a change");
         assert_eq!(
             lists.get(&key("b"), 3),
             None,
@@ -157,11 +168,23 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_read_before_a_write_is_not_kept() {
+    fn an_answer_read_before_a_change_serves_who_waited_and_a_later_one_replaces_it() {
         let lists = Lists::default();
+        // Read at 3; a write moved the version to 4 while it was being written.
         lists.keep(key("a"), 3, 4, Bytes::from_static(b"[1]"));
-        assert_eq!(lists.get(&key("a"), 3), None);
-        assert_eq!(lists.kept_bytes(), 0);
+        assert!(
+            lists.get(&key("a"), 3).is_some(),
+            "who came in at 3 takes it"
+        );
+        assert!(lists.get(&key("a"), 4).is_none());
+        lists.keep(key("a"), 4, 4, Bytes::from_static(b"[2]"));
+        lists.keep(key("a"), 3, 4, Bytes::from_static(b"[1]"));
+        assert_eq!(
+            lists.get(&key("a"), 4).as_deref(),
+            Some(&b"[2]"[..]),
+            "an older answer never replaces a newer one"
+        );
+        assert_eq!(lists.kept_bytes(), 3);
     }
 
     #[test]

@@ -75,6 +75,12 @@ pub fn casting(d: &Data, project_id: &str, entity_id: &str) -> Result<Vec<Value>
     casting_of(d, entity_id)
 }
 
+/// `GET /data/shots/{id}/assets`: the assets cast in the shot, as its casting lists them.
+pub fn shot_assets(d: &Data, shot_id: &str) -> Result<Vec<Value>, DataError> {
+    let shot = d.get(names::SHOTS, shot_id)?;
+    casting_of(d, text(&shot, "id"))
+}
+
 /// The assets cast in an entity; assets of projects the viewer is not on (shared ones
 /// cast across projects) are left out.
 fn casting_of(d: &Data, entity_id: &str) -> Result<Vec<Value>, DataError> {

@@ -18,6 +18,7 @@ pub(crate) mod outputs;
 mod present;
 pub(crate) mod project;
 mod query;
+pub(crate) mod related;
 pub(crate) mod review;
 pub(crate) mod rules;
 pub(crate) mod schema;

@@ -145,6 +145,12 @@ pub fn context(d: &Data) -> Result<Row, DataError> {
 
 /// The viewer's assigned tasks in open projects, done or not, with the names Kitsu shows.
 pub fn my_tasks(d: &Data, done: bool) -> Result<Vec<Row>, DataError> {
+    assigned_tasks(d, &d.viewer.id.to_string(), done)
+}
+
+/// A person's assigned tasks in open projects, done or not, with the names Kitsu shows, as
+/// far as the viewer may see them.
+pub fn assigned_tasks(d: &Data, person_id: &str, done: bool) -> Result<Vec<Row>, DataError> {
     let mut stmt = d.conn.prepare_cached(
         "SELECT t.id FROM prod_task AS t \
          JOIN prod_task_person_link AS l ON l.task_id = t.id AND l.person_id = ? \
@@ -154,7 +160,7 @@ pub fn my_tasks(d: &Data, done: bool) -> Result<Vec<Row>, DataError> {
          WHERE s.is_done = ? ORDER BY t.updated_at DESC",
     )?;
     let ids = stmt
-        .query_map(rusqlite::params![d.viewer.id, done], |r| {
+        .query_map(rusqlite::params![person_id, done], |r| {
             r.get::<_, String>(0)
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

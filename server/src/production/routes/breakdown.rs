@@ -12,6 +12,7 @@ use crate::extract::Path;
 use crate::production::db::breakdown as db;
 use crate::production::db::casting::{self as cast, ShotsOf};
 use crate::production::db::names::{self, ModelName};
+use crate::production::db::related::{self, PROJECT_TASK_LISTS};
 use crate::production::db::with_tasks::{Form, Kind, with_tasks};
 use crate::production::db::{ListQuery, Row, project::project_rows};
 use crate::production::lists::Key;
@@ -146,7 +147,7 @@ async fn share_assets(
 }
 
 /// The model a URL's `{kind}` names, when it is one of `kinds`.
-fn listed(kinds: &[&str], kind: &str) -> Option<ModelName> {
+pub(super) fn listed(kinds: &[&str], kind: &str) -> Option<ModelName> {
     kinds
         .contains(&kind)
         .then(|| crate::production::db::by_route(kind))
@@ -164,6 +165,11 @@ pub(super) const PROJECT_LISTS: &[&str] = &[
     "edits",
     "tasks",
     "schedule-items",
+    // Read through the project's tasks.
+    "comments",
+    "preview-files",
+    "subscriptions",
+    "notifications",
 ];
 
 /// What `POST /data/projects/{p}/{kind}` makes by name.
@@ -183,6 +189,9 @@ async fn project_list(
     };
     let query = list_query(raw.as_deref())?;
     let found = read(&state, &me, move |d| {
+        if PROJECT_TASK_LISTS.contains(&kind.as_str()) {
+            return related::project_task_rows(d, &project, kind.as_str());
+        }
         let mut rows = project_rows(d, &project, kind, &query)?;
         if kind == names::SHOTS {
             db::add_names(d, &mut rows, "parent_id", "prod_entity", "sequence_name")?;
@@ -265,27 +274,29 @@ fn with_tasks_of(kind: Kind) -> MethodRouter<AppState> {
     )
 }
 
-/// The list `key` names: the answer kept since the last change to production data when
-/// there is one (once the reader is found to still see the project), else written anew,
-/// by at most [`BUILDERS`](crate::production::lists::BUILDERS) requests at once, and kept.
+/// The list `key` names: an answer kept since the request came in, when there is one (once
+/// the reader is found to still see the project), else written anew, by at most
+/// [`BUILDERS`](crate::production::lists::BUILDERS) requests at once, and kept.
 async fn kept_or_written(state: &AppState, me: &CurrentUser, key: Key) -> ApiResult<Bytes> {
+    // Every write acknowledged before now moved the version to this or below.
+    let came_in = state.store.production_version();
     let project = key.project.clone();
     let may_read = |project: String| {
         read(state, me, move |d| {
             d.get(names::PROJECTS, &project).map(|_| ())
         })
     };
-    if let Some(kept) = state.lists.get(&key, state.store.production_version()) {
+    if let Some(kept) = state.lists.get(&key, came_in) {
         may_read(project).await?;
         return Ok(kept);
     }
     let _turn = state.lists.builder().await;
     // Whoever wrote the list while this request waited for its turn kept it.
-    let version = state.store.production_version();
-    if let Some(kept) = state.lists.get(&key, version) {
+    if let Some(kept) = state.lists.get(&key, came_in) {
         may_read(project).await?;
         return Ok(kept);
     }
+    let version = state.store.production_version();
     let (kind, episode, form) = (key.kind, key.episode.clone(), key.form);
     let body = Bytes::from(
         read(state, me, move |d| {
@@ -293,9 +304,9 @@ async fn kept_or_written(state: &AppState, me: &CurrentUser, key: Key) -> ApiRes
         })
         .await?,
     );
-    // Read at `version` or later: kept only if nothing changed meanwhile.
-    let now = state.store.production_version();
-    state.lists.keep(key, version, now, body.clone());
+    state
+        .lists
+        .keep(key, version, state.store.production_version(), body.clone());
     Ok(body)
 }
 

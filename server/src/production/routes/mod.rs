@@ -13,6 +13,7 @@ mod media;
 mod multipart;
 mod openapi;
 mod project;
+mod related;
 mod review;
 mod user;
 
@@ -53,6 +54,7 @@ impl From<&CurrentUser> for Viewer {
 fn routes() -> (Routes, Routes) {
     let protected = data::router()
         .merge(breakdown::router())
+        .merge(related::router())
         .merge(review::router())
         .merge(project::router())
         .merge(user::router())

@@ -7,6 +7,7 @@
 mod attachments;
 mod breakdown;
 mod live;
+mod related;
 mod render;
 mod review;
 mod web;

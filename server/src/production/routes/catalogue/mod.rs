@@ -144,6 +144,7 @@ const FILES: &str = "kitsu: files";
 
 mod breakdown;
 mod people;
+mod related;
 mod reviews;
 
 static INDEX: &[Op] = &[
@@ -174,4 +175,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(breakdown::OPS)
         .chain(reviews::OPS)
         .chain(people::OPS)
+        .chain(related::OPS)
 }

@@ -1,0 +1,174 @@
+//! The lists gazu reads around one entity, task or person: an entity's task types and its
+//! tasks of one type, the tasks of the shots under a sequence or an episode, an episode's
+//! shots and asset tasks, the assets cast in a shot and their types, a task's or a shot's
+//! previews, and another person's tasks.
+
+use super::breakdown::{ENTITY_KINDS, listed};
+use super::gate::Routes;
+use super::read;
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
+use crate::production::db::casting;
+use crate::production::db::names::ModelName;
+use crate::production::db::related as db;
+use crate::production::db::{ListQuery, Row};
+use crate::state::AppState;
+use axum::extract::{RawQuery, State};
+use axum::routing::get;
+use serde_json::Value;
+
+/// The kinds with a list of the tasks of the shots under them.
+pub(super) const SHOT_PARENTS: &[&str] = &["sequences", "episodes"];
+/// The kinds whose previews are listed by task type.
+pub(super) const PREVIEWED_KINDS: &[&str] = &["shots", "assets", "edits", "sequences"];
+
+/// The routes.
+pub fn router() -> Routes {
+    Routes::new()
+        .route("/data/{kind}/{entity}/task-types", get(entity_task_types))
+        .route(
+            "/data/entities/{entity}/task-types/{task_type}/tasks",
+            get(entity_tasks_of_type),
+        )
+        .route("/data/{kind}/{entity}/shot-tasks", get(shot_tasks))
+        .route("/data/episodes/{episode}/asset-tasks", get(asset_tasks))
+        .route("/data/episodes/{episode}/shots", get(episode_shots))
+        .route("/data/shots/{shot}/assets", get(shot_assets))
+        .route("/data/shots/{shot}/asset-types", get(shot_asset_types))
+        .route("/data/tasks/{task}/previews", get(task_previews))
+        .route("/data/{kind}/{entity}/preview-files", get(entity_previews))
+        .route("/data/persons/{person}/tasks", get(person_tasks))
+        .route("/data/persons/{person}/done-tasks", get(person_done_tasks))
+}
+
+/// The model a `{kind}` path segment names among `kinds`, or 404.
+fn kind_of(kinds: &[&str], kind: &str, what: &str) -> ApiResult<ModelName> {
+    listed(kinds, kind).ok_or_else(|| ApiError::NotFound(format!("`{kind}` have no {what}")))
+}
+
+/// `relations=true` from the query string.
+fn relations(raw: Option<&str>) -> ApiResult<bool> {
+    Ok(ListQuery::parse(super::data::query_pairs(raw))?.relations)
+}
+
+async fn entity_task_types(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((kind, entity)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let kind = kind_of(ENTITY_KINDS, &kind, "task types")?;
+    let found = read(&state, &me, move |d| {
+        db::entity_task_types(d, kind, &entity)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn entity_tasks_of_type(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((entity, task_type)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| {
+        db::entity_tasks_of_type(d, &entity, &task_type)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn shot_tasks(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((kind, entity)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let kind = kind_of(SHOT_PARENTS, &kind, "shot tasks")?;
+    let relations = relations(raw.as_deref())?;
+    let found = read(&state, &me, move |d| {
+        db::shot_tasks_under(d, kind, &entity, relations)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn asset_tasks(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(episode): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let relations = relations(raw.as_deref())?;
+    let found = read(&state, &me, move |d| {
+        db::episode_asset_tasks(d, &episode, relations)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn episode_shots(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(episode): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| db::episode_shots(d, &episode)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn shot_assets(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(shot): Path<String>,
+) -> ApiResult<axum::Json<Vec<Value>>> {
+    let found = read(&state, &me, move |d| casting::shot_assets(d, &shot)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn shot_asset_types(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(shot): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| db::shot_asset_types(d, &shot)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn task_previews(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(task): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| db::task_previews(d, &task)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn entity_previews(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((kind, entity)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Row>> {
+    let kind = kind_of(PREVIEWED_KINDS, &kind, "previews by task type")?;
+    let found = read(&state, &me, move |d| {
+        db::entity_previews_by_task_type(d, kind, &entity)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn person_tasks(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(person): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| db::person_tasks(d, &person, false)).await?;
+    Ok(axum::Json(found))
+}
+
+async fn person_done_tasks(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(person): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    let found = read(&state, &me, move |d| db::person_tasks(d, &person, true)).await?;
+    Ok(axum::Json(found))
+}

@@ -1,0 +1,408 @@
+//! The lists gazu reads around one entity, task or person (`gazu.shot.all_assets_for_shot`,
+//! `gazu.task.all_task_types_for_shot`, `gazu.task.all_tasks_for_person`, …), with what each
+//! role may see of them.
+
+use super::{breakdown, call, id};
+use drover_shared::Role;
+use drover_tests::setup;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn ids(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_lists_around_a_shot_an_episode_and_a_task_answer_as_gazu_reads_them() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Around").await;
+    let p = &b.project;
+    // The asset is cast in the shot, and made for the episode, with a task of its own.
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/{}/casting", b.shot),
+        Some(json!([{"asset_id": b.asset, "nb_occurences": 2}])),
+        200,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/entities/{}", b.asset),
+        Some(json!({"source_id": b.episode})),
+        200,
+    )
+    .await;
+    let modeling = call(
+        &admin,
+        Method::GET,
+        "/data/task-types?name=Modeling",
+        None,
+        200,
+    )
+    .await[0]
+        .clone();
+    let todo = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101";
+    let asset_task = call(
+        &admin,
+        Method::POST,
+        "/data/tasks",
+        Some(json!({"project_id": p, "entity_id": b.asset,
+                    "task_type_id": id(&modeling), "task_status_id": todo})),
+        201,
+    )
+    .await;
+
+    // The shot: its cast assets, their types, its task types, its tasks of one type.
+    let assets = call(
+        &admin,
+        Method::GET,
+        &format!("/data/shots/{}/assets", b.shot),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(assets[0]["asset_id"], b.asset.as_str());
+    assert_eq!(assets[0]["nb_occurences"], 2);
+    let types = call(
+        &admin,
+        Method::GET,
+        &format!("/data/shots/{}/asset-types", b.shot),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(types[0]["name"], "Character");
+    let shot_types = call(
+        &admin,
+        Method::GET,
+        &format!("/data/shots/{}/task-types", b.shot),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(shot_types.as_array().unwrap().len(), 1);
+    assert_eq!(shot_types[0]["name"], "Animation");
+    let animation = id(&shot_types[0]);
+    let of_type = call(
+        &admin,
+        Method::GET,
+        &format!("/data/entities/{}/task-types/{animation}/tasks", b.shot),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&of_type), [b.task.as_str()]);
+    assert_eq!(of_type[0]["task_type_name"], "Animation");
+    let none = call(
+        &admin,
+        Method::GET,
+        &format!(
+            "/data/entities/{}/task-types/{}/tasks",
+            b.shot,
+            id(&modeling)
+        ),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(none, json!([]));
+    let asset_types = call(
+        &admin,
+        Method::GET,
+        &format!("/data/assets/{}/task-types", b.asset),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(asset_types[0]["name"], "Modeling");
+
+    // The sequence and the episode: the tasks of their shots; the episode's shots and the
+    // tasks of its assets.
+    for parent in [
+        format!("sequences/{}", b.sequence),
+        format!("episodes/{}", b.episode),
+    ] {
+        let tasks = call(
+            &admin,
+            Method::GET,
+            &format!("/data/{parent}/shot-tasks"),
+            None,
+            200,
+        )
+        .await;
+        assert_eq!(ids(&tasks), [b.task.as_str()], "{parent}");
+    }
+    let with_assignees = call(
+        &admin,
+        Method::GET,
+        &format!("/data/sequences/{}/shot-tasks?relations=true", b.sequence),
+        None,
+        200,
+    )
+    .await;
+    assert!(with_assignees[0]["assignees"].is_array());
+    let shots = call(
+        &admin,
+        Method::GET,
+        &format!("/data/episodes/{}/shots", b.episode),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&shots), [b.shot.as_str()]);
+    assert_eq!(shots[0]["sequence_name"], "SQ01");
+    assert_eq!(shots[0]["episode_id"], b.episode.as_str());
+    let asset_tasks = call(
+        &admin,
+        Method::GET,
+        &format!("/data/episodes/{}/asset-tasks", b.episode),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&asset_tasks), [id(&asset_task).as_str()]);
+
+    // A task's previews, newest first, and the shot's by task type: two revisions, the
+    // second of two pictures.
+    let mut previews = Vec::new();
+    let mut comments = Vec::new();
+    for (pictures, text) in [(1, "first pass"), (2, "second pass")] {
+        let comment = call(
+            &admin,
+            Method::POST,
+            &format!("/actions/tasks/{}/comment", b.task),
+            Some(json!({"task_status_id": todo, "comment": text})),
+            201,
+        )
+        .await;
+        for _ in 0..pictures {
+            previews.push(
+                call(
+                    &admin,
+                    Method::POST,
+                    &format!(
+                        "/actions/tasks/{}/comments/{}/add-preview",
+                        b.task,
+                        id(&comment)
+                    ),
+                    Some(json!({})),
+                    201,
+                )
+                .await,
+            );
+        }
+        comments.push(id(&comment));
+    }
+    assert_eq!(
+        previews
+            .iter()
+            .map(|p| p["revision"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [1, 2, 2]
+    );
+    let listed = call(
+        &admin,
+        Method::GET,
+        &format!("/data/tasks/{}/previews", b.task),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        ids(&listed),
+        [id(&previews[1]), id(&previews[2]), id(&previews[0])]
+    );
+    let by_type = call(
+        &admin,
+        Method::GET,
+        &format!("/data/shots/{}/preview-files", b.shot),
+        None,
+        200,
+    )
+    .await;
+    let of_animation = by_type[&animation].as_array().unwrap();
+    assert_eq!(of_animation.len(), 3);
+    assert_eq!(of_animation[0]["revision"], 2);
+    assert_eq!(of_animation[0]["task_type_id"], animation.as_str());
+
+    // A project's comments and previews.
+    let comments_listed = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/comments"),
+        None,
+        200,
+    )
+    .await;
+    let mut listed_comments = ids(&comments_listed);
+    listed_comments.sort_unstable();
+    comments.sort_unstable();
+    assert_eq!(listed_comments, comments);
+    let project_previews = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/preview-files"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(project_previews.as_array().unwrap().len(), 3);
+
+    // Someone off the production learns nothing; an unknown kind is no route.
+    let outsider = ts.client_as(Role::Artist).await;
+    for path in [
+        format!("/data/shots/{}/assets", b.shot),
+        format!("/data/shots/{}/task-types", b.shot),
+        format!("/data/episodes/{}/shots", b.episode),
+        format!("/data/sequences/{}/shot-tasks", b.sequence),
+        format!("/data/tasks/{}/previews", b.task),
+        format!("/data/shots/{}/preview-files", b.shot),
+        format!("/data/projects/{p}/comments"),
+    ] {
+        call(&outsider, Method::GET, &path, None, 404).await;
+    }
+    call(
+        &admin,
+        Method::GET,
+        &format!("/data/playlists/{}/shot-tasks", b.shot),
+        None,
+        404,
+    )
+    .await;
+    call(
+        &admin,
+        Method::GET,
+        "/data/shots/not-an-id/assets",
+        None,
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_persons_tasks_are_shown_as_far_as_the_asker_may_see_them() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "People").await;
+    let p = &b.project;
+    let artist = ts.client_as(Role::Artist).await;
+    let vendor = ts.client_as(Role::Vendor).await;
+    let client = ts.client_as(Role::Client).await;
+    let outsider = ts.client_as(Role::Supervisor).await;
+    let me = |c: &drover_shared::Client| {
+        let c = c.clone();
+        async move {
+            call(&c, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (artist_id, vendor_id) = (me(&artist).await, me(&vendor).await);
+    for person in [&artist_id, &vendor_id, &me(&client).await] {
+        call(
+            &admin,
+            Method::POST,
+            &format!("/data/projects/{p}/team"),
+            Some(json!({"person_id": person})),
+            201,
+        )
+        .await;
+    }
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/persons/{artist_id}/assign"),
+        Some(json!({"task_ids": [b.task]})),
+        200,
+    )
+    .await;
+    let path = format!("/data/persons/{artist_id}/tasks");
+    let seen = call(&admin, Method::GET, &path, None, 200).await;
+    assert_eq!(ids(&seen), [b.task.as_str()]);
+    assert_eq!(seen[0]["task_type_name"], "Animation");
+    // A teammate sees them; the person too; nothing is done yet.
+    assert_eq!(
+        ids(&call(&artist, Method::GET, &path, None, 200).await),
+        [b.task.as_str()]
+    );
+    assert_eq!(
+        call(
+            &artist,
+            Method::GET,
+            &format!("/data/persons/{artist_id}/done-tasks"),
+            None,
+            200
+        )
+        .await,
+        json!([])
+    );
+    // A supervisor of another production sees none of them.
+    assert_eq!(
+        call(&outsider, Method::GET, &path, None, 200).await,
+        json!([])
+    );
+    // A vendor may ask for their own only; a client gets an empty list.
+    call(&vendor, Method::GET, &path, None, 403).await;
+    call(
+        &vendor,
+        Method::GET,
+        &format!("/data/persons/{vendor_id}/tasks"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        call(&client, Method::GET, &path, None, 200).await,
+        json!([])
+    );
+    // The project-wide lists of subscriptions and previews are admins'; comments are not
+    // for vendors or clients.
+    for (who, status) in [(&artist, 403), (&admin, 200)] {
+        call(
+            who,
+            Method::GET,
+            &format!("/data/projects/{p}/subscriptions"),
+            None,
+            status,
+        )
+        .await;
+    }
+    call(
+        &artist,
+        Method::GET,
+        &format!("/data/projects/{p}/comments"),
+        None,
+        200,
+    )
+    .await;
+    call(
+        &vendor,
+        Method::GET,
+        &format!("/data/projects/{p}/comments"),
+        None,
+        403,
+    )
+    .await;
+    call(
+        &vendor,
+        Method::GET,
+        &format!("/data/sequences/{}/shot-tasks", b.sequence),
+        None,
+        403,
+    )
+    .await;
+    call(
+        &admin,
+        Method::GET,
+        "/data/persons/not-an-id/tasks",
+        None,
+        400,
+    )
+    .await;
+}
