@@ -219,6 +219,52 @@ pub fn shots_casting(
     Ok(out)
 }
 
+/// Whose castings a grouped casting view lists.
+pub enum CastingsOf<'a> {
+    /// The project's episodes (the assets cast in each episode).
+    Episodes,
+    /// The project's assets of one type (the assets each is made of).
+    AssetsOfType(&'a str),
+}
+
+/// `GET /data/projects/{p}/episodes/casting` and `…/asset-types/{t}/casting`: the casting of
+/// each of the project's episodes, or of each asset of a type, by its id (those with none
+/// are left out). Not for vendors, who see only their own tasks' work, as in Zou.
+pub fn grouped_casting(
+    d: &Data,
+    project_id: &str,
+    of: &CastingsOf,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let project = d.get(names::PROJECTS, project_id)?;
+    let project_id = text(&project, "id");
+    if d.viewer.role == drover_shared::Role::Vendor {
+        return Err(DataError::Forbidden(
+            "vendors do not see the breakdown's castings".into(),
+        ));
+    }
+    let entities = match of {
+        CastingsOf::Episodes => d.list(names::EPISODES, &[("project_id", project_id)])?,
+        CastingsOf::AssetsOfType(type_id) => {
+            let asset_type = d.get(names::ASSET_TYPES, type_id)?;
+            d.list(
+                names::ASSETS,
+                &[
+                    ("project_id", project_id),
+                    ("entity_type_id", text(&asset_type, "id")),
+                ],
+            )?
+        }
+    };
+    let mut out = serde_json::Map::new();
+    for entity in entities {
+        let entries = casting_of(d, text(&entity, "id"))?;
+        if !entries.is_empty() {
+            out.insert(text(&entity, "id").to_owned(), Value::Array(entries));
+        }
+    }
+    Ok(out)
+}
+
 /// Asset instances grouped by the asset they instantiate.
 fn by_asset(instances: Vec<Row>) -> serde_json::Map<String, Value> {
     let mut out = serde_json::Map::new();

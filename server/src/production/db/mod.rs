@@ -13,6 +13,7 @@ pub(crate) mod casting;
 pub(crate) mod data;
 pub mod list;
 pub(crate) mod live;
+pub(crate) mod mine;
 pub(crate) mod models;
 pub(crate) mod outputs;
 mod present;

@@ -278,20 +278,35 @@ pub fn person_tasks(d: &Data, person_id: &str, done: bool) -> Result<Vec<Row>, D
     super::user::assigned_tasks(d, &person_id, done)
 }
 
-/// The lists under a project read through its tasks.
+/// The lists under a project read through its tasks (or its entities, for the links).
 pub const PROJECT_TASK_LISTS: &[&str] = &[
     "comments",
     "preview-files",
     "subscriptions",
     "notifications",
+    "entity-links",
 ];
 
-/// `GET /data/projects/{id}/{comments|preview-files|subscriptions|notifications}`: a
-/// project's rows of one model. Comments are for the studio's own people (not vendors or
-/// clients), the others for admins, as Zou has them.
+/// `GET /data/projects/{id}/{comments|preview-files|subscriptions|notifications|entity-links}`:
+/// a project's rows of one model. Comments are for the studio's own people (not vendors or
+/// clients), entity links for supervisors, the others for admins, as Zou has them.
 pub fn project_task_rows(d: &Data, project_id: &str, kind: &str) -> Result<Vec<Row>, DataError> {
     let project = d.get(names::PROJECTS, project_id)?;
     let project_id = text(&project, "id").to_owned();
+    if kind == "entity-links" {
+        // The breakdown's links, as supervisors edit them (Zou keeps them to managers).
+        if !d.viewer.role.allows(Role::Supervisor) {
+            return Err(DataError::Forbidden(
+                "a project's entity links are for its supervisors".into(),
+            ));
+        }
+        let entities = ids(
+            d,
+            "SELECT id FROM prod_entity WHERE project_id = ? ORDER BY created_at",
+            &project_id,
+        )?;
+        return rows_where_any(d, names::ENTITY_LINKS, "entity_in_id", &entities, false);
+    }
     // Each of these hangs from a task of the project, by this field.
     let (route, field) = match kind {
         "comments" => (names::COMMENTS, "object_id"),

@@ -10,7 +10,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::production::db::breakdown as db;
-use crate::production::db::casting::{self as cast, ShotsOf};
+use crate::production::db::casting::{self as cast, CastingsOf, ShotsOf};
 use crate::production::db::names::{self, ModelName};
 use crate::production::db::related::{self, PROJECT_TASK_LISTS};
 use crate::production::db::with_tasks::{Form, Kind, with_tasks};
@@ -51,6 +51,8 @@ pub fn router() -> Routes {
         )
         .route("/data/assets/all", get(all_assets))
         .route("/data/shots/all", get(all_shots))
+        .route("/data/edits/all", all_of(names::EDITS))
+        .route("/data/scenes/all", all_of(names::SCENES))
         .route("/data/assets/with-tasks", with_tasks_of(Kind::Assets))
         .route("/data/shots/with-tasks", with_tasks_of(Kind::Shots))
         .route("/data/sequences/with-tasks", with_tasks_of(Kind::Sequences))
@@ -68,6 +70,14 @@ pub fn router() -> Routes {
         .route(
             "/data/projects/{project}/sequences/all/casting",
             get(project_shots_casting),
+        )
+        .route(
+            "/data/projects/{project}/episodes/casting",
+            get(episodes_casting),
+        )
+        .route(
+            "/data/projects/{project}/asset-types/{asset_type}/casting",
+            get(asset_type_casting),
         )
         .route(
             "/data/projects/{project}/sequences/{sequence}/casting",
@@ -170,6 +180,7 @@ pub(super) const PROJECT_LISTS: &[&str] = &[
     "preview-files",
     "subscriptions",
     "notifications",
+    "entity-links",
 ];
 
 /// What `POST /data/projects/{p}/{kind}` makes by name.
@@ -228,6 +239,18 @@ async fn all_assets(
     let query = list_query(raw.as_deref())?;
     let found = read(&state, &me, move |d| d.query(names::ASSETS, &query)).await?;
     Ok(axum::Json(found))
+}
+
+/// `GET /data/{edits|scenes}/all`: every row of the kind the person may see (filters from
+/// the query string, e.g. `project_id` and `name`, as gazu's `get_edit_by_name` sends).
+fn all_of(kind: ModelName) -> MethodRouter<AppState> {
+    get(
+        move |Authed(me): Authed, State(state): State<AppState>, RawQuery(raw): RawQuery| async move {
+            let query = list_query(raw.as_deref())?;
+            let found = read(&state, &me, move |d| d.query(kind, &query)).await?;
+            ApiResult::Ok(axum::Json(found))
+        },
+    )
 }
 
 /// `GET /data/<kind>/with-tasks?project_id=P[&episode_id=E][&stream=true[&compact=true]]`:
@@ -308,6 +331,30 @@ async fn kept_or_written(state: &AppState, me: &CurrentUser, key: Key) -> ApiRes
         .lists
         .keep(key, version, state.store.production_version(), body.clone());
     Ok(body)
+}
+
+async fn episodes_casting(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    let found = read(&state, &me, move |d| {
+        cast::grouped_casting(d, &project, &CastingsOf::Episodes)
+    })
+    .await?;
+    Ok(axum::Json(found))
+}
+
+async fn asset_type_casting(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, asset_type)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    let found = read(&state, &me, move |d| {
+        cast::grouped_casting(d, &project, &CastingsOf::AssetsOfType(&asset_type))
+    })
+    .await?;
+    Ok(axum::Json(found))
 }
 
 async fn all_shots(

@@ -10,6 +10,7 @@ mod catalogue;
 mod data;
 mod gate;
 mod media;
+mod mine;
 mod multipart;
 mod openapi;
 mod project;
@@ -55,6 +56,7 @@ fn routes() -> (Routes, Routes) {
     let protected = data::router()
         .merge(breakdown::router())
         .merge(related::router())
+        .merge(mine::router())
         .merge(review::router())
         .merge(project::router())
         .merge(user::router())

@@ -254,6 +254,53 @@ async fn the_lists_around_a_shot_an_episode_and_a_task_answer_as_gazu_reads_them
     .await;
     assert_eq!(project_previews.as_array().unwrap().len(), 3);
 
+    // The castings by episode and by asset type, and the links they are made of.
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/{}/casting", b.episode),
+        Some(json!([{"asset_id": b.asset, "nb_occurences": 1}])),
+        200,
+    )
+    .await;
+    let by_episode = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/episodes/casting"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(by_episode[&b.episode][0]["asset_id"], b.asset.as_str());
+    let character = types[0]["id"].as_str().unwrap().to_owned();
+    let by_asset = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/asset-types/{character}/casting"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(by_asset, json!({}), "no asset is made of others yet");
+    let links = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/entity-links"),
+        None,
+        200,
+    )
+    .await;
+    let mut linked: Vec<&str> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["entity_in_id"].as_str().unwrap())
+        .collect();
+    linked.sort_unstable();
+    let mut expected = [b.shot.as_str(), b.episode.as_str()];
+    expected.sort_unstable();
+    assert_eq!(linked, expected);
+
     // Someone off the production learns nothing; an unknown kind is no route.
     let outsider = ts.client_as(Role::Artist).await;
     for path in [
@@ -264,6 +311,7 @@ async fn the_lists_around_a_shot_an_episode_and_a_task_answer_as_gazu_reads_them
         format!("/data/tasks/{}/previews", b.task),
         format!("/data/shots/{}/preview-files", b.shot),
         format!("/data/projects/{p}/comments"),
+        format!("/data/projects/{p}/episodes/casting"),
     ] {
         call(&outsider, Method::GET, &path, None, 404).await;
     }
@@ -398,11 +446,150 @@ async fn a_persons_tasks_are_shown_as_far_as_the_asker_may_see_them() {
     )
     .await;
     call(
+        &vendor,
+        Method::GET,
+        &format!("/data/projects/{p}/episodes/casting"),
+        None,
+        403,
+    )
+    .await;
+    call(
+        &artist,
+        Method::GET,
+        &format!("/data/projects/{p}/entity-links"),
+        None,
+        403,
+    )
+    .await;
+    call(
         &admin,
         Method::GET,
         "/data/persons/not-an-id/tasks",
         None,
         400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn gazus_user_lists_hold_only_the_persons_own_work() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Mine").await;
+    let p = &b.project;
+    let artist = ts.client_as(Role::Artist).await;
+    let artist_id =
+        call(&artist, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/team"),
+        Some(json!({"person_id": artist_id})),
+        201,
+    )
+    .await;
+    // Nothing assigned yet: the production is open to them, but nothing in it is theirs.
+    let open = call(&artist, Method::GET, "/data/user/projects/open", None, 200).await;
+    assert_eq!(ids(&open), [p.as_str()]);
+    let sequences_path = format!("/data/user/projects/{p}/sequences");
+    assert_eq!(
+        call(&artist, Method::GET, &sequences_path, None, 200).await,
+        json!([])
+    );
+
+    // Assigned the shot's task and a task of the asset.
+    let modeling = call(
+        &admin,
+        Method::GET,
+        "/data/task-types?name=Modeling",
+        None,
+        200,
+    )
+    .await[0]
+        .clone();
+    let asset_task = call(
+        &admin,
+        Method::POST,
+        "/data/tasks",
+        Some(
+            json!({"project_id": p, "entity_id": b.asset, "task_type_id": id(&modeling),
+                    "task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"}),
+        ),
+        201,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/persons/{artist_id}/assign"),
+        Some(json!({"task_ids": [b.task, id(&asset_task)]})),
+        200,
+    )
+    .await;
+    let get = |path: String| {
+        let artist = artist.clone();
+        async move { call(&artist, Method::GET, &path, None, 200).await }
+    };
+    assert_eq!(
+        ids(&get(sequences_path.clone()).await),
+        [b.sequence.as_str()]
+    );
+    assert_eq!(
+        ids(&get(format!("/data/user/projects/{p}/episodes")).await),
+        [b.episode.as_str()]
+    );
+    let types = get(format!("/data/user/projects/{p}/asset-types")).await;
+    assert_eq!(types[0]["name"], "Character");
+    assert_eq!(
+        ids(&get(format!(
+            "/data/user/projects/{p}/asset-types/{}/assets",
+            id(&types[0])
+        ))
+        .await),
+        [b.asset.as_str()]
+    );
+    assert_eq!(
+        ids(&get(format!("/data/user/sequences/{}/shots", b.sequence)).await),
+        [b.shot.as_str()]
+    );
+    assert_eq!(
+        get(format!("/data/user/sequences/{}/scenes", b.sequence)).await,
+        json!([])
+    );
+    let tasks = get(format!("/data/user/shots/{}/tasks", b.shot)).await;
+    assert_eq!(ids(&tasks), [b.task.as_str()]);
+    assert_eq!(tasks[0]["task_type_name"], "Animation");
+    let types = get(format!("/data/user/assets/{}/task-types", b.asset)).await;
+    assert_eq!(types[0]["name"], "Modeling");
+    assert_eq!(
+        get(format!("/data/user/sequences/{}/tasks", b.sequence)).await,
+        json!([])
+    );
+
+    // The admin has no task here: their lists are empty, though they see everything.
+    assert_eq!(
+        call(&admin, Method::GET, &sequences_path, None, 200).await,
+        json!([])
+    );
+    // Someone off the production gets 404, an unknown list no route.
+    let outsider = ts.client_as(Role::Artist).await;
+    call(&outsider, Method::GET, &sequences_path, None, 404).await;
+    call(
+        &outsider,
+        Method::GET,
+        &format!("/data/user/shots/{}/tasks", b.shot),
+        None,
+        404,
+    )
+    .await;
+    call(
+        &artist,
+        Method::GET,
+        &format!("/data/user/sequences/{}/edits", b.sequence),
+        None,
+        404,
     )
     .await;
 }

@@ -41,7 +41,9 @@ pub(super) static OPS: &[Op] = &[
     get(
         "/data/projects/{project}/{kind}",
         BREAKDOWN,
-        "The project's rows of this kind (filters from the query string)",
+        "The project's rows of this kind (filters from the query string); comments, \
+        previews, subscriptions, notifications and entity links are read through its tasks \
+        and entities",
     )
     .answers(List)
     .only("kind", PROJECT_LISTS),
@@ -53,6 +55,18 @@ pub(super) static OPS: &[Op] = &[
     )
     .role(Supervisor)
     .only("kind", PROJECT_CREATIONS),
+    get(
+        "/data/edits/all",
+        BREAKDOWN,
+        "Every edit the person may see (filters from the query string)",
+    )
+    .answers(Models("Edit")),
+    get(
+        "/data/scenes/all",
+        BREAKDOWN,
+        "Every scene the person may see (filters from the query string)",
+    )
+    .answers(Models("Scene")),
     get(
         "/data/assets/all",
         BREAKDOWN,
@@ -142,6 +156,17 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(List)
     .role(Supervisor),
+    get(
+        "/data/projects/{project}/episodes/casting",
+        BREAKDOWN,
+        "The casting of each of the project's episodes, by episode id; not for vendors",
+    ),
+    get(
+        "/data/projects/{project}/asset-types/{asset_type}/casting",
+        BREAKDOWN,
+        "The casting of each of the project's assets of this type, by asset id; not for \
+        vendors",
+    ),
     get(
         "/data/projects/{project}/sequences/all/casting",
         BREAKDOWN,

@@ -143,6 +143,7 @@ const PEOPLE: &str = "kitsu: people";
 const FILES: &str = "kitsu: files";
 
 mod breakdown;
+mod mine;
 mod people;
 mod related;
 mod reviews;
@@ -176,4 +177,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(reviews::OPS)
         .chain(people::OPS)
         .chain(related::OPS)
+        .chain(mine::OPS)
 }
