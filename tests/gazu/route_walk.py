@@ -15,11 +15,13 @@ It fails (exit status 1) when a call ends in:
 - a route the server lacks (gazu's ``RouteNotFoundException`` or ``MethodNotAllowed``) for a
   function not named in KNOWN_MISSING, the list of what Drover does not serve yet, one
   function per line (``module.function``; ``#`` starts a comment);
-- a server error (a 500) of any function;
+- a server error (a 500) of any function, or an answer gazu trips over (a field it reads
+  missing or of another shape: a KeyError, TypeError, AttributeError or ValueError);
 and also when a function named in KNOWN_MISSING answers, so that the list only shrinks.
 Refusals of the seeded arguments (a 400 or 403) are reported and do not fail the walk.
 """
 
+import datetime
 import inspect
 import os
 import re
@@ -146,7 +148,7 @@ def seed():
         "field_name": "resolution",
         "id": me["id"],
         "entity_type_id": character["id"],
-        "status_id": todo["id"],
+        "status_id": gazu.client.fetch_all("file-status")[0]["id"],
         "episode_name": "E01",
         "sequence_name": "SQ01",
         "shot_name": "SH010",
@@ -163,7 +165,8 @@ def seed():
         "name": "SH010",
         "short_name": "todo",
         "email": me["email"],
-        "date": "2024-05-03",
+        # A date prints as ISO text in a path, and is what functions that format it need.
+        "date": datetime.date(2024, 5, 3),
         "year": 2024,
         "month": 5,
         "week": 18,
@@ -185,7 +188,7 @@ def bind(function, values):
             continue
         if param.default is not inspect.Parameter.empty:
             continue
-        if param.name in values:
+        if values.get(param.name) is not None:
             args[param.name] = values[param.name]
         elif param.name.endswith("_id") and isinstance(values.get(param.name[:-3]), dict):
             args[param.name] = values[param.name[:-3]]["id"]
@@ -234,7 +237,10 @@ def main():
                 missing.append((qualified, str(e)))
             except ServerErrorException as e:
                 errors.append((qualified, str(e)))
-            except Exception as e:  # a refusal of the seeded arguments, or a shape gazu trips on
+            except (KeyError, TypeError, AttributeError, ValueError) as e:
+                # gazu tripped over an answer: a field missing or of the wrong shape.
+                errors.append((qualified, f"{type(e).__name__}: {e}"))
+            except Exception as e:  # a refusal of the seeded arguments
                 if shadowed(e):
                     missing.append((qualified, str(e)))
                 else:
@@ -252,7 +258,7 @@ def main():
         else:
             failures.append(f"no route for {qualified}: {path}")
     for qualified, why in errors:
-        failures.append(f"server error in {qualified}: {why}")
+        failures.append(f"{qualified} failed on the answer: {why}")
     now_served = sorted(known & set(answered + [q for q, _ in refused]))
     for qualified in now_served:
         failures.append(f"{qualified} answers now: take it off {known_path}")
@@ -261,7 +267,7 @@ def main():
     print(
         f"{len(answered)} answered, {len(refused)} refused, {len(missing)} missing "
         f"({len(missing) - len([f for f in failures if f.startswith('no route')])} known), "
-        f"{len(errors)} server errors, {len(unbound)} not called"
+        f"{len(errors)} server errors or answers gazu trips over, {len(unbound)} not called"
     )
     return 1 if failures else 0
 

@@ -69,8 +69,9 @@ pub(super) fn episode_in_project(
     }
 }
 
-/// `POST /data/projects/{p}/episodes|sequences|shots`: the existing one of that name under
-/// the same parent, or a new one.
+/// `POST /data/projects/{p}/episodes|sequences|shots|scenes|edits`: the existing one of
+/// that name under the same parent, or a new one. Sequences and edits are made under
+/// `episode_id`, shots and scenes under `sequence_id`.
 pub fn new_temporal(
     d: &Data,
     project_id: &str,
@@ -80,11 +81,11 @@ pub fn new_temporal(
     d.get(names::PROJECTS, project_id)?;
     let name = required_name(body)?;
     let parent = match route {
-        names::SEQUENCES => match str_field(body, "episode_id")? {
+        names::SEQUENCES | names::EDITS => match str_field(body, "episode_id")? {
             Some(episode) => Some(episode_in_project(d, episode, project_id)?),
             None => None,
         },
-        names::SHOTS => match str_field(body, "sequence_id")? {
+        names::SHOTS | names::SCENES => match str_field(body, "sequence_id")? {
             Some(sequence) => {
                 let found = d.get(names::SEQUENCES, sequence)?;
                 if text(&found, "project_id") != project_id {
@@ -386,11 +387,22 @@ pub fn full_entity(d: &Data, route: ModelName, mut row: Row) -> Result<Row, Data
                 row.insert(field.into(), value);
             }
         }
-        names::SEQUENCES => {
-            if let Some((id, name, _)) = parent(text(&row, "parent_id"))? {
-                row.insert("episode_id".into(), Value::from(id));
-                row.insert("episode_name".into(), Value::from(name));
-            }
+        names::SEQUENCES | names::EDITS => {
+            // An edit without an episode says so (gazu reads `episode_id` either way).
+            let (id, name) = parent(text(&row, "parent_id"))?
+                .map_or((Value::Null, String::new()), |(id, name, _)| {
+                    (id.into(), name)
+                });
+            row.insert("episode_id".into(), id);
+            row.insert("episode_name".into(), Value::from(name));
+        }
+        names::SCENES => {
+            let (id, name) = parent(text(&row, "parent_id"))?
+                .map_or((Value::Null, String::new()), |(id, name, _)| {
+                    (id.into(), name)
+                });
+            row.insert("sequence_id".into(), id);
+            row.insert("sequence_name".into(), Value::from(name));
         }
         names::ASSETS => {
             let type_name: String = d.conn.query_row(

@@ -67,7 +67,12 @@ async fn get_one(
     let found = read(&state, &me, move |d| {
         let mut row = d.get(model.route, &id)?;
         match model.route {
-            names::SHOTS | names::SEQUENCES | names::EPISODES | names::ASSETS => {
+            names::SHOTS
+            | names::SEQUENCES
+            | names::EPISODES
+            | names::ASSETS
+            | names::SCENES
+            | names::EDITS => {
                 return production::breakdown::full_entity(d, model.route, row);
             }
             names::PROJECTS => return production::project::full_project(d, row),
