@@ -11,6 +11,7 @@ pub(crate) mod attachments;
 pub(crate) mod breakdown;
 pub(crate) mod casting;
 pub(crate) mod data;
+pub(crate) mod files;
 pub mod list;
 pub(crate) mod live;
 pub(crate) mod mine;

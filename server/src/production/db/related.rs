@@ -332,3 +332,16 @@ pub fn project_task_rows(d: &Data, project_id: &str, kind: &str) -> Result<Vec<R
     )?;
     rows_where_any(d, route, field, &tasks, false)
 }
+
+/// `GET /data/playlists/preview-files/running`: the preview files still being processed
+/// (uploaded, not yet transcoded), oldest first; for admins, who watch the farm of encoders.
+pub fn running_previews(d: &Data) -> Result<Vec<Row>, DataError> {
+    if !d.viewer.is_admin() {
+        return Err(DataError::Forbidden(
+            "the previews being processed are listed for admins".into(),
+        ));
+    }
+    let mut previews = d.list(names::PREVIEW_FILES, &[("status", "processing")])?;
+    previews.sort_by(|a, b| text(a, "created_at").cmp(text(b, "created_at")));
+    Ok(previews)
+}

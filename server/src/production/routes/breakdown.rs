@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::production::db::breakdown as db;
 use crate::production::db::casting::{self as cast, CastingsOf, ShotsOf};
+use crate::production::db::files::{self, OutputFilters};
 use crate::production::db::names::{self, ModelName};
 use crate::production::db::related::{self, PROJECT_TASK_LISTS};
 use crate::production::db::with_tasks::{Form, Kind, with_tasks};
@@ -181,6 +182,7 @@ pub(super) const PROJECT_LISTS: &[&str] = &[
     "subscriptions",
     "notifications",
     "entity-links",
+    "output-files",
 ];
 
 /// What `POST /data/projects/{p}/{kind}` makes by name.
@@ -199,9 +201,13 @@ async fn project_list(
         )));
     };
     let query = list_query(raw.as_deref())?;
+    let filters = OutputFilters::from_pairs(&query_pairs(raw.as_deref()));
     let found = read(&state, &me, move |d| {
         if PROJECT_TASK_LISTS.contains(&kind.as_str()) {
             return related::project_task_rows(d, &project, kind.as_str());
+        }
+        if kind == names::OUTPUT_FILES {
+            return files::project_output_files(d, &project, &filters);
         }
         let mut rows = project_rows(d, &project, kind, &query)?;
         if kind == names::SHOTS {

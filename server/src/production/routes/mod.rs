@@ -8,6 +8,7 @@ mod attachments;
 mod breakdown;
 mod catalogue;
 mod data;
+mod files;
 mod gate;
 mod media;
 mod mine;
@@ -57,6 +58,7 @@ fn routes() -> (Routes, Routes) {
         .merge(breakdown::router())
         .merge(related::router())
         .merge(mine::router())
+        .merge(files::router())
         .merge(review::router())
         .merge(project::router())
         .merge(user::router())

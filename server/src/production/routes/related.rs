@@ -40,6 +40,17 @@ pub fn router() -> Routes {
         .route("/data/{kind}/{entity}/preview-files", get(entity_previews))
         .route("/data/persons/{person}/tasks", get(person_tasks))
         .route("/data/persons/{person}/done-tasks", get(person_done_tasks))
+        .route(
+            "/data/playlists/preview-files/running",
+            get(running_previews),
+        )
+}
+
+async fn running_previews(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    Ok(axum::Json(read(&state, &me, db::running_previews).await?))
 }
 
 /// The model a `{kind}` path segment names among `kinds`, or 404.

@@ -4,11 +4,11 @@ use super::{breakdown, call, id};
 use drover_shared::Role;
 use drover_tests::setup;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn breakdown_casting_and_instances_follow_kitsu() {
-    let (_ts, admin) = setup().await;
+    let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Casting").await;
     let (p, shot) = (&b.project, &b.shot);
 
@@ -267,6 +267,105 @@ async fn breakdown_casting_and_instances_follow_kitsu() {
     )
     .await;
     assert_eq!(types[0]["name"], "Cache");
+
+    // Read back as gazu's `files` module does: the entity's own files newest first, the last
+    // revision of each, the next number; the instance's apart; the project's.
+    let get = |path: String| {
+        let admin = admin.clone();
+        async move { call(&admin, Method::GET, &path, None, 200).await }
+    };
+    let revisions = |list: &Value| -> Vec<i64> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["revision"].as_i64().unwrap())
+            .collect()
+    };
+    let own = get(format!("/data/entities/{shot}/output-files")).await;
+    assert_eq!(revisions(&own), [2, 1], "{own}");
+    let last = get(format!("/data/entities/{shot}/output-files/last-revisions")).await;
+    assert_eq!(revisions(&last), [2]);
+    let narrowed = get(format!("/data/entities/{shot}/output-files?name=other")).await;
+    assert_eq!(narrowed, json!([]));
+    let next_body = json!({"output_type_id": id(&output_type), "task_type_id": id(&task_type)});
+    let next = call(
+        &admin,
+        Method::POST,
+        &format!("/data/entities/{shot}/output-files/next-revision"),
+        Some(next_body.clone()),
+        200,
+    )
+    .await;
+    assert_eq!(next, json!({"next_revision": 3}));
+    let inst = id(&instance);
+    let of_instance = get(format!("/data/asset-instances/{inst}/output-files")).await;
+    assert_eq!(revisions(&of_instance), [1]);
+    let in_shot = format!("/data/asset-instances/{inst}/entities/{shot}");
+    assert_eq!(
+        revisions(&get(format!("{in_shot}/output-files/last-revisions")).await),
+        [1]
+    );
+    assert_eq!(
+        get(format!("{in_shot}/output-types")).await[0]["name"],
+        "Cache"
+    );
+    let next = call(
+        &admin,
+        Method::POST,
+        &format!("{in_shot}/output-files/next-revision"),
+        Some(next_body),
+        200,
+    )
+    .await;
+    assert_eq!(next, json!({"next_revision": 2}));
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/entities/{shot}/output-files/next-revision"),
+        Some(json!({})),
+        400,
+    )
+    .await;
+    let project_files = get(format!("/data/projects/{p}/output-files")).await;
+    assert_eq!(
+        project_files.as_array().unwrap().len(),
+        2,
+        "the instance's are apart"
+    );
+
+    // Working files: the task's newest first, the last of each name, the entity's.
+    for revision in [1, 2] {
+        call(
+            &admin,
+            Method::POST,
+            "/data/working-files",
+            Some(json!({"task_id": b.task, "entity_id": shot, "name": "main",
+                        "revision": revision})),
+            201,
+        )
+        .await;
+    }
+    let working = get(format!("/data/tasks/{}/working-files", b.task)).await;
+    assert_eq!(revisions(&working), [2, 1]);
+    let last = get(format!(
+        "/data/tasks/{}/working-files/last-revisions",
+        b.task
+    ))
+    .await;
+    assert_eq!(last["main"]["revision"], 2);
+    let of_entity = get(format!("/data/entities/{shot}/working-files?name=main")).await;
+    assert_eq!(revisions(&of_entity), [2, 1]);
+
+    // Someone off the production sees none of it.
+    let outsider = ts.client_as(Role::Supervisor).await;
+    for path in [
+        format!("/data/entities/{shot}/output-files"),
+        format!("/data/asset-instances/{inst}/output-files"),
+        format!("/data/tasks/{}/working-files", b.task),
+        format!("/data/projects/{p}/output-files"),
+    ] {
+        call(&outsider, Method::GET, &path, None, 404).await;
+    }
 }
 
 #[tokio::test]

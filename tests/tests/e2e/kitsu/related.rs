@@ -231,6 +231,26 @@ async fn the_lists_around_a_shot_an_episode_and_a_task_answer_as_gazu_reads_them
     assert_eq!(of_animation[0]["revision"], 2);
     assert_eq!(of_animation[0]["task_type_id"], animation.as_str());
 
+    // Sent no file yet, the three are still being processed; admins watch that list.
+    let running = call(
+        &admin,
+        Method::GET,
+        "/data/playlists/preview-files/running",
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(running.as_array().unwrap().len(), 3);
+    let supervisor = ts.client_as(Role::Supervisor).await;
+    call(
+        &supervisor,
+        Method::GET,
+        "/data/playlists/preview-files/running",
+        None,
+        403,
+    )
+    .await;
+
     // A project's comments and previews.
     let comments_listed = call(
         &admin,

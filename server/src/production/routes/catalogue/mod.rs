@@ -143,6 +143,7 @@ const PEOPLE: &str = "kitsu: people";
 const FILES: &str = "kitsu: files";
 
 mod breakdown;
+mod files;
 mod mine;
 mod people;
 mod related;
@@ -178,4 +179,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(people::OPS)
         .chain(related::OPS)
         .chain(mine::OPS)
+        .chain(files::OPS)
 }

@@ -77,4 +77,11 @@ pub(super) static OPS: &[Op] = &[
         "The person's finished tasks in open projects, as far as the caller may see them",
     )
     .answers(Models("Task")),
+    get(
+        "/data/playlists/preview-files/running",
+        REVIEWS,
+        "The preview files still being processed, oldest first (admins)",
+    )
+    .answers(Models("PreviewFile"))
+    .role(drover_shared::Role::Admin),
 ];

@@ -1,0 +1,71 @@
+//! A pipeline's files: output files and working files, as gazu's `files` module reads them.
+
+use super::Answer::{Models, Object};
+use super::{FILES, Op, get, post};
+
+pub(super) static OPS: &[Op] = &[
+    get(
+        "/data/entities/{entity}/output-files",
+        FILES,
+        "The entity's own output files, newest revision first; narrowed by the query \
+        string's task_type_id, output_type_id, name, representation and file_status_id",
+    )
+    .answers(Models("OutputFile")),
+    get(
+        "/data/entities/{entity}/output-files/last-revisions",
+        FILES,
+        "The last revision of each of the entity's output files (one per task type, output \
+        type, name and representation)",
+    )
+    .answers(Models("OutputFile")),
+    post(
+        "/data/entities/{entity}/output-files/next-revision",
+        FILES,
+        "The next revision number of an output file: `{next_revision}` for `output_type_id`, \
+        `task_type_id` and `name` (main)",
+    )
+    .status(200),
+    get(
+        "/data/asset-instances/{instance}/output-files",
+        FILES,
+        "The asset instance's output files, newest revision first; narrowed by \
+        temporal_entity_id and the output file filters",
+    )
+    .answers(Models("OutputFile")),
+    get(
+        "/data/asset-instances/{instance}/entities/{temporal}/output-files/last-revisions",
+        FILES,
+        "The last revision of each of the instance's output files in the shot or scene",
+    )
+    .answers(Models("OutputFile")),
+    post(
+        "/data/asset-instances/{instance}/entities/{temporal}/output-files/next-revision",
+        FILES,
+        "The next revision number of an instance's output file in the shot or scene",
+    )
+    .status(200),
+    get(
+        "/data/asset-instances/{instance}/entities/{temporal}/output-types",
+        FILES,
+        "The output types the instance has files of in the shot or scene",
+    )
+    .answers(Models("OutputType")),
+    get(
+        "/data/tasks/{task}/working-files",
+        FILES,
+        "The task's working files, newest revision first",
+    )
+    .answers(Models("WorkingFile")),
+    get(
+        "/data/tasks/{task}/working-files/last-revisions",
+        FILES,
+        "The last revision of each of the task's working files, by name",
+    )
+    .answers(Object),
+    get(
+        "/data/entities/{entity}/working-files",
+        FILES,
+        "The entity's working files, newest revision first (`task_id`, `name` narrow it)",
+    )
+    .answers(Models("WorkingFile")),
+];
