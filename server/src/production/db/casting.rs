@@ -293,6 +293,87 @@ pub fn shot_asset_instances(
     Ok(by_asset(visible_rows(d, names::ASSET_INSTANCES, &ids)?))
 }
 
+/// Instances grouped by the place (shot or scene) each is paired with.
+fn grouped_by(instances: Vec<(String, Row)>) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for (key, instance) in instances {
+        if let Value::Array(list) = out.entry(key).or_insert_with(|| Value::Array(Vec::new())) {
+            list.push(Value::Object(instance));
+        }
+    }
+    out
+}
+
+/// `GET /data/scenes/{s}/asset-instances` and `…/camera-instances` (`cameras`): the
+/// instances placed in the layout scene, by asset id, in their order.
+pub fn scene_asset_instances(
+    d: &Data,
+    scene_id: &str,
+    cameras: bool,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let scene = d.get(names::SCENES, scene_id)?;
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT i.id FROM prod_asset_instance AS i JOIN prod_entity AS a ON a.id = i.asset_id \
+         JOIN prod_entity_type AS y ON y.id = a.entity_type_id \
+         WHERE i.scene_id = ?1 AND (?2 = 0 OR y.name = 'Camera') \
+         ORDER BY i.asset_id, i.number",
+    )?;
+    let ids = stmt
+        .query_map(rusqlite::params![text(&scene, "id"), cameras], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(by_asset(visible_rows(d, names::ASSET_INSTANCES, &ids)?))
+}
+
+/// `GET /data/assets/{a}/shot-asset-instances`: the asset's instances cast in shots, by shot
+/// id; `…/scene-asset-instances`: those placed in layout scenes, by scene id.
+pub fn asset_instances_by_place(
+    d: &Data,
+    asset_id: &str,
+    in_shots: bool,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let asset = d.get(names::ASSETS, asset_id)?;
+    let sql = if in_shots {
+        "SELECT l.entity_id, i.id FROM prod_asset_instance AS i \
+         JOIN prod_asset_instance_link AS l ON l.asset_instance_id = i.id \
+         WHERE i.asset_id = ? ORDER BY l.entity_id, i.number"
+    } else {
+        "SELECT i.scene_id, i.id FROM prod_asset_instance AS i \
+         WHERE i.asset_id = ? AND i.scene_id IS NOT NULL ORDER BY i.scene_id, i.number"
+    };
+    let mut stmt = d.conn.prepare_cached(sql)?;
+    let pairs = stmt
+        .query_map([text(&asset, "id")], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut found = Vec::with_capacity(pairs.len());
+    for (place, id) in pairs {
+        // Places the viewer cannot read (another project's shots) are left out.
+        if d.get(names::ENTITIES, &place).is_ok() {
+            found.push((place, d.get(names::ASSET_INSTANCES, &id)?));
+        }
+    }
+    Ok(grouped_by(found))
+}
+
+/// `GET /data/scenes/{s}/shots`: the shots made from the layout scene (their source).
+pub fn scene_shots(d: &Data, scene_id: &str) -> Result<Vec<Row>, DataError> {
+    let scene = d.get(names::SCENES, scene_id)?;
+    let mut shots = d.list(names::SHOTS, &[("source_id", text(&scene, "id"))])?;
+    shots.sort_by(|a, b| text(a, "name").cmp(text(b, "name")));
+    Ok(shots)
+}
+
+/// `GET /data/sequences/{s}/scenes`: the sequence's layout scenes, by name.
+pub fn sequence_scenes(d: &Data, sequence_id: &str) -> Result<Vec<Row>, DataError> {
+    let sequence = d.get(names::SEQUENCES, sequence_id)?;
+    let mut scenes = d.list(names::SCENES, &[("parent_id", text(&sequence, "id"))])?;
+    scenes.sort_by(|a, b| text(a, "name").cmp(text(b, "name")));
+    Ok(scenes)
+}
+
 /// `POST /data/shots/{s}/asset-instances` `{"asset_instance_id"}`: casts an instance in the
 /// shot; answers the shot.
 pub fn add_shot_asset_instance(d: &Data, shot_id: &str, body: &Row) -> Result<Row, DataError> {

@@ -173,6 +173,7 @@ pub const PLAYLIST_PAGE: usize = 20;
 pub fn playlists(
     d: &Data,
     project_id: &str,
+    episode: Option<&str>,
     page: usize,
     sort_by: Option<&str>,
     task_type_id: Option<&str>,
@@ -183,6 +184,23 @@ pub fn playlists(
         filters.push(("task_type_id", task_type));
     }
     let mut found = d.list(names::PLAYLISTS, &filters)?;
+    // An episode's playlists; `main` are those of no episode, `all` those of every episode.
+    if let Some(episode) = episode {
+        if d.viewer.role == drover_shared::Role::Vendor {
+            return Err(DataError::Forbidden(
+                "vendors do not review an episode's playlists".into(),
+            ));
+        }
+        let for_all = |p: &Row| p.get("is_for_all").and_then(Value::as_bool) == Some(true);
+        match episode {
+            "main" => found.retain(|p| text(p, "episode_id").is_empty() && !for_all(p)),
+            "all" => found.retain(|p| text(p, "episode_id").is_empty() && for_all(p)),
+            id => {
+                let episode = super::breakdown::episode_in_project(d, id, text(&project, "id"))?;
+                found.retain(|p| text(p, "episode_id") == text(&episode, "id"));
+            }
+        }
+    }
     let field = sort_by.unwrap_or("updated_at");
     if !matches!(field, "updated_at" | "created_at" | "name") {
         return Err(DataError::BadRequest(format!(

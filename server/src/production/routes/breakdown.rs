@@ -100,7 +100,21 @@ pub fn router() -> Routes {
             "/data/assets/{asset}/asset-asset-instances",
             get(asset_asset_instances).post(new_asset_asset_instance),
         )
-        .route("/data/scenes/{scene}/shots", post(scene_shot))
+        .route(
+            "/data/scenes/{scene}/shots",
+            get(scene_shots).post(scene_shot),
+        )
+        .route("/data/sequences/{sequence}/scenes", get(sequence_scenes))
+        .route("/data/scenes/{scene}/asset-instances", get(scene_instances))
+        .route("/data/scenes/{scene}/camera-instances", get(scene_cameras))
+        .route(
+            "/data/assets/{asset}/shot-asset-instances",
+            get(asset_shot_instances),
+        )
+        .route(
+            "/data/assets/{asset}/scene-asset-instances",
+            get(asset_scene_instances),
+        )
 }
 
 fn list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
@@ -599,4 +613,76 @@ async fn scene_shot(
     })
     .await?;
     Ok(axum::Json(shot))
+}
+
+async fn scene_shots(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(scene): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| cast::scene_shots(d, &scene)).await?,
+    ))
+}
+
+async fn sequence_scenes(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(sequence): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| cast::sequence_scenes(d, &sequence)).await?,
+    ))
+}
+
+async fn scene_instances(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(scene): Path<String>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            cast::scene_asset_instances(d, &scene, false)
+        })
+        .await?,
+    ))
+}
+
+async fn scene_cameras(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(scene): Path<String>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            cast::scene_asset_instances(d, &scene, true)
+        })
+        .await?,
+    ))
+}
+
+async fn asset_shot_instances(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(asset): Path<String>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            cast::asset_instances_by_place(d, &asset, true)
+        })
+        .await?,
+    ))
+}
+
+async fn asset_scene_instances(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(asset): Path<String>,
+) -> ApiResult<axum::Json<Map<String, Value>>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            cast::asset_instances_by_place(d, &asset, false)
+        })
+        .await?,
+    ))
 }

@@ -54,6 +54,10 @@ pub fn router() -> Routes {
         )
         .route("/data/projects/{project}/playlists", get(playlists))
         .route(
+            "/data/projects/{project}/episodes/{episode}/playlists",
+            get(episode_playlists),
+        )
+        .route(
             "/data/entities/{entity}/output-files/new",
             post(new_output_file),
         )
@@ -200,6 +204,27 @@ async fn playlists(
     Path(project): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
+    some_playlists(state, me, project, None, raw).await
+}
+
+/// `GET /data/projects/{p}/episodes/{e}/playlists`: an episode's (`main`: of no episode,
+/// `all`: of every episode).
+async fn episode_playlists(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, episode)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    some_playlists(state, me, project, Some(episode), raw).await
+}
+
+async fn some_playlists(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+    project: String,
+    episode: Option<String>,
+    raw: Option<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
     let pairs = query_pairs(raw.as_deref());
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let page = match value("page") {
@@ -215,7 +240,14 @@ async fn playlists(
     let (sort_by, task_type) = (value("sort_by"), value("task_type_id"));
     Ok(axum::Json(
         read(&state, &me, move |d| {
-            db::playlists(d, &project, page, sort_by.as_deref(), task_type.as_deref())
+            db::playlists(
+                d,
+                &project,
+                episode.as_deref(),
+                page,
+                sort_by.as_deref(),
+                task_type.as_deref(),
+            )
         })
         .await?,
     ))

@@ -38,6 +38,10 @@ pub fn router() -> Routes {
         .route("/data/shots/{shot}/asset-types", get(shot_asset_types))
         .route("/data/tasks/{task}/previews", get(task_previews))
         .route("/data/{kind}/{entity}/preview-files", get(entity_previews))
+        .route(
+            "/data/playlists/entities/{entity}/preview-files",
+            get(playlist_entity_previews),
+        )
         .route("/data/persons/{person}/tasks", get(person_tasks))
         .route("/data/persons/{person}/done-tasks", get(person_done_tasks))
         .route(
@@ -181,5 +185,19 @@ async fn person_done_tasks(
     Path(person): Path<String>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let found = read(&state, &me, move |d| db::person_tasks(d, &person, true)).await?;
+    Ok(axum::Json(found))
+}
+
+/// `GET /data/playlists/entities/{e}/preview-files`: what the review room offers for an
+/// entity of any kind, its previews by task type.
+async fn playlist_entity_previews(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(entity): Path<String>,
+) -> ApiResult<axum::Json<Row>> {
+    let found = read(&state, &me, move |d| {
+        db::entity_previews_by_task_type(d, crate::production::db::names::ENTITIES, &entity)
+    })
+    .await?;
     Ok(axum::Json(found))
 }

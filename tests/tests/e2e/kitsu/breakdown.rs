@@ -189,6 +189,91 @@ async fn breakdown_casting_and_instances_follow_kitsu() {
     )
     .await;
     assert_eq!(sourced["source_id"], id(&scene));
+    let made_from = call(
+        &admin,
+        Method::GET,
+        &format!("/data/scenes/{}/shots", id(&scene)),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(made_from[0]["id"], shot.as_str());
+    // A layout scene made under the sequence is listed there, with its sequence.
+    let layout = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/scenes"),
+        Some(json!({"name": "SC02", "sequence_id": b.sequence})),
+        201,
+    )
+    .await;
+    let scenes = call(
+        &admin,
+        Method::GET,
+        &format!("/data/sequences/{}/scenes", b.sequence),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(scenes.as_array().unwrap().len(), 1);
+    assert_eq!(scenes[0]["id"], layout["id"]);
+    let read_back = call(
+        &admin,
+        Method::GET,
+        &format!("/data/scenes/{}", id(&layout)),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(read_back["sequence_id"], b.sequence.as_str());
+    // The prop's instances: the one cast in the shot, and one placed in the layout scene.
+    let in_shots = call(
+        &admin,
+        Method::GET,
+        &format!("/data/assets/{}/shot-asset-instances", id(&prop)),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(in_shots[shot.as_str()][0]["asset_id"], prop["id"]);
+    let placed = call(
+        &admin,
+        Method::POST,
+        "/data/asset-instances",
+        Some(
+            json!({"asset_id": id(&prop), "scene_id": id(&layout), "number": 1,
+                    "name": "prop_0001"}),
+        ),
+        201,
+    )
+    .await;
+    let in_scene = call(
+        &admin,
+        Method::GET,
+        &format!("/data/scenes/{}/asset-instances", id(&layout)),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(in_scene[id(&prop)][0]["id"], placed["id"]);
+    let by_scene = call(
+        &admin,
+        Method::GET,
+        &format!("/data/assets/{}/scene-asset-instances", id(&prop)),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(by_scene[id(&layout)][0]["id"], placed["id"]);
+    let cameras = call(
+        &admin,
+        Method::GET,
+        &format!("/data/scenes/{}/camera-instances", id(&layout)),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(cameras, json!({}), "a prop is no camera");
 
     // Output files need the project's file tree; then paths follow it.
     let output_type = call(

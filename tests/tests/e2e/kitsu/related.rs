@@ -231,6 +231,17 @@ async fn the_lists_around_a_shot_an_episode_and_a_task_answer_as_gazu_reads_them
     assert_eq!(of_animation[0]["revision"], 2);
     assert_eq!(of_animation[0]["task_type_id"], animation.as_str());
 
+    // The review room reads the same for an entity of any kind.
+    let in_room = call(
+        &admin,
+        Method::GET,
+        &format!("/data/playlists/entities/{}/preview-files", b.shot),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(in_room, by_type);
+
     // Sent no file yet, the three are still being processed; admins watch that list.
     let running = call(
         &admin,
@@ -608,6 +619,70 @@ async fn gazus_user_lists_hold_only_the_persons_own_work() {
         &artist,
         Method::GET,
         &format!("/data/user/sequences/{}/edits", b.sequence),
+        None,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_episodes_playlists_are_listed_apart_from_the_others() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Dailies").await;
+    let p = &b.project;
+    let mut made = Vec::new();
+    for body in [
+        json!({"name": "E01 dailies", "project_id": p, "episode_id": b.episode}),
+        json!({"name": "Main dailies", "project_id": p}),
+        json!({"name": "Everything", "project_id": p, "is_for_all": true}),
+    ] {
+        made.push(id(&call(
+            &admin,
+            Method::POST,
+            "/data/playlists",
+            Some(body),
+            201,
+        )
+        .await));
+    }
+    for (episode, expected) in [(b.episode.as_str(), 0), ("main", 1), ("all", 2)] {
+        let listed = call(
+            &admin,
+            Method::GET,
+            &format!("/data/projects/{p}/episodes/{episode}/playlists"),
+            None,
+            200,
+        )
+        .await;
+        assert_eq!(ids(&listed), [made[expected].as_str()], "{episode}");
+    }
+    let vendor = ts.client_as(Role::Vendor).await;
+    let vendor_id =
+        call(&vendor, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/team"),
+        Some(json!({"person_id": vendor_id})),
+        201,
+    )
+    .await;
+    call(
+        &vendor,
+        Method::GET,
+        &format!("/data/projects/{p}/episodes/main/playlists"),
+        None,
+        403,
+    )
+    .await;
+    let other = breakdown(&admin, "Elsewhere").await;
+    call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/episodes/{}/playlists", other.episode),
         None,
         404,
     )

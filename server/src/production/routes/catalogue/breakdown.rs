@@ -212,6 +212,38 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Model("AssetInstance"))
     .role(Supervisor),
+    get(
+        "/data/scenes/{scene}/shots",
+        BREAKDOWN,
+        "The shots made from the layout scene",
+    )
+    .answers(Models("Shot")),
+    get(
+        "/data/sequences/{sequence}/scenes",
+        BREAKDOWN,
+        "The sequence's layout scenes, by name",
+    )
+    .answers(Models("Scene")),
+    get(
+        "/data/scenes/{scene}/asset-instances",
+        BREAKDOWN,
+        "The asset instances placed in the layout scene, by asset id",
+    ),
+    get(
+        "/data/scenes/{scene}/camera-instances",
+        BREAKDOWN,
+        "The camera instances placed in the layout scene, by asset id",
+    ),
+    get(
+        "/data/assets/{asset}/shot-asset-instances",
+        BREAKDOWN,
+        "The asset's instances cast in shots, by shot id",
+    ),
+    get(
+        "/data/assets/{asset}/scene-asset-instances",
+        BREAKDOWN,
+        "The asset's instances placed in layout scenes, by scene id",
+    ),
     post(
         "/data/scenes/{scene}/shots",
         BREAKDOWN,

@@ -80,6 +80,13 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("MetadataDescriptor")),
     get(
+        "/data/projects/{project}/episodes/{episode}/playlists",
+        PROJECTS,
+        "An episode's playlists (`main`: those of no episode; `all`: those of every \
+        episode), 20 per `page`, newest first; not for vendors",
+    )
+    .answers(Models("Playlist")),
+    get(
         "/data/projects/{project}/playlists",
         PROJECTS,
         "A project's playlists, 20 per \

@@ -65,6 +65,13 @@ pub(super) static OPS: &[Op] = &[
     .answers(Object)
     .only("kind", PREVIEWED_KINDS),
     get(
+        "/data/playlists/entities/{entity}/preview-files",
+        REVIEWS,
+        "The previews of an entity of any kind by task type, as the review room offers \
+        them: `{task_type_id: [previews]}`",
+    )
+    .answers(Object),
+    get(
         "/data/persons/{person}/tasks",
         REVIEWS,
         "The person's unfinished tasks in open projects, as far as the caller may see them \
