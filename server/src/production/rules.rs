@@ -121,6 +121,17 @@ pub(crate) fn may_log_time_for(role: Role, is_self: bool) -> Decision {
     }
 }
 
+/// Someone taken off a task (`manages`: the viewer may change the task's assignments, as a
+/// supervisor on its team, a manager or an admin; `unassigns_self`: the viewer takes only
+/// themselves off a task they are assigned to, which anyone may, as in Kitsu).
+pub(crate) fn may_unassign(manages: bool, unassigns_self: bool) -> Decision {
+    if manages || unassigns_self {
+        Ok(())
+    } else {
+        refuse("only the task's supervisors, managers and admins unassign others")
+    }
+}
+
 /// A person's departments changed: admins only.
 pub(crate) fn may_change_departments(role: Role) -> Decision {
     if role == Role::Admin {
@@ -340,6 +351,13 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn unassigning_others_needs_the_task_unassigning_oneself_does_not() {
+        assert_eq!(may_unassign(true, false), Ok(()));
+        assert_eq!(may_unassign(false, true), Ok(()));
+        assert!(may_unassign(false, false).is_err());
     }
 
     #[test]

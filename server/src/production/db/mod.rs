@@ -21,6 +21,7 @@ mod query;
 pub(crate) mod review;
 pub(crate) mod rules;
 pub(crate) mod schema;
+pub(crate) mod tasks;
 pub(crate) mod time;
 pub(crate) mod user;
 pub(crate) mod with_tasks;

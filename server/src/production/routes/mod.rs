@@ -14,6 +14,7 @@ mod multipart;
 mod openapi;
 mod project;
 mod review;
+mod tasks;
 mod user;
 
 use crate::auth::CurrentUser;
@@ -54,6 +55,7 @@ fn routes() -> (Routes, Routes) {
     let protected = data::router()
         .merge(breakdown::router())
         .merge(review::router())
+        .merge(tasks::router())
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())

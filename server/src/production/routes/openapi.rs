@@ -146,6 +146,10 @@ fn answer_response(answer: Answer, status: u16) -> utoipa::openapi::Response {
             "application/json",
             json_content(ArrayBuilder::new().items(any_object()).build()),
         ),
+        Answer::Bool => response.content(
+            "application/json",
+            json_content(ObjectBuilder::new().schema_type(Type::Boolean).build()),
+        ),
         Answer::Empty => response,
         Answer::File(mime) => response.content(
             mime,

@@ -9,6 +9,7 @@ mod breakdown;
 mod live;
 mod render;
 mod review;
+mod tasks;
 mod web;
 
 use drover_shared::Client;

@@ -1,6 +1,6 @@
 //! Reviews (tasks, comments, previews, time spent), attachments, and preview and avatar files.
 
-use super::Answer::{File, List, Model, Models};
+use super::Answer::{self, File, List, Model, Models};
 use super::{Body, FILES, Op, REVIEWS, delete, get, post, put};
 use drover_shared::Role::{Admin, Supervisor, Vendor};
 
@@ -27,6 +27,52 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("Task"))
     .role(Supervisor),
+    put(
+        "/actions/tasks/clear-assignation",
+        REVIEWS,
+        "Takes a person (`person_id`), or everyone, off tasks (`task_ids`); answers the \
+        ids of the tasks the caller could unassign (anyone may take themselves off)",
+    )
+    .answers(List)
+    .role(Vendor),
+    put(
+        "/actions/tasks/set-priority",
+        REVIEWS,
+        "Sets the priority (`priority`, from 0) of tasks (`task_ids`); answers the tasks \
+        the caller could change",
+    )
+    .answers(Models("Task"))
+    .role(Supervisor),
+    get(
+        "/data/user/tasks/{task}/subscribed",
+        REVIEWS,
+        "Whether the person follows a task's comments: `true` or `false`",
+    )
+    .answers(Answer::Bool),
+    post(
+        "/actions/user/tasks/{task}/subscribe",
+        REVIEWS,
+        "The person follows a task's comments",
+    )
+    .answers(Model("Subscription")),
+    delete(
+        "/actions/user/tasks/{task}/unsubscribe",
+        REVIEWS,
+        "The person stops following a task's comments",
+    ),
+    post(
+        "/actions/user/tasks/subscribe",
+        REVIEWS,
+        "The person follows the comments of tasks (`task_ids`), all or none",
+    )
+    .answers(Models("Subscription")),
+    post(
+        "/actions/user/tasks/unsubscribe",
+        REVIEWS,
+        "The person stops following the comments of tasks (`task_ids`); answers the ids",
+    )
+    .answers(List)
+    .status(200),
     post(
         "/actions/tasks/{task}/comment",
         REVIEWS,
