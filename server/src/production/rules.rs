@@ -132,6 +132,25 @@ pub(crate) fn may_unassign(manages: bool, unassigns_self: bool) -> Decision {
     }
 }
 
+/// A comment's reply removed: by its author, or by an admin (Kitsu's rule: managers do not).
+pub(crate) fn may_delete_reply(role: Role, is_author: bool) -> Decision {
+    if is_author || role == Role::Admin {
+        Ok(())
+    } else {
+        refuse("only its author and admins remove a reply")
+    }
+}
+
+/// A reply in a thread the client reads (a comment for the client): managers and admins
+/// only, who answer there for the studio.
+pub(crate) fn may_reply_in_client_thread(role: Role) -> Decision {
+    if speaks_for_others(role) {
+        Ok(())
+    } else {
+        refuse("only managers and admins answer in a thread the client reads")
+    }
+}
+
 /// A person's departments changed: admins only.
 pub(crate) fn may_change_departments(role: Role) -> Decision {
     if role == Role::Admin {
@@ -358,6 +377,23 @@ mod tests {
         assert_eq!(may_unassign(true, false), Ok(()));
         assert_eq!(may_unassign(false, true), Ok(()));
         assert!(may_unassign(false, false).is_err());
+    }
+
+    #[test]
+    fn replies_go_by_their_author_or_an_admin_client_threads_need_manager() {
+        for role in ALL {
+            assert_eq!(may_delete_reply(role, true), Ok(()), "{role:?}");
+            assert_eq!(
+                may_delete_reply(role, false).is_ok(),
+                role == Role::Admin,
+                "{role:?}"
+            );
+            assert_eq!(
+                may_reply_in_client_thread(role).is_ok(),
+                above_supervisor(role),
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

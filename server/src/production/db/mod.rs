@@ -10,6 +10,7 @@ mod access;
 pub(crate) mod attachments;
 pub(crate) mod breakdown;
 pub(crate) mod casting;
+pub(crate) mod comments;
 pub(crate) mod data;
 pub mod list;
 pub(crate) mod live;

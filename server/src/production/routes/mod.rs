@@ -7,6 +7,7 @@
 mod attachments;
 mod breakdown;
 mod catalogue;
+mod comments;
 mod data;
 mod gate;
 mod media;
@@ -56,6 +57,7 @@ fn routes() -> (Routes, Routes) {
         .merge(breakdown::router())
         .merge(review::router())
         .merge(tasks::router())
+        .merge(comments::router())
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())

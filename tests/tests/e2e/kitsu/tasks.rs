@@ -1,11 +1,16 @@
 //! Tasks as Kitsu's lists and task panel act on them: subscriptions, cleared assignments and
-//! priorities in batches; each with the refusals of those who may not.
+//! priorities in batches, comments deleted, and replies to comments; each with the
+//! refusals of those who may not.
 
-use super::{Breakdown, breakdown, call, id};
+use super::{Breakdown, Part, breakdown, call, id, multipart};
 use drover_shared::{Client, Role};
 use drover_tests::{TestServer, setup};
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+
+const TODO: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101";
+const WFA: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000104";
+const RETAKE: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000105";
 
 async fn person_id(client: &Client) -> String {
     client.authenticated().await.unwrap().user.id.to_string()
@@ -323,4 +328,284 @@ async fn assignments_are_cleared_and_priorities_set_in_batches() {
     ] {
         call(&admin, Method::PUT, priority, Some(body), 400).await;
     }
+}
+
+async fn comment(client: &Client, task: &str, status: &str, text: &str) -> Value {
+    call(
+        client,
+        Method::POST,
+        &format!("/actions/tasks/{task}/comment"),
+        Some(json!({ "task_status_id": status, "comment": text })),
+        201,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn comments_are_deleted_by_their_author_and_the_task_follows() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Delete").await;
+    let t = &b.task;
+    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let outsider = ts.client_as(Role::Artist).await;
+
+    let first = comment(&artist, t, WFA, "take 1").await;
+    let preview = call(
+        &artist,
+        Method::POST,
+        &format!("/actions/tasks/{t}/comments/{}/add-preview", id(&first)),
+        Some(json!({})),
+        201,
+    )
+    .await;
+    let retake = comment(&admin, t, RETAKE, "again").await;
+    let now = task(&admin, t).await;
+    assert_eq!(
+        (now["task_status_id"].as_str(), now["retake_count"].as_i64()),
+        (Some(RETAKE), Some(1))
+    );
+    let path = |c: &Value| format!("/data/tasks/{t}/comments/{}", id(c));
+
+    // Only the author, managers and admins delete; off the team there is no comment.
+    call(&artist, Method::DELETE, &path(&retake), None, 403).await;
+    call(&supervisor, Method::DELETE, &path(&first), None, 403).await;
+    call(&outsider, Method::DELETE, &path(&first), None, 404).await;
+    call(
+        &artist,
+        Method::DELETE,
+        &format!("/data/tasks/{t}/comments/nope"),
+        None,
+        400,
+    )
+    .await;
+    call(
+        &artist,
+        Method::DELETE,
+        &format!("/data/tasks/nope/comments/{}", id(&first)),
+        None,
+        400,
+    )
+    .await;
+    // A comment is deleted from its own task only.
+    let other = breakdown(&admin, "Other").await;
+    call(
+        &admin,
+        Method::DELETE,
+        &format!("/data/tasks/{}/comments/{}", other.task, id(&first)),
+        None,
+        404,
+    )
+    .await;
+
+    // The retake goes: the task is back to waiting for approval, with no retake.
+    call(&admin, Method::DELETE, &path(&retake), None, 204).await;
+    let now = task(&admin, t).await;
+    assert_eq!(
+        (now["task_status_id"].as_str(), now["retake_count"].as_i64()),
+        (Some(WFA), Some(0))
+    );
+    assert!(now["end_date"].is_string(), "{now}");
+    call(
+        &admin,
+        Method::GET,
+        &format!("/data/comments/{}", id(&retake)),
+        None,
+        404,
+    )
+    .await;
+    // The artist's own goes with its preview: the task starts over.
+    call(&artist, Method::DELETE, &path(&first), None, 204).await;
+    let now = task(&admin, t).await;
+    assert_eq!(now["task_status_id"], TODO);
+    assert!(
+        now["end_date"].is_null() && now["last_comment_date"].is_null(),
+        "{now}"
+    );
+    call(
+        &admin,
+        Method::GET,
+        &format!("/data/preview-files/{}", id(&preview)),
+        None,
+        404,
+    )
+    .await;
+    let left = call(
+        &admin,
+        Method::GET,
+        &format!("/data/tasks/{t}/comments"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(left, json!([]));
+}
+
+#[tokio::test]
+async fn replies_are_added_to_comments_and_taken_back_by_their_author() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Replies").await;
+    let t = &b.task;
+    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
+    let (supervisor, supervisor_id) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let outsider = ts.client_as(Role::Artist).await;
+    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/persons/{artist_id}"),
+        Some(json!({"first_name": "Ann", "last_name": "Lee"})),
+        200,
+    )
+    .await;
+    let c = comment(&artist, t, WFA, "take 1").await;
+    let replies = format!("/data/tasks/{t}/comments/{}/reply", id(&c));
+
+    let reply = call(
+        &supervisor,
+        Method::POST,
+        &replies,
+        Some(json!({"text": "@Ann Lee nice, but @Ann Leeway"})),
+        200,
+    )
+    .await;
+    assert_eq!(reply["person_id"], supervisor_id.as_str());
+    assert_eq!(reply["person"]["id"], supervisor_id.as_str());
+    assert_eq!(reply["mentions"], json!([artist_id]));
+    assert!(
+        reply["date"].is_string() && reply["id"].is_string(),
+        "{reply}"
+    );
+    // The author answers too, with no text.
+    let own = call(&artist, Method::POST, &replies, Some(json!({})), 200).await;
+    assert_eq!(own["text"], "");
+    let stored = call(
+        &admin,
+        Method::GET,
+        &format!("/data/comments/{}", id(&c)),
+        None,
+        200,
+    )
+    .await;
+    let ids: Vec<&str> = stored["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![id(&reply), id(&own)]);
+
+    // Refusals: off the team, a client, a body that is not text, a comment of another task.
+    call(
+        &outsider,
+        Method::POST,
+        &replies,
+        Some(json!({"text": "hi"})),
+        404,
+    )
+    .await;
+    call(
+        &client,
+        Method::POST,
+        &replies,
+        Some(json!({"text": "hi"})),
+        403,
+    )
+    .await;
+    call(
+        &artist,
+        Method::POST,
+        &replies,
+        Some(json!({"text": 5})),
+        400,
+    )
+    .await;
+    call(&artist, Method::POST, &replies, Some(json!([1])), 400).await;
+    let other = breakdown(&admin, "Elsewhere").await;
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/tasks/{}/comments/{}/reply", other.task, id(&c)),
+        Some(json!({"text": "hi"})),
+        403,
+    )
+    .await;
+    call(
+        &artist,
+        Method::POST,
+        &format!("/data/tasks/{t}/comments/nope/reply"),
+        Some(json!({"text": "hi"})),
+        400,
+    )
+    .await;
+
+    // A reply sent as multipart keeps its files, attached to the comment under its id.
+    let (status, with_file) = multipart(
+        &artist,
+        &replies,
+        &[
+            Part::Text("text", "see the notes"),
+            Part::File {
+                part: "file-0",
+                name: "notes.txt",
+                content_type: "text/plain",
+                bytes: b"frame 12",
+            },
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{with_file}");
+    assert_eq!(with_file["text"], "see the notes");
+    let file = id(&with_file["attachment_files"][0]);
+    let stored = call(
+        &admin,
+        Method::GET,
+        &format!("/data/attachment-files/{file}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(stored["reply_id"], id(&with_file).as_str());
+    call(
+        &artist,
+        Method::DELETE,
+        &format!("{replies}/{}", id(&with_file)),
+        None,
+        200,
+    )
+    .await;
+    call(
+        &admin,
+        Method::GET,
+        &format!("/data/attachment-files/{file}"),
+        None,
+        404,
+    )
+    .await;
+
+    // Taking a reply back: its author or an admin.
+    let one = |r: &Value| format!("{replies}/{}", id(r));
+    call(&artist, Method::DELETE, &one(&reply), None, 403).await;
+    call(&outsider, Method::DELETE, &one(&reply), None, 404).await;
+    call(
+        &artist,
+        Method::DELETE,
+        &format!("{replies}/nope"),
+        None,
+        400,
+    )
+    .await;
+    call(
+        &artist,
+        Method::DELETE,
+        &format!("{replies}/{}", uuid::Uuid::new_v4()),
+        None,
+        404,
+    )
+    .await;
+    let after = call(&supervisor, Method::DELETE, &one(&reply), None, 200).await;
+    assert_eq!(after["id"], id(&c).as_str());
+    assert_eq!(after["replies"].as_array().map(Vec::len), Some(1));
+    let after = call(&admin, Method::DELETE, &one(&own), None, 200).await;
+    assert_eq!(after["replies"], json!([]));
 }

@@ -137,6 +137,31 @@ pub(super) static OPS: &[Op] = &[
         REVIEWS,
         "A task's time spent on a day: `total` and the entries by person",
     ),
+    delete(
+        "/data/tasks/{task}/comments/{comment}",
+        REVIEWS,
+        "Deletes a comment with its previews and attachments (its author, managers and \
+        admins); the task's status and dates follow the comments left",
+    )
+    .role(Vendor),
+    post(
+        "/data/tasks/{task}/comments/{comment}/reply",
+        REVIEWS,
+        "Replies to a comment (`text`); as multipart, the file parts are attached to the \
+        reply. Answers the reply",
+    )
+    .answers(Answer::Object)
+    .body(Body::JsonOrMultipart)
+    .status(200)
+    .role(Vendor),
+    delete(
+        "/data/tasks/{task}/comments/{comment}/reply/{reply}",
+        REVIEWS,
+        "Removes a reply and its attachments (its author and admins); answers the comment",
+    )
+    .answers(Model("Comment"))
+    .status(200)
+    .role(Vendor),
     // Attachments.
     post(
         "/actions/tasks/{task}/comments/{comment}/add-attachment",
