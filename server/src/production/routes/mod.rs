@@ -13,6 +13,7 @@ mod gate;
 mod media;
 mod multipart;
 mod openapi;
+mod planning;
 mod project;
 mod review;
 mod tasks;
@@ -58,6 +59,7 @@ fn routes() -> (Routes, Routes) {
         .merge(review::router())
         .merge(tasks::router())
         .merge(comments::router())
+        .merge(planning::router())
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())

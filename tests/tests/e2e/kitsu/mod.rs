@@ -7,6 +7,7 @@
 mod attachments;
 mod breakdown;
 mod live;
+mod planning;
 mod render;
 mod review;
 mod tasks;

@@ -120,6 +120,15 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Model("TimeSpent"))
     .role(Vendor),
+    delete(
+        "/actions/tasks/{task}/time-spents/{date}/persons/{person}",
+        REVIEWS,
+        "Removes the time a person spent on a task on a day (the person, managers and \
+        admins); answers the removed entry, its duration 0, with 201 as Kitsu",
+    )
+    .answers(Model("TimeSpent"))
+    .status(201)
+    .role(Vendor),
     post(
         "/actions/tasks/{task}/time-spents/{date}/persons/{person}/add",
         REVIEWS,
