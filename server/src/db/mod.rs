@@ -28,6 +28,10 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0010_farm_teams.sql")),
         M::up(include_str!("../../migrations/0011_auth_hardening.sql")),
         M::up(include_str!("../../migrations/0012_after_current_task.sql")),
+        // 0013 is main's (`0013_list_versions.sql`); it goes above this line on merge.
+        M::up(include_str!(
+            "../../migrations/0014_comment_acknowledgements.sql"
+        )),
     ])
 });
 

@@ -1,6 +1,7 @@
 //! A task's comments as Kitsu's task panel changes them after they are written: deleted
 //! (with their previews and attachments, the task's status and dates recomputed from the
-//! comments left), and answered with replies kept in the comment's `replies` list.
+//! comments left), acknowledged, and answered with replies kept in the comment's `replies`
+//! list.
 
 use super::DataError;
 use super::data::{Data, Row, text};
@@ -156,6 +157,39 @@ fn reset_task(d: &Data, task: &Row) -> Result<(), DataError> {
         ],
     )?;
     Ok(())
+}
+
+/// `POST /data/tasks/{t}/comments/{c}/ack`: the viewer acknowledges the comment, or takes
+/// their acknowledgement back when it is there (Kitsu's check mark toggles), and the
+/// project hears `comment:acknowledge` (or `comment:unacknowledge`) `{comment_id,
+/// person_id}`. Anyone who reads the task may. Answers the comment with its
+/// `acknowledgements` (person ids).
+pub fn acknowledge(d: &Data, task_id: &str, comment_id: &str) -> Result<Row, DataError> {
+    let (task, comment) = comment_of(d, task_id, comment_id, DataError::NotFound)?;
+    let comment_id = text(&comment, "id");
+    let person = d.viewer.id.to_string();
+    let taken_back = d.conn.execute(
+        "DELETE FROM prod_comment_acknowledgement WHERE comment_id = ? AND person_id = ?",
+        [comment_id, person.as_str()],
+    )? > 0;
+    if !taken_back {
+        d.conn.execute(
+            "INSERT INTO prod_comment_acknowledgement (comment_id, person_id) VALUES (?, ?)",
+            [comment_id, person.as_str()],
+        )?;
+    }
+    let project = text(&task, "project_id");
+    d.note_event(LiveEvent {
+        name: if taken_back {
+            "comment:unacknowledge"
+        } else {
+            "comment:acknowledge"
+        }
+        .into(),
+        data: json!({"comment_id": comment_id, "person_id": person, "project_id": project}),
+        audience: Audience::Project(project.to_owned()),
+    });
+    d.get(names::COMMENTS, comment_id)
 }
 
 /// An event about a comment's replies, for the task's project.

@@ -181,6 +181,9 @@ fn parse_body(
     let mut columns = Vec::new();
     let mut relations = Vec::new();
     for (field, value) in body {
+        if model.read_only.contains(&field.as_str()) {
+            continue;
+        }
         if let Some(relation) = model.relation(field) {
             let ids = value
                 .as_array()
@@ -198,7 +201,7 @@ fn parse_body(
             relations.push((relation, ids));
             continue;
         }
-        if field == "type" || model.read_only.contains(&field.as_str()) {
+        if field == "type" {
             continue;
         }
         let column_name = if field == "id" {

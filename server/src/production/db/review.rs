@@ -316,7 +316,9 @@ fn present_comment(d: &Data, mut comment: Row) -> Result<Row, DataError> {
     let person = d.get(names::PERSONS, text(&comment, "person_id"))?;
     comment.insert("task_status".into(), Value::Object(status));
     comment.insert("person".into(), Value::Object(person));
-    comment.insert("acknowledgements".into(), Value::Array(Vec::new()));
+    comment
+        .entry("acknowledgements")
+        .or_insert_with(|| Value::Array(Vec::new()));
     let attachments = super::attachments::of_comment(d, text(&comment, "id"))?;
     comment.insert("attachment_files".into(), Value::Array(attachments));
     comment.insert("department_mentions".into(), Value::Array(Vec::new()));

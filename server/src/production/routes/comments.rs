@@ -1,10 +1,10 @@
-//! The comment routes of Kitsu's task panel after a comment is written: deleting it, and
-//! replying to it (with files) or taking a reply back. The media of what is deleted is
-//! removed once the write has committed.
+//! The comment routes of Kitsu's task panel after a comment is written: deleting it,
+//! acknowledging it, and replying to it (with files) or taking a reply back. The media of
+//! what is deleted is removed once the write has committed.
 
 use super::attachments::{CommentBody, stage, write_with_files};
 use super::gate::Routes;
-use super::write;
+use super::{Fields, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
@@ -23,6 +23,10 @@ pub fn router() -> Routes {
         .route(
             "/data/tasks/{task}/comments/{comment}",
             delete(delete_comment),
+        )
+        .route(
+            "/data/tasks/{task}/comments/{comment}/ack",
+            post(acknowledge),
         )
         .route("/data/tasks/{task}/comments/{comment}/reply", post(reply))
         .route(
@@ -61,6 +65,17 @@ async fn delete_comment(
     let removed = write(&state, &me, move |d| db::delete_comment(d, &task, &comment)).await?;
     remove_media(&state, removed.previews, removed.attachments).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn acknowledge(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((task, comment)): Path<(String, String)>,
+    Fields(_): Fields,
+) -> ApiResult<axum::Json<Row>> {
+    Ok(axum::Json(
+        write(&state, &me, move |d| db::acknowledge(d, &task, &comment)).await?,
+    ))
 }
 
 /// A reply, with its attachments when it is sent as multipart.

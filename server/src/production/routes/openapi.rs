@@ -110,7 +110,9 @@ fn model_schemas(schema: &Schema, model: &Model) -> (OaSchema, OaSchema) {
     }
     for relation in model.relations {
         row = row.property(relation.field, uuid_list());
-        input = input.property(relation.field, uuid_list());
+        if !model.read_only.contains(&relation.field) {
+            input = input.property(relation.field, uuid_list());
+        }
     }
     if model.route == crate::production::db::names::PERSONS {
         row = row.property("full_name", string(None));

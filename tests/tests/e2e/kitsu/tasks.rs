@@ -609,3 +609,81 @@ async fn replies_are_added_to_comments_and_taken_back_by_their_author() {
     let after = call(&admin, Method::DELETE, &one(&own), None, 200).await;
     assert_eq!(after["replies"], json!([]));
 }
+
+#[tokio::test]
+async fn people_acknowledge_comments_and_take_it_back() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Acks").await;
+    let t = &b.task;
+    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
+    let (client, client_id) = member(&ts, &admin, &b, Role::Client).await;
+    let outsider = ts.client_as(Role::Artist).await;
+    let c = comment(&admin, t, WFA, "please look").await;
+    assert_eq!(c["acknowledgements"], json!([]));
+    let ack = format!("/data/tasks/{t}/comments/{}/ack", id(&c));
+
+    let acked = call(&artist, Method::POST, &ack, Some(json!({})), 200).await;
+    assert_eq!(acked["id"], id(&c).as_str());
+    assert_eq!(acked["acknowledgements"], json!([artist_id]));
+    // A client who reads the task acknowledges too.
+    let acked = call(&client, Method::POST, &ack, Some(json!({})), 200).await;
+    let mut both = vec![artist_id.clone(), client_id.clone()];
+    both.sort();
+    let mut got: Vec<String> = acked["acknowledgements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    assert_eq!(got, both);
+    // Again: taken back. The list reads the same everywhere.
+    let acked = call(&artist, Method::POST, &ack, Some(json!({})), 200).await;
+    assert_eq!(acked["acknowledgements"], json!([client_id]));
+    let listed = call(
+        &admin,
+        Method::GET,
+        &format!("/data/tasks/{t}/comments"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(listed[0]["acknowledgements"], json!([client_id]));
+    // Nobody acknowledges in someone else's name through the comment itself.
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/comments/{}", id(&c)),
+        Some(json!({"acknowledgements": [artist_id]})),
+        200,
+    )
+    .await;
+    let stored = call(
+        &admin,
+        Method::GET,
+        &format!("/data/comments/{}", id(&c)),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(stored["acknowledgements"], json!([client_id]));
+
+    call(&outsider, Method::POST, &ack, Some(json!({})), 404).await;
+    call(
+        &artist,
+        Method::POST,
+        &format!("/data/tasks/{t}/comments/nope/ack"),
+        Some(json!({})),
+        400,
+    )
+    .await;
+    let other = breakdown(&admin, "Elsewhere").await;
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/tasks/{}/comments/{}/ack", other.task, id(&c)),
+        Some(json!({})),
+        404,
+    )
+    .await;
+}

@@ -154,6 +154,14 @@ pub(super) static OPS: &[Op] = &[
     )
     .role(Vendor),
     post(
+        "/data/tasks/{task}/comments/{comment}/ack",
+        REVIEWS,
+        "Acknowledges a comment as the caller, or takes the acknowledgement back when it \
+        is there; answers the comment with its `acknowledgements`",
+    )
+    .answers(Model("Comment"))
+    .status(200),
+    post(
         "/data/tasks/{task}/comments/{comment}/reply",
         REVIEWS,
         "Replies to a comment (`text`); as multipart, the file parts are attached to the \
