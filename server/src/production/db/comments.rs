@@ -295,7 +295,39 @@ pub fn reply(
     });
     let mut replies = replies_of(&comment);
     replies.push(reply.clone());
+    // Zou's recipients: the task's followers, those who replied before, and the comment's
+    // author; then the people the reply mentions.
+    let mut heard = super::review::followers(d, &task)?;
+    heard.extend(
+        replies
+            .iter()
+            .filter_map(|r| r.get("person_id").and_then(Value::as_str))
+            .map(str::to_owned),
+    );
+    heard.insert(text(&comment, "person_id").to_owned());
     store_replies(d, comment_id, replies)?;
+    for person in &heard {
+        super::review::notify_reply(
+            d,
+            person,
+            "reply",
+            text(&task, "id"),
+            Some(comment_id),
+            Some(&id),
+        )?;
+    }
+    for person in reply["mentions"].as_array().into_iter().flatten() {
+        if let Some(person) = person.as_str() {
+            super::review::notify_reply(
+                d,
+                person,
+                "reply-mention",
+                text(&task, "id"),
+                Some(comment_id),
+                Some(&id),
+            )?;
+        }
+    }
     if !files.is_empty() {
         let attached = super::attachments::attach(d, comment_id, files)?;
         for file in files {

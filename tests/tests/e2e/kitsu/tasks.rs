@@ -687,3 +687,92 @@ async fn people_acknowledge_comments_and_take_it_back() {
     )
     .await;
 }
+
+/// What a person's notifications are about, in order: an assignation, a comment, or a reply
+/// (one for being mentioned in it, too). The list does not show the kind itself: `type` is
+/// the row's.
+async fn notified(client: &Client) -> Vec<String> {
+    let mut kinds: Vec<String> = call(client, Method::GET, "/data/user/notifications", None, 200)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            match (n["comment_id"].is_string(), n["reply_id"].is_string()) {
+                (false, _) => "assignation",
+                (true, false) => "comment",
+                (true, true) => "reply",
+            }
+            .to_owned()
+        })
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+#[tokio::test]
+async fn followers_hear_of_comments_and_replies() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Followers").await;
+    let t = &b.task;
+    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
+    let (watcher, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/persons/{artist_id}/assign"),
+        Some(json!({ "task_ids": [t] })),
+        200,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/persons/{artist_id}"),
+        Some(json!({"first_name": "Ann", "last_name": "Lee"})),
+        200,
+    )
+    .await;
+    call(
+        &watcher,
+        Method::POST,
+        &format!("/actions/user/tasks/{t}/subscribe"),
+        Some(json!({})),
+        201,
+    )
+    .await;
+
+    // A comment: the assignee and the follower hear of it, the others do not.
+    let c = comment(&admin, t, WFA, "have a look").await;
+    assert_eq!(notified(&artist).await, vec!["assignation", "comment"]);
+    assert_eq!(notified(&watcher).await, vec!["comment"]);
+    assert!(notified(&supervisor).await.is_empty());
+    // A reply: the followers and the comment's author; who it mentions, once more.
+    let reply = call(
+        &supervisor,
+        Method::POST,
+        &format!("/data/tasks/{t}/comments/{}/reply", id(&c)),
+        Some(json!({"text": "@Ann Lee see the admin's note"})),
+        200,
+    )
+    .await;
+    assert_eq!(
+        notified(&artist).await,
+        vec!["assignation", "comment", "reply", "reply"]
+    );
+    assert_eq!(notified(&watcher).await, vec!["comment", "reply"]);
+    assert_eq!(notified(&admin).await, vec!["reply"]);
+    assert!(notified(&supervisor).await.is_empty());
+    // Taken back, the reply's notifications go with it.
+    call(
+        &supervisor,
+        Method::DELETE,
+        &format!("/data/tasks/{t}/comments/{}/reply/{}", id(&c), id(&reply)),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(notified(&artist).await, vec!["assignation", "comment"]);
+    assert_eq!(notified(&admin).await, Vec::<String>::new());
+}
