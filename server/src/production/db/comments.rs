@@ -50,7 +50,8 @@ fn ids(d: &Data, sql: &str, id: &str) -> Result<Vec<String>, DataError> {
 /// `DELETE /data/tasks/{t}/comments/{c}`: by its author, a manager or an admin (Kitsu's
 /// rule). Its previews, attachments and notifications go with it, and the task's status,
 /// retake count, dates and time are worked out again from the comments left, as Zou's
-/// `reset_task_data` does. Answers the media to remove.
+/// `reset_task_data` does (`task:status-changed` when the status moves). Answers the media
+/// to remove.
 pub fn delete_comment(d: &Data, task_id: &str, comment_id: &str) -> Result<Removed, DataError> {
     let (task, comment) = comment_of(d, task_id, comment_id, DataError::NotFound)?;
     let comment_id = text(&comment, "id");
@@ -74,16 +75,30 @@ pub fn delete_comment(d: &Data, task_id: &str, comment_id: &str) -> Result<Remov
         d.conn
             .execute("DELETE FROM prod_preview_file WHERE id = ?", [preview])?;
     }
-    reset_task(d, &task)?;
+    let status = reset_task(d, &task)?;
     d.note_update(names::TASKS, &task)?;
+    if status != text(&task, "task_status_id") {
+        let project = text(&task, "project_id");
+        d.note_event(LiveEvent {
+            name: "task:status-changed".into(),
+            data: json!({
+                "task_id": text(&task, "id"),
+                "new_task_status_id": status,
+                "previous_task_status_id": text(&task, "task_status_id"),
+                "person_id": text(&comment, "person_id"),
+                "project_id": project,
+            }),
+            audience: Audience::Project(project.to_owned()),
+        });
+    }
     Ok(removed)
 }
 
 /// Zou's `reset_task_data`: the task's status is its last comment's (the default status
 /// when none is left), its retake count the retakes asked, its start, feedback, done and
 /// last comment dates those of its comments, its duration the time spent on it, and its
-/// last preview the newest one left.
-fn reset_task(d: &Data, task: &Row) -> Result<(), DataError> {
+/// last preview the newest one left. Answers the status.
+fn reset_task(d: &Data, task: &Row) -> Result<String, DataError> {
     let task_id = text(task, "id");
     let concept: bool = d.conn.query_row(
         "SELECT ty.name = 'Concept' FROM prod_entity AS e \
@@ -156,7 +171,7 @@ fn reset_task(d: &Data, task: &Row) -> Result<(), DataError> {
             now_text()
         ],
     )?;
-    Ok(())
+    Ok(status)
 }
 
 /// `POST /data/tasks/{t}/comments/{c}/ack`: the viewer acknowledges the comment, or takes
