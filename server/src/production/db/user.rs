@@ -241,8 +241,29 @@ fn task_list(d: &Data, ids: &[String]) -> Result<Vec<Row>, DataError> {
         ] {
             task.insert(field.into(), value);
         }
+        let last = last_comment(d, text(task, "id"))?;
+        task.insert("last_comment".into(), Value::Object(last));
     }
     Ok(tasks)
+}
+
+/// A task's last comment as the person's lists show it, `{text, date, person_id}` (`{}`
+/// when it has none); clients' comments are left out, as Zou's `get_last_comment_map`.
+fn last_comment(d: &Data, task_id: &str) -> Result<Row, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT c.text, c.created_at, c.person_id FROM prod_comment AS c \
+         JOIN users AS u ON u.id = c.person_id \
+         WHERE c.object_id = ? AND u.role <> 'client' \
+         ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1",
+    )?;
+    let mut rows = stmt.query([task_id])?;
+    let mut last = Row::new();
+    if let Some(row) = rows.next()? {
+        last.insert("text".into(), Value::from(row.get::<_, String>(0)?));
+        last.insert("date".into(), Value::from(row.get::<_, String>(1)?));
+        last.insert("person_id".into(), Value::from(row.get::<_, String>(2)?));
+    }
+    Ok(last)
 }
 
 /// `GET /data/user/filters`: the viewer's filters (and those shared with them) as Kitsu

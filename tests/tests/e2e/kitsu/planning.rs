@@ -70,6 +70,8 @@ async fn checks_list_the_tasks_waiting_for_feedback_in_ones_scope() {
         assert_eq!(ids(&found), vec![t.clone()]);
         assert_eq!(found[0]["task_status_short_name"], "wfa");
         assert_eq!(found[0]["entity_name"], "SH010");
+        assert_eq!(found[0]["last_comment"]["text"], "please check");
+        assert_eq!(found[0]["last_comment"]["person_id"], artist_id.as_str());
     }
     // An artist checks nothing; a manager checks their teams' projects only; a supervisor
     // with departments checks only their departments' task types.
