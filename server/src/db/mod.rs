@@ -29,6 +29,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0011_auth_hardening.sql")),
         M::up(include_str!("../../migrations/0012_after_current_task.sql")),
         M::up(include_str!("../../migrations/0013_list_versions.sql")),
+        M::up(include_str!(
+            "../../migrations/0014_comment_acknowledgements.sql"
+        )),
         M::up(include_str!("../../migrations/0015_playlist_shots.sql")),
     ])
 });

@@ -121,6 +121,107 @@ pub(crate) fn may_log_time_for(role: Role, is_self: bool) -> Decision {
     }
 }
 
+/// Someone taken off a task (`manages`: the viewer may change the task's assignments, as a
+/// supervisor on its team, a manager or an admin; `unassigns_self`: the viewer takes only
+/// themselves off a task they are assigned to, which anyone may, as in Kitsu).
+pub(crate) fn may_unassign(manages: bool, unassigns_self: bool) -> Decision {
+    if manages || unassigns_self {
+        Ok(())
+    } else {
+        refuse("only the task's supervisors, managers and admins unassign others")
+    }
+}
+
+/// A comment's reply removed: by its author, or by an admin (Kitsu's rule: managers do not).
+pub(crate) fn may_delete_reply(role: Role, is_author: bool) -> Decision {
+    if is_author || role == Role::Admin {
+        Ok(())
+    } else {
+        refuse("only its author and admins remove a reply")
+    }
+}
+
+/// A reply in a thread the client reads (a comment for the client): managers and admins
+/// only, who answer there for the studio.
+pub(crate) fn may_reply_in_client_thread(role: Role) -> Decision {
+    if speaks_for_others(role) {
+        Ok(())
+    } else {
+        refuse("only managers and admins answer in a thread the client reads")
+    }
+}
+
+/// Which tasks waiting for feedback a role checks (Kitsu's "My checks").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checks {
+    /// Every open project's: admins.
+    Everything,
+    /// Their teams' projects': managers.
+    Team,
+    /// Their teams' projects', in their departments' task types when they have any:
+    /// supervisors.
+    TeamDepartments,
+    /// None: artists, vendors and clients check nothing.
+    Nothing,
+}
+
+/// What a role checks, as Zou's `_get_tasks_to_check_scope`.
+pub(crate) fn checks(role: Role) -> Checks {
+    match role {
+        Role::Admin => Checks::Everything,
+        Role::Manager => Checks::Team,
+        Role::Supervisor => Checks::TeamDepartments,
+        Role::Artist | Role::Vendor | Role::Client => Checks::Nothing,
+    }
+}
+
+/// How a day off of someone is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DayOffReading {
+    /// With its description.
+    Whole,
+    /// Its dates only.
+    DatesOnly,
+}
+
+/// A person's day offs read (`is_self`: the viewer's own; `shares_team`: the viewer is on a
+/// team with them): whole by the person, managers and admins; dates only by a supervisor
+/// on a team with them; by nobody else (Zou's `check_day_off_read_access`, without its
+/// department rule).
+pub(crate) fn day_off_reading(
+    role: Role,
+    is_self: bool,
+    shares_team: bool,
+) -> Result<DayOffReading, Refused> {
+    if is_self || speaks_for_others(role) {
+        Ok(DayOffReading::Whole)
+    } else if shares_team && role == Role::Supervisor {
+        Ok(DayOffReading::DatesOnly)
+    } else {
+        Err(Refused(
+            "only the person, their supervisors, managers and admins read their day offs".into(),
+        ))
+    }
+}
+
+/// A production team's day offs read: by its team and above, not by vendors and clients.
+pub(crate) fn may_read_team_day_offs(role: Role) -> Decision {
+    if matches!(role, Role::Vendor | Role::Client) {
+        refuse("vendors and clients do not read the team's day offs")
+    } else {
+        Ok(())
+    }
+}
+
+/// A project's task type schedule read (and completed): by its team, not by vendors.
+pub(crate) fn may_read_schedule(role: Role) -> Decision {
+    if role == Role::Vendor {
+        refuse("vendors do not read the production schedule")
+    } else {
+        Ok(())
+    }
+}
+
 /// A person's departments changed: admins only.
 pub(crate) fn may_change_departments(role: Role) -> Decision {
     if role == Role::Admin {
@@ -337,6 +438,66 @@ mod tests {
             assert_eq!(
                 may_list_attachment_files(role).is_ok(),
                 role == Role::Admin,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unassigning_others_needs_the_task_unassigning_oneself_does_not() {
+        assert_eq!(may_unassign(true, false), Ok(()));
+        assert_eq!(may_unassign(false, true), Ok(()));
+        assert!(may_unassign(false, false).is_err());
+    }
+
+    #[test]
+    fn replies_go_by_their_author_or_an_admin_client_threads_need_manager() {
+        for role in ALL {
+            assert_eq!(may_delete_reply(role, true), Ok(()), "{role:?}");
+            assert_eq!(
+                may_delete_reply(role, false).is_ok(),
+                role == Role::Admin,
+                "{role:?}"
+            );
+            assert_eq!(
+                may_reply_in_client_thread(role).is_ok(),
+                above_supervisor(role),
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn supervisors_and_above_check_tasks_admins_everywhere() {
+        assert_eq!(checks(Role::Admin), Checks::Everything);
+        assert_eq!(checks(Role::Manager), Checks::Team);
+        assert_eq!(checks(Role::Supervisor), Checks::TeamDepartments);
+        for role in [Role::Artist, Role::Vendor, Role::Client] {
+            assert_eq!(checks(role), Checks::Nothing, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn day_offs_are_read_whole_by_their_person_and_managers_dates_by_supervisors() {
+        for role in ALL {
+            assert_eq!(day_off_reading(role, true, false), Ok(DayOffReading::Whole));
+            let by_teammate = day_off_reading(role, false, true);
+            match role {
+                Role::Manager | Role::Admin => assert_eq!(by_teammate, Ok(DayOffReading::Whole)),
+                Role::Supervisor => assert_eq!(by_teammate, Ok(DayOffReading::DatesOnly)),
+                _ => assert!(by_teammate.is_err(), "{role:?}"),
+            }
+        }
+        assert!(day_off_reading(Role::Supervisor, false, false).is_err());
+        for role in ALL {
+            assert_eq!(
+                may_read_team_day_offs(role).is_ok(),
+                !matches!(role, Role::Vendor | Role::Client),
+                "{role:?}"
+            );
+            assert_eq!(
+                may_read_schedule(role).is_ok(),
+                role != Role::Vendor,
                 "{role:?}"
             );
         }

@@ -141,6 +141,12 @@ impl Data<'_> {
         Ok(())
     }
 
+    /// Notes the `<model>:update` event of a row a named route changed with its own SQL
+    /// (`task:update` `{task_id, project_id}`…), sent when the write commits.
+    pub fn note_update(&self, route: ModelName, row: &Row) -> Result<(), DataError> {
+        self.note(model(route)?, Change::Update, row)
+    }
+
     /// Notes an event of a named route's own (`task:assign`…), sent when the write commits.
     pub fn note_event(&self, event: LiveEvent) {
         self.live.borrow_mut().push(event);

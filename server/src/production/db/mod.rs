@@ -10,7 +10,9 @@ mod access;
 pub(crate) mod attachments;
 pub(crate) mod breakdown;
 pub(crate) mod casting;
+pub(crate) mod comments;
 pub(crate) mod data;
+pub(crate) mod day_offs;
 pub(crate) mod files;
 pub mod list;
 pub(crate) mod live;
@@ -23,7 +25,9 @@ mod query;
 pub(crate) mod related;
 pub(crate) mod review;
 pub(crate) mod rules;
+pub(crate) mod schedule;
 pub(crate) mod schema;
+pub(crate) mod tasks;
 pub(crate) mod time;
 pub(crate) mod user;
 pub(crate) mod with_tasks;
@@ -180,6 +184,9 @@ fn parse_body(
     let mut columns = Vec::new();
     let mut relations = Vec::new();
     for (field, value) in body {
+        if model.read_only.contains(&field.as_str()) {
+            continue;
+        }
         if let Some(relation) = model.relation(field) {
             let ids = value
                 .as_array()
@@ -197,7 +204,7 @@ fn parse_body(
             relations.push((relation, ids));
             continue;
         }
-        if field == "type" || model.read_only.contains(&field.as_str()) {
+        if field == "type" {
             continue;
         }
         let column_name = if field == "id" {

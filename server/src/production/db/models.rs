@@ -480,7 +480,15 @@ pub static MODELS: &[Model] = &[
                 owner: "comment_id",
                 target: "person_id",
             },
+            Relation {
+                field: "acknowledgements",
+                table: "prod_comment_acknowledgement",
+                owner: "comment_id",
+                target: "person_id",
+            },
         ],
+        // People acknowledge a comment themselves (`…/comments/{c}/ack`), never through it.
+        read_only: &["created_at", "updated_at", "acknowledgements"],
         scope: Scope::TaskColumn("object_id"),
         access: Access::ProjectArtists,
         author: Some("person_id"),

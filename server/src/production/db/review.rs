@@ -158,6 +158,19 @@ fn notify(
     task: &str,
     comment: Option<&str>,
 ) -> Result<(), DataError> {
+    notify_reply(d, person, kind, task, comment, None)
+}
+
+/// Adds a notification for someone other than the viewer, about a reply when `reply` names
+/// one (`reply`, `reply-mention`).
+pub(super) fn notify_reply(
+    d: &Data,
+    person: &str,
+    kind: &str,
+    task: &str,
+    comment: Option<&str>,
+    reply: Option<&str>,
+) -> Result<(), DataError> {
     if d.viewer.is(person) {
         return Ok(());
     }
@@ -165,8 +178,9 @@ fn notify(
     let id = uuid::Uuid::new_v4().to_string();
     d.conn.execute(
         "INSERT INTO prod_notification \
-         (id, type, person_id, author_id, task_id, comment_id, change, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         (id, type, person_id, author_id, task_id, comment_id, reply_id, change, created_at, \
+          updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rusqlite::params![
             id,
             kind,
@@ -174,13 +188,37 @@ fn notify(
             d.viewer.id,
             task,
             comment,
-            comment.is_some(),
+            reply,
+            comment.is_some() && reply.is_none(),
             now,
             now
         ],
     )?;
     d.note_event(live::notification(&id, person));
     Ok(())
+}
+
+/// Who hears of a task's comments: its assignees and the people subscribed to it, once
+/// each, in id order.
+pub(super) fn followers(
+    d: &Data,
+    task: &Row,
+) -> Result<std::collections::BTreeSet<String>, DataError> {
+    let mut people: std::collections::BTreeSet<String> = task
+        .get("assignees")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    let mut stmt = d
+        .conn
+        .prepare_cached("SELECT person_id FROM prod_subscription WHERE task_id = ?")?;
+    for person in stmt.query_map([text(task, "id")], |r| r.get::<_, String>(0))? {
+        people.insert(person?);
+    }
+    Ok(people)
 }
 
 /// A JSON list field that clients may also send as a JSON string (multipart forms).
@@ -255,14 +293,11 @@ pub fn comment(
     )?;
     super::attachments::attach(d, text(&made, "id"), files)?;
     apply_status(d, &task, &status, &created_at)?;
-    for assignee in task
-        .get("assignees")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        notify(d, assignee, "comment", &task_id, Some(text(&made, "id")))?;
+    // Zou's recipients: the assignees and the people who follow the task, not the author.
+    for person in followers(d, &task)? {
+        if person != text(&made, "person_id") {
+            notify(d, &person, "comment", &task_id, Some(text(&made, "id")))?;
+        }
     }
     present_comment(d, made)
 }
@@ -316,7 +351,9 @@ fn present_comment(d: &Data, mut comment: Row) -> Result<Row, DataError> {
     let person = d.get(names::PERSONS, text(&comment, "person_id"))?;
     comment.insert("task_status".into(), Value::Object(status));
     comment.insert("person".into(), Value::Object(person));
-    comment.insert("acknowledgements".into(), Value::Array(Vec::new()));
+    comment
+        .entry("acknowledgements")
+        .or_insert_with(|| Value::Array(Vec::new()));
     let attachments = super::attachments::of_comment(d, text(&comment, "id"))?;
     comment.insert("attachment_files".into(), Value::Array(attachments));
     comment.insert("department_mentions".into(), Value::Array(Vec::new()));

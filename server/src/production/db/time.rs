@@ -95,3 +95,54 @@ pub fn time_spents(d: &Data, task_id: &str, date: Option<&str>) -> Result<Row, D
     out.insert("total".into(), Value::from(total));
     Ok(out)
 }
+
+/// A `YYYY-MM-DD` date of a path; 400 otherwise, as Zou answers "Wrong date format".
+fn day(date: &str) -> Result<String, DataError> {
+    parse_date(date)
+        .filter(|_| date.len() == 10)
+        .map(|d| d.to_string())
+        .ok_or_else(|| DataError::BadRequest(format!("wrong date format: {date}")))
+}
+
+/// `GET /data/user/time-spents/{date}`: the viewer's time spent that day, on the tasks of
+/// their projects.
+pub fn my_time_spents(d: &Data, date: &str) -> Result<Vec<Row>, DataError> {
+    let date = day(date)?;
+    d.list(
+        names::TIME_SPENTS,
+        &[("person_id", &d.viewer.id.to_string()), ("date", &date)],
+    )
+}
+
+/// `DELETE /actions/tasks/{t}/time-spents/{date}/persons/{p}`: removes a person's time on a
+/// task that day (404 when there is none); the task's duration follows. By the person, or a
+/// manager or admin, as setting it. Answers the removed row with a duration of 0, as Zou.
+pub fn delete_time_spent(
+    d: &Data,
+    task_id: &str,
+    date: &str,
+    person_id: &str,
+) -> Result<Row, DataError> {
+    let task = d.get(names::TASKS, task_id)?;
+    let date = day(date)?;
+    let person = time_person(d, person_id)?;
+    let mut found = d
+        .find(
+            names::TIME_SPENTS,
+            &[
+                ("task_id", text(&task, "id")),
+                ("person_id", &person),
+                ("date", &date),
+            ],
+        )?
+        .ok_or_else(|| DataError::NotFound(format!("no time spent on {date}")))?;
+    d.delete(names::TIME_SPENTS, text(&found, "id"))?;
+    d.conn.execute(
+        "UPDATE prod_task SET duration = \
+         (SELECT ifnull(sum(duration), 0) FROM prod_time_spent WHERE task_id = ?1) WHERE id = ?1",
+        [text(&task, "id")],
+    )?;
+    d.note_update(names::TASKS, &task)?;
+    found.insert("duration".into(), json!(0));
+    Ok(found)
+}

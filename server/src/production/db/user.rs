@@ -164,8 +164,50 @@ pub fn assigned_tasks(d: &Data, person_id: &str, done: bool) -> Result<Vec<Row>,
             r.get::<_, String>(0)
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    task_list(d, &ids)
+}
+
+/// `GET /data/user/tasks-to-check`: the tasks waiting for feedback (their status
+/// `is_feedback_request`) in the open projects the viewer checks, as Zou scopes them: every
+/// project for admins; their teams' for managers, and for supervisors too, only in their
+/// departments' task types when they have departments; none below. Shaped as the
+/// person's tasks are.
+pub fn tasks_to_check(d: &Data) -> Result<Vec<Row>, DataError> {
+    let scope = crate::production::rules::checks(d.viewer.role);
+    if scope == crate::production::rules::Checks::Nothing {
+        return Ok(Vec::new());
+    }
+    let every_project = scope == crate::production::rules::Checks::Everything;
+    let own_departments = scope == crate::production::rules::Checks::TeamDepartments
+        && d.conn
+            .prepare_cached("SELECT 1 FROM prod_department_link WHERE person_id = ?")?
+            .exists([&d.viewer.id])?;
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT t.id FROM prod_task AS t \
+         JOIN prod_task_status AS s ON s.id = t.task_status_id AND s.is_feedback_request = 1 \
+         JOIN prod_task_type AS tt ON tt.id = t.task_type_id \
+         JOIN prod_entity AS e ON e.id = t.entity_id \
+         JOIN projects AS p ON p.uuid = t.project_id \
+         JOIN prod_project_status AS ps ON ps.id = p.project_status_id AND ps.name = 'Open' \
+         WHERE (?1 OR t.project_id IN \
+                (SELECT project_id FROM prod_project_person_link WHERE person_id = ?2)) \
+           AND (NOT ?3 OR tt.department_id IN \
+                (SELECT department_id FROM prod_department_link WHERE person_id = ?2)) \
+         ORDER BY p.name, e.name, tt.name, t.id",
+    )?;
+    let ids = stmt
+        .query_map(
+            rusqlite::params![every_project, d.viewer.id, own_departments],
+            |r| r.get::<_, String>(0),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    task_list(d, &ids)
+}
+
+/// Tasks (by id) as the person's lists show them, with the names and colours Kitsu adds.
+fn task_list(d: &Data, ids: &[String]) -> Result<Vec<Row>, DataError> {
     // A person taken off a project's team keeps their assignments there, unseen.
-    let mut tasks = super::casting::visible_rows(d, names::TASKS, &ids)?;
+    let mut tasks = super::casting::visible_rows(d, names::TASKS, ids)?;
     add_task_names(d, &mut tasks)?;
     add_names(d, &mut tasks, "entity_id", "prod_entity", "entity_name")?;
     for task in &mut tasks {
@@ -205,8 +247,29 @@ pub fn assigned_tasks(d: &Data, person_id: &str, done: bool) -> Result<Vec<Row>,
         ] {
             task.insert(field.into(), value);
         }
+        let last = last_comment(d, text(task, "id"))?;
+        task.insert("last_comment".into(), Value::Object(last));
     }
     Ok(tasks)
+}
+
+/// A task's last comment as the person's lists show it, `{text, date, person_id}` (`{}`
+/// when it has none); clients' comments are left out, as Zou's `get_last_comment_map`.
+fn last_comment(d: &Data, task_id: &str) -> Result<Row, DataError> {
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT c.text, c.created_at, c.person_id FROM prod_comment AS c \
+         JOIN users AS u ON u.id = c.person_id \
+         WHERE c.object_id = ? AND u.role <> 'client' \
+         ORDER BY c.created_at DESC, c.rowid DESC LIMIT 1",
+    )?;
+    let mut rows = stmt.query([task_id])?;
+    let mut last = Row::new();
+    if let Some(row) = rows.next()? {
+        last.insert("text".into(), Value::from(row.get::<_, String>(0)?));
+        last.insert("date".into(), Value::from(row.get::<_, String>(1)?));
+        last.insert("person_id".into(), Value::from(row.get::<_, String>(2)?));
+    }
+    Ok(last)
 }
 
 /// `GET /data/user/filters`: the viewer's filters (and those shared with them) as Kitsu

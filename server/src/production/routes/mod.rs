@@ -7,6 +7,7 @@
 mod attachments;
 mod breakdown;
 mod catalogue;
+mod comments;
 mod data;
 mod files;
 mod gate;
@@ -14,9 +15,11 @@ mod media;
 mod mine;
 mod multipart;
 mod openapi;
+mod planning;
 mod project;
 mod related;
 mod review;
+mod tasks;
 mod user;
 
 use crate::auth::CurrentUser;
@@ -60,6 +63,9 @@ fn routes() -> (Routes, Routes) {
         .merge(mine::router())
         .merge(files::router())
         .merge(review::router())
+        .merge(tasks::router())
+        .merge(comments::router())
+        .merge(planning::router())
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())

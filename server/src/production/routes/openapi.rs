@@ -110,7 +110,9 @@ fn model_schemas(schema: &Schema, model: &Model) -> (OaSchema, OaSchema) {
     }
     for relation in model.relations {
         row = row.property(relation.field, uuid_list());
-        input = input.property(relation.field, uuid_list());
+        if !model.read_only.contains(&relation.field) {
+            input = input.property(relation.field, uuid_list());
+        }
     }
     if model.route == crate::production::db::names::PERSONS {
         row = row.property("full_name", string(None));
@@ -145,6 +147,10 @@ fn answer_response(answer: Answer, status: u16) -> utoipa::openapi::Response {
         Answer::List => response.content(
             "application/json",
             json_content(ArrayBuilder::new().items(any_object()).build()),
+        ),
+        Answer::Bool => response.content(
+            "application/json",
+            json_content(ObjectBuilder::new().schema_type(Type::Boolean).build()),
         ),
         Answer::Empty => response,
         Answer::File(mime) => response.content(

@@ -44,7 +44,7 @@ pub fn router() -> Routes {
         )
         .route(
             "/actions/tasks/{task}/time-spents/{date}/persons/{person}",
-            post(set_time_spent),
+            post(set_time_spent).delete(delete_time_spent),
         )
         .route(
             "/actions/tasks/{task}/time-spents/{date}/persons/{person}/add",
@@ -182,6 +182,19 @@ async fn set_time_spent(
     Fields(body): Fields,
 ) -> ApiResult<Created<Row>> {
     time_spent(state, me, path, body, false).await
+}
+
+/// Zou answers the removed row (its duration now 0) with 201.
+async fn delete_time_spent(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((task, date, person)): Path<(String, String, String)>,
+) -> ApiResult<Created<Row>> {
+    let row = write(&state, &me, move |d| {
+        time::delete_time_spent(d, &task, &date, &person)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(row)))
 }
 
 async fn add_time_spent(

@@ -293,3 +293,107 @@ async fn sockets_count_with_the_persons_live_streams() {
     let (_, hello) = Listener::start(&python, &ts, "first", &["bearer", &token]).await;
     assert_eq!(hello, "connected");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_panels_changes_are_heard_as_zou_names_them() {
+    let Some(python) = python() else { return };
+    let (ts, admin) = setup().await;
+    let b = super::breakdown(&admin, "Panel").await;
+    let (p, t) = (b.project.clone(), b.task.clone());
+    let artist = ts.client_as(drover_shared::Role::Artist).await;
+    let artist_id = artist.authenticated().await.unwrap().user.id.to_string();
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/persons/{artist_id}/assign"),
+        Some(json!({"task_ids": [t]})),
+        200,
+    )
+    .await;
+    let token = admin.token().unwrap().to_owned();
+    let (mut page, hello) = Listener::start(&python, &ts, "admin", &["bearer", &token]).await;
+    assert_eq!(hello, "connected");
+
+    // Unassigned in a batch: task:unassign, then task:update.
+    call(
+        &admin,
+        Method::PUT,
+        "/actions/tasks/clear-assignation",
+        Some(json!({"task_ids": [t]})),
+        200,
+    )
+    .await;
+    let heard = page.until("task:update", "task_id", &t).await;
+    let unassign = heard
+        .iter()
+        .find(|e| e[0] == "task:unassign")
+        .unwrap_or_else(|| panic!("no task:unassign in {heard:?}"));
+    assert_eq!(unassign[1]["person_id"], artist_id.as_str());
+    assert_eq!(unassign[1]["project_id"], p.as_str());
+
+    // A comment acknowledged, replied to, the reply taken back, the comment deleted.
+    let wfa = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000104";
+    let comment = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{t}/comment"),
+        Some(json!({"task_status_id": wfa, "comment": "look"})),
+        201,
+    )
+    .await;
+    let c = id(&comment);
+    let base = format!("/data/tasks/{t}/comments/{c}");
+    call(
+        &admin,
+        Method::POST,
+        &format!("{base}/ack"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    let ack = page.until("comment:acknowledge", "comment_id", &c).await;
+    assert_eq!(ack.last().unwrap()[1]["person_id"], admin_id(&admin).await);
+    call(
+        &admin,
+        Method::POST,
+        &format!("{base}/ack"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    page.until("comment:unacknowledge", "comment_id", &c).await;
+    let reply = call(
+        &admin,
+        Method::POST,
+        &format!("{base}/reply"),
+        Some(json!({"text": "and this"})),
+        200,
+    )
+    .await;
+    let heard = page.until("comment:reply", "reply_id", &id(&reply)).await;
+    assert_eq!(heard.last().unwrap()[1]["task_id"], t.as_str());
+    call(
+        &admin,
+        Method::DELETE,
+        &format!("{base}/reply/{}", id(&reply)),
+        None,
+        200,
+    )
+    .await;
+    page.until("comment:delete-reply", "reply_id", &id(&reply))
+        .await;
+    call(&admin, Method::DELETE, &base, None, 204).await;
+    let heard = page.until("comment:delete", "comment_id", &c).await;
+    assert_eq!(heard.last().unwrap()[1]["task_id"], t.as_str());
+    let changed = page.until("task:status-changed", "task_id", &t).await;
+    let changed = &changed.last().unwrap()[1];
+    assert_eq!(changed["previous_task_status_id"], wfa);
+    assert_eq!(
+        changed["new_task_status_id"],
+        "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"
+    );
+}
+
+async fn admin_id(admin: &drover_shared::Client) -> String {
+    admin.authenticated().await.unwrap().user.id.to_string()
+}

@@ -7,9 +7,11 @@
 mod attachments;
 mod breakdown;
 mod live;
+mod planning;
 mod related;
 mod render;
 mod review;
+mod tasks;
 mod web;
 
 use drover_shared::Client;

@@ -42,6 +42,8 @@ pub enum Answer {
     Object,
     /// A JSON list.
     List,
+    /// `true` or `false`.
+    Bool,
     /// No body (204).
     Empty,
     /// A file of this type.

@@ -55,6 +55,19 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("AssetType")),
     get(
+        "/data/projects/{project}/day-offs",
+        PROJECTS,
+        "The team's day offs overlapping `start_date`..`end_date`, by person (not for \
+        vendors and clients; descriptions for managers, admins and one's own)",
+    ),
+    get(
+        "/data/projects/{project}/schedule-items/task-types",
+        PROJECTS,
+        "The schedule items of the task types the project has tasks of, the missing ones \
+        made (not for vendors)",
+    )
+    .answers(Models("ScheduleItem")),
+    get(
         "/data/projects/{project}/team",
         PROJECTS,
         "A project's team",
@@ -133,6 +146,26 @@ pub(super) static OPS: &[Op] = &[
         the unread notification count",
     ),
     get("/data/user/tasks", PEOPLE, "The person's tasks to do").answers(Models("Task")),
+    get(
+        "/data/user/tasks-to-check",
+        PEOPLE,
+        "The tasks waiting for the person's feedback: every open project's for admins, \
+        their teams' for managers and supervisors (in their departments, when they have any)",
+    )
+    .answers(Models("Task")),
+    get(
+        "/data/user/time-spents/{date}",
+        PEOPLE,
+        "The person's time spent on a day (`YYYY-MM-DD`)",
+    )
+    .answers(Models("TimeSpent")),
+    get(
+        "/data/persons/{person}/day-offs",
+        PEOPLE,
+        "A person's day offs: whole for the person, managers and admins, dates only for \
+        a supervisor on a team with them",
+    )
+    .answers(Models("DayOff")),
     get(
         "/data/user/filters",
         PEOPLE,

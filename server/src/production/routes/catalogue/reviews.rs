@@ -1,6 +1,6 @@
 //! Reviews (tasks, comments, previews, time spent), attachments, and preview and avatar files.
 
-use super::Answer::{File, List, Model, Models};
+use super::Answer::{self, File, List, Model, Models};
 use super::{Body, FILES, Op, REVIEWS, delete, get, post, put};
 use drover_shared::Role::{Admin, Supervisor, Vendor};
 
@@ -27,6 +27,52 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("Task"))
     .role(Supervisor),
+    put(
+        "/actions/tasks/clear-assignation",
+        REVIEWS,
+        "Takes a person (`person_id`), or everyone, off tasks (`task_ids`); answers the \
+        ids of the tasks the caller could unassign (anyone may take themselves off)",
+    )
+    .answers(List)
+    .role(Vendor),
+    put(
+        "/actions/tasks/set-priority",
+        REVIEWS,
+        "Sets the priority (`priority`, from 0) of tasks (`task_ids`); answers the tasks \
+        the caller could change",
+    )
+    .answers(Models("Task"))
+    .role(Supervisor),
+    get(
+        "/data/user/tasks/{task}/subscribed",
+        REVIEWS,
+        "Whether the person follows a task's comments: `true` or `false`",
+    )
+    .answers(Answer::Bool),
+    post(
+        "/actions/user/tasks/{task}/subscribe",
+        REVIEWS,
+        "The person follows a task's comments",
+    )
+    .answers(Model("Subscription")),
+    delete(
+        "/actions/user/tasks/{task}/unsubscribe",
+        REVIEWS,
+        "The person stops following a task's comments",
+    ),
+    post(
+        "/actions/user/tasks/subscribe",
+        REVIEWS,
+        "The person follows the comments of tasks (`task_ids`), all or none",
+    )
+    .answers(Models("Subscription")),
+    post(
+        "/actions/user/tasks/unsubscribe",
+        REVIEWS,
+        "The person stops following the comments of tasks (`task_ids`); answers the ids",
+    )
+    .answers(List)
+    .status(200),
     post(
         "/actions/tasks/{task}/comment",
         REVIEWS,
@@ -74,6 +120,15 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Model("TimeSpent"))
     .role(Vendor),
+    delete(
+        "/actions/tasks/{task}/time-spents/{date}/persons/{person}",
+        REVIEWS,
+        "Removes the time a person spent on a task on a day (the person, managers and \
+        admins); answers the removed entry, its duration 0, with 201 as Kitsu",
+    )
+    .answers(Model("TimeSpent"))
+    .status(201)
+    .role(Vendor),
     post(
         "/actions/tasks/{task}/time-spents/{date}/persons/{person}/add",
         REVIEWS,
@@ -91,6 +146,39 @@ pub(super) static OPS: &[Op] = &[
         REVIEWS,
         "A task's time spent on a day: `total` and the entries by person",
     ),
+    delete(
+        "/data/tasks/{task}/comments/{comment}",
+        REVIEWS,
+        "Deletes a comment with its previews and attachments (its author, managers and \
+        admins); the task's status and dates follow the comments left",
+    )
+    .role(Vendor),
+    post(
+        "/data/tasks/{task}/comments/{comment}/ack",
+        REVIEWS,
+        "Acknowledges a comment as the caller, or takes the acknowledgement back when it \
+        is there; answers the comment with its `acknowledgements`",
+    )
+    .answers(Model("Comment"))
+    .status(200),
+    post(
+        "/data/tasks/{task}/comments/{comment}/reply",
+        REVIEWS,
+        "Replies to a comment (`text`); as multipart, the file parts are attached to the \
+        reply. Answers the reply",
+    )
+    .answers(Answer::Object)
+    .body(Body::JsonOrMultipart)
+    .status(200)
+    .role(Vendor),
+    delete(
+        "/data/tasks/{task}/comments/{comment}/reply/{reply}",
+        REVIEWS,
+        "Removes a reply and its attachments (its author and admins); answers the comment",
+    )
+    .answers(Model("Comment"))
+    .status(200)
+    .role(Vendor),
     // Attachments.
     post(
         "/actions/tasks/{task}/comments/{comment}/add-attachment",
