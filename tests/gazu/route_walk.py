@@ -116,6 +116,7 @@ def seed():
     instance = gazu.asset.new_asset_asset_instance(asset, asset)
     scene = gazu.scene.new_scene(project, sequence, "SC010")
     edit = gazu.edit.new_edit(project, "Trailer")
+    concept = gazu.concept.new_concept(project, "Moodboard")
     notification = (gazu.user.all_notifications() or [None])[0]
     preview_file = gazu.task.add_preview(task, comment, preview_picture())
     return {
@@ -141,6 +142,8 @@ def seed():
         "asset_instance": instance,
         "scene": scene,
         "edit": edit,
+        "concept": concept,
+        "concept_name": "Moodboard",
         "notification": notification,
         "preview_file": preview_file,
         "desktop_login": me.get("desktop_login") or "",

@@ -32,7 +32,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/0014_comment_acknowledgements.sql"
         )),
-        M::up(include_str!("../../migrations/0015_playlist_shots.sql")),
+        M::up(include_str!(
+            "../../migrations/0015_playlists_and_concepts.sql"
+        )),
     ])
 });
 

@@ -43,6 +43,7 @@ pub mod names {
         SHOTS,
         SCENES,
         EDITS,
+        CONCEPTS,
         ENTITY_LINKS,
         ASSET_INSTANCES,
         TASK_TYPES,
@@ -101,6 +102,8 @@ pub mod names {
     pub const SCENES: ModelName = ModelName("scenes");
     /// `/data/edits`.
     pub const EDITS: ModelName = ModelName("edits");
+    /// `/data/concepts`: concept art, an entity of its own kind tasks and previews hang from.
+    pub const CONCEPTS: ModelName = ModelName("concepts");
     /// `/data/entity-links`.
     pub const ENTITY_LINKS: ModelName = ModelName("entity-links");
     /// `/data/asset-instances`.
@@ -439,6 +442,7 @@ pub static MODELS: &[Model] = &[
     },
     entity(names::SCENES, "Scene", Rows::EntitiesOfType("Scene")),
     entity(names::EDITS, "Edit", Rows::EntitiesOfType("Edit")),
+    entity(names::CONCEPTS, "Concept", Rows::EntitiesOfType("Concept")),
     Model {
         scope: Scope::EntityColumn("entity_in_id"),
         access: Access::ProjectSupervisors,

@@ -22,6 +22,7 @@ fn entity_route(d: &Data, entity: &Row) -> Result<names::ModelName, DataError> {
         "Episode" => names::EPISODES,
         "Scene" => names::SCENES,
         "Edit" => names::EDITS,
+        "Concept" => names::CONCEPTS,
         n if super::models::TEMPORAL_TYPES.contains(&n) => names::ENTITIES,
         _ => names::ASSETS,
     })

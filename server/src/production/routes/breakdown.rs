@@ -190,6 +190,8 @@ pub(super) const PROJECT_LISTS: &[&str] = &[
     "edits",
     "tasks",
     "schedule-items",
+    "milestones",
+    "concepts",
     // Read through the project's tasks.
     "comments",
     "preview-files",
@@ -200,8 +202,14 @@ pub(super) const PROJECT_LISTS: &[&str] = &[
 ];
 
 /// What `POST /data/projects/{p}/{kind}` makes by name.
-pub(super) const PROJECT_CREATIONS: &[&str] =
-    &["episodes", "sequences", "shots", "scenes", "edits"];
+pub(super) const PROJECT_CREATIONS: &[&str] = &[
+    "episodes",
+    "sequences",
+    "shots",
+    "scenes",
+    "edits",
+    "concepts",
+];
 
 async fn project_list(
     Authed(me): Authed,
@@ -445,6 +453,7 @@ pub(super) const ENTITY_KINDS: &[&str] = &[
     "episodes",
     "scenes",
     "edits",
+    "concepts",
     "entities",
 ];
 

@@ -21,7 +21,7 @@ use serde_json::Value;
 /// The kinds with a list of the tasks of the shots under them.
 pub(super) const SHOT_PARENTS: &[&str] = &["sequences", "episodes"];
 /// The kinds whose previews are listed by task type.
-pub(super) const PREVIEWED_KINDS: &[&str] = &["shots", "assets", "edits", "sequences"];
+pub(super) const PREVIEWED_KINDS: &[&str] = &["shots", "assets", "edits", "sequences", "concepts"];
 
 /// The routes.
 pub fn router() -> Routes {

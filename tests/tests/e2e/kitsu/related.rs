@@ -688,3 +688,173 @@ async fn an_episodes_playlists_are_listed_apart_from_the_others() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn concepts_are_entities_of_their_own_with_tasks_and_previews() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Concepts").await;
+    let p = &b.project;
+    let body = json!({"name": "Moodboard", "description": "the look"});
+    let concept = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/concepts"),
+        Some(body.clone()),
+        201,
+    )
+    .await;
+    assert_eq!(concept["type"], "Concept");
+    let again = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/concepts"),
+        Some(body),
+        201,
+    )
+    .await;
+    assert_eq!(again["id"], concept["id"], "made by name once");
+    let c = id(&concept);
+    assert_eq!(
+        ids(&call(
+            &admin,
+            Method::GET,
+            &format!("/data/projects/{p}/concepts"),
+            None,
+            200
+        )
+        .await),
+        [c.as_str()]
+    );
+    assert_eq!(
+        ids(&call(
+            &admin,
+            Method::GET,
+            &format!("/data/concepts?project_id={p}"),
+            None,
+            200
+        )
+        .await),
+        [c.as_str()]
+    );
+    assert_eq!(
+        call(
+            &admin,
+            Method::GET,
+            &format!("/data/concepts/{c}"),
+            None,
+            200
+        )
+        .await["name"],
+        "Moodboard"
+    );
+    // A concept is not an asset, and its type is not an asset type.
+    let assets = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/assets"),
+        None,
+        200,
+    )
+    .await;
+    assert!(!ids(&assets).contains(&c.as_str()));
+    let types = call(&admin, Method::GET, "/data/asset-types", None, 200).await;
+    assert!(
+        types
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["name"] != "Concept"),
+        "{types}"
+    );
+    // Its tasks, their types and its previews by type.
+    let concept_type = call(
+        &admin,
+        Method::GET,
+        "/data/task-types?name=Concept",
+        None,
+        200,
+    )
+    .await[0]
+        .clone();
+    let task = call(
+        &admin,
+        Method::POST,
+        "/data/tasks",
+        Some(
+            json!({"project_id": p, "entity_id": c, "task_type_id": id(&concept_type),
+                    "task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"}),
+        ),
+        201,
+    )
+    .await;
+    assert_eq!(
+        ids(&call(
+            &admin,
+            Method::GET,
+            &format!("/data/concepts/{c}/tasks"),
+            None,
+            200
+        )
+        .await),
+        [id(&task).as_str()]
+    );
+    assert_eq!(
+        call(
+            &admin,
+            Method::GET,
+            &format!("/data/concepts/{c}/task-types"),
+            None,
+            200
+        )
+        .await[0]["name"],
+        "Concept"
+    );
+    assert_eq!(
+        call(
+            &admin,
+            Method::GET,
+            &format!("/data/concepts/{c}/preview-files"),
+            None,
+            200
+        )
+        .await,
+        json!({})
+    );
+    // Milestones are listed under their production.
+    let milestone = call(
+        &admin,
+        Method::POST,
+        "/data/milestones",
+        Some(json!({"project_id": p, "name": "Animatic", "date": "2025-01-10"})),
+        201,
+    )
+    .await;
+    assert_eq!(
+        ids(&call(
+            &admin,
+            Method::GET,
+            &format!("/data/projects/{p}/milestones"),
+            None,
+            200
+        )
+        .await),
+        [id(&milestone).as_str()]
+    );
+    let outsider = ts.client_as(Role::Artist).await;
+    call(
+        &outsider,
+        Method::GET,
+        &format!("/data/concepts/{c}"),
+        None,
+        404,
+    )
+    .await;
+    call(
+        &outsider,
+        Method::GET,
+        &format!("/data/projects/{p}/concepts"),
+        None,
+        404,
+    )
+    .await;
+}

@@ -50,7 +50,7 @@ pub(super) static OPS: &[Op] = &[
     post(
         "/data/projects/{project}/{kind}",
         BREAKDOWN,
-        "Creates an episode, sequence, shot, scene or edit by name (`episode_id`, \
+        "Creates an episode, sequence, shot, scene, edit or concept by name (`episode_id`, \
          `sequence_id`, `nb_frames`, `data`), or answers the one that exists",
     )
     .role(Supervisor)
