@@ -219,6 +219,121 @@ pub fn shots_casting(
     Ok(out)
 }
 
+/// `PUT /data/projects/{p}/entities/casting` `{entity_id: [casting entries]}`: replaces the
+/// casting of each entity named, all of them or none; answers each one's casting as set.
+pub fn set_castings(
+    d: &Data,
+    project_id: &str,
+    castings: &Row,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let mut out = serde_json::Map::new();
+    for (entity, casting) in castings {
+        let Value::Array(entries) = casting else {
+            return Err(DataError::BadRequest(format!(
+                "the casting of {entity} is a list of {{asset_id, nb_occurences, label}}"
+            )));
+        };
+        let set = set_casting(d, project_id, entity, entries)?;
+        out.insert(entity.clone(), Value::Array(set));
+    }
+    Ok(out)
+}
+
+/// `PUT /data/projects/{p}/entities/casting/assets/{a}` `{entity_ids, nb_occurences?,
+/// label?}`: casts one asset into each entity, keeping what else they cast (an entity that
+/// already casts it gets the new count); answers each entity's casting.
+pub fn cast_asset(
+    d: &Data,
+    project_id: &str,
+    asset_id: &str,
+    body: &Row,
+) -> Result<serde_json::Map<String, Value>, DataError> {
+    let asset = d.get(names::ASSETS, asset_id)?;
+    let asset_id = text(&asset, "id").to_owned();
+    let Some(Value::Array(entities)) = body.get("entity_ids") else {
+        return Err(DataError::BadRequest(
+            "`entity_ids` lists the entities to cast the asset in".into(),
+        ));
+    };
+    let count = match body.get("nb_occurences") {
+        None | Some(Value::Null) => 1,
+        Some(n) => n
+            .as_i64()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| DataError::BadRequest("`nb_occurences` is a count from 1".into()))?,
+    };
+    let label = body.get("label").and_then(Value::as_str).unwrap_or("");
+    d.authorize_in_project(names::ENTITIES, project_id)?;
+    let now = super::schema::now_text();
+    let mut out = serde_json::Map::new();
+    for entity in entities {
+        let entity = entity
+            .as_str()
+            .ok_or_else(|| DataError::BadRequest("`entity_ids` holds ids".into()))?;
+        let entity = entity_of_project(d, project_id, entity)?;
+        let entity_id = text(&entity, "id").to_owned();
+        // One link per entity and asset: the count and label of an existing one change.
+        let changed = d.conn.execute(
+            "UPDATE prod_entity_link SET nb_occurences = ?3, label = ?4, updated_at = ?5 \
+             WHERE entity_in_id = ?1 AND entity_out_id = ?2",
+            rusqlite::params![entity_id, asset_id, count, label, now],
+        )?;
+        if changed == 0 {
+            d.conn.execute(
+                "INSERT INTO prod_entity_link \
+                 (id, entity_in_id, entity_out_id, nb_occurences, label, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rusqlite::params![
+                    uuid::Uuid::new_v4().to_string(),
+                    entity_id,
+                    asset_id,
+                    count,
+                    label,
+                    now,
+                    now
+                ],
+            )?;
+        }
+        d.conn.execute(
+            "UPDATE prod_entity SET nb_entities_out = \
+             (SELECT count(*) FROM prod_entity_link WHERE entity_in_id = ?1), updated_at = ?2 \
+             WHERE id = ?1",
+            rusqlite::params![entity_id, now],
+        )?;
+        out.insert(entity_id.clone(), Value::Array(casting_of(d, &entity_id)?));
+    }
+    Ok(out)
+}
+
+/// `GET /data/projects/{p}/assets/shared-used` (and per episode): the assets other
+/// productions share that this one casts in its shots, as far as the viewer may read them.
+pub fn shared_assets_used(
+    d: &Data,
+    project_id: &str,
+    episode_id: Option<&str>,
+) -> Result<Vec<Row>, DataError> {
+    let project = d.get(names::PROJECTS, project_id)?;
+    let project_id = text(&project, "id");
+    let episode = match episode_id {
+        None | Some("main" | "all") => None,
+        Some(id) => Some(text(&episode_in_project(d, id, project_id)?, "id").to_owned()),
+    };
+    let mut stmt = d.conn.prepare_cached(
+        "SELECT DISTINCT a.id FROM prod_entity AS a \
+         JOIN prod_entity_link AS l ON l.entity_out_id = a.id \
+         JOIN prod_entity AS s ON s.id = l.entity_in_id \
+         JOIN prod_entity AS q ON q.id = s.parent_id \
+         WHERE a.is_shared = 1 AND a.canceled = 0 AND a.project_id <> ?1 \
+         AND s.project_id = ?1 AND (?2 IS NULL OR q.parent_id = ?2) ORDER BY a.name",
+    )?;
+    let ids = stmt
+        .query_map(rusqlite::params![project_id, episode], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    visible_rows(d, names::ASSETS, &ids)
+}
+
 /// Whose castings a grouped casting view lists.
 pub enum CastingsOf<'a> {
     /// The project's episodes (the assets cast in each episode).

@@ -104,6 +104,137 @@ pub fn setting_add(
     d.get(names::PROJECTS, &project_id)
 }
 
+/// `POST /data/projects/{p}/settings/batch`, the production wizard's one call: adds the task
+/// types of `task_types` (`[{task_type_id, priority}]`, a known one's priority changes), the
+/// statuses of `task_status_ids` and the asset types of `asset_type_ids`; with
+/// `replace_task_types`, task types not listed leave the project. Unknown ids are skipped, as
+/// in Zou. Answers the project.
+pub fn settings_batch(d: &Data, project_id: &str, body: &Row) -> Result<Row, DataError> {
+    let project = d.get(names::PROJECTS, project_id)?;
+    let project_id = text(&project, "id").to_owned();
+    d.authorize_in_project(names::PROJECTS, &project_id)?;
+    let list = |field: &str| -> Result<Vec<Value>, DataError> {
+        match body.get(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(items.clone()),
+            Some(_) => Err(DataError::BadRequest(format!("`{field}` is a list"))),
+        }
+    };
+    let ids = |field: &str| -> Result<Vec<String>, DataError> {
+        list(field)?
+            .into_iter()
+            .map(|v| match v {
+                Value::String(id) => Ok(id),
+                _ => Err(DataError::BadRequest(format!("`{field}` lists ids"))),
+            })
+            .collect()
+    };
+    let mut wanted = Vec::new();
+    for entry in list("task_types")? {
+        let task_type = entry
+            .get("task_type_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                DataError::BadRequest("each of `task_types` names a `task_type_id`".into())
+            })?
+            .to_owned();
+        let priority = match entry.get("priority") {
+            None | Some(Value::Null) => None,
+            Some(p) => Some(p.as_i64().ok_or_else(|| {
+                DataError::BadRequest("a task type's `priority` is a number".into())
+            })?),
+        };
+        wanted.push((task_type, priority));
+    }
+    let (statuses, asset_types) = (ids("task_status_ids")?, ids("asset_type_ids")?);
+    let known = |route: ModelName, id: &str| -> Result<Option<String>, DataError> {
+        match d.get(route, id) {
+            Ok(row) => Ok(Some(text(&row, "id").to_owned())),
+            Err(DataError::NotFound(_) | DataError::BadRequest(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    let mut kept = Vec::new();
+    for (task_type, priority) in &wanted {
+        let Some(id) = known(names::TASK_TYPES, task_type)? else {
+            continue;
+        };
+        d.conn.execute(
+            "INSERT OR IGNORE INTO prod_project_task_type_link (project_id, task_type_id) \
+             VALUES (?, ?)",
+            [project_id.as_str(), id.as_str()],
+        )?;
+        if let Some(priority) = priority {
+            d.conn.execute(
+                "UPDATE prod_project_task_type_link SET priority = ? \
+                 WHERE project_id = ? AND task_type_id = ?",
+                rusqlite::params![priority, project_id, id],
+            )?;
+        }
+        kept.push(id);
+    }
+    if body.get("replace_task_types").and_then(Value::as_bool) == Some(true) {
+        let linked: Vec<String> = d
+            .conn
+            .prepare_cached(
+                "SELECT task_type_id FROM prod_project_task_type_link WHERE project_id = ?",
+            )?
+            .query_map([&project_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in linked.iter().filter(|id| !kept.contains(id)) {
+            d.conn.execute(
+                "DELETE FROM prod_project_task_type_link WHERE project_id = ? AND task_type_id = ?",
+                [project_id.as_str(), id.as_str()],
+            )?;
+        }
+    }
+    for (route, table, column, given) in [
+        (
+            names::TASK_STATUS,
+            "prod_project_task_status_link",
+            "task_status_id",
+            &statuses,
+        ),
+        (
+            names::ASSET_TYPES,
+            "prod_project_asset_type_link",
+            "asset_type_id",
+            &asset_types,
+        ),
+    ] {
+        for id in given {
+            if let Some(id) = known(route, id)? {
+                d.conn.execute(
+                    &format!("INSERT OR IGNORE INTO {table} (project_id, {column}) VALUES (?, ?)"),
+                    [project_id.as_str(), id.as_str()],
+                )?;
+            }
+        }
+    }
+    let project = d.get(names::PROJECTS, &project_id)?;
+    full_project(d, project)
+}
+
+/// `GET /data/projects/all`: every project the person may see, open or not (all of them for
+/// managers and admins, their teams' for others), by name, each with its status's name and
+/// its metadata descriptors, as Kitsu's productions page lists them.
+pub fn all_projects(d: &Data) -> Result<Vec<Row>, DataError> {
+    let mut projects = d.list(names::PROJECTS, &[])?;
+    projects.sort_by(|a, b| text(a, "name").cmp(text(b, "name")));
+    projects
+        .into_iter()
+        .map(|project| {
+            let descriptors = metadata_descriptors(d, text(&project, "id"))?;
+            let mut project = full_project(d, project)?;
+            project.insert(
+                "descriptors".into(),
+                Value::Array(descriptors.into_iter().map(Value::Object).collect()),
+            );
+            Ok(project)
+        })
+        .collect()
+}
+
 /// `DELETE /data/projects/{p}/settings/<setting>/{id}`.
 pub fn setting_remove(
     d: &Data,

@@ -84,7 +84,8 @@ pub fn movie_low_path(data_dir: &Path, preview_id: &str) -> PathBuf {
     preview_dir(data_dir, preview_id).join("low.mp4")
 }
 
-/// A person's avatar.
+/// A person's avatar, a production's picture or the studio's logo (by the row's id, a UUID,
+/// so the three never share a file).
 pub fn avatar_path(data_dir: &Path, person_id: &str) -> PathBuf {
     data_dir
         .join("production")

@@ -30,6 +30,14 @@ pub fn router() -> Routes {
             "/pictures/thumbnails/persons/{file}",
             post(upload_avatar).get(avatar),
         )
+        .route(
+            "/pictures/thumbnails/projects/{file}",
+            post(upload_project_picture).get(project_picture),
+        )
+        .route(
+            "/pictures/thumbnails/organisations/{file}",
+            post(upload_organisation_logo).get(organisation_logo),
+        )
         .route("/pictures/{kind}/preview-files/{file}", get(picture))
         .route("/movies/{quality}/preview-files/{file}", get(movie))
 }
@@ -218,6 +226,97 @@ async fn avatar(
 ) -> ApiResult<Response> {
     let person = file.split('.').next().unwrap_or("").to_owned();
     let found = read(&state, &me, move |d| d.get(names::PERSONS, &person)).await?;
+    send_file(
+        media::avatar_path(&state.data_dir, text(&found, "id")),
+        "image/png",
+    )
+    .await
+}
+
+/// `POST /pictures/thumbnails/projects/{id}`: a production's picture, for those who may
+/// change the project; answers the project, now `has_avatar`.
+async fn upload_project_picture(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    MaybeUpload(upload): MaybeUpload,
+) -> ApiResult<axum::Json<Row>> {
+    let upload = upload.ok_or_else(|| ApiError::BadRequest("File not provided.".into()))?;
+    let project = file.split('.').next().unwrap_or("").to_owned();
+    // Refused before the picture is decoded or stored.
+    let id = read(&state, &me, move |d| {
+        let found = d.get(names::PROJECTS, &project)?;
+        let id = text(&found, "id").to_owned();
+        d.authorize_in_project(names::PROJECTS, &id)?;
+        Ok(id)
+    })
+    .await?;
+    media::store_avatar(&state.data_dir, &id, &upload.file).await?;
+    let row = write(&state, &me, move |d| {
+        d.update(
+            names::PROJECTS,
+            &id,
+            serde_json::json!({"has_avatar": true}),
+        )
+    })
+    .await?;
+    Ok(axum::Json(row))
+}
+
+/// `GET /pictures/thumbnails/projects/{id}.png`: the production's picture, for its team.
+async fn project_picture(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> ApiResult<Response> {
+    let project = file.split('.').next().unwrap_or("").to_owned();
+    let found = read(&state, &me, move |d| d.get(names::PROJECTS, &project)).await?;
+    send_file(
+        media::avatar_path(&state.data_dir, text(&found, "id")),
+        "image/png",
+    )
+    .await
+}
+
+/// `POST /pictures/thumbnails/organisations/{id}`: the studio's logo (admins, by the
+/// catalogue's role); answers the organisation, now `has_avatar`.
+async fn upload_organisation_logo(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    MaybeUpload(upload): MaybeUpload,
+) -> ApiResult<axum::Json<Row>> {
+    let upload = upload.ok_or_else(|| ApiError::BadRequest("File not provided.".into()))?;
+    let organisation = file.split('.').next().unwrap_or("").to_owned();
+    let found = read(&state, &me, move |d| {
+        d.get(names::ORGANISATIONS, &organisation)
+    })
+    .await?;
+    let id = text(&found, "id").to_owned();
+    media::store_avatar(&state.data_dir, &id, &upload.file).await?;
+    let row = write(&state, &me, move |d| {
+        d.update(
+            names::ORGANISATIONS,
+            &id,
+            serde_json::json!({"has_avatar": true}),
+        )
+    })
+    .await?;
+    Ok(axum::Json(row))
+}
+
+/// `GET /pictures/thumbnails/organisations/{id}.png`: the studio's logo, for everyone
+/// logged in (the top bar shows it).
+async fn organisation_logo(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> ApiResult<Response> {
+    let organisation = file.split('.').next().unwrap_or("").to_owned();
+    let found = read(&state, &me, move |d| {
+        d.get(names::ORGANISATIONS, &organisation)
+    })
+    .await?;
     send_file(
         media::avatar_path(&state.data_dir, text(&found, "id")),
         "image/png",

@@ -8,6 +8,7 @@ use super::{Fields, read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
+use crate::production::db::casting;
 use crate::production::db::data::text;
 use crate::production::db::names;
 use crate::production::db::outputs::{self, Target};
@@ -17,7 +18,7 @@ use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 
 /// The project routes: settings, team, playlists, output files, the CSV.
 pub fn router() -> Routes {
@@ -44,6 +45,23 @@ pub fn router() -> Routes {
             get(project_asset_types),
         )
         .route("/data/projects/{project}/team", get(team).post(team_add))
+        .route("/data/projects/all", get(all_projects))
+        .route(
+            "/data/projects/{project}/assets/shared-used",
+            get(shared_used),
+        )
+        .route(
+            "/data/projects/{project}/episodes/{episode}/assets/shared-used",
+            get(episode_shared_used),
+        )
+        .route(
+            "/data/projects/{project}/entities/casting",
+            put(set_castings),
+        )
+        .route(
+            "/data/projects/{project}/entities/casting/assets/{asset}",
+            put(cast_asset),
+        )
         .route(
             "/data/projects/{project}/team/{person}",
             delete(team_remove),
@@ -103,6 +121,10 @@ async fn setting_add(
     Path((project, name)): Path<(String, String)>,
     Fields(body): Fields,
 ) -> ApiResult<(StatusCode, axum::Json<Row>)> {
+    if name == "batch" {
+        let project = write(&state, &me, move |d| db::settings_batch(d, &project, &body)).await?;
+        return Ok((StatusCode::CREATED, axum::Json(project)));
+    }
     let setting = setting(&name)?;
     let project = write(&state, &me, move |d| {
         db::setting_add(d, &project, setting, &body)
@@ -321,5 +343,66 @@ async fn tasks_csv(
             ),
         ],
         csv,
+    ))
+}
+
+async fn all_projects(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    Ok(axum::Json(read(&state, &me, db::all_projects).await?))
+}
+
+async fn shared_used(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            casting::shared_assets_used(d, &project, None)
+        })
+        .await?,
+    ))
+}
+
+async fn episode_shared_used(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, episode)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Vec<Row>>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            casting::shared_assets_used(d, &project, Some(&episode))
+        })
+        .await?,
+    ))
+}
+
+async fn set_castings(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    Fields(body): Fields,
+) -> ApiResult<axum::Json<serde_json::Map<String, serde_json::Value>>> {
+    Ok(axum::Json(
+        write(&state, &me, move |d| {
+            casting::set_castings(d, &project, &body)
+        })
+        .await?,
+    ))
+}
+
+async fn cast_asset(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, asset)): Path<(String, String)>,
+    Fields(body): Fields,
+) -> ApiResult<axum::Json<serde_json::Map<String, serde_json::Value>>> {
+    Ok(axum::Json(
+        write(&state, &me, move |d| {
+            casting::cast_asset(d, &project, &asset, &body)
+        })
+        .await?,
     ))
 }

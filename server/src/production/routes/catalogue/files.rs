@@ -1,7 +1,9 @@
-//! A pipeline's files: output files and working files, as gazu's `files` module reads them.
+//! A pipeline's files (output files and working files, as gazu's `files` module reads them),
+//! and the pictures of productions and of the studio.
 
-use super::Answer::{Models, Object};
-use super::{FILES, Op, get, post};
+use super::Answer::{File, Model, Models, Object};
+use super::{Body, FILES, Op, get, post};
+use drover_shared::Role::Admin;
 
 pub(super) static OPS: &[Op] = &[
     get(
@@ -68,4 +70,33 @@ pub(super) static OPS: &[Op] = &[
         "The entity's working files, newest revision first (`task_id`, `name` narrow it)",
     )
     .answers(Models("WorkingFile")),
+    post(
+        "/pictures/thumbnails/projects/{file}",
+        FILES,
+        "Uploads a production's picture (`{id}`; those who may change the project)",
+    )
+    .answers(Model("Project"))
+    .body(Body::Multipart)
+    .status(200),
+    get(
+        "/pictures/thumbnails/projects/{file}",
+        FILES,
+        "A production's 150×150 picture (`{id}.png`)",
+    )
+    .answers(File("image/png")),
+    post(
+        "/pictures/thumbnails/organisations/{file}",
+        FILES,
+        "Uploads the studio's logo (`{id}`; admins)",
+    )
+    .answers(Model("Organisation"))
+    .body(Body::Multipart)
+    .status(200)
+    .role(Admin),
+    get(
+        "/pictures/thumbnails/organisations/{file}",
+        FILES,
+        "The studio's 150×150 logo (`{id}.png`)",
+    )
+    .answers(File("image/png")),
 ];

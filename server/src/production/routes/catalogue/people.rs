@@ -2,7 +2,7 @@
 
 use super::Answer::{File, List, Model, Models};
 use super::{Body, Op, PEOPLE, PROJECTS, delete, get, post, put};
-use drover_shared::Role::{Admin, Manager, Vendor};
+use drover_shared::Role::{Admin, Manager, Supervisor, Vendor};
 
 pub(super) static OPS: &[Op] = &[
     // Projects.
@@ -24,11 +24,16 @@ pub(super) static OPS: &[Op] = &[
         PROJECTS,
         "Adds a task type, task \
         status or asset type to a project (`task_type_id`, `task_status_id`, \
-        `asset_type_id`; `priority`)",
+        `asset_type_id`; `priority`); `batch` sets several at once, as the production \
+        wizard does (`task_types: [{task_type_id, priority}]`, `task_status_ids`, \
+        `asset_type_ids`, `replace_task_types`)",
     )
     .answers(Model("Project"))
     .role(Manager)
-    .only("setting", &["task-types", "task-status", "asset-types"]),
+    .only(
+        "setting",
+        &["task-types", "task-status", "asset-types", "batch"],
+    ),
     delete(
         "/data/projects/{project}/settings/{setting}/{id}",
         PROJECTS,
@@ -99,6 +104,39 @@ pub(super) static OPS: &[Op] = &[
         episode), 20 per `page`, newest first; not for vendors",
     )
     .answers(Models("Playlist")),
+    get(
+        "/data/projects/all",
+        PROJECTS,
+        "Every project the person may see, open or closed, by name, with its status's name \
+        and its metadata descriptors",
+    )
+    .answers(Models("Project")),
+    get(
+        "/data/projects/{project}/assets/shared-used",
+        PROJECTS,
+        "The assets other productions share that this one casts in its shots",
+    )
+    .answers(Models("Asset")),
+    get(
+        "/data/projects/{project}/episodes/{episode}/assets/shared-used",
+        PROJECTS,
+        "The shared assets of other productions cast in the episode's shots",
+    )
+    .answers(Models("Asset")),
+    put(
+        "/data/projects/{project}/entities/casting",
+        PROJECTS,
+        "Replaces the casting of several entities at once: `{entity_id: [{asset_id, \
+        nb_occurences, label}]}`, all or none; answers each one's casting",
+    )
+    .role(Supervisor),
+    put(
+        "/data/projects/{project}/entities/casting/assets/{asset}",
+        PROJECTS,
+        "Casts one asset into several entities (`entity_ids`, `nb_occurences`, `label`), \
+        keeping what else they cast; answers each one's casting",
+    )
+    .role(Supervisor),
     get(
         "/data/projects/{project}/playlists",
         PROJECTS,

@@ -1,0 +1,342 @@
+//! My productions and the production wizard, as Kitsu's web front end calls them: every
+//! production with its status and descriptors, the wizard's settings in one call, the
+//! pictures of productions and of the studio; and the breakdown's batch casting and the
+//! shared assets a production uses.
+
+use super::{breakdown, call, id, png, upload};
+use drover_shared::Role;
+use drover_tests::setup;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["name"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_productions_page_and_the_wizard_work_as_kitsu_calls_them() {
+    let (ts, admin) = setup().await;
+    let ours = breakdown(&admin, "Ours").await;
+    breakdown(&admin, "Theirs").await;
+    let artist = ts.client_as(Role::Artist).await;
+    let artist_id =
+        call(&artist, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{}/team", ours.project),
+        Some(json!({"person_id": artist_id})),
+        201,
+    )
+    .await;
+
+    // Every production for an admin, with its status's name and descriptors; an artist's
+    // own only.
+    let all = call(&admin, Method::GET, "/data/projects/all", None, 200).await;
+    assert_eq!(names(&all), ["Ours", "Theirs"]);
+    assert_eq!(all[0]["project_status_name"], "Open");
+    assert!(all[0]["descriptors"].is_array());
+    let mine = call(&artist, Method::GET, "/data/projects/all", None, 200).await;
+    assert_eq!(names(&mine), ["Ours"]);
+
+    // The wizard's one settings call: task types with priorities, statuses, asset types.
+    let wizard = call(
+        &admin,
+        Method::POST,
+        "/data/projects",
+        Some(json!({"name": "Wizard", "production_type": "short"})),
+        201,
+    )
+    .await;
+    let w = id(&wizard);
+    let task_types = call(&admin, Method::GET, "/data/task-types", None, 200).await;
+    let (first, second) = (id(&task_types[0]), id(&task_types[1]));
+    let statuses = call(&admin, Method::GET, "/data/task-status", None, 200).await;
+    let status = id(&statuses[0]);
+    let character = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000201";
+    let batch = format!("/data/projects/{w}/settings/batch");
+    let body = json!({
+        "task_types": [{"task_type_id": first, "priority": 2}, {"task_type_id": second},
+                       {"task_type_id": uuid::Uuid::new_v4().to_string()}],
+        "task_status_ids": [status],
+        "asset_type_ids": [character],
+    });
+    let set = call(&admin, Method::POST, &batch, Some(body), 201).await;
+    assert_eq!(set["id"], w.as_str());
+    let linked = |setting: &'static str| {
+        let admin = admin.clone();
+        let w = w.clone();
+        async move {
+            let list = call(
+                &admin,
+                Method::GET,
+                &format!("/data/projects/{w}/settings/{setting}"),
+                None,
+                200,
+            )
+            .await;
+            let mut ids: Vec<String> = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    assert_eq!(
+        linked("task-types").await,
+        both,
+        "the unknown id is skipped"
+    );
+    assert_eq!(linked("task-status").await, [status.as_str()]);
+    assert_eq!(linked("asset-types").await, [character.to_owned()]);
+    // Replacing keeps only what is listed; a priority is kept on the link.
+    call(
+        &admin,
+        Method::POST,
+        &batch,
+        Some(
+            json!({"task_types": [{"task_type_id": second, "priority": 5}],
+                    "replace_task_types": true}),
+        ),
+        201,
+    )
+    .await;
+    assert_eq!(linked("task-types").await, [second.as_str()]);
+    let context = call(&admin, Method::GET, "/data/user/context", None, 200).await;
+    let wizard_row = context["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == w.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(wizard_row["task_types_priority"][&second], 5);
+    // Malformed bodies are 400; an artist may not; someone off the team learns nothing.
+    call(
+        &admin,
+        Method::POST,
+        &batch,
+        Some(json!({"task_types": "all"})),
+        400,
+    )
+    .await;
+    call(
+        &admin,
+        Method::POST,
+        &batch,
+        Some(json!({"task_types": [{"priority": 1}]})),
+        400,
+    )
+    .await;
+    call(&artist, Method::POST, &batch, Some(json!({})), 403).await;
+
+    // A production's picture and the studio's logo.
+    let picture = format!("/pictures/thumbnails/projects/{}", ours.project);
+    let (status, row) = upload(&admin, &picture, "poster.png", &png()).await;
+    assert_eq!(status, StatusCode::OK, "{row}");
+    assert_eq!(row["has_avatar"], true);
+    let got = reqwest::Client::new()
+        .get(format!("{}{picture}.png", artist.api_url()))
+        .bearer_auth(artist.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    let bytes = got.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+    let (status, _) = upload(&artist, &picture, "poster.png", &png()).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "an artist does not change the production"
+    );
+    let (status, _) = upload(&admin, &picture, "poster.png", b"not a picture").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let organisation = id(&call(&admin, Method::GET, "/data/organisations", None, 200).await[0]);
+    let logo = format!("/pictures/thumbnails/organisations/{organisation}");
+    let (status, row) = upload(&admin, &logo, "logo.png", &png()).await;
+    assert_eq!(status, StatusCode::OK, "{row}");
+    assert_eq!(row["has_avatar"], true);
+    let (status, _) = upload(&artist, &logo, "logo.png", &png()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let got = reqwest::Client::new()
+        .get(format!("{}{logo}.png", artist.api_url()))
+        .bearer_auth(artist.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    let outsider = ts.client_as(Role::Artist).await;
+    let got = reqwest::Client::new()
+        .get(format!("{}{picture}.png", outsider.api_url()))
+        .bearer_auth(outsider.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn castings_are_set_in_batch_and_shared_assets_show_where_they_are_used() {
+    let (ts, admin) = setup().await;
+    let ours = breakdown(&admin, "Film").await;
+    let library = breakdown(&admin, "Library").await;
+    let p = &ours.project;
+    // A second shot, and the library's asset shared.
+    let shot2 = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/shots"),
+        Some(json!({"name": "SH020", "sequence_id": ours.sequence})),
+        201,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/entities/{}", library.asset),
+        Some(json!({"is_shared": true})),
+        200,
+    )
+    .await;
+
+    // Two shots' castings at once.
+    let set = call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/casting"),
+        Some(json!({
+            ours.shot.clone(): [{"asset_id": ours.asset, "nb_occurences": 2}],
+            id(&shot2): [{"asset_id": library.asset, "nb_occurences": 1, "label": "bg"}],
+        })),
+        200,
+    )
+    .await;
+    assert_eq!(set[&ours.shot][0]["asset_id"], ours.asset.as_str());
+    let casting = |shot: String| {
+        let admin = admin.clone();
+        let p = p.clone();
+        async move {
+            call(
+                &admin,
+                Method::GET,
+                &format!("/data/projects/{p}/entities/{shot}/casting"),
+                None,
+                200,
+            )
+            .await
+        }
+    };
+    assert_eq!(casting(ours.shot.clone()).await[0]["nb_occurences"], 2);
+    assert_eq!(casting(id(&shot2)).await[0]["label"], "bg");
+
+    // One asset into both shots, keeping what else they cast.
+    let cast = call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/casting/assets/{}", ours.asset),
+        Some(json!({"entity_ids": [ours.shot, id(&shot2)], "nb_occurences": 3})),
+        200,
+    )
+    .await;
+    assert_eq!(cast[&id(&shot2)].as_array().unwrap().len(), 2, "{cast}");
+    let first = casting(ours.shot.clone()).await;
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    assert_eq!(
+        first[0]["nb_occurences"], 3,
+        "the count changes, no second link"
+    );
+
+    // The library's shared asset is used here; the production's own asset is not listed.
+    let used = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/assets/shared-used"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        used.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [library.asset.as_str()]
+    );
+    let in_episode = call(
+        &admin,
+        Method::GET,
+        &format!(
+            "/data/projects/{p}/episodes/{}/assets/shared-used",
+            ours.episode
+        ),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(in_episode, used);
+    call(
+        &admin,
+        Method::GET,
+        &format!(
+            "/data/projects/{p}/episodes/{}/assets/shared-used",
+            library.episode
+        ),
+        None,
+        404,
+    )
+    .await;
+
+    // Bad bodies are refused whole: nothing changed.
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/casting"),
+        Some(json!({ours.shot.clone(): [], id(&shot2): "none"})),
+        400,
+    )
+    .await;
+    assert_eq!(
+        casting(ours.shot.clone()).await.as_array().unwrap().len(),
+        1
+    );
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/casting/assets/{}", ours.asset),
+        Some(json!({"entity_ids": "all"})),
+        400,
+    )
+    .await;
+    // Another production's shot is not this one's; an artist may not cast.
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/casting"),
+        Some(json!({library.shot.clone(): []})),
+        404,
+    )
+    .await;
+    let artist = ts.client_as(Role::Artist).await;
+    call(
+        &artist,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/casting"),
+        Some(json!({})),
+        403,
+    )
+    .await;
+}
