@@ -51,6 +51,7 @@ MODULES = [
     "person",
     "playlist",
     "project",
+    "project_template",
     "scene",
     "shot",
     "task",
@@ -117,6 +118,9 @@ def seed():
     scene = gazu.scene.new_scene(project, sequence, "SC010")
     edit = gazu.edit.new_edit(project, "Trailer")
     concept = gazu.concept.new_concept(project, "Moodboard")
+    template = gazu.project_template.new_project_template_from_project(
+        project, name=f"Template {TAG}"
+    )
     notification = (gazu.user.all_notifications() or [None])[0]
     preview_file = gazu.task.add_preview(task, comment, preview_picture())
     return {
@@ -143,6 +147,7 @@ def seed():
         "scene": scene,
         "edit": edit,
         "concept": concept,
+        "project_template": template,
         "concept_name": "Moodboard",
         "notification": notification,
         "preview_file": preview_file,

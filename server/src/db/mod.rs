@@ -35,6 +35,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/0015_playlists_and_concepts.sql"
         )),
+        M::up(include_str!("../../migrations/0016_project_templates.sql")),
     ])
 });
 

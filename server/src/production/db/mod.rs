@@ -28,6 +28,7 @@ pub(crate) mod rules;
 pub(crate) mod schedule;
 pub(crate) mod schema;
 pub(crate) mod tasks;
+pub(crate) mod templates;
 pub(crate) mod time;
 pub(crate) mod user;
 pub(crate) mod with_tasks;

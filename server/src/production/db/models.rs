@@ -44,6 +44,7 @@ pub mod names {
         SCENES,
         EDITS,
         CONCEPTS,
+        PROJECT_TEMPLATES,
         ENTITY_LINKS,
         ASSET_INSTANCES,
         TASK_TYPES,
@@ -104,6 +105,8 @@ pub mod names {
     pub const EDITS: ModelName = ModelName("edits");
     /// `/data/concepts`: concept art, an entity of its own kind tasks and previews hang from.
     pub const CONCEPTS: ModelName = ModelName("concepts");
+    /// `/data/project-templates`: settings to start productions from.
+    pub const PROJECT_TEMPLATES: ModelName = ModelName("project-templates");
     /// `/data/entity-links`.
     pub const ENTITY_LINKS: ModelName = ModelName("entity-links");
     /// `/data/asset-instances`.
@@ -443,6 +446,11 @@ pub static MODELS: &[Model] = &[
     entity(names::SCENES, "Scene", Rows::EntitiesOfType("Scene")),
     entity(names::EDITS, "Edit", Rows::EntitiesOfType("Edit")),
     entity(names::CONCEPTS, "Concept", Rows::EntitiesOfType("Concept")),
+    model(
+        names::PROJECT_TEMPLATES,
+        "prod_project_template",
+        "ProjectTemplate",
+    ),
     Model {
         scope: Scope::EntityColumn("entity_in_id"),
         access: Access::ProjectSupervisors,
@@ -671,5 +679,22 @@ mod tests {
             assert!(std::ptr::eq(by_route(name.as_str()).unwrap(), model));
         }
         assert!(by_route("taks").is_none());
+    }
+
+    /// A model whose table no migration makes would load with no columns and refuse every
+    /// field as unknown.
+    #[test]
+    fn every_models_table_exists() {
+        let conn = crate::db::test_conn();
+        for model in MODELS {
+            let columns: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM pragma_table_info(?)",
+                    [model.table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(columns > 1, "{} has no table {}", model.route, model.table);
+        }
     }
 }

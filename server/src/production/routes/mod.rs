@@ -20,6 +20,7 @@ mod project;
 mod related;
 mod review;
 mod tasks;
+mod templates;
 mod user;
 
 use crate::auth::CurrentUser;
@@ -62,6 +63,7 @@ fn routes() -> (Routes, Routes) {
         .merge(related::router())
         .merge(mine::router())
         .merge(files::router())
+        .merge(templates::router())
         .merge(review::router())
         .merge(tasks::router())
         .merge(comments::router())

@@ -340,3 +340,214 @@ async fn castings_are_set_in_batch_and_shared_assets_show_where_they_are_used() 
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_production_is_started_from_a_template_taken_from_another() {
+    let (ts, admin) = setup().await;
+    let source = breakdown(&admin, "Pilot").await;
+    let s = &source.project;
+    // The pilot's settings: a format, two task types (one with a priority), a status, an
+    // asset type and a metadata column.
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{s}"),
+        Some(json!({"fps": "24", "resolution": "2048x858", "max_retakes": 3})),
+        200,
+    )
+    .await;
+    let task_types = call(&admin, Method::GET, "/data/task-types", None, 200).await;
+    let (layout, lighting) = (id(&task_types[0]), id(&task_types[1]));
+    let status = id(&call(&admin, Method::GET, "/data/task-status", None, 200).await[0]);
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{s}/settings/batch"),
+        Some(
+            json!({"task_types": [{"task_type_id": layout, "priority": 4},
+                                   {"task_type_id": lighting}],
+                    "task_status_ids": [status],
+                    "asset_type_ids": ["3c1e3b0e-8a33-4a43-9d57-5a8c8f000201"]}),
+        ),
+        201,
+    )
+    .await;
+    call(
+        &admin,
+        Method::POST,
+        "/data/metadata-descriptors",
+        Some(
+            json!({"project_id": s, "entity_type": "Shot", "name": "Camera",
+                    "field_name": "camera", "data_type": "string"}),
+        ),
+        201,
+    )
+    .await;
+
+    // Taken as a template, then listed as the wizard lists them.
+    let template = call(
+        &admin,
+        Method::POST,
+        &format!("/data/project-templates/from-project/{s}"),
+        Some(json!({"name": "Feature look", "description": "from the pilot"})),
+        201,
+    )
+    .await;
+    let t = id(&template);
+    assert_eq!(template["fps"], "24");
+    assert_eq!(template["max_retakes"], 3);
+    assert_eq!(template["metadata_descriptors"][0]["field_name"], "camera");
+    let templates = call(&admin, Method::GET, "/data/project-templates", None, 200).await;
+    assert_eq!(names(&templates), ["Feature look"]);
+    let types = call(
+        &admin,
+        Method::GET,
+        &format!("/data/project-templates/{t}/task-types"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(types[0]["id"], layout.as_str());
+    assert_eq!(types[0]["priority"], 4);
+    assert_eq!(types.as_array().unwrap().len(), 2);
+    // An admin adds an asset type to it, and takes a task type off.
+    let prop = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000202";
+    let asset_types = call(
+        &admin,
+        Method::POST,
+        &format!("/data/project-templates/{t}/asset-types"),
+        Some(json!({"asset_type_id": prop})),
+        201,
+    )
+    .await;
+    assert_eq!(asset_types.as_array().unwrap().len(), 2);
+    call(
+        &admin,
+        Method::DELETE,
+        &format!("/data/project-templates/{t}/task-types/{lighting}"),
+        None,
+        204,
+    )
+    .await;
+
+    // A new production started from it.
+    let fresh = call(
+        &admin,
+        Method::POST,
+        "/data/projects",
+        Some(json!({"name": "Feature"})),
+        201,
+    )
+    .await;
+    let f = id(&fresh);
+    let applied = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{f}/apply-template/{t}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(applied["fps"], "24");
+    assert_eq!(applied["resolution"], "2048x858");
+    let settings = |name: &'static str| {
+        let admin = admin.clone();
+        let f = f.clone();
+        async move {
+            call(
+                &admin,
+                Method::GET,
+                &format!("/data/projects/{f}/settings/{name}"),
+                None,
+                200,
+            )
+            .await
+            .as_array()
+            .unwrap()
+            .len()
+        }
+    };
+    assert_eq!(settings("task-types").await, 1);
+    assert_eq!(settings("task-status").await, 1);
+    assert_eq!(settings("asset-types").await, 2);
+    let context = call(&admin, Method::GET, "/data/user/context", None, 200).await;
+    let row = context["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == f.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["task_types_priority"][&layout], 4);
+    let descriptors = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{f}/metadata-descriptors"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(descriptors[0]["field_name"], "camera");
+    // Applied twice, nothing is made twice.
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{f}/apply-template/{t}"),
+        None,
+        200,
+    )
+    .await;
+    let again = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{f}/metadata-descriptors"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(again.as_array().unwrap().len(), 1);
+
+    // Admins shape templates; a manager applies them; an artist does neither.
+    let manager = ts.client_as(Role::Manager).await;
+    call(
+        &manager,
+        Method::POST,
+        &format!("/data/project-templates/{t}/asset-types"),
+        Some(json!({"asset_type_id": prop})),
+        403,
+    )
+    .await;
+    call(
+        &manager,
+        Method::POST,
+        &format!("/data/projects/{f}/apply-template/{t}"),
+        None,
+        200,
+    )
+    .await;
+    let artist = ts.client_as(Role::Artist).await;
+    call(
+        &artist,
+        Method::POST,
+        &format!("/data/projects/{f}/apply-template/{t}"),
+        None,
+        403,
+    )
+    .await;
+    call(
+        &admin,
+        Method::GET,
+        &format!("/data/project-templates/{t}/budgets"),
+        None,
+        404,
+    )
+    .await;
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/project-templates/{t}/task-types"),
+        Some(json!({})),
+        400,
+    )
+    .await;
+}

@@ -150,6 +150,7 @@ mod mine;
 mod people;
 mod related;
 mod reviews;
+mod templates;
 
 static INDEX: &[Op] = &[
     get(
@@ -182,4 +183,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(related::OPS)
         .chain(mine::OPS)
         .chain(files::OPS)
+        .chain(templates::OPS)
 }
