@@ -220,6 +220,8 @@ const TASK_SQL: &str = "SELECT k.id, k.due_date, k.done_date, k.duration, k.enti
      WHERE a.task_id = k.id), \
     k.data, k.nb_assets_ready, k.nb_drawings \
     FROM prod_task AS k WHERE k.project_id = ?1 \
+    AND (?3 = 0 OR EXISTS (SELECT 1 FROM prod_task_person_link AS v \
+                           WHERE v.task_id = k.id AND v.person_id = ?2)) \
     ORDER BY k.entity_id, k.task_type_id, k.name";
 
 /// Writes a stored value as JSON, shown as `show` says, without building a `Value`.
@@ -298,7 +300,8 @@ struct Written {
 }
 
 /// `GET /data/<kind>/with-tasks?project_id=P[&episode_id=E]`: the project's entities of a
-/// kind with their tasks, for a person who may read the project (404 otherwise), written
+/// kind with their tasks, for a person who may read the project (404 otherwise; a vendor
+/// gets only the entities with a task of theirs, and only those tasks), written
 /// as JSON bytes in the form asked for straight from the rows (no value tree is built).
 pub fn with_tasks(
     d: &Data,
@@ -350,9 +353,11 @@ pub fn with_tasks(
         .position(|n| *n == "entity_id")
         .unwrap_or(0);
     let me = d.viewer.id.to_string();
+    // Vendors see their own tasks, and only the entities they have one on, as in Zou.
+    let own_only = d.viewer.role == drover_shared::Role::Vendor;
     {
         let mut stmt = d.conn.prepare_cached(TASK_SQL)?;
-        let mut rows = stmt.query([&project_id, &me])?;
+        let mut rows = stmt.query(rusqlite::params![project_id, me, own_only])?;
         while let Some(row) = rows.next()? {
             let at = match row.get_ref(entity_at)? {
                 ValueRef::Text(entity) => std::str::from_utf8(entity)
@@ -377,6 +382,9 @@ pub fn with_tasks(
                 entities[at].casting.push(episode);
             }
         }
+    }
+    if own_only {
+        entities.retain(|e| !e.tasks.is_empty());
     }
     let mut out = Vec::with_capacity(
         entities

@@ -899,3 +899,76 @@ async fn a_kept_list_follows_every_write_and_is_only_sent_to_who_may_read_it() {
     .await;
     call(&artist, Method::GET, &path, None, 404).await;
 }
+
+/// A vendor works on the tasks given to them: the production lists show them those tasks
+/// and the entities they are on, nothing else of the production (as Zou scopes them).
+#[tokio::test]
+async fn a_vendor_sees_only_their_own_tasks_in_the_production_lists() {
+    let (ts, admin) = setup().await;
+    let b = super::breakdown(&admin, "Outsourced").await;
+    let p = &b.project;
+    let shot2 = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/shots"),
+        Some(json!({"name": "SH020", "sequence_id": b.sequence})),
+        201,
+    )
+    .await;
+    let task = call(
+        &admin,
+        Method::GET,
+        &format!("/data/tasks/{}", b.task),
+        None,
+        200,
+    )
+    .await;
+    let other_task = call(
+        &admin,
+        Method::POST,
+        "/data/tasks",
+        Some(json!({"project_id": p, "entity_id": id(&shot2),
+                    "task_type_id": task["task_type_id"], "task_status_id": task["task_status_id"]})),
+        201,
+    )
+    .await;
+    let vendor = ts.client_as(Role::Vendor).await;
+    let vendor_id =
+        call(&vendor, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/team"),
+        Some(json!({"person_id": vendor_id})),
+        201,
+    )
+    .await;
+    let path = format!("/data/shots/with-tasks?project_id={p}");
+    assert_eq!(
+        call(&vendor, Method::GET, &path, None, 200).await,
+        json!([])
+    );
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/persons/{vendor_id}/assign"),
+        Some(json!({"task_ids": [b.task]})),
+        200,
+    )
+    .await;
+    let theirs = call(&vendor, Method::GET, &path, None, 200).await;
+    let shots = theirs.as_array().unwrap();
+    assert_eq!(shots.len(), 1, "{theirs}");
+    assert_eq!(shots[0]["id"], b.shot.as_str());
+    assert_eq!(shots[0]["tasks"].as_array().unwrap().len(), 1);
+    // The studio's own people see both shots and both tasks.
+    let all = call(&admin, Method::GET, &path, None, 200).await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert!(
+        all.to_string().contains(other_task["id"].as_str().unwrap()),
+        "{all}"
+    );
+}
