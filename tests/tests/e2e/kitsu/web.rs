@@ -907,7 +907,7 @@ async fn a_vendor_sees_only_their_own_tasks_in_the_production_lists() {
     let (ts, admin) = setup().await;
     let b = super::breakdown(&admin, "Outsourced").await;
     let p = &b.project;
-    let shot2 = call(
+    let second_shot = call(
         &admin,
         Method::POST,
         &format!("/data/projects/{p}/shots"),
@@ -927,7 +927,7 @@ async fn a_vendor_sees_only_their_own_tasks_in_the_production_lists() {
         &admin,
         Method::POST,
         "/data/tasks",
-        Some(json!({"project_id": p, "entity_id": id(&shot2),
+        Some(json!({"project_id": p, "entity_id": id(&second_shot),
                     "task_type_id": task["task_type_id"], "task_status_id": task["task_status_id"]})),
         201,
     )
