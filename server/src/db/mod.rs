@@ -36,6 +36,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/0015_playlists_and_concepts.sql"
         )),
         M::up(include_str!("../../migrations/0016_project_templates.sql")),
+        M::up(include_str!("../../migrations/0017_news.sql")),
     ])
 });
 

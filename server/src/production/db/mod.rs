@@ -18,6 +18,7 @@ pub mod list;
 pub(crate) mod live;
 pub(crate) mod mine;
 pub(crate) mod models;
+pub(crate) mod news;
 pub(crate) mod outputs;
 mod present;
 pub(crate) mod project;

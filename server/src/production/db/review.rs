@@ -293,6 +293,8 @@ pub fn comment(
         }),
     )?;
     super::attachments::attach(d, text(&made, "id"), files)?;
+    let change = text(&task, "task_status_id") != text(&status, "id");
+    super::news::record(d, &made, &task, change)?;
     apply_status(d, &task, &status, &created_at)?;
     // Zou's recipients: the assignees and the people who follow the task, not the author.
     for person in followers(d, &task)? {
@@ -475,6 +477,7 @@ pub fn add_preview(
         "UPDATE prod_comment SET preview_file_id = ifnull(preview_file_id, ?) WHERE id = ?",
         [text(&made, "id"), text(&comment, "id")],
     )?;
+    super::news::preview_added(d, text(&comment, "id"), text(&made, "id"))?;
     Ok(made)
 }
 

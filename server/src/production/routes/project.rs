@@ -11,6 +11,7 @@ use crate::extract::Path;
 use crate::production::db::casting;
 use crate::production::db::data::text;
 use crate::production::db::names;
+use crate::production::db::news;
 use crate::production::db::outputs::{self, Target};
 use crate::production::db::project::{self as db, Setting};
 use crate::production::db::{ListQuery, Row};
@@ -46,6 +47,9 @@ pub fn router() -> Routes {
         )
         .route("/data/projects/{project}/team", get(team).post(team_add))
         .route("/data/projects/all", get(all_projects))
+        .route("/data/projects/news", get(studio_news))
+        .route("/data/projects/{project}/news", get(project_news))
+        .route("/data/projects/{project}/news/{news}", get(one_news))
         .route(
             "/data/projects/{project}/assets/shared-used",
             get(shared_used),
@@ -404,5 +408,43 @@ async fn cast_asset(
             casting::cast_asset(d, &project, &asset, &body)
         })
         .await?,
+    ))
+}
+
+/// `GET /data/projects/news`: the feed of every open production the person may read.
+async fn studio_news(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Row>> {
+    let filters = news::Filters::from_pairs(&query_pairs(raw.as_deref()))?;
+    Ok(axum::Json(
+        read(&state, &me, move |d| news::feed(d, None, &filters)).await?,
+    ))
+}
+
+/// `GET /data/projects/{p}/news`: the production's feed.
+async fn project_news(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<axum::Json<Row>> {
+    let filters = news::Filters::from_pairs(&query_pairs(raw.as_deref()))?;
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            news::feed(d, Some(&project), &filters)
+        })
+        .await?,
+    ))
+}
+
+async fn one_news(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, item)): Path<(String, String)>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| news::one(d, &project, &item)).await?,
     ))
 }

@@ -551,3 +551,146 @@ async fn a_production_is_started_from_a_template_taken_from_another() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_news_feed_lists_each_comment_newest_first_with_its_change_and_preview() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Newsroom").await;
+    let p = &b.project;
+    let statuses = call(&admin, Method::GET, "/data/task-status", None, 200).await;
+    let todo = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101";
+    let other = statuses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] != todo && s["is_done"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{}/comment", b.task),
+        Some(json!({"task_status_id": todo, "comment": "notes"})),
+        201,
+    )
+    .await;
+    let second = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{}/comment", b.task),
+        Some(json!({"task_status_id": other, "comment": "moving on"})),
+        201,
+    )
+    .await;
+    let preview = call(
+        &admin,
+        Method::POST,
+        &format!(
+            "/actions/tasks/{}/comments/{}/add-preview",
+            b.task,
+            id(&second)
+        ),
+        Some(json!({})),
+        201,
+    )
+    .await;
+
+    let feed = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/news"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(feed["total"], 2, "{feed}");
+    let newest = &feed["data"][0];
+    assert_eq!(newest["comment_id"], second["id"]);
+    assert_eq!(newest["change"], true);
+    assert_eq!(newest["task_status_id"], other.as_str());
+    assert_eq!(newest["preview_file_id"], preview["id"]);
+    assert_eq!(newest["full_entity_name"], "E01 / SQ01 / SH010");
+    assert_eq!(newest["type"], "News");
+    assert_eq!(feed["data"][1]["comment_id"], first["id"]);
+    assert_eq!(feed["data"][1]["change"], false);
+    assert_eq!(feed["stats"][todo], 1);
+    assert_eq!(feed["stats"][&other], 1);
+    // Narrowed and paged.
+    let with_preview = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/news?only_preview=true"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(with_preview["total"], 1);
+    let second_page = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/news?page_size=1&page=2"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(second_page["data"][0]["comment_id"], first["id"]);
+    assert_eq!(second_page["total"], 2);
+    let of_status = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/news?task_status_id={todo}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(of_status["total"], 1);
+    // The studio's feed, and one item.
+    let studio = call(&admin, Method::GET, "/data/projects/news", None, 200).await;
+    assert_eq!(studio["total"], 2);
+    let one = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/news/{}", newest["id"].as_str().unwrap()),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(one["comment_id"], second["id"]);
+
+    // Refusals: a client, someone off the production, bad pages and dates.
+    let client = ts.client_as(Role::Client).await;
+    call(&client, Method::GET, "/data/projects/news", None, 403).await;
+    let outsider = ts.client_as(Role::Artist).await;
+    call(
+        &outsider,
+        Method::GET,
+        &format!("/data/projects/{p}/news"),
+        None,
+        404,
+    )
+    .await;
+    assert_eq!(
+        call(&outsider, Method::GET, "/data/projects/news", None, 200).await["total"],
+        0
+    );
+    for query in ["page=0", "page_size=x", "after=yesterday"] {
+        call(
+            &admin,
+            Method::GET,
+            &format!("/data/projects/{p}/news?{query}"),
+            None,
+            400,
+        )
+        .await;
+    }
+    call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/news/{}", uuid::Uuid::new_v4()),
+        None,
+        404,
+    )
+    .await;
+}

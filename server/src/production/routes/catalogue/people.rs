@@ -105,6 +105,24 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("Playlist")),
     get(
+        "/data/projects/news",
+        PROJECTS,
+        "The news feed of every open production the person may read: `{data, total, \
+        stats}`, newest first (`page`, `page_size`, `task_type_id`, `task_status_id`, \
+        `person_id`, `episode_id`, `only_preview`, `after`, `before`); not for clients",
+    ),
+    get(
+        "/data/projects/{project}/news",
+        PROJECTS,
+        "A production's news feed: `{data, total, stats}`, newest first, with the filters of \
+        the studio's feed; not for clients",
+    ),
+    get(
+        "/data/projects/{project}/news/{news}",
+        PROJECTS,
+        "One item of a production's news feed",
+    ),
+    get(
         "/data/projects/all",
         PROJECTS,
         "Every project the person may see, open or closed, by name, with its status's name \
