@@ -114,6 +114,37 @@ fn casting_of(d: &Data, entity_id: &str) -> Result<Vec<Value>, DataError> {
     Ok(rows)
 }
 
+/// Notes `shot:casting-update`, `episode:casting-update` or `asset:casting-update` for the
+/// entity's production, with its link count and the assets added and removed, as Zou sends
+/// them to the breakdown pages.
+fn casting_changed(d: &Data, entity: &Row, before: &[String]) -> Result<(), DataError> {
+    let entity_id = text(entity, "id");
+    let after = linked_ids(d, entity_id)?;
+    let added: Vec<&String> = after.iter().filter(|a| !before.contains(a)).collect();
+    let removed: Vec<&String> = before.iter().filter(|b| !after.contains(b)).collect();
+    let type_name: String = d.conn.query_row(
+        "SELECT name FROM prod_entity_type WHERE id = ?",
+        [text(entity, "entity_type_id")],
+        |r| r.get(0),
+    )?;
+    let (kind, key) = match type_name.as_str() {
+        "Shot" => ("shot", "shot_id"),
+        "Episode" => ("episode", "episode_id"),
+        _ => ("asset", "asset_id"),
+    };
+    d.note_event(super::live::LiveEvent {
+        name: format!("{kind}:casting-update"),
+        data: json!({
+            key: entity_id,
+            "nb_entities_out": after.len(),
+            "added_asset_ids": added,
+            "removed_asset_ids": removed,
+        }),
+        audience: super::live::Audience::Project(text(entity, "project_id").to_owned()),
+    });
+    Ok(())
+}
+
 /// `PUT /data/projects/{p}/entities/{e}/casting`: replaces the entity's casting with the
 /// entries that name an asset and a number of occurrences; answers the list as sent.
 pub fn set_casting(
@@ -125,6 +156,7 @@ pub fn set_casting(
     let entity = entity_of_project(d, project_id, entity_id)?;
     let entity_id = text(&entity, "id").to_owned();
     d.authorize_in_project(names::ENTITIES, project_id)?;
+    let before = linked_ids(d, &entity_id)?;
     d.conn.execute(
         "DELETE FROM prod_entity_link WHERE entity_in_id = ?",
         [&entity_id],
@@ -160,6 +192,7 @@ pub fn set_casting(
          WHERE id = ?1",
         rusqlite::params![entity_id, now],
     )?;
+    casting_changed(d, &entity, &before)?;
     Ok(casting.to_vec())
 }
 
@@ -272,6 +305,7 @@ pub fn cast_asset(
             .ok_or_else(|| DataError::BadRequest("`entity_ids` holds ids".into()))?;
         let entity = entity_of_project(d, project_id, entity)?;
         let entity_id = text(&entity, "id").to_owned();
+        let before = linked_ids(d, &entity_id)?;
         // One link per entity and asset: the count and label of an existing one change.
         let changed = d.conn.execute(
             "UPDATE prod_entity_link SET nb_occurences = ?3, label = ?4, updated_at = ?5 \
@@ -300,6 +334,7 @@ pub fn cast_asset(
              WHERE id = ?1",
             rusqlite::params![entity_id, now],
         )?;
+        casting_changed(d, &entity, &before)?;
         out.insert(entity_id.clone(), Value::Array(casting_of(d, &entity_id)?));
     }
     Ok(out)

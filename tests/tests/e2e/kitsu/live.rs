@@ -331,6 +331,33 @@ async fn the_task_panels_changes_are_heard_as_zou_names_them() {
     assert_eq!(unassign[1]["person_id"], artist_id.as_str());
     assert_eq!(unassign[1]["project_id"], p.as_str());
 
+    // A shot's casting changed: the breakdown hears what was added.
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/{}/casting", b.shot),
+        Some(json!([{"asset_id": b.asset, "nb_occurences": 1}])),
+        200,
+    )
+    .await;
+    let heard = page.until("shot:casting-update", "shot_id", &b.shot).await;
+    let cast = &heard.last().unwrap()[1];
+    assert_eq!(cast["added_asset_ids"], json!([b.asset]));
+    assert_eq!(cast["nb_entities_out"], 1);
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{p}/entities/{}/casting", b.shot),
+        Some(json!([])),
+        200,
+    )
+    .await;
+    let heard = page.until("shot:casting-update", "shot_id", &b.shot).await;
+    assert_eq!(
+        heard.last().unwrap()[1]["removed_asset_ids"],
+        json!([b.asset])
+    );
+
     // A comment acknowledged, replied to, the reply taken back, the comment deleted.
     let wfa = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000104";
     let comment = call(
