@@ -5,7 +5,9 @@ namespace /events, with python-socketio (the client gazu.events is built on).
 
 Prints one JSON line per event received, `["name", payload]`, after a first line
 `"connected"` (or `"refused"` when the server turned the namespace down), and
-`"disconnected"` if the server closes the socket; runs until its stdin closes.
+`"disconnected"` if the server closes the socket. Each line written to its stdin,
+`["name", payload]`, is sent as an event (as the review room's page sends them); it runs
+until its stdin closes.
 """
 
 import json
@@ -51,8 +53,11 @@ def main():
         say("refused")
         return
     say("connected")
-    # The test ends the listener by closing its stdin.
-    sys.stdin.read()
+    # The test sends events a line at a time, and ends the listener by closing its stdin.
+    for line in sys.stdin:
+        if line.strip():
+            name, data = json.loads(line)
+            client.emit(name, data, namespace="/events")
     client.disconnect()
 
 

@@ -14,6 +14,7 @@ use crate::auth::{AuthState, Credential, CurrentUser, worker::WORKER_TOKEN_PREFI
 use crate::error::ApiError;
 use crate::events::EventBus;
 use crate::production::db::live::{Audience, LiveEvent, team_links};
+use crate::production::review_room::{self, Rooms};
 use crate::store::Store;
 use drover_shared::Role;
 use socketioxide::SocketIo;
@@ -70,9 +71,14 @@ impl Live {
             async move { admit(&auth, &store, &streams, &socket).await }
         };
         let (joined_auth, joined_store) = (auth, store.clone());
+        let rooms = Arc::new(Rooms::default());
         let joined = move |socket: SocketRef| {
-            let (auth, store) = (Arc::clone(&joined_auth), joined_store.clone());
-            async move { joined(auth, store, socket).await }
+            let (auth, store, rooms) = (
+                Arc::clone(&joined_auth),
+                joined_store.clone(),
+                Arc::clone(&rooms),
+            );
+            async move { joined(auth, store, rooms, socket).await }
         };
         io.ns(NAMESPACE, joined.with(admit));
         let (events, queue) = mpsc::channel(QUEUE);
@@ -179,7 +185,7 @@ pub async fn handshake_gate(
 }
 
 /// After admission: the socket joins its rooms, and leaves when its session ends.
-async fn joined(auth: Arc<AuthState>, store: Store, socket: SocketRef) {
+async fn joined(auth: Arc<AuthState>, store: Store, rooms: Arc<Rooms>, socket: SocketRef) {
     let Some(me) = socket.extensions.get::<CurrentUser>() else {
         return;
     };
@@ -202,13 +208,15 @@ async fn joined(auth: Arc<AuthState>, store: Store, socket: SocketRef) {
             }
         }
     }
+    let person = listener.person.clone();
     socket.extensions.insert(listener);
+    review_room::listen(&socket, &me, store.clone(), Arc::clone(&rooms));
     let ended = crate::auth::session_ended_in(&auth, &store, &me);
     let closed = CancellationToken::new();
     let on_close = closed.clone();
-    socket.on_disconnect(move || {
+    socket.on_disconnect(move |socket: SocketRef| {
         on_close.cancel();
-        async {}
+        async move { review_room::gone(&socket, &person, &rooms).await }
     });
     tokio::spawn(async move {
         tokio::select! {

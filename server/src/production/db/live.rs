@@ -174,6 +174,28 @@ pub fn team_links(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> 
         .collect()
 }
 
+/// Whether a person reads the production a playlist belongs to (the review room's check):
+/// managers and admins every one, others their teams'. False for no such playlist.
+pub fn playlist_readable_by(
+    conn: &Connection,
+    playlist: &str,
+    person: drover_shared::UserId,
+    role: drover_shared::Role,
+) -> rusqlite::Result<bool> {
+    let project: Option<String> = conn
+        .query_row(
+            "SELECT project_id FROM prod_playlist WHERE id = ?",
+            [playlist],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match project {
+        None => Ok(false),
+        Some(_) if role.sees_all_projects() => Ok(true),
+        Some(project) => super::on_team(conn, &project, person),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 
 /// How long a listener waits for one line before the test fails.
 const WAIT: Duration = Duration::from_secs(30);
@@ -32,6 +32,7 @@ fn python() -> Option<PathBuf> {
 /// A Socket.IO client in its own process, printing what it hears.
 struct Listener {
     _child: Child,
+    stdin: ChildStdin,
     lines: Lines<BufReader<ChildStdout>>,
     who: &'static str,
 }
@@ -59,8 +60,10 @@ impl Listener {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let stdin = child.stdin.take().unwrap();
         let mut listener = Self {
             _child: child,
+            stdin,
             lines: BufReader::new(stdout).lines(),
             who,
         };
@@ -75,6 +78,13 @@ impl Listener {
             .unwrap()
             .unwrap_or_else(|| panic!("{}'s listener ended", self.who));
         serde_json::from_str(&line).unwrap()
+    }
+
+    /// Sends an event, as the page does.
+    async fn send(&mut self, name: &str, payload: Value) {
+        let line = format!("{}\n", json!([name, payload]));
+        self.stdin.write_all(line.as_bytes()).await.unwrap();
+        self.stdin.flush().await.unwrap();
     }
 
     /// Every event up to and including the first named `name` whose payload has `key: value`.
@@ -423,4 +433,161 @@ async fn the_task_panels_changes_are_heard_as_zou_names_them() {
 
 async fn admin_id(admin: &drover_shared::Client) -> String {
     admin.authenticated().await.unwrap().user.id.to_string()
+}
+
+/// Two people review a playlist together: both see who is in the room, the second joins the
+/// state the first set, a change of frame and an annotation reach both; someone off the
+/// production cannot open the room, and what a socket sends to a room it did not open goes
+/// nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_room_is_shared_by_the_people_watching_a_playlist() {
+    let Some(python) = python() else { return };
+    let (ts, admin) = setup().await;
+    let b = super::breakdown(&admin, "Review").await;
+    let playlist = call(
+        &admin,
+        Method::POST,
+        "/data/playlists",
+        Some(json!({"name": "Dailies", "project_id": b.project})),
+        201,
+    )
+    .await;
+    let pl = id(&playlist);
+    let supervisor = ts.client_as(drover_shared::Role::Supervisor).await;
+    let supervisor_id = supervisor
+        .authenticated()
+        .await
+        .unwrap()
+        .user
+        .id
+        .to_string();
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{}/team", b.project),
+        Some(json!({"person_id": supervisor_id})),
+        201,
+    )
+    .await;
+    let admin_id = admin_id(&admin).await;
+    let outsider = ts.client_as(drover_shared::Role::Supervisor).await;
+    let (mut lead, _) =
+        Listener::start(&python, &ts, "lead", &["bearer", admin.token().unwrap()]).await;
+    let (mut second, _) = Listener::start(
+        &python,
+        &ts,
+        "second",
+        &["bearer", supervisor.token().unwrap()],
+    )
+    .await;
+    let (mut stranger, _) = Listener::start(
+        &python,
+        &ts,
+        "stranger",
+        &["bearer", outsider.token().unwrap()],
+    )
+    .await;
+
+    lead.send("preview-room:open-playlist", json!({"playlist_id": pl}))
+        .await;
+    let heard = lead
+        .until("preview-room:room-people-updated", "playlist_id", &pl)
+        .await;
+    assert_eq!(heard.last().unwrap()[1]["people"], json!([]));
+    lead.send(
+        "preview-room:join",
+        json!({"playlist_id": pl, "user_id": admin_id, "current_frame": 12,
+               "is_playing": false, "hacked": true}),
+    )
+    .await;
+    let heard = lead
+        .until("preview-room:room-updated", "playlist_id", &pl)
+        .await;
+    let room = &heard.last().unwrap()[1];
+    assert_eq!(room["current_frame"], 12);
+    assert_eq!(room["people"], json!([admin_id]));
+    assert!(room.get("hacked").is_none());
+
+    second
+        .send("preview-room:open-playlist", json!({"playlist_id": pl}))
+        .await;
+    // The page is in the room (it hears who reviews) before its person joins the review.
+    let heard = second
+        .until("preview-room:room-people-updated", "playlist_id", &pl)
+        .await;
+    assert_eq!(heard.last().unwrap()[1]["people"], json!([admin_id]));
+    second
+        .send(
+            "preview-room:join",
+            json!({"playlist_id": pl, "user_id": supervisor_id, "current_frame": 99}),
+        )
+        .await;
+    let heard = second
+        .until("preview-room:room-updated", "playlist_id", &pl)
+        .await;
+    let room = &heard.last().unwrap()[1];
+    assert_eq!(
+        room["current_frame"], 12,
+        "the newcomer takes the room's state"
+    );
+    assert_eq!(room["people"], json!([admin_id, supervisor_id]));
+
+    // A change of frame and an annotation reach both.
+    lead.send(
+        "preview-room:room-updated",
+        json!({"playlist_id": pl, "current_frame": 40, "is_playing": true}),
+    )
+    .await;
+    for page in [&mut lead, &mut second] {
+        let heard = page
+            .until("preview-room:room-updated", "playlist_id", &pl)
+            .await;
+        let mut last = heard.last().unwrap()[1].clone();
+        while last["current_frame"] != 40 {
+            let more = page
+                .until("preview-room:room-updated", "playlist_id", &pl)
+                .await;
+            last = more.last().unwrap()[1].clone();
+        }
+        assert_eq!(last["only_newcomer"], false);
+        assert_eq!(last["is_playing"], true);
+    }
+    // The stranger cannot open the room; what it sends there reaches nobody (were it
+    // relayed, the pages would hear it before the second page's annotation).
+    stranger
+        .send("preview-room:open-playlist", json!({"playlist_id": pl}))
+        .await;
+    stranger
+        .send(
+            "preview-room:add-annotation",
+            json!({"playlist_id": pl, "data": {"local_id": "x", "obj": "spam"}}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    second
+        .send(
+            "preview-room:add-annotation",
+            json!({"playlist_id": pl, "data": {"local_id": "s1", "time": 1.5, "obj": {"k": 1}}}),
+        )
+        .await;
+    for page in [&mut lead, &mut second] {
+        let heard = page
+            .until("preview-room:add-annotation", "playlist_id", &pl)
+            .await;
+        let annotation = &heard.last().unwrap()[1];
+        assert_eq!(
+            annotation["data"]["local_id"], "s1",
+            "the stranger's never came"
+        );
+    }
+
+    // The second page goes away: the lead sees the room without them.
+    drop(second);
+    let mut people = json!(null);
+    while people != json!([admin_id]) {
+        let heard = lead
+            .until("preview-room:room-people-updated", "playlist_id", &pl)
+            .await;
+        people = heard.last().unwrap()[1]["people"].clone();
+    }
 }
