@@ -546,7 +546,34 @@ pub fn record_upload(d: &Data, preview_id: &str, up: &Uploaded) -> Result<Row, D
         "UPDATE prod_task SET last_preview_file_id = ? WHERE id = ?",
         [text(&preview, "id"), text(&preview, "task_id")],
     )?;
-    d.get(names::PREVIEW_FILES, text(&preview, "id"))
+    let stored = d.get(names::PREVIEW_FILES, text(&preview, "id"))?;
+    // The task panel and the news feed show the file once it is there, as Zou tells them.
+    let comment: Option<String> = d
+        .conn
+        .query_row(
+            "SELECT comment_id FROM prod_comment_preview_link WHERE preview_file_id = ?",
+            [text(&stored, "id")],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let project: String = d.conn.query_row(
+        "SELECT project_id FROM prod_task WHERE id = ?",
+        [text(&stored, "task_id")],
+        |r| r.get(0),
+    )?;
+    d.note_event(live::LiveEvent {
+        name: "preview-file:add-file".into(),
+        data: json!({
+            "comment_id": comment,
+            "task_id": text(&stored, "task_id"),
+            "preview_file_id": text(&stored, "id"),
+            "revision": stored.get("revision").cloned().unwrap_or(Value::Null),
+            "extension": text(&stored, "extension"),
+            "status": text(&stored, "status"),
+        }),
+        audience: live::Audience::Project(project),
+    });
+    Ok(stored)
 }
 
 /// `PUT /actions/preview-files/{pf}/set-main-preview`: the preview illustrates its task's

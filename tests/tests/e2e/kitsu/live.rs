@@ -368,6 +368,42 @@ async fn the_task_panels_changes_are_heard_as_zou_names_them() {
         json!([b.asset])
     );
 
+    // A picture sent for a comment's preview: the panel hears the file is there.
+    let noted = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{t}/comment"),
+        Some(
+            json!({"task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101",
+                    "comment": "frame"}),
+        ),
+        201,
+    )
+    .await;
+    let preview = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{t}/comments/{}/add-preview", id(&noted)),
+        Some(json!({})),
+        201,
+    )
+    .await;
+    let (status, _) = super::upload(
+        &admin,
+        &format!("/pictures/preview-files/{}", id(&preview)),
+        "frame.png",
+        &super::png(),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let heard = page
+        .until("preview-file:add-file", "preview_file_id", &id(&preview))
+        .await;
+    let added = &heard.last().unwrap()[1];
+    assert_eq!(added["comment_id"], noted["id"]);
+    assert_eq!(added["extension"], "png");
+    assert_eq!(added["status"], "ready");
+
     // A comment acknowledged, replied to, the reply taken back, the comment deleted.
     let wfa = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000104";
     let comment = call(
