@@ -146,3 +146,87 @@ pub fn delete_time_spent(
     found.insert("duration".into(), json!(0));
     Ok(found)
 }
+
+/// Whose time a list reads: the viewer's own, or another person's for supervisors and
+/// above (each row still only if the viewer may read its production).
+fn whose_time(d: &Data, person: Option<&str>) -> Result<String, DataError> {
+    let Some(person) = person else {
+        return Ok(d.viewer.id.to_string());
+    };
+    let person = d.get(names::PERSONS, person)?;
+    let id = text(&person, "id").to_owned();
+    if !d.viewer.is(&id) && !d.viewer.role.allows(drover_shared::Role::Supervisor) {
+        return Err(DataError::Forbidden(
+            "another person's time is read by supervisors and above".into(),
+        ));
+    }
+    Ok(id)
+}
+
+/// `GET /data/persons/{p}/time-spents?start_date&end_date` (and `/data/user/time-spents`
+/// for the viewer), or one day (`…/time-spents/{date}`): the person's time in that period,
+/// each row with its task's project and type, by date.
+pub fn time_spents_between(
+    d: &Data,
+    person: Option<&str>,
+    start: &str,
+    end: &str,
+) -> Result<Vec<Row>, DataError> {
+    let (start, end) = (day(start)?, day(end)?);
+    let person = whose_time(d, person)?;
+    let mut rows: Vec<Row> = d
+        .list(names::TIME_SPENTS, &[("person_id", &person)])?
+        .into_iter()
+        .filter(|r| {
+            let date = text(r, "date").get(..10).unwrap_or("");
+            date >= start.as_str() && date <= end.as_str()
+        })
+        .collect();
+    let mut stmt = d
+        .conn
+        .prepare_cached("SELECT project_id, task_type_id FROM prod_task WHERE id = ?")?;
+    for row in &mut rows {
+        let (project, task_type): (String, String) =
+            stmt.query_row([text(row, "task_id")], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        row.insert("project_id".into(), Value::from(project));
+        row.insert("task_type_id".into(), Value::from(task_type));
+    }
+    rows.sort_by(|a, b| text(a, "date").cmp(text(b, "date")));
+    Ok(rows)
+}
+
+/// `GET /data/user/tasks/{t}/time-spents/{date}`: the viewer's time on the task that day,
+/// `{}` when none.
+pub fn my_task_time_spent(d: &Data, task_id: &str, date: &str) -> Result<Value, DataError> {
+    let date = day(date)?;
+    let task = d.get(names::TASKS, task_id)?;
+    let found = d
+        .list(
+            names::TIME_SPENTS,
+            &[
+                ("person_id", &d.viewer.id.to_string()),
+                ("task_id", text(&task, "id")),
+            ],
+        )?
+        .into_iter()
+        .find(|r| text(r, "date").get(..10) == Some(date.as_str()));
+    Ok(found.map_or_else(|| json!({}), Value::Object))
+}
+
+/// `GET /data/user/day-offs/{date}`: the viewer's day off covering that date, `{}` when none.
+pub fn my_day_off(d: &Data, date: &str) -> Result<Value, DataError> {
+    let date = day(date)?;
+    let found = d
+        .list(names::DAY_OFFS, &[("person_id", &d.viewer.id.to_string())])?
+        .into_iter()
+        .find(|r| {
+            let from = text(r, "date").get(..10).unwrap_or("");
+            let to = r
+                .get("end_date")
+                .and_then(Value::as_str)
+                .and_then(|e| e.get(..10))
+                .unwrap_or(from);
+            from <= date.as_str() && date.as_str() <= to
+        });
+    Ok(found.map_or_else(|| json!({}), Value::Object))
+}

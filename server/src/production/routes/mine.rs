@@ -12,6 +12,7 @@ use crate::extract::Path;
 use crate::production::db::mine as db;
 use crate::production::db::names;
 use crate::production::db::project::open_projects;
+use crate::production::db::time;
 use crate::production::db::{ListQuery, Row};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
@@ -41,6 +42,98 @@ pub fn router() -> Routes {
         .route("/data/user/sequences/{sequence}/{kind}", get(my_children))
         .route("/data/user/{kind}/{entity}/tasks", get(my_tasks))
         .route("/data/user/{kind}/{entity}/task-types", get(my_task_types))
+        .route("/data/user/time-spents", get(my_time_between))
+        .route(
+            "/data/user/tasks/{task}/time-spents/{date}",
+            get(my_task_time),
+        )
+        .route("/data/user/day-offs/{date}", get(my_day_off))
+        .route(
+            "/data/persons/{person}/time-spents",
+            get(person_time_between),
+        )
+        .route(
+            "/data/persons/{person}/time-spents/{date}",
+            get(person_time_on),
+        )
+}
+
+/// `start_date` and `end_date` from the query string (400 when one is missing).
+fn period(raw: Option<&str>) -> ApiResult<(String, String)> {
+    let pairs = query_pairs(raw);
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| ApiError::BadRequest(format!("`{name}` (YYYY-MM-DD) is required")))
+    };
+    Ok((get("start_date")?, get("end_date")?))
+}
+
+async fn my_time_between(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Rows {
+    let (start, end) = period(raw.as_deref())?;
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            time::time_spents_between(d, None, &start, &end)
+        })
+        .await?,
+    ))
+}
+
+async fn person_time_between(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(person): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Rows {
+    let (start, end) = period(raw.as_deref())?;
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            time::time_spents_between(d, Some(&person), &start, &end)
+        })
+        .await?,
+    ))
+}
+
+async fn person_time_on(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((person, date)): Path<(String, String)>,
+) -> Rows {
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            time::time_spents_between(d, Some(&person), &date, &date)
+        })
+        .await?,
+    ))
+}
+
+async fn my_task_time(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((task, date)): Path<(String, String)>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            time::my_task_time_spent(d, &task, &date)
+        })
+        .await?,
+    ))
+}
+
+async fn my_day_off(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(date): Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    Ok(axum::Json(
+        read(&state, &me, move |d| time::my_day_off(d, &date)).await?,
+    ))
 }
 
 type Rows = ApiResult<axum::Json<Vec<Row>>>;

@@ -325,3 +325,107 @@ async fn the_task_type_schedule_is_completed_as_it_is_read() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn time_spent_is_read_over_a_period_by_the_person_and_their_supervisors() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Timesheets").await;
+    let t = &b.task;
+    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    for (date, minutes) in [("2026-01-05", 60), ("2026-01-07", 30), ("2026-02-01", 15)] {
+        call(
+            &artist,
+            Method::POST,
+            &format!("/actions/tasks/{t}/time-spents/{date}/persons/{artist_id}"),
+            Some(json!({ "duration": minutes })),
+            201,
+        )
+        .await;
+    }
+    let january = "start_date=2026-01-01&end_date=2026-01-31";
+    let mine = call(
+        &artist,
+        Method::GET,
+        &format!("/data/user/time-spents?{january}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(2));
+    assert_eq!(mine[0]["project_id"], b.project.as_str());
+    assert!(mine[0]["task_type_id"].is_string());
+    // A supervisor reads the artist's; another artist may not.
+    let path = format!("/data/persons/{artist_id}/time-spents?{january}");
+    let theirs = call(&supervisor, Method::GET, &path, None, 200).await;
+    assert_eq!(theirs, mine);
+    call(&other, Method::GET, &path, None, 403).await;
+    let one_day = call(
+        &supervisor,
+        Method::GET,
+        &format!("/data/persons/{artist_id}/time-spents/2026-01-07"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(one_day[0]["duration"].as_f64(), Some(30.0));
+    // One task's time that day, and a day off covering a date; `{}` when none.
+    let on_task = call(
+        &artist,
+        Method::GET,
+        &format!("/data/user/tasks/{t}/time-spents/2026-01-05"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(on_task["duration"].as_f64(), Some(60.0));
+    assert_eq!(
+        call(
+            &artist,
+            Method::GET,
+            &format!("/data/user/tasks/{t}/time-spents/2026-01-06"),
+            None,
+            200
+        )
+        .await,
+        json!({})
+    );
+    call(
+        &artist,
+        Method::POST,
+        "/data/day-offs",
+        Some(json!({ "date": "2026-03-02", "end_date": "2026-03-04" })),
+        201,
+    )
+    .await;
+    let off = call(
+        &artist,
+        Method::GET,
+        "/data/user/day-offs/2026-03-03",
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(off["person_id"], artist_id.as_str());
+    assert_eq!(
+        call(
+            &artist,
+            Method::GET,
+            "/data/user/day-offs/2026-03-05",
+            None,
+            200
+        )
+        .await,
+        json!({})
+    );
+    // Bad dates and a missing period are 400.
+    for path in [
+        "/data/user/time-spents?start_date=2026-01-01".to_owned(),
+        "/data/user/time-spents?start_date=jan&end_date=feb".to_owned(),
+        "/data/user/day-offs/someday".to_owned(),
+        format!("/data/user/tasks/{t}/time-spents/2026-1-5"),
+    ] {
+        call(&artist, Method::GET, &path, None, 400).await;
+    }
+}

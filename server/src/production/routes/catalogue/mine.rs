@@ -1,6 +1,6 @@
 //! What a person works on: gazu's `user` module.
 
-use super::Answer::Models;
+use super::Answer::{Models, Object};
 use super::{Op, PEOPLE, get};
 use crate::production::routes::mine::{MY_ENTITY_KINDS, MY_SEQUENCE_PATHS};
 
@@ -57,4 +57,36 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("TaskType"))
     .only("kind", MY_ENTITY_KINDS),
+    get(
+        "/data/user/time-spents",
+        PEOPLE,
+        "The person's time spent between `start_date` and `end_date`, each with its task's \
+        project and type",
+    )
+    .answers(Models("TimeSpent")),
+    get(
+        "/data/user/tasks/{task}/time-spents/{date}",
+        PEOPLE,
+        "The person's time on the task that day (`{}` when none)",
+    )
+    .answers(Object),
+    get(
+        "/data/user/day-offs/{date}",
+        PEOPLE,
+        "The person's day off covering that date (`{}` when none)",
+    )
+    .answers(Object),
+    get(
+        "/data/persons/{person}/time-spents",
+        PEOPLE,
+        "A person's time spent between `start_date` and `end_date` (their own, or anyone's \
+        for supervisors and above)",
+    )
+    .answers(Models("TimeSpent")),
+    get(
+        "/data/persons/{person}/time-spents/{date}",
+        PEOPLE,
+        "A person's time spent that day",
+    )
+    .answers(Models("TimeSpent")),
 ];
