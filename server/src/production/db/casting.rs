@@ -171,29 +171,48 @@ pub fn set_casting(
         };
         let asset = d.get(names::ASSETS, asset)?;
         let label = entry.get("label").and_then(Value::as_str).unwrap_or("");
-        d.conn.execute(
-            "INSERT INTO prod_entity_link \
-             (id, entity_in_id, entity_out_id, nb_occurences, label, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rusqlite::params![
-                uuid::Uuid::new_v4().to_string(),
-                entity_id,
-                text(&asset, "id"),
-                count,
-                label,
-                now,
-                now
-            ],
-        )?;
+        insert_link(d, &entity_id, text(&asset, "id"), count, label, &now)?;
     }
+    count_links(d, &entity_id, &now)?;
+    casting_changed(d, &entity, &before)?;
+    Ok(casting.to_vec())
+}
+
+/// One asset cast in an entity `count` times.
+fn insert_link(
+    d: &Data,
+    entity_id: &str,
+    asset_id: &str,
+    count: i64,
+    label: &str,
+    now: &str,
+) -> Result<(), DataError> {
+    d.conn.execute(
+        "INSERT INTO prod_entity_link \
+         (id, entity_in_id, entity_out_id, nb_occurences, label, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rusqlite::params![
+            uuid::Uuid::new_v4().to_string(),
+            entity_id,
+            asset_id,
+            count,
+            label,
+            now,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// The entity's count of what it casts, once its links changed.
+fn count_links(d: &Data, entity_id: &str, now: &str) -> Result<(), DataError> {
     d.conn.execute(
         "UPDATE prod_entity SET nb_entities_out = \
          (SELECT count(*) FROM prod_entity_link WHERE entity_in_id = ?1), updated_at = ?2 \
          WHERE id = ?1",
         rusqlite::params![entity_id, now],
     )?;
-    casting_changed(d, &entity, &before)?;
-    Ok(casting.to_vec())
+    Ok(())
 }
 
 /// Which shots a shots-casting view covers.
@@ -313,27 +332,9 @@ pub fn cast_asset(
             rusqlite::params![entity_id, asset_id, count, label, now],
         )?;
         if changed == 0 {
-            d.conn.execute(
-                "INSERT INTO prod_entity_link \
-                 (id, entity_in_id, entity_out_id, nb_occurences, label, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rusqlite::params![
-                    uuid::Uuid::new_v4().to_string(),
-                    entity_id,
-                    asset_id,
-                    count,
-                    label,
-                    now,
-                    now
-                ],
-            )?;
+            insert_link(d, &entity_id, &asset_id, count, label, &now)?;
         }
-        d.conn.execute(
-            "UPDATE prod_entity SET nb_entities_out = \
-             (SELECT count(*) FROM prod_entity_link WHERE entity_in_id = ?1), updated_at = ?2 \
-             WHERE id = ?1",
-            rusqlite::params![entity_id, now],
-        )?;
+        count_links(d, &entity_id, &now)?;
         casting_changed(d, &entity, &before)?;
         out.insert(entity_id.clone(), Value::Array(casting_of(d, &entity_id)?));
     }

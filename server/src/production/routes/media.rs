@@ -224,8 +224,19 @@ async fn avatar(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
-    let person = file.split('.').next().unwrap_or("").to_owned();
-    let found = read(&state, &me, move |d| d.get(names::PERSONS, &person)).await?;
+    picture_of(&state, &me, names::PERSONS, &file).await
+}
+
+/// The 150×150 picture of a person, a production or the studio (`{id}.png`), for those who
+/// may read the row.
+async fn picture_of(
+    state: &AppState,
+    me: &CurrentUser,
+    route: names::ModelName,
+    file: &str,
+) -> ApiResult<Response> {
+    let id = file.split('.').next().unwrap_or("").to_owned();
+    let found = read(state, me, move |d| d.get(route, &id)).await?;
     send_file(
         media::avatar_path(&state.data_dir, text(&found, "id")),
         "image/png",
@@ -269,13 +280,7 @@ async fn project_picture(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
-    let project = file.split('.').next().unwrap_or("").to_owned();
-    let found = read(&state, &me, move |d| d.get(names::PROJECTS, &project)).await?;
-    send_file(
-        media::avatar_path(&state.data_dir, text(&found, "id")),
-        "image/png",
-    )
-    .await
+    picture_of(&state, &me, names::PROJECTS, &file).await
 }
 
 /// `POST /pictures/thumbnails/organisations/{id}`: the studio's logo (admins, by the
@@ -312,14 +317,5 @@ async fn organisation_logo(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
-    let organisation = file.split('.').next().unwrap_or("").to_owned();
-    let found = read(&state, &me, move |d| {
-        d.get(names::ORGANISATIONS, &organisation)
-    })
-    .await?;
-    send_file(
-        media::avatar_path(&state.data_dir, text(&found, "id")),
-        "image/png",
-    )
-    .await
+    picture_of(&state, &me, names::ORGANISATIONS, &file).await
 }

@@ -40,6 +40,31 @@ pub async fn call(
     answer.body.unwrap_or(Value::Null)
 }
 
+/// The person a client is logged in as.
+pub async fn person_id(client: &Client) -> String {
+    client.authenticated().await.unwrap().user.id.to_string()
+}
+
+/// A person of `role` on the project's team.
+pub async fn member(
+    ts: &drover_tests::TestServer,
+    admin: &Client,
+    b: &Breakdown,
+    role: drover_shared::Role,
+) -> (Client, String) {
+    let client = ts.client_as(role).await;
+    let person = person_id(&client).await;
+    call(
+        admin,
+        Method::POST,
+        &format!("/data/projects/{}/team", b.project),
+        Some(json!({ "person_id": person })),
+        201,
+    )
+    .await;
+    (client, person)
+}
+
 pub fn id(row: &Value) -> String {
     row["id"].as_str().unwrap().to_owned()
 }

@@ -2,32 +2,13 @@
 //! waiting for feedback, the person's time on a day (and time taken back), day offs, and the
 //! task type schedule; each with the refusals of those who may not.
 
-use super::{Breakdown, breakdown, call, id};
-use drover_shared::{Client, Role};
-use drover_tests::{TestServer, setup};
+use super::{breakdown, call, id, member};
+use drover_shared::Role;
+use drover_tests::setup;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const WFA: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000104";
-
-async fn person_id(client: &Client) -> String {
-    client.authenticated().await.unwrap().user.id.to_string()
-}
-
-/// A person of `role` on the project's team.
-async fn member(ts: &TestServer, admin: &Client, b: &Breakdown, role: Role) -> (Client, String) {
-    let client = ts.client_as(role).await;
-    let person = person_id(&client).await;
-    call(
-        admin,
-        Method::POST,
-        &format!("/data/projects/{}/team", b.project),
-        Some(json!({ "person_id": person })),
-        201,
-    )
-    .await;
-    (client, person)
-}
 
 fn ids(list: &Value) -> Vec<String> {
     list.as_array().unwrap().iter().map(id).collect()

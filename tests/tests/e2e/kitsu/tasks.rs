@@ -2,34 +2,15 @@
 //! priorities in batches, comments deleted, and replies to comments; each with the
 //! refusals of those who may not.
 
-use super::{Breakdown, Part, breakdown, call, id, multipart};
+use super::{Part, breakdown, call, id, member, multipart};
 use drover_shared::{Client, Role};
-use drover_tests::{TestServer, setup};
+use drover_tests::setup;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const TODO: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101";
 const WFA: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000104";
 const RETAKE: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000105";
-
-async fn person_id(client: &Client) -> String {
-    client.authenticated().await.unwrap().user.id.to_string()
-}
-
-/// A person of `role` on the project's team.
-async fn member(ts: &TestServer, admin: &Client, b: &Breakdown, role: Role) -> (Client, String) {
-    let client = ts.client_as(role).await;
-    let person = person_id(&client).await;
-    call(
-        admin,
-        Method::POST,
-        &format!("/data/projects/{}/team", b.project),
-        Some(json!({ "person_id": person })),
-        201,
-    )
-    .await;
-    (client, person)
-}
 
 async fn task(client: &Client, task: &str) -> Value {
     call(
