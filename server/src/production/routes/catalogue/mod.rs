@@ -148,6 +148,7 @@ mod breakdown;
 mod files;
 mod mine;
 mod people;
+mod playlists;
 mod related;
 mod reviews;
 
@@ -182,4 +183,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(related::OPS)
         .chain(mine::OPS)
         .chain(files::OPS)
+        .chain(playlists::OPS)
 }
