@@ -12,6 +12,8 @@ use super::schema::now_text;
 use drover_shared::Role;
 use rusqlite::OptionalExtension;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// One preview file as a playlist lists it (Zou's light preview file), with what the
 /// grouping needs.
@@ -132,22 +134,23 @@ fn previews_by_task_type(
     shape: Shape,
 ) -> Result<Map<String, Value>, DataError> {
     // (entity, key, task type) → previews, in first-seen order.
-    let mut groups: Vec<(String, String, String, Vec<Row>)> = Vec::new();
+    let mut groups: Vec<(String, String, Vec<Row>)> = Vec::new();
+    let mut slots: HashMap<(String, String), usize> = HashMap::new();
     for p in previews_of(d, project, entity_ids, shape)? {
         let key = match shape {
             Shape::Light => p.task_type_id.clone(),
             Shape::Full => p.task_id.clone(),
         };
-        match groups
-            .iter_mut()
-            .find(|(e, k, _, _)| *e == p.entity_id && *k == key)
-        {
-            Some((_, _, _, list)) => list.push(p.shown),
-            None => groups.push((p.entity_id, key, p.task_type_id, vec![p.shown])),
+        match slots.entry((p.entity_id.clone(), key)) {
+            Entry::Occupied(slot) => groups[*slot.get()].2.push(p.shown),
+            Entry::Vacant(slot) => {
+                slot.insert(groups.len());
+                groups.push((p.entity_id, p.task_type_id, vec![p.shown]));
+            }
         }
     }
     let mut by_entity = Map::new();
-    for (entity, _, task_type, previews) in groups {
+    for (entity, task_type, previews) in groups {
         let entry = by_entity
             .entry(entity)
             .or_insert_with(|| Value::Object(Map::new()));
