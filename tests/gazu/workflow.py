@@ -1142,6 +1142,58 @@ def all_playlists_for_project(s):
     expect_model(listed[0], "Playlist", "all_playlists_for_project", name="Dailies")
 
 
+@step("playlist.add_entity_to_playlist")
+def add_entity_to_playlist(s):
+    playlist = gazu.playlist.add_entity_to_playlist(s.playlist, s.sh010)
+    expect_model(playlist, "Playlist", "add_entity_to_playlist", id=s.playlist["id"])
+    shots = expect_list(playlist.get("shots"), "add_entity_to_playlist shots")
+    expect_eq([x.get("entity_id") for x in shots], [s.sh010["id"]], "add_entity_to_playlist")
+    expect(shots[0].get("preview_file_id"), "add_entity_to_playlist: the shot's preview")
+    s.playlist = playlist
+
+
+@step("playlist.generate_temp_playlist")
+def generate_temp_playlist(s):
+    entries = expect_list(
+        gazu.playlist.generate_temp_playlist(s.project, {"task_ids": [s.anim["id"]]}),
+        "generate_temp_playlist",
+    )
+    expect_eq([e.get("id") for e in entries], [s.sh010["id"]], "generate_temp_playlist")
+    expect(entries[0].get("preview_file_id"), "generate_temp_playlist: the shot's preview")
+
+
+@step("files.update_preview_annotations")
+def update_preview_annotations(s):
+    drawing = {"objects": [{"id": "stroke-1", "type": "path"}]}
+    preview = gazu.files.update_preview_annotations(
+        s.playlist["shots"][0]["preview_file_id"],
+        additions=[{"time": 0, "frame": 0, "drawing": drawing}],
+    )
+    expect_eq(
+        [a["drawing"]["objects"][0]["id"] for a in preview.get("annotations") or []],
+        ["stroke-1"],
+        "update_preview_annotations",
+    )
+    preview = gazu.files.update_preview_annotations(
+        preview, deletions=[{"time": 0, "objects": ["stroke-1"]}]
+    )
+    expect_eq(preview.get("annotations"), [], "update_preview_annotations deletions")
+
+
+@step("files.update_preview_position")
+def update_preview_position(s):
+    preview_id = s.playlist["shots"][0]["preview_file_id"]
+    pictures = expect_list(
+        gazu.files.update_preview_position(preview_id, 1), "update_preview_position"
+    )
+    expect_eq(pictures[0].get("id"), preview_id, "update_preview_position: moved first")
+    expect_eq(
+        [p.get("position") for p in pictures],
+        list(range(1, len(pictures) + 1)),
+        "update_preview_position positions",
+    )
+
+
 @step("log_out")
 def log_out(s):
     tokens = dict(raw.default_client.tokens)

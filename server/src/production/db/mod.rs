@@ -7,6 +7,7 @@
 //! project, and turn SQLite's constraint failures into 400s that say what was wrong.
 
 mod access;
+pub(crate) mod annotations;
 pub(crate) mod attachments;
 pub(crate) mod breakdown;
 pub(crate) mod casting;
@@ -20,6 +21,7 @@ pub(crate) mod mine;
 pub(crate) mod models;
 pub(crate) mod news;
 pub(crate) mod outputs;
+pub(crate) mod playlists;
 mod present;
 pub(crate) mod project;
 mod query;

@@ -16,6 +16,7 @@ mod mine;
 mod multipart;
 mod openapi;
 mod planning;
+mod playlists;
 mod project;
 mod related;
 mod review;
@@ -68,6 +69,7 @@ fn routes() -> (Routes, Routes) {
         .merge(tasks::router())
         .merge(comments::router())
         .merge(planning::router())
+        .merge(playlists::router())
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())

@@ -465,6 +465,63 @@ async fn the_task_panels_changes_are_heard_as_zou_names_them() {
         changed["new_task_status_id"],
         "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"
     );
+
+    // The review room: a preview annotated, the shot added to a playlist.
+    let comment = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{t}/comment"),
+        Some(json!({"task_status_id": wfa, "comment": "v1"})),
+        201,
+    )
+    .await;
+    let preview = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{t}/comments/{}/add-preview", id(&comment)),
+        Some(json!({})),
+        201,
+    )
+    .await;
+    let pf = id(&preview);
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/preview-files/{pf}/update-annotations"),
+        Some(json!({"additions": [{"time": 0, "drawing": {"objects": [{"type": "path"}]}}]})),
+        200,
+    )
+    .await;
+    let heard = page
+        .until("preview-file:annotation-update", "preview_file_id", &pf)
+        .await;
+    let annotated = &heard.last().unwrap()[1];
+    assert_eq!(annotated["person_id"], admin_id(&admin).await);
+    assert_eq!(annotated["project_id"], p.as_str());
+    let playlist = call(
+        &admin,
+        Method::POST,
+        "/data/playlists",
+        Some(json!({"name": "Dailies", "project_id": p})),
+        201,
+    )
+    .await;
+    call(
+        &admin,
+        Method::POST,
+        &format!("/actions/playlists/{}/add-entities", id(&playlist)),
+        Some(json!({"entities": [{"entity_id": b.shot}]})),
+        200,
+    )
+    .await;
+    let heard = page
+        .until("playlist:add_entity", "entity_id", &b.shot)
+        .await;
+    let added = &heard.last().unwrap()[1];
+    assert_eq!(
+        (&added["playlist_id"], &added["preview_file_id"]),
+        (&json!(id(&playlist)), &json!(pf))
+    );
 }
 
 async fn admin_id(admin: &drover_shared::Client) -> String {

@@ -8,6 +8,7 @@ mod attachments;
 mod breakdown;
 mod live;
 mod planning;
+mod playlists;
 mod productions;
 mod related;
 mod render;

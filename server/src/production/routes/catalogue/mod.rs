@@ -148,6 +148,7 @@ mod breakdown;
 mod files;
 mod mine;
 mod people;
+mod playlists;
 mod related;
 mod reviews;
 mod templates;
@@ -184,4 +185,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(mine::OPS)
         .chain(files::OPS)
         .chain(templates::OPS)
+        .chain(playlists::OPS)
 }

@@ -1,0 +1,60 @@
+//! Playlists in the review room, and the annotations and order of preview files.
+
+use super::Answer::{List, Model, Models};
+use super::{Op, REVIEWS, get, post, put};
+use drover_shared::Role::Supervisor;
+
+pub(super) static OPS: &[Op] = &[
+    get(
+        "/data/projects/{project}/playlists/{playlist}",
+        REVIEWS,
+        "One playlist of a project (not for vendors; for clients only when shared with \
+        them), each entry of its `shots` with its preview's facts and every preview of its \
+        entity by task type (`preview_files`), annotations left out",
+    )
+    .answers(Model("Playlist")),
+    post(
+        "/data/projects/{project}/playlists/temp",
+        REVIEWS,
+        "A throw-away playlist's entries built from tasks (`task_ids`) and entities \
+        (`entity_ids`: each its most recently reviewed task with a preview), stored \
+        nowhere; `?sort=true` sorts them by episode, sequence, asset type and name",
+    )
+    .answers(List)
+    .status(200),
+    post(
+        "/actions/playlists/{playlist}/add-entity",
+        REVIEWS,
+        "Adds an entity (`entity_id`) to a playlist with a preview of its own \
+        (`preview_file_id`) or its latest; managers, and the supervisor who made the \
+        playlist; answers the playlist",
+    )
+    .answers(Model("Playlist"))
+    .role(Supervisor)
+    .status(200),
+    post(
+        "/actions/playlists/{playlist}/add-entities",
+        REVIEWS,
+        "Adds entities (`entities`: `[{entity_id, preview_file_id?}]`) to a playlist, \
+        each with a preview of its own or its latest, an entity and preview already there \
+        once; managers, and the supervisor who made the playlist; answers the playlist",
+    )
+    .answers(Model("Playlist"))
+    .role(Supervisor)
+    .status(200),
+    put(
+        "/actions/preview-files/{preview}/update-annotations",
+        REVIEWS,
+        "Merges drawings into a preview's annotations (`additions`, `updates`, \
+        `deletions`, by `time` and object `id`); managers, clients and the supervisors of \
+        the task's department; answers the preview file",
+    )
+    .answers(Model("PreviewFile")),
+    put(
+        "/actions/preview-files/{preview}/update-position",
+        REVIEWS,
+        "Moves a picture to `position` (from 1) among those of its revision; answers them \
+        in their new order",
+    )
+    .answers(Models("PreviewFile")),
+];
