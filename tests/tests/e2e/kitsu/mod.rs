@@ -15,6 +15,7 @@ mod render;
 mod review;
 mod tasks;
 mod web;
+mod web_routes;
 
 use drover_shared::Client;
 use reqwest::{Method, StatusCode};
