@@ -90,6 +90,17 @@ pub fn delete(conn: &Connection, person: UserId, device_name: &str) -> rusqlite:
     Ok(removed > 0)
 }
 
+/// Turns every second factor of a person off, as an admin does for someone who lost their
+/// phone or key: TOTP, every FIDO key and the recovery codes.
+pub fn disable_all(conn: &Connection, person: UserId) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM fido_credentials WHERE person_id = :person",
+        named_params! { ":person": person },
+    )?;
+    super::users::set_totp(conn, person, None, false)?;
+    settle_factors(conn, person)
+}
+
 /// Puts a person's second-factor columns in line with what is enabled, as Kitsu does after
 /// any change: `fido_enabled` says whether keys remain; the preferred factor stays if it is
 /// still enabled, else falls back to the other one, else is cleared; with no factor left the

@@ -3,7 +3,8 @@
 //! once its owner changes the password) and the one that asked goes on.
 //! `POST /actions/persons/{person}/change-password`, Kitsu's way for an admin to set
 //! someone's: every session of that person ends, as when an admin sets one through
-//! `PUT /data/persons/{id}`.
+//! `PUT /data/persons/{id}`. `DELETE /actions/persons/{person}/disable-two-factor-authentication`,
+//! an admin's way back in for someone who lost their second factor.
 
 use crate::auth::db;
 use crate::auth::throttle::Scope;
@@ -22,6 +23,7 @@ pub fn protected_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(change_password))
         .routes(routes!(set_password))
+        .routes(routes!(disable_two_factor))
 }
 
 /// `POST /auth/change-password`, in Kitsu's field names.
@@ -166,5 +168,48 @@ async fn set_password(
     }
     state.auth.forget_user(id);
     tracing::warn!(admin = %me.user.email, person = %person.email, "password set by an admin");
+    Ok(Json(serde_json::json!({"success": true})))
+}
+
+/// Turns a person's second factors off (TOTP, FIDO keys, recovery codes), for admins:
+/// `{"success": true}`. As in Kitsu, an admin does it for another admin only through that
+/// admin's own settings. The person's sessions go on: their password did not change.
+#[utoipa::path(delete, path = "/actions/persons/{person}/disable-two-factor-authentication",
+    tag = "auth", security(("bearer" = ["admin"])),
+    params(("person" = String, Path, description = "The person's id")),
+    responses(
+        (status = 200, description = "`{\"success\": true}`; the person logs in with their \
+            password alone"),
+        (status = 400, description = "The person is another admin", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such person", body = ErrorBody),
+    ))]
+async fn disable_two_factor(
+    State(state): State<AppState>,
+    AdminOnly(me): AdminOnly,
+    Path(person_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = person_id
+        .parse::<uuid::Uuid>()
+        .map(UserId)
+        .map_err(|_| ApiError::not_found(format!("person {person_id}")))?;
+    let person = state
+        .store
+        .read(move |c| db::users::get(c, id).map_err(ApiError::from))
+        .await?;
+    let Some(person) = person else {
+        return Err(ApiError::not_found(format!("person {person_id}")));
+    };
+    if person.role == Role::Admin && person.id != me.user.id {
+        return Err(ApiError::BadRequest(
+            "An admin can't disable 2FA for other admins.".into(),
+        ));
+    }
+    state
+        .store
+        .write(move |c| db::fido::disable_all(c, id).map_err(ApiError::from))
+        .await?;
+    state.auth.forget_user(id);
+    tracing::warn!(admin = %me.user.email, person = %person.email, "second factors disabled by an admin");
     Ok(Json(serde_json::json!({"success": true})))
 }

@@ -174,6 +174,67 @@ fn reset_task(d: &Data, task: &Row) -> Result<String, DataError> {
     Ok(status)
 }
 
+/// `POST /actions/tasks/{t}/comments/{c}/move` `{target_task_id}`: the comment goes to
+/// another task of the same entity (a manager's fix for a comment posted on the wrong
+/// department), keeping its date, text, attachments and status change. A comment that
+/// carries a preview revision stays, as in Zou: revisions belong to their task. Its
+/// notifications and news go, and both tasks' status and dates are worked out again.
+/// Answers the moved comment.
+pub fn move_comment(
+    d: &Data,
+    task_id: &str,
+    comment_id: &str,
+    body: &Row,
+) -> Result<Row, DataError> {
+    let target_id = body
+        .get("target_task_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| DataError::BadRequest("`target_task_id` is required".into()))?;
+    let (task, comment) = comment_of(d, task_id, comment_id, DataError::BadRequest)?;
+    let target = d.get(names::TASKS, target_id)?;
+    if text(&target, "id") == text(&task, "id") {
+        return Err(DataError::BadRequest(
+            "the comment is on that task already".into(),
+        ));
+    }
+    if text(&target, "entity_id") != text(&task, "entity_id") {
+        return Err(DataError::BadRequest(
+            "a comment moves only between tasks of the same entity".into(),
+        ));
+    }
+    let comment_id = text(&comment, "id");
+    let has_preview: bool = d.conn.query_row(
+        "SELECT preview_file_id IS NOT NULL OR EXISTS (SELECT 1 FROM prod_comment_preview_link \
+         WHERE comment_id = ?1) FROM prod_comment WHERE id = ?1",
+        [comment_id],
+        |r| r.get(0),
+    )?;
+    if has_preview {
+        return Err(DataError::BadRequest(
+            "a comment with a preview revision stays on its task".into(),
+        ));
+    }
+    d.authorize_row(names::TASKS, &task)?;
+    d.authorize_row(names::TASKS, &target)?;
+    d.conn.execute(
+        "DELETE FROM prod_notification WHERE comment_id = ?",
+        [comment_id],
+    )?;
+    d.conn
+        .execute("DELETE FROM prod_news WHERE comment_id = ?", [comment_id])?;
+    d.conn.execute(
+        "UPDATE prod_comment SET object_id = ?, updated_at = ? WHERE id = ?",
+        [text(&target, "id"), &now_text(), comment_id],
+    )?;
+    for moved in [&task, &target] {
+        reset_task(d, moved)?;
+        d.note_update(names::TASKS, moved)?;
+    }
+    let moved = d.get(names::COMMENTS, comment_id)?;
+    d.note_update(names::COMMENTS, &moved)?;
+    Ok(moved)
+}
+
 /// `POST /data/tasks/{t}/comments/{c}/ack`: the viewer acknowledges the comment, or takes
 /// their acknowledgement back when it is there (Kitsu's check mark toggles), and the
 /// project hears `comment:acknowledge` (or `comment:unacknowledge`) `{comment_id,

@@ -10,6 +10,7 @@ mod access;
 pub(crate) mod annotations;
 pub(crate) mod attachments;
 pub(crate) mod breakdown;
+pub(crate) mod bulk;
 pub(crate) mod casting;
 pub(crate) mod comments;
 pub(crate) mod data;

@@ -515,3 +515,12 @@ pub fn set_has_avatar(conn: &rusqlite::Connection, person: &str) -> rusqlite::Re
     )?;
     Ok(())
 }
+
+/// The person has no avatar any more (its file is removed by the caller once this commits).
+pub fn clear_has_avatar(conn: &rusqlite::Connection, person: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET has_avatar = 0, updated_at = ? WHERE id = ?",
+        [now_text().as_str(), person],
+    )?;
+    Ok(())
+}

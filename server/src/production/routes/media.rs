@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 /// The preview and avatar file routes. Their JSON bodies keep the app's small limit;
 /// multipart bodies are read by [`super::multipart::MultipartForm`], which sets its own.
@@ -37,6 +37,11 @@ pub fn router() -> Routes {
         .route(
             "/pictures/thumbnails/organisations/{file}",
             post(upload_organisation_logo).get(organisation_logo),
+        )
+        .route("/actions/user/clear-avatar", delete(clear_my_avatar))
+        .route(
+            "/actions/persons/{person}/clear-avatar",
+            delete(clear_avatar),
         )
         .route("/pictures/{kind}/preview-files/{file}", get(picture))
         .route("/movies/{quality}/preview-files/{file}", get(movie))
@@ -217,6 +222,42 @@ async fn upload_avatar(
         .await?;
     let row = read(&state, &me, move |d| d.get(names::PERSONS, &person)).await?;
     Ok(axum::Json(row))
+}
+
+/// Takes a person's avatar away: the row says so, then the file goes.
+async fn clear_avatar_of(state: &AppState, person: String) -> ApiResult<StatusCode> {
+    let id = person.clone();
+    state
+        .store
+        .write(move |c| {
+            crate::production::db::user::clear_has_avatar(c, &id).map_err(ApiError::from)
+        })
+        .await?;
+    let path = media::avatar_path(&state.data_dir, &person);
+    match tokio::fs::remove_file(&path).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(ApiError::Internal(format!("removing an avatar: {e}"))),
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /actions/user/clear-avatar`: the person's own avatar goes.
+async fn clear_my_avatar(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+) -> ApiResult<StatusCode> {
+    clear_avatar_of(&state, me.user.id.to_string()).await
+}
+
+/// `DELETE /actions/persons/{id}/clear-avatar`: an admin takes someone's avatar away.
+async fn clear_avatar(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(person): Path<String>,
+) -> ApiResult<StatusCode> {
+    let found = read(&state, &me, move |d| d.get(names::PERSONS, &person)).await?;
+    clear_avatar_of(&state, text(&found, "id").to_owned()).await
 }
 
 async fn avatar(

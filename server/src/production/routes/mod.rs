@@ -6,6 +6,7 @@
 
 mod attachments;
 mod breakdown;
+mod bulk;
 mod catalogue;
 mod comments;
 mod data;
@@ -73,7 +74,8 @@ fn routes() -> (Routes, Routes) {
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())
-        .merge(attachments::router());
+        .merge(attachments::router())
+        .merge(bulk::router());
     (
         protected,
         Routes::new()

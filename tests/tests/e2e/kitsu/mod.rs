@@ -6,6 +6,7 @@
 
 mod attachments;
 mod breakdown;
+mod bulk;
 mod live;
 mod planning;
 mod playlists;

@@ -2,7 +2,7 @@
 //! and the pictures of productions and of the studio.
 
 use super::Answer::{File, Model, Models, Object};
-use super::{Body, FILES, Op, get, post};
+use super::{Body, FILES, Op, delete, get, post};
 use drover_shared::Role::Admin;
 
 pub(super) static OPS: &[Op] = &[
@@ -99,4 +99,15 @@ pub(super) static OPS: &[Op] = &[
         "The studio's 150×150 logo (`{id}.png`)",
     )
     .answers(File("image/png")),
+    delete(
+        "/actions/user/clear-avatar",
+        FILES,
+        "Takes the person's own avatar away",
+    ),
+    delete(
+        "/actions/persons/{person}/clear-avatar",
+        FILES,
+        "Takes a person's avatar away (admins)",
+    )
+    .role(Admin),
 ];

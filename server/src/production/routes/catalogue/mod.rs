@@ -145,6 +145,7 @@ const PEOPLE: &str = "kitsu: people";
 const FILES: &str = "kitsu: files";
 
 mod breakdown;
+mod bulk;
 mod files;
 mod mine;
 mod people;
@@ -186,4 +187,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(files::OPS)
         .chain(templates::OPS)
         .chain(playlists::OPS)
+        .chain(bulk::OPS)
 }
