@@ -22,6 +22,7 @@ mod related;
 mod review;
 mod tasks;
 mod templates;
+mod timesheets;
 mod user;
 
 use crate::auth::CurrentUser;
@@ -73,7 +74,8 @@ fn routes() -> (Routes, Routes) {
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())
-        .merge(attachments::router());
+        .merge(attachments::router())
+        .merge(timesheets::router());
     (
         protected,
         Routes::new()

@@ -152,6 +152,7 @@ mod playlists;
 mod related;
 mod reviews;
 mod templates;
+mod timesheets;
 
 static INDEX: &[Op] = &[
     get(
@@ -186,4 +187,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(files::OPS)
         .chain(templates::OPS)
         .chain(playlists::OPS)
+        .chain(timesheets::OPS)
 }
