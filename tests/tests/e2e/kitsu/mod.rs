@@ -14,6 +14,7 @@ mod related;
 mod render;
 mod review;
 mod tasks;
+mod timesheets;
 mod web;
 
 use drover_shared::Client;
