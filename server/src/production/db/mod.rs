@@ -27,6 +27,7 @@ pub(crate) mod playlists;
 mod present;
 pub(crate) mod project;
 mod query;
+pub(crate) mod quotas;
 pub(crate) mod related;
 pub(crate) mod review;
 pub(crate) mod rules;

@@ -11,6 +11,7 @@ use crate::auth::Authed;
 use crate::error::ApiResult;
 use crate::extract::Path;
 use crate::production::db::open_tasks::{self, OpenTasksQuery};
+use crate::production::db::quotas::{self, CountMode, QuotaOf};
 use crate::production::db::timesheets::{self as db, Span, TableQuery, TableUnit};
 use crate::production::db::{Row, filter_groups};
 use crate::state::AppState;
@@ -83,6 +84,14 @@ pub fn router() -> Routes {
         .route(
             "/data/persons/{person}/related-tasks/{task_type}",
             get(related_tasks),
+        )
+        .route(
+            "/data/projects/{project}/quotas/{task_type}",
+            get(task_type_quotas),
+        )
+        .route(
+            "/data/projects/{project}/quotas/persons/{person}",
+            get(person_quotas),
         )
         .route("/data/tasks/open-tasks", get(open_tasks))
         .route("/data/tasks/open-tasks/stats", get(open_tasks_stats))
@@ -436,4 +445,39 @@ async fn remove_filter_group(
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn quotas_of(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+    project: String,
+    of: QuotaOf,
+    raw: Option<String>,
+) -> Json<Row> {
+    let mode = CountMode::parse(param(raw.as_deref(), "count_mode").as_deref())?;
+    let studio = param(raw.as_deref(), "studio_id");
+    Ok(axum::Json(
+        read(&state, &me, move |d| {
+            quotas::quotas(d, &project, &of, mode, studio.as_deref())
+        })
+        .await?,
+    ))
+}
+
+async fn task_type_quotas(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, task_type)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Json<Row> {
+    quotas_of(state, me, project, QuotaOf::TaskType(task_type), raw).await
+}
+
+async fn person_quotas(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path((project, person)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Json<Row> {
+    quotas_of(state, me, project, QuotaOf::Person(person), raw).await
 }

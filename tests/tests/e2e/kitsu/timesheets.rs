@@ -546,3 +546,91 @@ async fn filter_groups_are_ones_own_and_shared_by_managers() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn quotas_count_the_shots_people_delivered() {
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Quotas").await;
+    let t = &b.task;
+    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
+    let stranger = ts.client_as(Role::Supervisor).await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/entities/{}", b.shot),
+        Some(json!({ "nb_frames": 50 })),
+        200,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/actions/persons/{artist_id}/assign"),
+        Some(json!({ "task_ids": [t] })),
+        200,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/tasks/{t}"),
+        Some(json!({ "end_date": "2024-05-03T10:00:00" })),
+        200,
+    )
+    .await;
+    call(
+        &artist,
+        Method::POST,
+        &format!("/actions/tasks/{t}/time-spents/2024-05-02/persons/{artist_id}"),
+        Some(json!({ "duration": 60 })),
+        201,
+    )
+    .await;
+    let task = call(&admin, Method::GET, &format!("/data/tasks/{t}"), None, 200).await;
+    let task_type = task["task_type_id"].as_str().unwrap().to_owned();
+    let by_type = |mode: &str| {
+        format!(
+            "/data/projects/{}/quotas/{task_type}?count_mode={mode}",
+            b.project
+        )
+    };
+    // Raw: the whole shot on the day it was sent for review.
+    let raw = call(&supervisor, Method::GET, &by_type("feedback"), None, 200).await;
+    let mine = &raw[artist_id.as_str()];
+    assert_eq!(mine["day"]["frames"]["2024-05-03"], 50, "{raw}");
+    assert_eq!(mine["day"]["seconds"]["2024-05-03"], 2.0);
+    assert_eq!(mine["week"]["count"]["2024-18"], 1.0);
+    assert_eq!(mine["month"]["entries"]["2024"], 1);
+    assert_eq!(raw["total"]["year"]["frames"]["2024"], 50);
+    // Weighted: on the days the time was logged.
+    let weighted = call(&supervisor, Method::GET, &by_type("weighted"), None, 200).await;
+    assert_eq!(
+        weighted[artist_id.as_str()]["day"]["frames"]["2024-05-02"],
+        50,
+        "{weighted}"
+    );
+    // Done: nothing is done yet.
+    assert_eq!(
+        call(&supervisor, Method::GET, &by_type("done"), None, 200).await,
+        json!({})
+    );
+    call(&admin, Method::GET, &by_type("status"), None, 400).await;
+    call(&client, Method::GET, &by_type("weighted"), None, 403).await;
+    call(&stranger, Method::GET, &by_type("weighted"), None, 404).await;
+    // One person's, by task type.
+    let person = format!("/data/projects/{}/quotas/persons/{artist_id}", b.project);
+    for who in [&artist, &supervisor, &admin] {
+        let found = call(who, Method::GET, &person, None, 200).await;
+        assert_eq!(
+            found[task_type.as_str()]["month"]["frames"]["2024-05"],
+            50,
+            "{found}"
+        );
+    }
+    for who in [&other, &client] {
+        call(who, Method::GET, &person, None, 403).await;
+    }
+}

@@ -133,6 +133,19 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(Models("Task")),
     get(
+        "/data/projects/{project}/quotas/{task_type}",
+        PROJECTS,
+        "The shots a production's people delivered on a task type, per person and `total`, \
+        by day, ISO week, month and year (`count_mode`: weighted, weighteddone, feedback, \
+        done; `studio_id`); not for clients",
+    ),
+    get(
+        "/data/projects/{project}/quotas/persons/{person}",
+        PROJECTS,
+        "The shots a person delivered in a production, per task type and `total` (the \
+        person, the production's supervisors and managers, admins; not clients)",
+    ),
+    get(
         "/data/tasks/open-tasks",
         PROJECTS,
         "A page (`page`, `limit` up to 200) of the open tasks of the person's productions: \
