@@ -23,6 +23,7 @@ mod related;
 mod review;
 mod tasks;
 mod templates;
+mod timesheets;
 mod user;
 
 use crate::auth::CurrentUser;
@@ -75,7 +76,8 @@ fn routes() -> (Routes, Routes) {
         .merge(user::router())
         .merge(media::router())
         .merge(attachments::router())
-        .merge(bulk::router());
+        .merge(bulk::router())
+        .merge(timesheets::router());
     (
         protected,
         Routes::new()

@@ -15,6 +15,7 @@ mod related;
 mod render;
 mod review;
 mod tasks;
+mod timesheets;
 mod web;
 mod web_routes;
 

@@ -153,6 +153,7 @@ mod playlists;
 mod related;
 mod reviews;
 mod templates;
+mod timesheets;
 
 static INDEX: &[Op] = &[
     get(
@@ -188,4 +189,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(templates::OPS)
         .chain(playlists::OPS)
         .chain(bulk::OPS)
+        .chain(timesheets::OPS)
 }
