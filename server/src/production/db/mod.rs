@@ -15,6 +15,7 @@ pub(crate) mod casting;
 pub(crate) mod comments;
 pub(crate) mod data;
 pub(crate) mod day_offs;
+pub(crate) mod downloads;
 pub(crate) mod files;
 pub(crate) mod filter_groups;
 pub mod list;

@@ -43,6 +43,14 @@ pub fn router() -> Routes {
             "/actions/persons/{person}/clear-avatar",
             delete(clear_avatar),
         )
+        .route(
+            "/pictures/originals/preview-files/{preview}/download",
+            get(download_picture),
+        )
+        .route(
+            "/movies/originals/preview-files/{preview}/download",
+            get(download_movie),
+        )
         .route("/pictures/{kind}/preview-files/{file}", get(picture))
         .route("/movies/{quality}/preview-files/{file}", get(movie))
 }
@@ -170,6 +178,64 @@ async fn picture(
     };
     let path = media::preview_path(&state.data_dir, text(&preview, "id"), kind, &extension);
     send_file(path, content_type).await
+}
+
+/// A preview's original as a download (`Content-Disposition: attachment`), under Zou's
+/// name for it; `movie` says which kind of preview the route serves.
+async fn download(
+    state: &AppState,
+    me: &CurrentUser,
+    preview: String,
+    movie: bool,
+) -> ApiResult<Response> {
+    let (preview, name) = read(state, me, move |d| {
+        let row = d.get_visible(names::PREVIEW_FILES, &preview)?;
+        let name = crate::production::db::downloads::download_name(d, &row)?;
+        Ok((row, name))
+    })
+    .await?;
+    let is_movie = preview.get("is_movie").and_then(serde_json::Value::as_bool) == Some(true);
+    let extension = text(&preview, "extension");
+    if is_movie != movie || extension.is_empty() {
+        return Err(ApiError::NotFound("File not found".into()));
+    }
+    let (extension, content_type) = if movie {
+        ("mp4", "video/mp4")
+    } else if extension == "png" {
+        ("png", "image/png")
+    } else {
+        (extension, "application/octet-stream")
+    };
+    let path = media::preview_path(
+        &state.data_dir,
+        text(&preview, "id"),
+        Kind::Original,
+        extension,
+    );
+    let mut response = send_file(path, content_type).await?;
+    // The name is a slug of letters, digits, `_`, `-` and `.`: safe inside the quotes.
+    let disposition = header::HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .map_err(|e| ApiError::Internal(format!("a download name: {e}")))?;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_DISPOSITION, disposition);
+    Ok(response)
+}
+
+async fn download_picture(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(preview): Path<String>,
+) -> ApiResult<Response> {
+    download(&state, &me, preview, false).await
+}
+
+async fn download_movie(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(preview): Path<String>,
+) -> ApiResult<Response> {
+    download(&state, &me, preview, true).await
 }
 
 async fn movie(

@@ -250,7 +250,7 @@ async fn tasks_are_made_and_commented_in_batches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn previews_illustrate_entities_and_episodes_are_counted() {
-    let (_ts, admin) = drover_tests::setup().await;
+    let (ts, admin) = drover_tests::setup().await;
     let b = breakdown(&admin, "Batch previews").await;
     let comment = call(
         &admin,
@@ -299,6 +299,35 @@ async fn previews_illustrate_entities_and_episodes_are_counted() {
     assert_eq!(ids.len(), 2);
     assert!(previews.iter().all(|p| ids.contains(&p.as_str())));
 
+    // The original as a download, under Zou's name for it.
+    let download = reqwest::Client::new()
+        .get(format!(
+            "{}/api/pictures/originals/preview-files/{}/download",
+            ts.url(),
+            previews[0]
+        ))
+        .bearer_auth(admin.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"batch_previews_e01_sq01_sh010_animation_v1.png\""
+    );
+    assert!(!download.bytes().await.unwrap().is_empty());
+    call(
+        &admin,
+        Method::GET,
+        &format!("/movies/originals/preview-files/{}/download", previews[0]),
+        None,
+        404,
+    )
+    .await;
     let changed = call(
         &admin,
         Method::PUT,

@@ -110,4 +110,16 @@ pub(super) static OPS: &[Op] = &[
         "Takes a person's avatar away (admins)",
     )
     .role(Admin),
+    get(
+        "/pictures/originals/preview-files/{preview}/download",
+        FILES,
+        "A preview's original picture or file as a download, under the name Zou gives it",
+    )
+    .answers(File("application/octet-stream")),
+    get(
+        "/movies/originals/preview-files/{preview}/download",
+        FILES,
+        "A movie preview's original as a download, under the name Zou gives it",
+    )
+    .answers(File("video/mp4")),
 ];
