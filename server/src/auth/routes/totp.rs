@@ -1,4 +1,5 @@
-//! `/auth/totp`: turning the one-time codes of an authenticator app on and off.
+//! `/auth/totp`: turning the one-time codes of an authenticator app on and off; and
+//! `PUT /auth/recovery-codes`: a fresh set of recovery codes, the old ones void.
 
 use super::login::{CodeProof, Refusal, check_factor, second_factors};
 use crate::auth::db as auth_db;
@@ -16,7 +17,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn protected_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(totp_start, totp_confirm, totp_disable))
+    OpenApiRouter::new()
+        .routes(routes!(totp_start, totp_confirm, totp_disable))
+        .routes(routes!(new_recovery_codes))
 }
 
 /// Start enabling TOTP: a new secret, its `otpauth://` URL and a QR code (base64 PNG) for an
@@ -155,4 +158,49 @@ async fn totp_disable(
         .await?;
     tracing::info!(email = %me.user.email, "TOTP disabled");
     Ok(Json(serde_json::json!({ "success": true })))
+}
+
+/// New recovery codes for a person with a second factor, proven by the body as for turning
+/// TOTP off (`{"totp"}`, `{"fido_authentication_response"}` or `{"recovery_code"}`); the
+/// codes they had stop working. Answers `{otp_recovery_codes}`, shown this once.
+#[utoipa::path(put, path = "/auth/recovery-codes", tag = "auth", security(("bearer" = [])),
+    request_body = CodeProof,
+    responses(
+        (status = 200, description = "`{otp_recovery_codes}`: the new codes"),
+        (status = 400, description = "No second factor enabled, or the factor is missing or \
+            wrong (`wrong_OTP`)", body = ErrorBody),
+    ))]
+async fn new_recovery_codes(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    ClientAddr(addr): ClientAddr,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Refusal> {
+    let proof: CodeProof = if body.is_empty() {
+        CodeProof::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
+    };
+    let id = me.user.id;
+    let factors = second_factors(&state, id).await?;
+    if !factors.totp_enabled && !factors.fido_enabled {
+        return Err(ApiError::BadRequest("No second factor is enabled.".into()).into());
+    }
+    let asker = Asker {
+        person: id,
+        login: None,
+        addr,
+    };
+    match check_factor(&state, asker, &me.user.email, &factors, &proof.offered()).await? {
+        Proof::Accepted { .. } => {}
+        Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
+    }
+    let (codes, hashes) = two_factor::new_recovery_codes(&state.auth.key);
+    state
+        .store
+        .write(move |c| auth_db::users::set_recovery_hashes(c, id, &hashes).map_err(ApiError::from))
+        .await?;
+    tracing::info!(email = %me.user.email, "recovery codes renewed");
+    Ok(Json(serde_json::json!({ "otp_recovery_codes": codes })))
 }

@@ -419,8 +419,46 @@ async fn admins_turn_second_factors_off_and_take_avatars_away() {
     let me = super::person_id(&artist).await;
     let them = super::person_id(&other_admin).await;
     let off = |p: &str| format!("/actions/persons/{p}/disable-two-factor-authentication");
-    // TOTP on for the artist; an admin turns it off.
-    call(&artist, Method::PUT, "/auth/totp", Some(json!({})), 200).await;
+    // TOTP on for the artist, with recovery codes.
+    let email = artist.authenticated().await.unwrap().user.email;
+    let secret = artist.totp_start().await.unwrap().otp_secret;
+    let code = drover_server::auth::two_factor::current_code(&secret, &email).unwrap();
+    let first = artist
+        .totp_confirm(&code)
+        .await
+        .unwrap()
+        .otp_recovery_codes
+        .unwrap();
+    // Renewed with a proof; the old codes stop working.
+    let renew = "/auth/recovery-codes";
+    call(&artist, Method::PUT, renew, Some(json!({})), 400).await;
+    let fresh = call(
+        &artist,
+        Method::PUT,
+        renew,
+        Some(json!({"recovery_code": first[0]})),
+        200,
+    )
+    .await["otp_recovery_codes"]
+        .clone();
+    assert_eq!(fresh.as_array().unwrap().len(), first.len());
+    call(
+        &artist,
+        Method::PUT,
+        renew,
+        Some(json!({"recovery_code": first[1]})),
+        400,
+    )
+    .await;
+    call(
+        &artist,
+        Method::PUT,
+        renew,
+        Some(json!({"recovery_code": fresh[0]})),
+        200,
+    )
+    .await;
+    // An admin turns the factors off.
     call(&artist, Method::DELETE, &off(&them), None, 403).await;
     call(&admin, Method::DELETE, &off(&them), None, 400).await;
     let done = call(&admin, Method::DELETE, &off(&me), None, 200).await;
