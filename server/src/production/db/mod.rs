@@ -7,6 +7,7 @@
 //! project, and turn SQLite's constraint failures into 400s that say what was wrong.
 
 mod access;
+pub(crate) mod admin_lists;
 pub(crate) mod annotations;
 pub(crate) mod attachments;
 pub(crate) mod breakdown;
@@ -14,6 +15,7 @@ pub(crate) mod casting;
 pub(crate) mod comments;
 pub(crate) mod data;
 pub(crate) mod day_offs;
+pub(crate) mod descriptors;
 pub(crate) mod files;
 pub mod list;
 pub(crate) mod live;

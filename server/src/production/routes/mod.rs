@@ -4,6 +4,7 @@
 //! and avatar files ([`media`]), and Kitsu's index (`GET /api/`, which gazu reads the
 //! version from).
 
+mod admin_lists;
 mod attachments;
 mod breakdown;
 mod catalogue;
@@ -73,7 +74,8 @@ fn routes() -> (Routes, Routes) {
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())
-        .merge(attachments::router());
+        .merge(attachments::router())
+        .merge(admin_lists::router());
     (
         protected,
         Routes::new()

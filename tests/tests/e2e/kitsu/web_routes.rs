@@ -402,11 +402,13 @@ async fn seed(
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    // Pictures the shell shows: the person's avatar, the production's and the studio's.
+    // Pictures the shell shows: the person's avatar, the production's and the studio's;
+    // and a preview background's.
     for path in [
         format!("/pictures/thumbnails/persons/{me}"),
         format!("/pictures/thumbnails/projects/{p}"),
         format!("/pictures/thumbnails/organisations/{}", ids["organisation"]),
+        format!("/pictures/preview-background-files/{}", ids["background"]),
     ] {
         upload(admin, &path, "picture.png", &png()).await;
     }

@@ -144,6 +144,7 @@ const PROJECTS: &str = "kitsu: projects";
 const PEOPLE: &str = "kitsu: people";
 const FILES: &str = "kitsu: files";
 
+mod admin;
 mod breakdown;
 mod files;
 mod mine;
@@ -186,4 +187,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(files::OPS)
         .chain(templates::OPS)
         .chain(playlists::OPS)
+        .chain(admin::OPS)
 }
