@@ -6,13 +6,11 @@
 
 use super::DataError;
 use super::data::{Data, Row, text};
+use super::descriptors::id_list;
 use super::names::{self, ModelName};
 use super::project::full_project;
 use super::templates::{self, Link};
 use serde_json::{Value, json};
-
-/// The most ids one reorder takes: far more than any studio's task types or statuses.
-pub const MAX_IDS: usize = 1000;
 
 /// Zou's positions and seniorities, the salary grid's axes.
 const POSITIONS: [&str; 3] = ["supervisor", "lead", "artist"];
@@ -30,28 +28,6 @@ fn id_field<'a>(body: &'a Row, field: &str) -> Result<&'a str, DataError> {
 fn named(d: &Data, route: ModelName, id: &str) -> Result<Row, DataError> {
     d.get(route, id)
         .map_err(|_| DataError::BadRequest(format!("{route} {id} not found")))
-}
-
-/// A list of ids under `field`, at most [`MAX_IDS`].
-pub fn id_list(body: &Row, field: &str) -> Result<Vec<String>, DataError> {
-    let Some(Value::Array(items)) = body.get(field) else {
-        return Err(DataError::BadRequest(format!(
-            "the body must be a JSON object with a `{field}` list"
-        )));
-    };
-    if items.len() > MAX_IDS {
-        return Err(DataError::BadRequest(format!(
-            "`{field}` lists at most {MAX_IDS} ids"
-        )));
-    }
-    items
-        .iter()
-        .map(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| DataError::BadRequest(format!("`{field}` lists ids")))
-        })
-        .collect()
 }
 
 /// An optional integer field.

@@ -29,6 +29,31 @@ const DATA_TYPES: &[&str] = &[
     "person",
 ];
 
+/// The most ids one reorder takes: far more than any studio's task types or statuses.
+pub const MAX_IDS: usize = 1000;
+
+/// A list of ids under `field`, at most [`MAX_IDS`].
+pub fn id_list(body: &Row, field: &str) -> Result<Vec<String>, DataError> {
+    let Some(Value::Array(items)) = body.get(field) else {
+        return Err(DataError::BadRequest(format!(
+            "the body must be a JSON object with a `{field}` list"
+        )));
+    };
+    if items.len() > MAX_IDS {
+        return Err(DataError::BadRequest(format!(
+            "`{field}` lists at most {MAX_IDS} ids"
+        )));
+    }
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| DataError::BadRequest(format!("`{field}` lists ids")))
+        })
+        .collect()
+}
+
 /// The longest name a column takes.
 const MAX_NAME: usize = 120;
 /// The most choices a list column takes.
@@ -537,7 +562,7 @@ fn entity_type_of(body: &Row, types: &[&str]) -> Result<String, DataError> {
 /// (managers).
 pub fn reorder(d: &Data, project_id: &str, body: &Row) -> Result<Vec<Row>, DataError> {
     let entity_type = entity_type_of(body, ENTITY_TYPES)?;
-    let ids = super::admin_lists::id_list(body, "descriptor_ids")?;
+    let ids = id_list(body, "descriptor_ids")?;
     let project = d.get(names::PROJECTS, project_id)?;
     d.authorize_in_project(names::PROJECTS, text(&project, "id"))?;
     set_order(d, text(&project, "id"), &entity_type, &ids)
@@ -651,7 +676,7 @@ pub fn remove_everywhere(
 /// (managers): the same order of fields on every open production the person manages.
 pub fn reorder_everywhere(d: &Data, body: &Row) -> Result<Vec<Row>, DataError> {
     let entity_type = entity_type_of(body, ALL_PROJECTS_TYPES)?;
-    let fields = super::admin_lists::id_list(body, "field_order")?;
+    let fields = id_list(body, "field_order")?;
     let mut out = Vec::new();
     for project in managed_open_projects(d)? {
         let columns = of_type(d, &project, &entity_type)?;
