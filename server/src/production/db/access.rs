@@ -96,7 +96,9 @@ pub(super) fn authorize_write(
         return Ok(());
     }
     match model.access {
-        Access::AdminWrites => Err(denied("admins")),
+        Access::AdminWrites | Access::AdminsOnly | Access::AdminWritesNoVendors => {
+            Err(denied("admins"))
+        }
         Access::ManagersOnly | Access::ManagersWrite => {
             if viewer.sees_all_projects() {
                 Ok(())

@@ -7,6 +7,7 @@
 //! project, and turn SQLite's constraint failures into 400s that say what was wrong.
 
 mod access;
+pub(crate) mod admin_lists;
 pub(crate) mod annotations;
 pub(crate) mod attachments;
 pub(crate) mod breakdown;
@@ -16,6 +17,7 @@ pub(crate) mod comments;
 pub(crate) mod data;
 pub(crate) mod day_offs;
 pub(crate) mod downloads;
+pub(crate) mod descriptors;
 pub(crate) mod files;
 pub(crate) mod filter_groups;
 pub mod list;

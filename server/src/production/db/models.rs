@@ -71,6 +71,10 @@ pub mod names {
         SEARCH_FILTERS,
         DESKTOP_LOGIN_LOGS,
         PREVIEW_BACKGROUND_FILES,
+        CUSTOM_ACTIONS,
+        STATUS_AUTOMATIONS,
+        HARDWARE_ITEMS,
+        SALARY_SCALES,
     ];
 
     /// `/data/persons`.
@@ -159,6 +163,14 @@ pub mod names {
     pub const DESKTOP_LOGIN_LOGS: ModelName = ModelName("desktop-login-logs");
     /// `/data/preview-background-files`.
     pub const PREVIEW_BACKGROUND_FILES: ModelName = ModelName("preview-background-files");
+    /// `/data/custom-actions`: links Kitsu's lists offer to call outside the API.
+    pub const CUSTOM_ACTIONS: ModelName = ModelName("custom-actions");
+    /// `/data/status-automations`: a status change that sets another task's status.
+    pub const STATUS_AUTOMATIONS: ModelName = ModelName("status-automations");
+    /// `/data/hardware-items`: the studio's machines, for budgets.
+    pub const HARDWARE_ITEMS: ModelName = ModelName("hardware-items");
+    /// `/data/salary-scales`: a daily salary per department, position and seniority.
+    pub const SALARY_SCALES: ModelName = ModelName("salary-scales");
 }
 
 /// A many-to-many field kept in a link table, serialised as a list of ids.
@@ -221,6 +233,11 @@ pub enum Access {
     ProjectArtists,
     /// Each person reads and changes their own rows; admins all.
     Own,
+    /// Admins alone read and change (hardware, salaries).
+    AdminsOnly,
+    /// Everyone but vendors reads the list, admins read one row and change (custom actions,
+    /// status automations, as Zou serves them).
+    AdminWritesNoVendors,
 }
 
 /// Which of a model's columns only admins see and filter on.
@@ -624,6 +641,35 @@ pub static MODELS: &[Model] = &[
         "prod_preview_background_file",
         "PreviewBackgroundFile",
     ),
+    Model {
+        access: Access::AdminWritesNoVendors,
+        ..model(names::CUSTOM_ACTIONS, "prod_custom_action", "CustomAction")
+    },
+    Model {
+        access: Access::AdminWritesNoVendors,
+        ..model(
+            names::STATUS_AUTOMATIONS,
+            "prod_status_automation",
+            "StatusAutomation",
+        )
+    },
+    Model {
+        access: Access::AdminsOnly,
+        ..model(names::HARDWARE_ITEMS, "prod_hardware_item", "HardwareItem")
+    },
+    // Made by the list route, one per department, position and seniority; only the salary
+    // changes.
+    Model {
+        access: Access::AdminsOnly,
+        read_only: &[
+            "created_at",
+            "updated_at",
+            "department_id",
+            "position",
+            "seniority",
+        ],
+        ..model(names::SALARY_SCALES, "prod_salary_scale", "SalaryScale")
+    },
 ];
 
 /// A model by its route name, as a URL gives it.

@@ -146,6 +146,18 @@ pub(super) fn scope_clause(model: &Model, viewer: &Viewer, w: &mut Where) -> Res
             model.route
         )));
     }
+    if model.access == Access::AdminsOnly && !viewer.is_admin() {
+        return Err(DataError::Forbidden(format!(
+            "only admins may read {}",
+            model.route
+        )));
+    }
+    if model.access == Access::AdminWritesNoVendors && viewer.role == drover_shared::Role::Vendor {
+        return Err(DataError::Forbidden(format!(
+            "vendors may not read {}",
+            model.route
+        )));
+    }
     let me = || SqlValue::Text(viewer.id.to_string());
     match model.scope {
         Scope::Studio => {}

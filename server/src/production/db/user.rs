@@ -4,6 +4,7 @@
 
 use super::DataError;
 use super::ListQuery;
+use super::admin_lists::{Uses, context_lists, project_uses};
 use super::breakdown::{add_names, add_task_names};
 use super::data::{Data, Row, text};
 use super::names;
@@ -88,9 +89,12 @@ pub fn context(d: &Data) -> Result<Row, DataError> {
             "task_statuses_link".into(),
             Value::Object(status_links.remove(&id).unwrap_or_default()),
         );
-        // Drover has no status automations and no per-project background list yet.
-        project.insert("status_automations".into(), json!([]));
-        project.insert("preview_background_files".into(), json!([]));
+        for (key, uses) in [
+            ("status_automations", Uses::StatusAutomations),
+            ("preview_background_files", Uses::Backgrounds),
+        ] {
+            project.insert(key.into(), json!(project_uses(d, &id, uses)?));
+        }
         if text(project, "production_type") == "tvshow" {
             let first = first_episode(d, &id)?;
             project.insert("first_episode_id".into(), Value::from(first));
@@ -128,12 +132,12 @@ pub fn context(d: &Data) -> Result<Row, DataError> {
     context.insert("persons".into(), Value::from(persons));
     context.insert("search_filters".into(), Value::Object(filters(d)?));
     context.insert("notification_count".into(), Value::from(unread));
-    // Drover keeps one role per person (no per-project override), and has no custom
-    // actions, status automations, filter groups or plugins yet: empty, as Zou answers a
-    // studio that has none.
+    // Drover keeps one role per person (no per-project override), and has no filter groups
+    // or plugins yet: empty, as Zou answers a studio that has none.
     context.insert("project_roles".into(), json!({}));
-    context.insert("custom_actions".into(), json!([]));
-    context.insert("status_automations".into(), json!([]));
+    let (custom_actions, status_automations) = context_lists(d)?;
+    context.insert("custom_actions".into(), Value::from(custom_actions));
+    context.insert("status_automations".into(), Value::from(status_automations));
     context.insert("search_filter_groups".into(), json!({}));
     context.insert("plugins".into(), json!([]));
     if d.viewer.role.allows(Role::Admin) {

@@ -9,6 +9,7 @@
 //! work on the blocking pool. The other functions block; callers run them on the blocking
 //! pool.
 
+pub mod background;
 mod movie;
 pub mod picture;
 mod queue;

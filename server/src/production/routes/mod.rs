@@ -4,6 +4,7 @@
 //! and avatar files ([`media`]), and Kitsu's index (`GET /api/`, which gazu reads the
 //! version from).
 
+mod admin_lists;
 mod attachments;
 mod breakdown;
 mod bulk;
@@ -77,7 +78,8 @@ fn routes() -> (Routes, Routes) {
         .merge(media::router())
         .merge(attachments::router())
         .merge(bulk::router())
-        .merge(timesheets::router());
+        .merge(timesheets::router())
+        .merge(admin_lists::router());
     (
         protected,
         Routes::new()

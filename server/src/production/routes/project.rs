@@ -72,7 +72,7 @@ pub fn router() -> Routes {
         )
         .route(
             "/data/projects/{project}/metadata-descriptors",
-            get(metadata_descriptors),
+            get(metadata_descriptors).post(super::admin_lists::descriptor_add),
         )
         .route("/data/projects/{project}/playlists", get(playlists))
         .route(

@@ -4,6 +4,7 @@
 //! production, a render job commenting on its task ([`render`]); Kitsu's web front end as a
 //! browser speaks to it ([`web`]) and the live events its pages hear ([`live`]). Here: the helpers they share.
 
+mod admin_lists;
 mod attachments;
 mod breakdown;
 mod bulk;

@@ -402,11 +402,13 @@ async fn seed(
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    // Pictures the shell shows: the person's avatar, the production's and the studio's.
+    // Pictures the shell shows: the person's avatar, the production's and the studio's;
+    // and a preview background's.
     for path in [
         format!("/pictures/thumbnails/persons/{me}"),
         format!("/pictures/thumbnails/projects/{p}"),
         format!("/pictures/thumbnails/organisations/{}", ids["organisation"]),
+        format!("/pictures/preview-background-files/{}", ids["background"]),
     ] {
         upload(admin, &path, "picture.png", &png()).await;
     }
@@ -536,7 +538,7 @@ async fn kitsus_web_routes_answer() {
         routes.iter().filter(|r| !r.screens.is_empty()).count(),
     );
     if let Ok(out) = std::env::var("DROVER_WALK_UNSERVED_OUT") {
-        let text: String = missing.iter().map(|m| format!("{m}\n")).collect();
+        let text: String = missing.iter().map(|m| m.clone() + "\n").collect();
         std::fs::write(out, text).unwrap();
     }
     assert!(failures.is_empty(), "server errors: {failures:#?}");

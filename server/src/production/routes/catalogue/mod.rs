@@ -144,6 +144,7 @@ const PROJECTS: &str = "kitsu: projects";
 const PEOPLE: &str = "kitsu: people";
 const FILES: &str = "kitsu: files";
 
+mod admin;
 mod breakdown;
 mod bulk;
 mod files;
@@ -190,4 +191,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(playlists::OPS)
         .chain(bulk::OPS)
         .chain(timesheets::OPS)
+        .chain(admin::OPS)
 }
