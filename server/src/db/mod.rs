@@ -37,6 +37,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         )),
         M::up(include_str!("../../migrations/0016_project_templates.sql")),
         M::up(include_str!("../../migrations/0017_news.sql")),
+        M::up(include_str!(
+            "../../migrations/0020_budgets_and_schedule_versions.sql"
+        )),
     ])
 });
 

@@ -16,6 +16,7 @@ mod mine;
 mod multipart;
 mod openapi;
 mod planning;
+mod plans;
 mod playlists;
 mod project;
 mod related;
@@ -73,7 +74,8 @@ fn routes() -> (Routes, Routes) {
         .merge(project::router())
         .merge(user::router())
         .merge(media::router())
-        .merge(attachments::router());
+        .merge(attachments::router())
+        .merge(plans::router());
     (
         protected,
         Routes::new()

@@ -148,6 +148,7 @@ mod breakdown;
 mod files;
 mod mine;
 mod people;
+mod plans;
 mod playlists;
 mod related;
 mod reviews;
@@ -186,4 +187,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(files::OPS)
         .chain(templates::OPS)
         .chain(playlists::OPS)
+        .chain(plans::OPS)
 }
