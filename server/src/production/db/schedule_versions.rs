@@ -547,20 +547,35 @@ pub fn apply_to_production(d: &Data, version_id: &str) -> Result<Value, DataErro
     let now = plan::now();
     // The task's own project is checked again: a link only ever names the version's
     // production's tasks, and a write must never reach another's.
-    let tasks = d
+    let plans = d
         .conn
         .prepare_cached(
-            "UPDATE prod_task AS t SET start_date = l.start_date, due_date = l.due_date, \
-             estimation = l.estimation, updated_at = :now \
+            "SELECT l.task_id, l.start_date, l.due_date, l.estimation \
              FROM prod_production_schedule_version_task_link AS l \
-             WHERE l.task_id = t.id AND l.production_schedule_version_id = :version \
-             AND t.project_id = :project RETURNING t.id",
+             JOIN prod_task AS t ON t.id = l.task_id \
+             WHERE l.production_schedule_version_id = ? AND t.project_id = ?",
         )?
-        .query_map(
-            named_params! { ":now": now, ":version": id, ":project": project },
-            |r| r.get::<_, String>(0),
-        )?
+        .query_map([&id, &project], |r| {
+            Ok(Plan {
+                task: r.get(0)?,
+                start: r.get(1)?,
+                due: r.get(2)?,
+                estimation: r.get(3)?,
+                assignees: Vec::new(),
+            })
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut update = d.conn.prepare_cached(
+        "UPDATE prod_task SET start_date = :start, due_date = :due, estimation = :estimation, \
+         updated_at = :now WHERE id = :task",
+    )?;
+    for plan in &plans {
+        update.execute(named_params! {
+            ":start": plan.start, ":due": plan.due, ":estimation": plan.estimation,
+            ":now": now, ":task": plan.task,
+        })?;
+    }
+    let tasks: Vec<&str> = plans.iter().map(|p| p.task.as_str()).collect();
     d.conn
         .prepare_cached(
             "UPDATE prod_production_schedule_version SET locked = 1, updated_at = ? WHERE id = ?",

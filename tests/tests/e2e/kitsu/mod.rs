@@ -8,6 +8,7 @@ mod attachments;
 mod breakdown;
 mod live;
 mod planning;
+mod plans;
 mod playlists;
 mod productions;
 mod related;
