@@ -39,6 +39,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0017_news.sql")),
         M::up(include_str!("../../migrations/0018_filter_groups.sql")),
         M::up(include_str!("../../migrations/0019_admin_lists.sql")),
+        M::up(include_str!(
+            "../../migrations/0020_budgets_and_schedule_versions.sql"
+        )),
     ])
 });
 

@@ -18,6 +18,7 @@ mod mine;
 mod multipart;
 mod openapi;
 mod planning;
+mod plans;
 mod playlists;
 mod project;
 mod related;
@@ -79,7 +80,8 @@ fn routes() -> (Routes, Routes) {
         .merge(attachments::router())
         .merge(bulk::router())
         .merge(timesheets::router())
-        .merge(admin_lists::router());
+        .merge(admin_lists::router())
+        .merge(plans::router());
     (
         protected,
         Routes::new()

@@ -10,6 +10,7 @@ mod breakdown;
 mod bulk;
 mod live;
 mod planning;
+mod plans;
 mod playlists;
 mod productions;
 mod related;

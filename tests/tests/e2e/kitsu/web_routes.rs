@@ -361,6 +361,15 @@ async fn seed(
         let made = make(admin, &path, body).await;
         ids.insert(key, made);
     }
+    // Rows that hang from the ones above: a budget's entry, a schedule version's task link.
+    let entry = json!({"department_id": ids["department"], "start_date": "2026-12-01",
+                       "months_duration": 2, "daily_salary": 100});
+    let budget_entries = format!("/data/projects/{p}/budgets/{}/entries", ids["budget"]);
+    ids.insert("budget_entry", make(admin, &budget_entries, entry).await);
+    let link =
+        json!({"task_id": b.task, "production_schedule_version_id": ids["schedule_version"]});
+    let links = "/data/production-schedule-version-task-links";
+    ids.insert("schedule_link", make(admin, links, link).await);
     let comment = ids["comment"].clone();
     let task = b.task.clone();
     let reply = call(
@@ -449,14 +458,7 @@ async fn seed(
     .await;
     ids.insert("news", id(&news["data"][0]));
     // Rows no route makes yet: their routes cannot answer and stay on the unserved list.
-    for key in [
-        "build_job",
-        "share_token",
-        "schedule_link",
-        "budget_entry",
-        "salary_scale",
-        "plugin",
-    ] {
+    for key in ["build_job", "share_token", "salary_scale", "plugin"] {
         ids.insert(key, uuid::Uuid::new_v4().to_string());
     }
     (ids, artist)

@@ -150,6 +150,7 @@ mod bulk;
 mod files;
 mod mine;
 mod people;
+mod plans;
 mod playlists;
 mod related;
 mod reviews;
@@ -192,4 +193,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(bulk::OPS)
         .chain(timesheets::OPS)
         .chain(admin::OPS)
+        .chain(plans::OPS)
 }
