@@ -37,6 +37,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         )),
         M::up(include_str!("../../migrations/0016_project_templates.sql")),
         M::up(include_str!("../../migrations/0017_news.sql")),
+        M::up(include_str!("../../migrations/0021_chats.sql")),
     ])
 });
 

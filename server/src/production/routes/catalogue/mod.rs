@@ -145,6 +145,7 @@ const PEOPLE: &str = "kitsu: people";
 const FILES: &str = "kitsu: files";
 
 mod breakdown;
+mod chats;
 mod files;
 mod mine;
 mod people;
@@ -163,7 +164,7 @@ static INDEX: &[Op] = &[
         "/config",
         PEOPLE,
         "What Kitsu's web front end reads before login: the studio is self-hosted, no \
-        support chat, no search indexer, no SAML or OIDC sign-in",
+        support chat, a search index, no SAML or OIDC sign-in",
     ),
 ];
 
@@ -186,4 +187,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(files::OPS)
         .chain(templates::OPS)
         .chain(playlists::OPS)
+        .chain(chats::OPS)
 }
