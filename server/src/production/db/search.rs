@@ -9,6 +9,7 @@ use super::models::TEMPORAL_TYPES;
 use super::names::{self, ModelName};
 use super::project::OPEN_STATUS;
 use drover_shared::Role;
+use rusqlite::OptionalExtension;
 use serde_json::{Map, Value};
 
 /// Fewer characters than this find nothing (as Zou answers `{}`).
@@ -176,7 +177,6 @@ fn entity_ids(
 /// A name and extension looked up by id (project, entity, preview), if there is one.
 fn lookup(d: &Data, sql: &str, id: Option<&str>) -> Result<Option<String>, DataError> {
     let Some(id) = id else { return Ok(None) };
-    use rusqlite::OptionalExtension;
     Ok(d.conn
         .prepare_cached(sql)?
         .query_row([id], |r| r.get::<_, Option<String>>(0))

@@ -6,6 +6,7 @@
 
 mod attachments;
 mod breakdown;
+mod chats;
 mod live;
 mod planning;
 mod playlists;
