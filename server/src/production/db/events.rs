@@ -25,7 +25,7 @@ const MAX_VALUES: usize = 100;
 pub fn record(conn: &Connection, user: UserId, events: &[LiveEvent]) -> rusqlite::Result<()> {
     let now = now_text();
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO prod_api_event (id, name, user_id, project_id, data, created_at) \
+        "INSERT INTO api_event_log (id, name, user_id, project_id, data, created_at) \
          VALUES (?, ?, ?, ?, ?, ?)",
     )?;
     let mut recorded = false;
@@ -47,7 +47,7 @@ pub fn record(conn: &Connection, user: UserId, events: &[LiveEvent]) -> rusqlite
     if recorded {
         // The rowid grows with each row: those more than KEPT behind the last go.
         conn.prepare_cached(
-            "DELETE FROM prod_api_event WHERE rowid <= (SELECT max(rowid) FROM prod_api_event) - ?",
+            "DELETE FROM api_event_log WHERE rowid <= (SELECT max(rowid) FROM api_event_log) - ?",
         )?
         .execute([KEPT])?;
     }
@@ -200,7 +200,7 @@ pub fn last(d: &Data, page: &Page) -> Result<Vec<Value>, DataError> {
     if let Some(cursor) = &page.cursor {
         let at: Option<i64> = d
             .conn
-            .prepare_cached("SELECT rowid FROM prod_api_event WHERE id = ?")?
+            .prepare_cached("SELECT rowid FROM api_event_log WHERE id = ?")?
             .query_row([cursor], |r| r.get(0))
             .optional()?;
         let at = at.ok_or_else(|| DataError::BadRequest(format!("no event {cursor}")))?;
@@ -213,7 +213,7 @@ pub fn last(d: &Data, page: &Page) -> Result<Vec<Value>, DataError> {
         format!("WHERE {}", clauses.join(" AND "))
     };
     let sql = format!(
-        "SELECT id, created_at, name, user_id, project_id, data FROM prod_api_event {filter} \
+        "SELECT id, created_at, name, user_id, project_id, data FROM api_event_log {filter} \
          ORDER BY rowid DESC LIMIT {}",
         page.limit
     );
@@ -240,7 +240,7 @@ pub fn last(d: &Data, page: &Page) -> Result<Vec<Value>, DataError> {
 pub fn names(d: &Data) -> Result<Vec<String>, DataError> {
     let names = d
         .conn
-        .prepare_cached("SELECT DISTINCT name FROM prod_api_event ORDER BY name")?
+        .prepare_cached("SELECT DISTINCT name FROM api_event_log ORDER BY name")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(names)
