@@ -42,6 +42,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/0020_budgets_and_schedule_versions.sql"
         )),
+        M::up(include_str!("../../migrations/0021_chats.sql")),
     ])
 });
 

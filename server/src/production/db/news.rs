@@ -77,6 +77,8 @@ pub struct Filters {
     pub person_id: Option<String>,
     /// Of entities of this episode.
     pub episode_id: Option<String>,
+    /// Of this entity's tasks (`GET /data/entities/{e}/news`).
+    pub entity_id: Option<String>,
     /// Made on or after this date.
     pub after: Option<String>,
     /// Made before this date.
@@ -121,6 +123,7 @@ impl Filters {
             task_status_id: get("task_status_id"),
             person_id: get("person_id"),
             episode_id: get("episode_id"),
+            entity_id: None,
             after: date("after")?,
             before: date("before")?,
             page: number("page", 1)?,
@@ -214,6 +217,7 @@ pub fn feed(d: &Data, project_id: Option<&str>, filters: &Filters) -> Result<Row
     narrow("c.task_status_id = ?", &filters.task_status_id);
     narrow("n.author_id = ?", &filters.person_id);
     narrow("(v.id = ? OR e.source_id = v.id)", &filters.episode_id);
+    narrow("k.entity_id = ?", &filters.entity_id);
     narrow("n.created_at >= ?", &filters.after);
     narrow("n.created_at < ?", &filters.before);
     if filters.only_preview {
@@ -255,6 +259,19 @@ pub fn feed(d: &Data, project_id: Option<&str>, filters: &Filters) -> Result<Row
     .as_object()
     .cloned()
     .unwrap_or_default())
+}
+
+/// `GET /data/entities/{e}/news`: the feed of one entity's tasks, in the shape of a
+/// production's feed, its newest [`MAX_PAGE`] items (the entity is read as its project's
+/// team reads it first, so an entity out of the viewer's projects is a 404).
+pub fn of_entity(d: &Data, entity: &Row) -> Result<Row, DataError> {
+    let filters = Filters {
+        entity_id: Some(text(entity, "id").to_owned()),
+        page: 1,
+        page_size: MAX_PAGE,
+        ..Filters::default()
+    };
+    feed(d, Some(text(entity, "project_id")), &filters)
 }
 
 /// `GET /data/projects/{p}/news/{n}`: one item of the production's feed.

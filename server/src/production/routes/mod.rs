@@ -9,6 +9,7 @@ mod attachments;
 mod breakdown;
 mod bulk;
 mod catalogue;
+mod chats;
 mod comments;
 mod data;
 mod files;
@@ -81,7 +82,8 @@ fn routes() -> (Routes, Routes) {
         .merge(bulk::router())
         .merge(timesheets::router())
         .merge(admin_lists::router())
-        .merge(plans::router());
+        .merge(plans::router())
+        .merge(chats::router());
     (
         protected,
         Routes::new()
@@ -111,14 +113,14 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi, schema: &Schema) {
 }
 
 /// `GET /config`, public: the first call of every page of Kitsu's web front end. Each key
-/// says what this server offers: it runs at the studio, with no support chat, no search
-/// indexer and no single sign-on.
+/// says what this server offers: it runs at the studio, with no support chat, a search
+/// over names (`POST /data/search`) and no single sign-on.
 async fn config() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({
         "is_self_hosted": true,
         "crisp_token": "",
         "dark_theme_by_default": false,
-        "indexer_configured": false,
+        "indexer_configured": true,
         "saml_enabled": false,
         "saml_idp_name": "",
         "oidc_enabled": false,
@@ -167,17 +169,23 @@ where
     Ok(value)
 }
 
-/// Runs `f` as one write (all of it or nothing) as the person asking; once it has
-/// committed, its live events go to Kitsu's open pages.
+/// Runs `f` as one write (all of it or nothing) as the person asking; its live events are
+/// kept in the event log within the same write and, once it has committed, go to Kitsu's
+/// open pages.
 async fn write<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<T>
 where
     F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
     T: Send + 'static,
 {
     let (viewer, schema) = (Viewer::from(me), state.production.clone());
+    let user = me.user.id;
     let (value, events) = state
         .store
-        .write(move |conn| with_data(conn, &schema, &viewer, f))
+        .write(move |conn| {
+            let (value, events) = with_data(conn, &schema, &viewer, f)?;
+            crate::production::db::events::record(conn, user, &events)?;
+            Ok::<_, ApiError>((value, events))
+        })
         .await?;
     state.live.publish(events).await;
     Ok(value)

@@ -8,6 +8,7 @@ mod admin_lists;
 mod attachments;
 mod breakdown;
 mod bulk;
+mod chats;
 mod live;
 mod planning;
 mod plans;

@@ -324,7 +324,7 @@ async fn the_start_up_calls_answer_every_key_the_front_end_reads_as_the_person_m
     for (key, value) in [
         ("is_self_hosted", json!(true)),
         ("crisp_token", json!("")),
-        ("indexer_configured", json!(false)),
+        ("indexer_configured", json!(true)),
         ("saml_enabled", json!(false)),
         ("oidc_enabled", json!(false)),
     ] {

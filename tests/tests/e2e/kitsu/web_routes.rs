@@ -352,6 +352,11 @@ async fn seed(
             json!({"name": "Seed action", "url": "https://example.com/seed"}),
         ),
         (
+            "chat",
+            format!("/actions/user/chats/{}/join", b.shot),
+            json!({}),
+        ),
+        (
             "chat_message",
             format!("/data/entities/{}/chat/messages", b.shot),
             json!({"message": "seed"}),

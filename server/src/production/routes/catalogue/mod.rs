@@ -147,6 +147,7 @@ const FILES: &str = "kitsu: files";
 mod admin;
 mod breakdown;
 mod bulk;
+mod chats;
 mod files;
 mod mine;
 mod people;
@@ -167,7 +168,7 @@ static INDEX: &[Op] = &[
         "/config",
         PEOPLE,
         "What Kitsu's web front end reads before login: the studio is self-hosted, no \
-        support chat, no search indexer, no SAML or OIDC sign-in",
+        support chat, a search index, no SAML or OIDC sign-in",
     ),
 ];
 
@@ -194,4 +195,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(timesheets::OPS)
         .chain(admin::OPS)
         .chain(plans::OPS)
+        .chain(chats::OPS)
 }
