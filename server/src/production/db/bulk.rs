@@ -7,6 +7,7 @@ use super::DataError;
 use super::data::{Data, Row, text};
 use super::names;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// The most ids one batch may name: a whole production's tasks fit, a runaway body does not.
 pub const MOST_IN_A_BATCH: usize = 10_000;
@@ -385,31 +386,37 @@ fn counted_tasks(d: &Data, project_id: &str) -> Result<Vec<Counted>, DataError> 
     Ok(found)
 }
 
-fn add(bucket: &mut Value, count: i64, frames: i64, drawings: i64) {
-    for (key, n) in [("count", count), ("frames", frames), ("drawings", drawings)] {
-        bucket[key] = json!(bucket[key].as_i64().unwrap_or(0) + n);
+/// A count of tasks with their shots' frames and drawings.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+struct Counts {
+    count: i64,
+    frames: i64,
+    drawings: i64,
+}
+
+impl Counts {
+    fn add(&mut self, t: &Counted) {
+        self.count += 1;
+        self.frames += t.frames;
+        self.drawings += t.drawings;
     }
 }
 
-/// Entry `a → b` of a two-level map, made with `init` when absent.
-fn entry<'v>(map: &'v mut Value, a: &str, b: &str, init: impl FnOnce() -> Value) -> &'v mut Value {
-    let outer = map
-        .as_object_mut()
-        .expect("the statistics are objects")
-        .entry(a)
-        .or_insert_with(|| json!({}));
-    outer
-        .as_object_mut()
-        .expect("the statistics are objects")
-        .entry(b)
-        .or_insert_with(init)
+/// The tasks of one status, with the status's short name and colour.
+#[derive(Debug, Default, serde::Serialize)]
+struct StatusCount {
+    name: String,
+    color: String,
+    #[serde(flatten)]
+    counts: Counts,
 }
 
 /// `GET /data/projects/{p}/episodes/stats`: task counts (with frames and drawings) by
 /// episode, task type and status, with `all` totals per episode, per task type and overall,
 /// as Zou's `{episode|all: {task_type|all: {status: {name, color, count, frames, drawings}}}}`.
 pub fn episode_stats(d: &Data, project_id: &str) -> Result<Value, DataError> {
-    let mut out = json!({});
+    type ByStatus = BTreeMap<String, StatusCount>;
+    let mut out: BTreeMap<String, BTreeMap<String, ByStatus>> = BTreeMap::new();
     for t in counted_tasks(d, project_id)? {
         for (a, b) in [
             (t.episode.as_str(), t.task_type.as_str()),
@@ -417,25 +424,48 @@ pub fn episode_stats(d: &Data, project_id: &str) -> Result<Value, DataError> {
             ("all", t.task_type.as_str()),
             ("all", "all"),
         ] {
-            let by_status = entry(&mut out, a, b, || json!({}));
-            let bucket = by_status
-                .as_object_mut()
-                .expect("the statistics are objects")
+            let bucket = out
+                .entry(a.to_owned())
+                .or_default()
+                .entry(b.to_owned())
+                .or_default()
                 .entry(t.status.clone())
-                .or_insert_with(|| {
-                    json!({"name": t.status_name, "color": t.color, "count": 0, "frames": 0,
-                           "drawings": 0})
+                .or_insert_with(|| StatusCount {
+                    name: t.status_name.clone(),
+                    color: t.color.clone(),
+                    counts: Counts::default(),
                 });
-            add(bucket, 1, t.frames, t.drawings);
+            bucket.counts.add(&t);
         }
     }
-    Ok(out)
+    Ok(json!(out))
 }
 
-fn retake_entry() -> Value {
-    let empty = json!({"count": 0, "frames": 0, "drawings": 0});
-    json!({"max_retake_count": 0, "evolution": {}, "done": empty, "retake": empty,
-           "other": empty})
+/// One take's tasks: done, in retake, or neither.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+struct Take {
+    done: Counts,
+    retake: Counts,
+    other: Counts,
+}
+
+impl Take {
+    fn bucket(&mut self, key: &str) -> &mut Counts {
+        match key {
+            "done" => &mut self.done,
+            "retake" => &mut self.retake,
+            _ => &mut self.other,
+        }
+    }
+}
+
+/// The retake statistics of one episode (or all) and task type (or all).
+#[derive(Debug, Default, serde::Serialize)]
+struct Retakes {
+    max_retake_count: i64,
+    evolution: BTreeMap<String, Take>,
+    #[serde(flatten)]
+    now: Take,
 }
 
 /// `GET /data/projects/{p}/episodes/retake-stats`: per episode and task type (and `all`),
@@ -443,7 +473,11 @@ fn retake_entry() -> Value {
 /// by take (at take N a task counts as retake if it had at least N retakes), as Zou's.
 pub fn episode_retake_stats(d: &Data, project_id: &str) -> Result<Value, DataError> {
     let tasks = counted_tasks(d, project_id)?;
-    let mut out = json!({"all": {"all": retake_entry()}});
+    let mut out: BTreeMap<String, BTreeMap<String, Retakes>> = BTreeMap::new();
+    out.entry("all".into())
+        .or_default()
+        .entry("all".into())
+        .or_default();
     for t in &tasks {
         let key = if t.done {
             "done"
@@ -458,11 +492,13 @@ pub fn episode_retake_stats(d: &Data, project_id: &str) -> Result<Value, DataErr
             (t.episode.as_str(), "all"),
             (t.episode.as_str(), t.task_type.as_str()),
         ] {
-            let e = entry(&mut out, a, b, retake_entry);
-            if e["max_retake_count"].as_i64().unwrap_or(0) < t.retakes {
-                e["max_retake_count"] = json!(t.retakes);
-            }
-            add(&mut e[key], 1, t.frames, t.drawings);
+            let e = out
+                .entry(a.to_owned())
+                .or_default()
+                .entry(b.to_owned())
+                .or_default();
+            e.max_retake_count = e.max_retake_count.max(t.retakes);
+            e.now.bucket(key).add(t);
         }
     }
     for t in &tasks {
@@ -470,9 +506,12 @@ pub fn episode_retake_stats(d: &Data, project_id: &str) -> Result<Value, DataErr
             (t.episode.as_str(), "all"),
             (t.episode.as_str(), t.task_type.as_str()),
         ] {
-            let e = entry(&mut out, a, b, retake_entry);
-            let most = e["max_retake_count"].as_i64().unwrap_or(0);
-            for take in 1..=most {
+            let e = out
+                .entry(a.to_owned())
+                .or_default()
+                .entry(b.to_owned())
+                .or_default();
+            for take in 1..=e.max_retake_count {
                 let key = if t.retakes > 0 && take <= t.retakes {
                     "retake"
                 } else if t.done {
@@ -480,19 +519,15 @@ pub fn episode_retake_stats(d: &Data, project_id: &str) -> Result<Value, DataErr
                 } else {
                     "other"
                 };
-                let evolution = e["evolution"]
-                    .as_object_mut()
-                    .expect("the statistics are objects")
+                e.evolution
                     .entry(take.to_string())
-                    .or_insert_with(|| {
-                        let empty = json!({"count": 0, "frames": 0, "drawings": 0});
-                        json!({"done": empty, "retake": empty, "other": empty})
-                    });
-                add(&mut evolution[key], 1, t.frames, t.drawings);
+                    .or_default()
+                    .bucket(key)
+                    .add(t);
             }
         }
     }
-    Ok(out)
+    Ok(json!(out))
 }
 
 /// `GET /data/entities/{e}/preview-files`: every preview of the entity's tasks, by task
