@@ -9,45 +9,61 @@ use crate::production::db::Row;
 use crate::production::db::breakdown as db;
 use crate::production::db::casting::{self as cast, CastingsOf, ShotsOf};
 use crate::production::routes::gate::Routes;
-use crate::production::routes::{Fields, read, write};
+use crate::production::routes::{Fields, get_read, write};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use serde_json::{Map, Value};
+use axum::routing::delete;
+use serde_json::Value;
 
 /// The casting and asset-instance routes.
 pub(super) fn router() -> Routes {
     Routes::new()
-        .route("/data/assets/{asset}/assets", get(linked_assets))
-        .route("/data/assets/{asset}/cast-in", get(cast_in))
+        .route(
+            "/data/assets/{asset}/assets",
+            get_read(|d, asset: String| cast::linked_assets(d, &asset)),
+        )
+        .route(
+            "/data/assets/{asset}/cast-in",
+            get_read(|d, asset: String| cast::cast_in(d, &asset)),
+        )
         .route(
             "/data/projects/{project}/entities/{entity}/casting",
-            get(casting).put(set_casting),
+            get_read(|d, (project, entity): (String, String)| cast::casting(d, &project, &entity))
+                .put(set_casting),
         )
         .route(
             "/data/projects/{project}/sequences/all/casting",
-            get(project_shots_casting),
+            get_read(|d, project: String| cast::shots_casting(d, &project, &ShotsOf::Project)),
         )
         .route(
             "/data/projects/{project}/episodes/casting",
-            get(episodes_casting),
+            get_read(|d, project: String| {
+                cast::grouped_casting(d, &project, &CastingsOf::Episodes)
+            }),
         )
         .route(
             "/data/projects/{project}/asset-types/{asset_type}/casting",
-            get(asset_type_casting),
+            get_read(|d, (project, asset_type): (String, String)| {
+                cast::grouped_casting(d, &project, &CastingsOf::AssetsOfType(&asset_type))
+            }),
         )
         .route(
             "/data/projects/{project}/sequences/{sequence}/casting",
-            get(sequence_casting),
+            get_read(|d, (project, sequence): (String, String)| {
+                cast::shots_casting(d, &project, &ShotsOf::Sequence(&sequence))
+            }),
         )
         .route(
             "/data/projects/{project}/episodes/{episode}/sequences/all/casting",
-            get(episode_casting),
+            get_read(|d, (project, episode): (String, String)| {
+                cast::shots_casting(d, &project, &ShotsOf::Episode(&episode))
+            }),
         )
         .route(
             "/data/shots/{shot}/asset-instances",
-            get(shot_asset_instances).post(add_shot_asset_instance),
+            get_read(|d, shot: String| cast::shot_asset_instances(d, &shot))
+                .post(add_shot_asset_instance),
         )
         .route(
             "/data/shots/{shot}/asset-instances/{instance}",
@@ -55,74 +71,33 @@ pub(super) fn router() -> Routes {
         )
         .route(
             "/data/assets/{asset}/asset-asset-instances",
-            get(asset_asset_instances).post(new_asset_asset_instance),
+            get_read(|d, asset: String| cast::asset_asset_instances(d, &asset))
+                .post(new_asset_asset_instance),
         )
         .route(
             "/data/scenes/{scene}/shots",
-            get(scene_shots).post(scene_shot),
+            get_read(|d, scene: String| cast::scene_shots(d, &scene)).post(scene_shot),
         )
-        .route("/data/sequences/{sequence}/scenes", get(sequence_scenes))
-        .route("/data/scenes/{scene}/asset-instances", get(scene_instances))
-        .route("/data/scenes/{scene}/camera-instances", get(scene_cameras))
+        .route(
+            "/data/sequences/{sequence}/scenes",
+            get_read(|d, sequence: String| cast::sequence_scenes(d, &sequence)),
+        )
+        .route(
+            "/data/scenes/{scene}/asset-instances",
+            get_read(|d, scene: String| cast::scene_asset_instances(d, &scene, false)),
+        )
+        .route(
+            "/data/scenes/{scene}/camera-instances",
+            get_read(|d, scene: String| cast::scene_asset_instances(d, &scene, true)),
+        )
         .route(
             "/data/assets/{asset}/shot-asset-instances",
-            get(asset_shot_instances),
+            get_read(|d, asset: String| cast::asset_instances_by_place(d, &asset, true)),
         )
         .route(
             "/data/assets/{asset}/scene-asset-instances",
-            get(asset_scene_instances),
+            get_read(|d, asset: String| cast::asset_instances_by_place(d, &asset, false)),
         )
-}
-
-async fn episodes_casting(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| {
-        cast::grouped_casting(d, &project, &CastingsOf::Episodes)
-    })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn asset_type_casting(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, asset_type)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| {
-        cast::grouped_casting(d, &project, &CastingsOf::AssetsOfType(&asset_type))
-    })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn linked_assets(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(asset): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| cast::linked_assets(d, &asset)).await?;
-    Ok(axum::Json(found))
-}
-
-async fn cast_in(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(asset): Path<String>,
-) -> ApiResult<axum::Json<Vec<Value>>> {
-    let found = read(&state, &me, move |d| cast::cast_in(d, &asset)).await?;
-    Ok(axum::Json(found))
-}
-
-async fn casting(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, entity)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Vec<Value>>> {
-    let found = read(&state, &me, move |d| cast::casting(d, &project, &entity)).await?;
-    Ok(axum::Json(found))
 }
 
 async fn set_casting(
@@ -141,51 +116,6 @@ async fn set_casting(
     })
     .await?;
     Ok(axum::Json(sent))
-}
-
-async fn project_shots_casting(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| {
-        cast::shots_casting(d, &project, &ShotsOf::Project)
-    })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn sequence_casting(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, sequence)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| {
-        cast::shots_casting(d, &project, &ShotsOf::Sequence(&sequence))
-    })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn episode_casting(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, episode)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| {
-        cast::shots_casting(d, &project, &ShotsOf::Episode(&episode))
-    })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn shot_asset_instances(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(shot): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| cast::shot_asset_instances(d, &shot)).await?;
-    Ok(axum::Json(found))
 }
 
 async fn add_shot_asset_instance(
@@ -213,15 +143,6 @@ async fn remove_shot_asset_instance(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn asset_asset_instances(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(asset): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    let found = read(&state, &me, move |d| cast::asset_asset_instances(d, &asset)).await?;
-    Ok(axum::Json(found))
-}
-
 async fn new_asset_asset_instance(
     Authed(me): Authed,
     State(state): State<AppState>,
@@ -246,76 +167,4 @@ async fn scene_shot(
     })
     .await?;
     Ok(axum::Json(shot))
-}
-
-async fn scene_shots(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(scene): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| cast::scene_shots(d, &scene)).await?,
-    ))
-}
-
-async fn sequence_scenes(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(sequence): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| cast::sequence_scenes(d, &sequence)).await?,
-    ))
-}
-
-async fn scene_instances(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(scene): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            cast::scene_asset_instances(d, &scene, false)
-        })
-        .await?,
-    ))
-}
-
-async fn scene_cameras(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(scene): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            cast::scene_asset_instances(d, &scene, true)
-        })
-        .await?,
-    ))
-}
-
-async fn asset_shot_instances(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(asset): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            cast::asset_instances_by_place(d, &asset, true)
-        })
-        .await?,
-    ))
-}
-
-async fn asset_scene_instances(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(asset): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            cast::asset_instances_by_place(d, &asset, false)
-        })
-        .await?,
-    ))
 }

@@ -8,7 +8,7 @@ mod lists;
 
 use super::data::query_pairs;
 use super::gate::Routes;
-use super::{Fields, read, write};
+use super::{Fields, get_read, read_json, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
@@ -48,12 +48,26 @@ pub fn router() -> Routes {
             "/data/projects/{project}/{kind}",
             get(project_list).post(new_temporal),
         )
-        .route("/data/assets/all", get(all_assets))
+        .route("/data/assets/all", all_of(names::ASSETS))
         .route("/data/shots/all", get(all_shots))
         .route("/data/edits/all", all_of(names::EDITS))
         .route("/data/scenes/all", all_of(names::SCENES))
-        .route("/data/sequences/{sequence}/shots", get(sequence_shots))
-        .route("/data/episodes/{episode}/sequences", get(episode_sequences))
+        .route(
+            "/data/sequences/{sequence}/shots",
+            get_read(|d, sequence: String| {
+                let sequence = d.get(names::SEQUENCES, &sequence)?;
+                let id = crate::production::db::data::text(&sequence, "id");
+                db::shots_with_names(d, &ListQuery::filtered(&[("parent_id", id)]))
+            }),
+        )
+        .route(
+            "/data/episodes/{episode}/sequences",
+            get_read(|d, episode: String| {
+                let episode = d.get(names::EPISODES, &episode)?;
+                let id = crate::production::db::data::text(&episode, "id");
+                d.list(names::SEQUENCES, &[("parent_id", id)])
+            }),
+        )
         .route("/data/{kind}/{entity}/tasks", get(entity_tasks))
         .merge(lists::router())
         .merge(casting::router())
@@ -88,11 +102,10 @@ async fn assets_of_type(
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let mut query = list_query(raw.as_deref())?;
     query.filters.push(("entity_type_id".into(), asset_type));
-    let found = read(&state, &me, move |d| {
+    read_json(&state, &me, move |d| {
         project_rows(d, &project, names::ASSETS, &query)
     })
-    .await?;
-    Ok(axum::Json(found))
+    .await
 }
 
 async fn share_assets(
@@ -166,7 +179,7 @@ async fn project_list(
     };
     let query = list_query(raw.as_deref())?;
     let filters = OutputFilters::from_pairs(&query_pairs(raw.as_deref()));
-    let found = read(&state, &me, move |d| {
+    read_json(&state, &me, move |d| {
         if PROJECT_TASK_LISTS.contains(&kind.as_str()) {
             return related::project_task_rows(d, &project, kind.as_str());
         }
@@ -179,8 +192,7 @@ async fn project_list(
         }
         Ok(rows)
     })
-    .await?;
-    Ok(axum::Json(found))
+    .await
 }
 
 async fn new_temporal(
@@ -201,24 +213,13 @@ async fn new_temporal(
     Ok(created(made))
 }
 
-async fn all_assets(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let query = list_query(raw.as_deref())?;
-    let found = read(&state, &me, move |d| d.query(names::ASSETS, &query)).await?;
-    Ok(axum::Json(found))
-}
-
-/// `GET /data/{edits|scenes}/all`: every row of the kind the person may see (filters from
+/// `GET /data/{assets|edits|scenes}/all`: every row of the kind the person may see (filters from
 /// the query string, e.g. `project_id` and `name`, as gazu's `get_edit_by_name` sends).
 fn all_of(kind: ModelName) -> MethodRouter<AppState> {
     get(
         move |Authed(me): Authed, State(state): State<AppState>, RawQuery(raw): RawQuery| async move {
             let query = list_query(raw.as_deref())?;
-            let found = read(&state, &me, move |d| d.query(kind, &query)).await?;
-            ApiResult::Ok(axum::Json(found))
+            read_json(&state, &me, move |d| d.query(kind, &query)).await
         },
     )
 }
@@ -229,36 +230,7 @@ async fn all_shots(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let query = list_query(raw.as_deref())?;
-    let found = read(&state, &me, move |d| db::shots_with_names(d, &query)).await?;
-    Ok(axum::Json(found))
-}
-
-async fn sequence_shots(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(sequence): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| {
-        let sequence = d.get(names::SEQUENCES, &sequence)?;
-        let id = crate::production::db::data::text(&sequence, "id");
-        db::shots_with_names(d, &ListQuery::filtered(&[("parent_id", id)]))
-    })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn episode_sequences(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(episode): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| {
-        let episode = d.get(names::EPISODES, &episode)?;
-        let id = crate::production::db::data::text(&episode, "id");
-        d.list(names::SEQUENCES, &[("parent_id", id)])
-    })
-    .await?;
-    Ok(axum::Json(found))
+    read_json(&state, &me, move |d| db::shots_with_names(d, &query)).await
 }
 
 /// Entity kinds `POST /actions/projects/{p}/task-types/{tt}/<kind>/create-tasks` makes
@@ -305,9 +277,8 @@ async fn entity_tasks(
         return Err(ApiError::NotFound(format!("`{kind}` have no tasks")));
     };
     let relations = list_query(raw.as_deref())?.relations;
-    let found = read(&state, &me, move |d| {
+    read_json(&state, &me, move |d| {
         db::entity_tasks(d, kind, &entity, relations)
     })
-    .await?;
-    Ok(axum::Json(found))
+    .await
 }
