@@ -13,7 +13,7 @@ pub use previews::{
 };
 
 use super::DataError;
-use super::data::{Data, Row, text};
+use super::data::{Data, Row, text, texts};
 use super::live;
 use super::names;
 use super::schema::now_text;
@@ -45,13 +45,7 @@ pub fn full_task(d: &Data, task_id: &str) -> Result<Row, DataError> {
     let entity = d.get(names::ENTITIES, text(&task, "entity_id"))?;
     let route = entity_route(d, &entity)?;
     let entity_type = d.get(names::ENTITY_TYPES, text(&entity, "entity_type_id"))?;
-    let persons = task
-        .get("assignees")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(Value::as_str)
+    let persons = texts(&task, "assignees")
         .map(|id| d.get(names::PERSONS, id).map(Value::Object))
         .collect::<Result<Vec<_>, _>>()?;
     task.insert("persons".into(), Value::Array(persons));
@@ -215,14 +209,8 @@ pub(super) fn followers(
     d: &Data,
     task: &Row,
 ) -> Result<std::collections::BTreeSet<String>, DataError> {
-    let mut people: std::collections::BTreeSet<String> = task
-        .get("assignees")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect();
+    let mut people: std::collections::BTreeSet<String> =
+        texts(task, "assignees").map(str::to_owned).collect();
     let mut stmt = d
         .conn
         .prepare_cached("SELECT person_id FROM prod_subscription WHERE task_id = ?")?;
