@@ -3,7 +3,7 @@
 //! with their own tasks and task types on one entity.
 
 use super::breakdown::listed;
-use super::data::query_pairs;
+use super::data::{query_pairs, query_param};
 use super::gate::Routes;
 use super::{get_read, read, read_json};
 use crate::auth::Authed;
@@ -75,10 +75,7 @@ pub fn router() -> Routes {
 fn period(raw: Option<&str>) -> ApiResult<(String, String)> {
     let pairs = query_pairs(raw);
     let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+        query_param(&pairs, name)
             .ok_or_else(|| ApiError::BadRequest(format!("`{name}` (YYYY-MM-DD) is required")))
     };
     Ok((get("start_date")?, get("end_date")?))

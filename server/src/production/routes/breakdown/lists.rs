@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::production::db::names;
 use crate::production::db::with_tasks::{Form, Kind, with_tasks};
 use crate::production::lists::Key;
-use crate::production::routes::data::query_pairs;
+use crate::production::routes::data::{query_pairs, query_param};
 use crate::production::routes::gate::Routes;
 use crate::production::routes::read;
 use crate::state::AppState;
@@ -33,13 +33,7 @@ fn with_tasks_of(kind: Kind) -> MethodRouter<AppState> {
     get(
         move |Authed(me): Authed, State(state): State<AppState>, RawQuery(raw): RawQuery| async move {
             let pairs = query_pairs(raw.as_deref());
-            let param = |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-                    .filter(|v| !v.is_empty())
-            };
+            let param = |name: &str| query_param(&pairs, name).filter(|v| !v.is_empty());
             let flag = |name: &str| param(name).is_some_and(|v| v == "true" || v == "1");
             let project = param("project_id").ok_or_else(|| {
                 ApiError::BadRequest("`project_id` names the production to list".into())
