@@ -3,7 +3,7 @@
 //! its position among the pictures of its revision.
 
 use super::DataError;
-use super::data::{Data, Row, text};
+use super::data::{Data, Row, text, texts};
 use super::live::{Audience, LiveEvent};
 use super::names;
 use super::schema::now_text;
@@ -248,13 +248,7 @@ fn may_act_on_task(d: &Data, task: &Row) -> Result<(), DataError> {
     if d.viewer.sees_all_projects() || d.viewer.role == Role::Client {
         return Ok(());
     }
-    let assigned = task
-        .get("assignees")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .any(|p| d.viewer.is(p));
+    let assigned = texts(task, "assignees").any(|p| d.viewer.is(p));
     let maker: Option<String> = d.conn.query_row(
         "SELECT created_by FROM prod_entity WHERE id = ?",
         [text(task, "entity_id")],

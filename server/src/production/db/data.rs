@@ -9,7 +9,7 @@ use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 use std::cell::RefCell;
 
-pub use super::present::{Row, text};
+pub use super::present::{Row, text, texts};
 
 /// The live events a write has made so far, sent once it commits.
 pub type Events = RefCell<Vec<LiveEvent>>;

@@ -18,6 +18,16 @@ pub fn text<'r>(row: &'r Row, field: &str) -> &'r str {
     row.get(field).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The strings of a list field of a row, such as a task's `assignees` (none when absent or
+/// not a list; items that are not strings left out).
+pub fn texts<'r>(row: &'r Row, field: &str) -> impl Iterator<Item = &'r str> {
+    row.get(field)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
 pub(super) fn select_list(table: &Table) -> String {
     table
         .columns

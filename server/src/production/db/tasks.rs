@@ -2,7 +2,7 @@
 //! task's comments, assignments cleared, priorities set, as Kitsu's task lists do them.
 
 use super::DataError;
-use super::data::{Data, Row, text};
+use super::data::{Data, Row, text, texts};
 use super::live;
 use super::names;
 use super::schema::now_text;
@@ -107,14 +107,7 @@ pub fn clear_assignation(d: &Data, body: &Row) -> Result<Vec<String>, DataError>
             continue;
         };
         let project = text(&task, "project_id").to_owned();
-        let assignees: Vec<String> = task
-            .get("assignees")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
+        let assignees: Vec<String> = texts(&task, "assignees").map(str::to_owned).collect();
         let manages = d.authorize_in_project(names::TASKS, &project).is_ok();
         let only_self = person.as_deref().is_some_and(|p| d.viewer.is(p));
         let assigned = assignees.iter().any(|a| d.viewer.is(a));

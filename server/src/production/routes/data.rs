@@ -41,6 +41,14 @@ pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     .unwrap_or_default()
 }
 
+/// The first value `name` has among the query string's pairs, if it has one.
+pub fn query_param(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
 async fn list(
     Authed(me): Authed,
     State(state): State<AppState>,

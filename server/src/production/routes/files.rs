@@ -4,7 +4,7 @@
 
 use super::data::query_pairs;
 use super::gate::Routes;
-use super::{Fields, read};
+use super::{Fields, get_read, read_json};
 use crate::auth::Authed;
 use crate::error::ApiResult;
 use crate::extract::Path;
@@ -13,7 +13,7 @@ use crate::production::db::files::{self as db, OutputFilters, Outputs};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The routes.
 pub fn router() -> Routes {
@@ -41,12 +41,17 @@ pub fn router() -> Routes {
         )
         .route(
             "/data/asset-instances/{instance}/entities/{temporal}/output-types",
-            get(instance_output_types),
+            get_read(|d, (instance, temporal): (String, String)| {
+                db::instance_output_types(d, &instance, &temporal)
+            }),
         )
-        .route("/data/tasks/{task}/working-files", get(task_working_files))
+        .route(
+            "/data/tasks/{task}/working-files",
+            get_read(|d, task: String| db::task_working_files(d, &task)),
+        )
         .route(
             "/data/tasks/{task}/working-files/last-revisions",
-            get(last_working_files),
+            get_read(|d, task: String| db::last_working_files(d, &task)),
         )
         .route(
             "/data/entities/{entity}/working-files",
@@ -67,12 +72,10 @@ async fn entity_outputs(
     RawQuery(raw): RawQuery,
 ) -> Rows {
     let filters = filters(raw.as_deref());
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::output_files(d, &Outputs::Entity(&entity), &filters)
-        })
-        .await?,
-    ))
+    read_json(&state, &me, move |d| {
+        db::output_files(d, &Outputs::Entity(&entity), &filters)
+    })
+    .await
 }
 
 async fn entity_last_outputs(
@@ -82,12 +85,10 @@ async fn entity_last_outputs(
     RawQuery(raw): RawQuery,
 ) -> Rows {
     let filters = filters(raw.as_deref());
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::last_output_files(d, &Outputs::Entity(&entity), &filters)
-        })
-        .await?,
-    ))
+    read_json(&state, &me, move |d| {
+        db::last_output_files(d, &Outputs::Entity(&entity), &filters)
+    })
+    .await
 }
 
 async fn entity_next_revision(
@@ -96,12 +97,10 @@ async fn entity_next_revision(
     Path(entity): Path<String>,
     Fields(body): Fields,
 ) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::next_output_revision(d, &Outputs::Entity(&entity), &body)
-        })
-        .await?,
-    ))
+    read_json(&state, &me, move |d| {
+        db::next_output_revision(d, &Outputs::Entity(&entity), &body)
+    })
+    .await
 }
 
 async fn instance_outputs(
@@ -111,12 +110,10 @@ async fn instance_outputs(
     RawQuery(raw): RawQuery,
 ) -> Rows {
     let filters = filters(raw.as_deref());
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::output_files(d, &Outputs::Instance(&instance), &filters)
-        })
-        .await?,
-    ))
+    read_json(&state, &me, move |d| {
+        db::output_files(d, &Outputs::Instance(&instance), &filters)
+    })
+    .await
 }
 
 async fn instance_last_outputs(
@@ -126,12 +123,10 @@ async fn instance_last_outputs(
     RawQuery(raw): RawQuery,
 ) -> Rows {
     let filters = filters(raw.as_deref());
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::last_output_files(d, &Outputs::InstanceIn(&instance, &temporal), &filters)
-        })
-        .await?,
-    ))
+    read_json(&state, &me, move |d| {
+        db::last_output_files(d, &Outputs::InstanceIn(&instance, &temporal), &filters)
+    })
+    .await
 }
 
 async fn instance_next_revision(
@@ -140,45 +135,10 @@ async fn instance_next_revision(
     Path((instance, temporal)): Path<(String, String)>,
     Fields(body): Fields,
 ) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::next_output_revision(d, &Outputs::InstanceIn(&instance, &temporal), &body)
-        })
-        .await?,
-    ))
-}
-
-async fn instance_output_types(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((instance, temporal)): Path<(String, String)>,
-) -> Rows {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::instance_output_types(d, &instance, &temporal)
-        })
-        .await?,
-    ))
-}
-
-async fn task_working_files(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(task): Path<String>,
-) -> Rows {
-    Ok(axum::Json(
-        read(&state, &me, move |d| db::task_working_files(d, &task)).await?,
-    ))
-}
-
-async fn last_working_files(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(task): Path<String>,
-) -> ApiResult<axum::Json<Map<String, Value>>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| db::last_working_files(d, &task)).await?,
-    ))
+    read_json(&state, &me, move |d| {
+        db::next_output_revision(d, &Outputs::InstanceIn(&instance, &temporal), &body)
+    })
+    .await
 }
 
 async fn entity_working_files(
@@ -195,10 +155,8 @@ async fn entity_working_files(
             .map(|(_, v)| v.clone())
     };
     let (task, name) = (param("task_id"), param("name"));
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::entity_working_files(d, &entity, task.as_deref(), name.as_deref())
-        })
-        .await?,
-    ))
+    read_json(&state, &me, move |d| {
+        db::entity_working_files(d, &entity, task.as_deref(), name.as_deref())
+    })
+    .await
 }

@@ -3,9 +3,9 @@
 //! with their own tasks and task types on one entity.
 
 use super::breakdown::listed;
-use super::data::query_pairs;
+use super::data::{query_pairs, query_param};
 use super::gate::Routes;
-use super::read;
+use super::{get_read, read, read_json};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
@@ -31,30 +31,43 @@ pub fn router() -> Routes {
         .route("/data/user/projects/open", get(my_open_projects))
         .route(
             "/data/user/projects/{project}/asset-types",
-            get(my_asset_types),
+            get_read(|d, project: String| db::asset_types(d, &project)),
         )
         .route(
             "/data/user/projects/{project}/asset-types/{asset_type}/assets",
-            get(my_assets),
+            get_read(|d, (project, asset_type): (String, String)| {
+                db::assets_of_type(d, &project, &asset_type)
+            }),
         )
-        .route("/data/user/projects/{project}/sequences", get(my_sequences))
-        .route("/data/user/projects/{project}/episodes", get(my_episodes))
+        .route(
+            "/data/user/projects/{project}/sequences",
+            get_read(|d, project: String| db::sequences(d, &project)),
+        )
+        .route(
+            "/data/user/projects/{project}/episodes",
+            get_read(|d, project: String| db::episodes(d, &project)),
+        )
         .route("/data/user/sequences/{sequence}/{kind}", get(my_children))
         .route("/data/user/{kind}/{entity}/tasks", get(my_tasks))
         .route("/data/user/{kind}/{entity}/task-types", get(my_task_types))
         .route("/data/user/time-spents", get(my_time_between))
         .route(
             "/data/user/tasks/{task}/time-spents/{date}",
-            get(my_task_time),
+            get_read(|d, (task, date): (String, String)| time::my_task_time_spent(d, &task, &date)),
         )
-        .route("/data/user/day-offs/{date}", get(my_day_off))
+        .route(
+            "/data/user/day-offs/{date}",
+            get_read(|d, date: String| time::my_day_off(d, &date)),
+        )
         .route(
             "/data/persons/{person}/time-spents",
             get(person_time_between),
         )
         .route(
             "/data/persons/{person}/time-spents/{date}",
-            get(person_time_on),
+            get_read(|d, (person, date): (String, String)| {
+                time::time_spents_between(d, Some(&person), &date, &date)
+            }),
         )
 }
 
@@ -62,10 +75,7 @@ pub fn router() -> Routes {
 fn period(raw: Option<&str>) -> ApiResult<(String, String)> {
     let pairs = query_pairs(raw);
     let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+        query_param(&pairs, name)
             .ok_or_else(|| ApiError::BadRequest(format!("`{name}` (YYYY-MM-DD) is required")))
     };
     Ok((get("start_date")?, get("end_date")?))
@@ -77,12 +87,10 @@ async fn my_time_between(
     RawQuery(raw): RawQuery,
 ) -> Rows {
     let (start, end) = period(raw.as_deref())?;
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            time::time_spents_between(d, None, &start, &end)
-        })
-        .await?,
-    ))
+    read_json(&state, &me, move |d| {
+        time::time_spents_between(d, None, &start, &end)
+    })
+    .await
 }
 
 async fn person_time_between(
@@ -92,48 +100,10 @@ async fn person_time_between(
     RawQuery(raw): RawQuery,
 ) -> Rows {
     let (start, end) = period(raw.as_deref())?;
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            time::time_spents_between(d, Some(&person), &start, &end)
-        })
-        .await?,
-    ))
-}
-
-async fn person_time_on(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((person, date)): Path<(String, String)>,
-) -> Rows {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            time::time_spents_between(d, Some(&person), &date, &date)
-        })
-        .await?,
-    ))
-}
-
-async fn my_task_time(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((task, date)): Path<(String, String)>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            time::my_task_time_spent(d, &task, &date)
-        })
-        .await?,
-    ))
-}
-
-async fn my_day_off(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(date): Path<String>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
-    Ok(axum::Json(
-        read(&state, &me, move |d| time::my_day_off(d, &date)).await?,
-    ))
+    read_json(&state, &me, move |d| {
+        time::time_spents_between(d, Some(&person), &start, &end)
+    })
+    .await
 }
 
 type Rows = ApiResult<axum::Json<Vec<Row>>>;
@@ -144,52 +114,7 @@ async fn my_open_projects(
     RawQuery(raw): RawQuery,
 ) -> Rows {
     let query = ListQuery::parse(query_pairs(raw.as_deref()))?;
-    Ok(axum::Json(
-        read(&state, &me, move |d| open_projects(d, &query)).await?,
-    ))
-}
-
-async fn my_asset_types(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> Rows {
-    Ok(axum::Json(
-        read(&state, &me, move |d| db::asset_types(d, &project)).await?,
-    ))
-}
-
-async fn my_assets(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, asset_type)): Path<(String, String)>,
-) -> Rows {
-    Ok(axum::Json(
-        read(&state, &me, move |d| {
-            db::assets_of_type(d, &project, &asset_type)
-        })
-        .await?,
-    ))
-}
-
-async fn my_sequences(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> Rows {
-    Ok(axum::Json(
-        read(&state, &me, move |d| db::sequences(d, &project)).await?,
-    ))
-}
-
-async fn my_episodes(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> Rows {
-    Ok(axum::Json(
-        read(&state, &me, move |d| db::episodes(d, &project)).await?,
-    ))
+    read_json(&state, &me, move |d| open_projects(d, &query)).await
 }
 
 /// `/data/user/sequences/{s}/…`: the sequence's shots or scenes, or (as on any entity) the
@@ -228,9 +153,7 @@ async fn my_tasks(
 ) -> Rows {
     let route = listed(MY_ENTITY_KINDS, &kind)
         .ok_or_else(|| ApiError::NotFound(format!("`{kind}` have no tasks of yours")))?;
-    Ok(axum::Json(
-        read(&state, &me, move |d| db::tasks(d, route, &entity)).await?,
-    ))
+    read_json(&state, &me, move |d| db::tasks(d, route, &entity)).await
 }
 
 async fn my_task_types(
@@ -240,7 +163,5 @@ async fn my_task_types(
 ) -> Rows {
     let route = listed(MY_ENTITY_KINDS, &kind)
         .ok_or_else(|| ApiError::NotFound(format!("`{kind}` have no tasks of yours")))?;
-    Ok(axum::Json(
-        read(&state, &me, move |d| db::task_types(d, route, &entity)).await?,
-    ))
+    read_json(&state, &me, move |d| db::task_types(d, route, &entity)).await
 }

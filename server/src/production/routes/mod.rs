@@ -29,17 +29,20 @@ mod templates;
 mod timesheets;
 mod user;
 
-use crate::auth::CurrentUser;
+use crate::auth::{Authed, CurrentUser};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::production::db::data::Events;
 use crate::production::db::live::LiveEvent;
 use crate::production::db::{Data, DataError, Row, Schema, Viewer};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use gate::Routes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 impl From<DataError> for ApiError {
@@ -167,6 +170,33 @@ where
         .read(move |conn| with_data(conn, &schema, &viewer, f))
         .await?;
     Ok(value)
+}
+
+/// [`read`], answered as JSON: the whole of a read handler once it has checked what it was
+/// sent.
+async fn read_json<T, F>(state: &AppState, me: &CurrentUser, f: F) -> ApiResult<axum::Json<T>>
+where
+    F: FnOnce(&Data) -> Result<T, DataError> + Send + 'static,
+    T: Send + 'static,
+{
+    read(state, me, f).await.map(axum::Json)
+}
+
+/// A `GET` route whose handler is one read: `f` of the path's ids (a `String`, or a tuple of
+/// them) run by [`read_json`] as the person asking. Most of Kitsu's named reads are this and
+/// nothing else; a route that checks a `{kind}` or reads its query string first keeps a
+/// handler of its own.
+fn get_read<P, T, F>(f: F) -> MethodRouter<AppState>
+where
+    P: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    F: Fn(&Data, P) -> Result<T, DataError> + Clone + Send + Sync + 'static,
+{
+    get(
+        move |Authed(me): Authed, State(state): State<AppState>, Path(path): Path<P>| async move {
+            read_json(&state, &me, move |d| f(d, path)).await
+        },
+    )
 }
 
 /// Runs `f` as one write (all of it or nothing) as the person asking; its live events are

@@ -2,7 +2,7 @@
 //! tasks waiting for the person's feedback, their time spent on a day, day offs, and the
 //! task type schedule of a production.
 
-use super::data::query_pairs;
+use super::data::{query_pairs, query_param};
 use super::gate::Routes;
 use super::read;
 use super::write;
@@ -62,12 +62,7 @@ async fn project_day_offs(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<axum::Json<Row>> {
     let pairs = query_pairs(raw.as_deref());
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let param = |name: &str| query_param(&pairs, name);
     let (start, end) = (param("start_date"), param("end_date"));
     Ok(axum::Json(
         read(&state, &me, move |d| {

@@ -5,18 +5,17 @@
 
 use super::breakdown::{ENTITY_KINDS, listed};
 use super::gate::Routes;
-use super::read;
+use super::{get_read, read_json};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::production::db::casting;
-use crate::production::db::names::ModelName;
+use crate::production::db::names::{self, ModelName};
 use crate::production::db::related as db;
 use crate::production::db::{ListQuery, Row};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
-use serde_json::Value;
 
 /// The kinds with a list of the tasks of the shots under them.
 pub(super) const SHOT_PARENTS: &[&str] = &["sequences", "episodes"];
@@ -29,21 +28,44 @@ pub fn router() -> Routes {
         .route("/data/{kind}/{entity}/task-types", get(entity_task_types))
         .route(
             "/data/entities/{entity}/task-types/{task_type}/tasks",
-            get(entity_tasks_of_type),
+            get_read(|d, (entity, task_type): (String, String)| {
+                db::entity_tasks_of_type(d, &entity, &task_type)
+            }),
         )
         .route("/data/{kind}/{entity}/shot-tasks", get(shot_tasks))
         .route("/data/episodes/{episode}/asset-tasks", get(asset_tasks))
-        .route("/data/episodes/{episode}/shots", get(episode_shots))
-        .route("/data/shots/{shot}/assets", get(shot_assets))
-        .route("/data/shots/{shot}/asset-types", get(shot_asset_types))
-        .route("/data/tasks/{task}/previews", get(task_previews))
+        .route(
+            "/data/episodes/{episode}/shots",
+            get_read(|d, episode: String| db::episode_shots(d, &episode)),
+        )
+        .route(
+            "/data/shots/{shot}/assets",
+            get_read(|d, shot: String| casting::shot_assets(d, &shot)),
+        )
+        .route(
+            "/data/shots/{shot}/asset-types",
+            get_read(|d, shot: String| db::shot_asset_types(d, &shot)),
+        )
+        .route(
+            "/data/tasks/{task}/previews",
+            get_read(|d, task: String| db::task_previews(d, &task)),
+        )
         .route("/data/{kind}/{entity}/preview-files", get(entity_previews))
+        // What the review room offers for an entity of any kind: its previews by task type.
         .route(
             "/data/playlists/entities/{entity}/preview-files",
-            get(playlist_entity_previews),
+            get_read(|d, entity: String| {
+                db::entity_previews_by_task_type(d, names::ENTITIES, &entity)
+            }),
         )
-        .route("/data/persons/{person}/tasks", get(person_tasks))
-        .route("/data/persons/{person}/done-tasks", get(person_done_tasks))
+        .route(
+            "/data/persons/{person}/tasks",
+            get_read(|d, person: String| db::person_tasks(d, &person, false)),
+        )
+        .route(
+            "/data/persons/{person}/done-tasks",
+            get_read(|d, person: String| db::person_tasks(d, &person, true)),
+        )
         .route(
             "/data/playlists/preview-files/running",
             get(running_previews),
@@ -54,7 +76,7 @@ async fn running_previews(
     Authed(me): Authed,
     State(state): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
-    Ok(axum::Json(read(&state, &me, db::running_previews).await?))
+    read_json(&state, &me, db::running_previews).await
 }
 
 /// The model a `{kind}` path segment names among `kinds`, or 404.
@@ -73,23 +95,10 @@ async fn entity_task_types(
     Path((kind, entity)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let kind = kind_of(ENTITY_KINDS, &kind, "task types")?;
-    let found = read(&state, &me, move |d| {
+    read_json(&state, &me, move |d| {
         db::entity_task_types(d, kind, &entity)
     })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn entity_tasks_of_type(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((entity, task_type)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| {
-        db::entity_tasks_of_type(d, &entity, &task_type)
-    })
-    .await?;
-    Ok(axum::Json(found))
+    .await
 }
 
 async fn shot_tasks(
@@ -100,11 +109,10 @@ async fn shot_tasks(
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let kind = kind_of(SHOT_PARENTS, &kind, "shot tasks")?;
     let relations = relations(raw.as_deref())?;
-    let found = read(&state, &me, move |d| {
+    read_json(&state, &me, move |d| {
         db::shot_tasks_under(d, kind, &entity, relations)
     })
-    .await?;
-    Ok(axum::Json(found))
+    .await
 }
 
 async fn asset_tasks(
@@ -114,47 +122,10 @@ async fn asset_tasks(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
     let relations = relations(raw.as_deref())?;
-    let found = read(&state, &me, move |d| {
+    read_json(&state, &me, move |d| {
         db::episode_asset_tasks(d, &episode, relations)
     })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn episode_shots(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(episode): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| db::episode_shots(d, &episode)).await?;
-    Ok(axum::Json(found))
-}
-
-async fn shot_assets(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(shot): Path<String>,
-) -> ApiResult<axum::Json<Vec<Value>>> {
-    let found = read(&state, &me, move |d| casting::shot_assets(d, &shot)).await?;
-    Ok(axum::Json(found))
-}
-
-async fn shot_asset_types(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(shot): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| db::shot_asset_types(d, &shot)).await?;
-    Ok(axum::Json(found))
-}
-
-async fn task_previews(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(task): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| db::task_previews(d, &task)).await?;
-    Ok(axum::Json(found))
+    .await
 }
 
 async fn entity_previews(
@@ -163,41 +134,8 @@ async fn entity_previews(
     Path((kind, entity)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Row>> {
     let kind = kind_of(PREVIEWED_KINDS, &kind, "previews by task type")?;
-    let found = read(&state, &me, move |d| {
+    read_json(&state, &me, move |d| {
         db::entity_previews_by_task_type(d, kind, &entity)
     })
-    .await?;
-    Ok(axum::Json(found))
-}
-
-async fn person_tasks(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(person): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| db::person_tasks(d, &person, false)).await?;
-    Ok(axum::Json(found))
-}
-
-async fn person_done_tasks(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(person): Path<String>,
-) -> ApiResult<axum::Json<Vec<Row>>> {
-    let found = read(&state, &me, move |d| db::person_tasks(d, &person, true)).await?;
-    Ok(axum::Json(found))
-}
-
-/// `GET /data/playlists/entities/{e}/preview-files`: what the review room offers for an
-/// entity of any kind, its previews by task type.
-async fn playlist_entity_previews(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(entity): Path<String>,
-) -> ApiResult<axum::Json<Row>> {
-    let found = read(&state, &me, move |d| {
-        db::entity_previews_by_task_type(d, crate::production::db::names::ENTITIES, &entity)
-    })
-    .await?;
-    Ok(axum::Json(found))
+    .await
 }

@@ -3,7 +3,7 @@
 //! removed, with Kitsu's rules on who may do what, and nothing left behind by a refusal
 //! (uploads are spooled to disk as they arrive, then moved into place).
 
-use super::{Part, breakdown, call, id, multipart, png};
+use super::{Part, breakdown, call, id, multipart, person_id, png};
 use drover_shared::Role;
 use drover_tests::setup;
 use reqwest::{Method, StatusCode};
@@ -29,7 +29,7 @@ async fn comments_carry_attachments_as_kitsu_does() {
     let b = breakdown(&admin, "Attachments").await;
     let task = &b.task;
     let artist = ts.client_as(Role::Artist).await;
-    let artist_id = artist.authenticated().await.unwrap().user.id.to_string();
+    let artist_id = person_id(&artist).await;
     call(
         &admin,
         Method::PUT,
@@ -167,7 +167,7 @@ async fn comments_carry_attachments_as_kitsu_does() {
     // Someone else's comment is closed to another artist of the team, and a comment of
     // another task is refused; neither keeps the file it was sent.
     let other = ts.client_as(Role::Artist).await;
-    let other_id = other.authenticated().await.unwrap().user.id.to_string();
+    let other_id = person_id(&other).await;
     call(
         &admin,
         Method::PUT,

@@ -4,7 +4,7 @@
 //! closed when its session ends. Skipped without `DROVER_GAZU_PYTHON`, unless
 //! `DROVER_REQUIRE_GAZU=1`.
 
-use super::{call, id};
+use super::{call, id, join, member, person_id};
 use drover_tests::{PASSWORD, TestServer, setup};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -142,15 +142,7 @@ async fn pages_hear_their_productions_events_live_and_nothing_of_others() {
         .logged_in(&artist_email, PASSWORD)
         .await
         .unwrap();
-    let artist_id = artist.authenticated().await.unwrap().user.id.to_string();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{p}/team"),
-        Some(json!({"person_id": artist_id})),
-        201,
-    )
-    .await;
+    let artist_id = join(&admin, &p, &artist).await;
     let outsider = ts.client_as(drover_shared::Role::Artist).await;
 
     // Without a session the namespace is refused; the artist connects with the cookie a
@@ -244,15 +236,7 @@ async fn pages_hear_their_productions_events_live_and_nothing_of_others() {
     }
 
     // Put on the team, the outsider hears the production from the next change on.
-    let outsider_id = outsider.authenticated().await.unwrap().user.id.to_string();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{p}/team"),
-        Some(json!({"person_id": outsider_id})),
-        201,
-    )
-    .await;
+    join(&admin, &p, &outsider).await;
     call(
         &admin,
         Method::PUT,
@@ -311,7 +295,7 @@ async fn the_task_panels_changes_are_heard_as_zou_names_them() {
     let b = super::breakdown(&admin, "Panel").await;
     let (p, t) = (b.project.clone(), b.task.clone());
     let artist = ts.client_as(drover_shared::Role::Artist).await;
-    let artist_id = artist.authenticated().await.unwrap().user.id.to_string();
+    let artist_id = person_id(&artist).await;
     call(
         &admin,
         Method::PUT,
@@ -425,7 +409,7 @@ async fn the_task_panels_changes_are_heard_as_zou_names_them() {
     )
     .await;
     let ack = page.until("comment:acknowledge", "comment_id", &c).await;
-    assert_eq!(ack.last().unwrap()[1]["person_id"], admin_id(&admin).await);
+    assert_eq!(ack.last().unwrap()[1]["person_id"], person_id(&admin).await);
     call(
         &admin,
         Method::POST,
@@ -496,7 +480,7 @@ async fn the_task_panels_changes_are_heard_as_zou_names_them() {
         .until("preview-file:annotation-update", "preview_file_id", &pf)
         .await;
     let annotated = &heard.last().unwrap()[1];
-    assert_eq!(annotated["person_id"], admin_id(&admin).await);
+    assert_eq!(annotated["person_id"], person_id(&admin).await);
     assert_eq!(annotated["project_id"], p.as_str());
     let playlist = call(
         &admin,
@@ -524,10 +508,6 @@ async fn the_task_panels_changes_are_heard_as_zou_names_them() {
     );
 }
 
-async fn admin_id(admin: &drover_shared::Client) -> String {
-    admin.authenticated().await.unwrap().user.id.to_string()
-}
-
 /// Two people review a playlist together: both see who is in the room, the second joins the
 /// state the first set, a change of frame and an annotation reach both; someone off the
 /// production cannot open the room, and what a socket sends to a room it did not open goes
@@ -546,23 +526,9 @@ async fn the_review_room_is_shared_by_the_people_watching_a_playlist() {
     )
     .await;
     let pl = id(&playlist);
-    let supervisor = ts.client_as(drover_shared::Role::Supervisor).await;
-    let supervisor_id = supervisor
-        .authenticated()
-        .await
-        .unwrap()
-        .user
-        .id
-        .to_string();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{}/team", b.project),
-        Some(json!({"person_id": supervisor_id})),
-        201,
-    )
-    .await;
-    let admin_id = admin_id(&admin).await;
+    let (supervisor, supervisor_id) =
+        member(&ts, &admin, &b.project, drover_shared::Role::Supervisor).await;
+    let admin_id = person_id(&admin).await;
     let outsider = ts.client_as(drover_shared::Role::Supervisor).await;
     let (mut lead, _) =
         Listener::start(&python, &ts, "lead", &["bearer", admin.token().unwrap()]).await;

@@ -52,24 +52,49 @@ pub async fn person_id(client: &Client) -> String {
     client.authenticated().await.unwrap().user.id.to_string()
 }
 
-/// A person of `role` on the project's team.
-pub async fn member(
-    ts: &drover_tests::TestServer,
-    admin: &Client,
-    b: &Breakdown,
-    role: drover_shared::Role,
-) -> (Client, String) {
-    let client = ts.client_as(role).await;
-    let person = person_id(&client).await;
+/// Puts `person` on the team of `project`; answers their person id.
+pub async fn join(admin: &Client, project: &str, person: &Client) -> String {
+    let person_id = person_id(person).await;
     call(
         admin,
         Method::POST,
-        &format!("/data/projects/{}/team", b.project),
-        Some(json!({ "person_id": person })),
+        &format!("/data/projects/{project}/team"),
+        Some(json!({ "person_id": person_id })),
         201,
     )
     .await;
+    person_id
+}
+
+/// A new person of `role` on the team of `project`, with their person id.
+pub async fn member(
+    ts: &drover_tests::TestServer,
+    admin: &Client,
+    project: &str,
+    role: drover_shared::Role,
+) -> (Client, String) {
+    let client = ts.client_as(role).await;
+    let person = join(admin, project, &client).await;
     (client, person)
+}
+
+/// The `id`s of a list's rows, in order.
+pub fn ids(list: &Value) -> Vec<&str> {
+    column(list, "id")
+}
+
+/// The `name`s of a list's rows, in order.
+pub fn names(list: &Value) -> Vec<&str> {
+    column(list, "name")
+}
+
+/// One text field of each of a list's rows, in order.
+fn column<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[field].as_str().unwrap())
+        .collect()
 }
 
 pub fn id(row: &Value) -> String {

@@ -2,27 +2,23 @@
 //! waiting for feedback, the person's time on a day (and time taken back), day offs, and the
 //! task type schedule; each with the refusals of those who may not.
 
-use super::{breakdown, call, id, member};
+use super::{breakdown, call, id, ids, member};
 use drover_shared::Role;
 use drover_tests::setup;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const WFA: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000104";
-
-fn ids(list: &Value) -> Vec<String> {
-    list.as_array().unwrap().iter().map(id).collect()
-}
 
 #[tokio::test]
 async fn checks_list_the_tasks_waiting_for_feedback_in_ones_scope() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Checks").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
-    let (manager, _) = member(&ts, &admin, &b, Role::Manager).await;
-    let (department_head, head_id) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
+    let (manager, _) = member(&ts, &admin, &b.project, Role::Manager).await;
+    let (department_head, head_id) = member(&ts, &admin, &b.project, Role::Supervisor).await;
     let outsider = ts.client_as(Role::Manager).await;
     let checks = "/data/user/tasks-to-check";
     call(
@@ -91,10 +87,10 @@ async fn time_spent_is_read_by_day_and_taken_back() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Time").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b.project, Role::Artist).await;
     let outsider = ts.client_as(Role::Artist).await;
-    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
+    let (client, _) = member(&ts, &admin, &b.project, Role::Client).await;
     let entry = format!("/actions/tasks/{t}/time-spents/2026-01-05/persons/{artist_id}");
     call(
         &artist,
@@ -171,10 +167,10 @@ async fn time_spent_is_read_by_day_and_taken_back() {
 async fn day_offs_are_read_by_person_and_by_production() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Days").await;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
     let manager = ts.client_as(Role::Manager).await;
     let stranger = ts.client_as(Role::Supervisor).await;
     for (date, end) in [("2026-01-05", "2026-01-06"), ("2026-02-10", "2026-02-10")] {
@@ -264,8 +260,8 @@ async fn day_offs_are_read_by_person_and_by_production() {
 async fn the_task_type_schedule_is_completed_as_it_is_read() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Schedule").await;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
     let outsider = ts.client_as(Role::Artist).await;
     let path = format!("/data/projects/{}/schedule-items/task-types", b.project);
     let task = call(
@@ -312,9 +308,9 @@ async fn time_spent_is_read_over_a_period_by_the_person_and_their_supervisors() 
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Timesheets").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
     for (date, minutes) in [("2026-01-05", 60), ("2026-01-07", 30), ("2026-02-01", 15)] {
         call(
             &artist,

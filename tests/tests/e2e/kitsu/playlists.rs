@@ -2,25 +2,11 @@
 //! throw-away playlist built from tasks, and a preview's annotations and position, each with
 //! its refusals.
 
-use super::{breakdown, call, id, png, upload};
+use super::{breakdown, call, id, join, png, upload};
 use drover_shared::{Client, Role};
 use drover_tests::setup;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// Joins `person` to the project's team.
-async fn join(admin: &Client, project: &str, person: &Client) -> String {
-    let person_id = person.authenticated().await.unwrap().user.id.to_string();
-    call(
-        admin,
-        Method::POST,
-        &format!("/data/projects/{project}/team"),
-        Some(json!({"person_id": person_id})),
-        201,
-    )
-    .await;
-    person_id
-}
 
 /// A comment on `task` with a new preview revision; answers the preview.
 async fn preview(who: &Client, task: &str, wfa: &str) -> Value {

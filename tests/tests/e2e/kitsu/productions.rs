@@ -3,39 +3,18 @@
 //! pictures of productions and of the studio; and the breakdown's batch casting and the
 //! shared assets a production uses.
 
-use super::{breakdown, call, id, png, upload};
+use super::{breakdown, call, id, member, names, png, upload};
 use drover_shared::Role;
 use drover_tests::setup;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-
-fn names(list: &Value) -> Vec<&str> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|row| row["name"].as_str().unwrap())
-        .collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn the_productions_page_and_the_wizard_work_as_kitsu_calls_them() {
     let (ts, admin) = setup().await;
     let ours = breakdown(&admin, "Ours").await;
     breakdown(&admin, "Theirs").await;
-    let artist = ts.client_as(Role::Artist).await;
-    let artist_id =
-        call(&artist, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{}/team", ours.project),
-        Some(json!({"person_id": artist_id})),
-        201,
-    )
-    .await;
+    let (artist, _) = member(&ts, &admin, &ours.project, Role::Artist).await;
 
     // Every production for an admin, with its status's name and descriptors; an artist's
     // own only.

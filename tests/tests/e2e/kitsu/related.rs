@@ -2,19 +2,11 @@
 //! `gazu.task.all_task_types_for_shot`, `gazu.task.all_tasks_for_person`, …), with what each
 //! role may see of them.
 
-use super::{breakdown, call, id};
+use super::{breakdown, call, id, ids, member};
 use drover_shared::Role;
 use drover_tests::setup;
 use reqwest::Method;
-use serde_json::{Value, json};
-
-fn ids(list: &Value) -> Vec<&str> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|row| row["id"].as_str().unwrap())
-        .collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn the_lists_around_a_shot_an_episode_and_a_task_answer_as_gazu_reads_them() {
@@ -369,30 +361,10 @@ async fn a_persons_tasks_are_shown_as_far_as_the_asker_may_see_them() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "People").await;
     let p = &b.project;
-    let artist = ts.client_as(Role::Artist).await;
-    let vendor = ts.client_as(Role::Vendor).await;
-    let client = ts.client_as(Role::Client).await;
+    let (artist, artist_id) = member(&ts, &admin, p, Role::Artist).await;
+    let (vendor, vendor_id) = member(&ts, &admin, p, Role::Vendor).await;
+    let (client, _) = member(&ts, &admin, p, Role::Client).await;
     let outsider = ts.client_as(Role::Supervisor).await;
-    let me = |c: &drover_shared::Client| {
-        let c = c.clone();
-        async move {
-            call(&c, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
-    let (artist_id, vendor_id) = (me(&artist).await, me(&vendor).await);
-    for person in [&artist_id, &vendor_id, &me(&client).await] {
-        call(
-            &admin,
-            Method::POST,
-            &format!("/data/projects/{p}/team"),
-            Some(json!({"person_id": person})),
-            201,
-        )
-        .await;
-    }
     call(
         &admin,
         Method::PUT,
@@ -507,20 +479,7 @@ async fn gazus_user_lists_hold_only_the_persons_own_work() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Mine").await;
     let p = &b.project;
-    let artist = ts.client_as(Role::Artist).await;
-    let artist_id =
-        call(&artist, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{p}/team"),
-        Some(json!({"person_id": artist_id})),
-        201,
-    )
-    .await;
+    let (artist, artist_id) = member(&ts, &admin, p, Role::Artist).await;
     // Nothing assigned yet: the production is open to them, but nothing in it is theirs.
     let open = call(&artist, Method::GET, "/data/user/projects/open", None, 200).await;
     assert_eq!(ids(&open), [p.as_str()]);
@@ -656,20 +615,7 @@ async fn an_episodes_playlists_are_listed_apart_from_the_others() {
         .await;
         assert_eq!(ids(&listed), [made[expected].as_str()], "{episode}");
     }
-    let vendor = ts.client_as(Role::Vendor).await;
-    let vendor_id =
-        call(&vendor, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{p}/team"),
-        Some(json!({"person_id": vendor_id})),
-        201,
-    )
-    .await;
+    let (vendor, _) = member(&ts, &admin, p, Role::Vendor).await;
     call(
         &vendor,
         Method::GET,

@@ -1,6 +1,6 @@
 //! Reviews (assignments, comments, previews), time spent, people and the person's own routes.
 
-use super::{breakdown, call, id, png, upload};
+use super::{breakdown, call, id, member, person_id, png, upload};
 use drover_shared::Role;
 use drover_tests::setup;
 use reqwest::{Method, StatusCode};
@@ -11,7 +11,7 @@ async fn reviews_time_people_and_user_routes_follow_kitsu() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Review").await;
     let artist = ts.client_as(Role::Artist).await;
-    let artist_id = artist.authenticated().await.unwrap().user.id.to_string();
+    let artist_id = person_id(&artist).await;
     let task = &b.task;
 
     // Assigning puts the artist on the team; they then see the task.
@@ -73,16 +73,7 @@ async fn reviews_time_people_and_user_routes_follow_kitsu() {
     )
     .await;
     // A client on the team reads the task's comments but, reading only, writes none.
-    let client = ts.client_as(Role::Client).await;
-    let client_id = client.authenticated().await.unwrap().user.id.to_string();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{}/team", b.project),
-        Some(json!({"person_id": client_id})),
-        201,
-    )
-    .await;
+    let (client, _) = member(&ts, &admin, &b.project, Role::Client).await;
     call(
         &client,
         Method::GET,

@@ -2,7 +2,7 @@
 //! priorities in batches, comments deleted, and replies to comments; each with the
 //! refusals of those who may not.
 
-use super::{Part, breakdown, call, id, member, multipart};
+use super::{Part, breakdown, call, id, ids, member, multipart};
 use drover_shared::{Client, Role};
 use drover_tests::setup;
 use reqwest::{Method, StatusCode};
@@ -27,7 +27,7 @@ async fn task(client: &Client, task: &str) -> Value {
 async fn people_follow_tasks_of_their_projects_one_or_many() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Follow").await;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
     let outsider = ts.client_as(Role::Artist).await;
     let t = &b.task;
     let subscribed = format!("/data/user/tasks/{t}/subscribed");
@@ -198,9 +198,9 @@ async fn assignments_are_cleared_and_priorities_set_in_batches() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Batches").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (_other, other_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (_other, other_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
     let outsider = ts.client_as(Role::Supervisor).await;
     let client = ts.client_as(Role::Client).await;
     for person in [&artist_id, &other_id] {
@@ -327,8 +327,8 @@ async fn comments_are_deleted_by_their_author_and_the_task_follows() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Delete").await;
     let t = &b.task;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
     let outsider = ts.client_as(Role::Artist).await;
 
     let first = comment(&artist, t, WFA, "take 1").await;
@@ -427,10 +427,10 @@ async fn replies_are_added_to_comments_and_taken_back_by_their_author() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Replies").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, supervisor_id) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, supervisor_id) = member(&ts, &admin, &b.project, Role::Supervisor).await;
     let outsider = ts.client_as(Role::Artist).await;
-    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
+    let (client, _) = member(&ts, &admin, &b.project, Role::Client).await;
     call(
         &admin,
         Method::PUT,
@@ -468,13 +468,7 @@ async fn replies_are_added_to_comments_and_taken_back_by_their_author() {
         200,
     )
     .await;
-    let ids: Vec<&str> = stored["replies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, vec![id(&reply), id(&own)]);
+    assert_eq!(ids(&stored["replies"]), vec![id(&reply), id(&own)]);
 
     // Refusals: off the team, a client, a body that is not text, a comment of another task.
     call(
@@ -596,8 +590,8 @@ async fn people_acknowledge_comments_and_take_it_back() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Acks").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (client, client_id) = member(&ts, &admin, &b, Role::Client).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (client, client_id) = member(&ts, &admin, &b.project, Role::Client).await;
     let outsider = ts.client_as(Role::Artist).await;
     let c = comment(&admin, t, WFA, "please look").await;
     assert_eq!(c["acknowledgements"], json!([]));
@@ -696,9 +690,9 @@ async fn followers_hear_of_comments_and_replies() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Followers").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (watcher, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (watcher, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
     call(
         &admin,
         Method::PUT,

@@ -2,7 +2,7 @@
 //! cookies (and refused from other sites' pages), the start-up calls with every key the
 //! front end reads, and the front end's own files served beside the API.
 
-use super::{call, id};
+use super::{call, id, member};
 use drover_server::auth::accounts;
 use drover_shared::Role;
 use drover_tests::{PASSWORD, TestServer, setup, setup_config};
@@ -349,17 +349,7 @@ async fn the_start_up_calls_answer_every_key_the_front_end_reads_as_the_person_m
         201,
     )
     .await;
-    let artist = ts.client_as(Role::Artist).await;
-    let me = call(&artist, Method::GET, "/auth/authenticated", None, 200).await;
-    let artist_id = me["user"]["id"].as_str().unwrap().to_owned();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{}/team", id(&ours)),
-        Some(json!({"person_id": artist_id})),
-        201,
-    )
-    .await;
+    let (artist, artist_id) = member(&ts, &admin, &id(&ours), Role::Artist).await;
     let task_types = call(&admin, Method::GET, "/data/task-types", None, 200).await;
     let layout = task_types.as_array().unwrap()[0].clone();
     call(
@@ -634,20 +624,7 @@ fn read_compact(body: &str, fields_key: &str) -> Vec<Value> {
 async fn the_production_lists_come_with_their_tasks_plain_or_as_the_compact_stream() {
     let (ts, admin) = setup().await;
     let b = super::breakdown(&admin, "Lists").await;
-    let artist = ts.client_as(Role::Artist).await;
-    let artist_id =
-        call(&artist, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{}/team", b.project),
-        Some(json!({"person_id": artist_id})),
-        201,
-    )
-    .await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
     call(
         &admin,
         Method::PUT,
@@ -798,20 +775,7 @@ async fn the_production_lists_come_with_their_tasks_plain_or_as_the_compact_stre
 async fn a_kept_list_follows_every_write_and_is_only_sent_to_who_may_read_it() {
     let (ts, admin) = setup().await;
     let b = super::breakdown(&admin, "Kept").await;
-    let artist = ts.client_as(Role::Artist).await;
-    let artist_id =
-        call(&artist, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{}/team", b.project),
-        Some(json!({"person_id": artist_id})),
-        201,
-    )
-    .await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
     let path = format!("/data/shots/with-tasks?project_id={}", b.project);
     let task_of = |list: &Value| list[0]["tasks"][0].clone();
     let first = call(&artist, Method::GET, &path, None, 200).await;
@@ -932,20 +896,7 @@ async fn a_vendor_sees_only_their_own_tasks_in_the_production_lists() {
         201,
     )
     .await;
-    let vendor = ts.client_as(Role::Vendor).await;
-    let vendor_id =
-        call(&vendor, Method::GET, "/auth/authenticated", None, 200).await["user"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    call(
-        &admin,
-        Method::POST,
-        &format!("/data/projects/{p}/team"),
-        Some(json!({"person_id": vendor_id})),
-        201,
-    )
-    .await;
+    let (vendor, vendor_id) = member(&ts, &admin, p, Role::Vendor).await;
     let path = format!("/data/shots/with-tasks?project_id={p}");
     assert_eq!(
         call(&vendor, Method::GET, &path, None, 200).await,

@@ -2,7 +2,7 @@
 //! `/proc`), bodies past the cap on the routes that take uploads, and "movies" that are HLS
 //! playlists or concat lists naming another project's movie on the server's disk.
 
-use crate::kitsu::{Part, breakdown, call, id, multipart, upload};
+use crate::kitsu::{Part, breakdown, call, id, multipart, person_id, upload};
 use drover_shared::{Client, Role};
 use drover_tests::{PASSWORD, assert_still_answers, setup, workspace_binary};
 use reqwest::{Method, StatusCode};
@@ -30,18 +30,13 @@ fn picture_bomb(width: u16, height: u16) -> Vec<u8> {
     jpeg
 }
 
-/// The id of the person a client is logged in as.
-async fn me(client: &Client) -> String {
-    client.authenticated().await.unwrap().user.id.to_string()
-}
-
 /// Puts `artist` on a new production project's task; returns the task.
 async fn assigned_task(admin: &Client, artist: &Client, project: &str) -> String {
     let b = breakdown(admin, project).await;
     call(
         admin,
         Method::PUT,
-        &format!("/actions/persons/{}/assign", me(artist).await),
+        &format!("/actions/persons/{}/assign", person_id(artist).await),
         Some(json!({"task_ids": [b.task]})),
         200,
     )
@@ -200,7 +195,7 @@ async fn a_picture_bomb_is_refused_before_it_is_decoded() {
     .await;
     let (status, body) = upload(
         &artist,
-        &format!("/pictures/thumbnails/persons/{}", me(&artist).await),
+        &format!("/pictures/thumbnails/persons/{}", person_id(&artist).await),
         "me.jpg",
         &bomb,
     )

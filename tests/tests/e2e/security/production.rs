@@ -4,9 +4,9 @@
 //! projects, media of other projects, formulas in the CSV export, and page numbers that
 //! overflow.
 
-use crate::kitsu::{Part, breakdown, call, id, multipart, png, upload};
+use crate::kitsu::{Part, breakdown, call, id, member, multipart, person_id, png, upload};
 use drover_shared::{Client, Role};
-use drover_tests::{TestServer, assert_still_answers, setup};
+use drover_tests::{assert_still_answers, setup};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -14,25 +14,6 @@ use serde_json::{Value, json};
 const TODO: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101";
 const WIP: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000103";
 const DONE: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000106";
-
-async fn person_id(client: &Client) -> String {
-    client.authenticated().await.unwrap().user.id.to_string()
-}
-
-/// A client of `role` on the team of `project`, with its person id.
-async fn member(ts: &TestServer, admin: &Client, project: &str, role: Role) -> (Client, String) {
-    let client = ts.client_as(role).await;
-    let person = person_id(&client).await;
-    call(
-        admin,
-        Method::POST,
-        &format!("/data/projects/{project}/team"),
-        Some(json!({ "person_id": person })),
-        201,
-    )
-    .await;
-    (client, person)
-}
 
 /// Sends a request and asserts a refusal with `want` and the JSON error body; returns the
 /// message.
