@@ -38,6 +38,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0016_project_templates.sql")),
         M::up(include_str!("../../migrations/0017_news.sql")),
         M::up(include_str!("../../migrations/0018_filter_groups.sql")),
+        M::up(include_str!("../../migrations/0022_playlist_shares.sql")).foreign_key_check(),
     ])
 });
 

@@ -34,6 +34,7 @@ pub(crate) mod review;
 pub(crate) mod rules;
 pub(crate) mod schedule;
 pub(crate) mod schema;
+pub(crate) mod shares;
 pub(crate) mod tasks;
 pub(crate) mod templates;
 pub(crate) mod time;

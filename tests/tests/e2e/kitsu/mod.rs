@@ -14,6 +14,7 @@ mod productions;
 mod related;
 mod render;
 mod review;
+mod shares;
 mod tasks;
 mod timesheets;
 mod web;

@@ -152,6 +152,7 @@ mod people;
 mod playlists;
 mod related;
 mod reviews;
+mod shares;
 mod templates;
 mod timesheets;
 
@@ -173,6 +174,7 @@ static INDEX: &[Op] = &[
 pub fn public(op: &Op) -> bool {
     INDEX
         .iter()
+        .chain(shares::PUBLIC)
         .any(|i| i.path == op.path && i.method == op.method)
 }
 
@@ -190,4 +192,6 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(playlists::OPS)
         .chain(bulk::OPS)
         .chain(timesheets::OPS)
+        .chain(shares::OPS)
+        .chain(shares::PUBLIC)
 }
