@@ -86,7 +86,10 @@ pub fn parse_expiration(value: Option<&Value>) -> Result<Option<String>, DataErr
         let last = time::Time::from_hms(23, 59, 59).map_err(|_| bad())?;
         return Ok(Some(datetime_text(time::PrimitiveDateTime::new(day, last))));
     }
-    parse_datetime(text).map(datetime_text).map(Some).ok_or_else(bad)
+    parse_datetime(text)
+        .map(datetime_text)
+        .map(Some)
+        .ok_or_else(bad)
 }
 
 /// `GET /data/playlists/{p}/share`: the playlist's active links.
@@ -114,7 +117,7 @@ pub struct NewLink {
 }
 
 /// `POST /data/playlists/{p}/share`: a new link to the playlist, made by the viewer.
-pub fn create_link(d: &Data, playlist_id: &str, new: NewLink) -> Result<Row, DataError> {
+pub fn create_link(d: &Data, playlist_id: &str, new: &NewLink) -> Result<Row, DataError> {
     let playlist = d.get(names::PLAYLISTS, playlist_id)?;
     let playlist_id = text(&playlist, "id").to_owned();
     let active: i64 = d.conn.query_row(
@@ -262,11 +265,16 @@ fn shown_tasks(conn: &Connection, link: &Link) -> Result<Vec<String>, DataError>
 /// entity's name, its parent's (or its type's), and its task type and status colours; the
 /// project's name and frame rate on the playlist.
 pub fn shared_playlist(d: &Data, link: &Link) -> Result<Row, DataError> {
-    let mut playlist =
-        super::playlists::project_playlist(d, &link.project_id, &link.playlist_id)?;
+    let mut playlist = super::playlists::project_playlist(d, &link.project_id, &link.playlist_id)?;
     let project = d.get(names::PROJECTS, &link.project_id)?;
-    playlist.insert("project_name".into(), project.get("name").cloned().unwrap_or(Value::Null));
-    playlist.insert("project_fps".into(), project.get("fps").cloned().unwrap_or(Value::Null));
+    playlist.insert(
+        "project_name".into(),
+        project.get("name").cloned().unwrap_or(Value::Null),
+    );
+    playlist.insert(
+        "project_fps".into(),
+        project.get("fps").cloned().unwrap_or(Value::Null),
+    );
     let for_all = playlist.get("is_for_all").and_then(Value::as_bool) == Some(true)
         && text(&playlist, "episode_id").is_empty();
     let mut entity_stmt = d.conn.prepare_cached(
@@ -294,8 +302,10 @@ pub fn shared_playlist(d: &Data, link: &Link) -> Result<Row, DataError> {
                 })
                 .optional()?;
             if let Some((name, type_name, parent, grand)) = names {
-                let shot_like =
-                    matches!(type_name.as_str(), "Shot" | "Sequence" | "Episode" | "Edit" | "Concept");
+                let shot_like = matches!(
+                    type_name.as_str(),
+                    "Shot" | "Sequence" | "Episode" | "Edit" | "Concept"
+                );
                 let parent_name = match (shot_like, parent, grand) {
                     (false, ..) => type_name,
                     (true, Some(parent), Some(grand)) if for_all => format!("{grand} / {parent}"),
@@ -313,7 +323,10 @@ pub fn shared_playlist(d: &Data, link: &Link) -> Result<Row, DataError> {
                 })
                 .optional()?;
             if let Some((id, name, color, for_entity, status_color)) = styling {
-                shot.insert("preview_file_task_type_name".into(), Value::from(name.clone()));
+                shot.insert(
+                    "preview_file_task_type_name".into(),
+                    Value::from(name.clone()),
+                );
                 shot.insert(
                     "preview_file_task_type".into(),
                     json!({"id": id, "name": name, "color": color, "for_entity": for_entity}),
@@ -337,8 +350,10 @@ pub fn context(d: &Data, link: &Link) -> Result<Row, DataError> {
     )?;
     let task_types = types
         .query_map([&link.project_id], |r| {
-            Ok(json!({"id": r.get::<_, String>(0)?, "name": r.get::<_, String>(1)?,
-                      "color": r.get::<_, String>(2)?, "for_entity": r.get::<_, String>(3)?}))
+            Ok(
+                json!({"id": r.get::<_, String>(0)?, "name": r.get::<_, String>(1)?,
+                      "color": r.get::<_, String>(2)?, "for_entity": r.get::<_, String>(3)?}),
+            )
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut statuses = d.conn.prepare_cached(
@@ -349,10 +364,12 @@ pub fn context(d: &Data, link: &Link) -> Result<Row, DataError> {
     )?;
     let task_statuses = statuses
         .query_map([&link.project_id], |r| {
-            Ok(json!({"id": r.get::<_, String>(0)?, "name": r.get::<_, String>(1)?,
+            Ok(
+                json!({"id": r.get::<_, String>(0)?, "name": r.get::<_, String>(1)?,
                       "short_name": r.get::<_, String>(2)?, "color": r.get::<_, String>(3)?,
                       "is_client_allowed": r.get::<_, bool>(4)?,
-                      "is_default": r.get::<_, bool>(5)?, "for_concept": r.get::<_, bool>(6)?}))
+                      "is_default": r.get::<_, bool>(5)?, "for_concept": r.get::<_, bool>(6)?}),
+            )
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut answer = Row::new();
@@ -399,7 +416,9 @@ pub fn guest_of(conn: &Connection, link: &Link, guest_id: &str) -> Result<String
     if found {
         Ok(id)
     } else {
-        Err(DataError::Forbidden("Guest not part of this shared playlist".into()))
+        Err(DataError::Forbidden(
+            "Guest not part of this shared playlist".into(),
+        ))
     }
 }
 
@@ -409,7 +428,9 @@ fn name_field(body: &Row, field: &str, default: &str) -> Result<String, DataErro
         None | Some(Value::Null) => default.to_owned(),
         Some(Value::String(s)) => s.trim().to_owned(),
         Some(other) => {
-            return Err(DataError::BadRequest(format!("`{field}` must be text, not {other}")));
+            return Err(DataError::BadRequest(format!(
+                "`{field}` must be text, not {other}"
+            )));
         }
     };
     if value.chars().count() > MAX_NAME_CHARS {
@@ -417,7 +438,11 @@ fn name_field(body: &Row, field: &str, default: &str) -> Result<String, DataErro
             "`{field}` is longer than {MAX_NAME_CHARS} characters"
         )));
     }
-    Ok(if value.is_empty() { default.to_owned() } else { value })
+    Ok(if value.is_empty() {
+        default.to_owned()
+    } else {
+        value
+    })
 }
 
 /// What `POST …/guest` asks for: an existing guest of the link, or one by these names.
@@ -441,7 +466,9 @@ pub fn guest_ask(body: &Row) -> Result<GuestAsk, DataError> {
                 .map_err(|_| DataError::BadRequest(format!("`guest_id` is not an id: {s:?}")))?,
         ),
         Some(other) => {
-            return Err(DataError::BadRequest(format!("`guest_id` must be an id, not {other}")));
+            return Err(DataError::BadRequest(format!(
+                "`guest_id` must be an id, not {other}"
+            )));
         }
     };
     Ok(GuestAsk {
@@ -453,7 +480,11 @@ pub fn guest_ask(body: &Row) -> Result<GuestAsk, DataError> {
 
 /// The guest the ask names, if the link has it already: the id given (when the link made
 /// it), else the link's guest of these names.
-pub fn existing_guest(conn: &Connection, link: &Link, ask: &GuestAsk) -> Result<Option<Row>, DataError> {
+pub fn existing_guest(
+    conn: &Connection,
+    link: &Link,
+    ask: &GuestAsk,
+) -> Result<Option<Row>, DataError> {
     if let Some(id) = &ask.guest_id
         && guest_of(conn, link, id).is_ok()
     {
@@ -464,7 +495,10 @@ pub fn existing_guest(conn: &Connection, link: &Link, ask: &GuestAsk) -> Result<
             "SELECT id FROM users WHERE is_guest AND json_extract(data, '$.share_link_id') = ? \
              AND first_name = ? AND last_name = ? ORDER BY created_at LIMIT 1",
         )?
-        .query_row(rusqlite::params![link.id, ask.first_name, ask.last_name], |r| r.get(0))
+        .query_row(
+            rusqlite::params![link.id, ask.first_name, ask.last_name],
+            |r| r.get(0),
+        )
         .optional()?;
     found.map(|id| guest_row(conn, &id)).transpose()
 }
@@ -592,7 +626,9 @@ pub fn may_comment(link: &Link) -> Result<(), DataError> {
     if link.can_comment {
         Ok(())
     } else {
-        Err(DataError::Forbidden("Comments are disabled for this link".into()))
+        Err(DataError::Forbidden(
+            "Comments are disabled for this link".into(),
+        ))
     }
 }
 
@@ -604,7 +640,9 @@ fn client_status(conn: &Connection, status_id: &str) -> Result<(), DataError> {
         .optional()?;
     match allowed {
         None => Err(DataError::BadRequest("Task status not found".into())),
-        Some(false) => Err(DataError::BadRequest("Task status not allowed for guests".into())),
+        Some(false) => Err(DataError::BadRequest(
+            "Task status not allowed for guests".into(),
+        )),
         Some(true) => Ok(()),
     }
 }
@@ -613,11 +651,15 @@ fn client_status(conn: &Connection, status_id: &str) -> Result<(), DataError> {
 fn comment_text(body: &Row) -> Result<Option<String>, DataError> {
     match body.get("text") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.chars().count() > MAX_COMMENT_CHARS => Err(
-            DataError::BadRequest(format!("a comment is at most {MAX_COMMENT_CHARS} characters")),
-        ),
+        Some(Value::String(s)) if s.chars().count() > MAX_COMMENT_CHARS => {
+            Err(DataError::BadRequest(format!(
+                "a comment is at most {MAX_COMMENT_CHARS} characters"
+            )))
+        }
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(DataError::BadRequest(format!("`text` must be text, not {other}"))),
+        Some(other) => Err(DataError::BadRequest(format!(
+            "`text` must be text, not {other}"
+        ))),
     }
 }
 
@@ -628,17 +670,24 @@ pub fn post_comment(d: &Data, link: &Link, body: &Row) -> Result<Row, DataError>
     may_comment(link)?;
     let guest = guest_of(d.conn, link, text(body, "guest_id"))?;
     if !d.viewer.is(&guest) {
-        return Err(DataError::Forbidden("Guest not part of this shared playlist".into()));
+        return Err(DataError::Forbidden(
+            "Guest not part of this shared playlist".into(),
+        ));
     }
     let task = id_field(body, "task_id")?;
     if !shown_tasks(d.conn, link)?.contains(&task) {
-        return Err(DataError::Forbidden("Task not part of this shared playlist".into()));
+        return Err(DataError::Forbidden(
+            "Task not part of this shared playlist".into(),
+        ));
     }
     let status = id_field(body, "task_status_id")?;
     client_status(d.conn, &status)?;
     let mut fields = Row::new();
     fields.insert("task_status_id".into(), Value::from(status));
-    fields.insert("comment".into(), Value::from(comment_text(body)?.unwrap_or_default()));
+    fields.insert(
+        "comment".into(),
+        Value::from(comment_text(body)?.unwrap_or_default()),
+    );
     if let Some(checklist) = body.get("checklist").filter(|c| !c.is_null()) {
         fields.insert("checklist".into(), checklist.clone());
     }
@@ -653,7 +702,9 @@ fn own_comment(d: &Data, link: &Link, guest: &str, comment_id: &str) -> Result<R
         .get(names::COMMENTS, comment_id)
         .map_err(|_| DataError::NotFound("Comment not found".into()))?;
     if text(&comment, "person_id") != guest
-        || !shown_tasks(d.conn, link)?.iter().any(|t| t == text(&comment, "object_id"))
+        || !shown_tasks(d.conn, link)?
+            .iter()
+            .any(|t| t == text(&comment, "object_id"))
     {
         return Err(DataError::Forbidden("Forbidden".into()));
     }
@@ -765,7 +816,11 @@ pub fn detach(
 
 /// `GET …/attachment-files/{a}/file/{name}`: an attachment of a comment the link shows, or
 /// `None`.
-pub fn shown_attachment(d: &Data, link: &Link, attachment_id: &str) -> Result<Option<Row>, DataError> {
+pub fn shown_attachment(
+    d: &Data,
+    link: &Link,
+    attachment_id: &str,
+) -> Result<Option<Row>, DataError> {
     let Ok(attachment) = d.get(names::ATTACHMENT_FILES, attachment_id) else {
         return Ok(None);
     };
@@ -787,11 +842,15 @@ pub fn annotate(d: &Data, link: &Link, body: &Row) -> Result<Row, DataError> {
     }
     let guest = guest_of(d.conn, link, text(body, "guest_id"))?;
     if !d.viewer.is(&guest) {
-        return Err(DataError::Forbidden("Guest not part of this shared playlist".into()));
+        return Err(DataError::Forbidden(
+            "Guest not part of this shared playlist".into(),
+        ));
     }
     let preview = id_field(body, "preview_file_id")?;
     if !shares_preview(d.conn, link, &preview)? {
-        return Err(DataError::Forbidden("This preview is not part of this shared playlist".into()));
+        return Err(DataError::Forbidden(
+            "This preview is not part of this shared playlist".into(),
+        ));
     }
     super::annotations::update_annotations(d, &preview, body)
 }
@@ -844,7 +903,13 @@ pub fn notify_clients(d: &Data, playlist_id: &str, body: &Row) -> Result<usize, 
         d.conn.execute(
             "INSERT INTO prod_notification (id, type, person_id, author_id, playlist_id, \
              change, created_at, updated_at) VALUES (?1, 'playlist-ready', ?2, ?3, ?4, 0, ?5, ?5)",
-            rusqlite::params![id, client, d.viewer.id.to_string(), text(&playlist, "id"), now],
+            rusqlite::params![
+                id,
+                client,
+                d.viewer.id.to_string(),
+                text(&playlist, "id"),
+                now
+            ],
         )?;
         d.note_event(super::live::notification(&id, client));
     }

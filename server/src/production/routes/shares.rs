@@ -174,7 +174,7 @@ async fn create_link(
         can_comment,
         password_hash,
     };
-    let made = write(&state, &me, move |d| db::create_link(d, &playlist, new)).await?;
+    let made = write(&state, &me, move |d| db::create_link(d, &playlist, &new)).await?;
     Ok((StatusCode::CREATED, axum::Json(made)))
 }
 
@@ -237,14 +237,18 @@ fn not_found() -> ApiError {
     ApiError::NotFound("Share link not found".into())
 }
 
-/// The link `token` opens, checked against the throttle; with `password` (`Some`) its
-/// password too, when it has one. Every refusal is 404, as Zou answers.
-async fn open(
-    state: &AppState,
-    addr: IpAddr,
-    token: &str,
-    password: Option<Option<String>>,
-) -> ApiResult<Link> {
+/// Whether a route checks the link's password (Zou checks it on the playlist, its context
+/// and its comments), and the one offered.
+enum Password {
+    /// The route does not check it.
+    Unchecked,
+    /// The route checks it; `?password=` as sent.
+    Checked(Option<String>),
+}
+
+/// The link `token` opens, checked against the throttle, and its password when the route
+/// checks it and the link has one. Every refusal is 404, as Zou answers.
+async fn open(state: &AppState, addr: IpAddr, token: &str, password: Password) -> ApiResult<Link> {
     let throttle = &state.auth.throttle;
     throttle.check(Scope::ShareLink, token, addr)?;
     if token.is_empty() || token.len() > MAX_TOKEN_CHARS {
@@ -260,7 +264,7 @@ async fn open(
         throttle.wrong(Scope::ShareLink, token, addr);
         return Err(not_found());
     };
-    let (Some(offered), Some(hash)) = (password, link.password_hash.clone()) else {
+    let (Password::Checked(offered), Some(hash)) = (password, link.password_hash.clone()) else {
         return Ok(link);
     };
     // No password offered is no guess: the page asks for it then.
@@ -348,7 +352,7 @@ async fn shared_playlist(
     Path(token): Path<String>,
     Query(q): Query<PasswordQuery>,
 ) -> ApiResult<axum::Json<Row>> {
-    let link = open(&state, addr, &token, Some(q.password)).await?;
+    let link = open(&state, addr, &token, Password::Checked(q.password)).await?;
     Ok(axum::Json(
         run_read(&state, reader(), move |d| db::shared_playlist(d, &link)).await?,
     ))
@@ -360,7 +364,7 @@ async fn context(
     Path(token): Path<String>,
     Query(q): Query<PasswordQuery>,
 ) -> ApiResult<axum::Json<Row>> {
-    let link = open(&state, addr, &token, Some(q.password)).await?;
+    let link = open(&state, addr, &token, Password::Checked(q.password)).await?;
     Ok(axum::Json(
         run_read(&state, reader(), move |d| db::context(d, &link)).await?,
     ))
@@ -372,7 +376,7 @@ async fn guest(
     Path(token): Path<String>,
     Fields(body): Fields,
 ) -> ApiResult<(StatusCode, axum::Json<Row>)> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     let ask = db::guest_ask(&body)?;
     let by_id = ask.guest_id.clone();
     let (found_link, found_ask) = (link.clone(), db::guest_ask(&body)?);
@@ -403,7 +407,7 @@ async fn comments(
     Path(token): Path<String>,
     Query(q): Query<PasswordQuery>,
 ) -> ApiResult<axum::Json<Vec<Row>>> {
-    let link = open(&state, addr, &token, Some(q.password)).await?;
+    let link = open(&state, addr, &token, Password::Checked(q.password)).await?;
     Ok(axum::Json(
         run_read(&state, reader(), move |d| db::comments(d, &link)).await?,
     ))
@@ -416,7 +420,7 @@ async fn post_comment(
     Query(q): Query<PasswordQuery>,
     Fields(body): Fields,
 ) -> ApiResult<(StatusCode, axum::Json<Row>)> {
-    let link = open(&state, addr, &token, Some(q.password)).await?;
+    let link = open(&state, addr, &token, Password::Checked(q.password)).await?;
     db::may_comment(&link)?;
     let viewer = as_guest(text(&body, "guest_id"))?;
     let made = run_write(&state, viewer, move |d| db::post_comment(d, &link, &body)).await?;
@@ -429,7 +433,7 @@ async fn edit_comment(
     Path((token, comment)): Path<(String, String)>,
     Fields(body): Fields,
 ) -> ApiResult<axum::Json<Row>> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     db::may_comment(&link)?;
     let viewer = as_guest(text(&body, "guest_id"))?;
     Ok(axum::Json(
@@ -468,7 +472,7 @@ async fn delete_comment(
     Query(q): Query<GuestQuery>,
     Fields(body): Fields,
 ) -> ApiResult<StatusCode> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     db::may_comment(&link)?;
     let guest = deleting_guest(q, &body);
     let viewer = as_guest(&guest)?;
@@ -494,7 +498,7 @@ async fn attach(
     Query(q): Query<UploadQuery>,
     body: CommentBody,
 ) -> ApiResult<(StatusCode, axum::Json<Row>)> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     db::may_comment(&link)?;
     let guest = match text(&body.fields, "guest_id") {
         "" => q.guest_id.unwrap_or_default(),
@@ -530,7 +534,15 @@ async fn detach_of_comment(
     Query(q): Query<GuestQuery>,
     Fields(body): Fields,
 ) -> ApiResult<StatusCode> {
-    detach_one(&state, addr, token, Some(comment), attachment, deleting_guest(q, &body)).await
+    detach_one(
+        &state,
+        addr,
+        token,
+        Some(comment),
+        attachment,
+        deleting_guest(q, &body),
+    )
+    .await
 }
 
 async fn detach(
@@ -540,7 +552,15 @@ async fn detach(
     Query(q): Query<GuestQuery>,
     Fields(body): Fields,
 ) -> ApiResult<StatusCode> {
-    detach_one(&state, addr, token, None, attachment, deleting_guest(q, &body)).await
+    detach_one(
+        &state,
+        addr,
+        token,
+        None,
+        attachment,
+        deleting_guest(q, &body),
+    )
+    .await
 }
 
 async fn detach_one(
@@ -551,7 +571,7 @@ async fn detach_one(
     attachment: String,
     guest: String,
 ) -> ApiResult<StatusCode> {
-    let link = open(state, addr, &token, None).await?;
+    let link = open(state, addr, &token, Password::Unchecked).await?;
     db::may_comment(&link)?;
     let viewer = as_guest(&guest)?;
     let id = run_write(state, viewer, move |d| {
@@ -568,7 +588,7 @@ async fn annotate(
     Path(token): Path<String>,
     Fields(body): Fields,
 ) -> ApiResult<axum::Json<Row>> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     let viewer = as_guest(text(&body, "guest_id"))?;
     Ok(axum::Json(
         run_write(&state, viewer, move |d| db::annotate(d, &link, &body)).await?,
@@ -619,7 +639,7 @@ async fn preview_file(
     ClientAddr(addr): ClientAddr,
     Path((token, preview)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Row>> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     Ok(axum::Json(shared_preview(&state, link, &preview).await?))
 }
 
@@ -628,9 +648,14 @@ async fn thumbnail(
     ClientAddr(addr): ClientAddr,
     Path((token, file)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     let preview = shared_preview(&state, link, &file).await?;
-    let path = media::preview_path(&state.data_dir, text(&preview, "id"), Kind::Thumbnail, "png");
+    let path = media::preview_path(
+        &state.data_dir,
+        text(&preview, "id"),
+        Kind::Thumbnail,
+        "png",
+    );
     send(path, "image/png").await
 }
 
@@ -658,7 +683,7 @@ async fn original(
     ClientAddr(addr): ClientAddr,
     Path((token, file)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     let preview = shared_preview(&state, link, &file).await?;
     let (path, content_type) = original_of(&state, &preview)?;
     send(path, content_type).await
@@ -669,7 +694,7 @@ async fn movie(
     ClientAddr(addr): ClientAddr,
     Path((token, file)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     let preview = shared_preview(&state, link, &file).await?;
     if preview.get("is_movie").and_then(Value::as_bool) != Some(true) {
         return Err(ApiError::NotFound("File not found".into()));
@@ -683,7 +708,7 @@ async fn download(
     ClientAddr(addr): ClientAddr,
     Path((token, preview)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     let preview = shared_preview(&state, link, &preview).await?;
     let (path, content_type) = original_of(&state, &preview)?;
     let name = format!("{}.{}", text(&preview, "id"), text(&preview, "extension"));
@@ -695,7 +720,7 @@ async fn person_thumbnail(
     ClientAddr(addr): ClientAddr,
     Path((token, file)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     let person = file.split('.').next().unwrap_or("").to_owned();
     let shown = person.clone();
     let found = state
@@ -713,7 +738,7 @@ async fn attachment_file(
     ClientAddr(addr): ClientAddr,
     Path((token, attachment, _name)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
-    let link = open(&state, addr, &token, None).await?;
+    let link = open(&state, addr, &token, Password::Unchecked).await?;
     let found = run_read(&state, reader(), move |d| {
         db::shown_attachment(d, &link, &attachment)
     })
@@ -721,9 +746,8 @@ async fn attachment_file(
     .ok_or_else(|| ApiError::NotFound("Attachment not found".into()))?;
     let mimetype = text(&found, "mimetype");
     // The type is the uploader's word: only pictures are shown inline.
-    let inline = mimetype.starts_with("image/")
-        && !mimetype.contains("svg")
-        && !mimetype.contains("xml");
+    let inline =
+        mimetype.starts_with("image/") && !mimetype.contains("svg") && !mimetype.contains("xml");
     let response = send(
         media::attachment_path(&state.data_dir, text(&found, "id")),
         if inline {

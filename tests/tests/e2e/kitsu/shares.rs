@@ -44,7 +44,13 @@ async fn preview(admin: &Client, task: &str) -> String {
 }
 
 /// A playlist of `project` with `entity` positioned on `preview`.
-async fn playlist(admin: &Client, project: &str, name: &str, entity: &str, preview: &str) -> String {
+async fn playlist(
+    admin: &Client,
+    project: &str,
+    name: &str,
+    entity: &str,
+    preview: &str,
+) -> String {
     let made = call(
         admin,
         Method::POST,
@@ -87,7 +93,14 @@ async fn guests_read_and_comment_through_a_link_and_nothing_else() {
     let elsewhere = preview(&admin, &other.task).await;
     let pl = playlist(&admin, &b.project, "Client review", &b.shot, &shown).await;
     let spare = playlist(&admin, &b.project, "Internal", &b.shot, &newer).await;
-    playlist(&admin, &other.project, "Other review", &other.shot, &elsewhere).await;
+    playlist(
+        &admin,
+        &other.project,
+        "Other review",
+        &other.shot,
+        &elsewhere,
+    )
+    .await;
 
     // Only managers and admins make links: not an artist, a supervisor or a client.
     for role in [Role::Artist, Role::Supervisor, Role::Client, Role::Vendor] {
@@ -181,8 +194,10 @@ async fn guests_read_and_comment_through_a_link_and_nothing_else() {
         anonymous,
         Method::POST,
         &format!("{base}/comments"),
-        Some(json!({"guest_id": ann_id, "task_id": b.task, "task_status_id": WFA,
-                    "text": "Lovely"})),
+        Some(
+            json!({"guest_id": ann_id, "task_id": b.task, "task_status_id": WFA,
+                    "text": "Lovely"}),
+        ),
     )
     .await;
     assert_eq!(status, 201, "{comment}");
@@ -200,8 +215,10 @@ async fn guests_read_and_comment_through_a_link_and_nothing_else() {
         anonymous,
         Method::POST,
         &format!("{base}/comments"),
-        Some(json!({"guest_id": super::person_id(&admin).await, "task_id": b.task,
-                    "task_status_id": WFA})),
+        Some(
+            json!({"guest_id": super::person_id(&admin).await, "task_id": b.task,
+                    "task_status_id": WFA}),
+        ),
     )
     .await;
     assert_eq!(status, 403);
@@ -260,8 +277,10 @@ async fn guests_read_and_comment_through_a_link_and_nothing_else() {
         anonymous,
         Method::PUT,
         &format!("{base}/annotations"),
-        Some(json!({"guest_id": ann_id, "preview_file_id": shown, "additions":
-            [{"time": 0, "frame": 0, "drawing": {"objects": [{"id": "a1", "type": "path"}]}}]})),
+        Some(
+            json!({"guest_id": ann_id, "preview_file_id": shown, "additions":
+            [{"time": 0, "frame": 0, "drawing": {"objects": [{"id": "a1", "type": "path"}]}}]}),
+        ),
     )
     .await;
     assert_eq!(status, 200);
@@ -312,7 +331,10 @@ async fn guests_read_and_comment_through_a_link_and_nothing_else() {
         201,
     )
     .await;
-    let spare_base = format!("/shared/playlists/{}", spare_link["token"].as_str().unwrap());
+    let spare_base = format!(
+        "/shared/playlists/{}",
+        spare_link["token"].as_str().unwrap()
+    );
     let (status, _) = guest(
         anonymous,
         Method::GET,
@@ -401,7 +423,13 @@ async fn passwords_and_expiry_close_links() {
     let base = format!("/shared/playlists/{}", link["token"].as_str().unwrap());
     let (status, _) = guest(anonymous, Method::GET, &base, None).await;
     assert_eq!(status, 404, "the password is needed");
-    let (status, _) = guest(anonymous, Method::GET, &format!("{base}?password=guess"), None).await;
+    let (status, _) = guest(
+        anonymous,
+        Method::GET,
+        &format!("{base}?password=guess"),
+        None,
+    )
+    .await;
     assert_eq!(status, 404, "a wrong password opens nothing");
     let (status, _) = guest(
         anonymous,
