@@ -78,12 +78,14 @@ pub enum Scope {
     Password,
     /// A second factor (the account is the person's id).
     Factor,
+    /// A playlist's share link: its token, then its password (the account is the token).
+    ShareLink,
 }
 
 impl Scope {
     fn account_limit(self) -> Limit {
         match self {
-            Self::Password => ACCOUNT,
+            Self::Password | Self::ShareLink => ACCOUNT,
             Self::Factor => FACTOR_ACCOUNT,
         }
     }
@@ -92,6 +94,7 @@ impl Scope {
         match self {
             Self::Password => "failed logins",
             Self::Factor => "wrong second factors",
+            Self::ShareLink => "wrong share links or passwords",
         }
     }
 }
@@ -334,6 +337,39 @@ impl Throttle {
             keys,
             settled: false,
         })
+    }
+
+    /// For a guess too cheap to hold a share while it is checked (a share link's token,
+    /// looked up by its index, which a page asks for many times at once): 429 while a budget
+    /// is spent, without counting anything; a wrong guess is then counted with
+    /// [`Throttle::wrong`].
+    pub fn check(&self, scope: Scope, account: &str, addr: IpAddr) -> ApiResult<()> {
+        let now = Instant::now();
+        let (account, addr) = (normalise(account), client_ip(addr));
+        let inner = self.lock();
+        for key in [
+            Key::Pair(scope, account.clone(), addr),
+            Key::Address(scope, addr),
+            Key::Account(scope, account),
+        ] {
+            if let Some(wait) = inner
+                .counters
+                .get(&key)
+                .and_then(|c| c.wait(now, key.limit()))
+            {
+                return Err(key.refusal(wait));
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts a wrong guess checked with [`Throttle::check`] against its budgets.
+    pub fn wrong(self: &Arc<Self>, scope: Scope, account: &str, addr: IpAddr) {
+        // An attempt begun and failed at once: the same counting as any other guess. When a
+        // budget is spent already there is nothing more to count.
+        if let Ok(attempt) = self.begin(scope, account, addr) {
+            attempt.failed();
+        }
     }
 
     /// Notes that `account` logged in from `addr`: from there it is spared the account lock

@@ -43,6 +43,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/0020_budgets_and_schedule_versions.sql"
         )),
         M::up(include_str!("../../migrations/0021_chats.sql")),
+        M::up(include_str!("../../migrations/0022_playlist_shares.sql")).foreign_key_check(),
     ])
 });
 

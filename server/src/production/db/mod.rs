@@ -45,6 +45,7 @@ pub(crate) mod schedule_items;
 pub(crate) mod schedule_versions;
 pub(crate) mod schema;
 pub(crate) mod search;
+pub(crate) mod shares;
 pub(crate) mod tasks;
 pub(crate) mod templates;
 pub(crate) mod time;

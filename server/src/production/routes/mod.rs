@@ -24,6 +24,7 @@ mod playlists;
 mod project;
 mod related;
 mod review;
+mod shares;
 mod tasks;
 mod templates;
 mod timesheets;
@@ -86,12 +87,14 @@ fn routes() -> (Routes, Routes) {
         .merge(timesheets::router())
         .merge(admin_lists::router())
         .merge(plans::router())
-        .merge(chats::router());
+        .merge(chats::router())
+        .merge(shares::router());
     (
         protected,
         Routes::new()
             .route("/", get(index))
-            .route("/config", get(config)),
+            .route("/config", get(config))
+            .merge(shares::public_router()),
     )
 }
 
@@ -105,7 +108,8 @@ pub fn protected_router() -> Router<AppState> {
 }
 
 /// The public production routes: Kitsu's index (gazu checks the host with `HEAD /api` and
-/// reads `version` from `GET /api/`) and `GET /api/config`, which the web front end reads first.
+/// reads `version` from `GET /api/`), `GET /api/config`, which the web front end reads first,
+/// and the guest pages of shared playlists, which their link's token opens.
 pub fn index_router() -> Router<AppState> {
     routes().1.into_router()
 }

@@ -17,6 +17,7 @@ mod productions;
 mod related;
 mod render;
 mod review;
+mod shares;
 mod tasks;
 mod timesheets;
 mod web;

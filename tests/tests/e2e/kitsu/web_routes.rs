@@ -462,10 +462,25 @@ async fn seed(
     )
     .await;
     ids.insert("news", id(&news["data"][0]));
+    // A share link of the playlist, through its own route.
+    let link = admin
+        .raw(
+            Method::POST,
+            &format!("/data/playlists/{}/share", ids["playlist"]),
+            Some(&json!({})),
+        )
+        .await
+        .unwrap();
+    let token = link.body.as_ref().and_then(|b| b["token"].as_str());
+    if let (true, Some(token)) = (link.status.is_success(), token) {
+        ids.insert("share_token", token.to_owned());
+    }
     // Rows no route makes yet: their routes cannot answer and stay on the unserved list.
-    for key in ["build_job", "share_token", "salary_scale", "plugin"] {
+    for key in ["build_job", "salary_scale", "plugin"] {
         ids.insert(key, uuid::Uuid::new_v4().to_string());
     }
+    ids.entry("share_token")
+        .or_insert_with(|| uuid::Uuid::new_v4().to_string());
     (ids, artist)
 }
 

@@ -7,7 +7,7 @@ mod export;
 mod people;
 mod settings;
 
-pub use export::tasks_csv;
+pub use export::{inert_cell, tasks_csv};
 pub use people::{QuotaMode, add_department, quota_shots, team, team_add, team_remove};
 pub use settings::{Setting, setting_add, setting_list, setting_remove, settings_batch};
 

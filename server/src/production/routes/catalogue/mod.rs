@@ -155,6 +155,7 @@ mod plans;
 mod playlists;
 mod related;
 mod reviews;
+mod shares;
 mod templates;
 mod timesheets;
 
@@ -176,6 +177,7 @@ static INDEX: &[Op] = &[
 pub fn public(op: &Op) -> bool {
     INDEX
         .iter()
+        .chain(shares::PUBLIC)
         .any(|i| i.path == op.path && i.method == op.method)
 }
 
@@ -196,4 +198,6 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(admin::OPS)
         .chain(plans::OPS)
         .chain(chats::OPS)
+        .chain(shares::OPS)
+        .chain(shares::PUBLIC)
 }
