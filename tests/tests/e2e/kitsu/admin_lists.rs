@@ -26,7 +26,7 @@ async fn metadata_columns_carry_their_values_when_renamed_and_removed() {
     let (ts, admin) = drover_tests::setup().await;
     let b = breakdown(&admin, "Columns").await;
     let p = &b.project;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
     let base = format!("/data/projects/{p}/metadata-descriptors");
     // The breakdown's hero holds `rig` in its data; the column of that name describes it.
     let column = call(
@@ -198,8 +198,8 @@ async fn metadata_columns_carry_their_values_when_renamed_and_removed() {
 async fn the_studio_lists_are_admins_and_read_as_zou_reads_them() {
     let (ts, admin) = drover_tests::setup().await;
     let b = breakdown(&admin, "Lists").await;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
     // Custom actions: everyone but vendors reads the list, admins change them.
     let action = call(
         &admin,
@@ -530,7 +530,7 @@ async fn task_links_and_templates_are_ordered_and_linked() {
     let (ts, admin) = drover_tests::setup().await;
     let b = breakdown(&admin, "Links").await;
     let p = &b.project;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
     let types = call(&admin, Method::GET, "/data/task-types", None, 200).await;
     let (t1, t2) = (id(&types[0]), id(&types[1]));
     let link = call(

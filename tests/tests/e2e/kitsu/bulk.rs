@@ -26,7 +26,7 @@ async fn tasks_and_entities_go_in_batches_as_kitsus_lists_delete_them() {
     let (ts, admin) = drover_tests::setup().await;
     let b = breakdown(&admin, "Batch deletions").await;
     let other = breakdown(&admin, "Someone else's").await;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
     let p = &b.project;
     let path = format!("/actions/projects/{p}/delete-tasks");
     // An artist may not; a body that is not a list of ids is refused before anything.
@@ -154,7 +154,7 @@ async fn tasks_are_made_and_commented_in_batches() {
     let (ts, admin) = drover_tests::setup().await;
     let b = breakdown(&admin, "Batch comments").await;
     let other = breakdown(&admin, "Another show").await;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
     let p = &b.project;
     let layout = task_type(&admin, "Layout").await;
     let animation = task_type(&admin, "Animation").await;

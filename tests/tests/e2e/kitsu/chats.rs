@@ -12,9 +12,9 @@ use serde_json::json;
 async fn an_entity_chat_is_its_teams_and_only_its_participants_post() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Chat production").await;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
     let outsider = ts.client_as(Role::Artist).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
     let shot = &b.shot;
     let chat_path = format!("/data/entities/{shot}/chat");
     let messages = format!("/data/entities/{shot}/chat/messages");
@@ -88,7 +88,7 @@ async fn an_entity_chat_is_its_teams_and_only_its_participants_post() {
     assert_eq!(none, json!([]));
 
     // Another team member may not delete the artist's message; the author and admins may.
-    let (other, _) = member(&ts, &admin, &b, Role::Supervisor).await;
+    let (other, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
     call(&other, Method::DELETE, &one, None, 403).await;
     call(&outsider, Method::DELETE, &one, None, 404).await;
     call(&artist, Method::DELETE, &one, None, 204).await;
@@ -144,7 +144,7 @@ async fn an_entitys_news_is_its_projects() {
 async fn the_event_log_is_managers_and_login_logs_admins() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Log production").await;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
     let manager = ts.client_as(Role::Manager).await;
     let events = call(&admin, Method::GET, "/data/events/last?limit=5", None, 200).await;
     let events = events.as_array().unwrap();
@@ -240,7 +240,7 @@ async fn the_event_log_is_managers_and_login_logs_admins() {
 async fn the_search_finds_names_the_person_may_read() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Search production").await;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
     let outsider = ts.client_as(Role::Artist).await;
     let config = call(&admin, Method::GET, "/config", None, 200).await;
     assert_eq!(config["indexer_configured"], true);

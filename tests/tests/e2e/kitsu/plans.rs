@@ -15,11 +15,11 @@ async fn budgets_are_the_productions_managers_with_revisions_and_entries() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Budgeted").await;
     let p = &b.project;
-    let (manager, _) = member(&ts, &admin, &b, Role::Manager).await;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
-    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
+    let (manager, _) = member(&ts, &admin, &b.project, Role::Manager).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
+    let (client, _) = member(&ts, &admin, &b.project, Role::Client).await;
     let outsider = ts.client_as(Role::Manager).await;
     let budgets = format!("/data/projects/{p}/budgets");
 
@@ -193,10 +193,10 @@ async fn schedule_versions_copy_edit_and_apply_the_productions_dates() {
     let b = breakdown(&admin, "Scheduled").await;
     let p = &b.project;
     let t = &b.task;
-    let (manager, _) = member(&ts, &admin, &b, Role::Manager).await;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
-    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
+    let (manager, _) = member(&ts, &admin, &b.project, Role::Manager).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
+    let (client, _) = member(&ts, &admin, &b.project, Role::Client).await;
     let outsider = ts.client_as(Role::Manager).await;
     call(
         &admin,
@@ -474,8 +474,8 @@ async fn a_task_types_schedule_is_broken_down_and_completed_as_read() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Broken down").await;
     let p = &b.project;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
     let animation = call(
         &admin,
         Method::GET,

@@ -104,7 +104,7 @@ async fn guests_read_and_comment_through_a_link_and_nothing_else() {
 
     // Only managers and admins make links: not an artist, a supervisor or a client.
     for role in [Role::Artist, Role::Supervisor, Role::Client, Role::Vendor] {
-        let (someone, _) = member(&ts, &admin, &b, role).await;
+        let (someone, _) = member(&ts, &admin, &b.project, role).await;
         call(
             &someone,
             Method::POST,
@@ -527,8 +527,8 @@ async fn clients_hear_a_playlist_is_ready() {
     let b = breakdown(&admin, "Notified dailies").await;
     let shown = preview(&admin, &b.task).await;
     let pl = playlist(&admin, &b.project, "Ready review", &b.shot, &shown).await;
-    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
+    let (client, _) = member(&ts, &admin, &b.project, Role::Client).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
     call(
         &artist,
         Method::POST,

@@ -30,11 +30,11 @@ async fn time_is_read_by_period_and_table_by_whoever_may() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Timesheets").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
-    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
+    let (client, _) = member(&ts, &admin, &b.project, Role::Client).await;
     let stranger = ts.client_as(Role::Supervisor).await;
     for (who, date, minutes) in [
         (&artist, "2024-05-02", 60),
@@ -209,10 +209,10 @@ async fn time_is_read_by_period_and_table_by_whoever_may() {
 async fn day_offs_by_period_and_the_presence_log() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Leave").await;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
     let stranger = ts.client_as(Role::Supervisor).await;
     call(
         &artist,
@@ -309,9 +309,9 @@ async fn open_tasks_task_dates_and_related_tasks_stay_in_ones_productions() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Open work").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
-    let (vendor, _) = member(&ts, &admin, &b, Role::Vendor).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
+    let (vendor, _) = member(&ts, &admin, &b.project, Role::Vendor).await;
     let stranger = ts.client_as(Role::Supervisor).await;
     call(
         &admin,
@@ -467,9 +467,9 @@ async fn open_tasks_task_dates_and_related_tasks_stay_in_ones_productions() {
 async fn filter_groups_are_ones_own_and_shared_by_managers() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Filters").await;
-    let (artist, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (manager, _) = member(&ts, &admin, &b, Role::Manager).await;
+    let (artist, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (manager, _) = member(&ts, &admin, &b.project, Role::Manager).await;
     let groups = "/data/user/filter-groups";
     let made = call(
         &artist,
@@ -552,10 +552,10 @@ async fn quotas_count_the_shots_people_delivered() {
     let (ts, admin) = setup().await;
     let b = breakdown(&admin, "Quotas").await;
     let t = &b.task;
-    let (artist, artist_id) = member(&ts, &admin, &b, Role::Artist).await;
-    let (other, _) = member(&ts, &admin, &b, Role::Artist).await;
-    let (supervisor, _) = member(&ts, &admin, &b, Role::Supervisor).await;
-    let (client, _) = member(&ts, &admin, &b, Role::Client).await;
+    let (artist, artist_id) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (other, _) = member(&ts, &admin, &b.project, Role::Artist).await;
+    let (supervisor, _) = member(&ts, &admin, &b.project, Role::Supervisor).await;
+    let (client, _) = member(&ts, &admin, &b.project, Role::Client).await;
     let stranger = ts.client_as(Role::Supervisor).await;
     call(
         &admin,

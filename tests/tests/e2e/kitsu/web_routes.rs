@@ -116,7 +116,7 @@ async fn seed(
     let p = b.project.clone();
     let mut ids: HashMap<&'static str, String> = HashMap::new();
     let me = person_id(admin).await;
-    let (artist, person) = member(ts, admin, &b, Role::Artist).await;
+    let (artist, person) = member(ts, admin, &b.project, Role::Artist).await;
     let email = call(
         admin,
         Method::GET,
