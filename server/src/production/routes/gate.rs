@@ -84,6 +84,16 @@ pub(super) fn generic_role(model: &Model, method: Method) -> Option<Role> {
     }
 }
 
+/// The least role an operation on one row of a model (`/data/<model>/{id}`) needs: as for
+/// the list, but custom actions and status automations show one row to admins only (Zou
+/// lists them to everyone but vendors).
+pub(super) fn generic_row_role(model: &Model, method: Method) -> Option<Role> {
+    if model.access == Access::AdminWritesNoVendors {
+        return Some(Role::Admin);
+    }
+    generic_role(model, method)
+}
+
 fn method_of(method: &axum::http::Method) -> Option<Method> {
     Some(match *method {
         axum::http::Method::GET | axum::http::Method::HEAD => Method::Get,
@@ -109,9 +119,8 @@ pub fn least_role(method: &axum::http::Method, matched: &str, path: &str) -> Opt
             .decode_utf8()
             .ok()?;
         let model = by_route(&route)?;
-        if matched == GENERIC[1] && model.access == Access::AdminWritesNoVendors {
-            // Zou lists these to everyone but vendors, and shows one row to admins only.
-            return Some(Role::Admin);
+        if matched == GENERIC[1] {
+            return generic_row_role(model, method);
         }
         return generic_role(model, method);
     }

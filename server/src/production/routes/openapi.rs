@@ -7,7 +7,7 @@
 //! rules: teams, authors, one's own rows.
 
 use super::catalogue::{self, Answer, Body, Method, Op};
-use super::gate::generic_role;
+use super::gate::{generic_role, generic_row_role};
 use crate::production::db::models::TEMPORAL_TYPES;
 use crate::production::db::schema::{ColType, Column};
 use crate::production::db::{MODELS, Model, Schema};
@@ -147,6 +147,10 @@ fn answer_response(answer: Answer, status: u16) -> utoipa::openapi::Response {
         Answer::List => response.content(
             "application/json",
             json_content(ArrayBuilder::new().items(any_object()).build()),
+        ),
+        Answer::Strings => response.content(
+            "application/json",
+            json_content(ArrayBuilder::new().items(string(None).build()).build()),
         ),
         Answer::Bool => response.content(
             "application/json",
@@ -346,7 +350,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         .summary(Some(format!("One {kind}")))
         .parameter(id())
         .response("200", answer_response(Answer::Model(kind), 200))
-        .security(security(read_role))
+        .security(security(generic_row_role(model, Method::Get)))
         .build();
     let update = OperationBuilder::new()
         .tag(tag)
@@ -357,7 +361,7 @@ fn generic_operations(model: &Model) -> [(String, Method, utoipa::openapi::path:
         .request_body(input())
         .response("200", answer_response(Answer::Model(kind), 200))
         .response("403", refused())
-        .security(security(generic_role(model, Method::Put)))
+        .security(security(generic_row_role(model, Method::Put)))
         .build();
     let delete = OperationBuilder::new()
         .tag(tag)

@@ -13,7 +13,7 @@ pub(super) static OPS: &[Op] = &[
         tasks is canceled first, removed with its tasks when deleted again or with \
         `force=true`; answers the ids acted on",
     )
-    .answers(List)
+    .answers(super::Answer::Strings)
     .status(200)
     .role(Manager),
     post(
@@ -22,7 +22,7 @@ pub(super) static OPS: &[Op] = &[
         "Deletes the listed tasks of the project (a bare list of ids) with their comments and \
         previews; answers the ids deleted",
     )
-    .answers(List)
+    .answers(super::Answer::Strings)
     .status(200)
     .role(Manager),
     delete(

@@ -69,7 +69,7 @@ pub(super) static OPS: &[Op] = &[
     .answers(List)
     .role(Manager),
     get("/data/events/names", PEOPLE, "The event names in the log")
-        .answers(List)
+        .answers(super::Answer::Strings)
         .role(Manager),
     get(
         "/data/events/login-logs/last",

@@ -40,8 +40,10 @@ pub enum Answer {
     Models(&'static str),
     /// A JSON object.
     Object,
-    /// A JSON list.
+    /// A JSON list (of objects).
     List,
+    /// A JSON list of strings (ids, names).
+    Strings,
     /// `true` or `false`.
     Bool,
     /// No body (204).

@@ -1,6 +1,6 @@
 //! Timesheets, days off, the open task lists and filter groups.
 
-use super::Answer::{File, List, Model, Models};
+use super::Answer::{File, List, Models, Object};
 use super::{Op, PEOPLE, PROJECTS, delete, get, post, put};
 use drover_shared::Role::{Admin, Manager, Supervisor};
 
@@ -170,13 +170,13 @@ pub(super) static OPS: &[Op] = &[
         "Makes a filter group (`name`, `color`, `list_type`, `project_id`, `entity_type`, \
         `is_shared`, `department_id`); shared only by a manager of its production",
     )
-    .answers(Model("SearchFilterGroup")),
+    .answers(Object),
     put(
         "/data/user/filter-groups/{id}",
         PEOPLE,
         "Changes one of the person's filter groups",
     )
-    .answers(Model("SearchFilterGroup")),
+    .answers(Object),
     delete(
         "/data/user/filter-groups/{id}",
         PEOPLE,
