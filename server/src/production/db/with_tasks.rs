@@ -27,6 +27,8 @@ pub enum Kind {
     Episodes,
     /// Edits.
     Edits,
+    /// Concepts (concept art, whose tasks are reviewed like any other).
+    Concepts,
 }
 
 impl Kind {
@@ -38,6 +40,7 @@ impl Kind {
             Self::Sequences => "sequence_fields",
             Self::Episodes => "episode_fields",
             Self::Edits => "edit_fields",
+            Self::Concepts => "concept_fields",
         }
     }
 }
@@ -320,6 +323,7 @@ pub fn with_tasks(
         Kind::Sequences => (&OTHER, OTHER_SQL, "Sequence"),
         Kind::Episodes => (&OTHER, OTHER_SQL, "Episode"),
         Kind::Edits => (&OTHER, OTHER_SQL, "Edit"),
+        Kind::Concepts => (&OTHER, OTHER_SQL, "Concept"),
     };
     let compact = form.compact();
     let params: [&dyn ToSql; 3] = [&project_id, &second, &episode_id];

@@ -541,3 +541,57 @@ async fn admins_turn_second_factors_off_and_take_avatars_away() {
     .await;
     assert_eq!(person["has_avatar"], false);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concepts_are_listed_with_their_tasks() {
+    let (ts, admin) = drover_tests::setup().await;
+    let b = breakdown(&admin, "Concept art").await;
+    let other = breakdown(&admin, "Not on it").await;
+    let concept = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{}/concepts", b.project),
+        Some(json!({"name": "Hero sketch"})),
+        201,
+    )
+    .await;
+    let animation = task_type(&admin, "Animation").await;
+    call(
+        &admin,
+        Method::POST,
+        &format!("/data/entities/{}/tasks", id(&concept)),
+        Some(json!({"task_type_ids": [animation]})),
+        201,
+    )
+    .await;
+    let listed = call(
+        &admin,
+        Method::GET,
+        &format!("/data/concepts/with-tasks?project_id={}", b.project),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["name"], "Hero sketch");
+    assert_eq!(listed[0]["tasks"][0]["task_type_id"], json!(animation));
+    // Another production's concepts are not this one's; someone off the team reads none.
+    let theirs = call(
+        &admin,
+        Method::GET,
+        &format!("/data/concepts/with-tasks?project_id={}", other.project),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(theirs, json!([]));
+    let outsider = ts.client_as(Role::Artist).await;
+    call(
+        &outsider,
+        Method::GET,
+        &format!("/data/concepts/with-tasks?project_id={}", b.project),
+        None,
+        404,
+    )
+    .await;
+}

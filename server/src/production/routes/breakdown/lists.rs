@@ -24,6 +24,7 @@ pub(super) fn router() -> Routes {
         .route("/data/sequences/with-tasks", with_tasks_of(Kind::Sequences))
         .route("/data/episodes/with-tasks", with_tasks_of(Kind::Episodes))
         .route("/data/edits/with-tasks", with_tasks_of(Kind::Edits))
+        .route("/data/concepts/with-tasks", with_tasks_of(Kind::Concepts))
 }
 
 /// `GET /data/<kind>/with-tasks?project_id=P[&episode_id=E][&stream=true[&compact=true]]`:
@@ -39,7 +40,8 @@ fn with_tasks_of(kind: Kind) -> MethodRouter<AppState> {
                 ApiError::BadRequest("`project_id` names the production to list".into())
             })?;
             // Episodes have no episode above them.
-            let episode = param("episode_id").filter(|_| kind != Kind::Episodes);
+            let episode =
+                param("episode_id").filter(|_| !matches!(kind, Kind::Episodes | Kind::Concepts));
             let form = if flag("stream") {
                 Form::Stream {
                     compact: flag("compact"),

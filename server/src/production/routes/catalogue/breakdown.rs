@@ -112,6 +112,12 @@ pub(super) static OPS: &[Op] = &[
     )
     .answers(List),
     get(
+        "/data/concepts/with-tasks",
+        BREAKDOWN,
+        "A production's concepts with their tasks (`project_id`)",
+    )
+    .answers(List),
+    get(
         "/data/sequences/{sequence}/shots",
         BREAKDOWN,
         "A sequence's shots",
