@@ -5,7 +5,7 @@
 
 use super::gate::Routes;
 use super::multipart::MaybeUpload;
-use super::{Fields, read, write};
+use super::{Fields, delete_write, get_read, post_made, post_write, put_write, read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
@@ -18,7 +18,7 @@ use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, get, post};
 use serde_json::Value;
 
 use axum::Json;
@@ -26,112 +26,132 @@ type Made<T> = (StatusCode, Json<T>);
 
 /// The routes.
 pub fn router() -> Routes {
+    type Two = (String, String);
     Routes::new()
         .route(
             "/data/projects/{project}/metadata-descriptors/reorder",
-            post(descriptor_reorder),
+            post_write(|d, p: String, body| descriptors::reorder(d, &p, &body)),
         )
         .route(
             "/data/projects/{project}/metadata-descriptors/{descriptor}",
-            get(descriptor_one)
-                .put(descriptor_update)
-                .delete(descriptor_remove),
+            get_read(|d, (p, id): Two| descriptors::one(d, &p, &id))
+                .merge(put_write(|d, (p, id): Two, body| {
+                    descriptors::update(d, &p, &id, &body)
+                }))
+                .merge(delete_write(|d, (p, id): Two| {
+                    descriptors::remove(d, &p, &id)
+                })),
         )
         .route(
             "/data/metadata-descriptors/all-projects",
-            post(descriptor_add_everywhere),
+            post_made(|d, (): (), body| descriptors::add_everywhere(d, &body)),
         )
         .route(
             "/data/metadata-descriptors/all-projects/{field}",
-            put(descriptor_update_everywhere).delete(descriptor_remove_everywhere),
+            put_write(|d, field: String, body| descriptors::update_everywhere(d, &field, &body))
+                .delete(descriptor_remove_everywhere),
         )
         .route(
             "/actions/metadata-descriptors/all-projects/reorder",
-            post(descriptor_reorder_everywhere),
+            post_write(|d, (): (), body| descriptors::reorder_everywhere(d, &body)),
         )
-        .route("/data/task-type-links", post(task_type_link))
-        .route("/data/task-status-links", post(task_status_link))
+        .route(
+            "/data/task-type-links",
+            post_made(|d, (): (), body| db::task_type_link(d, &body)),
+        )
+        .route(
+            "/data/task-status-links",
+            post_made(|d, (): (), body| db::task_status_link(d, &body)),
+        )
         .route(
             "/actions/projects/{project}/task-type-links/reorder",
-            post(reorder_task_type_links),
+            reorder_links(Ordered::TaskTypes),
         )
         .route(
             "/actions/projects/{project}/task-status-links/reorder",
-            post(reorder_task_status_links),
+            reorder_links(Ordered::TaskStatuses),
         )
-        .route("/actions/task-types/reorder", post(reorder_task_types))
+        .route(
+            "/actions/task-types/reorder",
+            post_write(|d, (): (), body| db::reorder_task_types(d, &body)),
+        )
         .route(
             "/data/salary-scales",
             get(salary_scales).post(no_salary_scale),
         )
-        .route("/data/departments/hardware-items", get(department_hardware))
+        .route(
+            "/data/departments/hardware-items",
+            get_read(|d, (): ()| db::department_links(d, DepartmentLink::HardwareItems)),
+        )
         .route(
             "/data/departments/software-licenses",
-            get(department_software),
+            get_read(|d, (): ()| db::department_links(d, DepartmentLink::Software)),
         )
         .route(
             "/data/departments/{department}/hardware-items",
-            post(department_hardware_add),
+            department_link_add(DepartmentLink::HardwareItems),
         )
         .route(
             "/data/departments/{department}/software-licenses",
-            post(department_software_add),
+            department_link_add(DepartmentLink::Software),
         )
         .route(
             "/data/departments/{department}/hardware-items/{item}",
-            axum::routing::delete(department_hardware_remove),
+            department_link_remove(DepartmentLink::HardwareItems),
         )
         .route(
             "/data/departments/{department}/software-licenses/{item}",
-            axum::routing::delete(department_software_remove),
+            department_link_remove(DepartmentLink::Software),
         )
         .route(
             "/data/projects/{project}/settings/status-automations",
-            get(project_automations).post(project_automation_add),
+            project_uses(Uses::StatusAutomations),
         )
         .route(
             "/data/projects/{project}/settings/status-automations/{id}",
-            axum::routing::delete(project_automation_remove),
+            project_use_remove(Uses::StatusAutomations),
         )
         .route(
             "/data/projects/{project}/settings/preview-background-files",
-            get(project_backgrounds).post(project_background_add),
+            project_uses(Uses::Backgrounds),
         )
         .route(
             "/data/projects/{project}/settings/preview-background-files/{id}",
-            axum::routing::delete(project_background_remove),
+            project_use_remove(Uses::Backgrounds),
         )
         .route(
             "/data/project-templates/{template}/status-automations",
-            get(template_automations).post(template_automation_add),
+            template_uses(Uses::StatusAutomations),
         )
         .route(
             "/data/project-templates/{template}/status-automations/{id}",
-            axum::routing::delete(template_automation_remove),
+            template_use_remove(Uses::StatusAutomations),
         )
         .route(
             "/data/project-templates/{template}/preview-background-files",
-            get(template_backgrounds).post(template_background_add),
+            template_uses(Uses::Backgrounds),
         )
         .route(
             "/data/project-templates/{template}/preview-background-files/{id}",
-            axum::routing::delete(template_background_remove),
+            template_use_remove(Uses::Backgrounds),
         )
         .route(
             "/actions/project-templates/{template}/task-types/reorder",
-            post(template_reorder_types),
+            post_write(|d, t: String, body| db::reorder_template(d, &t, Ordered::TaskTypes, &body)),
         )
         .route(
             "/actions/project-templates/{template}/task-statuses/reorder",
-            post(template_reorder_statuses),
+            post_write(|d, t: String, body| {
+                db::reorder_template(d, &t, Ordered::TaskStatuses, &body)
+            }),
         )
         .route(
             "/actions/project-templates/{template}/default-preview-background-file",
-            put(template_default_background),
+            put_write(|d, t: String, body| db::template_default_background(d, &t, &body)),
         )
         .route(
             "/actions/project-templates/{template}/metadata-descriptors",
-            put(template_descriptors),
+            put_write(|d, t: String, body| db::template_descriptors(d, &t, &Value::Object(body))),
         )
         .route(
             "/pictures/preview-background-files/{file}",
@@ -141,6 +161,49 @@ pub fn router() -> Routes {
             "/pictures/thumbnails/preview-background-files/{file}",
             get(background_thumbnail),
         )
+}
+
+/// `POST /actions/projects/{p}/<links>/reorder`.
+fn reorder_links(ordered: Ordered) -> MethodRouter<AppState> {
+    post_write(move |d, p: String, body| db::reorder_project_links(d, &p, ordered, &body))
+}
+
+/// `POST /data/departments/{d}/<link>`.
+fn department_link_add(link: DepartmentLink) -> MethodRouter<AppState> {
+    post_made(move |d, department: String, body| {
+        db::department_link_add(d, &department, link, &body)
+    })
+}
+
+/// `DELETE /data/departments/{d}/<link>/{item}`.
+fn department_link_remove(link: DepartmentLink) -> MethodRouter<AppState> {
+    delete_write(move |d, (department, item): (String, String)| {
+        db::department_link_remove(d, &department, link, &item)
+    })
+}
+
+/// `GET` and `POST /data/projects/{p}/settings/<uses>`; the `POST` answers the production.
+fn project_uses(uses: Uses) -> MethodRouter<AppState> {
+    get_read(move |d, p: String| db::project_uses_list(d, &p, uses)).merge(post_made(
+        move |d, p: String, body| db::project_uses_add(d, &p, uses, &body),
+    ))
+}
+
+/// `DELETE /data/projects/{p}/settings/<uses>/{id}`.
+fn project_use_remove(uses: Uses) -> MethodRouter<AppState> {
+    delete_write(move |d, (p, id): (String, String)| db::project_uses_remove(d, &p, uses, &id))
+}
+
+/// `GET` and `POST /data/project-templates/{t}/<uses>`; the `POST` answers the row linked.
+fn template_uses(uses: Uses) -> MethodRouter<AppState> {
+    get_read(move |d, t: String| db::template_uses_list(d, &t, uses)).merge(post_made(
+        move |d, t: String, body| db::template_uses_add(d, &t, uses, &body),
+    ))
+}
+
+/// `DELETE /data/project-templates/{t}/<uses>/{id}`.
+fn template_use_remove(uses: Uses) -> MethodRouter<AppState> {
+    delete_write(move |d, (t, id): (String, String)| db::template_uses_remove(d, &t, uses, &id))
 }
 
 // Metadata descriptors.
@@ -154,76 +217,6 @@ pub(super) async fn descriptor_add(
 ) -> ApiResult<Made<Row>> {
     let made = write(&state, &me, move |d| descriptors::add(d, &project, &body)).await?;
     Ok((StatusCode::CREATED, Json(made)))
-}
-
-async fn descriptor_one(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, id)): Path<(String, String)>,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        read(&state, &me, move |d| descriptors::one(d, &project, &id)).await?,
-    ))
-}
-
-async fn descriptor_update(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, id)): Path<(String, String)>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            descriptors::update(d, &project, &id, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn descriptor_remove(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    write(&state, &me, move |d| descriptors::remove(d, &project, &id)).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn descriptor_reorder(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            descriptors::reorder(d, &project, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn descriptor_add_everywhere(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Vec<Row>>> {
-    let made = write(&state, &me, move |d| descriptors::add_everywhere(d, &body)).await?;
-    Ok((StatusCode::CREATED, Json(made)))
-}
-
-async fn descriptor_update_everywhere(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(field): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            descriptors::update_everywhere(d, &field, &body)
-        })
-        .await?,
-    ))
 }
 
 async fn descriptor_remove_everywhere(
@@ -245,82 +238,6 @@ async fn descriptor_remove_everywhere(
     ))
 }
 
-async fn descriptor_reorder_everywhere(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            descriptors::reorder_everywhere(d, &body)
-        })
-        .await?,
-    ))
-}
-
-// Task type and status links.
-
-async fn task_type_link(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Row>> {
-    let link = write(&state, &me, move |d| db::task_type_link(d, &body)).await?;
-    Ok((StatusCode::CREATED, Json(link)))
-}
-
-async fn task_status_link(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Row>> {
-    let link = write(&state, &me, move |d| db::task_status_link(d, &body)).await?;
-    Ok((StatusCode::CREATED, Json(link)))
-}
-
-async fn reorder_links(
-    state: &AppState,
-    me: crate::auth::CurrentUser,
-    project: String,
-    ordered: Ordered,
-    body: Row,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        write(state, &me, move |d| {
-            db::reorder_project_links(d, &project, ordered, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn reorder_task_type_links(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Vec<Row>>> {
-    reorder_links(&state, me, project, Ordered::TaskTypes, body).await
-}
-
-async fn reorder_task_status_links(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Vec<Row>>> {
-    reorder_links(&state, me, project, Ordered::TaskStatuses, body).await
-}
-
-async fn reorder_task_types(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        write(&state, &me, move |d| db::reorder_task_types(d, &body)).await?,
-    ))
-}
-
 // Salary scales and departments.
 
 async fn salary_scales(
@@ -337,331 +254,6 @@ async fn no_salary_scale() -> ApiError {
          seniority"
             .into(),
     )
-}
-
-async fn department_links(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    link: DepartmentLink,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        read(state, me, move |d| db::department_links(d, link)).await?,
-    ))
-}
-
-async fn department_link_add(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    department: String,
-    link: DepartmentLink,
-    body: Row,
-) -> ApiResult<Made<Row>> {
-    let made = write(state, me, move |d| {
-        db::department_link_add(d, &department, link, &body)
-    })
-    .await?;
-    Ok((StatusCode::CREATED, Json(made)))
-}
-
-async fn department_link_remove(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    department: String,
-    link: DepartmentLink,
-    item: String,
-) -> ApiResult<StatusCode> {
-    write(state, me, move |d| {
-        db::department_link_remove(d, &department, link, &item)
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn department_hardware(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-) -> ApiResult<Json<Row>> {
-    department_links(&state, &me, DepartmentLink::HardwareItems).await
-}
-
-async fn department_software(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-) -> ApiResult<Json<Row>> {
-    department_links(&state, &me, DepartmentLink::Software).await
-}
-
-async fn department_hardware_add(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(department): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Row>> {
-    department_link_add(&state, &me, department, DepartmentLink::HardwareItems, body).await
-}
-
-async fn department_software_add(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(department): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Row>> {
-    department_link_add(&state, &me, department, DepartmentLink::Software, body).await
-}
-
-async fn department_hardware_remove(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((department, item)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    department_link_remove(&state, &me, department, DepartmentLink::HardwareItems, item).await
-}
-
-async fn department_software_remove(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((department, item)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    department_link_remove(&state, &me, department, DepartmentLink::Software, item).await
-}
-
-// What productions and templates use.
-
-async fn project_uses(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    project: String,
-    uses: Uses,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        read(state, me, move |d| db::project_uses_list(d, &project, uses)).await?,
-    ))
-}
-
-async fn project_use_add(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    project: String,
-    uses: Uses,
-    body: Row,
-) -> ApiResult<Made<Row>> {
-    let project = write(state, me, move |d| {
-        db::project_uses_add(d, &project, uses, &body)
-    })
-    .await?;
-    Ok((StatusCode::CREATED, Json(project)))
-}
-
-async fn project_use_remove(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    project: String,
-    uses: Uses,
-    id: String,
-) -> ApiResult<StatusCode> {
-    write(state, me, move |d| {
-        db::project_uses_remove(d, &project, uses, &id)
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn project_automations(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> ApiResult<Json<Vec<Row>>> {
-    project_uses(&state, &me, project, Uses::StatusAutomations).await
-}
-
-async fn project_automation_add(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Row>> {
-    project_use_add(&state, &me, project, Uses::StatusAutomations, body).await
-}
-
-async fn project_automation_remove(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    project_use_remove(&state, &me, project, Uses::StatusAutomations, id).await
-}
-
-async fn project_backgrounds(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> ApiResult<Json<Vec<Row>>> {
-    project_uses(&state, &me, project, Uses::Backgrounds).await
-}
-
-async fn project_background_add(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Row>> {
-    project_use_add(&state, &me, project, Uses::Backgrounds, body).await
-}
-
-async fn project_background_remove(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    project_use_remove(&state, &me, project, Uses::Backgrounds, id).await
-}
-
-async fn template_uses(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    template: String,
-    uses: Uses,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        read(state, me, move |d| {
-            db::template_uses_list(d, &template, uses)
-        })
-        .await?,
-    ))
-}
-
-async fn template_use_add(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    template: String,
-    uses: Uses,
-    body: Row,
-) -> ApiResult<Made<Row>> {
-    let linked = write(state, me, move |d| {
-        db::template_uses_add(d, &template, uses, &body)
-    })
-    .await?;
-    Ok((StatusCode::CREATED, Json(linked)))
-}
-
-async fn template_use_remove(
-    state: &AppState,
-    me: &crate::auth::CurrentUser,
-    template: String,
-    uses: Uses,
-    id: String,
-) -> ApiResult<StatusCode> {
-    write(state, me, move |d| {
-        db::template_uses_remove(d, &template, uses, &id)
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn template_automations(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(template): Path<String>,
-) -> ApiResult<Json<Vec<Row>>> {
-    template_uses(&state, &me, template, Uses::StatusAutomations).await
-}
-
-async fn template_automation_add(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(template): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Row>> {
-    template_use_add(&state, &me, template, Uses::StatusAutomations, body).await
-}
-
-async fn template_automation_remove(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((template, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    template_use_remove(&state, &me, template, Uses::StatusAutomations, id).await
-}
-
-async fn template_backgrounds(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(template): Path<String>,
-) -> ApiResult<Json<Vec<Row>>> {
-    template_uses(&state, &me, template, Uses::Backgrounds).await
-}
-
-async fn template_background_add(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(template): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Made<Row>> {
-    template_use_add(&state, &me, template, Uses::Backgrounds, body).await
-}
-
-async fn template_background_remove(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((template, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    template_use_remove(&state, &me, template, Uses::Backgrounds, id).await
-}
-
-async fn template_reorder_types(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(template): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            db::reorder_template(d, &template, Ordered::TaskTypes, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn template_reorder_statuses(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(template): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            db::reorder_template(d, &template, Ordered::TaskStatuses, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn template_default_background(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(template): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            db::template_default_background(d, &template, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn template_descriptors(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(template): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            db::template_descriptors(d, &template, &Value::Object(body))
-        })
-        .await?,
-    ))
 }
 
 // Preview background pictures.

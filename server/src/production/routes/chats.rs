@@ -12,8 +12,7 @@ use crate::production::db::chats as db;
 use crate::production::db::{Row, events, exports, news, search};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde_json::Value;
 
@@ -39,7 +38,10 @@ pub fn router() -> Routes {
         .route("/data/events/names", get(event_names))
         .route("/data/events/login-logs/last", get(login_logs))
         .route("/data/search", post(search_names))
-        .route("/export/csv/persons.csv", get(persons_csv))
+        .route(
+            "/export/csv/persons.csv",
+            super::get_csv("kitsu_people_export.csv", exports::persons_csv),
+        )
 }
 
 /// The entity's chat as the person reads it: made on the first visit (a write), read
@@ -213,22 +215,5 @@ async fn search_names(
 ) -> ApiResult<axum::Json<Row>> {
     Ok(axum::Json(
         read(&state, &me, move |d| search::search(d, &body)).await?,
-    ))
-}
-
-async fn persons_csv(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-) -> ApiResult<impl IntoResponse> {
-    let csv = read(&state, &me, exports::persons_csv).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=kitsu_people_export.csv",
-            ),
-        ],
-        csv,
     ))
 }

@@ -39,8 +39,10 @@ use crate::production::db::{Data, DataError, Row, Schema, Viewer};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
-use axum::routing::{MethodRouter, get};
+use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, MethodRouter, get, on};
 use gate::Routes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -203,6 +205,70 @@ where
     )
 }
 
+/// A request's query string, read by name: what a [`get_query`] route's read is given.
+pub(super) struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// The value of `name`, when it is given and not empty.
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every pair, as sent.
+    pub(super) fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// A `GET` route whose handler is one read of the path's ids and the query string.
+fn get_query<P, T, F>(f: F) -> MethodRouter<AppState>
+where
+    P: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    F: Fn(&Data, P, &Params) -> Result<T, DataError> + Clone + Send + Sync + 'static,
+{
+    get(
+        move |Authed(me): Authed,
+              State(state): State<AppState>,
+              Path(path): Path<P>,
+              axum::extract::RawQuery(raw): axum::extract::RawQuery| async move {
+            let params = Params(data::query_pairs(raw.as_deref()));
+            read_json(&state, &me, move |d| f(d, path, &params)).await
+        },
+    )
+}
+
+/// A CSV answer named `name`, as Kitsu's exports send it.
+fn csv(body: String, name: &str) -> axum::response::Response {
+    (
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename={name}"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A `GET` route answering one read's CSV as the file `name`.
+fn get_csv<F>(name: &'static str, f: F) -> MethodRouter<AppState>
+where
+    F: Fn(&Data) -> Result<String, DataError> + Clone + Send + Sync + 'static,
+{
+    get(
+        move |Authed(me): Authed, State(state): State<AppState>| async move {
+            let body = read(&state, &me, move |d| f(d)).await?;
+            Ok::<_, ApiError>(csv(body, name))
+        },
+    )
+}
+
 /// Runs `f` as one write (all of it or nothing) as the person asking; its live events are
 /// kept in the event log within the same write and, once it has committed, go to Kitsu's
 /// open pages.
@@ -223,6 +289,83 @@ where
         .await?;
     state.live.publish(events).await;
     Ok(value)
+}
+
+/// What a route made of one write answers: the value as JSON (`200`), the value made
+/// (`201`), or nothing (`204`).
+#[derive(Debug, Clone, Copy)]
+enum Done {
+    Value,
+    Made,
+    Nothing,
+}
+
+/// A route whose handler is one write: `f` of the path's ids (`()`, a `String` or a tuple
+/// of them) and the body's fields, run by [`write`] as the person asking, answered as
+/// `done` says. The write-side counterpart of [`get_read`]; a route that reads its query
+/// string or an upload keeps a handler of its own.
+fn on_write<P, T, F>(method: MethodFilter, done: Done, f: F) -> MethodRouter<AppState>
+where
+    P: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    F: Fn(&Data, P, Row) -> Result<T, DataError> + Clone + Send + Sync + 'static,
+{
+    on(
+        method,
+        move |Authed(me): Authed,
+              State(state): State<AppState>,
+              Path(path): Path<P>,
+              Fields(body): Fields| async move {
+            let value = write(&state, &me, move |d| f(d, path, body)).await?;
+            Ok::<_, ApiError>(match done {
+                Done::Value => axum::Json(value).into_response(),
+                Done::Made => (StatusCode::CREATED, axum::Json(value)).into_response(),
+                Done::Nothing => StatusCode::NO_CONTENT.into_response(),
+            })
+        },
+    )
+}
+
+/// `POST` of one write answering the row made, `201`.
+fn post_made<P, T, F>(f: F) -> MethodRouter<AppState>
+where
+    P: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    F: Fn(&Data, P, Row) -> Result<T, DataError> + Clone + Send + Sync + 'static,
+{
+    on_write(MethodFilter::POST, Done::Made, f)
+}
+
+/// `PUT` of one write answering the value, `200`.
+fn put_write<P, T, F>(f: F) -> MethodRouter<AppState>
+where
+    P: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    F: Fn(&Data, P, Row) -> Result<T, DataError> + Clone + Send + Sync + 'static,
+{
+    on_write(MethodFilter::PUT, Done::Value, f)
+}
+
+/// `POST` of one write answering the value, `200` (Kitsu's actions).
+fn post_write<P, T, F>(f: F) -> MethodRouter<AppState>
+where
+    P: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    F: Fn(&Data, P, Row) -> Result<T, DataError> + Clone + Send + Sync + 'static,
+{
+    on_write(MethodFilter::POST, Done::Value, f)
+}
+
+/// `DELETE` of one write of the path's ids, answering `204`.
+fn delete_write<P, T, F>(f: F) -> MethodRouter<AppState>
+where
+    P: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    F: Fn(&Data, P) -> Result<T, DataError> + Clone + Send + Sync + 'static,
+{
+    on_write(MethodFilter::DELETE, Done::Nothing, move |d, path, _| {
+        f(d, path)
+    })
 }
 
 /// A request body as Kitsu's routes take it: a JSON object, form fields

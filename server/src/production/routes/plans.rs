@@ -5,7 +5,7 @@
 
 use super::data::query_pairs;
 use super::gate::Routes;
-use super::{Fields, read, write};
+use super::{delete_write, get_read, post_made, post_write, put_write, read, write};
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
@@ -15,32 +15,46 @@ use crate::production::db::{budgets, schedule_versions as versions};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use serde_json::Value;
+use axum::routing::get;
 
-/// Budgets, schedule versions and the broken-down task type schedule.
+/// Budgets, schedule versions and the broken-down task type schedule. Zou answers 200 for
+/// a new budget or entry (these are not its generic creations).
 pub fn router() -> Routes {
+    type Two = (String, String);
+    type Three = (String, String, String);
     Routes::new()
         .route(
             "/data/projects/{project}/budgets",
-            get(list_budgets).post(create_budget),
+            get_read(|d, p: String| budgets::budgets(d, &p))
+                .merge(post_write(|d, p: String, body| budgets::create_budget(d, &p, &body))),
         )
         .route(
             "/data/projects/{project}/budgets/time-spents",
-            get(month_time_spents),
+            get_read(|d, p: String| budgets::month_time_spents(d, &p)),
         )
         .route(
             "/data/projects/{project}/budgets/{budget}",
-            get(get_budget).put(update_budget).delete(delete_budget),
+            get_read(|d, (p, b): Two| budgets::budget(d, &p, &b))
+                .merge(put_write(|d, (p, b): Two, body| {
+                    budgets::update_budget(d, &p, &b, &body)
+                }))
+                .merge(delete_write(|d, (p, b): Two| budgets::delete_budget(d, &p, &b))),
         )
         .route(
             "/data/projects/{project}/budgets/{budget}/entries",
-            get(list_entries).post(create_entry),
+            get_read(|d, (p, b): Two| budgets::entries(d, &p, &b)).merge(post_write(
+                |d, (p, b): Two, body| budgets::create_entry(d, &p, &b, &body),
+            )),
         )
         .route(
             "/data/projects/{project}/budgets/{budget}/entries/{entry}",
-            get(get_entry).put(update_entry).delete(delete_entry),
+            get_read(|d, (p, b, e): Three| budgets::entry(d, &p, &b, &e))
+                .merge(put_write(|d, (p, b, e): Three, body| {
+                    budgets::update_entry(d, &p, &b, &e, &body)
+                }))
+                .merge(delete_write(|d, (p, b, e): Three| {
+                    budgets::delete_entry(d, &p, &b, &e)
+                })),
         )
         .route(
             "/data/projects/{project}/schedule-items/{task_type}/{kind}",
@@ -48,11 +62,17 @@ pub fn router() -> Routes {
         )
         .route(
             "/data/production-schedule-versions",
-            get(list_versions).post(create_version),
+            get(list_versions).merge(post_made(|d, (): (), body| {
+                versions::create_version(d, &body)
+            })),
         )
         .route(
             "/data/production-schedule-versions/{version}",
-            get(get_version).put(update_version).delete(delete_version),
+            get_read(|d, v: String| versions::version(d, &v))
+                .merge(put_write(|d, v: String, body| {
+                    versions::update_version(d, &v, &body)
+                }))
+                .merge(delete_write(|d, v: String| versions::delete_version(d, &v))),
         )
         .route(
             "/data/production-schedule-versions/{version}/task-links",
@@ -60,25 +80,27 @@ pub fn router() -> Routes {
         )
         .route(
             "/data/production-schedule-version-task-links",
-            post(create_task_link),
+            post_made(|d, (): (), body| versions::create_task_link(d, &body)),
         )
         .route(
             "/data/production-schedule-version-task-links/{link}",
-            get(get_task_link)
-                .put(update_task_link)
-                .delete(delete_task_link),
+            get_read(|d, l: String| versions::task_link(d, &l))
+                .merge(put_write(|d, l: String, body| {
+                    versions::update_task_link(d, &l, &body)
+                }))
+                .merge(delete_write(|d, l: String| versions::delete_task_link(d, &l))),
         )
         .route(
             "/actions/production-schedule-versions/{version}/set-task-links-from-production",
-            post(links_from_production),
+            post_write(|d, v: String, _| versions::set_links_from_production(d, &v)),
         )
         .route(
             "/actions/production-schedule-versions/{version}/set-task-links-from-production-schedule-version",
-            post(links_from_version),
+            post_write(|d, v: String, body| versions::set_links_from_version(d, &v, &body)),
         )
         .route(
             "/actions/production-schedule-versions/{version}/apply-to-production",
-            post(apply_to_production),
+            post_write(|d, v: String, _| versions::apply_to_production(d, &v)),
         )
 }
 
@@ -88,143 +110,6 @@ fn param(raw: Option<&str>, name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, v)| k == name && !v.is_empty())
         .map(|(_, v)| v)
-}
-
-async fn list_budgets(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        read(&state, &me, move |d| budgets::budgets(d, &project)).await?,
-    ))
-}
-
-/// Zou answers 200 for a new budget or entry (these are not its generic creations).
-async fn create_budget(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            budgets::create_budget(d, &project, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn month_time_spents(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        read(&state, &me, move |d| {
-            budgets::month_time_spents(d, &project)
-        })
-        .await?,
-    ))
-}
-
-async fn get_budget(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, budget)): Path<(String, String)>,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        read(&state, &me, move |d| budgets::budget(d, &project, &budget)).await?,
-    ))
-}
-
-async fn update_budget(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, budget)): Path<(String, String)>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            budgets::update_budget(d, &project, &budget, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn delete_budget(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, budget)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    write(&state, &me, move |d| {
-        budgets::delete_budget(d, &project, &budget)
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn list_entries(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, budget)): Path<(String, String)>,
-) -> ApiResult<Json<Vec<Row>>> {
-    Ok(Json(
-        read(&state, &me, move |d| budgets::entries(d, &project, &budget)).await?,
-    ))
-}
-
-async fn create_entry(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, budget)): Path<(String, String)>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            budgets::create_entry(d, &project, &budget, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn get_entry(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, budget, entry)): Path<(String, String, String)>,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        read(&state, &me, move |d| {
-            budgets::entry(d, &project, &budget, &entry)
-        })
-        .await?,
-    ))
-}
-
-async fn update_entry(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, budget, entry)): Path<(String, String, String)>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            budgets::update_entry(d, &project, &budget, &entry, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn delete_entry(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path((project, budget, entry)): Path<(String, String, String)>,
-) -> ApiResult<StatusCode> {
-    write(&state, &me, move |d| {
-        budgets::delete_entry(d, &project, &budget, &entry)
-    })
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A read that may write: the missing schedule items are made as it reads.
@@ -259,48 +144,6 @@ async fn list_versions(
     ))
 }
 
-async fn create_version(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Fields(body): Fields,
-) -> ApiResult<(StatusCode, Json<Row>)> {
-    let made = write(&state, &me, move |d| versions::create_version(d, &body)).await?;
-    Ok((StatusCode::CREATED, Json(made)))
-}
-
-async fn get_version(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(version): Path<String>,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        read(&state, &me, move |d| versions::version(d, &version)).await?,
-    ))
-}
-
-async fn update_version(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(version): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            versions::update_version(d, &version, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn delete_version(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(version): Path<String>,
-) -> ApiResult<StatusCode> {
-    write(&state, &me, move |d| versions::delete_version(d, &version)).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 async fn task_links(
     Authed(me): Authed,
     State(state): State<AppState>,
@@ -311,88 +154,6 @@ async fn task_links(
     Ok(Json(
         read(&state, &me, move |d| {
             versions::task_links(d, &version, task_type.as_deref())
-        })
-        .await?,
-    ))
-}
-
-async fn create_task_link(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Fields(body): Fields,
-) -> ApiResult<(StatusCode, Json<Row>)> {
-    let made = write(&state, &me, move |d| versions::create_task_link(d, &body)).await?;
-    Ok((StatusCode::CREATED, Json(made)))
-}
-
-async fn get_task_link(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(link): Path<String>,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        read(&state, &me, move |d| versions::task_link(d, &link)).await?,
-    ))
-}
-
-async fn update_task_link(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(link): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Row>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            versions::update_task_link(d, &link, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn delete_task_link(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(link): Path<String>,
-) -> ApiResult<StatusCode> {
-    write(&state, &me, move |d| versions::delete_task_link(d, &link)).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn links_from_production(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(version): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            versions::set_links_from_production(d, &version)
-        })
-        .await?,
-    ))
-}
-
-async fn links_from_version(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(version): Path<String>,
-    Fields(body): Fields,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            versions::set_links_from_version(d, &version, &body)
-        })
-        .await?,
-    ))
-}
-
-async fn apply_to_production(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-    Path(version): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        write(&state, &me, move |d| {
-            versions::apply_to_production(d, &version)
         })
         .await?,
     ))

@@ -17,8 +17,7 @@ use crate::production::db::project::{self as db, Setting};
 use crate::production::db::{ListQuery, Row};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 
 /// The project routes: settings, team, playlists, output files, the CSV.
@@ -88,7 +87,10 @@ pub fn router() -> Routes {
             post(new_instance_output_file),
         )
         .route("/data/entities/{entity}/output-types", get(output_types))
-        .route("/export/csv/tasks.csv", get(tasks_csv))
+        .route(
+            "/export/csv/tasks.csv",
+            super::get_csv("kitsu_tasks_export.csv", db::tasks_csv),
+        )
 }
 
 fn setting(name: &str) -> ApiResult<Setting> {
@@ -330,23 +332,6 @@ async fn output_types(
             outputs::entity_output_types(d, &entity)
         })
         .await?,
-    ))
-}
-
-async fn tasks_csv(
-    Authed(me): Authed,
-    State(state): State<AppState>,
-) -> ApiResult<impl IntoResponse> {
-    let csv = read(&state, &me, db::tasks_csv).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=kitsu_tasks_export.csv",
-            ),
-        ],
-        csv,
     ))
 }
 
