@@ -11,6 +11,68 @@ use super::plan::{self, Body, Shown, check_manages, column_list, present};
 use rusqlite::{OptionalExtension, named_params};
 use serde_json::{Map, Value, json};
 
+/// A table of this page: its name, columns, Zou's type name, the column naming its owner
+/// (the production or the budget), the order of its lists and the name of its id field.
+struct Table {
+    name: &'static str,
+    columns: &'static [(&'static str, Shown)],
+    type_name: &'static str,
+    owner: &'static str,
+    order: &'static str,
+    id_field: &'static str,
+}
+
+const BUDGETS: Table = Table {
+    name: "prod_budget",
+    columns: BUDGET,
+    type_name: "Budget",
+    owner: "project_id",
+    order: "revision",
+    id_field: "budget_id",
+};
+
+const ENTRIES: Table = Table {
+    name: "prod_budget_entry",
+    columns: ENTRY,
+    type_name: "BudgetEntry",
+    owner: "budget_id",
+    order: "start_date, created_at",
+    id_field: "entry_id",
+};
+
+/// The rows of `table` that `owner` holds, in the table's order.
+fn rows_of(d: &Data, table: &Table, owner: &str) -> Result<Vec<Row>, DataError> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {} = ? ORDER BY {} LIMIT {MAX_LISTED}",
+        column_list(table.columns),
+        table.name,
+        table.owner,
+        table.order
+    );
+    let mut stmt = d.conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map([owner], |r| present(r, table.columns, table.type_name))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Row `id` of `table` when `owner` holds it; 404 otherwise (another production's budget,
+/// another budget's entry).
+fn one_of(d: &Data, table: &Table, owner: &str, id: &str) -> Result<Row, DataError> {
+    let id = plan::uuid_text(table.id_field, id)?;
+    let sql = format!(
+        "SELECT {} FROM {} WHERE id = ? AND {} = ?",
+        column_list(table.columns),
+        table.name,
+        table.owner
+    );
+    d.conn
+        .prepare_cached(&sql)?
+        .query_row([&id, owner], |r| present(r, table.columns, table.type_name))
+        .optional()?
+        .ok_or_else(|| DataError::NotFound(format!("{} {id} not found", table.type_name)))
+}
+
 const BUDGET: &[(&str, Shown)] = &[
     ("id", Shown::Plain),
     ("project_id", Shown::Plain),
@@ -54,29 +116,12 @@ const MAX_LISTED: i64 = 10_000;
 /// `GET /data/projects/{p}/budgets`: the production's budgets, by revision.
 pub fn budgets(d: &Data, project_id: &str) -> Result<Vec<Row>, DataError> {
     let project = check_manages(d, project_id)?;
-    let sql = format!(
-        "SELECT {} FROM prod_budget WHERE project_id = ? ORDER BY revision LIMIT {MAX_LISTED}",
-        column_list(BUDGET)
-    );
-    let mut stmt = d.conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map([&project], |r| present(r, BUDGET, "Budget"))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    rows_of(d, &BUDGETS, &project)
 }
 
 /// One budget of the production; 404 when it is another production's.
 fn budget_in(d: &Data, project: &str, budget_id: &str) -> Result<Row, DataError> {
-    let id = plan::uuid_text("budget_id", budget_id)?;
-    let sql = format!(
-        "SELECT {} FROM prod_budget WHERE id = ? AND project_id = ?",
-        column_list(BUDGET)
-    );
-    d.conn
-        .prepare_cached(&sql)?
-        .query_row([&id, project], |r| present(r, BUDGET, "Budget"))
-        .optional()?
-        .ok_or_else(|| DataError::NotFound(format!("Budget {id} not found")))
+    one_of(d, &BUDGETS, project, budget_id)
 }
 
 /// `GET /data/projects/{p}/budgets/{b}`.
@@ -167,32 +212,12 @@ pub fn delete_budget(d: &Data, project_id: &str, budget_id: &str) -> Result<(), 
 pub fn entries(d: &Data, project_id: &str, budget_id: &str) -> Result<Vec<Row>, DataError> {
     let project = check_manages(d, project_id)?;
     let budget = budget_in(d, &project, budget_id)?;
-    let sql = format!(
-        "SELECT {} FROM prod_budget_entry WHERE budget_id = ? ORDER BY start_date, created_at \
-         LIMIT {MAX_LISTED}",
-        column_list(ENTRY)
-    );
-    let mut stmt = d.conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map([super::data::text(&budget, "id")], |r| {
-            present(r, ENTRY, "BudgetEntry")
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    rows_of(d, &ENTRIES, super::data::text(&budget, "id"))
 }
 
 /// One entry of the budget; 404 when it is another budget's.
 fn entry_in(d: &Data, budget: &str, entry_id: &str) -> Result<Row, DataError> {
-    let id = plan::uuid_text("entry_id", entry_id)?;
-    let sql = format!(
-        "SELECT {} FROM prod_budget_entry WHERE id = ? AND budget_id = ?",
-        column_list(ENTRY)
-    );
-    d.conn
-        .prepare_cached(&sql)?
-        .query_row([&id, budget], |r| present(r, ENTRY, "BudgetEntry"))
-        .optional()?
-        .ok_or_else(|| DataError::NotFound(format!("BudgetEntry {id} not found")))
+    one_of(d, &ENTRIES, budget, entry_id)
 }
 
 /// `GET /data/projects/{p}/budgets/{b}/entries/{e}`.

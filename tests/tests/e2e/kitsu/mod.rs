@@ -9,6 +9,7 @@ mod attachments;
 mod breakdown;
 mod bulk;
 mod chats;
+mod limits;
 mod live;
 mod planning;
 mod plans;
