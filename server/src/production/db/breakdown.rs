@@ -47,11 +47,20 @@ pub fn new_asset(d: &Data, project_id: &str, type_id: &str, body: &Row) -> Resul
         unreachable!("a literal object")
     };
     copy_optional(body, fields, &["description", "data", "is_shared"]);
+    data_object(fields);
     if let Some(episode) = str_field(body, "episode_id")? {
         episode_in_project(d, episode, project_id)?;
         fields.insert("source_id".into(), Value::from(episode));
     }
     d.create(names::ASSETS, made)
+}
+
+/// Kitsu's pages read `data.fps`, `data.frame_in`… on every entity: an object, never null
+/// (Zou makes it `{}` when a creation sends none).
+fn data_object(fields: &mut Row) {
+    if fields.get("data").is_none_or(Value::is_null) {
+        fields.insert("data".into(), json!({}));
+    }
 }
 
 pub(super) fn episode_in_project(
@@ -120,6 +129,7 @@ pub fn new_temporal(
         fields,
         &["description", "data", "nb_frames", "status"],
     );
+    data_object(fields);
     d.create(route, made)
 }
 

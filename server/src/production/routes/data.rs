@@ -84,6 +84,7 @@ async fn get_one(
                 return production::breakdown::full_entity(d, model.route, row);
             }
             names::PROJECTS => return production::project::full_project(d, row),
+            names::COMMENTS => return production::review::present_comment(d, row),
             names::ENTITIES => production::breakdown::entity_kind(d, &mut row)?,
             _ => {}
         }

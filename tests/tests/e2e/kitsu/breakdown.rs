@@ -471,7 +471,8 @@ async fn tasks_are_made_in_bulk_on_a_list_as_kitsus_add_tasks_does() {
     let shots = format!("/actions/projects/{p}/task-types/{layout}/shots/create-tasks");
 
     // Every shot of the production gets one, in the default status, named `main`.
-    let made = call(&admin, Method::POST, &shots, Some(json!({})), 201).await;
+    // Kitsu sends a bare list of ids, empty for "all of them".
+    let made = call(&admin, Method::POST, &shots, Some(json!([])), 201).await;
     let made = made.as_array().unwrap();
     assert_eq!(made.len(), 1);
     assert_eq!(made[0]["entity_id"], b.shot.as_str());

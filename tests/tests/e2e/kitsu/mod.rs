@@ -216,6 +216,8 @@ pub async fn breakdown(admin: &Client, name: &str) -> Breakdown {
         201,
     )
     .await;
+    // Made without `data`, it is an object all the same: Kitsu's lists read `data.fps`.
+    assert_eq!(episode["data"], json!({}), "{episode}");
     let e = id(&episode);
     let body = json!({"name": "SQ01", "episode_id": e});
     let sequence = call(
@@ -236,6 +238,7 @@ pub async fn breakdown(admin: &Client, name: &str) -> Breakdown {
     )
     .await;
     assert_eq!(id(&again), id(&sequence));
+    assert_eq!(sequence["data"], json!({}), "{sequence}");
     let s = id(&sequence);
     let shot = call(
         admin,

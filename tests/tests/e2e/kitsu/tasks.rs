@@ -636,12 +636,21 @@ async fn people_acknowledge_comments_and_take_it_back() {
     let stored = call(
         &admin,
         Method::GET,
-        &format!("/data/comments/{}", id(&c)),
+        &format!("/data/comments/{}?relations=true", id(&c)),
         None,
         200,
     )
     .await;
     assert_eq!(stored["acknowledgements"], json!([client_id]));
+    // As the task's list has it: Kitsu reloads the comment this way on every
+    // `comment:new` and reads its author, files and department mentions.
+    assert_eq!(stored["attachment_files"], json!([]), "{stored}");
+    assert_eq!(stored["department_mentions"], json!([]), "{stored}");
+    assert_eq!(stored["person"]["id"], stored["person_id"], "{stored}");
+    assert_eq!(
+        stored["task_status"]["id"], stored["task_status_id"],
+        "{stored}"
+    );
 
     call(&outsider, Method::POST, &ack, Some(json!({})), 404).await;
     call(

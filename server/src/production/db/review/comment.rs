@@ -134,8 +134,9 @@ fn apply_status(d: &Data, task: &Row, status: &Row, at: &str) -> Result<(), Data
     Ok(())
 }
 
-/// A comment as Kitsu answers it: with its status and author.
-fn present_comment(d: &Data, mut comment: Row) -> Result<Row, DataError> {
+/// A comment as Kitsu answers it: with its status, author, attachments and mentions
+/// (`GET /data/comments/{id}`, which Kitsu reloads on every `comment:new`, reads them too).
+pub fn present_comment(d: &Data, mut comment: Row) -> Result<Row, DataError> {
     let status = d.get(names::TASK_STATUS, text(&comment, "task_status_id"))?;
     let person = d.get(names::PERSONS, text(&comment, "person_id"))?;
     comment.insert("task_status".into(), Value::Object(status));

@@ -6,7 +6,7 @@
 mod comment;
 mod previews;
 
-pub use comment::{comment, comments};
+pub use comment::{comment, comments, present_comment};
 pub use previews::{
     Uploaded, add_extra_preview, add_preview, record_upload, set_main_preview,
     set_task_main_preview,

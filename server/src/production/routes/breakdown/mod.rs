@@ -235,13 +235,20 @@ async fn all_shots(
 
 /// Entity kinds `POST /actions/projects/{p}/task-types/{tt}/<kind>/create-tasks` makes
 /// tasks on.
-pub(super) const TASK_CREATIONS: &[&str] = &["assets", "shots", "sequences", "episodes", "edits"];
+pub(super) const TASK_CREATIONS: &[&str] = &[
+    "assets",
+    "shots",
+    "sequences",
+    "episodes",
+    "edits",
+    "concepts",
+];
 
 async fn create_tasks(
     Authed(me): Authed,
     State(state): State<AppState>,
     Path((project, task_type, kind)): Path<(String, String, String)>,
-    Fields(body): Fields,
+    super::bulk::EntityIds(body): super::bulk::EntityIds,
 ) -> ApiResult<Created<Vec<Row>>> {
     let Some(kind) = listed(TASK_CREATIONS, &kind) else {
         return Err(ApiError::NotFound(format!(

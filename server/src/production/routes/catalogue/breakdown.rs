@@ -32,8 +32,8 @@ pub(super) static OPS: &[Op] = &[
         "/actions/projects/{project}/task-types/{task_type}/{kind}/create-tasks",
         BREAKDOWN,
         "Makes a task of this type (`main`, in the default status) on every entity of the \
-        kind in the project, or on those of `entity_ids`, skipping those that have one; \
-        answers the tasks made",
+        kind in the project, or on those the body lists (a bare list of ids, as Kitsu sends, \
+        or `{entity_ids}`), skipping those that have one; answers the tasks made",
     )
     .answers(Models("Task"))
     .role(Supervisor)
