@@ -24,6 +24,7 @@ pub(crate) mod events;
 pub(crate) mod exports;
 pub(crate) mod files;
 pub(crate) mod filter_groups;
+pub(crate) mod imports;
 pub mod list;
 pub(crate) mod live;
 pub(crate) mod mine;

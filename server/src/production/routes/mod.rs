@@ -14,6 +14,7 @@ mod comments;
 mod data;
 mod files;
 mod gate;
+mod imports;
 mod media;
 mod mine;
 mod multipart;
@@ -86,6 +87,7 @@ fn routes() -> (Routes, Routes) {
         .merge(media::router())
         .merge(attachments::router())
         .merge(bulk::router())
+        .merge(imports::router())
         .merge(timesheets::router())
         .merge(admin_lists::router())
         .merge(plans::router())

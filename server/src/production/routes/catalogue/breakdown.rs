@@ -1,13 +1,35 @@
 //! The breakdown: assets, episodes, sequences, shots, casting and asset instances.
 
 use super::Answer::{List, Model, Models};
-use super::{BREAKDOWN, Op, delete, get, post, put};
+use super::{BREAKDOWN, Body, Op, delete, get, post, put};
 use crate::production::routes::breakdown::{
     ENTITY_KINDS, PROJECT_CREATIONS, PROJECT_LISTS, TASK_CREATIONS,
 };
-use drover_shared::Role::Supervisor;
+use drover_shared::Role::{Manager, Supervisor};
 
 pub(super) static OPS: &[Op] = &[
+    post(
+        "/import/csv/projects/{project}/assets",
+        BREAKDOWN,
+        "Imports assets from a CSV file (multipart `file`; `Type`, `Name`, and optionally \
+        `Episode`, `Description`, `Resolution`, `Ready for`, a column per metadata descriptor \
+        and per task type its status, comment and assignations), all rows or none; an \
+        existing asset is changed only with `update=true`; answers the rows' assets",
+    )
+    .body(Body::Multipart)
+    .answers(Models("Asset"))
+    .role(Manager),
+    post(
+        "/import/csv/projects/{project}/shots",
+        BREAKDOWN,
+        "Imports shots from a CSV file (multipart `file`; `Sequence`, `Name`, `Episode` in a TV \
+        show, and optionally `Description`, `Frame In`, `Frame Out`, `Nb Frames`, `FPS`, \
+        `Resolution`, metadata and task columns), all rows or none, making missing sequences \
+        and episodes; answers the rows' shots",
+    )
+    .body(Body::Multipart)
+    .answers(Models("Shot"))
+    .role(Manager),
     post(
         "/data/projects/{project}/asset-types/{asset_type}/assets/new",
         BREAKDOWN,
