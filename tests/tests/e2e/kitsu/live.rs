@@ -218,6 +218,17 @@ async fn pages_hear_their_productions_events_live_and_nothing_of_others() {
     assert_eq!(new_comment["task_id"], b.task.as_str());
     assert_eq!(new_comment["task_status_id"], id(&wip).as_str());
     assert_eq!(new_comment["project_id"], p.as_str());
+    // The comment's new status: the task is heard changed again (open task pages reload
+    // it), and its status change is named, from and to.
+    let updates = heard.iter().filter(|e| e[0] == "task:update").count();
+    assert!(updates >= 2, "{heard:?}");
+    let status_changed = find("task:status-changed");
+    assert_eq!(status_changed["task_id"], b.task.as_str());
+    assert_eq!(status_changed["new_task_status_id"], id(&wip).as_str());
+    assert_eq!(
+        status_changed["previous_task_status_id"],
+        "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"
+    );
     let assign = find("task:assign");
     assert_eq!(assign["person_id"], artist_id.as_str());
     let notification = find("notification:new");

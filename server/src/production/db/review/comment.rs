@@ -3,6 +3,7 @@
 
 use super::{followers, notify};
 use crate::production::db::data::{Data, Row, text};
+use crate::production::db::live::{Audience, LiveEvent};
 use crate::production::db::names;
 use crate::production::db::schema::{now_text, parse_datetime};
 use crate::production::db::{DataError, ListQuery, attachments, news, rules, schema};
@@ -131,6 +132,21 @@ fn apply_status(d: &Data, task: &Row, status: &Row, at: &str) -> Result<(), Data
         &format!("UPDATE prod_task SET {} WHERE id = ?3", sets.join(", ")),
         rusqlite::params![text(status, "id"), at, text(task, "id")],
     )?;
+    // Kitsu's open task pages reload the task on `task:update` (its status, retakes and
+    // dates); pages that follow statuses hear `task:status-changed`, as Zou sends them.
+    d.note_update(names::TASKS, task)?;
+    if changed {
+        d.note_event(LiveEvent {
+            name: "task:status-changed".into(),
+            data: json!({
+                "task_id": text(task, "id"),
+                "new_task_status_id": text(status, "id"),
+                "previous_task_status_id": text(task, "task_status_id"),
+                "person_id": d.viewer.id.to_string(),
+            }),
+            audience: Audience::Project(text(task, "project_id").to_owned()),
+        });
+    }
     Ok(())
 }
 
