@@ -64,7 +64,7 @@ pub enum ConfigError {
         /// Why it did not parse.
         reason: String,
     },
-    /// No host name (an IP address, or none).
+    /// A host name WebAuthn does not take.
     #[error(
         "the public URL {0:?} has no host name; FIDO keys need one (e.g. https://kitsu.studio.com)"
     )]
@@ -161,7 +161,11 @@ fn admit<T>(
 
 /// The relying party and its ceremonies in progress; one per server, in [`crate::state::AppState`].
 pub struct Fido {
-    webauthn: Webauthn,
+    /// `None` when the public URL names no host (an IP address): no key can be bound to it,
+    /// so keys are neither registered nor asked for, and the rest of the server works.
+    webauthn: Option<Webauthn>,
+    /// The public URL, for the refusal that says why.
+    public_url: String,
     registrations: Mutex<HashMap<UserId, Pending<SecurityKeyRegistration>>>,
     /// Login challenges by their challenge bytes.
     logins: Mutex<HashMap<Vec<u8>, LoginChallenge<SecurityKeyAuthentication>>>,
@@ -210,11 +214,20 @@ impl Fido {
             url: public_url.to_owned(),
             reason: e.to_string(),
         })?;
-        let domain = url
-            .domain()
-            .ok_or_else(|| ConfigError::NoDomain(public_url.to_owned()))?
-            .to_owned();
-        let webauthn = WebauthnBuilder::new(&domain, &url)
+        let Some(domain) = url.domain() else {
+            tracing::warn!(
+                public_url,
+                "the public URL names no host, so FIDO security keys are off (give \
+                 --public-url a host name, e.g. https://kitsu.studio.com, to use them)"
+            );
+            return Ok(Self {
+                webauthn: None,
+                public_url: public_url.to_owned(),
+                registrations: Mutex::default(),
+                logins: Mutex::default(),
+            });
+        };
+        let webauthn = WebauthnBuilder::new(domain, &url)
             .and_then(|b| {
                 b.rp_name(RP_NAME)
                     .allow_any_port(true)
@@ -223,9 +236,21 @@ impl Fido {
             })
             .map_err(|_| ConfigError::NoDomain(public_url.to_owned()))?;
         Ok(Self {
-            webauthn,
+            webauthn: Some(webauthn),
+            public_url: public_url.to_owned(),
             registrations: Mutex::default(),
             logins: Mutex::default(),
+        })
+    }
+
+    /// The relying party, or the refusal (409) of a server whose public URL names no host.
+    fn relying_party(&self) -> ApiResult<&Webauthn> {
+        self.webauthn.as_ref().ok_or_else(|| {
+            ApiError::Conflict(format!(
+                "security keys need the server's public URL to name a host (it is {}); \
+                 ask an admin to start it with --public-url https://<host name>",
+                self.public_url
+            ))
         })
     }
 
@@ -243,7 +268,7 @@ impl Fido {
             .map(|k| k.cred_id().clone())
             .collect::<Vec<_>>();
         let (options, state) = self
-            .webauthn
+            .relying_party()?
             .start_securitykey_registration(
                 person.0,
                 email,
@@ -279,7 +304,8 @@ impl Fido {
                 RegisterError::Rejected
             })?;
         let key = self
-            .webauthn
+            .relying_party()
+            .map_err(RegisterError::Internal)?
             .finish_securitykey_registration(&answer, &pending.state)
             .map_err(|e| {
                 tracing::info!(%person, error = %e, "FIDO registration refused");
@@ -296,7 +322,7 @@ impl Fido {
         }
         let keys = parse_keys(keys)?;
         let (options, state) = self
-            .webauthn
+            .relying_party()?
             .start_securitykey_authentication(&keys)
             .map_err(|e| ApiError::Internal(format!("starting a FIDO login: {e}")))?;
         let bound = LoginChallenge {
@@ -332,6 +358,9 @@ impl Fido {
         let Some(challenge) = answered_challenge(&answer) else {
             return Ok(None);
         };
+        let Some(webauthn) = &self.webauthn else {
+            return Ok(None);
+        };
         let login = asker.login.map(crate::auth::throttle::normalise);
         let now = Instant::now();
         let result = {
@@ -345,9 +374,8 @@ impl Fido {
             if !bound || !waiting.pending.is_live(now) {
                 return Ok(None);
             }
-            let Ok(result) = self
-                .webauthn
-                .finish_securitykey_authentication(&answer, &waiting.pending.state)
+            let Ok(result) =
+                webauthn.finish_securitykey_authentication(&answer, &waiting.pending.state)
             else {
                 return Ok(None);
             };
@@ -372,10 +400,15 @@ mod tests {
     fn the_public_url_names_the_relying_party() {
         assert!(Fido::new(DEFAULT_PUBLIC_URL).is_ok());
         assert!(Fido::new("https://kitsu.studio.com:8443/").is_ok());
-        assert!(matches!(
-            Fido::new("http://127.0.0.1:7878"),
-            Err(ConfigError::NoDomain(_))
-        ));
+        // An address serves, without security keys: registering one is refused with why.
+        let by_address = Fido::new("http://127.0.0.1:7878").unwrap();
+        let refused = by_address
+            .start_registration(UserId(uuid::Uuid::new_v4()), "ann@studio.com", &[])
+            .unwrap_err();
+        assert!(
+            matches!(&refused, ApiError::Conflict(m) if m.contains("127.0.0.1")),
+            "{refused:?}"
+        );
         assert!(matches!(
             Fido::new("not a url"),
             Err(ConfigError::NotAUrl { .. })
