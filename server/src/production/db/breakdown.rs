@@ -427,12 +427,20 @@ pub fn full_entity(d: &Data, route: ModelName, mut row: Row) -> Result<Row, Data
         }
         _ => {}
     }
+    // Its tasks as the with-tasks lists give them: Kitsu's shot and asset pages (and its
+    // `shot:new`/`asset:new` handlers) count `assignees` and show `is_subscribed`.
     let id = text(&row, "id").to_owned();
-    let tasks = d.list(names::TASKS, &[("entity_id", &id)])?;
-    row.insert(
-        "tasks".into(),
-        Value::Array(tasks.into_iter().map(Value::Object).collect()),
-    );
+    let query = ListQuery {
+        relations: true,
+        ..ListQuery::filtered(&[("entity_id", &id)])
+    };
+    let mut tasks = Vec::new();
+    for mut task in d.query(names::TASKS, &query)? {
+        let subscribed = super::tasks::is_subscribed(d, text(&task, "id"))?;
+        task.insert("is_subscribed".into(), Value::from(subscribed));
+        tasks.push(Value::Object(task));
+    }
+    row.insert("tasks".into(), Value::Array(tasks));
     Ok(row)
 }
 

@@ -34,6 +34,10 @@ async fn breakdown_casting_and_instances_follow_kitsu() {
         (full["episode_id"].as_str(), full["frame_out"].as_i64()),
         (Some(b.episode.as_str()), Some(48))
     );
+    // Its tasks as the with-tasks lists have them: Kitsu's shot page counts assignees.
+    assert_eq!(full["tasks"][0]["id"], b.task.as_str());
+    assert!(full["tasks"][0]["assignees"].is_array(), "{full}");
+    assert_eq!(full["tasks"][0]["is_subscribed"], false);
     let tasks = call(
         &admin,
         Method::GET,
