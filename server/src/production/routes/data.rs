@@ -126,6 +126,9 @@ async fn create(
         ));
     }
     let mut body = body;
+    if model.route == names::PLAYLISTS {
+        production::playlists::normalise_fields(&mut body);
+    }
     let mut extra = computed(model, &mut body).await?;
     if model.table == "users" && !extra.iter().any(|(c, _)| c == "password_hash") {
         // A person made without a password cannot log in until one is set.
@@ -159,6 +162,9 @@ async fn update(
         return Err(ApiError::Forbidden(
             "change your password with POST /auth/change-password (it asks for the old one)".into(),
         ));
+    }
+    if model.route == names::PLAYLISTS {
+        production::playlists::normalise_fields(&mut body);
     }
     let extra = computed(model, &mut body).await?;
     let changed = write(&state, &me, move |d| {

@@ -94,10 +94,15 @@ async fn playlists_fill_and_show_the_review_room() {
         &admin,
         Method::POST,
         "/data/playlists",
-        Some(json!({"name": "Dailies 1", "project_id": p})),
+        // As Kitsu's "Add a playlist" sends it, left on "All" task types.
+        Some(
+            json!({"name": "Dailies 1", "project_id": p, "for_client": false,
+                    "for_entity": "shot", "is_for_all": false, "task_type_id": ""}),
+        ),
         201,
     )
     .await;
+    assert_eq!(playlist["task_type_id"], Value::Null);
     let pl = id(&playlist);
     let add = format!("/actions/playlists/{pl}/add-entities");
 

@@ -12,3 +12,22 @@ mod view;
 pub use add::{add_entities, add_entity};
 pub use temp::temp_playlist;
 pub use view::project_playlist;
+
+use super::data::Row;
+use serde_json::Value;
+
+/// A playlist's fields as Kitsu's "Add a playlist" and "Edit" send them, read as Zou reads
+/// them: a `task_type_id` that names no task type (`""` for "All") is none, and so is the
+/// episode `"all"` or `"main"` (a TV show's every episode or its main pack).
+pub fn normalise_fields(body: &mut Row) {
+    if let Some(Value::String(task_type)) = body.get("task_type_id")
+        && uuid::Uuid::parse_str(task_type).is_err()
+    {
+        body.insert("task_type_id".into(), Value::Null);
+    }
+    if let Some(Value::String(episode)) = body.get("episode_id")
+        && matches!(episode.as_str(), "" | "all" | "main")
+    {
+        body.insert("episode_id".into(), Value::Null);
+    }
+}
