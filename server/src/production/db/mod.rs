@@ -16,6 +16,7 @@ pub(crate) mod bulk;
 pub(crate) mod casting;
 pub(crate) mod chats;
 pub(crate) mod comments;
+pub(crate) mod concept_links;
 pub(crate) mod data;
 pub(crate) mod day_offs;
 pub(crate) mod descriptors;
@@ -277,6 +278,9 @@ fn replace_links(
     owner: &str,
     targets: &[String],
 ) -> Result<(), DataError> {
+    if relation.table == models::CONCEPT_LINKS {
+        concept_links::check_targets(conn, owner, targets)?;
+    }
     conn.execute(
         &format!(
             "DELETE FROM {} WHERE {} = ?",

@@ -183,6 +183,40 @@ const OTHER_SQL: &str = "SELECT e.id, e.name, e.description, e.canceled, e.data,
     AND (?3 IS NULL OR e.parent_id = ?3) \
     ORDER BY e.name";
 
+/// Concepts: as [`OTHER`], with the entities each is linked to (Kitsu's concept cards).
+const CONCEPT: Fields = Fields {
+    names: &[
+        "id",
+        "name",
+        "description",
+        "canceled",
+        "data",
+        "entity_type_id",
+        "parent_id",
+        "episode_id",
+        "preview_file_id",
+        "project_id",
+        "nb_frames",
+        "is_casting_standby",
+        "type",
+        "entity_concept_links",
+    ],
+    shows: &[
+        Plain, Plain, Plain, Bool, Json, Plain, Plain, Plain, Plain, Plain, Plain, Bool, Plain,
+        Json,
+    ],
+};
+const CONCEPT_SQL: &str = "SELECT e.id, e.name, e.description, e.canceled, e.data, \
+    e.entity_type_id, e.parent_id, e.parent_id, e.preview_file_id, e.project_id, e.nb_frames, \
+    e.is_casting_standby, ?2, \
+    (SELECT json_group_array(l.entity_out_id) FROM prod_entity_concept_link AS l \
+     WHERE l.entity_in_id = e.id) \
+    FROM prod_entity AS e \
+    WHERE e.project_id = ?1 \
+    AND e.entity_type_id = (SELECT id FROM prod_entity_type WHERE name = ?2) \
+    AND (?3 IS NULL OR e.parent_id = ?3) \
+    ORDER BY e.name";
+
 const TASK: Fields = Fields {
     names: &[
         "id",
@@ -323,7 +357,7 @@ pub fn with_tasks(
         Kind::Sequences => (&OTHER, OTHER_SQL, "Sequence"),
         Kind::Episodes => (&OTHER, OTHER_SQL, "Episode"),
         Kind::Edits => (&OTHER, OTHER_SQL, "Edit"),
-        Kind::Concepts => (&OTHER, OTHER_SQL, "Concept"),
+        Kind::Concepts => (&CONCEPT, CONCEPT_SQL, "Concept"),
     };
     let compact = form.compact();
     let params: [&dyn ToSql; 3] = [&project_id, &second, &episode_id];

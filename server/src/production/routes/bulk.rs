@@ -71,6 +71,12 @@ pub fn router() -> Routes {
             "/data/entities/{entity}/preview-files",
             get(entity_previews),
         )
+        .route(
+            "/data/entities/{entity}/entities-linked/with-tasks",
+            super::get_read(|d, entity: String| {
+                crate::production::db::concept_links::linked_with_tasks(d, &entity)
+            }),
+        )
 }
 
 /// Whether the query says `force=true`.

@@ -594,4 +594,47 @@ async fn concepts_are_listed_with_their_tasks() {
         404,
     )
     .await;
+
+    // Linked to the asset it is a concept of (as Kitsu's Concepts page writes it), the
+    // concept says so on its card, and the asset's page lists it with its tasks.
+    assert_eq!(listed[0]["entity_concept_links"], json!([]));
+    let concept_path = format!("/data/entities/{}", id(&concept));
+    let linked = call(
+        &admin,
+        Method::PUT,
+        &concept_path,
+        Some(json!({"id": id(&concept), "entity_concept_links": [b.asset]})),
+        200,
+    )
+    .await;
+    assert_eq!(linked["entity_concept_links"], json!([b.asset]), "{linked}");
+    let listed = call(
+        &admin,
+        Method::GET,
+        &format!("/data/concepts/with-tasks?project_id={}", b.project),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(listed[0]["entity_concept_links"], json!([b.asset]));
+    let of_asset = format!("/data/entities/{}/entities-linked/with-tasks", b.asset);
+    let concepts = call(&admin, Method::GET, &of_asset, None, 200).await;
+    assert_eq!(concepts.as_array().unwrap().len(), 1, "{concepts}");
+    assert_eq!(concepts[0]["id"], id(&concept).as_str());
+    assert_eq!(concepts[0]["type"], "Concept");
+    assert_eq!(concepts[0]["tasks"][0]["task_type_id"], json!(animation));
+    assert!(concepts[0]["tasks"][0]["assignees"].is_array());
+    // Nothing of another production is linked; an outsider reads no links.
+    call(
+        &admin,
+        Method::PUT,
+        &concept_path,
+        Some(json!({"entity_concept_links": [other.asset]})),
+        400,
+    )
+    .await;
+    call(&outsider, Method::GET, &of_asset, None, 404).await;
+    // The asset linked to nothing lists nothing.
+    let none = format!("/data/entities/{}/entities-linked/with-tasks", b.shot);
+    assert_eq!(call(&admin, Method::GET, &none, None, 200).await, json!([]));
 }

@@ -6,7 +6,7 @@
 pub mod names;
 mod registry;
 
-pub use registry::{MODELS, TEMPORAL_TYPES};
+pub use registry::{CONCEPT_LINKS, MODELS, TEMPORAL_TYPES};
 
 /// A model's route name as code names it: only the constants of [`names`] exist, so a
 /// misspelt model fails to compile (as a string it answered 404 at run time). The generic

@@ -62,7 +62,17 @@ const ENTITY_RELATIONS: &[Relation] = &[
         owner: "entity_id",
         target: "asset_instance_id",
     },
+    // A concept's links to the entities it is for (see `db::concept_links`).
+    Relation {
+        field: "entity_concept_links",
+        table: CONCEPT_LINKS,
+        owner: "entity_in_id",
+        target: "entity_out_id",
+    },
 ];
+
+/// The table of concepts' links to entities; its targets must be of the owner's project.
+pub const CONCEPT_LINKS: &str = "prod_entity_concept_link";
 
 const fn entity(route: ModelName, kind: &'static str, rows: Rows) -> Model {
     Model {

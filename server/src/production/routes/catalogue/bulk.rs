@@ -102,4 +102,11 @@ pub(super) static OPS: &[Op] = &[
         "Every preview of the entity's tasks, by task type, newest revision first",
     )
     .answers(Models("PreviewFile")),
+    get(
+        "/data/entities/{entity}/entities-linked/with-tasks",
+        BREAKDOWN,
+        "The entities linked to this one by their concept links (an asset's concepts), each \
+        with its tasks and their assignees",
+    )
+    .answers(List),
 ];
