@@ -370,6 +370,48 @@ where
     })
 }
 
+/// The entity ids of a task creation, as a body: a bare list as Kitsu sends, or
+/// `{entity_ids}`; an empty list or no body at all means every entity of the kind.
+pub struct EntityIds(pub Row);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for EntityIds {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::PayloadTooLarge("the request body is too large".into())
+                }
+                _ => ApiError::BadRequest(e.body_text()),
+            })?;
+        // Kitsu may send nothing at all: every entity of the kind.
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Row::new()));
+        }
+        let body: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+        Ok(Self(match body {
+            Value::Array(_) => {
+                let ids = crate::production::db::bulk::id_list(&body, "entity")?;
+                let mut row = Row::new();
+                if !ids.is_empty() {
+                    row.insert("entity_ids".into(), ids.into());
+                }
+                row
+            }
+            Value::Object(row) => row,
+            Value::Null => Row::new(),
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "the body must be a list of ids".into(),
+                ));
+            }
+        }))
+    }
+}
+
 /// A request body as Kitsu's routes take it: a JSON object, form fields
 /// (`application/x-www-form-urlencoded`), or nothing at all (an empty object).
 pub struct Fields(pub Row);

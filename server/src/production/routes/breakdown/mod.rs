@@ -248,7 +248,7 @@ async fn create_tasks(
     Authed(me): Authed,
     State(state): State<AppState>,
     Path((project, task_type, kind)): Path<(String, String, String)>,
-    super::bulk::EntityIds(body): super::bulk::EntityIds,
+    super::EntityIds(body): super::EntityIds,
 ) -> ApiResult<Created<Vec<Row>>> {
     let Some(kind) = listed(TASK_CREATIONS, &kind) else {
         return Err(ApiError::NotFound(format!(
