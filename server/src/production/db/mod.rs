@@ -53,6 +53,7 @@ pub(crate) mod templates;
 pub(crate) mod time;
 pub(crate) mod timesheets;
 pub(crate) mod user;
+pub(crate) mod versions;
 pub(crate) mod with_tasks;
 
 use access::authorize_write;

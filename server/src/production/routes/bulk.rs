@@ -11,7 +11,7 @@ use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::production::db::bulk::{self as db, Deleted};
-use crate::production::db::{Row, comments};
+use crate::production::db::{Row, comments, names};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -70,6 +70,18 @@ pub fn router() -> Routes {
         .route(
             "/data/entities/{entity}/preview-files",
             get(entity_previews),
+        )
+        .route(
+            "/data/shots/{shot}/versions",
+            super::get_read(|d, shot: String| {
+                crate::production::db::versions::versions(d, names::SHOTS, &shot)
+            }),
+        )
+        .route(
+            "/data/edits/{edit}/versions",
+            super::get_read(|d, edit: String| {
+                crate::production::db::versions::versions(d, names::EDITS, &edit)
+            }),
         )
         .route(
             "/data/entities/{entity}/entities-linked/with-tasks",

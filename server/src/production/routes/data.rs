@@ -180,7 +180,16 @@ async fn update(
             }
             return Ok(person);
         }
+        let versioned = matches!(model.route, names::SHOTS | names::EDITS | names::ENTITIES);
+        let before = if versioned {
+            Some(d.get(model.route, &id)?)
+        } else {
+            None
+        };
         let mut row = d.update_with(model.route, &id, Value::Object(body), extra)?;
+        if let Some(before) = &before {
+            production::versions::record_if_needed(d, before, &row)?;
+        }
         if model.route == names::ENTITIES {
             production::breakdown::entity_kind(d, &mut row)?;
         }

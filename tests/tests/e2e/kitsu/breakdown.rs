@@ -38,6 +38,50 @@ async fn breakdown_casting_and_instances_follow_kitsu() {
     assert_eq!(full["tasks"][0]["id"], b.task.as_str());
     assert!(full["tasks"][0]["assignees"].is_array(), "{full}");
     assert_eq!(full["tasks"][0]["is_subscribed"], false);
+
+    // Its frame range and name changes are kept as versions; one person's burst of changes
+    // (frame out typed twice, then a rename) is one version, a later change another.
+    let shot_path = format!("/data/shots/{shot}");
+    let versions_path = format!("/data/shots/{shot}/versions");
+    assert_eq!(
+        call(&admin, Method::GET, &versions_path, None, 200).await,
+        json!([])
+    );
+    for body in [
+        json!({"data": {"frame_in": 1, "frame_out": 60}}),
+        json!({"data": {"frame_in": 1, "frame_out": 72}}),
+        json!({"name": "SH010B"}),
+        json!({"description": "no frames changed"}),
+    ] {
+        call(&admin, Method::PUT, &shot_path, Some(body), 200).await;
+    }
+    let versions = call(&admin, Method::GET, &versions_path, None, 200).await;
+    assert_eq!(versions.as_array().unwrap().len(), 1, "{versions}");
+    assert_eq!(versions[0]["type"], "ShotVersion");
+    assert_eq!(versions[0]["name"], "SH010");
+    assert_eq!(versions[0]["data"]["frame_out"], 72);
+    call(
+        &admin,
+        Method::PUT,
+        &shot_path,
+        Some(json!({"data": {"frame_in": 1, "frame_out": 80}})),
+        200,
+    )
+    .await;
+    let versions = call(&admin, Method::GET, &versions_path, None, 200).await;
+    assert_eq!(versions.as_array().unwrap().len(), 2, "{versions}");
+    assert_eq!(versions[0]["name"], "SH010B", "newest first");
+    assert_eq!(versions[0]["data"]["frame_out"], 80);
+    let stranger = ts.client_as(Role::Artist).await;
+    call(&stranger, Method::GET, &versions_path, None, 404).await;
+    call(
+        &admin,
+        Method::PUT,
+        &shot_path,
+        Some(json!({"name": "SH010"})),
+        200,
+    )
+    .await;
     let tasks = call(
         &admin,
         Method::GET,

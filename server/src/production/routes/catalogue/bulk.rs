@@ -109,4 +109,17 @@ pub(super) static OPS: &[Op] = &[
         with its tasks and their assignees",
     )
     .answers(List),
+    get(
+        "/data/shots/{shot}/versions",
+        BREAKDOWN,
+        "The shot's earlier names and frame ranges (`ShotVersion`), newest first: one is kept \
+        when an update changes either, a person's burst of changes folded into one",
+    )
+    .answers(List),
+    get(
+        "/data/edits/{edit}/versions",
+        BREAKDOWN,
+        "The edit's earlier names and frame ranges (`EditVersion`), newest first",
+    )
+    .answers(List),
 ];
