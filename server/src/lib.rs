@@ -209,6 +209,12 @@ impl Server {
         store
             .write(|c| crate::farm::db::dispatch::repair(c).map_err(StoreError::from))
             .await?;
+        // A playlist movie being built died with the server: its build failed.
+        store
+            .write(|c| {
+                production::db::playlists::builds::fail_unfinished(c).map_err(StoreError::from)
+            })
+            .await?;
         let production = store
             .read(|c| production::db::Schema::load(c).map_err(StoreError::from))
             .await?;

@@ -122,9 +122,28 @@ pub fn row_event(
             data.insert("person_id".into(), Value::from(text(row, "person_id")));
         }
         "shot" | "sequence" | "edit" => {
-            if let Some(parent) = row.get("parent_id").and_then(Value::as_str) {
+            let parent = row.get("parent_id").and_then(Value::as_str);
+            if let Some(parent) = parent {
                 data.insert("parent_id".into(), Value::from(parent));
             }
+            // Kitsu's lists of a TV show take a new row only for the episode open, as Zou
+            // names it: a sequence's or edit's parent, a shot's sequence's parent.
+            let episode = match (kind.as_str(), parent) {
+                ("shot", Some(sequence)) => conn
+                    .query_row(
+                        "SELECT parent_id FROM prod_entity WHERE id = ?",
+                        [sequence],
+                        |r| r.get::<_, Option<String>>(0),
+                    )
+                    .optional()?
+                    .flatten(),
+                ("shot", None) => None,
+                (_, parent) => parent.map(str::to_owned),
+            };
+            data.insert(
+                "episode_id".into(),
+                episode.map_or(Value::Null, Value::from),
+            );
         }
         _ => {}
     }

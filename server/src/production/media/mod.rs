@@ -10,7 +10,7 @@
 //! pool.
 
 pub mod background;
-mod movie;
+pub mod movie;
 pub mod picture;
 mod queue;
 
@@ -78,6 +78,14 @@ pub fn preview_path(data_dir: &Path, preview_id: &str, kind: Kind, extension: &s
         Kind::MidSize => "mid.png".into(),
     };
     preview_dir(data_dir, preview_id).join(name)
+}
+
+/// A playlist's built movie (`db::playlists::builds`), by its build job's id.
+pub fn build_path(data_dir: &Path, job_id: &str) -> PathBuf {
+    data_dir
+        .join("production")
+        .join("builds")
+        .join(format!("{job_id}.mp4"))
 }
 
 /// A movie preview's low copy (see `movie::LOW_LINES`); absent for small movies.

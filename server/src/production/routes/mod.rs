@@ -7,6 +7,7 @@
 mod admin_lists;
 mod attachments;
 mod breakdown;
+mod builds;
 mod bulk;
 mod catalogue;
 mod chats;
@@ -88,6 +89,7 @@ fn routes() -> (Routes, Routes) {
         .merge(attachments::router())
         .merge(bulk::router())
         .merge(imports::router())
+        .merge(builds::router())
         .merge(timesheets::router())
         .merge(admin_lists::router())
         .merge(plans::router())

@@ -190,6 +190,15 @@ async fn pages_hear_their_productions_events_live_and_nothing_of_others() {
         200,
     )
     .await;
+    // A new shot, heard with its sequence and episode (a TV show's lists take it by episode).
+    let new_shot = call(
+        &admin,
+        Method::POST,
+        &format!("/data/projects/{p}/shots"),
+        Some(json!({"name": "SH020", "sequence_id": b.sequence})),
+        201,
+    )
+    .await;
     // Studio-wide news everyone hears: the mark after which the outsider has heard it all.
     let department = call(
         &admin,
@@ -229,6 +238,10 @@ async fn pages_hear_their_productions_events_live_and_nothing_of_others() {
         status_changed["previous_task_status_id"],
         "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"
     );
+    let shot_new = find("shot:new");
+    assert_eq!(shot_new["shot_id"], id(&new_shot).as_str());
+    assert_eq!(shot_new["parent_id"], b.sequence.as_str());
+    assert_eq!(shot_new["episode_id"], b.episode.as_str());
     let assign = find("task:assign");
     assert_eq!(assign["person_id"], artist_id.as_str());
     let notification = find("notification:new");

@@ -7,6 +7,7 @@
 mod admin_lists;
 mod attachments;
 mod breakdown;
+mod builds;
 mod bulk;
 mod chats;
 mod imports;

@@ -327,7 +327,7 @@ async fn bodies_past_the_cap_are_refused_where_uploads_are_allowed() {
 }
 
 /// Whether ffmpeg is installed; required where CI says so.
-fn ffmpeg() -> bool {
+pub(crate) fn ffmpeg() -> bool {
     let found = Command::new("ffmpeg")
         .arg("-version")
         .stdout(Stdio::null())
@@ -344,7 +344,7 @@ fn ffmpeg() -> bool {
 }
 
 /// A movie made by ffmpeg from its test pattern, with `input` options for the pattern.
-fn movie(dir: &Path, name: &str, pattern: &str, seconds: u32) -> Vec<u8> {
+pub(crate) fn movie(dir: &Path, name: &str, pattern: &str, seconds: u32) -> Vec<u8> {
     let path = dir.join(name);
     let made = Command::new("ffmpeg")
         .args(["-y", "-v", "error", "-f", "lavfi", "-i", pattern])

@@ -5,6 +5,6 @@
 mod auth;
 mod connections;
 mod farm;
-mod media;
+pub(crate) mod media;
 mod openapi;
 mod production;

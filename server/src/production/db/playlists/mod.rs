@@ -5,6 +5,7 @@
 //! `generate_temp_playlist`).
 
 mod add;
+pub mod builds;
 mod previews;
 mod temp;
 mod view;
@@ -13,7 +14,9 @@ pub use add::{add_entities, add_entity};
 pub use temp::temp_playlist;
 pub use view::project_playlist;
 
-use super::data::Row;
+use super::DataError;
+use super::data::{Data, Row};
+use drover_shared::Role;
 use serde_json::Value;
 
 /// A playlist's fields as Kitsu's "Add a playlist" and "Edit" send them, read as Zou reads
@@ -29,5 +32,19 @@ pub fn normalise_fields(body: &mut Row) {
         && matches!(episode.as_str(), "" | "all" | "main")
     {
         body.insert("episode_id".into(), Value::Null);
+    }
+}
+
+/// Vendors review nothing of the production; clients only the playlists shared with them
+/// (Zou's `check_playlist_read_access`).
+pub(super) fn may_read(d: &Data, playlist: &Row) -> Result<(), DataError> {
+    match d.viewer.role {
+        Role::Vendor => Err(DataError::Forbidden(
+            "vendors do not watch the production's playlists".into(),
+        )),
+        Role::Client if playlist.get("for_client").and_then(Value::as_bool) != Some(true) => Err(
+            DataError::Forbidden("this playlist is not shared with clients".into()),
+        ),
+        _ => Ok(()),
     }
 }

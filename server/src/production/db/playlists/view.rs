@@ -1,6 +1,7 @@
 //! One stored playlist as the review room opens it: who may watch it, and each entry with
 //! its pinned preview and every preview of its entity.
 
+use super::may_read;
 use super::previews::{Shape, previews_by_task_type};
 use crate::production::db::DataError;
 use crate::production::db::data::{Data, Row, text};
@@ -17,24 +18,10 @@ fn entry_entity(entry: &Row) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Vendors review nothing of the production; clients only the playlists shared with them
-/// (Zou's `check_playlist_read_access`).
-fn may_read(d: &Data, playlist: &Row) -> Result<(), DataError> {
-    match d.viewer.role {
-        Role::Vendor => Err(DataError::Forbidden(
-            "vendors do not watch the production's playlists".into(),
-        )),
-        Role::Client if playlist.get("for_client").and_then(Value::as_bool) != Some(true) => Err(
-            DataError::Forbidden("this playlist is not shared with clients".into()),
-        ),
-        _ => Ok(()),
-    }
-}
-
 /// `GET /data/projects/{p}/playlists/{id}`: one playlist of the project, each entry of its
 /// `shots` with its preview's facts (`preview_file_extension`, `…_revision`, `…_previews`…)
 /// and every preview of its entity by task type (`preview_files`), annotations left out
-/// (the room loads them on demand); `build_jobs` is empty (no playlist movies are built).
+/// (the room loads them on demand), and its movie builds (`build_jobs`), newest first.
 pub fn project_playlist(d: &Data, project_id: &str, playlist_id: &str) -> Result<Row, DataError> {
     let project = d.get(names::PROJECTS, project_id)?;
     // Refused before the id is looked up, so that a vendor learns nothing of the ids.
@@ -122,7 +109,8 @@ fn with_previews(d: &Data, mut playlist: Row) -> Result<Row, DataError> {
         "shots".into(),
         Value::Array(entries.into_iter().map(Value::Object).collect()),
     );
-    playlist.insert("build_jobs".into(), Value::Array(Vec::new()));
+    let builds = super::builds::of_playlist(d.conn, text(&playlist, "id"))?;
+    playlist.insert("build_jobs".into(), Value::Array(builds));
     Ok(playlist)
 }
 

@@ -16,8 +16,10 @@
 //! fair queue ([`super::queue`]): a few at once, round-robin between uploaders, one person at
 //! most half of them.
 
+mod concat;
 mod container;
 
+pub use concat::{Frame, concat};
 #[cfg(test)]
 use container::ASF_HEADER;
 use container::file_url;

@@ -1,8 +1,8 @@
 //! Playlists in the review room, and the annotations and order of preview files.
 
-use super::Answer::{List, Model, Models};
-use super::{Op, REVIEWS, get, post, put};
-use drover_shared::Role::Supervisor;
+use super::Answer::{File, List, Model, Models, Object};
+use super::{Op, REVIEWS, delete, get, post, put};
+use drover_shared::Role::{Admin, Manager, Supervisor};
 
 pub(super) static OPS: &[Op] = &[
     get(
@@ -57,4 +57,38 @@ pub(super) static OPS: &[Op] = &[
         in their new order",
     )
     .answers(Models("PreviewFile")),
+    get(
+        "/data/playlists/{playlist}/build/mp4",
+        REVIEWS,
+        "Starts building the playlist's movie (its movie previews one after the other, in the \
+        production's frame) and answers the running build job; it ends `succeeded` or \
+        `failed` (`build-job:update`). One build runs per playlist",
+    )
+    .answers(Object)
+    .role(Manager),
+    get(
+        "/data/playlists/{playlist}/jobs/{build_job}",
+        REVIEWS,
+        "One build job of the playlist",
+    )
+    .answers(Model("BuildJob")),
+    delete(
+        "/data/playlists/{playlist}/jobs/{build_job}",
+        REVIEWS,
+        "Deletes a build job and its movie",
+    )
+    .role(Manager),
+    get(
+        "/data/playlists/{playlist}/jobs/{build_job}/build/mp4",
+        REVIEWS,
+        "A finished build's movie, as a download",
+    )
+    .answers(File("video/mp4")),
+    get(
+        "/data/projects/{project}/build-jobs",
+        REVIEWS,
+        "Every build job of the production's playlists, newest first",
+    )
+    .answers(List)
+    .role(Admin),
 ];

@@ -1,0 +1,165 @@
+//! A playlist's movie, built by the server from its movie previews as Kitsu's "Build movie"
+//! asks: the build runs in the background and ends `succeeded`, shows on the playlist,
+//! downloads as an MP4, and goes when deleted; only managers build and delete, only admins
+//! list a production's builds.
+
+use super::{breakdown, call, id, member, upload};
+use crate::security::media::{ffmpeg, movie};
+use drover_shared::Role;
+use drover_tests::setup;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const RETAKE: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000105";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_playlists_movie_is_built_shown_downloaded_and_deleted() {
+    if !ffmpeg() {
+        return;
+    }
+    let (ts, admin) = setup().await;
+    let b = breakdown(&admin, "Dailies build").await;
+    let p = &b.project;
+    let (artist, _) = member(&ts, &admin, p, Role::Artist).await;
+
+    // A playlist with nothing but pictures or nothing at all has no movie to build.
+    let playlist = call(
+        &admin,
+        Method::POST,
+        "/data/playlists",
+        Some(json!({"name": "Dailies", "project_id": p})),
+        201,
+    )
+    .await;
+    let pl = id(&playlist);
+    let build = format!("/data/playlists/{pl}/build/mp4");
+    call(&admin, Method::GET, &build, None, 400).await;
+
+    // A movie preview on the shot's task, added to the playlist.
+    let comment = call(
+        &admin,
+        Method::POST,
+        &format!("/actions/tasks/{}/comment", b.task),
+        Some(json!({"task_status_id": RETAKE, "comment": "take"})),
+        201,
+    )
+    .await;
+    let preview = call(
+        &admin,
+        Method::POST,
+        &format!(
+            "/actions/tasks/{}/comments/{}/add-preview",
+            b.task,
+            id(&comment)
+        ),
+        Some(json!({})),
+        201,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = movie(dir.path(), "take.mp4", "testsrc=size=320x240:rate=24", 1);
+    let (status, stored) = upload(
+        &admin,
+        &format!("/pictures/preview-files/{}", id(&preview)),
+        "take.mp4",
+        &clip,
+    )
+    .await;
+    assert!(status.is_success(), "{stored}");
+    call(
+        &admin,
+        Method::POST,
+        &format!("/actions/playlists/{pl}/add-entities"),
+        Some(json!({"entities": [{"entity_id": b.shot}]})),
+        200,
+    )
+    .await;
+
+    // An artist does not build; a manager does, and the build runs, then succeeds.
+    call(&artist, Method::GET, &build, None, 403).await;
+    let job = call(&admin, Method::GET, &build, None, 200).await;
+    assert_eq!(job["type"], "BuildJob");
+    assert_eq!(job["playlist_id"], pl.as_str());
+    let job_path = format!("/data/playlists/{pl}/jobs/{}", id(&job));
+    let started = Instant::now();
+    let done = loop {
+        let now = call(&artist, Method::GET, &job_path, None, 200).await;
+        if now["status"] != "running" {
+            break now;
+        }
+        assert!(
+            started.elapsed() < Duration::from_mins(2),
+            "still running: {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert!(done["ended_at"].is_string());
+
+    // The playlist lists it; the movie downloads as an MP4.
+    let shown = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/playlists/{pl}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(shown["build_jobs"][0]["id"], job["id"]);
+    let download = format!("{}/api{job_path}/build/mp4", ts.url());
+    let answer = reqwest::Client::new()
+        .get(&download)
+        .bearer_auth(artist.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let disposition = answer.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    let bytes = answer.bytes().await.unwrap();
+    assert_eq!(&bytes[4..8], b"ftyp", "an MP4");
+
+    // Only admins list a production's builds.
+    let all = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/build-jobs"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
+    call(
+        &artist,
+        Method::GET,
+        &format!("/data/projects/{p}/build-jobs"),
+        None,
+        403,
+    )
+    .await;
+
+    // Deleted (by a manager, not an artist), the build and its movie are gone.
+    call(&artist, Method::DELETE, &job_path, None, 403).await;
+    call(&admin, Method::DELETE, &job_path, None, 204).await;
+    call(&admin, Method::GET, &job_path, None, 404).await;
+    let gone = reqwest::Client::new()
+        .get(&download)
+        .bearer_auth(admin.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let shown = call(
+        &admin,
+        Method::GET,
+        &format!("/data/projects/{p}/playlists/{pl}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(shown["build_jobs"], Value::Array(Vec::new()));
+}
