@@ -10,6 +10,7 @@ mod breakdown;
 mod bulk;
 mod chats;
 mod imports;
+mod imports_more;
 mod limits;
 mod live;
 mod planning;
