@@ -50,11 +50,19 @@ fn snap(value: f64) -> f64 {
 /// The day `days` working days (Monday to Friday) after `start`; a part of a day counts as
 /// a day, as Zou counts.
 fn add_working_days(start: Date, days: f64) -> Date {
+    let working = |day: Date| !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday);
     let mut left = days;
     let mut day = start;
     while left > 0.0 {
+        // From a working day, five working days later is a week later: a long estimation
+        // costs a step per week, not per day.
+        if left > 5.0 && working(day) {
+            day = day.saturating_add(Duration::weeks(1));
+            left -= 5.0;
+            continue;
+        }
         day = day.saturating_add(Duration::days(1));
-        if !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        if working(day) {
             left -= 1.0;
         }
     }
@@ -312,6 +320,11 @@ mod tests {
         assert_eq!(add_working_days(friday, 0.0), friday);
         assert_eq!(add_working_days(friday, 1.0), monday);
         assert_eq!(add_working_days(friday, 1.5), tuesday);
+        let saturday = Date::from_calendar_date(2024, Month::January, 6).unwrap();
+        let two_weeks_on = Date::from_calendar_date(2024, Month::January, 19).unwrap();
+        let nine_days_on = Date::from_calendar_date(2024, Month::January, 15).unwrap();
+        assert_eq!(add_working_days(friday, 10.0), two_weeks_on);
+        assert_eq!(add_working_days(saturday, 6.0), nine_days_on);
         assert!((snap(2.05 * 60.0) - 123.0).abs() < f64::EPSILON);
     }
 }
