@@ -11,6 +11,7 @@ mod builds;
 mod bulk;
 mod chats;
 mod imports;
+mod imports_more;
 mod limits;
 mod live;
 mod planning;

@@ -99,6 +99,27 @@ fn insert_link(
     Ok(())
 }
 
+/// One asset cast in an entity `count` times, the count and label of an existing link
+/// changed: one link per entity and asset.
+fn upsert_link(
+    d: &Data,
+    entity_id: &str,
+    asset_id: &str,
+    count: i64,
+    label: &str,
+    now: &str,
+) -> Result<(), DataError> {
+    let changed = d.conn.execute(
+        "UPDATE prod_entity_link SET nb_occurences = ?3, label = ?4, updated_at = ?5 \
+         WHERE entity_in_id = ?1 AND entity_out_id = ?2",
+        rusqlite::params![entity_id, asset_id, count, label, now],
+    )?;
+    if changed == 0 {
+        insert_link(d, entity_id, asset_id, count, label, now)?;
+    }
+    Ok(())
+}
+
 /// The entity's count of what it casts, once its links changed.
 fn count_links(d: &Data, entity_id: &str, now: &str) -> Result<(), DataError> {
     d.conn.execute(
@@ -164,18 +185,41 @@ pub fn cast_asset(
         let entity = entity_of_project(d, project_id, entity)?;
         let entity_id = text(&entity, "id").to_owned();
         let before = linked_ids(d, &entity_id)?;
-        // One link per entity and asset: the count and label of an existing one change.
-        let changed = d.conn.execute(
-            "UPDATE prod_entity_link SET nb_occurences = ?3, label = ?4, updated_at = ?5 \
-             WHERE entity_in_id = ?1 AND entity_out_id = ?2",
-            rusqlite::params![entity_id, asset_id, count, label, now],
-        )?;
-        if changed == 0 {
-            insert_link(d, &entity_id, &asset_id, count, label, &now)?;
-        }
+        upsert_link(d, &entity_id, &asset_id, count, label, &now)?;
         count_links(d, &entity_id, &now)?;
         casting_changed(d, &entity, &before)?;
         out.insert(entity_id.clone(), Value::Array(casting_of(d, &entity_id)?));
     }
     Ok(out)
+}
+
+/// An asset an entity casts, how many times and with which label (`fixed`, `animate`…).
+pub struct Link {
+    /// The asset cast.
+    pub asset_id: String,
+    /// How many times (from 1).
+    pub count: i64,
+    /// Kitsu's label of the link.
+    pub label: String,
+}
+
+/// Casts assets into one entity of the project, keeping what else it casts (a link it has
+/// gets the new count and label): the casting import's change, told to the project once for
+/// the entity, however many rows named it.
+pub fn add_links(
+    d: &Data,
+    project_id: &str,
+    entity_id: &str,
+    links: &[Link],
+) -> Result<(), DataError> {
+    d.authorize_in_project(names::ENTITIES, project_id)?;
+    let entity = entity_of_project(d, project_id, entity_id)?;
+    let entity_id = text(&entity, "id").to_owned();
+    let before = linked_ids(d, &entity_id)?;
+    let now = now_text();
+    for link in links {
+        upsert_link(d, &entity_id, &link.asset_id, link.count, &link.label, &now)?;
+    }
+    count_links(d, &entity_id, &now)?;
+    casting_changed(d, &entity, &before)
 }

@@ -6,7 +6,7 @@
 mod edit;
 mod instances;
 
-pub use edit::{cast_asset, set_casting, set_castings};
+pub use edit::{Link, add_links, cast_asset, set_casting, set_castings};
 pub use instances::{
     add_shot_asset_instance, asset_asset_instances, asset_instances_by_place,
     new_asset_asset_instance, remove_shot_asset_instance, scene_asset_instances, scene_shots,

@@ -31,6 +31,49 @@ pub(super) static OPS: &[Op] = &[
     .answers(Models("Shot"))
     .role(Manager),
     post(
+        "/import/csv/projects/{project}/edits",
+        BREAKDOWN,
+        "Imports edits from a CSV file (multipart `file`; `Name`, and optionally `Episode` \
+        in a TV show, `Description`, metadata columns and per task type its status and \
+        comment), all rows or none; an existing edit is changed only with `update=true`; \
+        answers the rows' edits",
+    )
+    .body(Body::Multipart)
+    .answers(Models("Edit"))
+    .role(Manager),
+    post(
+        "/import/csv/projects/{project}/casting",
+        BREAKDOWN,
+        "Imports casting from a CSV file (multipart `file`; the target by `Parent` and \
+        `Name`, and `Episode` in a TV show; the asset by `Asset Type` and `Asset`; \
+        `Occurences`, `Label`), all rows or none; answers the links as \
+        `{entity_in_id, entity_out_id, nb_occurences, label}`",
+    )
+    .body(Body::Multipart)
+    .answers(List)
+    .role(Manager),
+    post(
+        "/import/csv/projects/{project}/task-types/{task_type}/estimations",
+        BREAKDOWN,
+        "Imports a task type's estimations from a CSV file (multipart `file`; `Parent`, \
+        `Entity`, and optionally `Estimation` in the unit Kitsu shows, `Drawings`, \
+        `Start date`, `Due date`, `Difficulty`, metadata columns), all rows or none; \
+        managers, and supervisors of the task type's department on the team; answers the \
+        tasks",
+    )
+    .body(Body::Multipart)
+    .answers(Models("Task"))
+    .role(Supervisor),
+    post(
+        "/import/csv/projects/{project}/episodes/{episode}/task-types/{task_type}/estimations",
+        BREAKDOWN,
+        "Imports a task type's estimations for the episode's assets or shots (`main` or \
+        `all`: every one), as the production-wide import",
+    )
+    .body(Body::Multipart)
+    .answers(Models("Task"))
+    .role(Supervisor),
+    post(
         "/data/projects/{project}/asset-types/{asset_type}/assets/new",
         BREAKDOWN,
         "Creates an asset of this type: `name`, `description`, `data`, `source_id`",

@@ -292,4 +292,16 @@ pub(super) static OPS: &[Op] = &[
         supervisors and above",
     )
     .answers(List),
+    post(
+        "/import/csv/persons",
+        PEOPLE,
+        "Imports people from a CSV file (multipart `file`; `Email`, `First Name`, and \
+        optionally `Last Name`, `Phone`, `Role`, `Contract Type`, `Position`, `Seniority`, \
+        `Country`, `Daily Salary`, `Studio`, `Departments`, `Active`), all rows or none; a \
+        person made has no usable password until one is set; an existing one (by e-mail) \
+        is changed only with `update=true`; answers the rows' people",
+    )
+    .body(Body::Multipart)
+    .answers(Models("Person"))
+    .role(Admin),
 ];

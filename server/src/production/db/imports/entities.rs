@@ -1,112 +1,20 @@
-//! Kitsu's CSV imports of a production's assets and shots (the production wizard's "Add
-//! assets" and "Add shots" steps, and the Import buttons of the Assets and Shots pages), read
-//! as Zou reads them: one row per entity, named by `Name` under its `Type` (assets) or its
-//! `Sequence` (shots, and `Episode` in a TV show), with the optional `Description`,
-//! `Resolution`, `FPS`, `Frame In`/`Frame Out`/`Nb Frames`, `Ready for`, a column per
-//! metadata descriptor, and per task type of the production its status, `<type> comment`
-//! and `<type> assignations`.
+//! Kitsu's CSV imports of a production's assets, shots and edits (the production wizard's
+//! "Add assets" and "Add shots" steps, and the Import buttons of the Assets, Shots and Edits
+//! pages), read as Zou reads them: one row per entity, named by `Name` under its `Type`
+//! (assets), its `Sequence` (shots, and `Episode` in a TV show) or its optional `Episode`
+//! (edits), with the optional `Description`, `Resolution`, `FPS`, `Frame In`/`Frame Out`/
+//! `Nb Frames`, `Ready for`, a column per metadata descriptor, and per task type of the
+//! production its status, `<type> comment` and `<type> assignations`.
 //!
-//! Unlike Zou, which commits row by row and keeps the rows before a bad one, the whole file
-//! is one write: a bad row refuses the import with its line number and nothing is made.
 //! An entity that exists is left alone unless `?update=true`; either way it gets the
 //! production's tasks it lacks.
 
-use super::breakdown::{self, new_asset, new_temporal};
-use super::data::{Data, Row, text};
-use super::names::{self, ModelName};
-use super::{DataError, review};
+use super::super::breakdown::{self, new_asset, new_temporal};
+use super::super::names::{self, ModelName};
+use super::super::{DataError, review};
+use super::{Cells, Kind, People, Request, descriptor_values, each_row, ids, read_sheet};
+use crate::production::db::data::{Data, Row, text};
 use serde_json::{Value, json};
-use std::collections::HashMap;
-
-/// The largest file imported: far past any production's list, and a bound on the write.
-pub const MAX_IMPORT_BYTES: u64 = 8 * 1024 * 1024;
-/// The most rows one import makes or changes (each is a few writes in one transaction).
-pub const MAX_IMPORT_ROWS: usize = 10_000;
-
-/// What is imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Assets,
-    Shots,
-}
-
-/// A CSV file read into its header and rows, each with the line it starts on.
-struct Sheet {
-    header: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>,
-}
-
-/// The separator a spreadsheet used: the one of `,`, `;` and tab the header line holds most
-/// of (Zou sniffs the dialect the same way).
-fn separator(bytes: &[u8]) -> u8 {
-    let line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|sep| line.split(|b| b == sep).count())
-        .unwrap_or(b',')
-}
-
-fn bad_file(message: impl std::fmt::Display) -> DataError {
-    DataError::BadRequest(format!("the CSV file cannot be read: {message}"))
-}
-
-/// Reads the file: UTF-8 (a byte-order mark is skipped), rows of any length, blank rows
-/// (separators only) left out.
-fn read_sheet(bytes: &[u8]) -> Result<Sheet, DataError> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(separator(bytes))
-        .flexible(true)
-        .from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(bad_file)?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect::<Vec<_>>();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(bad_file)?;
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        if rows.len() == MAX_IMPORT_ROWS {
-            return Err(DataError::BadRequest(format!(
-                "at most {MAX_IMPORT_ROWS} rows are imported at once"
-            )));
-        }
-        let line = record.position().map_or(0, csv::Position::line);
-        rows.push((line, record.iter().map(str::to_owned).collect()));
-    }
-    Ok(Sheet { header, rows })
-}
-
-/// One row, read by column name; an absent column reads as `None`, an empty cell as `""`.
-struct Cells<'a> {
-    header: &'a [String],
-    cells: &'a [String],
-}
-
-impl<'a> Cells<'a> {
-    fn get(&self, column: &str) -> Option<&'a str> {
-        let at = self.header.iter().position(|h| h == column)?;
-        Some(self.cells.get(at).map_or("", |c| c.trim()))
-    }
-
-    /// A cell that must hold something.
-    fn required(&self, column: &str) -> Result<&'a str, DataError> {
-        self.get(column)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| DataError::BadRequest(format!("{column} cannot be empty")))
-    }
-
-    /// The first of `columns` given with something in it.
-    fn first(&self, columns: &[&str]) -> Option<&'a str> {
-        columns
-            .iter()
-            .find_map(|c| self.get(c).filter(|v| !v.is_empty()))
-    }
-}
 
 /// What a row asks of one of the entity's tasks.
 struct TaskChange {
@@ -127,7 +35,7 @@ struct Import<'a> {
     task_types: Vec<Row>,
     statuses: Vec<(String, [String; 2])>,
     descriptors: Vec<Row>,
-    people: Option<HashMap<String, String>>,
+    people: People,
 }
 
 impl<'a> Import<'a> {
@@ -135,8 +43,9 @@ impl<'a> Import<'a> {
         let project = d.get(names::PROJECTS, project_id)?;
         let project_id = text(&project, "id").to_owned();
         let (route, for_entity) = match kind {
-            Kind::Assets => (names::ASSETS, "Asset"),
             Kind::Shots => (names::SHOTS, "Shot"),
+            Kind::Edits => (names::EDITS, "Edit"),
+            _ => (names::ASSETS, "Asset"),
         };
         d.authorize_in_project(route, &project_id)?;
         let mut task_types = Vec::new();
@@ -170,51 +79,18 @@ impl<'a> Import<'a> {
             task_types,
             statuses,
             descriptors,
-            people: None,
+            people: People::default(),
         })
     }
 
     /// A person named by full name, e-mail or id.
     fn person(&mut self, name: &str) -> Result<String, DataError> {
-        if self.people.is_none() {
-            let mut people = HashMap::new();
-            for p in self.d.list(names::PERSONS, &[])? {
-                let id = text(&p, "id").to_owned();
-                let full = format!("{} {}", text(&p, "first_name"), text(&p, "last_name"));
-                people.insert(full.trim().to_lowercase(), id.clone());
-                if !text(&p, "email").is_empty() {
-                    people.insert(text(&p, "email").to_lowercase(), id.clone());
-                }
-                people.insert(id.clone(), id);
-            }
-            self.people = Some(people);
-        }
-        self.people
-            .as_ref()
-            .and_then(|p| p.get(&name.trim().to_lowercase()))
-            .cloned()
-            .ok_or_else(|| DataError::BadRequest(format!("Person not found for {name}")))
+        self.people.find(self.d, name)
     }
 
     /// `data` with the row's metadata cells written over it, in their stored form.
-    fn descriptor_values(&mut self, cells: &Cells<'_>, mut data: Row) -> Result<Row, DataError> {
-        let descriptors = self.descriptors.clone();
-        for descriptor in &descriptors {
-            let Some(value) = cells.get(text(descriptor, "name")) else {
-                continue;
-            };
-            let value = match (text(descriptor, "data_type"), value) {
-                (_, "") => Value::from(""),
-                ("boolean", v) => {
-                    let on = matches!(v.to_lowercase().as_str(), "true" | "yes" | "1" | "y");
-                    Value::from(if on { "true" } else { "false" })
-                }
-                ("person", v) => Value::from(self.person(v)?),
-                (_, v) => Value::from(v),
-            };
-            data.insert(text(descriptor, "field_name").to_owned(), value);
-        }
-        Ok(data)
+    fn descriptor_values(&mut self, cells: &Cells<'_>, data: Row) -> Result<Row, DataError> {
+        descriptor_values(self.d, &mut self.people, &self.descriptors, cells, data)
     }
 
     /// What the row asks of each of the production's task types.
@@ -256,8 +132,9 @@ impl<'a> Import<'a> {
 
     fn route(&self) -> ModelName {
         match self.kind {
-            Kind::Assets => names::ASSETS,
             Kind::Shots => names::SHOTS,
+            Kind::Edits => names::EDITS,
+            _ => names::ASSETS,
         }
     }
 
@@ -490,47 +367,68 @@ impl<'a> Import<'a> {
         self.tasks(text(&shot, "id"), changes)?;
         Ok(shot)
     }
-}
 
-/// The ids of a row's relation list.
-fn ids(row: &Row, field: &str) -> Vec<String> {
-    row.get(field)
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// `POST /import/csv/projects/{p}/<assets|shots>[?update=true]` (the production's
-/// managers): imports the file, all of it or nothing; answers the entities of its rows.
-/// A bad row is refused as `line N: …`.
-pub fn import(
-    d: &Data,
-    project_id: &str,
-    kind: Kind,
-    csv: &[u8],
-    update: bool,
-) -> Result<Vec<Row>, DataError> {
-    let mut import = Import::new(d, project_id, kind, update)?;
-    let sheet = read_sheet(csv)?;
-    let mut made = Vec::with_capacity(sheet.rows.len());
-    for (line, cells) in &sheet.rows {
-        let cells = Cells {
-            header: &sheet.header,
-            cells,
+    fn edit(&mut self, cells: &Cells<'_>) -> Result<Row, DataError> {
+        let name = cells.required("Name")?;
+        let episode = match cells.filled("Episode") {
+            Some(_) if !self.tv_show => {
+                return Err(DataError::BadRequest(
+                    "An episode column is present for a production that isn't a TV Show".into(),
+                ));
+            }
+            Some(episode) => Some(self.episode(episode)?),
+            None => None,
         };
-        let row = match kind {
-            Kind::Assets => import.asset(&cells),
-            Kind::Shots => import.shot(&cells),
+        let existing = self.d.find(
+            names::EDITS,
+            &[
+                ("project_id", &self.project_id),
+                ("name", name),
+                ("parent_id", episode.as_deref().unwrap_or("null")),
+            ],
+        )?;
+        let data = existing
+            .as_ref()
+            .and_then(|e| e.get("data"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let data = self.descriptor_values(cells, data)?;
+        let mut fields = Row::new();
+        if let Some(description) = cells.get("Description") {
+            fields.insert("description".into(), Value::from(description));
+        }
+        fields.insert("data".into(), Value::Object(data));
+        let changes = self.task_changes(cells)?;
+        let apply = existing.is_none() || self.update;
+        let edit = match existing {
+            None => {
+                fields.insert("name".into(), Value::from(name));
+                if let Some(episode) = &episode {
+                    fields.insert("episode_id".into(), Value::from(episode.as_str()));
+                }
+                new_temporal(self.d, &self.project_id, names::EDITS, &fields)?
+            }
+            Some(found) if self.update => {
+                self.d
+                    .update(names::EDITS, text(&found, "id"), Value::Object(fields))?
+            }
+            Some(found) => found,
         };
-        made.push(row.map_err(|e| match e {
-            DataError::BadRequest(m) => DataError::BadRequest(format!("line {line}: {m}")),
-            other => other,
-        })?);
+        let changes = if apply { &changes[..] } else { &[][..] };
+        self.tasks(text(&edit, "id"), changes)?;
+        Ok(edit)
     }
-    Ok(made)
+}
+
+/// `POST /import/csv/projects/{p}/<assets|shots|edits>[?update=true]` (the production's
+/// managers): imports the file, all of it or nothing; answers the entities of its rows.
+pub fn import(d: &Data, request: &Request, csv: &[u8]) -> Result<Vec<Row>, DataError> {
+    let mut import = Import::new(d, &request.project_id, request.kind, request.update)?;
+    let sheet = read_sheet(csv)?;
+    each_row(&sheet, |cells| match request.kind {
+        Kind::Shots => import.shot(cells),
+        Kind::Edits => import.edit(cells),
+        _ => import.asset(cells),
+    })
 }
