@@ -12,6 +12,7 @@ mod catalogue;
 mod chats;
 mod comments;
 mod data;
+mod exports;
 mod files;
 mod gate;
 mod imports;
@@ -92,7 +93,8 @@ fn routes() -> (Routes, Routes) {
         .merge(admin_lists::router())
         .merge(plans::router())
         .merge(chats::router())
-        .merge(shares::router());
+        .merge(shares::router())
+        .merge(exports::router());
     (
         protected,
         Routes::new()
