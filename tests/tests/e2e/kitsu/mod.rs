@@ -9,6 +9,7 @@ mod attachments;
 mod breakdown;
 mod bulk;
 mod chats;
+mod exports;
 mod imports;
 mod limits;
 mod live;
