@@ -360,7 +360,8 @@ pub fn playlist_csv(d: &Data, playlist_id: &str) -> Result<CsvFile, DataError> {
             )
             .ok();
         if let Some(name) = name {
-            context.push_str(&format!(" - {name}"));
+            context.push_str(" - ");
+            context.push_str(&name);
         }
     }
     let kind = if text(&playlist, "for_entity") == "shot" {
@@ -368,7 +369,8 @@ pub fn playlist_csv(d: &Data, playlist_id: &str) -> Result<CsvFile, DataError> {
     } else {
         "for assets"
     };
-    context.push_str(&format!(" | {kind}"));
+    context.push_str(" | ");
+    context.push_str(kind);
     let created = text(&playlist, "created_at").get(..19).unwrap_or_default();
     let title = |s: &str| inert_cell(s.to_owned());
     let mut lines = vec![

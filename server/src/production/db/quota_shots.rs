@@ -165,12 +165,11 @@ pub fn quota_shots(
             } else {
                 0.0
             };
-            match seen.get(&shot) {
-                Some(i) => weights[*i].1 += share,
-                None => {
-                    seen.insert(shot.clone(), weights.len());
-                    weights.push((shot, share));
-                }
+            if let Some(i) = seen.get(&shot) {
+                weights[*i].1 += share;
+            } else {
+                seen.insert(shot.clone(), weights.len());
+                weights.push((shot, share));
             }
         }
         // Shots with no time logged: the part of their work's weekdays in the period.
