@@ -13,6 +13,7 @@ mod catalogue;
 mod chats;
 mod comments;
 mod data;
+mod exports;
 mod files;
 mod gate;
 mod imports;
@@ -94,7 +95,8 @@ fn routes() -> (Routes, Routes) {
         .merge(admin_lists::router())
         .merge(plans::router())
         .merge(chats::router())
-        .merge(shares::router());
+        .merge(shares::router())
+        .merge(exports::router());
     (
         protected,
         Routes::new()

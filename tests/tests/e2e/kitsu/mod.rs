@@ -10,6 +10,7 @@ mod breakdown;
 mod builds;
 mod bulk;
 mod chats;
+mod exports;
 mod imports;
 mod imports_more;
 mod limits;

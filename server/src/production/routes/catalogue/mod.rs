@@ -150,6 +150,7 @@ mod admin;
 mod breakdown;
 mod bulk;
 mod chats;
+mod exports;
 mod files;
 mod mine;
 mod people;
@@ -202,4 +203,5 @@ pub fn named() -> impl Iterator<Item = &'static Op> {
         .chain(chats::OPS)
         .chain(shares::OPS)
         .chain(shares::PUBLIC)
+        .chain(exports::OPS)
 }
