@@ -69,9 +69,9 @@ pub(super) static OPS: &[Op] = &[
     get(
         "/data/playlists/{playlist}/jobs/{build_job}",
         REVIEWS,
-        "One build job of the playlist",
+        "One build job of the playlist (`BuildJob`: status, playlist, when made and ended)",
     )
-    .answers(Model("BuildJob")),
+    .answers(Object),
     delete(
         "/data/playlists/{playlist}/jobs/{build_job}",
         REVIEWS,
