@@ -434,9 +434,10 @@ pub fn full_entity(d: &Data, route: ModelName, mut row: Row) -> Result<Row, Data
         relations: true,
         ..ListQuery::filtered(&[("entity_id", &id)])
     };
+    let followed = super::tasks::followed_of_entity(d, &id)?;
     let mut tasks = Vec::new();
     for mut task in d.query(names::TASKS, &query)? {
-        let subscribed = super::tasks::is_subscribed(d, text(&task, "id"))?;
+        let subscribed = followed.contains(text(&task, "id"));
         task.insert("is_subscribed".into(), Value::from(subscribed));
         tasks.push(Value::Object(task));
     }

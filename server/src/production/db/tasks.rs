@@ -42,6 +42,23 @@ fn subscription(d: &Data, task_id: &str) -> Result<Option<Row>, DataError> {
     )
 }
 
+/// The tasks of `entity_id` the viewer follows, in one read (an entity's page shows each
+/// task's `is_subscribed`).
+pub fn followed_of_entity(
+    d: &Data,
+    entity_id: &str,
+) -> Result<std::collections::HashSet<String>, DataError> {
+    let ids = d
+        .conn
+        .prepare_cached(
+            "SELECT s.task_id FROM prod_subscription AS s JOIN prod_task AS t ON t.id = s.task_id \
+             WHERE t.entity_id = ?1 AND s.person_id = ?2",
+        )?
+        .query_map([entity_id, d.viewer.id.to_string().as_str()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 /// `GET /data/user/tasks/{t}/subscribed`: whether the viewer follows the task.
 pub fn is_subscribed(d: &Data, task_id: &str) -> Result<bool, DataError> {
     let task = d.get(names::TASKS, task_id)?;

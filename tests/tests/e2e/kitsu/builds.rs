@@ -76,8 +76,12 @@ async fn a_playlists_movie_is_built_shown_downloaded_and_deleted() {
     )
     .await;
 
-    // An artist does not build; a manager does, and the build runs, then succeeds.
+    // Artists and supervisors do not build (managers see every production in Drover, so
+    // the team is checked on the reads below); a manager builds, and the build runs, then
+    // succeeds.
     call(&artist, Method::GET, &build, None, 403).await;
+    let outsider = ts.client_as(Role::Supervisor).await;
+    call(&outsider, Method::GET, &build, None, 403).await;
     let job = call(&admin, Method::GET, &build, None, 200).await;
     assert_eq!(job["type"], "BuildJob");
     assert_eq!(job["playlist_id"], pl.as_str());
@@ -95,6 +99,8 @@ async fn a_playlists_movie_is_built_shown_downloaded_and_deleted() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(done["status"], "succeeded", "{done}");
+    // Someone off the team does not find the build.
+    call(&outsider, Method::GET, &job_path, None, 404).await;
     assert!(done["ended_at"].is_string());
 
     // The playlist lists it; the movie downloads as an MP4.

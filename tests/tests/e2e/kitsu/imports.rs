@@ -204,4 +204,9 @@ async fn assets_and_shots_are_imported_from_csv_all_or_nothing() {
     assert_eq!(names(&all), ["SH010", "SH020"]);
     let (status, _) = upload(&admin, &shots_path, "x.csv", b"\xff\xfe,\x00\n\xff").await;
     assert_eq!(status, 400, "not UTF-8");
+    // A file past the import bound (8 MiB) is refused before it is read.
+    let mut huge = b"Sequence,Name\n".to_vec();
+    huge.resize(9 * 1024 * 1024, b'x');
+    let (status, _) = upload(&admin, &shots_path, "huge.csv", &huge).await;
+    assert_eq!(status, 413);
 }

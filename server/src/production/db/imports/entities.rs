@@ -221,12 +221,7 @@ impl<'a> Import<'a> {
                 ("entity_type_id", &type_id),
             ],
         )?;
-        let mut data = existing
-            .as_ref()
-            .and_then(|e| e.get("data"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let mut data = Self::data_of(existing.as_ref());
         if let Some(resolution) = cells.get("Resolution") {
             data.insert("resolution".into(), Value::from(resolution));
         }
@@ -254,34 +249,54 @@ impl<'a> Import<'a> {
             fields.insert("ready_for".into(), ready);
         }
         let changes = self.task_changes(cells)?;
-        // An asset found and not updated keeps its tasks as they are, but gets those it lacks.
-        let apply = existing.is_none() || self.update;
-        let asset = match existing {
-            None => {
-                fields.insert("name".into(), Value::from(name));
-                if let Some(episode) = &episode {
-                    fields.insert("episode_id".into(), Value::from(episode.as_str()));
-                }
-                let ready = fields.remove("ready_for");
-                let made = new_asset(self.d, &self.project_id, &type_id, &fields)?;
-                match ready {
-                    Some(ready) => self.d.update(
-                        names::ASSETS,
-                        text(&made, "id"),
-                        json!({"ready_for": ready}),
-                    )?,
-                    None => made,
-                }
+        self.saved(names::ASSETS, existing, fields, &changes, |mut fields| {
+            fields.insert("name".into(), Value::from(name));
+            if let Some(episode) = &episode {
+                fields.insert("episode_id".into(), Value::from(episode.as_str()));
             }
+            let ready = fields.remove("ready_for");
+            let made = new_asset(self.d, &self.project_id, &type_id, &fields)?;
+            match ready {
+                Some(ready) => self.d.update(
+                    names::ASSETS,
+                    text(&made, "id"),
+                    json!({"ready_for": ready}),
+                ),
+                None => Ok(made),
+            }
+        })
+    }
+
+    /// The row's entity: made by `make` from `fields` when there is none, changed to them
+    /// with `?update=true`, else left as it is. A new or updated entity takes the row's task
+    /// changes; one left alone only gets the production's tasks it lacks.
+    fn saved(
+        &self,
+        route: ModelName,
+        existing: Option<Row>,
+        fields: Row,
+        changes: &[TaskChange],
+        make: impl FnOnce(Row) -> Result<Row, DataError>,
+    ) -> Result<Row, DataError> {
+        let (entity, changes) = match existing {
+            None => (make(fields)?, changes),
             Some(found) if self.update => {
-                self.d
-                    .update(names::ASSETS, text(&found, "id"), Value::Object(fields))?
+                let id = text(&found, "id").to_owned();
+                (self.d.update(route, &id, Value::Object(fields))?, changes)
             }
-            Some(found) => found,
+            Some(found) => (found, &[][..]),
         };
-        let changes = if apply { &changes[..] } else { &[][..] };
-        self.tasks(text(&asset, "id"), changes)?;
-        Ok(asset)
+        self.tasks(text(&entity, "id"), changes)?;
+        Ok(entity)
+    }
+
+    /// The `data` of the entity found, to write the row's values over.
+    fn data_of(existing: Option<&Row>) -> Row {
+        existing
+            .and_then(|e| e.get("data"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn shot(&mut self, cells: &Cells<'_>) -> Result<Row, DataError> {
@@ -306,12 +321,7 @@ impl<'a> Import<'a> {
                 ("parent_id", text(&sequence, "id")),
             ],
         )?;
-        let mut data = existing
-            .as_ref()
-            .and_then(|e| e.get("data"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let mut data = Self::data_of(existing.as_ref());
         let mut fields = Row::new();
         if let Some(description) = cells.get("Description") {
             fields.insert("description".into(), Value::from(description));
@@ -350,22 +360,11 @@ impl<'a> Import<'a> {
         let data = self.descriptor_values(cells, data)?;
         fields.insert("data".into(), Value::Object(data));
         let changes = self.task_changes(cells)?;
-        let apply = existing.is_none() || self.update;
-        let shot = match existing {
-            None => {
-                fields.insert("name".into(), Value::from(name));
-                fields.insert("sequence_id".into(), Value::from(text(&sequence, "id")));
-                new_temporal(self.d, &self.project_id, names::SHOTS, &fields)?
-            }
-            Some(found) if self.update => {
-                self.d
-                    .update(names::SHOTS, text(&found, "id"), Value::Object(fields))?
-            }
-            Some(found) => found,
-        };
-        let changes = if apply { &changes[..] } else { &[][..] };
-        self.tasks(text(&shot, "id"), changes)?;
-        Ok(shot)
+        self.saved(names::SHOTS, existing, fields, &changes, |mut fields| {
+            fields.insert("name".into(), Value::from(name));
+            fields.insert("sequence_id".into(), Value::from(text(&sequence, "id")));
+            new_temporal(self.d, &self.project_id, names::SHOTS, &fields)
+        })
     }
 
     fn edit(&mut self, cells: &Cells<'_>) -> Result<Row, DataError> {
@@ -387,12 +386,7 @@ impl<'a> Import<'a> {
                 ("parent_id", episode.as_deref().unwrap_or("null")),
             ],
         )?;
-        let data = existing
-            .as_ref()
-            .and_then(|e| e.get("data"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let data = Self::data_of(existing.as_ref());
         let data = self.descriptor_values(cells, data)?;
         let mut fields = Row::new();
         if let Some(description) = cells.get("Description") {
@@ -400,24 +394,13 @@ impl<'a> Import<'a> {
         }
         fields.insert("data".into(), Value::Object(data));
         let changes = self.task_changes(cells)?;
-        let apply = existing.is_none() || self.update;
-        let edit = match existing {
-            None => {
-                fields.insert("name".into(), Value::from(name));
-                if let Some(episode) = &episode {
-                    fields.insert("episode_id".into(), Value::from(episode.as_str()));
-                }
-                new_temporal(self.d, &self.project_id, names::EDITS, &fields)?
+        self.saved(names::EDITS, existing, fields, &changes, |mut fields| {
+            fields.insert("name".into(), Value::from(name));
+            if let Some(episode) = &episode {
+                fields.insert("episode_id".into(), Value::from(episode.as_str()));
             }
-            Some(found) if self.update => {
-                self.d
-                    .update(names::EDITS, text(&found, "id"), Value::Object(fields))?
-            }
-            Some(found) => found,
-        };
-        let changes = if apply { &changes[..] } else { &[][..] };
-        self.tasks(text(&edit, "id"), changes)?;
-        Ok(edit)
+            new_temporal(self.d, &self.project_id, names::EDITS, &fields)
+        })
     }
 }
 
