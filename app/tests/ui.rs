@@ -78,6 +78,7 @@ fn submit(runtime: &tokio::runtime::Runtime, client: &Client, name: &str) -> Job
         paused: false,
         tag: None,
         production_task_id: None,
+        files: Vec::new(),
     };
     runtime.block_on(client.submit_job(&job)).unwrap().id
 }
@@ -431,6 +432,7 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
         priority: None,
         paused: false,
         tag: None,
+        files: Vec::new(),
     };
     let id = runtime.block_on(client.submit_job(&job)).unwrap().id;
     wait_until(&mut harness, "the job row", |h| {
@@ -984,6 +986,7 @@ fn an_artist_on_one_project_of_two_sees_and_renders_only_there() {
             paused: true,
             tag: None,
             production_task_id: None,
+            files: Vec::new(),
         };
         runtime.block_on(admin.submit_job(&job)).unwrap();
         ids.push(project.id);

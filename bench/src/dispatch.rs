@@ -176,6 +176,7 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
             paused: false,
             tag: None,
             production_task_id: None,
+            files: Vec::new(),
         };
         let job = admin.submit_job(&job).await?;
         let rss_before = server.peak_rss_mib();

@@ -173,6 +173,7 @@ fn submit(task_count: u32, jobs: u32, pages: u32) -> anyhow::Result<()> {
             paused: false,
             tag: None,
             production_task_id: None,
+            files: Vec::new(),
         };
         println!("submit: {jobs} jobs of {task_count} tasks (frames 1-{task_count}, chunk 1)");
         let mut times = Vec::new();

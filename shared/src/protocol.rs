@@ -229,6 +229,11 @@ pub struct Assignment {
     pub kind: JobKind,
     /// The project's folders per platform.
     pub paths: PathMap,
+    /// `upload`: the job's files come from the server (`GET /worker/task/{id}/files`), the
+    /// task runs in a job folder of the worker's own and sends its outputs back
+    /// (`PUT /worker/task/{id}/outputs/{name}`). `shared` (absent): paths as `paths` map them.
+    #[serde(default, skip_serializing_if = "crate::api::StorageMode::is_shared")]
+    pub storage: crate::api::StorageMode,
 }
 
 /// `POST /worker/task/{id}`: progress, log and result of a task.

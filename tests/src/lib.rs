@@ -103,6 +103,7 @@ pub fn command_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJ
         paused: false,
         tag: None,
         production_task_id: None,
+        files: Vec::new(),
     }
 }
 
@@ -127,6 +128,7 @@ pub fn render_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJo
         paused: false,
         tag: None,
         production_task_id: None,
+        files: Vec::new(),
     }
 }
 

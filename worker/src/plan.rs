@@ -209,6 +209,7 @@ mod tests {
                 render_path_linux: "/mnt/render".into(),
                 ..PathMap::default()
             },
+            storage: Default::default(),
         }
     }
 

@@ -150,6 +150,7 @@ impl SubmitDialog {
             paused: self.paused,
             tag: None,
             production_task_id,
+            files: Vec::new(),
         })
     }
 

@@ -142,6 +142,7 @@ mod tests {
             paused: false,
             tag: None,
             production_task_id: None,
+            files: Vec::new(),
         }
     }
 

@@ -434,6 +434,11 @@ pub struct SubmitJob {
     /// its preview (or its log, when it failed) lands on that task. Not a UUID: 400.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production_task_id: Option<ProductionTaskId>,
+    /// The job's files, for a project whose storage mode is `upload`: each already on the
+    /// server (see `POST /projects/{id}/files/check`). The settings' paths (`blend_file`)
+    /// are then relative to the job folder. Empty for shared storage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<JobFile>,
 }
 
 /// `PUT /jobs/{id}`.
@@ -575,10 +580,15 @@ pub struct NewUser {
 
 mod auth;
 mod farm;
+mod files;
 mod production;
 pub use auth::{
     Authenticated, FactorProof, FidoEnabled, LoginRequest, LoginResponse, LogoutResponse,
     MISSING_CODE, RefreshResponse, TotpEnabled, TotpSetup, User, WRONG_CODE,
 };
 pub use farm::{BlocklistEntry, JoinToken, PreviewQuery, PreviewSize};
+pub use files::{
+    FileCheck, FileCheckAnswer, FileRef, JobFile, JobOutput, ProjectStorage, ProjectStorageInput,
+    StorageMode, UploadQuery, UploadState, check_job_path, check_output_name, is_sha256,
+};
 pub use production::{Named, OpenProductionTask, ProductionTaskDetail};

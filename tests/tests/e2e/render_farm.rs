@@ -432,6 +432,7 @@ async fn blender_renders_three_frames_with_previews() {
         paused: false,
         tag: None,
         production_task_id: Some(production_task),
+        files: Vec::new(),
     };
     let job = admin.submit_job(&job).await.unwrap();
     let done = job_done(&admin, job.id, 240).await;

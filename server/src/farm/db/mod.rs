@@ -13,5 +13,6 @@ pub(crate) mod last_rendered;
 pub(crate) mod managers;
 pub(crate) mod projects;
 pub(crate) mod settings;
+pub(crate) mod stored_files;
 pub(crate) mod tasks;
 pub mod workers;

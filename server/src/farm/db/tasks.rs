@@ -234,6 +234,7 @@ mod tests {
             paused,
             tag: None,
             production_task_id: None,
+            files: Vec::new(),
         };
         let compiled = compile(&job).unwrap();
         jobs::insert(conn, &job, &compiled, user.id).unwrap()

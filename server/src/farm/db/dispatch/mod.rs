@@ -205,6 +205,7 @@ pub fn assignment(conn: &Connection, claimed: Claimed) -> rusqlite::Result<Optio
         return Ok(None);
     };
     let paths = path_map(conn, job.project_id)?;
+    let storage = super::stored_files::job_storage(conn, job.id)?;
     Ok(Some(Assignment {
         task,
         job_id: job.id,
@@ -212,6 +213,7 @@ pub fn assignment(conn: &Connection, claimed: Claimed) -> rusqlite::Result<Optio
         project_id: job.project_id,
         kind: job.kind,
         paths,
+        storage,
     }))
 }
 

@@ -74,6 +74,7 @@ impl Farm {
             paused: false,
             tag: tag.map(str::to_owned),
             production_task_id: None,
+            files: Vec::new(),
         };
         let compiled = compile(&submit).unwrap();
         jobs::insert(&self.conn, &submit, &compiled, self.user).unwrap()
