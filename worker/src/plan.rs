@@ -209,7 +209,7 @@ mod tests {
                 render_path_linux: "/mnt/render".into(),
                 ..PathMap::default()
             },
-            storage: Default::default(),
+            storage: drover_shared::api::StorageMode::default(),
         }
     }
 
