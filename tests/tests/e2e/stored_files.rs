@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 /// Raw HTTP as one person (or worker), for bodies the typed client does not send.
 struct Http {
-    http: reqwest::Client,
+    agent: reqwest::Client,
     base: String,
     token: String,
 }
@@ -24,7 +24,7 @@ struct Http {
 impl Http {
     fn of(ts: &TestServer, client: &Client) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            agent: reqwest::Client::new(),
             base: format!("{}/api", ts.url()),
             token: client.token().unwrap().to_owned(),
         }
@@ -38,7 +38,7 @@ impl Http {
         json_body: Option<Value>,
     ) -> (StatusCode, Value) {
         let mut request = self
-            .http
+            .agent
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.token);
         if let Some(body) = body {
@@ -73,7 +73,7 @@ impl Http {
 
     async fn bytes(&self, path: &str, range: Option<&str>) -> (StatusCode, Vec<u8>) {
         let mut request = self
-            .http
+            .agent
             .get(format!("{}{path}", self.base))
             .bearer_auth(&self.token);
         if let Some(range) = range {
@@ -116,7 +116,7 @@ async fn upload(http: &Http, project: ProjectId, bytes: &[u8]) -> String {
     hash
 }
 
-fn blender_job(project: ProjectId, files: Value) -> Value {
+fn blender_job(project: ProjectId, files: &Value) -> Value {
     json!({
         "name": "shot 10", "project_id": project, "job_type": "blender-render",
         "settings": { "blend_file": "proj/scene.blend", "frames": "1-2", "output": "render/f_####" },
@@ -354,7 +354,7 @@ async fn a_job_is_submitted_against_its_file_set_and_its_outputs_come_back() {
     // Refused: a file not uploaded yet, bad paths, a .blend outside the set, files for a
     // shared project, a Blender job without files in an upload project.
     let (status, error) = http
-        .json(Method::POST, "/jobs", blender_job(p, files.clone()))
+        .json(Method::POST, "/jobs", blender_job(p, &files))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
     assert!(
@@ -380,11 +380,11 @@ async fn a_job_is_submitted_against_its_file_set_and_its_outputs_come_back() {
             "wrong size",
         ),
     ] {
-        let (status, error) = http.json(Method::POST, "/jobs", blender_job(p, bad)).await;
+        let (status, error) = http.json(Method::POST, "/jobs", blender_job(p, &bad)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {error}");
     }
     let (status, _) = http
-        .json(Method::POST, "/jobs", blender_job(shared, files.clone()))
+        .json(Method::POST, "/jobs", blender_job(shared, &files))
         .await;
     assert_eq!(
         status,
@@ -392,7 +392,7 @@ async fn a_job_is_submitted_against_its_file_set_and_its_outputs_come_back() {
         "a shared project takes no files"
     );
     let (status, _) = http
-        .json(Method::POST, "/jobs", blender_job(p, json!([])))
+        .json(Method::POST, "/jobs", blender_job(p, &json!([])))
         .await;
     assert_eq!(
         status,
@@ -407,7 +407,7 @@ async fn a_job_is_submitted_against_its_file_set_and_its_outputs_come_back() {
     );
 
     let (status, job) = http
-        .json(Method::POST, "/jobs", blender_job(p, files.clone()))
+        .json(Method::POST, "/jobs", blender_job(p, &files))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{job}");
     let job_id = job["id"].as_i64().unwrap();
