@@ -284,6 +284,10 @@ pub async fn send_output(client: &Client, task: TaskId, path: &Path) -> Result<(
 /// other on the server.
 pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
+    if !dir.exists() {
+        // The task removed the folder: it left nothing to send.
+        return Ok(files);
+    }
     let mut names = std::collections::HashMap::new();
     for item in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let item = item.map_err(|e| format!("listing {}: {e}", dir.display()))?;

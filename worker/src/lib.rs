@@ -25,6 +25,10 @@ use tokio::sync::watch;
 const CLAIM_WAIT_SECS: u32 = 30;
 /// Pause before retrying when the server cannot be reached.
 const RETRY: Duration = Duration::from_secs(2);
+/// Longest silence within one answer before the request fails: a download of a job file
+/// that stalls is resumed (the cache keeps what arrived) instead of hanging the task. Well
+/// above a claim's long-poll.
+const READ_TIMEOUT: Duration = Duration::from_secs(CLAIM_WAIT_SECS as u64 * 4);
 
 /// What a worker needs to run.
 #[derive(Debug, Clone)]
@@ -104,7 +108,12 @@ async fn sign_on(
     config: &Config,
     host: &mut host::Host,
 ) -> Result<(Client, WorkerStatus, u32), WorkerError> {
-    let anonymous = Client::new(&config.server)?;
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("drover-worker/", env!("CARGO_PKG_VERSION")))
+        .read_timeout(READ_TIMEOUT)
+        .build()
+        .map_err(ClientError::from)?;
+    let anonymous = Client::with_http(http, &config.server);
     let mut credentials = match credentials::load(&config.work_dir, &config.server) {
         Some(credentials) => credentials,
         None => register(config, &anonymous).await?,
