@@ -156,6 +156,8 @@ pub async fn start(setup: LocalSetup) -> Result<(LocalFarm, Client, User), Local
             tags: Vec::new(),
             tools: drover_worker::plan::Tools::find(None, None),
             work_dir: setup.data_dir.join("worker"),
+            cache_dir: setup.data_dir.join("worker").join("cache"),
+            cache_max_bytes: drover_worker::cache::DEFAULT_MAX_BYTES,
         };
         farm.worker_stop = Some(stop_tx);
         farm.worker = Some(tokio::spawn(async move {

@@ -1,13 +1,18 @@
 //! `drover-worker`: a render node. Registers once with the farm's join token, signs on, sends
 //! heartbeats with host facts, claims tasks (long-poll), runs them and reports back; sleeps,
-//! wakes and shuts down when a manager asks.
+//! wakes and shuts down when a manager asks. Tasks of upload-mode jobs (no shared storage)
+//! run in a job folder of the worker's own, filled from its file cache, and send their
+//! outputs back.
 
 pub mod blender;
+pub mod cache;
 pub mod credentials;
 pub mod host;
+pub mod job_folder;
 pub mod plan;
 pub mod runner;
 
+use drover_shared::api::StorageMode;
 use drover_shared::protocol::{Heartbeat, SignOn, WorkerCredentials};
 use drover_shared::{Client, ClientError, WorkerStatus};
 use std::future::Future;
@@ -20,6 +25,10 @@ use tokio::sync::watch;
 const CLAIM_WAIT_SECS: u32 = 30;
 /// Pause before retrying when the server cannot be reached.
 const RETRY: Duration = Duration::from_secs(2);
+/// Longest silence within one answer before the request fails: a download of a job file
+/// that stalls is resumed (the cache keeps what arrived) instead of hanging the task. Well
+/// above a claim's long-poll.
+const READ_TIMEOUT: Duration = Duration::from_secs(CLAIM_WAIT_SECS as u64 * 4);
 
 /// What a worker needs to run.
 #[derive(Debug, Clone)]
@@ -34,8 +43,12 @@ pub struct Config {
     pub tags: Vec<String>,
     /// The programs it runs.
     pub tools: plan::Tools,
-    /// Where its credentials live.
+    /// Where its credentials and the job folders of upload-mode tasks live.
     pub work_dir: PathBuf,
+    /// Where it keeps the files of upload-mode jobs, by hash.
+    pub cache_dir: PathBuf,
+    /// Most bytes the cache holds (see [`cache::Cache`]).
+    pub cache_max_bytes: u64,
 }
 
 /// Why the worker stopped with an error.
@@ -50,6 +63,9 @@ pub enum WorkerError {
     /// Talking to the server failed in a way retrying does not fix.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The file cache could not be opened.
+    #[error("the file cache: {0}")]
+    Cache(#[from] cache::CacheError),
     /// The work dir could not be written.
     #[error("writing {path}: {source}")]
     Io {
@@ -92,7 +108,12 @@ async fn sign_on(
     config: &Config,
     host: &mut host::Host,
 ) -> Result<(Client, WorkerStatus, u32), WorkerError> {
-    let anonymous = Client::new(&config.server)?;
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("drover-worker/", env!("CARGO_PKG_VERSION")))
+        .read_timeout(READ_TIMEOUT)
+        .build()
+        .map_err(ClientError::from)?;
+    let anonymous = Client::with_http(http, &config.server);
     let mut credentials = match credentials::load(&config.work_dir, &config.server) {
         Some(credentials) => credentials,
         None => register(config, &anonymous).await?,
@@ -130,6 +151,7 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), WorkerError> {
+    let cache = cache::Cache::open(&config.cache_dir, config.cache_max_bytes)?;
     let mut host = host::Host::new();
     let (client, initial, heartbeat_secs) = sign_on(&config, &mut host).await?;
     tracing::info!(status = %initial, task_types = ?config.tools.task_types(), "signed on");
@@ -196,17 +218,23 @@ pub async fn run(
         set(WorkerStatus::Busy);
         let task = assignment.task.id;
         tracing::info!(task = %task, job = %assignment.job_id, name = %assignment.task.name, "running");
-        let outcome = match plan::plan(&assignment, &config.tools, std::env::consts::OS) {
-            Ok(plan) => runner::run(&client, &assignment, &plan, &mut stop).await,
-            Err(reason) => {
-                let update = drover_shared::protocol::TaskUpdate {
-                    status: Some(drover_shared::TaskStatus::Failed),
-                    activity: Some(reason.clone()),
-                    log: Some(format!("{reason}\n")),
-                    ..Default::default()
-                };
-                let _ = client.update_task(task, &update).await;
-                runner::Outcome::Failed(reason)
+        let outcome = match assignment.storage {
+            StorageMode::Shared => {
+                match plan::plan(&assignment, &config.tools, std::env::consts::OS) {
+                    Ok(plan) => runner::run(&client, &assignment, &plan, &mut stop).await,
+                    Err(reason) => runner::fail(&client, task, reason).await,
+                }
+            }
+            StorageMode::Upload => {
+                job_folder::run(
+                    &client,
+                    &cache,
+                    &config.work_dir,
+                    &config.tools,
+                    &assignment,
+                    &mut stop,
+                )
+                .await
             }
         };
         tracing::info!(task = %task, ?outcome, "task ended");

@@ -27,9 +27,15 @@ struct Cli {
     /// ffmpeg for job videos [default: `ffmpeg` on PATH]
     #[arg(long)]
     ffmpeg: Option<PathBuf>,
-    /// Where the worker keeps its credentials [default: the platform data dir]
+    /// Where the worker keeps its credentials and job folders [default: the platform data dir]
     #[arg(long, env = "DROVER_WORKER_DIR")]
     work_dir: Option<PathBuf>,
+    /// Where it keeps the files of jobs without shared storage [default: <work dir>/cache]
+    #[arg(long, env = "DROVER_WORKER_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Most bytes the file cache holds; the least recently used files go first
+    #[arg(long, env = "DROVER_WORKER_CACHE_MAX_BYTES", default_value_t = drover_worker::cache::DEFAULT_MAX_BYTES)]
+    cache_max_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -62,6 +68,8 @@ fn main() -> ExitCode {
             .filter(|t| !t.is_empty())
             .collect(),
         tools,
+        cache_dir: cli.cache_dir.unwrap_or_else(|| work_dir.join("cache")),
+        cache_max_bytes: cli.cache_max_bytes,
         work_dir,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,10 +1,12 @@
 //! Runs one task's program: in its own process group, its output streamed to the server as
 //! log chunks (every second or every 64 KiB), progress read from it, a preview uploaded after
 //! each saved frame, and `may-i-run` asked every second — on a no, or when the worker stops,
-//! the whole process group is killed within two seconds.
+//! the whole process group is killed within two seconds. For an upload-mode job, the plan's
+//! outputs are sent to the server too; a task whose outputs could not be sent fails.
 
 use crate::blender::{self, Progress};
-use crate::plan::{Parser, Plan};
+use crate::job_folder;
+use crate::plan::{Outputs, Parser, Plan};
 use drover_shared::protocol::{Assignment, TaskUpdate};
 use drover_shared::{Client, ClientError, TaskId, TaskStatus};
 use std::process::Stdio;
@@ -143,6 +145,22 @@ async fn upload_preview(client: Client, task: TaskId, path: String) {
     }
 }
 
+/// Reports that the task failed before its program ran, with `reason` as its log line.
+/// Retried like a result; a task that is gone by then is stopped, not failed.
+pub async fn fail(client: &Client, task: TaskId, reason: String) -> Outcome {
+    tracing::warn!(task = %task, %reason, "task failed");
+    let update = TaskUpdate {
+        status: Some(TaskStatus::Failed),
+        activity: Some(reason.chars().take(300).collect()),
+        log: Some(format!("{reason}\n")),
+        ..TaskUpdate::default()
+    };
+    match report(client, task, &update, true).await {
+        Ok(_) => Outcome::Failed(reason),
+        Err(Gone(why)) => Outcome::Stopped(why),
+    }
+}
+
 /// Runs the task to its end and reports it. `stop` turning true stops it (the worker is
 /// shutting down).
 pub async fn run(
@@ -159,6 +177,9 @@ pub async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    if let Some(cwd) = &plan.cwd {
+        command.current_dir(cwd);
+    }
     #[cfg(unix)]
     command.process_group(0);
     let header = format!("$ {}\n", plan.command_line());
@@ -190,6 +211,8 @@ pub async fn run(
     let mut saved = 0u32;
     let mut last_line = String::new();
     let mut uploads = JoinSet::new();
+    // Outputs sent while the program runs (each saved frame); each answers why it failed.
+    let mut sent: JoinSet<Result<(), String>> = JoinSet::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let steps_total = plan.steps_total;
@@ -216,6 +239,11 @@ pub async fn run(
                         Some(Progress::Saved(path)) => {
                             saved += 1;
                             activity = format!("saved {path}");
+                            if plan.outputs == Outputs::EachSaved {
+                                let client = client.clone();
+                                let output = std::path::PathBuf::from(&path);
+                                sent.spawn(async move { job_folder::send_output(&client, task, &output).await });
+                            }
                             uploads.spawn(upload_preview(client.clone(), task, path));
                         }
                         None => {}
@@ -268,6 +296,11 @@ pub async fn run(
             && let Some(Progress::Saved(path)) = blender::parse_line(&line)
         {
             saved += 1;
+            if plan.outputs == Outputs::EachSaved {
+                let client = client.clone();
+                let output = std::path::PathBuf::from(&path);
+                sent.spawn(async move { job_folder::send_output(&client, task, &output).await });
+            }
             uploads.spawn(upload_preview(client.clone(), task, path));
         }
         log.push_str(&line);
@@ -275,7 +308,26 @@ pub async fn run(
     }
     kill_group(&mut child).await;
     while uploads.join_next().await.is_some() {}
+    let mut unsent = Vec::new();
+    while let Some(result) = sent.join_next().await {
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => unsent.push(why),
+            Err(e) => unsent.push(format!("sending an output panicked: {e}")),
+        }
+    }
+    if exit.as_ref().is_ok_and(std::process::ExitStatus::success) {
+        unsent.extend(send_outputs_after(client, task, &plan.outputs, &mut log).await);
+    }
     let (status, reason) = match exit {
+        Ok(code) if code.success() && !unsent.is_empty() => (
+            TaskStatus::Failed,
+            format!(
+                "{} output(s) could not be sent to the server: {}",
+                unsent.len(),
+                unsent.join("; ")
+            ),
+        ),
         Ok(code) if code.success() && plan.parser == Parser::Blender && saved < steps_total => (
             TaskStatus::Failed,
             format!("Blender saved {saved} of {steps_total} frames; last line: {last_line}"),
@@ -309,6 +361,36 @@ pub async fn run(
         Ok(_) => Outcome::Failed(reason),
         Err(Gone(why)) => Outcome::Stopped(why),
     }
+}
+
+/// Sends the outputs a plan sends once its program succeeded (a command's `out/` folder, a
+/// video), noting each in the log. Answers why each that failed did.
+async fn send_outputs_after(
+    client: &Client,
+    task: TaskId,
+    outputs: &Outputs,
+    log: &mut String,
+) -> Vec<String> {
+    let files = match outputs {
+        Outputs::Kept | Outputs::EachSaved => return Vec::new(),
+        Outputs::File(path) => vec![path.clone()],
+        Outputs::Folder(dir) => match job_folder::files_under(dir) {
+            Ok(files) => files,
+            Err(why) => return vec![why],
+        },
+    };
+    let mut unsent = Vec::new();
+    for file in files {
+        match job_folder::send_output(client, task, &file).await {
+            Ok(()) => {
+                log.push_str("sent output ");
+                log.push_str(&file.display().to_string());
+                log.push('\n');
+            }
+            Err(why) => unsent.push(why),
+        }
+    }
+    unsent
 }
 
 /// True when an error means the server refused the worker's credentials.

@@ -9,6 +9,7 @@ mod errors;
 mod farm;
 mod fido;
 mod gazu;
+mod job_files;
 mod jobs;
 mod kitsu;
 mod production;

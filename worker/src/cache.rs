@@ -1,0 +1,539 @@
+//! The worker's file cache: the files of upload-mode jobs, kept by SHA-256 so every task (of
+//! any job) that uses the same content downloads it once.
+//!
+//! Each entry is `<cache dir>/<sha256>`, read-only (job folders hard-link to it, so a task
+//! that wrote to its input would otherwise change the cache). A download goes to
+//! `<sha256>.part`, which a later fetch resumes (after a dropped connection or a killed
+//! worker); the whole part is checked against its hash before it is renamed into place, so
+//! an entry is always whole and right, and a part that does not match is deleted. The cache
+//! holds at most `max_bytes`: before a download makes room, it evicts the least recently
+//! used entries (their modification time, set on each use, so the order survives a restart),
+//! never one a running task has pinned.
+
+use drover_shared::api::{FileRef, is_sha256};
+use drover_shared::{Client, TaskId};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+/// The default bound of the cache: 20 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 20 << 30;
+/// Suffix of a download in progress.
+const PART: &str = ".part";
+
+/// Where the cache downloads files from.
+pub trait Source {
+    /// Downloads `file`'s content into the file at `part`, keeping what `part` already holds
+    /// and appending the rest. The cache checks the result.
+    fn fetch(&self, file: &FileRef, part: &Path)
+    -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// The server, for the files of one task's job (`GET /worker/task/{id}/files/{sha256}`).
+#[derive(Debug, Clone)]
+pub struct TaskSource {
+    /// The worker's client.
+    pub client: Client,
+    /// The task whose job's files these are.
+    pub task: TaskId,
+}
+
+impl Source for TaskSource {
+    async fn fetch(&self, file: &FileRef, part: &Path) -> Result<(), String> {
+        self.client
+            .download_task_file(self.task, &file.sha256, part)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Why a file could not be had from the cache.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The hash is not a SHA-256 as the API writes it.
+    #[error("{0:?} is not a SHA-256 (64 lowercase hex digits)")]
+    BadHash(String),
+    /// The download failed; what arrived is kept and the next fetch resumes it.
+    #[error("downloading file {sha256}: {reason}")]
+    Fetch {
+        /// The file.
+        sha256: String,
+        /// The cause.
+        reason: String,
+    },
+    /// The downloaded content is not the one asked for; it was deleted.
+    #[error(
+        "file {sha256} arrived with {size} bytes of SHA-256 {actual}: it does not match its \
+         hash (expected {expected_size} bytes); refused, the download was deleted"
+    )]
+    Mismatch {
+        /// The hash asked for.
+        sha256: String,
+        /// The hash of what arrived.
+        actual: String,
+        /// Bytes that arrived.
+        size: u64,
+        /// Bytes expected.
+        expected_size: u64,
+    },
+    /// The cache dir could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
+    move |source| CacheError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The files of upload-mode jobs on this worker; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    dir: PathBuf,
+    max_bytes: u64,
+    /// Hashes running tasks use, with how many tasks use each: never evicted.
+    pins: Mutex<HashMap<String, usize>>,
+    /// One download at a time: two fetches of the same hash would write the same part file,
+    /// and a worker runs one task at a time anyway.
+    downloading: tokio::sync::Mutex<()>,
+}
+
+/// Hashes kept from eviction while this lives (a running task's files).
+#[derive(Debug)]
+pub struct Pinned {
+    inner: Arc<Inner>,
+    hashes: Vec<String>,
+}
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        let mut pins = self
+            .inner
+            .pins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for hash in &self.hashes {
+            if let Some(count) = pins.get_mut(hash) {
+                *count -= 1;
+                if *count == 0 {
+                    pins.remove(hash);
+                }
+            }
+        }
+    }
+}
+
+/// One file of the cache dir, as eviction sees it.
+struct Stored {
+    path: PathBuf,
+    hash: String,
+    size: u64,
+    used: SystemTime,
+}
+
+impl Cache {
+    /// The cache in `dir` (created if missing), bounded to `max_bytes`. Entries and partial
+    /// downloads already there are kept.
+    pub fn open(dir: &Path, max_bytes: u64) -> Result<Self, CacheError> {
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                dir: dir.to_owned(),
+                max_bytes,
+                pins: Mutex::new(HashMap::new()),
+                downloading: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    /// The cache dir.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Where the entry of `sha256` lives (whether or not it is there).
+    pub fn entry_path(&self, sha256: &str) -> PathBuf {
+        self.inner.dir.join(sha256)
+    }
+
+    fn part_path(&self, sha256: &str) -> PathBuf {
+        self.inner.dir.join(format!("{sha256}{PART}"))
+    }
+
+    /// Keeps `hashes` from eviction until the answer is dropped.
+    pub fn pin<'a>(&self, hashes: impl IntoIterator<Item = &'a str>) -> Pinned {
+        let hashes: Vec<String> = hashes.into_iter().map(str::to_owned).collect();
+        let mut pins = self
+            .inner
+            .pins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for hash in &hashes {
+            *pins.entry(hash.clone()).or_default() += 1;
+        }
+        Pinned {
+            inner: Arc::clone(&self.inner),
+            hashes,
+        }
+    }
+
+    fn is_pinned(&self, hash: &str) -> bool {
+        self.inner
+            .pins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(hash)
+    }
+
+    /// The entry of `file`, downloaded from `source` when the cache does not have it (or
+    /// resumed from a partial download), checked against its hash. Pin the hash first
+    /// ([`Cache::pin`]) so another task's download cannot evict it before it is used.
+    pub async fn fetch<S: Source>(
+        &self,
+        source: &S,
+        file: &FileRef,
+    ) -> Result<PathBuf, CacheError> {
+        if !is_sha256(&file.sha256) {
+            return Err(CacheError::BadHash(file.sha256.clone()));
+        }
+        let _one_at_a_time = self.inner.downloading.lock().await;
+        let entry = self.entry_path(&file.sha256);
+        match std::fs::metadata(&entry) {
+            Ok(meta) if meta.len() == file.size => {
+                touch(&entry);
+                return Ok(entry);
+            }
+            // Only a verified part is ever renamed to an entry: one of another size was
+            // changed behind the cache's back. Fetch it again.
+            Ok(_) => {
+                tracing::warn!(entry = %entry.display(), "a cache entry has the wrong size; fetching it again");
+                remove(&entry).map_err(io_error(&entry))?;
+            }
+            Err(_) => {}
+        }
+        let part = self.part_path(&file.sha256);
+        let mut have = std::fs::metadata(&part).map_or(0, |m| m.len());
+        if have > file.size {
+            remove(&part).map_err(io_error(&part))?;
+            have = 0;
+        }
+        if have < file.size {
+            if have > 0 {
+                tracing::info!(sha256 = %file.sha256, have, size = file.size, "resuming a download");
+            }
+            self.evict(file.size - have)?;
+            source
+                .fetch(file, &part)
+                .await
+                .map_err(|reason| CacheError::Fetch {
+                    sha256: file.sha256.clone(),
+                    reason,
+                })?;
+        }
+        let (actual, size) = hash_file(&part).await?;
+        if actual != file.sha256 || size != file.size {
+            if size < file.size && file.sha256 != actual {
+                // Fewer bytes than the file has and no error: the connection ended early.
+                // What arrived is kept for the next fetch to resume.
+                return Err(CacheError::Fetch {
+                    sha256: file.sha256.clone(),
+                    reason: format!("the download ended after {size} of {} bytes", file.size),
+                });
+            }
+            remove(&part).map_err(io_error(&part))?;
+            return Err(CacheError::Mismatch {
+                sha256: file.sha256.clone(),
+                actual,
+                size,
+                expected_size: file.size,
+            });
+        }
+        let mut permissions = std::fs::metadata(&part)
+            .map_err(io_error(&part))?
+            .permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&part, permissions).map_err(io_error(&part))?;
+        // The rename is atomic: the entry appears whole or not at all.
+        std::fs::rename(&part, &entry).map_err(io_error(&entry))?;
+        touch(&entry);
+        Ok(entry)
+    }
+
+    /// Bytes the cache holds now (entries and partial downloads).
+    pub fn size_bytes(&self) -> Result<u64, CacheError> {
+        Ok(self.stored()?.iter().map(|s| s.size).sum())
+    }
+
+    fn stored(&self) -> Result<Vec<Stored>, CacheError> {
+        let dir = &self.inner.dir;
+        let mut stored = Vec::new();
+        for item in std::fs::read_dir(dir).map_err(io_error(dir))? {
+            let item = item.map_err(io_error(dir))?;
+            let name = item.file_name().to_string_lossy().into_owned();
+            let hash = name.strip_suffix(PART).unwrap_or(&name);
+            if !is_sha256(hash) {
+                continue;
+            }
+            let Ok(meta) = item.metadata() else { continue };
+            stored.push(Stored {
+                path: item.path(),
+                hash: hash.to_owned(),
+                size: meta.len(),
+                used: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            });
+        }
+        Ok(stored)
+    }
+
+    /// Evicts the least recently used entries (and stale partial downloads) that no task
+    /// pinned until `room_bytes` more fit under the bound. When pinned files alone exceed
+    /// it, the cache stays over its bound until they are released: a running task's files
+    /// come first.
+    pub fn evict(&self, room_bytes: u64) -> Result<(), CacheError> {
+        let mut stored = self.stored()?;
+        let mut total: u64 = stored.iter().map(|s| s.size).sum();
+        let limit = self.inner.max_bytes.saturating_sub(room_bytes);
+        if total <= limit {
+            return Ok(());
+        }
+        stored.sort_by_key(|s| s.used);
+        for victim in stored {
+            if total <= limit {
+                break;
+            }
+            if self.is_pinned(&victim.hash) {
+                continue;
+            }
+            remove(&victim.path).map_err(io_error(&victim.path))?;
+            total -= victim.size;
+            tracing::debug!(file = %victim.path.display(), "evicted from the cache");
+        }
+        if total > limit {
+            tracing::warn!(
+                total,
+                max_bytes = self.inner.max_bytes,
+                "the files running tasks use exceed the cache's bound"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Marks an entry as just used (its modification time orders eviction). Failing to only
+/// makes eviction's order less exact, so it is logged, not returned.
+fn touch(path: &Path) {
+    let result = std::fs::File::open(path).and_then(|f| f.set_modified(SystemTime::now()));
+    if let Err(e) = result {
+        tracing::debug!(file = %path.display(), error = %e, "could not mark a cache entry used");
+    }
+}
+
+/// Removes a file, read-only or not (Windows refuses to delete read-only files).
+fn remove(path: &Path) -> std::io::Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mut permissions = meta.permissions();
+        if permissions.readonly() {
+            #[allow(
+                clippy::permissions_set_readonly_false,
+                reason = "the file is about to be deleted; who may write it for the moment does not matter"
+            )]
+            permissions.set_readonly(false);
+            let _ = std::fs::set_permissions(path, permissions);
+        }
+    }
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// SHA-256 (lowercase hex) and length of a file, read on a blocking thread.
+pub async fn hash_file(path: &Path) -> Result<(String, u64), CacheError> {
+    let owned = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(&owned)?;
+        let mut hasher = Sha256::new();
+        let size = std::io::copy(&mut file, &mut hasher)?;
+        Ok((format!("{:x}", hasher.finalize()), size))
+    })
+    .await
+    .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    .map_err(io_error(path))
+}
+
+/// Puts the cache entry `entry` at `dest` in a job folder: a hard link (no copy, no extra
+/// space), or a copy when the two are on different file systems or links are refused.
+pub fn link_into(entry: &Path, dest: &Path) -> std::io::Result<()> {
+    remove(dest)?;
+    if let Err(e) = std::fs::hard_link(entry, dest) {
+        tracing::debug!(error = %e, dest = %dest.display(), "hard link refused; copying");
+        std::fs::copy(entry, dest)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Serves `content` from where the part file stops, as a Range request would; gives up
+    /// after `stop_after` bytes (a dropped connection, a killed worker).
+    struct Fake {
+        content: Vec<u8>,
+        stop_after: Option<usize>,
+        resumed_from: AtomicU64,
+    }
+
+    impl Fake {
+        fn new(content: &[u8], stop_after: Option<usize>) -> Self {
+            Self {
+                content: content.to_vec(),
+                stop_after,
+                resumed_from: AtomicU64::new(u64::MAX),
+            }
+        }
+    }
+
+    impl Source for Fake {
+        async fn fetch(&self, _file: &FileRef, part: &Path) -> Result<(), String> {
+            use std::io::Write;
+            let have = std::fs::metadata(part).map_or(0, |m| m.len()) as usize;
+            self.resumed_from.store(have as u64, Ordering::SeqCst);
+            let mut out = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(part)
+                .map_err(|e| e.to_string())?;
+            let rest = &self.content[have..];
+            match self.stop_after {
+                Some(n) if n < rest.len() => {
+                    out.write_all(&rest[..n]).map_err(|e| e.to_string())?;
+                    Err("connection reset".into())
+                }
+                _ => out.write_all(rest).map_err(|e| e.to_string()),
+            }
+        }
+    }
+
+    fn file_ref(content: &[u8]) -> FileRef {
+        FileRef {
+            sha256: format!("{:x}", Sha256::digest(content)),
+            size: content.len() as u64,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_download_cut_short_resumes_where_it_stopped_and_is_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let content: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let file = file_ref(&content);
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+        let error = cache
+            .fetch(&Fake::new(&content, Some(40_000)), &file)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, CacheError::Fetch { .. }), "{error}");
+        assert!(!cache.entry_path(&file.sha256).exists(), "no entry yet");
+        assert_eq!(
+            std::fs::metadata(cache.part_path(&file.sha256))
+                .unwrap()
+                .len(),
+            40_000,
+            "the partial download is kept"
+        );
+
+        // The worker starts again (a new cache on the same dir) and resumes.
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+        let source = Fake::new(&content, None);
+        let entry = cache.fetch(&source, &file).await.unwrap();
+        assert_eq!(source.resumed_from.load(Ordering::SeqCst), 40_000);
+        assert_eq!(std::fs::read(&entry).unwrap(), content);
+        assert!(!cache.part_path(&file.sha256).exists());
+        assert!(std::fs::metadata(&entry).unwrap().permissions().readonly());
+
+        // Fetched again: served from the cache, nothing downloaded.
+        let untouched = Fake::new(&content, None);
+        cache.fetch(&untouched, &file).await.unwrap();
+        assert_eq!(untouched.resumed_from.load(Ordering::SeqCst), u64::MAX);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_does_not_match_its_hash_is_refused_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+        let file = file_ref(b"the real content");
+        let error = cache
+            .fetch(&Fake::new(b"something else!!", None), &file)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, CacheError::Mismatch { .. }), "{error}");
+        assert!(error.to_string().contains("does not match its hash"));
+        assert!(!cache.entry_path(&file.sha256).exists());
+        assert!(!cache.part_path(&file.sha256).exists());
+        assert_eq!(cache.size_bytes().unwrap(), 0);
+
+        // A resumed part whose start was wrong is refused the same way.
+        std::fs::write(cache.part_path(&file.sha256), b"XXX").unwrap();
+        let error = cache
+            .fetch(&Fake::new(b"the real content", None), &file)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, CacheError::Mismatch { .. }), "{error}");
+        assert!(!cache.part_path(&file.sha256).exists());
+        // The next try starts over and succeeds.
+        cache
+            .fetch(&Fake::new(b"the real content", None), &file)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn eviction_keeps_the_cache_under_its_bound_and_spares_pinned_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path(), 3_000).unwrap();
+        let contents: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i; 1_000]).collect();
+        let files: Vec<FileRef> = contents.iter().map(|c| file_ref(c)).collect();
+        // The oldest is pinned (a running task uses it).
+        let _pinned = cache.pin([files[0].sha256.as_str()]);
+        for (content, file) in contents.iter().zip(&files) {
+            cache.fetch(&Fake::new(content, None), file).await.unwrap();
+            assert!(cache.size_bytes().unwrap() <= 3_000);
+            // Distinct modification times order the entries.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let present: Vec<bool> = files
+            .iter()
+            .map(|f| cache.entry_path(&f.sha256).exists())
+            .collect();
+        assert_eq!(present, [true, false, true, true]);
+    }
+
+    #[test]
+    fn a_job_folder_file_is_a_link_to_the_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let entry = dir.path().join("entry");
+        std::fs::write(&entry, b"x").unwrap();
+        let dest = dir.path().join("job/tex/wood.png");
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(&dest, b"old").unwrap();
+        link_into(&entry, &dest).unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"x");
+    }
+}
