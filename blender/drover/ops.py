@@ -320,9 +320,9 @@ class DROVER_OT_submit(bpy.types.Operator):
             if error is not None:
                 notify("ERROR", _fail(error))
                 return
-            scene = bpy.context.scene
-            scene.drover.job_id = int(result.job["id"])
-            scene.drover.last_uploaded_bytes = str(result.uploaded_bytes)
+            window_manager = bpy.context.window_manager
+            window_manager.drover_job_id = int(result.job["id"])
+            window_manager.drover_uploaded_bytes = str(result.uploaded_bytes)
             if result.file_count:
                 notify("INFO", f"Job #{result.job['id']} submitted: {result.file_count} files, "
                        f"{result.missing_count} uploaded ({files.human_bytes(result.uploaded_bytes)})")
@@ -419,12 +419,12 @@ class DROVER_OT_watch(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return context.scene.drover.job_id > 0
+        return context.window_manager.drover_job_id > 0
 
     def execute(self, context):
         _looking["updated"] = None
         state.watching = False
-        watch(context.scene.drover.job_id)
+        watch(context.window_manager.drover_job_id)
         return {"FINISHED"}
 
 
@@ -445,7 +445,7 @@ class DROVER_OT_open_app(bpy.types.Operator):
         except OSError as e:
             self.report({"ERROR"}, f"Could not start the Drover app: {e}")
             return {"CANCELLED"}
-        job_id = context.scene.drover.job_id
+        job_id = context.window_manager.drover_job_id
         # The app takes no job on its command line yet: say where to look.
         self.report({"INFO"}, f"Drover is opening: the job is #{job_id} in its Jobs list")
         return {"FINISHED"}

@@ -49,11 +49,11 @@ class DROVER_PT_submit(bpy.types.Panel):
 
     def job_ui(self, context, layout):
         job = state.job
-        s = context.scene.drover
-        if not s.job_id:
+        wm = context.window_manager
+        if not wm.drover_job_id:
             return
         box = layout.box()
-        if job and job.get("id") == s.job_id and "status" in job:
+        if job and job.get("id") == wm.drover_job_id and "status" in job:
             progress = job.get("progress", {})
             total = progress.get("total", 0) or 1
             done = progress.get("completed", 0)
@@ -61,9 +61,9 @@ class DROVER_PT_submit(bpy.types.Panel):
             box.label(text=f"{done} of {progress.get('total', 0)} tasks done ({100 * done // total}%)"
                       + (f", {progress['failed']} failed" if progress.get("failed") else ""))
         else:
-            box.label(text=f"Job #{s.job_id}")
-        if s.last_uploaded_bytes:
-            box.label(text=f"Uploaded {files.human_bytes(int(s.last_uploaded_bytes))} for it")
+            box.label(text=f"Job #{wm.drover_job_id}")
+        if wm.drover_uploaded_bytes:
+            box.label(text=f"Uploaded {files.human_bytes(int(wm.drover_uploaded_bytes))} for it")
         image = bpy.data.images.get(state.preview_name) if state.preview_name else None
         if image is not None and image.preview is not None:
             box.template_icon(icon_value=image.preview.icon_id, scale=10.0)

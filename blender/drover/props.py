@@ -136,9 +136,6 @@ class DroverJobSettings(bpy.types.PropertyGroup):
     project: bpy.props.EnumProperty(name="Project", items=_project_items)
     production_task: bpy.props.EnumProperty(
         name="Task", items=_task_items, description="Your open Kitsu task this render is for")
-    job_id: bpy.props.IntProperty(name="Job", default=0, description="The last job submitted")
-    # Bytes the last Submit uploaded, as text (an IntProperty stops at 2 GiB).
-    last_uploaded_bytes: bpy.props.StringProperty(default="")
 
 
 CLASSES = (DroverPreferences, DroverJobSettings)
@@ -155,10 +152,17 @@ def register():
         name="One-time code", options={"SKIP_SAVE"},
         description="The code from your authenticator app")
     bpy.types.WindowManager.drover_needs_code = bpy.props.BoolProperty(options={"SKIP_SAVE"})
+    # What the last Submit did, kept out of the scene: a Submit must not change the .blend it
+    # sends, or sending the same file again would upload it again.
+    bpy.types.WindowManager.drover_job_id = bpy.props.IntProperty(
+        name="Job", default=0, description="The last job submitted", options={"SKIP_SAVE"})
+    # Bytes the last Submit uploaded, as text (an IntProperty stops at 2 GiB).
+    bpy.types.WindowManager.drover_uploaded_bytes = bpy.props.StringProperty(options={"SKIP_SAVE"})
 
 
 def unregister():
-    for name in ("drover_password", "drover_code", "drover_needs_code"):
+    for name in ("drover_password", "drover_code", "drover_needs_code", "drover_job_id",
+                 "drover_uploaded_bytes"):
         delattr(bpy.types.WindowManager, name)
     del bpy.types.Scene.drover
     for cls in reversed(CLASSES):
