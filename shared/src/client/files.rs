@@ -225,11 +225,17 @@ impl Client {
         path: &Path,
         file: &FileRef,
     ) -> Result<UploadState, ClientError> {
-        let local = tokio::fs::metadata(path).await.map_err(io_error(path))?.len();
+        let local = tokio::fs::metadata(path)
+            .await
+            .map_err(io_error(path))?
+            .len();
         if local != file.size {
             return Err(io_error(path)(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("the file has {local} bytes, not the {} to upload", file.size),
+                format!(
+                    "the file has {local} bytes, not the {} to upload",
+                    file.size
+                ),
             )));
         }
         let project_segment = project.to_string();
@@ -313,7 +319,10 @@ impl Client {
         name: &str,
         path: &Path,
     ) -> Result<JobOutput, ClientError> {
-        let len = tokio::fs::metadata(path).await.map_err(io_error(path))?.len();
+        let len = tokio::fs::metadata(path)
+            .await
+            .map_err(io_error(path))?
+            .len();
         let task = task.to_string();
         let builder =
             self.request_segments(Method::PUT, &["worker", "task", &task, "outputs", name])?;
