@@ -72,6 +72,9 @@ class DROVER_OT_login(bpy.types.Operator):
         code = self.code or wm.drover_code
         if self.email:
             p.email = self.email
+        # The password is held only by this login: cleared from the field at once.
+        wm.drover_password = ""
+        wm.drover_code = ""
         if not email or not password:
             self.report({"ERROR"}, "Type your email and password")
             return {"CANCELLED"}
@@ -88,8 +91,6 @@ class DROVER_OT_login(bpy.types.Operator):
 
         def done(user, error):
             wm = bpy.context.window_manager
-            wm.drover_password = ""
-            wm.drover_code = ""
             state.status = ""
             if error is not None:
                 if getattr(error, "code", "") == MISSING_CODE:
