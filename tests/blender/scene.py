@@ -17,7 +17,7 @@ import bpy
 def arguments():
     """`--name value` pairs after Blender's `--`."""
     argv = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
-    return {argv[i].lstrip("-"): argv[i + 1] for i in range(0, len(argv) - 1, 2)}
+    return {argv[i].lstrip("-").replace("-", "_"): argv[i + 1] for i in range(0, len(argv) - 1, 2)}
 
 
 def enable_addon(source):

@@ -2,13 +2,14 @@
 what happened as JSON for the e2e test (`tests/tests/e2e/blender_addon.rs`):
 
     blender -b --factory-startup --python-exit-code 1 --python tests/blender/submit_job.py -- \
-        --addon blender/drover --dir TMP --server URL --email E --password P --project ID \
+        --addon blender/drover --dir TMP --server URL --email E --password P --project ID --small-project ID2 \
         --result TMP/result.json
 """
 
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,6 +42,40 @@ def submit():
     except RuntimeError:
         return ["ERROR"]
 
+
+# Refused by the server's quota, nothing uploaded (a project with a tiny quota).
+settings.project = args["small_project"]
+state.error = ""
+submit()  # the refusal comes after the server's answer: reported, not raised
+result["over_quota"] = state.error
+result["over_quota_uploaded"] = bpy.context.window_manager.drover_uploaded_bytes
+settings.project = args["project"]
+
+# A dropped upload of the texture: half its bytes arrive, then the connection ends. Submit
+# resumes from what the server has.
+import http.client  # noqa: E402
+
+from drover import files  # noqa: E402
+from drover.client import Client  # noqa: E402
+
+sha256, size = files.sha256_of(texture)
+c = Client(args["server"], prefs().access_token)
+half = size // 2
+connection = c._connection()
+connection.putrequest("PUT", f"/api/projects/{int(args['project'])}/files/{sha256}?size={size}&offset=0")
+connection.putheader("Authorization", f"Bearer {c.access_token}")
+connection.putheader("Content-Length", str(size))
+connection.endheaders()
+with open(texture, "rb") as f:
+    connection.send(f.read(half))
+connection.sock.shutdown(2)
+connection.close()
+for _ in range(50):
+    partial = c.upload_state(int(args["project"]), sha256, size)
+    if partial["received"] == half:
+        break
+    time.sleep(0.1)
+result["partial_received"] = partial["received"]
 
 # Refused before anything is sent: bad frames.
 settings.frames = "10-1"

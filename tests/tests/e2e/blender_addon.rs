@@ -104,6 +104,17 @@ async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing()
         )
         .await
         .unwrap();
+    let small = project(&admin, "short of space").await;
+    admin
+        .set_project_storage(
+            small.id,
+            &ProjectStorageInput {
+                mode: Some(StorageMode::Upload),
+                quota_bytes: Some(1000),
+            },
+        )
+        .await
+        .unwrap();
     let email = "artist-in-blender@drover.test";
     drover_server::auth::accounts::create(&ts.server.state().store, email, PASSWORD, Role::Manager)
         .await
@@ -118,6 +129,7 @@ async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing()
         ("--email", email.to_owned()),
         ("--password", PASSWORD.to_owned()),
         ("--project", film.id.to_string()),
+        ("--small-project", small.id.to_string()),
         ("--result", result.display().to_string()),
     ]
     .into_iter()
@@ -132,6 +144,10 @@ async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing()
     // Refusals in plain words, before anything is sent.
     let wrong = result["wrong_password"].as_str().unwrap();
     assert!(wrong.contains("wrong email or password"), "{wrong}");
+    let quota = result["over_quota"].as_str().unwrap();
+    assert!(quota.contains("quota is 1.0 KB"), "{quota}");
+    assert_eq!(result["over_quota_uploaded"], "", "nothing was sent");
+    assert_eq!(admin.project_storage(small.id).await.unwrap().used_bytes, 0);
     let frames = result["bad_frames"].as_str().unwrap();
     assert!(frames.contains("end before they start"), "{frames}");
 
@@ -176,9 +192,17 @@ async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing()
         assert_eq!(files[2].size, std::fs::metadata(&texture).unwrap().len());
         assert_eq!(files[0].size, std::fs::metadata(&library).unwrap().len());
     }
+    // Everything once, less the half of the texture that a dropped upload had already sent.
+    let set: u64 = admin
+        .job_files(JobId(submits[0]["job_id"].as_i64().unwrap()))
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| f.size)
+        .sum();
+    let partial = result["partial_received"].as_u64().unwrap();
+    assert!(partial > 0, "the dropped upload kept its bytes");
+    assert_eq!(first, set - partial, "the upload resumed where it stopped");
     let storage = admin.project_storage(film.id).await.unwrap();
-    assert_eq!(
-        storage.used_bytes, first,
-        "stored once, shared by both jobs"
-    );
+    assert_eq!(storage.used_bytes, set, "stored once, shared by both jobs");
 }
