@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 mod auth;
+mod blender_addon;
 mod browse;
 mod errors;
 mod farm;
