@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 mod events;
 mod fido;
+mod outputs;
 mod production;
 mod worker;
 
@@ -49,6 +50,14 @@ pub enum ClientError {
     /// The base URL could not be joined with a route.
     #[error("bad server URL: {0}")]
     Url(String),
+    /// A local file being sent or received could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The local file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 impl ClientError {
@@ -57,7 +66,7 @@ impl ClientError {
         match self {
             Self::Api { status, .. } | Self::Status { status, .. } => Some(*status),
             Self::Http(e) => e.status(),
-            Self::Url(_) => None,
+            Self::Url(_) | Self::Io { .. } => None,
         }
     }
 
