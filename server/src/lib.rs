@@ -58,6 +58,8 @@ pub struct Limits {
     pub connections: serve::ConnectionLimits,
     /// Live event streams, per person and in all.
     pub streams: events::StreamLimits,
+    /// Job files without shared storage: how long unused ones are kept.
+    pub files: farm::file_store::FileLimits,
 }
 
 /// Why the server could not start.
@@ -251,6 +253,7 @@ impl Server {
             auth,
             live,
             lists: Arc::default(),
+            uploads: farm::file_store::UploadLocks::default(),
             data_dir: Arc::new(config.data_dir.clone()),
             events,
             work: Arc::default(),
@@ -270,7 +273,7 @@ impl Server {
         let app = routes::service(state.clone(), config.web_ui.as_deref(), socket_io);
         let (shutdown, stop) = watch::channel(());
         let task = tokio::spawn(serve::serve(listener, app, config.limits.connections, stop));
-        let monitor = tokio::spawn(farm::monitor::run(state.clone()));
+        let monitor = tokio::spawn(farm::monitor::run(state.clone(), config.limits.files));
         Ok(Self {
             addr,
             state,

@@ -50,6 +50,10 @@ struct LimitArgs {
     /// Live event streams the server holds open at once, everyone together.
     #[arg(long, default_value_t = drover_server::events::StreamLimits::default().total)]
     max_event_streams: usize,
+    /// Hours an uploaded job file is kept for the job it was sent for (and an unfinished
+    /// upload for its resumption); past them, files no job uses are removed.
+    #[arg(long, default_value_t = 24)]
+    unused_files_grace_hours: u64,
 }
 
 impl Default for LimitArgs {
@@ -60,6 +64,7 @@ impl Default for LimitArgs {
             max_connections: limits.connections.max_connections,
             max_event_streams_per_person: limits.streams.per_person,
             max_event_streams: limits.streams.total,
+            unused_files_grace_hours: limits.files.grace.as_secs() / 3600,
         }
     }
 }
@@ -74,6 +79,11 @@ impl LimitArgs {
             streams: drover_server::events::StreamLimits {
                 per_person: self.max_event_streams_per_person.max(1),
                 total: self.max_event_streams.max(1),
+            },
+            files: drover_server::farm::file_store::FileLimits {
+                grace: std::time::Duration::from_secs(
+                    self.unused_files_grace_hours.saturating_mul(3600),
+                ),
             },
         }
     }

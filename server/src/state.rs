@@ -31,6 +31,8 @@ pub struct AppState {
     pub(crate) live: crate::production::live::Live,
     /// Kitsu's with-tasks lists, kept until production data changes.
     pub(crate) lists: Arc<crate::production::lists::Lists>,
+    /// The file uploads being received, one request each.
+    pub(crate) uploads: crate::farm::file_store::UploadLocks,
 }
 
 impl AppState {

@@ -62,9 +62,9 @@ pub fn log_tail(data_dir: &Path, job: JobId, task: TaskId) -> std::io::Result<Op
     Ok(Some(text))
 }
 
-/// Removes a job's logs and previews (after the job was deleted).
+/// Removes a job's logs, previews and outputs (after the job was deleted).
 pub fn remove_job_files(data_dir: &Path, job: JobId) {
-    for dir in [data_dir.join("logs"), data_dir.join("previews")] {
+    for dir in ["logs", "previews", "outputs"].map(|d| data_dir.join(d)) {
         let _ = std::fs::remove_dir_all(dir.join(format!("job-{job}")));
     }
 }

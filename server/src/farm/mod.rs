@@ -7,6 +7,8 @@
 pub(crate) mod access;
 pub(crate) mod compile;
 pub mod db;
+pub(crate) mod file_sets;
+pub mod file_store;
 pub(crate) mod files;
 pub(crate) mod monitor;
 pub(crate) mod routes;

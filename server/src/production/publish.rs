@@ -14,14 +14,14 @@
 
 use crate::db::render_publish::{self, Outcome, Pending};
 use crate::error::{ApiError, ApiResult};
-use crate::farm::files;
+use crate::farm::{file_store, files};
 use crate::production::db::data::{Events, text};
 use crate::production::db::names;
 use crate::production::db::review::{self, Uploaded};
 use crate::production::db::{Data, DataError, Viewer};
 use crate::production::media;
 use crate::state::AppState;
-use drover_shared::api::{Job, JobKind, PreviewSize};
+use drover_shared::api::{Job, JobKind, PreviewSize, StorageMode};
 use drover_shared::{Role, TaskId};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -62,7 +62,15 @@ async fn publish(state: &AppState, pending: Pending) -> ApiResult<()> {
     let data_dir = state.data_dir.clone();
     let job_id = pending.job.id;
     let attachment = match pending.outcome {
-        Outcome::Completed => render_preview(&data_dir, &pending.job).await,
+        Outcome::Completed => {
+            let storage = state
+                .store
+                .read(move |c| {
+                    crate::farm::db::stored_files::job_storage(c, job_id).map_err(ApiError::from)
+                })
+                .await?;
+            render_preview(&data_dir, &pending.job, storage).await
+        }
         Outcome::Failed => {
             let failed = state
                 .store
@@ -196,16 +204,25 @@ fn comment_on_task(
     Ok(text(&comment, "id").to_owned())
 }
 
-/// Stores the job's video (when it made one the server can read) or its last frame as a new
+/// Stores the job's video (when it made one the server can read: on shared storage at its
+/// path, else among the job's outputs under its file name) or its last frame as a new
 /// preview's media; the conversion takes the submitter's turn in the movie queue.
-async fn render_preview(data_dir: &Path, job: &Job) -> Attachment {
+async fn render_preview(data_dir: &Path, job: &Job, storage: StorageMode) -> Attachment {
     let video = match &job.kind {
-        JobKind::BlenderRender(s) if s.video => Some(s.video_paths(&s.output).1),
+        JobKind::BlenderRender(s) if s.video => {
+            let path = std::path::PathBuf::from(s.video_paths(&s.output).1);
+            match storage {
+                StorageMode::Shared => Some(path),
+                StorageMode::Upload => path
+                    .file_name()
+                    .map(|name| file_store::output_path(data_dir, job.id, &name.to_string_lossy())),
+            }
+        }
         _ => None,
     };
     let candidates = video
         .into_iter()
-        .map(|path| (std::path::PathBuf::from(path), "render.mp4"))
+        .map(|path| (path, "render.mp4"))
         .chain(std::iter::once((
             files::preview_path(data_dir, job.id, PreviewSize::Full),
             "last-frame.jpg",

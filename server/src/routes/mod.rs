@@ -8,7 +8,7 @@ mod web_ui;
 
 use crate::error::ApiError;
 use crate::farm::routes::{
-    browse, files, jobs, managers, projects, settings, tasks, worker, workers,
+    browse, files, jobs, managers, outputs, projects, settings, storage, tasks, worker, workers,
 };
 use crate::production::routes as production;
 use crate::state::AppState;
@@ -75,6 +75,8 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(tasks::router())
         .merge(files::router())
+        .merge(storage::router())
+        .merge(outputs::router())
         .merge(events::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

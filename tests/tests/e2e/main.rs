@@ -15,5 +15,6 @@ mod production;
 mod render_farm;
 mod roles;
 mod security;
+mod stored_files;
 mod tasks;
 mod worker_protocol;

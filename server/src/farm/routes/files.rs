@@ -39,7 +39,8 @@ async fn task_job(state: &AppState, sight: Sight, task: TaskId) -> ApiResult<Job
         .await
 }
 
-async fn serve_file(path: std::path::PathBuf, request: Request) -> ApiResult<Response> {
+/// Serves a file with HTTP Range support (206 for a range, 416 outside it).
+pub(crate) async fn serve_file(path: std::path::PathBuf, request: Request) -> ApiResult<Response> {
     let response = ServeFile::new(path)
         .oneshot(request)
         .await

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::farm::access;
 use crate::farm::db;
-use crate::farm::{compile, state_machine};
+use crate::farm::{compile, file_sets, state_machine};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,7 +24,14 @@ const MAX_DELETED_AT_ONCE: usize = 10_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_jobs, submit_job))
+        .merge(
+            // A job with its file set names up to 100,000 files.
+            OpenApiRouter::new()
+                .routes(routes!(list_jobs, submit_job))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::farm::routes::storage::LIST_BODY_LIMIT,
+                )),
+        )
         .routes(routes!(get_job, command_job, delete_job))
         .routes(routes!(delete_jobs))
         .routes(routes!(get_blocklist, clear_blocklist))
@@ -62,6 +69,7 @@ async fn submit_job(
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     access::require_farm_jobs(&me)?;
     let compiled = compile::compile(&submit).map_err(ApiError::BadRequest)?;
+    file_sets::check(&submit)?;
     let user = me.user.id;
     let role = me.user.role;
     let job = state
@@ -72,7 +80,9 @@ async fn submit_job(
             if let Some(task) = submit.production_task_id {
                 check_production_task(c, task, &submit, user, role)?;
             }
-            Ok::<_, ApiError>(db::jobs::insert(c, &submit, &compiled, user)?)
+            let job = db::jobs::insert(c, &submit, &compiled, user)?;
+            file_sets::attach(c, &job, &submit)?;
+            Ok::<_, ApiError>(job)
         })
         .await?;
     tracing::info!(job = %job.id, tasks = job.progress.total, "job submitted");

@@ -43,6 +43,7 @@ pub fn protected_router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(update_task))
         .routes(routes!(may_i_run))
         .routes(routes!(upload_preview))
+        .merge(super::outputs::worker_router())
         .layer(DefaultBodyLimit::max(PREVIEW_LIMIT_BYTES))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
