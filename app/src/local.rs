@@ -60,7 +60,7 @@ impl LocalFarm {
 
     /// Where the server keeps a job's outputs (projects without shared storage).
     pub fn outputs_dir(&self, job: drover_shared::JobId) -> PathBuf {
-        self.data_dir.join("outputs").join(format!("job-{job}"))
+        drover_server::farm::file_store::outputs_dir(&self.data_dir, job)
     }
 
     /// Whether a worker runs in this process.
