@@ -1127,10 +1127,11 @@ fn the_outputs_tab_lists_a_jobs_outputs_and_saves_them_into_a_folder() {
     });
 
     harness.state_mut().push(Command::OpenJob(id));
-    wait_until(&mut harness, "the Job view", |h| {
-        h.query_by_label("Outputs").is_some()
+    // Opening the job reads how many there are.
+    wait_until(&mut harness, "the Job view with the outputs' count", |h| {
+        h.query_by_label("Outputs (2)").is_some()
     });
-    harness.get_by_label("Outputs").click();
+    harness.get_by_label("Outputs (2)").click();
     wait_until(&mut harness, "the outputs", |h| {
         h.query_by_label("frame_0002.png").is_some()
     });
@@ -1138,7 +1139,6 @@ fn the_outputs_tab_lists_a_jobs_outputs_and_saves_them_into_a_folder() {
     harness.get_by_label("300.0 kB");
     harness.get_by_label("1.5 kB");
     harness.get_by_label("2 files · 301.5 kB");
-    harness.get_by_label("Outputs (2)");
     let local = harness.state().session().unwrap().local.as_ref().unwrap();
     assert!(
         local.outputs_dir(id).join("frame_0001.png").is_file(),

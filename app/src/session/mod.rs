@@ -191,7 +191,8 @@ impl Session {
         }
     }
 
-    /// Opens a job: its tasks page by page, its blocklist, and a log stream for it.
+    /// Opens a job: its tasks page by page, its blocklist, its outputs, and a log stream for
+    /// it.
     pub fn open_job(&mut self, backend: &Backend, job_id: JobId) {
         let selected = self
             .farm
@@ -205,6 +206,12 @@ impl Session {
         let client = self.client.clone();
         backend.spawn_stream(move |emitter| requests::task_pages(client, job_id, emitter));
         backend.spawn(requests::blocklist(self.client.clone(), job_id));
+        // Read now for the Outputs tab's count; the tab reads them again when it opens.
+        if let Some(open) = self.farm.open_job.as_mut()
+            && open.ask_outputs()
+        {
+            backend.spawn(requests::outputs(self.client.clone(), job_id));
+        }
         self.fetch_production_task(backend, job_id);
         if let Some(task) = selected {
             self.select_task(backend, task);

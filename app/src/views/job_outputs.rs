@@ -277,7 +277,7 @@ fn outputs_table_ui(ui: &mut egui::Ui, open: &OpenJob) {
         .column(Column::auto().at_least(110.0))
         .column(Column::remainder())
         .header(theme::HEADER_HEIGHT, |mut header| {
-            for label in ["Name", "Size", "Frames", "Updated"] {
+            for label in ["Name", "Size", "Task frames", "Updated"] {
                 header.col(|ui| {
                     ui.strong(label);
                 });
