@@ -1165,4 +1165,20 @@ fn the_outputs_tab_lists_a_jobs_outputs_and_saves_them_into_a_folder() {
         .collect();
     names.sort();
     assert_eq!(names, ["frame_0001.png", "frame_0002.png"], "no .part left");
+
+    // A download that fails leaves nothing, and a name that is not one plain file name is
+    // refused before anything is asked or written.
+    let other = saved.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let missing =
+        runtime.block_on(admin.download_output(id, "gone.png", &other.join("gone.png"), |_| {}));
+    assert_eq!(missing.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+    let escape =
+        runtime.block_on(admin.download_output(id, "../frame_0001.png", &other.join("x"), |_| {}));
+    assert!(escape.is_err());
+    assert_eq!(
+        std::fs::read_dir(&other).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }
