@@ -36,6 +36,17 @@ impl Emitter {
     }
 }
 
+impl Emitter {
+    /// Sends one message if the queue has room, without waiting, and repaints; for news that
+    /// a later message makes old (a download's progress), which may be dropped.
+    pub fn offer(&self, msg: Msg) {
+        let _ = self.tx.try_send((self.tag, msg));
+        if let Some(ctx) = self.ctx.get() {
+            ctx.request_repaint();
+        }
+    }
+}
+
 /// The UI's end of the channel.
 pub struct Inbox(tokio::sync::mpsc::Receiver<(SessionTag, Msg)>);
 

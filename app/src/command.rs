@@ -4,6 +4,7 @@
 use crate::local::LocalSetup;
 use drover_shared::api::{PreviewSize, ProjectInput, Settings, SubmitJob};
 use drover_shared::{JobCommand, JobId, ProjectId, TaskId, WorkerId, WorkerStatus};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Names one request, so that its answer goes back to what asked for it and to nothing else
@@ -35,6 +36,8 @@ pub enum PickTarget {
     BlendFile,
     /// The output folder.
     OutputDir,
+    /// The folder a job's outputs are saved to ("Save all…").
+    OutputsFolder(JobId),
 }
 
 /// The views of the left navigation.
@@ -114,6 +117,17 @@ pub enum Command {
     SelectTask(TaskId),
     /// Requeue one task.
     RequeueTask(TaskId),
+    /// Read the open job's outputs (again).
+    LoadOutputs(JobId),
+    /// Download every output of a job into a folder; progress and the end come back with
+    /// the ticket.
+    SaveOutputs(Ticket, JobId, PathBuf),
+    /// Stop the save with this ticket (files saved so far stay).
+    CancelSave(Ticket),
+    /// Show a job's outputs folder of the local farm in the system file manager.
+    OpenLocalOutputs(JobId),
+    /// Show a folder in the system file manager.
+    OpenFolder(PathBuf),
     /// Clear the open job's blocklist.
     ClearBlocklist(JobId),
     /// Ask a worker to sleep, wake or shut down.

@@ -58,6 +58,11 @@ impl LocalFarm {
         self.server.url()
     }
 
+    /// Where the server keeps a job's outputs (projects without shared storage).
+    pub fn outputs_dir(&self, job: drover_shared::JobId) -> PathBuf {
+        drover_server::farm::file_store::outputs_dir(&self.data_dir, job)
+    }
+
     /// Whether a worker runs in this process.
     pub fn renders_here(&self) -> bool {
         self.worker.is_some()

@@ -3,7 +3,8 @@
 
 use crate::command::{PickTarget, PreviewKey, Ticket};
 use crate::local::LocalFarm;
-use drover_shared::api::{BlocklistEntry, Job, Project, Settings, Task, User, Worker};
+use crate::model::SaveProgress;
+use drover_shared::api::{BlocklistEntry, Job, JobOutput, Project, Settings, Task, User, Worker};
 use drover_shared::events::Event;
 use drover_shared::{Client, JobId, TaskId};
 
@@ -40,6 +41,12 @@ pub enum Msg {
     ProductionTask(JobId, crate::production::ProductionTask),
     /// The person's open production tasks for the submit dialog, or why they did not come.
     MyTasks(Result<Vec<crate::production::MyTask>, String>),
+    /// A job's outputs, or why they did not come.
+    Outputs(JobId, Result<Vec<JobOutput>, String>),
+    /// How far the save with this ticket has come. Goes to the Job view that started it.
+    SaveProgress(Ticket, SaveProgress),
+    /// The end of the save with this ticket: what was saved, or why it stopped.
+    Saved(Ticket, Result<SaveProgress, String>),
     /// A task's log from its start.
     Log(TaskId, String),
     /// A decoded preview, or `None` when the job has none yet.

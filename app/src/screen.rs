@@ -4,7 +4,7 @@
 //! applies the commands that change what is on screen. Leaving the farm drops it.
 
 use crate::backend::Backend;
-use crate::command::{Command, View};
+use crate::command::{Command, PickTarget, View};
 use crate::msg::{Msg, StreamState};
 use crate::session::Session;
 use crate::theme::{self, UiExt};
@@ -83,7 +83,9 @@ impl FarmScreen {
         let farm = &session.farm;
         egui::CentralPanel::default().show(ui, |ui| match self.view {
             View::Jobs => self.jobs.ui(ui, farm, commands),
-            View::Job => self.job.ui(ui, farm, &preview, commands),
+            View::Job => self
+                .job
+                .ui(ui, farm, &preview, session.local.is_some(), commands),
             View::Workers => workers::ui(ui, farm, commands),
             View::Previews => self.previews.ui(ui, farm, &preview, commands),
             View::Farm => farm::ui(ui, farm),
@@ -108,9 +110,27 @@ impl FarmScreen {
     ) {
         let now = ctx.input(|i| i.time);
         match msg {
+            Msg::Picked(PickTarget::OutputsFolder(job_id), folder) => {
+                let command = self.job.outputs.take_folder(job_id, folder.into());
+                self.apply(backend, command);
+            }
             Msg::Picked(target, path) => {
                 if let Some(dialog) = self.submit.as_mut() {
                     dialog.take_pick(target, path);
+                }
+            }
+            Msg::SaveProgress(ticket, progress) => {
+                self.job.outputs.progress(ticket, progress);
+            }
+            Msg::Saved(ticket, answer) => {
+                let answered = self
+                    .job
+                    .outputs
+                    .answer(ticket, answer.as_ref().map_err(String::as_str));
+                match answer {
+                    Ok(done) => toasts.info(now, format!("saved {} output(s)", done.files_done)),
+                    Err(error) if answered == Answered::NotMine => toasts.error(now, error),
+                    Err(_) => {}
                 }
             }
             Msg::SubmitAnswer(ticket, answer) => {

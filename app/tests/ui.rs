@@ -7,7 +7,7 @@
 use drover::msg::Msg;
 use drover::production::MyTasks;
 use drover::views::start::Remembered;
-use drover::{DroverApp, Options, command::Command, command::View};
+use drover::{DroverApp, Options, command::Command, command::PickTarget, command::View};
 use drover_shared::api::{CommandSettings, JobKind, SubmitJob};
 use drover_shared::{Client, JobId, JobStatus};
 use egui_kittest::Harness;
@@ -1075,5 +1075,110 @@ fn a_client_watches_the_farm_without_a_submit_button() {
     assert!(
         harness.state().toasts.texts().next().is_none(),
         "nothing the client's app asked for was refused"
+    );
+}
+
+#[test]
+fn the_outputs_tab_lists_a_jobs_outputs_and_saves_them_into_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut harness = local_farm(dir.path(), false);
+    let admin = admin(dir.path(), &harness);
+    let id = submit(&runtime, &admin, "outputs");
+    // A worker of the test's takes a task and sends two frames back, as a render node of a
+    // farm without shared storage does.
+    let frames = [
+        ("frame_0001.png", vec![1u8; 300_000]),
+        ("frame_0002.png", vec![2u8; 1_500]),
+    ];
+    runtime.block_on(async {
+        let token = admin.join_token().await.unwrap().token;
+        let anonymous = Client::new(admin.api_url()).unwrap();
+        let credentials = anonymous
+            .register_worker(&token, "test node")
+            .await
+            .unwrap();
+        let worker = anonymous.with_token(&credentials.token);
+        worker
+            .sign_on(&drover_shared::protocol::SignOn {
+                name: "test node".into(),
+                tags: Vec::new(),
+                task_types: vec![drover_shared::TaskType::Command],
+                version: "test".into(),
+                facts: drover_shared::protocol::HostFacts::default(),
+            })
+            .await
+            .unwrap();
+        let task = worker.claim_task(0).await.unwrap().expect("a task").task.id;
+        let http = reqwest::Client::new();
+        for (name, bytes) in &frames {
+            // The route of the issue 16 contract; the Client's method for it comes with the
+            // worker's side.
+            let url = format!("{}/worker/task/{task}/outputs/{name}", worker.api_url());
+            let answer = http
+                .put(url)
+                .bearer_auth(&credentials.token)
+                .body(bytes.clone())
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_success(), "{}", answer.status());
+        }
+    });
+
+    harness.state_mut().push(Command::OpenJob(id));
+    // Opening the job reads how many there are.
+    wait_until(&mut harness, "the Job view with the outputs' count", |h| {
+        h.query_by_label("Outputs (2)").is_some()
+    });
+    harness.get_by_label("Outputs (2)").click();
+    wait_until(&mut harness, "the outputs", |h| {
+        h.query_by_label("frame_0002.png").is_some()
+    });
+    harness.get_by_label("frame_0001.png");
+    harness.get_by_label("300.0 kB");
+    harness.get_by_label("1.5 kB");
+    harness.get_by_label("2 files · 301.5 kB");
+    let local = harness.state().session().unwrap().local.as_ref().unwrap();
+    assert!(
+        local.outputs_dir(id).join("frame_0001.png").is_file(),
+        "Open folder shows where the farm keeps them"
+    );
+    harness.get_by_label("Open folder");
+
+    // The folder the dialog gives (made if missing).
+    let saved = tempfile::tempdir().unwrap();
+    let folder = saved.path().join("shot 010");
+    harness.state().deliver(Msg::Picked(
+        PickTarget::OutputsFolder(id),
+        folder.to_string_lossy().into_owned(),
+    ));
+    wait_until(&mut harness, "the save", |h| {
+        h.query_by_label_contains("Saved 2 files to").is_some()
+    });
+    for (name, bytes) in &frames {
+        assert_eq!(&std::fs::read(folder.join(name)).unwrap(), bytes, "{name}");
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["frame_0001.png", "frame_0002.png"], "no .part left");
+
+    // A download that fails leaves nothing, and a name that is not one plain file name is
+    // refused before anything is asked or written.
+    let other = saved.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let missing =
+        runtime.block_on(admin.download_output(id, "gone.png", &other.join("gone.png"), |_| {}));
+    assert_eq!(missing.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+    let escape =
+        runtime.block_on(admin.download_output(id, "../frame_0001.png", &other.join("x"), |_| {}));
+    assert!(escape.is_err());
+    assert_eq!(
+        std::fs::read_dir(&other).unwrap().count(),
+        0,
+        "nothing written"
     );
 }

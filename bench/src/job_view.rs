@@ -109,7 +109,7 @@ fn frames(
         let start = Instant::now();
         let output = ctx.run_ui(input(f64::from(i) / 60.0, events), |ui| {
             egui::CentralPanel::default().show(ui, |ui| {
-                view.ui(ui, farm, &no_preview, &mut commands);
+                view.ui(ui, farm, &no_preview, false, &mut commands);
             });
         });
         let shapes = ctx.tessellate(output.shapes, output.pixels_per_point);

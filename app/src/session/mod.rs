@@ -6,7 +6,7 @@ pub mod requests;
 mod stream;
 
 use crate::backend::Backend;
-use crate::command::{Command, PreviewKey};
+use crate::command::{Command, PreviewKey, Ticket};
 use crate::local::LocalFarm;
 use crate::model::{Farm, FollowUp, OpenJob};
 use crate::msg::{Msg, StreamState};
@@ -50,6 +50,9 @@ pub struct Session {
     _events: Following,
     /// The open job's log lines.
     logs: Option<Following>,
+    /// The Save all under way (one at a time: a new one stops the last), stopped with the
+    /// session.
+    save: Option<(Ticket, Following)>,
 }
 
 impl Session {
@@ -72,6 +75,7 @@ impl Session {
             previews: HashMap::new(),
             _events: events,
             logs: None,
+            save: None,
         };
         session.fetch_all(backend);
         session
@@ -129,6 +133,13 @@ impl Session {
                 }
             }
             Msg::MyTasks(answer) => self.farm.my_tasks.settle(answer),
+            Msg::Outputs(job_id, answer) => {
+                if let Some(open) = self.farm.open_job.as_mut().filter(|o| o.job_id == job_id)
+                    && open.settle_outputs(answer)
+                {
+                    backend.spawn(requests::outputs(self.client.clone(), job_id));
+                }
+            }
             Msg::Log(task_id, text) => {
                 if let Some(open) = self.farm.open_job.as_mut() {
                     open.set_log(task_id, &text);
@@ -173,12 +184,15 @@ impl Session {
             | Msg::SubmitAnswer(..)
             | Msg::ProjectSaved(..)
             | Msg::SettingsSaved(..)
+            | Msg::SaveProgress(..)
+            | Msg::Saved(..)
             | Msg::Connected(_)
             | Msg::ConnectFailed(_) => {}
         }
     }
 
-    /// Opens a job: its tasks page by page, its blocklist, and a log stream for it.
+    /// Opens a job: its tasks page by page, its blocklist, its outputs, and a log stream for
+    /// it.
     pub fn open_job(&mut self, backend: &Backend, job_id: JobId) {
         let selected = self
             .farm
@@ -192,6 +206,12 @@ impl Session {
         let client = self.client.clone();
         backend.spawn_stream(move |emitter| requests::task_pages(client, job_id, emitter));
         backend.spawn(requests::blocklist(self.client.clone(), job_id));
+        // Read now for the Outputs tab's count; the tab reads them again when it opens.
+        if let Some(open) = self.farm.open_job.as_mut()
+            && open.ask_outputs()
+        {
+            backend.spawn(requests::outputs(self.client.clone(), job_id));
+        }
         self.fetch_production_task(backend, job_id);
         if let Some(task) = selected {
             self.select_task(backend, task);
@@ -275,6 +295,30 @@ impl Session {
             Command::DeleteJobs(ids) => backend.spawn(requests::delete_jobs(client, ids)),
             Command::SelectTask(task_id) => self.select_task(backend, task_id),
             Command::RequeueTask(id) => backend.spawn(requests::requeue_task(client, id)),
+            Command::LoadOutputs(job_id) => {
+                if let Some(open) = self.farm.open_job.as_mut().filter(|o| o.job_id == job_id)
+                    && open.ask_outputs()
+                {
+                    backend.spawn(requests::outputs(client, job_id));
+                }
+            }
+            Command::SaveOutputs(ticket, job_id, folder) => {
+                let work = Following::work(backend, move |emitter| {
+                    requests::save_outputs(client, ticket, job_id, folder, emitter)
+                });
+                self.save = Some((ticket, work));
+            }
+            Command::CancelSave(ticket) => {
+                if self.save.as_ref().is_some_and(|(t, _)| *t == ticket) {
+                    self.save = None;
+                }
+            }
+            Command::OpenLocalOutputs(job_id) => {
+                if let Some(local) = &self.local {
+                    backend.spawn(requests::open_folder(local.outputs_dir(job_id)));
+                }
+            }
+            Command::OpenFolder(folder) => backend.spawn(requests::open_folder(folder)),
             Command::ClearBlocklist(job_id) => {
                 backend.spawn(requests::clear_blocklist(client, job_id));
             }

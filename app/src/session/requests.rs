@@ -5,6 +5,7 @@
 use crate::backend::Emitter;
 use crate::command::{Login, PickTarget, PreviewKey, Ticket};
 use crate::local::{self, LocalSetup};
+use crate::model::SaveProgress;
 use crate::msg::{Connected, Msg};
 use crate::production::{MyTask, ProductionTask};
 use drover_shared::api::{
@@ -15,6 +16,12 @@ use drover_shared::{
     Client, ClientError, JobCommand, JobId, ProductionTaskId, ProjectId, TaskId, TaskStatus,
     WorkerId, WorkerStatus,
 };
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Least time between two progress messages of a save: enough for a smooth bar, few enough
+/// not to crowd the UI's queue.
+const SAVE_PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Tasks fetched per request when opening a job.
 const TASK_PAGE: u32 = 1000;
@@ -182,6 +189,80 @@ pub async fn blocklist(client: Client, job_id: JobId) -> Msg {
     }
 }
 
+/// A job's outputs.
+pub async fn outputs(client: Client, job_id: JobId) -> Msg {
+    let answer = client
+        .job_outputs(job_id)
+        .await
+        .map_err(|e| format!("loading the outputs: {}", readable(&e)));
+    Msg::Outputs(job_id, answer)
+}
+
+/// Downloads every output of a job into `folder` (made if missing), one file after the other,
+/// sending progress as bytes arrive and the end with the ticket. Each file is written beside
+/// its name as `.part` and renamed when whole, so a stop leaves only whole files; a file of
+/// the same name is replaced.
+pub async fn save_outputs(
+    client: Client,
+    ticket: Ticket,
+    job_id: JobId,
+    folder: PathBuf,
+    emitter: Emitter,
+) {
+    let mut progress = SaveProgress::default();
+    let result = async {
+        let outputs = client
+            .job_outputs(job_id)
+            .await
+            .map_err(|e| format!("listing the outputs: {}", readable(&e)))?;
+        progress.files_total = outputs.len();
+        progress.bytes_total = outputs.iter().map(|o| o.size).sum();
+        emitter.send(Msg::SaveProgress(ticket, progress)).await;
+        tokio::fs::create_dir_all(&folder)
+            .await
+            .map_err(|e| format!("{}: {e}", folder.display()))?;
+        for output in outputs {
+            let mut last_sent = Instant::now();
+            let mut done = progress;
+            // `download_output` checks the name is one plain file name before it writes, so
+            // a name from the server cannot lead outside `folder`.
+            let path = folder.join(&output.name);
+            let written = client
+                .download_output(job_id, &output.name, &path, |bytes| {
+                    done.bytes_done += bytes;
+                    if last_sent.elapsed() >= SAVE_PROGRESS_EVERY {
+                        last_sent = Instant::now();
+                        emitter.offer(Msg::SaveProgress(ticket, done));
+                    }
+                })
+                .await
+                .map_err(|e| format!("saving {}: {}", output.name, readable(&e)))?;
+            // The file may have been replaced since the list (a frame rendered again).
+            progress.bytes_done += written;
+            progress.bytes_total = progress.bytes_total.saturating_sub(output.size) + written;
+            progress.files_done += 1;
+            emitter.send(Msg::SaveProgress(ticket, progress)).await;
+        }
+        Ok(progress)
+    };
+    let answer = result.await;
+    emitter.send(Msg::Saved(ticket, answer)).await;
+}
+
+/// Shows `folder` in the system file manager.
+pub async fn open_folder(folder: PathBuf) -> Msg {
+    if !tokio::fs::try_exists(&folder).await.unwrap_or(false) {
+        return Msg::Failed(format!("{} does not exist (yet)", folder.display()));
+    }
+    // The opener starts a program and may wait on it briefly: off the async threads.
+    let shown = folder.clone();
+    match tokio::task::spawn_blocking(move || opener::open(&shown)).await {
+        Ok(Ok(())) => Msg::Info(format!("opened {}", folder.display())),
+        Ok(Err(e)) => Msg::Failed(format!("opening {}: {e}", folder.display())),
+        Err(e) => Msg::Failed(format!("opening {}: {e}", folder.display())),
+    }
+}
+
 /// A task's log from its start.
 pub async fn task_log(client: Client, task_id: TaskId) -> Msg {
     match client.task_log(task_id).await {
@@ -312,9 +393,18 @@ pub async fn pick(target: PickTarget) -> Msg {
                 .pick_folder()
                 .await
         }
+        PickTarget::OutputsFolder(job_id) => {
+            dialog
+                .set_title(format!("Save job {job_id}'s outputs to"))
+                .pick_folder()
+                .await
+        }
     };
     match picked {
         Some(file) => Msg::Picked(target, file.path().to_string_lossy().into_owned()),
+        None if matches!(target, PickTarget::OutputsFolder(_)) => {
+            Msg::Info("no folder chosen (or no file dialog on this desktop)".into())
+        }
         None => {
             Msg::Info("no file chosen (or no file dialog on this desktop: type the path)".into())
         }

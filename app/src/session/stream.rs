@@ -21,6 +21,14 @@ impl Drop for Following {
 }
 
 impl Following {
+    /// Any long piece of work that sends as it goes (a Save all), stopped when dropped.
+    pub fn work<Fut>(backend: &Backend, work: impl FnOnce(Emitter) -> Fut) -> Self
+    where
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        Self(backend.spawn_stream(work))
+    }
+
     /// Every topic of the farm.
     pub fn events(backend: &Backend, client: Client) -> Self {
         Self(backend.spawn_stream(move |emitter| follow(client, EventQuery::default(), emitter)))

@@ -1,12 +1,13 @@
 //! One job: its settings, its tasks (a virtualised table: a job of 100,000 tasks scrolls
 //! smoothly), the last-rendered preview, the blocklist, and the selected task's log following
-//! the live tail.
+//! the live tail; beside the tasks, the Outputs tab (`job_outputs.rs`).
 
 use crate::command::Command;
 use crate::command::PreviewKey;
 use crate::model::{Farm, OpenJob};
 use crate::production::ProductionTask;
 use crate::theme::{self, Toned, UiExt};
+use crate::views::job_outputs::OutputsTab;
 use crate::views::{JOB_ACTIONS, PreviewLookup, ago};
 use drover_shared::api::{Job, JobKind, PreviewSize};
 use drover_shared::{JobCommand, ProductionTaskId, TaskStatus};
@@ -24,6 +25,20 @@ pub struct JobView {
     follow_log: bool,
     /// "Render again?" is asked.
     confirm_rerun: bool,
+    /// The tab shown.
+    tab: Tab,
+    /// The Outputs tab.
+    pub outputs: OutputsTab,
+}
+
+/// The Job view's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// The tasks and the selected one's log.
+    #[default]
+    Tasks,
+    /// The files the job's tasks uploaded.
+    Outputs,
 }
 
 impl JobView {
@@ -40,12 +55,19 @@ impl JobView {
         self.first_visible
     }
 
-    /// Draws the view; `previews` gives cached images (the session's).
+    /// The tab shown.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// Draws the view; `previews` gives cached images (the session's); `local` when the farm
+    /// runs in this app.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         farm: &Farm,
         preview: &PreviewLookup<'_>,
+        local: bool,
         commands: &mut Vec<Command>,
     ) {
         let Some(open) = &farm.open_job else {
@@ -59,17 +81,46 @@ impl JobView {
             return;
         };
         self.header_ui(ui, farm, job, commands);
+        self.tabs_ui(ui, open);
         egui::Panel::right("job-side")
             .resizable(true)
             .default_size(theme::PREVIEW_WIDTH + 16.0)
             .show(ui, |ui| {
                 side_ui(ui, farm, job, open, preview, commands);
             });
-        egui::Panel::bottom("job-log")
-            .resizable(true)
-            .default_size(220.0)
-            .show(ui, |ui| self.log_ui(ui, open));
-        egui::CentralPanel::default().show(ui, |ui| self.tasks_ui(ui, farm, open, commands));
+        match self.tab {
+            Tab::Tasks => {
+                egui::Panel::bottom("job-log")
+                    .resizable(true)
+                    .default_size(220.0)
+                    .show(ui, |ui| self.log_ui(ui, open));
+                egui::CentralPanel::default()
+                    .show(ui, |ui| self.tasks_ui(ui, farm, open, commands));
+            }
+            Tab::Outputs => {
+                egui::CentralPanel::default()
+                    .show(ui, |ui| self.outputs.ui(ui, job, open, local, commands));
+            }
+        }
+    }
+
+    /// The tab bar: Tasks, Outputs (with their count once known).
+    fn tabs_ui(&mut self, ui: &mut egui::Ui, open: &OpenJob) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.tab, Tab::Tasks, "Tasks");
+            let outputs = match open.outputs.list().len() {
+                0 => "Outputs".to_owned(),
+                n => format!("Outputs ({n})"),
+            };
+            if ui
+                .selectable_label(self.tab == Tab::Outputs, outputs)
+                .clicked()
+                && self.tab != Tab::Outputs
+            {
+                self.tab = Tab::Outputs;
+                self.outputs.opened();
+            }
+        });
     }
 }
 
@@ -475,7 +526,7 @@ mod tests {
             .build_ui_state(
                 |ui, (view, farm, commands): &mut State| {
                     let no_preview = |_, _: &mut Vec<Command>| None;
-                    view.ui(ui, farm, &no_preview, commands);
+                    view.ui(ui, farm, &no_preview, false, commands);
                 },
                 (JobView::new(), farm, Vec::new()),
             );

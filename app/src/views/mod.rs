@@ -2,6 +2,7 @@
 
 pub mod farm;
 pub mod job;
+pub mod job_outputs;
 pub mod jobs;
 pub mod previews;
 pub mod projects;
@@ -44,5 +45,37 @@ pub fn ago(when: time::OffsetDateTime) -> String {
         60..3600 => format!("{} min ago", secs / 60),
         3600..86_400 => format!("{} h ago", secs / 3600),
         _ => format!("{} d ago", secs / 86_400),
+    }
+}
+
+/// A size as a file manager shows it, in powers of 1000: "999 B", "1.2 MB", "42.0 GB".
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    // 999.95 would print as "1000.0": the next unit reads better.
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_as_a_file_manager_shows_them() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1000), "1.0 kB");
+        assert_eq!(human_size(1_200_000), "1.2 MB");
+        assert_eq!(human_size(999_999), "1.0 MB");
+        assert_eq!(human_size(42_000_000_000), "42.0 GB");
+        assert_eq!(human_size(u64::MAX), "18446.7 PB");
     }
 }

@@ -405,6 +405,8 @@ impl SubmitDialog {
                 self.blend_file = path;
             }
             PickTarget::OutputDir => self.output_dir = path,
+            // The Job view's Save all: not a field of this dialog.
+            PickTarget::OutputsFolder(_) => {}
         }
     }
 

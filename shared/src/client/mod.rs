@@ -20,6 +20,7 @@ use std::sync::Arc;
 mod events;
 mod fido;
 mod files;
+mod outputs;
 mod production;
 mod worker;
 
