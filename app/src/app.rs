@@ -11,6 +11,7 @@ use crate::session::{Session, requests};
 use crate::theme;
 use crate::toasts::Toasts;
 use crate::views::start::{Remembered, StartView};
+use drover_shared::JobId;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,6 +29,9 @@ pub struct Options {
     pub render_here: bool,
     /// Prefill the server to connect to.
     pub server: Option<String>,
+    /// Open this job's view as soon as a farm is connected (the Blender add-on's "Open in
+    /// Drover").
+    pub open_job: Option<JobId>,
 }
 
 /// The screens: the farm's holds everything of one connected farm.
@@ -46,6 +50,8 @@ pub struct DroverApp {
     /// Messages on screen.
     pub toasts: Toasts,
     commands: Vec<Command>,
+    /// The job asked for on the command line, opened once the first farm connects.
+    open_job: Option<JobId>,
 }
 
 impl DroverApp {
@@ -64,6 +70,7 @@ impl DroverApp {
             start,
             toasts: Toasts::default(),
             commands: Vec::new(),
+            open_job: options.open_job,
         };
         if options.start_local {
             app.start.render_here = options.render_here;
@@ -183,6 +190,10 @@ impl DroverApp {
             self.start.remember(session.url());
         }
         self.screen = Screen::Farm(Box::new(FarmScreen::new(session)));
+        // Only the first farm: one connected later by hand is a choice of its own.
+        if let Some(job) = self.open_job.take() {
+            self.commands.push(Command::OpenJob(job));
+        }
     }
 
     fn apply(&mut self, command: Command) {

@@ -19,6 +19,9 @@ struct Cli {
     /// Prefill the server to connect to.
     #[arg(long)]
     server: Option<String>,
+    /// Open this job (its number) once connected.
+    #[arg(long, value_name = "ID")]
+    job: Option<i64>,
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         start_local: cli.local,
         render_here: cli.render_here,
         server: cli.server,
+        open_job: cli.job.map(drover_shared::JobId),
     };
     match drover::run(options) {
         Ok(()) => ExitCode::SUCCESS,

@@ -45,6 +45,7 @@ fn local_farm(dir: &Path, render_here: bool) -> Harness<'static, DroverApp> {
         start_local: true,
         render_here,
         server: None,
+        open_job: None,
     };
     let mut harness = harness(DroverApp::new(options, Remembered::default()).unwrap());
     wait_until(&mut harness, "the local farm", |h| {
@@ -259,7 +260,7 @@ fn a_worker_rendering_here_appears_in_workers_and_finishes_a_job() {
 }
 
 #[test]
-fn connect_reaches_a_headless_server_and_shows_its_farm() {
+fn connect_reaches_a_headless_server_and_opens_the_job_asked_for() {
     let (_dir, runtime, server) = headless_server();
     let store = &server.state().store;
     let password = "a long password";
@@ -284,9 +285,15 @@ fn connect_reaches_a_headless_server_and_shows_its_farm() {
             ..Default::default()
         }))
         .unwrap();
-    submit(&runtime, &client, "remote comp");
+    let job = submit(&runtime, &client, "remote comp");
 
-    let mut app = DroverApp::new(Options::default(), Remembered::default()).unwrap();
+    // As the Blender add-on's "Open in Drover" starts it: `drover --server URL --job N`.
+    let options = Options {
+        server: Some(server.url()),
+        open_job: Some(job),
+        ..Options::default()
+    };
+    let mut app = DroverApp::new(options, Remembered::default()).unwrap();
     app.push(Command::Connect(drover::command::Login {
         url: server.url(),
         email: "sup@studio.test".into(),
@@ -295,10 +302,20 @@ fn connect_reaches_a_headless_server_and_shows_its_farm() {
     }));
     let mut harness = harness(app);
     // The job list and the event stream arrive independently: wait for both.
-    wait_until(&mut harness, "the remote job, live", |h| {
-        h.query_by_label("remote comp").is_some() && h.query_by_label("live").is_some()
+    wait_until(&mut harness, "the remote job's view, live", |h| {
+        h.query_by_label_contains("frames 1-4").is_some() && h.query_by_label("live").is_some()
     });
     harness.get_by_label_contains("sup@studio.test (manager)");
+    let farm = harness.state().farm().unwrap();
+    assert_eq!(farm.view, View::Job, "the job asked for is open");
+    assert_eq!(
+        farm.session.farm.open_job.as_ref().map(|open| open.job_id),
+        Some(job)
+    );
+    harness.state_mut().push(Command::Navigate(View::Jobs));
+    wait_until(&mut harness, "the jobs list", |h| {
+        h.query_by_label("remote comp").is_some()
+    });
     assert_eq!(
         harness.state().start.recent.first(),
         Some(&server.url()),
@@ -1165,6 +1182,53 @@ fn the_outputs_tab_lists_a_jobs_outputs_and_saves_them_into_a_folder() {
         .collect();
     names.sort();
     assert_eq!(names, ["frame_0001.png", "frame_0002.png"], "no .part left");
+
+    // Without a dialog (a desktop with no file portal) the folder is typed: "Save all…"
+    // offers one beside the last, a relative path is refused, a full one is saved into.
+    harness.get_by_label("Save all…").click();
+    harness.run_steps(2);
+    let field = |h: &Harness<'static, DroverApp>| {
+        h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Save to")
+            .accesskit_node()
+            .value()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        field(&harness),
+        saved
+            .path()
+            .join(format!("outputs (job {id})"))
+            .display()
+            .to_string(),
+        "beside the last save, named after the job"
+    );
+    harness.get_by_label("Browse…");
+    let typed = saved.path().join("typed");
+    for text in ["renders/typed", typed.to_str().unwrap()] {
+        harness
+            .get_by_role_and_label(egui::accesskit::Role::TextInput, "Save to")
+            .focus();
+        harness.step();
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        harness
+            .get_by_role_and_label(egui::accesskit::Role::TextInput, "Save to")
+            .type_text(text);
+        harness.step();
+        assert_eq!(field(&harness), text);
+        harness.get_by_label("Save").click();
+        harness.run_steps(2);
+        if text == "renders/typed" {
+            harness.get_by_label_contains("“renders/typed” is not a full path");
+        }
+    }
+    wait_until(&mut harness, "the typed folder's save", |h| {
+        h.query_by_label_contains(&format!("Saved 2 files to {}", typed.display()))
+            .is_some()
+    });
+    assert_eq!(
+        std::fs::read(typed.join("frame_0002.png")).unwrap(),
+        frames[1].1
+    );
 
     // A download that fails leaves nothing, and a name that is not one plain file name is
     // refused before anything is asked or written.

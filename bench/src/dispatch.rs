@@ -40,8 +40,13 @@ pub fn serve(data_dir: std::path::PathBuf) -> anyhow::Result<()> {
 }
 
 fn peak_rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmHWM:")
+}
+
+/// A memory figure (`VmHWM:`, `VmRSS:`) of process `pid` from `/proc/<pid>/status`, in MiB.
+fn status_mib(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -112,6 +117,11 @@ impl ChildServer {
     /// The server's peak resident memory so far (since the last [`Self::reset_peak_rss`]).
     pub fn peak_rss_mib(&self) -> Option<f64> {
         peak_rss_mib(self.pid)
+    }
+
+    /// The server's resident memory now.
+    pub fn rss_mib(&self) -> Option<f64> {
+        status_mib(self.pid, "VmRSS:")
     }
 
     /// Starts the server's peak resident memory over from what it holds now (Linux's

@@ -1,8 +1,10 @@
 //! `drover-bench`: benchmark programs for Drover. Run in release mode:
-//! `cargo run --release -p drover-bench -- submit` (or `dispatch`, `job-view`, `kitsu`).
+//! `cargo run --release -p drover-bench -- submit` (or `dispatch`, `files`, `job-view`,
+//! `kitsu`).
 //!
 //! Each benchmark starts a real server with a temporary data dir — in this process on its own
-//! tokio runtime and threads, or (`dispatch`, `kitsu`) in a child process so that its memory
+//! tokio runtime and threads, or (`dispatch`, `files`, `kitsu`) in a child process so that its
+//! memory
 //! and CPU time are its own — and drives it over HTTP on loopback through the shared client,
 //! as the app and workers do.
 #![allow(
@@ -11,6 +13,7 @@
 )]
 
 mod dispatch;
+mod files;
 mod job_view;
 mod kitsu;
 
@@ -47,6 +50,9 @@ enum Bench {
         #[arg(long, default_value_t = 60_000)]
         tasks: u32,
     },
+    /// A job's file set (200 files, 1 GB) uploaded and downloaded over loopback, and the
+    /// dedupe check of 10,000 hashes.
+    Files(files::Options),
     /// One frame of the app's Job view with a job of many tasks.
     JobView {
         /// Tasks in the open job.
@@ -136,6 +142,7 @@ fn main() -> anyhow::Result<()> {
         Bench::Submit { tasks, jobs, pages } => submit(tasks, jobs, pages),
         Bench::Dispatch { workers, tasks } => dispatch::run(workers, tasks),
         Bench::Kitsu(options) => kitsu::run(&options),
+        Bench::Files(options) => files::run(&options),
         Bench::InternalServer { data_dir } => dispatch::serve(data_dir),
         Bench::JobView { tasks } => {
             job_view::run(tasks);

@@ -430,7 +430,7 @@ class DROVER_OT_watch(bpy.types.Operator):
 
 
 class DROVER_OT_open_app(bpy.types.Operator):
-    """Open the Drover desktop app, connected to this server"""
+    """Open the submitted job in the Drover desktop app, connected to this server"""
     bl_idname = "drover.open_app"
     bl_label = "Open in Drover"
 
@@ -439,17 +439,24 @@ class DROVER_OT_open_app(bpy.types.Operator):
         return shutil.which("drover") is not None
 
     def execute(self, context):
-        program = shutil.which("drover")
-        server = prefs(context).server
-        try:
-            subprocess.Popen([program, "--server", server], start_new_session=True)
-        except OSError as e:
-            self.report({"ERROR"}, f"Could not start the Drover app: {e}")
-            return {"CANCELLED"}
-        job_id = context.window_manager.drover_job_id
-        # The app takes no job on its command line yet: say where to look.
-        self.report({"INFO"}, f"Drover is opening: the job is #{job_id} in its Jobs list")
+        self.report(*open_app(shutil.which("drover"), prefs(context).server,
+                              context.window_manager.drover_job_id))
         return {"FINISHED"}
+
+
+def open_app(program, server, job_id):
+    """Starts the desktop app on `server`, opening job `job_id` once connected (the app asks
+    for the login it has not remembered). Returns the report to show."""
+    argv = [program, "--server", server]
+    if job_id > 0:
+        argv += ["--job", str(job_id)]
+    try:
+        subprocess.Popen(argv, start_new_session=True)
+    except OSError as e:
+        return {"ERROR"}, f"Could not start the Drover app: {e}"
+    if job_id > 0:
+        return {"INFO"}, f"Drover is opening job #{job_id}"
+    return {"INFO"}, "Drover is opening"
 
 
 CLASSES = (DROVER_OT_report, DROVER_OT_login, DROVER_OT_logout, DROVER_OT_refresh,

@@ -11,8 +11,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import addon_utils  # noqa: E402
+# bpy first: as a Python module (Blender 4.x's `bpy` on PyPI) it puts addon_utils on the path.
 import bpy  # noqa: E402
+import addon_utils  # noqa: E402
 import scene  # noqa: E402
 
 args = scene.arguments()

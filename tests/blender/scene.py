@@ -10,8 +10,9 @@ library, all outside any shared folder.
 import os
 import sys
 
+# bpy first: as a Python module (Blender 4.x's `bpy` on PyPI) it puts addon_utils on the path.
+import bpy  # noqa: I001
 import addon_utils
-import bpy
 
 
 def arguments():

@@ -3,7 +3,7 @@ what happened as JSON for the e2e test (`tests/tests/e2e/blender_addon.rs`):
 
     blender -b --factory-startup --python-exit-code 1 --python tests/blender/submit_job.py -- \
         --addon blender/drover --dir TMP --server URL --email E --password P --project ID --small-project ID2 \
-        --result TMP/result.json
+        --result TMP/result.json [--video 1] [--task KITSU_TASK_UUID] [--frames N] [--reference PATH (PATH.png is written)]
 """
 
 import json
@@ -83,6 +83,10 @@ assert submit() == ["ERROR"]
 result["bad_frames"] = state.error
 settings.frames = ""
 settings.video = args.get("video") == "1"
+if args.get("task"):
+    # The person's own open Kitsu task, loaded at login, as the panel's list offers it.
+    assert any(str(t["id"]) == args["task"] for t in state.tasks), state.tasks
+    settings.production_task = args["task"]
 
 for _ in range(2):
     state.error = ""
@@ -93,6 +97,28 @@ for _ in range(2):
         "uploaded_bytes": int(bpy.context.window_manager.drover_uploaded_bytes or "-1"),
         "error": state.error,
     })
+
+if args.get("reference"):
+    # Frame 1 as the artist's own Blender renders it, to compare with the farm's.
+    bpy.context.scene.render.filepath = args["reference"]
+    bpy.context.scene.frame_set(1)
+    bpy.ops.render.render(write_still=True)
+
+# "Open in Drover" starts the desktop app on the job: a stand-in program records its argv.
+from drover import ops  # noqa: E402
+
+fake = os.path.join(os.path.realpath(args["dir"]), "drover-app")
+argv_file = fake + ".argv"
+with open(fake, "w") as f:
+    f.write(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {argv_file}.part && mv {argv_file}.part {argv_file}\n")
+os.chmod(fake, 0o755)
+result["open_report"] = ops.open_app(fake, prefs().server, bpy.context.window_manager.drover_job_id)[1]
+for _ in range(100):
+    if os.path.exists(argv_file):
+        break
+    time.sleep(0.05)
+with open(argv_file) as f:
+    result["open_argv"] = f.read().split()
 
 with open(args["result"], "w") as f:
     json.dump(result, f)

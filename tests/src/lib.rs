@@ -328,3 +328,55 @@ pub async fn leave_team(admin: &Client, project: ProjectId, member: &Client) {
         answer.body
     );
 }
+
+/// Whether every program of `tools` (`blender`, `ffmpeg`) is on PATH. A test that needs them
+/// is skipped without them, unless CI requires them (`DROVER_REQUIRE_BLENDER=1`): then this
+/// panics.
+pub fn tools_on_path(tools: &[&str]) -> bool {
+    let on_path = |name: &str| {
+        std::env::var_os("PATH")
+            .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+    };
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !on_path(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var("DROVER_REQUIRE_BLENDER").as_deref() != Ok("1"),
+        "DROVER_REQUIRE_BLENDER=1 but {missing:?} not on PATH"
+    );
+    eprintln!("skipped: {missing:?} not on PATH");
+    false
+}
+
+/// A Lighting task, in status "todo", on a new shot SH010 of the production (Kitsu) project
+/// named `project`, assigned to the people `assignees` (person ids); the task's id.
+pub async fn shot_task(admin: &Client, project: &str, assignees: &[&str]) -> String {
+    let kitsu = admin
+        .data_list("projects", &[("name", project)])
+        .await
+        .expect("listing production projects")[0]
+        .clone();
+    let shot = admin
+        .data_create(
+            "shots",
+            &serde_json::json!({"name": "SH010", "project_id": kitsu["id"]}),
+        )
+        .await
+        .expect("creating the shot");
+    let lighting = admin
+        .data_list("task-types", &[("name", "Lighting")])
+        .await
+        .expect("listing task types")[0]
+        .clone();
+    let task = admin
+        .data_create(
+            "tasks",
+            &serde_json::json!({"project_id": kitsu["id"], "entity_id": shot["id"],
+                "task_type_id": lighting["id"], "assignees": assignees,
+                "task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"}),
+        )
+        .await
+        .expect("creating the task");
+    task["id"].as_str().expect("the task's id").to_owned()
+}

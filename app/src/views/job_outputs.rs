@@ -1,7 +1,8 @@
 //! The Job view's Outputs tab: the frames and video the job's tasks uploaded to the server
 //! (projects without shared storage), each with its size; "Save all…" downloads them into a
-//! folder with a progress bar and a Cancel; "Open folder" shows them where a local farm keeps
-//! them. The list is read when the tab opens and again as the job finishes tasks.
+//! folder (typed, or chosen in the system's dialog where the desktop has one) with a progress
+//! bar and a Cancel; "Open folder" shows them where a local farm keeps them. The list is read
+//! when the tab opens and again as the job finishes tasks.
 
 use crate::command::{Command, PickTarget, Ticket};
 use crate::model::{OpenJob, Outputs, SaveProgress};
@@ -25,6 +26,10 @@ pub struct OutputsTab {
     asked_at: f64,
     /// The Save all under way, or the last one.
     save: Option<Save>,
+    /// The folder being chosen for a Save all: the job and the typed path.
+    choosing: Option<(JobId, String)>,
+    /// Why the typed folder was refused.
+    choose_error: Option<String>,
 }
 
 /// A Save all, as the tab shows it.
@@ -68,6 +73,8 @@ impl OutputsTab {
 
     /// The folder picked for a job's Save all: the command that starts it.
     pub fn take_folder(&mut self, job_id: JobId, folder: PathBuf) -> Command {
+        self.choosing = None;
+        self.choose_error = None;
         let ticket = Ticket::issue();
         self.save = Some(Save {
             ticket,
@@ -137,7 +144,8 @@ impl OutputsTab {
                     "nothing to save yet"
                 });
             if save_all.clicked() {
-                commands.push(Command::Pick(PickTarget::OutputsFolder(job.id)));
+                self.choosing = Some((job.id, self.default_folder(job)));
+                self.choose_error = None;
             }
             if local
                 && ui
@@ -158,6 +166,7 @@ impl OutputsTab {
                 ui.spinner();
             }
         });
+        self.choose_ui(ui, job.id, commands);
         self.save_ui(ui, commands);
         if let Outputs::Failed(error, _) = outputs {
             ui.colored_label(theme::error_color(), error);
@@ -174,6 +183,86 @@ impl OutputsTab {
             return;
         }
         outputs_table_ui(ui, open);
+    }
+
+    /// Where a Save all of `job` goes unless the person says otherwise: beside the last
+    /// save's folder, else in the Downloads folder, in a folder named after the job.
+    fn default_folder(&self, job: &Job) -> String {
+        let name: String = job
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || " -_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = format!("{} (job {})", name.trim().trim_start_matches('.'), job.id);
+        let base = self
+            .save
+            .as_ref()
+            .and_then(|s| s.folder.parent().map(PathBuf::from))
+            .or_else(|| {
+                directories::UserDirs::new().map(|dirs| {
+                    dirs.download_dir()
+                        .unwrap_or_else(|| dirs.home_dir())
+                        .to_owned()
+                })
+            })
+            .unwrap_or_default();
+        base.join(name).display().to_string()
+    }
+
+    /// The folder row of a Save all being set up: the path typed (or filled in by the
+    /// system's dialog, where the desktop has one), Save and Cancel.
+    fn choose_ui(&mut self, ui: &mut egui::Ui, job_id: JobId, commands: &mut Vec<Command>) {
+        let Some((for_job, folder)) = &mut self.choosing else {
+            return;
+        };
+        if *for_job != job_id {
+            self.choosing = None;
+            return;
+        }
+        let mut start = false;
+        let mut close = false;
+        ui.horizontal(|ui| {
+            let label = ui.label("Save to");
+            let edit = ui
+                .add(egui::TextEdit::singleline(folder).desired_width(420.0))
+                .labelled_by(label.id);
+            start = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui
+                .button("Browse…")
+                .on_hover_text("Choose the folder in the system's dialog")
+                .clicked()
+            {
+                commands.push(Command::Pick(PickTarget::OutputsFolder(job_id)));
+            }
+            start |= ui
+                .add_enabled(!folder.trim().is_empty(), egui::Button::new("Save"))
+                .clicked();
+            close = ui.button("Cancel").clicked();
+        });
+        let typed = folder.trim().to_owned();
+        if let Some(error) = &self.choose_error {
+            ui.colored_label(theme::error_color(), error);
+        }
+        if close {
+            self.choosing = None;
+            self.choose_error = None;
+        } else if start {
+            let path = PathBuf::from(&typed);
+            if path.is_absolute() {
+                commands.push(self.take_folder(job_id, path));
+            } else {
+                self.choose_error = Some(format!(
+                    "“{typed}” is not a full path: type one from the top (like {})",
+                    default_folder_hint()
+                ));
+            }
+        }
     }
 
     /// Asks for the list when the tab opened or the job finished more tasks or changed status
@@ -253,6 +342,14 @@ impl OutputsTab {
             save.state = SaveState::Canceled;
         }
     }
+}
+
+/// A full path to show as an example.
+fn default_folder_hint() -> String {
+    directories::UserDirs::new().map_or_else(
+        || "/home/me/renders".into(),
+        |dirs| dirs.home_dir().join("renders").display().to_string(),
+    )
 }
 
 /// "1 file", "24 files".

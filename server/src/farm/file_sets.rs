@@ -17,7 +17,7 @@ pub fn check(submit: &SubmitJob) -> ApiResult<()> {
         return Ok(());
     }
     if submit.files.len() > MAX_FILES {
-        return Err(ApiError::BadRequest(format!(
+        return Err(ApiError::PayloadTooLarge(format!(
             "a job has at most {MAX_FILES} files"
         )));
     }
@@ -78,7 +78,7 @@ pub fn attach(c: &Connection, job: &Job, submit: &SubmitJob) -> ApiResult<()> {
             stored_files::attach(c, job.id, project, &submit.files, db::now_ms()).map_err(
                 |refusal| match refusal {
                     stored_files::SetRefusal::Missing(hashes) => ApiError::BadRequest(format!(
-                        "the server does not have these files of the job yet (upload them \
+                        "the project has not sent these files of the job yet (upload them \
                          first): {}",
                         hashes.join(", ")
                     )),

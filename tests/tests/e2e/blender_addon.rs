@@ -1,28 +1,15 @@
 //! The Blender add-on (`blender/drover/`) in real background Blender: its dependency listing,
 //! job root and relative rewrite (`tests/blender/addon_dependencies.py`), and a login and two
 //! Submits through its operators against a real server whose project keeps no shared folder
-//! (`tests/blender/submit_job.py`). Skipped without `blender` on PATH unless
-//! `DROVER_REQUIRE_BLENDER=1`.
+//! (`tests/blender/submit_job.py`), then a real worker that cannot see the artist's folder
+//! renders the job and its video lands on the shot's Kitsu task. Skipped without `blender` on
+//! PATH unless `DROVER_REQUIRE_BLENDER=1`.
 
 use drover_shared::api::{BlenderRenderSettings, JobKind, ProjectStorageInput, StorageMode};
-use drover_shared::{JobId, Role};
-use drover_tests::{PASSWORD, project, setup};
+use drover_shared::{JobId, JobStatus, Role};
+use drover_tests::{PASSWORD, project, setup, shot_task, start_worker, tools_on_path, wait_for};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-/// Whether Blender is on PATH; without it the test is skipped, unless CI requires it.
-fn blender_available() -> bool {
-    let on_path = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("blender").is_file()));
-    if !on_path {
-        assert!(
-            std::env::var("DROVER_REQUIRE_BLENDER").as_deref() != Ok("1"),
-            "DROVER_REQUIRE_BLENDER=1 but `blender` is not on PATH"
-        );
-        eprintln!("skipped: no `blender` on PATH");
-    }
-    on_path
-}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -71,7 +58,7 @@ fn addon() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_addon_lists_dependencies_picks_the_root_and_rewrites_paths() {
-    if !blender_available() {
+    if !tools_on_path(&["blender"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -88,8 +75,8 @@ async fn the_addon_lists_dependencies_picks_the_root_and_rewrites_paths() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing() {
-    if !blender_available() {
+async fn an_artist_submits_from_blender_and_the_render_lands_on_the_shot_with_no_shared_folder() {
+    if !tools_on_path(&["blender", "ffmpeg"]) {
         return;
     }
     let (ts, admin) = setup().await;
@@ -119,6 +106,15 @@ async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing()
     drover_server::auth::accounts::create(&ts.server.state().store, email, PASSWORD, Role::Manager)
         .await
         .unwrap();
+    // The artist's Kitsu task on a shot of the same production: the render is for it.
+    let artist_id = admin
+        .data_list("persons", &[("email", email)])
+        .await
+        .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shot_task = shot_task(&admin, "film", &[&artist_id]).await;
     // The artist's folder: outside the server's and any worker's folders.
     let artist = tempfile::tempdir().unwrap();
     let result = artist.path().join("result.json");
@@ -131,6 +127,12 @@ async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing()
         ("--project", film.id.to_string()),
         ("--small-project", small.id.to_string()),
         ("--result", result.display().to_string()),
+        ("--video", "1".to_owned()),
+        ("--task", shot_task.clone()),
+        (
+            "--reference",
+            artist.path().join("reference").display().to_string(),
+        ),
     ]
     .into_iter()
     .flat_map(|(k, v)| [k.to_owned(), v])
@@ -180,7 +182,8 @@ async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing()
         };
         assert_eq!(
             (blend_file.as_str(), output.as_str(), job.progress.total),
-            ("proj/scene.blend", "proj/render/frame_####", 2)
+            ("proj/scene.blend", "proj/render/frame_####", 3),
+            "two frames and the video"
         );
         let mut files = admin.job_files(id).await.unwrap();
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -205,4 +208,85 @@ async fn blender_submits_through_the_addon_and_a_second_submit_uploads_nothing()
     assert_eq!(first, set - partial, "the upload resumed where it stopped");
     let storage = admin.project_storage(film.id).await.unwrap();
     assert_eq!(storage.used_bytes, set, "stored once, shared by both jobs");
+
+    // "Open in Drover" starts the desktop app on the last job.
+    let last = submits[1]["job_id"].as_i64().unwrap();
+    assert_eq!(
+        result["open_argv"],
+        serde_json::json!(["--server", ts.url(), "--job", last.to_string()])
+    );
+    assert_eq!(
+        result["open_report"],
+        format!("Drover is opening job #{last}")
+    );
+
+    // The farm shares no folder with the laptop: the artist's files are gone before a worker,
+    // whose work dir is its own, renders the first job from what was uploaded.
+    std::fs::remove_dir_all(artist.path().join("artist")).unwrap();
+    let job = JobId(submits[0]["job_id"].as_i64().unwrap());
+    // One render is enough: the second job (the same files) is canceled.
+    admin
+        .job_command(JobId(last), drover_shared::JobCommand::Cancel, None)
+        .await
+        .unwrap();
+    let token = admin.join_token().await.unwrap().token;
+    let _worker = start_worker(&ts.url(), &token, "farm-node", ts.dir.path());
+    let done = wait_for(240, "the render", || async {
+        let job = admin.job(job).await.unwrap();
+        job.status.is_finished().then_some(job)
+    })
+    .await;
+    let log = std::fs::read_to_string(ts.dir.path().join("farm-node.log")).unwrap_or_default();
+    assert_eq!(done.status, JobStatus::Completed, "{log}");
+    let outputs = admin.job_outputs(job).await.unwrap();
+    let names: Vec<&str> = outputs.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["frame.mp4", "frame_0001.png", "frame_0002.png"]);
+    let saved = artist.path().join("frame_0001.png");
+    admin
+        .download_output(job, "frame_0001.png", &saved, |_| {})
+        .await
+        .unwrap();
+    let frame = image::open(&saved).unwrap().to_rgb8();
+    assert_eq!((frame.width(), frame.height()), (64, 48));
+    // The farm's frame is the artist's: a texture Blender cannot find renders pink, a
+    // linked library it cannot find leaves the cube out; either changes many pixels.
+    let reference = image::open(artist.path().join("reference.png"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(reference.dimensions(), frame.dimensions());
+    let differing = frame
+        .pixels()
+        .zip(reference.pixels())
+        .filter(|(a, b)| a.0.iter().zip(b.0).any(|(x, y)| x.abs_diff(y) > 40))
+        .count();
+    assert!(
+        differing < 30,
+        "{differing} of {} pixels differ from the artist's render",
+        frame.width() * frame.height()
+    );
+
+    // The video is on the shot's Kitsu task, as a movie preview, with no shared folder.
+    let comments = wait_for(60, "the render's comment on the shot", || async {
+        let found = admin
+            .raw(
+                reqwest::Method::GET,
+                &format!("/data/tasks/{shot_task}/comments"),
+                None,
+            )
+            .await
+            .unwrap()
+            .body
+            .unwrap();
+        found[0]["previews"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+            .then_some(found)
+    })
+    .await;
+    let preview = &comments[0]["previews"][0];
+    assert_eq!(
+        (preview["is_movie"].as_bool(), preview["width"].as_i64()),
+        (Some(true), Some(64)),
+        "{preview}"
+    );
 }

@@ -336,16 +336,7 @@ async fn a_worker_resumes_a_partial_download_and_sends_and_reads_outputs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blender_renders_an_uploaded_scene_with_an_external_texture() {
-    let on_path = |name: &str| {
-        std::env::var_os("PATH")
-            .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
-    };
-    if !on_path("blender") || !on_path("ffmpeg") {
-        assert!(
-            std::env::var("DROVER_REQUIRE_BLENDER").as_deref() != Ok("1"),
-            "DROVER_REQUIRE_BLENDER=1 but `blender` or `ffmpeg` is not on PATH"
-        );
-        eprintln!("skipped: no `blender` or `ffmpeg` on PATH");
+    if !drover_tests::tools_on_path(&["blender", "ffmpeg"]) {
         return;
     }
     let (ts, admin) = setup().await;
@@ -463,3 +454,157 @@ scene.render.resolution_y = 32
 scene.render.resolution_percentage = 100
 bpy.ops.wm.save_as_mainfile(filepath=os.path.join(root, "scene.blend"), relative_remap=True)
 "#;
+
+/// A TCP proxy in front of the server: while `slow` is set it passes what the server sends
+/// at about 1.6 MB/s (so a download is seen half done), and it notes every `Range:` header
+/// the clients send.
+struct SlowProxy {
+    url: String,
+    slow: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ranges: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SlowProxy {
+    async fn start(server: &str) -> Self {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let target = server.trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let slow = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let ranges = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (slow_c, ranges_c) = (slow.clone(), ranges.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(upstream) = tokio::net::TcpStream::connect(&target).await else {
+                    continue;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut up_read, mut up_write) = upstream.into_split();
+                let ranges = ranges_c.clone();
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    while let Ok(n @ 1..) = client_read.read(&mut buffer).await {
+                        let text = String::from_utf8_lossy(&buffer[..n]).to_lowercase();
+                        for line in text.lines().filter(|l| l.starts_with("range:")) {
+                            ranges.lock().unwrap().push(line.trim().to_owned());
+                        }
+                        if up_write.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                let slow = slow_c.clone();
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 16 * 1024];
+                    while let Ok(n @ 1..) = up_read.read(&mut buffer).await {
+                        if client_write.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                        if slow.load(Ordering::Relaxed) {
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        }
+                    }
+                });
+            }
+        });
+        Self { url, slow, ranges }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_download_resumes_and_keeps_no_corrupt_entry() {
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    upload_mode(&admin, p.id).await;
+    // 8 MiB that do not compress, so the download takes seconds through the slow proxy.
+    let artist = ts.dir.path().join("artist");
+    std::fs::create_dir_all(&artist).unwrap();
+    let mut bytes = Vec::with_capacity(8 << 20);
+    let mut block = Sha256::digest(b"seed").to_vec();
+    while bytes.len() < 8 << 20 {
+        block = Sha256::digest(&block).to_vec();
+        bytes.extend_from_slice(&block);
+    }
+    std::fs::write(artist.join("big.bin"), &bytes).unwrap();
+    let (files, _) = send_files(&admin, p.id, &artist, &["big.bin"]).await;
+    let hash = files[0].sha256.clone();
+    let job = SubmitJob {
+        name: "reads a big file".into(),
+        project_id: p.id,
+        kind: JobKind::Command(CommandSettings {
+            argv: vec![
+                "sh".into(),
+                "-c".into(),
+                "mkdir -p out && sha256sum big.bin | cut -d' ' -f1 > out/sum.txt".into(),
+            ],
+            frames: "1".into(),
+            chunk_size: 1,
+        }),
+        priority: None,
+        paused: false,
+        tag: None,
+        production_task_id: None,
+        files,
+    };
+    let job = admin.submit_job(&job).await.unwrap();
+
+    let proxy = SlowProxy::start(&ts.url()).await;
+    let token = admin.join_token().await.unwrap().token;
+    let mut worker = start_worker(&proxy.url, &token, "w1", ts.dir.path());
+    let cache = ts.dir.path().join("w1/cache");
+    let part = cache.join(format!("{hash}.part"));
+    let had = wait_for(60, "the download to be under way", || async {
+        let len = std::fs::metadata(&part).map_or(0, |m| m.len());
+        (len > 1 << 20).then_some(len)
+    })
+    .await;
+    worker.kill_hard();
+    assert!(
+        !cache.join(&hash).exists(),
+        "no entry before the whole file"
+    );
+    let kept = std::fs::metadata(&part).unwrap().len();
+    assert!(
+        kept >= had && kept < 8 << 20,
+        "a partial file stays: {kept}"
+    );
+
+    // Started again (same work dir, so same cache and credentials), at full speed.
+    proxy
+        .slow
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let _worker = start_worker(&proxy.url, &token, "w1", ts.dir.path());
+    let done = finished(&admin, job.id, 60).await;
+    assert_eq!(
+        done.status,
+        JobStatus::Completed,
+        "{}",
+        logs(&admin, job.id).await
+    );
+    let sum = ts.dir.path().join("sum.txt");
+    admin
+        .download_output(job.id, "sum.txt", &sum, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&sum).unwrap(),
+        format!("{hash}\n"),
+        "the task read the whole, right file"
+    );
+    let ranges = proxy.ranges.lock().unwrap().clone();
+    let resumed = ranges.iter().find_map(|r| {
+        r.strip_prefix("range: bytes=")?
+            .strip_suffix('-')?
+            .parse::<u64>()
+            .ok()
+    });
+    assert!(
+        resumed == Some(kept),
+        "the download resumed from what was kept: {ranges:?}"
+    );
+    // The cache holds the file whole under its hash, and no partial.
+    let cached = std::fs::read(cache.join(&hash)).unwrap();
+    assert_eq!(format!("{:x}", Sha256::digest(&cached)), hash);
+    assert!(!part.exists());
+}

@@ -368,16 +368,7 @@ async fn a_sleeping_worker_takes_nothing_until_woken() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blender_renders_three_frames_with_previews() {
-    let on_path = |name: &str| {
-        std::env::var_os("PATH")
-            .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
-    };
-    if !on_path("blender") || !on_path("ffmpeg") {
-        assert!(
-            std::env::var("DROVER_REQUIRE_BLENDER").as_deref() != Ok("1"),
-            "DROVER_REQUIRE_BLENDER=1 but `blender` or `ffmpeg` is not on PATH"
-        );
-        eprintln!("skipped: no `blender` or `ffmpeg` on PATH");
+    if !drover_tests::tools_on_path(&["blender", "ffmpeg"]) {
         return;
     }
     let (ts, admin) = setup().await;
@@ -386,34 +377,11 @@ async fn blender_renders_three_frames_with_previews() {
     let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/scenes/spinning-cube.blend");
     let output = ts.dir.path().join("render");
     // The render is for a production task: its video lands there as a review version.
-    let kitsu = admin
-        .data_list("projects", &[("name", "film")])
-        .await
-        .unwrap()[0]
-        .clone();
-    let shot = admin
-        .data_create(
-            "shots",
-            &json!({"name": "SH010", "project_id": kitsu["id"]}),
-        )
-        .await
-        .unwrap();
-    let lighting = admin
-        .data_list("task-types", &[("name", "Lighting")])
-        .await
-        .unwrap()[0]
-        .clone();
-    let production_task = admin
-        .data_create(
-            "tasks",
-            &json!({"project_id": kitsu["id"], "entity_id": shot["id"],
-                    "task_type_id": lighting["id"],
-                    "task_status_id": "3c1e3b0e-8a33-4a43-9d57-5a8c8f000101"}),
-        )
-        .await
-        .unwrap();
     let production_task: drover_shared::ProductionTaskId =
-        production_task["id"].as_str().unwrap().parse().unwrap();
+        drover_tests::shot_task(&admin, "film", &[])
+            .await
+            .parse()
+            .unwrap();
     let job = SubmitJob {
         name: "spinning cube".into(),
         project_id: p.id,

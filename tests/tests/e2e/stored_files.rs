@@ -617,3 +617,151 @@ async fn files_no_job_uses_are_removed_after_the_grace_and_used_ones_stay() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_lists_past_their_bounds_are_refused_whole() {
+    let (ts, admin) = setup().await;
+    let p = upload_project(&admin, "big lists").await;
+    let http = Http::of(&ts, &admin);
+    // 100,001 files: one over what a check or a job may name.
+    let many: Vec<Value> = (0..100_001u32)
+        .map(|i| json!({ "sha256": sha(&i.to_le_bytes()), "size": 4 }))
+        .collect();
+    let (status, body) = http
+        .json(
+            Method::POST,
+            &format!("/projects/{p}/files/check"),
+            json!({ "files": many }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 100000 files"),
+        "{body}"
+    );
+    let files: Vec<Value> = (0..100_001u32)
+        .map(
+            |i| json!({ "path": format!("f/{i}.png"), "sha256": sha(&i.to_le_bytes()), "size": 4 }),
+        )
+        .collect();
+    let (status, body) = http
+        .json(Method::POST, "/jobs", blender_job(p, &Value::Array(files)))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 100000 files"),
+        "{body}"
+    );
+    // The whole check at the bound answers (none of them stored).
+    let bound: Vec<Value> = many[..100_000].to_vec();
+    let (status, body) = http
+        .json(
+            Method::POST,
+            &format!("/projects/{p}/files/check"),
+            json!({ "files": bound }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["missing"].as_array().unwrap().len(), 100_000);
+    // A body past 48 MiB is refused before it is read whole, on both routes.
+    let padding = "x".repeat(49 * 1024 * 1024);
+    for path in [format!("/projects/{p}/files/check"), "/jobs".to_owned()] {
+        let (status, body) = http
+            .json(
+                Method::POST,
+                &path,
+                json!({ "files": [], "padding": padding }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}: {body}");
+    }
+    let jobs = admin
+        .jobs(&drover_shared::api::JobQuery::default())
+        .await
+        .unwrap();
+    assert!(jobs.items.is_empty(), "no job was made");
+    drover_tests::assert_still_answers(&admin).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hash_alone_never_stands_in_for_a_file_another_project_sent() {
+    let (ts, admin) = setup().await;
+    let first = upload_project(&admin, "first").await;
+    let second = upload_project(&admin, "second").await;
+    let http = Http::of(&ts, &admin);
+    let bytes = b"the first project's secret plate".to_vec();
+    let hash = upload(&http, first, &bytes).await;
+    let size = bytes.len();
+    // To the second project the file is missing: its bytes must come.
+    let (status, check) = http
+        .json(
+            Method::POST,
+            &format!("/projects/{second}/files/check"),
+            json!({ "files": [{ "sha256": hash, "size": size }] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+    assert_eq!(check["missing"], json!([hash]));
+    let (_, state) = http
+        .get(&format!("/projects/{second}/files/{hash}?size={size}"))
+        .await;
+    assert_eq!(
+        (state["stored"].clone(), state["received"].clone()),
+        (json!(false), json!(0))
+    );
+    // Claiming it with an empty body stores nothing; a job naming it is refused.
+    let (_, state) = http
+        .put(&format!("/projects/{second}/files/{hash}?size={size}"), b"")
+        .await;
+    assert_eq!(state["stored"], false, "{state}");
+    let (status, body) = http
+        .json(
+            Method::POST,
+            "/jobs",
+            json!({
+                "name": "borrowed", "project_id": second, "job_type": "command",
+                "settings": { "argv": ["true"], "frames": "1" },
+                "files": [{ "path": "plate.bin", "sha256": hash, "size": size }],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains(&hash), "{body}");
+    // Sent for real, it is the second project's too, and the disk keeps one copy.
+    upload(&http, second, &bytes).await;
+    let copies = walk(&ts.dir.path().join("files"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(&hash))
+        })
+        .count();
+    assert_eq!(copies, 1, "one copy on disk");
+    for project in [first, second] {
+        let storage = admin.project_storage(project).await.unwrap();
+        assert_eq!(storage.used_bytes, size as u64, "each project counts it");
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -85,16 +85,39 @@ pub fn stored_size(conn: &Connection, sha256: &str) -> rusqlite::Result<Option<u
         .map(|size| size.map(|s| u64::try_from(s).unwrap_or(0)))
 }
 
-/// The hashes of `hashes` the server does not have, in their order, each once.
+/// The size of a stored file `project` holds (it sent it, or a job of it uses it), or
+/// `None`.
+pub fn held_size(
+    conn: &Connection,
+    project: ProjectId,
+    sha256: &str,
+) -> rusqlite::Result<Option<u64>> {
+    conn.prepare_cached(
+        "SELECT f.size FROM project_files AS p JOIN stored_files AS f ON f.sha256 = p.sha256
+         WHERE p.project_id = :p AND p.sha256 = :h",
+    )?
+    .query_row(named_params! { ":p": project, ":h": sha256 }, |r| {
+        r.get::<_, i64>(0)
+    })
+    .optional()
+    .map(|size| size.map(|s| u64::try_from(s).unwrap_or(0)))
+}
+
+/// The hashes of `hashes` that `project` does not hold, in their order, each once. A file
+/// only another project holds counts as missing: its content must be sent (and checked) once
+/// for this project too, so that knowing a hash never stands in for having the file. The
+/// disk keeps one copy all the same.
 pub fn missing<'a>(
     conn: &Connection,
+    project: ProjectId,
     hashes: impl IntoIterator<Item = &'a str>,
 ) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT 1 FROM stored_files WHERE sha256 = :h")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM project_files WHERE project_id = :p AND sha256 = :h")?;
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for hash in hashes {
-        if seen.insert(hash) && !stmt.exists(named_params! { ":h": hash })? {
+        if seen.insert(hash) && !stmt.exists(named_params! { ":p": project, ":h": hash })? {
             out.push(hash.to_owned());
         }
     }
@@ -174,7 +197,7 @@ pub fn hold(conn: &Connection, project: ProjectId, sha256: &str, now: i64) -> ru
 /// Why a job's file set was refused.
 #[derive(Debug)]
 pub enum SetRefusal {
-    /// These hashes are not stored (at most 10 named).
+    /// The project holds none of these hashes (at most 10 named).
     Missing(Vec<String>),
     /// A file's size is not the stored one.
     WrongSize(String),
@@ -195,8 +218,8 @@ impl From<rusqlite::Error> for SetRefusal {
     }
 }
 
-/// Stores a new job's file set and marks the job as `upload`: every file must be stored
-/// with its size, and the project's quota must hold them. Runs in the submit's write.
+/// Stores a new job's file set and marks the job as `upload`: the project must hold every
+/// file (sent by it) with its size, and its quota must hold them. Runs in the submit's write.
 pub fn attach(
     conn: &Connection,
     job: JobId,
@@ -204,7 +227,7 @@ pub fn attach(
     files: &[JobFile],
     now: i64,
 ) -> Result<(), SetRefusal> {
-    let mut missing_hashes = missing(conn, files.iter().map(|f| f.sha256.as_str()))?;
+    let mut missing_hashes = missing(conn, project, files.iter().map(|f| f.sha256.as_str()))?;
     if !missing_hashes.is_empty() {
         missing_hashes.truncate(10);
         return Err(SetRefusal::Missing(missing_hashes));

@@ -46,6 +46,76 @@ fn check_name(name: &str) -> ApiResult<()> {
     check_output_name(name).map_err(ApiError::BadRequest)
 }
 
+/// Who reads a job's files or outputs: a person who sees the job, or the worker running one
+/// of its tasks (checked before, by [`running_job`]).
+#[derive(Clone, Copy)]
+enum Reader {
+    Person(access::Sight),
+    Worker,
+}
+
+impl Reader {
+    /// Refuses, in the read that follows, a job the reader may not see (404, as for a job
+    /// that does not exist).
+    fn check(self, c: &rusqlite::Connection, job: JobId) -> ApiResult<()> {
+        match self {
+            Self::Person(sight) => access::visible_job(c, sight, job).map(drop),
+            Self::Worker => Ok(()),
+        }
+    }
+}
+
+/// The file set of `job`, for `reader`.
+async fn files_of(state: &AppState, reader: Reader, job: JobId) -> ApiResult<Json<Vec<JobFile>>> {
+    state
+        .store
+        .read(move |c| {
+            reader.check(c, job)?;
+            Ok(Json(stored_files::job_files(c, job)?))
+        })
+        .await
+}
+
+/// The outputs of `job`, by name, for `reader`.
+async fn outputs_of(
+    state: &AppState,
+    reader: Reader,
+    job: JobId,
+) -> ApiResult<Json<Vec<JobOutput>>> {
+    state
+        .store
+        .read(move |c| {
+            reader.check(c, job)?;
+            Ok(Json(stored_files::outputs(c, job)?))
+        })
+        .await
+}
+
+/// Output `name` of `job`'s bytes, for `reader` (Range as `request` asks).
+async fn output_of(
+    state: &AppState,
+    reader: Reader,
+    job: JobId,
+    name: String,
+    request: Request,
+) -> ApiResult<Response> {
+    check_name(&name)?;
+    let lookup = name.clone();
+    state
+        .store
+        .read(move |c| {
+            reader.check(c, job)?;
+            stored_files::output(c, job, &lookup)?
+                .ok_or_else(|| ApiError::NotFound(format!("job {job} has no output {lookup}")))
+        })
+        .await?;
+    serve_file(
+        file_store::output_path(&state.data_dir, job, &name),
+        request,
+    )
+    .await
+}
+
 /// A job's file set (empty for a job on shared storage).
 #[utoipa::path(get, path = "/jobs/{id}/files", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<JobFile>), (status = 404, body = ErrorBody)))]
@@ -54,14 +124,7 @@ async fn job_files(
     State(state): State<AppState>,
     Path(job): Path<JobId>,
 ) -> ApiResult<Json<Vec<JobFile>>> {
-    let sight = me.sight();
-    state
-        .store
-        .read(move |c| {
-            access::visible_job(c, sight, job)?;
-            Ok(Json(stored_files::job_files(c, job)?))
-        })
-        .await
+    files_of(&state, Reader::Person(me.sight()), job).await
 }
 
 /// What a job's tasks sent back (rendered frames, the video), by name.
@@ -72,14 +135,7 @@ async fn job_outputs(
     State(state): State<AppState>,
     Path(job): Path<JobId>,
 ) -> ApiResult<Json<Vec<JobOutput>>> {
-    let sight = me.sight();
-    state
-        .store
-        .read(move |c| {
-            access::visible_job(c, sight, job)?;
-            Ok(Json(stored_files::outputs(c, job)?))
-        })
-        .await
+    outputs_of(&state, Reader::Person(me.sight()), job).await
 }
 
 /// One output's bytes; supports `Range: bytes=…`.
@@ -93,22 +149,7 @@ async fn job_output(
     Path((job, name)): Path<(JobId, String)>,
     request: Request,
 ) -> ApiResult<Response> {
-    check_name(&name)?;
-    let sight = me.sight();
-    let lookup = name.clone();
-    state
-        .store
-        .read(move |c| {
-            access::visible_job(c, sight, job)?;
-            stored_files::output(c, job, &lookup)?
-                .ok_or_else(|| ApiError::NotFound(format!("job {job} has no output {lookup}")))
-        })
-        .await?;
-    serve_file(
-        file_store::output_path(&state.data_dir, job, &name),
-        request,
-    )
-    .await
+    output_of(&state, Reader::Person(me.sight()), job, name, request).await
 }
 
 /// The job of a task this worker runs now; 409 for a task that is not (or no longer) its.
@@ -142,10 +183,7 @@ async fn task_files(
     Path(task): Path<TaskId>,
 ) -> ApiResult<Json<Vec<JobFile>>> {
     let job = running_job(&state, worker, task).await?;
-    state
-        .store
-        .read(move |c| Ok(Json(stored_files::job_files(c, job)?)))
-        .await
+    files_of(&state, Reader::Worker, job).await
 }
 
 /// One file of the task's job, by content; supports `Range: bytes=…` to resume.
@@ -191,10 +229,7 @@ async fn task_outputs(
     Path(task): Path<TaskId>,
 ) -> ApiResult<Json<Vec<JobOutput>>> {
     let job = running_job(&state, worker, task).await?;
-    state
-        .store
-        .read(move |c| Ok(Json(stored_files::outputs(c, job)?)))
-        .await
+    outputs_of(&state, Reader::Worker, job).await
 }
 
 /// One output of the task's job; supports `Range: bytes=…`.
@@ -210,19 +245,7 @@ async fn task_output(
 ) -> ApiResult<Response> {
     check_name(&name)?;
     let job = running_job(&state, worker, task).await?;
-    let lookup = name.clone();
-    state
-        .store
-        .read(move |c| {
-            stored_files::output(c, job, &lookup)?
-                .ok_or_else(|| ApiError::NotFound(format!("job {job} has no output {lookup}")))
-        })
-        .await?;
-    serve_file(
-        file_store::output_path(&state.data_dir, job, &name),
-        request,
-    )
-    .await
+    output_of(&state, Reader::Worker, job, name, request).await
 }
 
 /// Send an output of the task (raw bytes, streamed): a frame, the video. The same name

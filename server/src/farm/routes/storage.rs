@@ -113,8 +113,10 @@ fn check_hash(sha256: &str) -> ApiResult<()> {
     }
 }
 
-/// Which of a job's files the server lacks: upload those, each once (files are kept by
-/// content, so what any job of any project sent before is not sent again).
+/// Which of a job's files the project lacks: upload those, each once. Files are kept by
+/// content: what the project sent before is not sent again, and a file another project sent
+/// is sent once more (so that knowing a hash never stands in for having the file) but kept
+/// once on disk.
 #[utoipa::path(post, path = "/projects/{id}/files/check", tag = "projects", params(("id" = i64, Path)),
     request_body = FileCheck, security(("bearer" = [])),
     responses((status = 200, body = FileCheckAnswer), (status = 400, body = ErrorBody),
@@ -138,7 +140,8 @@ async fn check_files(
         .store
         .read(move |c| {
             let storage = check_uploads_into(c, &me, project)?;
-            let missing = stored_files::missing(c, check.files.iter().map(|f| f.sha256.as_str()))?;
+            let missing =
+                stored_files::missing(c, project, check.files.iter().map(|f| f.sha256.as_str()))?;
             Ok(Json(FileCheckAnswer {
                 missing,
                 quota_bytes: storage.quota_bytes,
@@ -165,7 +168,7 @@ async fn upload_state(
         .read(move |c| {
             check_uploads_into(c, &me, project)?;
             Ok::<_, ApiError>((
-                stored_files::stored_size(c, &hash)?,
+                stored_files::held_size(c, project, &hash)?,
                 stored_files::upload_size(c, project, &hash)?,
             ))
         })
@@ -241,10 +244,11 @@ async fn upload(
                         "the file {hash} has {stored} bytes, not {size}"
                     )));
                 }
-                // Sent again on purpose (or after a check raced another upload): it is held
-                // by this project now, as if a job of it used it.
-                stored_files::hold(c, project, &hash, now)?;
-                return Ok(Some(stored));
+                // Held by this project already: nothing to send. Held only by others: the
+                // bytes come all the same, to prove the sender has them.
+                if stored_files::held_size(c, project, &hash)?.is_some() {
+                    return Ok(Some(stored));
+                }
             }
             let reserved = stored_files::upload_size(c, project, &hash)?;
             if reserved.is_some_and(|r| r != size) {
