@@ -32,8 +32,30 @@ def _owners():
             yield name, block
 
 
+def _blender_folders():
+    """Blender's own installation folders: what lies there (the essentials asset libraries
+    4.x links brushes from) comes with every render node's Blender, not with the job."""
+    folders = []
+    for kind in ("LOCAL", "SYSTEM"):
+        try:
+            folder = bpy.utils.resource_path(kind)
+        except (TypeError, ValueError):
+            continue
+        if folder:
+            folders.append(os.path.normpath(os.path.abspath(folder)) + os.sep)
+    return folders
+
+
+def bundled(path):
+    """Whether `path` is a file of Blender's own installation."""
+    path = os.path.normpath(os.path.abspath(path))
+    return any(path.startswith(folder) for folder in _blender_folders())
+
+
 def _names_a_file(kind, block):
     if getattr(block, "packed_file", None) is not None:
+        return False
+    if block.filepath and bundled(bpy.path.abspath(block.filepath, library=block.library)):
         return False
     if kind == "fonts" and block.filepath in ("<builtin>", ""):
         return False
@@ -81,6 +103,8 @@ def collect(blend_path):
                 "the library's paths relative (File > External Data) or the farm will not find it")
     named.discard(blend)
     for path in sorted(named):
+        if bundled(path):
+            continue
         if os.path.isfile(path):
             deps.paths.append(path)
         elif not os.path.isdir(path):
@@ -99,9 +123,13 @@ def relative_copy(blend_path, deps, root):
     folder: delete it when done)."""
     blend = os.path.abspath(blend_path)
     before = {}
+    # Paths into Blender's installation stay as they are (each node's Blender has its own).
+    own = {}
     for kind, block in _owners():
         if block.library is None and _names_a_file(kind, block) and not block.filepath.startswith("//"):
             before[(kind, block.name)] = block.filepath
+        elif block.library is None and block.filepath and bundled(bpy.path.abspath(block.filepath)):
+            own[(kind, block.name)] = block.filepath
     folder = tempfile.mkdtemp(prefix="drover-")
     copy = os.path.join(folder, os.path.basename(blend))
     try:
@@ -112,12 +140,14 @@ def relative_copy(blend_path, deps, root):
             if block.library is None and _names_a_file(kind, block) and not block.filepath.startswith("//"):
                 path = bpy.path.abspath(block.filepath)
                 _set_path(kind, block, files.relative_to_blend(path, blend, root))
+            elif (kind, block.name) in own:
+                _set_path(kind, block, own[(kind, block.name)])
         # `relative_remap` off: the `//` paths stay relative to the original's folder, which is
         # where the copy sits in the job folder.
         bpy.ops.wm.save_as_mainfile(filepath=copy, copy=True, relative_remap=False, check_existing=False)
     finally:
         for kind, block in _owners():
-            old = before.get((kind, block.name))
+            old = before.get((kind, block.name)) or own.get((kind, block.name))
             if old is not None and block.library is None and block.filepath != old:
                 _set_path(kind, block, old)
     return copy, folder
