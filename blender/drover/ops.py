@@ -1,6 +1,7 @@
 """The add-on's operators: log in and out, refresh the server's lists, Submit, watch the job,
 open it in the desktop app."""
 
+import atexit
 import os
 import posixpath
 import shutil
@@ -9,6 +10,7 @@ import sys
 import tempfile
 
 import bpy
+import bpy.utils.previews
 
 from . import background, deps, files, sending
 from .client import MISSING_CODE, DroverError
@@ -249,6 +251,36 @@ def server_path(local, project):
     return local
 
 
+# The last relative copy of a .blend sent: (its key, the copy, its temporary folder). A
+# submission of the same unchanged file sends the same bytes, so nothing is uploaded again.
+_copy = {"key": None, "path": None, "folder": None}
+
+
+def _copy_key(blend, root):
+    """What the copy of `blend` depends on: the file as saved, and the job folder's root."""
+    stat = os.stat(blend)
+    return (os.path.abspath(blend), stat.st_mtime_ns, stat.st_size, root)
+
+
+def _last_copy(blend, root):
+    """The kept copy of `blend`, if the file has not changed since it was made."""
+    if _copy["key"] == _copy_key(blend, root) and os.path.isfile(_copy["path"] or ""):
+        return _copy["path"]
+    return None
+
+
+def _keep_copy(blend, root, path, folder):
+    """Keeps a new copy (only the last one: the previous one's folder is deleted)."""
+    _drop_copy()
+    _copy.update(key=_copy_key(blend, root), path=path, folder=folder)
+
+
+def _drop_copy():
+    if _copy["folder"]:
+        shutil.rmtree(_copy["folder"], ignore_errors=True)
+    _copy.update(key=None, path=None, folder=None)
+
+
 class DROVER_OT_submit(bpy.types.Operator):
     """Save the file, send it and what it uses to the Drover farm, and submit the render"""
     bl_idname = "drover.submit"
@@ -270,7 +302,10 @@ class DROVER_OT_submit(bpy.types.Operator):
             state.error = str(e)
             self.report({"ERROR"}, str(e))
             return {"CANCELLED"}
-        bpy.ops.wm.save_mainfile()
+        # Saved only when changed: a save rewrites the file even when nothing changed (4.x
+        # writes other memory addresses each time), and an unchanged file is sent as before.
+        if bpy.data.is_dirty:
+            bpy.ops.wm.save_mainfile()
         blend = bpy.data.filepath
         state.busy = True
         state.error = ""
@@ -282,7 +317,7 @@ class DROVER_OT_submit(bpy.types.Operator):
                 return finish(None, error)
             storage, project = answer
             try:
-                file_set, folder = [], None
+                file_set = []
                 if storage.get("mode") == "upload":
                     found = deps.collect(blend)
                     for warning in found.warnings:
@@ -291,7 +326,15 @@ class DROVER_OT_submit(bpy.types.Operator):
                         notify("WARNING", f"{len(found.missing)} file(s) the scene names are missing and "
                                f"will not render: {', '.join(found.missing[:5])}")
                     root = files.job_root([blend, *found.paths])
-                    copy, folder = deps.relative_copy(blend, found, root)
+                    copy = _last_copy(blend, root)
+                    if copy is None:
+                        copy, made = deps.relative_copy(blend, found, root)
+                        # Making the copy set paths and put them back: the data is as saved,
+                        # but Blender counts it changed. Saved again, the file is clean, and
+                        # the next Submit of it, unchanged, reuses the copy.
+                        if bpy.data.is_dirty:
+                            bpy.ops.wm.save_mainfile()
+                        _keep_copy(blend, root, copy, made)
                     blend_job_path = files.job_path(blend, root)
                     file_set = [(blend_job_path, copy)]
                     file_set += [(files.job_path(p, root), p) for p in found.paths]
@@ -305,8 +348,6 @@ class DROVER_OT_submit(bpy.types.Operator):
             state.status = "Sending…"
 
             def sent(result, error):
-                if folder:
-                    shutil.rmtree(folder, ignore_errors=True)
                 finish(result, error)
 
             background.start("send", lambda say: sending.send(c, job, file_set, say), sent, progress)
@@ -398,19 +439,37 @@ def _look():
 
 
 def _show_picture(job_id, jpeg):
-    """Loads the last-rendered frame into an image whose preview the panel draws."""
+    """Shows the last-rendered frame in the panel, through a preview collection: loading it as
+    an image of the .blend would mark the file changed."""
     folder = os.path.join(tempfile.gettempdir(), "drover-previews")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"job-{job_id}-{len(jpeg)}-{os.getpid()}.jpg")
     with open(path, "wb") as f:
         f.write(jpeg)
-    old = bpy.data.images.get(state.preview_name) if state.preview_name else None
-    image = bpy.data.images.load(path, check_existing=False)
-    image.name = f"Drover job {job_id}"
-    image.preview_ensure()
-    state.preview_name = image.name
-    if old is not None:
-        bpy.data.images.remove(old)
+    if state.previews is None:
+        state.previews = bpy.utils.previews.new()
+    else:
+        state.previews.clear()
+    state.preview_icon = state.previews.load(path, path, "IMAGE").icon_id
+    _forget_file(state.preview_path, keep=path)
+    state.preview_path = path
+
+
+def _forget_file(path, keep=""):
+    if path and path != keep:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
+def _drop_previews():
+    if state.previews is not None:
+        bpy.utils.previews.remove(state.previews)
+    state.previews = None
+    state.preview_icon = 0
+    _forget_file(state.preview_path)
+    state.preview_path = ""
 
 
 class DROVER_OT_watch(bpy.types.Operator):
@@ -466,9 +525,14 @@ CLASSES = (DROVER_OT_report, DROVER_OT_login, DROVER_OT_logout, DROVER_OT_refres
 def register():
     for cls in CLASSES:
         bpy.utils.register_class(cls)
+    # Blender quits without unregistering add-ons: the kept copy goes with the process.
+    atexit.register(_drop_copy)
 
 
 def unregister():
+    _drop_copy()
+    _drop_previews()
+    atexit.unregister(_drop_copy)
     state.watching = False
     if bpy.app.timers.is_registered(_look):
         bpy.app.timers.unregister(_look)

@@ -64,9 +64,8 @@ class DROVER_PT_submit(bpy.types.Panel):
             box.label(text=f"Job #{wm.drover_job_id}")
         if wm.drover_uploaded_bytes:
             box.label(text=f"Uploaded {files.human_bytes(int(wm.drover_uploaded_bytes))} for it")
-        image = bpy.data.images.get(state.preview_name) if state.preview_name else None
-        if image is not None and image.preview is not None:
-            box.template_icon(icon_value=image.preview.icon_id, scale=10.0)
+        if state.preview_icon:
+            box.template_icon(icon_value=state.preview_icon, scale=10.0)
         row = box.row()
         row.operator("drover.watch", icon="FILE_REFRESH")
         row.operator("drover.open_app", icon="WINDOW")

@@ -22,7 +22,11 @@ class State:
         # The job being watched (`GET /jobs/{id}`), and whether a look is under way.
         self.job = None
         self.watching = False
-        self.preview_name = ""
+        # The last-rendered frame on show: its preview collection (outside the .blend's data,
+        # so watching a job never marks the file changed), the icon and the file behind it.
+        self.previews = None
+        self.preview_icon = 0
+        self.preview_path = ""
 
 
 state = State()
