@@ -13,6 +13,7 @@ use drover_shared::api::{
 };
 use drover_shared::protocol::{HostFacts, SignOn};
 use drover_shared::{Client, TaskId};
+use drover_worker::cache::{Cache, DOWNLOADS_AT_ONCE, TaskSource};
 use futures_util::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -32,8 +33,9 @@ pub struct Options {
     /// Bytes in the whole set (split evenly between the files).
     #[arg(long, default_value_t = 1_000_000_000)]
     bytes: u64,
-    /// Files sent (and fetched) at once.
-    #[arg(long, default_value_t = 1)]
+    /// Files uploaded at once (the Blender add-on sends 4 at a time). The download runs as
+    /// the worker's cache does, `DOWNLOADS_AT_ONCE` at a time.
+    #[arg(long, default_value_t = 4)]
     parallel: usize,
     /// Hashes in each dedupe check.
     #[arg(long, default_value_t = 10_000)]
@@ -129,7 +131,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let set = make_files(source.path(), options.files, options.bytes)?;
     let total: u64 = set.iter().map(|f| f.file.size).sum();
     println!(
-        "files: {} files, {:.0} MB in all ({:.1} MB each), {} at a time",
+        "files: {} files, {:.0} MB in all ({:.1} MB each), uploaded {} at a time",
         set.len(),
         total as f64 / 1e6,
         set[0].file.size as f64 / 1e6,
@@ -196,30 +198,36 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             missing.len()
         );
 
-        // Download: a worker fetches its task's files, as the worker's cache does.
-        let task = claim_task_of_set(&anonymous, &admin, project.id, &set).await?;
-        let worker = task.0;
-        let task = task.1;
+        // Download: a worker fetches its task's files through its cache (each download
+        // verified against its hash before it becomes an entry), as `drover-worker` does.
+        let (worker, task) = claim_task_of_set(&anonymous, &admin, project.id, &set).await?;
+        let cache = Cache::open(fetched.path(), total * 2)?;
+        let source = TaskSource {
+            client: worker,
+            task,
+        };
         server.reset_peak_rss();
         let start = Instant::now();
-        futures_util::stream::iter(set.iter().enumerate().map(|(i, f)| {
-            let worker = &worker;
-            let dest = fetched.path().join(format!("{i:04}"));
-            async move { worker.download_task_file(task, &f.file.sha256, &dest).await }
-        }))
-        .buffer_unordered(options.parallel)
-        .try_collect::<Vec<_>>()
-        .await?;
+        let entries: Vec<PathBuf> =
+            futures_util::stream::iter(set.iter().map(|f| cache.fetch(&source, &f.file)))
+                .buffered(DOWNLOADS_AT_ONCE)
+                .try_collect()
+                .await?;
         let elapsed = start.elapsed();
         println!(
-            "  download: {:.2} s, {:.0} MB/s; server peak RSS {:.0} MiB",
+            "  download through the worker's cache ({DOWNLOADS_AT_ONCE} at a time, each \
+             verified): {:.2} s, {:.0} MB/s; server peak RSS {:.0} MiB",
             elapsed.as_secs_f64(),
             mb_per_s(total, elapsed),
             peak(&server)
         );
-        for (i, f) in set.iter().enumerate() {
-            let got = sha256_of(&fetched.path().join(format!("{i:04}")))?;
-            anyhow::ensure!(got == f.file.sha256, "file {i} came back different");
+        for (entry, f) in entries.iter().zip(&set) {
+            let got = sha256_of(entry)?;
+            anyhow::ensure!(
+                got == f.file.sha256,
+                "{} came back different",
+                entry.display()
+            );
         }
         println!("  all {} files came back whole (hashes match)", set.len());
 

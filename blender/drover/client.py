@@ -8,6 +8,7 @@ import http.client
 import json
 import socket
 import ssl
+import threading
 import urllib.parse
 
 # Bytes read from disk and written to the socket at a time while uploading.
@@ -64,6 +65,8 @@ class Client:
         self.refresh_token = refresh_token
         # Set when a refresh replaced the tokens: the caller saves them in the preferences.
         self.tokens_changed = False
+        # Uploads run on several threads: one refresh at a time, and only once per token.
+        self._refresh_lock = threading.Lock()
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -98,12 +101,13 @@ class Client:
             body = json.dumps(payload).encode("utf-8")
             headers["Content-Type"] = "application/json"
         for attempt in range(2):
+            used = self.access_token
             try:
                 status, _, answer = self._send(method, path, body, headers)
             except (OSError, http.client.HTTPException) as e:
                 raise DroverError(f"Could not reach the Drover server at {self.server}: {e}") from e
             if status == 401 and attempt == 0 and self.refresh_token:
-                self._refresh()
+                self._refresh(used)
                 continue
             if status == 401:
                 raise DroverError("Your Drover login has expired: log in again in the add-on's preferences", 401)
@@ -114,7 +118,15 @@ class Client:
             return json.loads(answer.decode("utf-8")) if answer else None
         raise DroverError("unreachable")
 
-    def _refresh(self):
+    def _refresh(self, used=None):
+        """New tokens for the access token `used`, which the server refused; nothing when
+        another thread already replaced it."""
+        with self._refresh_lock:
+            if used is not None and used != self.access_token:
+                return
+            self._refresh_now()
+
+    def _refresh_now(self):
         try:
             status, _, answer = self._send("GET", "/auth/refresh-token", token=self.refresh_token)
         except (OSError, http.client.HTTPException) as e:
@@ -210,6 +222,7 @@ class Client:
                 return total_sent
             offset = int(state.get("received", 0))
             query = f"/projects/{int(project_id)}/files/{sha256}?size={int(size)}&offset={offset}"
+            used = self.access_token
             try:
                 status, answer, sent_now = self._put_file(query, path, offset, size, sent)
                 total_sent += sent_now
@@ -220,7 +233,7 @@ class Client:
                 state = self.upload_state(project_id, sha256, size)
                 continue
             if status == 401 and self.refresh_token:
-                self._refresh()
+                self._refresh(used)
                 state = self.upload_state(project_id, sha256, size)
                 continue
             if status == 409:

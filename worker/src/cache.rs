@@ -109,10 +109,20 @@ struct Inner {
     max_bytes: u64,
     /// Hashes running tasks use, with how many tasks use each: never evicted.
     pins: Mutex<HashMap<String, usize>>,
-    /// One download at a time: two fetches of the same hash would write the same part file,
-    /// and a worker runs one task at a time anyway.
-    downloading: tokio::sync::Mutex<()>,
+    /// Downloads under way at once: a few overlap one file's last bytes and disk sync with
+    /// the next one's transfer (one at a time left a fast link half used).
+    slots: tokio::sync::Semaphore,
+    /// A lock per hash being fetched: two fetches of the same content (one file at two
+    /// paths of a set) would write the same part file; the second waits and finds the entry.
+    fetching: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Bytes the downloads under way have still to bring: eviction leaves room for them.
+    reserved: Mutex<u64>,
+    /// One eviction at a time, so two downloads do not both count the same free room.
+    evicting: Mutex<()>,
 }
+
+/// Downloads one cache runs at once.
+pub const DOWNLOADS_AT_ONCE: usize = 4;
 
 /// Hashes kept from eviction while this lives (a running task's files).
 #[derive(Debug)]
@@ -157,7 +167,10 @@ impl Cache {
                 dir: dir.to_owned(),
                 max_bytes,
                 pins: Mutex::new(HashMap::new()),
-                downloading: tokio::sync::Mutex::new(()),
+                slots: tokio::sync::Semaphore::new(DOWNLOADS_AT_ONCE),
+                fetching: Mutex::new(HashMap::new()),
+                reserved: Mutex::new(0),
+                evicting: Mutex::new(()),
             }),
         })
     }
@@ -212,7 +225,49 @@ impl Cache {
         if !is_sha256(&file.sha256) {
             return Err(CacheError::BadHash(file.sha256.clone()));
         }
-        let _one_at_a_time = self.inner.downloading.lock().await;
+        let _slot = self
+            .inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| io_error(&self.inner.dir)(std::io::Error::other(e)))?;
+        let hash_lock = self.hash_lock(&file.sha256);
+        let _this_hash = hash_lock.lock().await;
+        let outcome = self.fetch_locked(source, file).await;
+        self.release_hash_lock(&file.sha256, &hash_lock);
+        outcome
+    }
+
+    /// The lock of one hash's download (made on first use).
+    fn hash_lock(&self, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.inner
+            .fetching
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(sha256.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// Forgets a hash's lock once no other fetch holds or waits for it.
+    fn release_hash_lock(&self, sha256: &str, lock: &Arc<tokio::sync::Mutex<()>>) {
+        let mut map = self
+            .inner
+            .fetching
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // The map's and the caller's: nobody else holds or waits for it.
+        if Arc::strong_count(lock) <= 2 {
+            map.remove(sha256);
+        }
+    }
+
+    /// [`Cache::fetch`] with a download slot and the hash's lock held.
+    async fn fetch_locked<S: Source>(
+        &self,
+        source: &S,
+        file: &FileRef,
+    ) -> Result<PathBuf, CacheError> {
         let entry = self.entry_path(&file.sha256);
         match std::fs::metadata(&entry) {
             Ok(meta) if meta.len() == file.size => {
@@ -237,14 +292,30 @@ impl Cache {
             if have > 0 {
                 tracing::info!(sha256 = %file.sha256, have, size = file.size, "resuming a download");
             }
-            self.evict(file.size - have)?;
-            source
-                .fetch(file, &part)
-                .await
-                .map_err(|reason| CacheError::Fetch {
-                    sha256: file.sha256.clone(),
-                    reason,
-                })?;
+            let coming = file.size - have;
+            {
+                let _one = self
+                    .inner
+                    .evicting
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                self.evict(coming)?;
+                *self
+                    .inner
+                    .reserved
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) += coming;
+            }
+            let fetched = source.fetch(file, &part).await;
+            *self
+                .inner
+                .reserved
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) -= coming;
+            fetched.map_err(|reason| CacheError::Fetch {
+                sha256: file.sha256.clone(),
+                reason,
+            })?;
         }
         let (actual, size) = hash_file(&part).await?;
         if actual != file.sha256 || size != file.size {
@@ -307,7 +378,14 @@ impl Cache {
     /// come first.
     pub fn evict(&self, room_bytes: u64) -> Result<(), CacheError> {
         let mut stored = self.stored()?;
-        let mut total: u64 = stored.iter().map(|s| s.size).sum();
+        // What other downloads have still to bring counts as taken (what they brought so
+        // far is on disk, so the room kept is, if anything, too large: never too small).
+        let reserved = *self
+            .inner
+            .reserved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut total: u64 = stored.iter().map(|s| s.size).sum::<u64>() + reserved;
         let limit = self.inner.max_bytes.saturating_sub(room_bytes);
         if total <= limit {
             return Ok(());
@@ -535,5 +613,65 @@ mod tests {
         std::fs::write(&dest, b"old").unwrap();
         link_into(&entry, &dest).unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"x");
+    }
+
+    /// Serves files by hash after a pause, counting fetches and the most at once.
+    struct Slow {
+        files: HashMap<String, Vec<u8>>,
+        fetches: AtomicU64,
+        running: AtomicU64,
+        most: AtomicU64,
+    }
+
+    impl Source for Slow {
+        async fn fetch(&self, file: &FileRef, part: &Path) -> Result<(), String> {
+            self.fetches.fetch_add(1, Ordering::SeqCst);
+            let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            self.running.fetch_sub(1, Ordering::SeqCst);
+            std::fs::write(part, &self.files[&file.sha256]).map_err(|e| e.to_string())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn downloads_overlap_but_one_content_is_fetched_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let contents: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 1000 + usize::from(i)]).collect();
+        let source = Slow {
+            files: contents
+                .iter()
+                .map(|c| (file_ref(c).sha256, c.clone()))
+                .collect(),
+            fetches: AtomicU64::new(0),
+            running: AtomicU64::new(0),
+            most: AtomicU64::new(0),
+        };
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+        // Six contents, the first asked for three times at once (one file at three paths).
+        let mut wanted: Vec<FileRef> = contents.iter().map(|c| file_ref(c)).collect();
+        wanted.push(wanted[0].clone());
+        wanted.push(wanted[0].clone());
+        let fetched =
+            futures_util::future::join_all(wanted.iter().map(|f| cache.fetch(&source, f))).await;
+        for (entry, file) in fetched.into_iter().zip(&wanted) {
+            let entry = entry.unwrap();
+            assert_eq!(std::fs::metadata(&entry).unwrap().len(), file.size);
+        }
+        assert_eq!(
+            source.fetches.load(Ordering::SeqCst),
+            6,
+            "each content once"
+        );
+        let most = source.most.load(Ordering::SeqCst);
+        assert!(
+            (2..=DOWNLOADS_AT_ONCE as u64).contains(&most),
+            "downloads overlap, at most {DOWNLOADS_AT_ONCE}: {most}"
+        );
+        assert!(
+            cache.inner.fetching.lock().unwrap().is_empty(),
+            "no lock left behind"
+        );
+        assert_eq!(*cache.inner.reserved.lock().unwrap(), 0);
     }
 }

@@ -11,6 +11,7 @@ use crate::runner::{self, Outcome};
 use drover_shared::api::{BlenderRenderSettings, FileRef, JobKind, check_output_name};
 use drover_shared::protocol::{Assignment, TaskUpdate};
 use drover_shared::{Client, ClientError, TaskId, TaskType};
+use futures_util::{StreamExt, TryStreamExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -156,26 +157,41 @@ async fn fetch_files(
         task,
     };
     let count = files.len();
-    for (index, (file, dest)) in files.iter().zip(&places).enumerate() {
-        activity.send_replace(format!(
-            "fetching job files: {} of {count} ({}, {} bytes)",
-            index + 1,
-            file.path,
-            file.size
-        ));
-        let wanted = FileRef {
-            sha256: file.sha256.clone(),
-            size: file.size,
-        };
-        let entry = fetch_with_retries(cache, &source, &wanted)
-            .await
-            .map_err(|e| format!("job file {}: {e}", file.path))?;
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("creating {}: {e}", parent.display()))?;
-        }
-        link_into(&entry, dest).map_err(|e| format!("placing {}: {e}", dest.display()))?;
-    }
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    // Collected first: a stream over the iterator's closure trips rustc's `Send` check of
+    // the task's future (higher-ranked lifetimes).
+    let fetches: Vec<_> = files
+        .iter()
+        .zip(&places)
+        .map(|(file, dest)| {
+            let (source, done) = (&source, &done);
+            async move {
+                let wanted = FileRef {
+                    sha256: file.sha256.clone(),
+                    size: file.size,
+                };
+                let entry = fetch_with_retries(cache, source, &wanted)
+                    .await
+                    .map_err(|e| format!("job file {}: {e}", file.path))?;
+                if let Some(parent) = dest.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+                }
+                link_into(&entry, dest).map_err(|e| format!("placing {}: {e}", dest.display()))?;
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                activity.send_replace(format!(
+                    "fetching job files: {finished} of {count} ready ({}, {} bytes)",
+                    file.path, file.size
+                ));
+                Ok::<_, String>(())
+            }
+        })
+        .collect();
+    // The cache runs a few downloads at once; more waiting here would change nothing.
+    futures_util::stream::iter(fetches)
+        .buffer_unordered(crate::cache::DOWNLOADS_AT_ONCE)
+        .try_collect::<()>()
+        .await?;
     tracing::info!(task = %task, files = count, "job folder ready");
     Ok(pinned)
 }
