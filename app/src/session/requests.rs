@@ -402,9 +402,9 @@ pub async fn pick(target: PickTarget) -> Msg {
     };
     match picked {
         Some(file) => Msg::Picked(target, file.path().to_string_lossy().into_owned()),
-        None if matches!(target, PickTarget::OutputsFolder(_)) => {
-            Msg::Info("no folder chosen (or no file dialog on this desktop)".into())
-        }
+        None if matches!(target, PickTarget::OutputsFolder(_)) => Msg::Info(
+            "no folder chosen (or no file dialog on this desktop: type the folder's path)".into(),
+        ),
         None => {
             Msg::Info("no file chosen (or no file dialog on this desktop: type the path)".into())
         }
