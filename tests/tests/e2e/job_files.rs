@@ -531,7 +531,6 @@ async fn a_worker_killed_mid_download_resumes_and_keeps_no_corrupt_entry() {
     let hash = files[0].sha256.clone();
     let job = SubmitJob {
         name: "reads a big file".into(),
-        project_id: p.id,
         kind: JobKind::Command(CommandSettings {
             argv: vec![
                 "sh".into(),
@@ -541,11 +540,8 @@ async fn a_worker_killed_mid_download_resumes_and_keeps_no_corrupt_entry() {
             frames: "1".into(),
             chunk_size: 1,
         }),
-        priority: None,
-        paused: false,
-        tag: None,
-        production_task_id: None,
         files,
+        ..drover_tests::command_job(p.id, "1", 1)
     };
     let job = admin.submit_job(&job).await.unwrap();
 

@@ -618,6 +618,13 @@ async fn files_no_job_uses_are_removed_after_the_grace_and_used_ones_stay() {
     .await;
 }
 
+/// A 413 that says how many files a list may name.
+fn refused_as_too_many(status: StatusCode, body: &Value) {
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("at most 100000 files"), "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_lists_past_their_bounds_are_refused_whole() {
     let (ts, admin) = setup().await;
@@ -634,14 +641,7 @@ async fn file_lists_past_their_bounds_are_refused_whole() {
             json!({ "files": many }),
         )
         .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("at most 100000 files"),
-        "{body}"
-    );
+    refused_as_too_many(status, &body);
     let files: Vec<Value> = (0..100_001u32)
         .map(
             |i| json!({ "path": format!("f/{i}.png"), "sha256": sha(&i.to_le_bytes()), "size": 4 }),
@@ -650,14 +650,7 @@ async fn file_lists_past_their_bounds_are_refused_whole() {
     let (status, body) = http
         .json(Method::POST, "/jobs", blender_job(p, &Value::Array(files)))
         .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("at most 100000 files"),
-        "{body}"
-    );
+    refused_as_too_many(status, &body);
     // The whole check at the bound answers (none of them stored).
     let bound: Vec<Value> = many[..100_000].to_vec();
     let (status, body) = http
