@@ -476,6 +476,10 @@ mod tests {
 
         h.get_by_label("Save all…").click();
         h.run_steps(2);
+        assert!(h.state().2.is_empty(), "the folder row opens first");
+        h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Save to");
+        h.get_by_label("Browse…").click();
+        h.run_steps(2);
         assert!(matches!(
             h.state().2.as_slice(),
             [Command::Pick(PickTarget::OutputsFolder(JobId(3)))]
