@@ -380,3 +380,34 @@ pub async fn shot_task(admin: &Client, project: &str, assignees: &[&str]) -> Str
         .expect("creating the task");
     task["id"].as_str().expect("the task's id").to_owned()
 }
+
+/// Starts a `drover-worker` per name of `names` (see [`start_worker`]) and waits until all
+/// have signed on.
+pub async fn workers(ts: &TestServer, admin: &Client, names: &[&str]) -> Vec<Process> {
+    let token = admin.join_token().await.expect("the join token").token;
+    let procs: Vec<Process> = names
+        .iter()
+        .map(|name| start_worker(&ts.url(), &token, name, ts.dir.path()))
+        .collect();
+    wait_for(20, "the workers to sign on", || async {
+        let up = admin
+            .workers()
+            .await
+            .expect("listing workers")
+            .iter()
+            .filter(|w| w.status != drover_shared::WorkerStatus::Offline)
+            .count();
+        (up >= names.len()).then_some(())
+    })
+    .await;
+    procs
+}
+
+/// Waits up to `secs` seconds for `job` to finish (completed, failed or canceled).
+pub async fn job_done(admin: &Client, job: drover_shared::JobId, secs: u64) -> Job {
+    wait_for(secs, "the job to finish", || async {
+        let job = admin.job(job).await.expect("reading the job");
+        job.status.is_finished().then_some(job)
+    })
+    .await
+}

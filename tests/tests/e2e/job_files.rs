@@ -10,8 +10,8 @@ use drover_shared::api::{
     ProjectStorageInput, StorageMode, SubmitJob,
 };
 use drover_shared::protocol::SignOn;
-use drover_shared::{Client, JobId, JobStatus, ProjectId, TaskStatus, TaskType, WorkerStatus};
-use drover_tests::{TestServer, project, setup, start_worker, wait_for};
+use drover_shared::{Client, JobId, JobStatus, ProjectId, TaskStatus, TaskType};
+use drover_tests::{job_done, project, setup, start_worker, wait_for, workers};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -88,38 +88,6 @@ async fn send_files(
     )
 }
 
-async fn start_workers(
-    ts: &TestServer,
-    admin: &Client,
-    names: &[&str],
-) -> Vec<drover_tests::Process> {
-    let token = admin.join_token().await.unwrap().token;
-    let workers: Vec<_> = names
-        .iter()
-        .map(|name| start_worker(&ts.url(), &token, name, ts.dir.path()))
-        .collect();
-    wait_for(20, "the workers to sign on", || async {
-        let up = admin
-            .workers()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|w| w.status != WorkerStatus::Offline)
-            .count();
-        (up >= names.len()).then_some(())
-    })
-    .await;
-    workers
-}
-
-async fn finished(admin: &Client, job: JobId, secs: u64) -> drover_shared::api::Job {
-    wait_for(secs, "the job to finish", || async {
-        let job = admin.job(job).await.unwrap();
-        job.status.is_finished().then_some(job)
-    })
-    .await
-}
-
 /// Every task's log, for a failure's message.
 async fn logs(admin: &Client, job: JobId) -> String {
     let mut all = String::new();
@@ -179,8 +147,8 @@ async fn a_worker_without_the_artists_folder_runs_a_job_on_its_uploaded_files() 
     };
     let job = admin.submit_job(&job).await.unwrap();
     assert_eq!(admin.job_files(job.id).await.unwrap().len(), files.len());
-    let _workers = start_workers(&ts, &admin, &["w1", "w2"]).await;
-    let done = finished(&admin, job.id, 60).await;
+    let _workers = workers(&ts, &admin, &["w1", "w2"]).await;
+    let done = job_done(&admin, job.id, 60).await;
     assert_eq!(
         done.status,
         JobStatus::Completed,
@@ -384,8 +352,8 @@ async fn blender_renders_an_uploaded_scene_with_an_external_texture() {
         files,
     };
     let job = admin.submit_job(&job).await.unwrap();
-    let _workers = start_workers(&ts, &admin, &["r1"]).await;
-    let done = finished(&admin, job.id, 240).await;
+    let _workers = workers(&ts, &admin, &["r1"]).await;
+    let done = job_done(&admin, job.id, 240).await;
     assert_eq!(
         done.status,
         JobStatus::Completed,
@@ -571,7 +539,7 @@ async fn a_worker_killed_mid_download_resumes_and_keeps_no_corrupt_entry() {
         .slow
         .store(false, std::sync::atomic::Ordering::Relaxed);
     let _worker = start_worker(&proxy.url, &token, "w1", ts.dir.path());
-    let done = finished(&admin, job.id, 60).await;
+    let done = job_done(&admin, job.id, 60).await;
     assert_eq!(
         done.status,
         JobStatus::Completed,

@@ -6,8 +6,10 @@ use drover_shared::api::{
     BlenderRenderSettings, ImageFormat, JobKind, PreviewSize, Settings, SubmitJob, TaskQuery,
     WorkerStatusChange,
 };
-use drover_shared::{Client, JobCommand, JobId, JobStatus, TaskStatus, WorkerStatus};
-use drover_tests::{Process, TestServer, project, setup, start_worker, wait_for, workspace_binary};
+use drover_shared::{Client, JobCommand, JobStatus, TaskStatus, WorkerStatus};
+use drover_tests::{
+    Process, job_done, project, setup, start_worker, wait_for, workers, workspace_binary,
+};
 use serde_json::json;
 use std::path::Path;
 
@@ -25,35 +27,6 @@ fn shell_job(project: drover_shared::ProjectId, frames: &str, script: &str) -> S
 async fn settings(admin: &Client, values: serde_json::Value) {
     let map: Settings = serde_json::from_value(values).unwrap();
     admin.update_settings(&map).await.unwrap();
-}
-
-async fn workers(ts: &TestServer, admin: &Client, names: &[&str]) -> Vec<Process> {
-    let token = admin.join_token().await.unwrap().token;
-    let procs: Vec<Process> = names
-        .iter()
-        .map(|n| start_worker(&ts.url(), &token, n, ts.dir.path()))
-        .collect();
-    let want = names.len();
-    wait_for(20, "workers to sign on", || async {
-        let up = admin
-            .workers()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|w| w.status != WorkerStatus::Offline)
-            .count();
-        (up >= want).then_some(())
-    })
-    .await;
-    procs
-}
-
-async fn job_done(admin: &Client, job: JobId, secs: u64) -> drover_shared::api::Job {
-    wait_for(secs, "the job to finish", || async {
-        let job = admin.job(job).await.unwrap();
-        job.status.is_finished().then_some(job)
-    })
-    .await
 }
 
 fn lines(path: &Path) -> Vec<String> {
