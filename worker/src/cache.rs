@@ -293,25 +293,17 @@ impl Cache {
                 tracing::info!(sha256 = %file.sha256, have, size = file.size, "resuming a download");
             }
             let coming = file.size - have;
-            {
+            let reservation = {
                 let _one = self
                     .inner
                     .evicting
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner);
                 self.evict(coming)?;
-                *self
-                    .inner
-                    .reserved
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) += coming;
-            }
+                Reservation::new(&self.inner, coming)
+            };
             let fetched = source.fetch(file, &part).await;
-            *self
-                .inner
-                .reserved
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) -= coming;
+            drop(reservation);
             fetched.map_err(|reason| CacheError::Fetch {
                 sha256: file.sha256.clone(),
                 reason,
@@ -410,6 +402,34 @@ impl Cache {
             );
         }
         Ok(())
+    }
+}
+
+/// Room kept for a download under way; given back when dropped, also when the fetch is
+/// abandoned halfway (a task canceled while its files come), so the count never drifts.
+struct Reservation<'a> {
+    inner: &'a Inner,
+    bytes: u64,
+}
+
+impl<'a> Reservation<'a> {
+    fn new(inner: &'a Inner, bytes: u64) -> Self {
+        *inner
+            .reserved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) += bytes;
+        Self { inner, bytes }
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut reserved = self
+            .inner
+            .reserved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *reserved = reserved.saturating_sub(self.bytes);
     }
 }
 

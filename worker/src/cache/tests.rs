@@ -206,3 +206,26 @@ async fn downloads_overlap_but_one_content_is_fetched_once() {
     );
     assert_eq!(*cache.inner.reserved.lock().unwrap(), 0);
 }
+
+/// Never finishes: a download the task gives up on.
+struct Stuck;
+
+impl Source for Stuck {
+    async fn fetch(&self, _file: &FileRef, _part: &Path) -> Result<(), String> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn an_abandoned_download_gives_its_room_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+    let file = file_ref(b"never comes");
+    let abandoned = tokio::time::timeout(
+        std::time::Duration::from_millis(50),
+        cache.fetch(&Stuck, &file),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the fetch was still waiting");
+    assert_eq!(*cache.inner.reserved.lock().unwrap(), 0);
+}
