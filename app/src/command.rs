@@ -111,12 +111,35 @@ pub enum Command {
         /// The priority, for `set_priority`.
         priority: Option<u8>,
     },
+    /// Replace what a job waits for.
+    SetDependencies {
+        /// The job.
+        job: JobId,
+        /// The jobs it waits for.
+        depends_on: Vec<JobId>,
+        /// Whole jobs, or frame by frame.
+        mode: drover_shared::DependMode,
+    },
+    /// Change a job's frames.
+    SetFrames {
+        /// The job.
+        job: JobId,
+        /// The new frames, as typed.
+        frames: String,
+    },
     /// Delete jobs (the view asked first).
     DeleteJobs(Vec<JobId>),
     /// Show this task's log.
     SelectTask(TaskId),
-    /// Requeue one task.
-    RequeueTask(TaskId),
+    /// Requeue, skip or fail selected tasks of a job.
+    TaskAction {
+        /// Their job.
+        job: JobId,
+        /// What to do.
+        action: drover_shared::TaskAction,
+        /// The tasks.
+        ids: Vec<TaskId>,
+    },
     /// Read the open job's outputs (again).
     LoadOutputs(JobId),
     /// Download every output of a job into a folder; progress and the end come back with

@@ -28,6 +28,8 @@ pub enum FollowUp {
     Refetch,
     /// A job has a new last-rendered image.
     PreviewChanged(JobId),
+    /// The open job's tasks were added or taken out (its frames changed): read them again.
+    TasksChanged(JobId),
 }
 
 /// The farm as this app sees it.
@@ -305,6 +307,13 @@ impl Farm {
             EventKind::Job { job } => {
                 self.count_frames(job.id, job.progress.completed);
                 self.jobs.insert(job.id, job.clone());
+                if let Some(open) = &self.open_job
+                    && open.job_id == job.id
+                    && !open.loading
+                    && open.total != job.progress.total
+                {
+                    return FollowUp::TasksChanged(job.id);
+                }
             }
             EventKind::JobProgress {
                 job_id,
@@ -464,6 +473,9 @@ pub(crate) mod tests {
                 ..JobProgress::default()
             },
             production_task_id: None,
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
+            dependency: None,
         }
     }
 

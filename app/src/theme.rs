@@ -73,6 +73,18 @@ impl Toned for JobStatus {
     }
 }
 
+/// A job's chip: its status, except that a queued or active job its dependencies stop shows
+/// "waiting" or "held" (the reason is the chip's hover text).
+pub fn job_chip(job: &drover_shared::api::Job) -> (&'static str, Tone) {
+    use drover_shared::DependencyState as D;
+    let live = matches!(job.status, JobStatus::Queued | JobStatus::Active);
+    match job.dependency.as_ref().map(|d| d.state) {
+        Some(D::Waiting) if live => ("waiting", Tone::Waiting),
+        Some(D::Held) if live => ("held", Tone::Warn),
+        _ => (job.status.as_str(), job.status.tone()),
+    }
+}
+
 impl Toned for TaskStatus {
     fn tone(&self) -> Tone {
         match self {
@@ -149,6 +161,8 @@ pub trait UiExt {
     fn view_heading(&mut self, text: &str);
     /// Muted secondary text.
     fn weak_label(&mut self, text: impl Into<String>) -> egui::Response;
+    /// A job's chip ([`job_chip`]), with what its dependencies do to it on hover.
+    fn job_chip(&mut self, job: &drover_shared::api::Job) -> egui::Response;
 }
 
 impl UiExt for egui::Ui {
@@ -211,6 +225,15 @@ impl UiExt for egui::Ui {
     fn view_heading(&mut self, text: &str) {
         self.label(RichText::new(text).size(20.0).strong());
         self.add_space(GAP / 2.0);
+    }
+
+    fn job_chip(&mut self, job: &drover_shared::api::Job) -> egui::Response {
+        let (label, tone) = job_chip(job);
+        let chip = self.status_chip(label, tone);
+        match &job.dependency {
+            Some(dependency) => chip.on_hover_text(&dependency.reason),
+            None => chip,
+        }
     }
 
     fn weak_label(&mut self, text: impl Into<String>) -> egui::Response {

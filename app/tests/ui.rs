@@ -80,6 +80,8 @@ fn submit(runtime: &tokio::runtime::Runtime, client: &Client, name: &str) -> Job
         tag: None,
         production_task_id: None,
         files: Vec::new(),
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
     };
     runtime.block_on(client.submit_job(&job)).unwrap().id
 }
@@ -450,6 +452,8 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
         paused: false,
         tag: None,
         files: Vec::new(),
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
     };
     let id = runtime.block_on(client.submit_job(&job)).unwrap().id;
     wait_until(&mut harness, "the job row", |h| {
@@ -1004,6 +1008,8 @@ fn an_artist_on_one_project_of_two_sees_and_renders_only_there() {
             tag: None,
             production_task_id: None,
             files: Vec::new(),
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
         };
         runtime.block_on(admin.submit_job(&job)).unwrap();
         ids.push(project.id);

@@ -187,6 +187,8 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
             tag: None,
             production_task_id: None,
             files: Vec::new(),
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
         };
         let job = admin.submit_job(&job).await?;
         let rss_before = server.peak_rss_mib();

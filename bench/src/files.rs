@@ -305,6 +305,8 @@ async fn claim_task_of_set(
             tag: None,
             production_task_id: None,
             files,
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
         })
         .await?;
     let token = admin.join_token().await?.token;

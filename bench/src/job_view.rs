@@ -40,6 +40,9 @@ fn farm(tasks: u32) -> Farm {
             ..JobProgress::default()
         },
         production_task_id: None,
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
+        dependency: None,
     };
     farm.set_jobs(vec![job]);
     let statuses = [

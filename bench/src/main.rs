@@ -181,6 +181,8 @@ fn submit(task_count: u32, jobs: u32, pages: u32) -> anyhow::Result<()> {
             tag: None,
             production_task_id: None,
             files: Vec::new(),
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
         };
         println!("submit: {jobs} jobs of {task_count} tasks (frames 1-{task_count}, chunk 1)");
         let mut times = Vec::new();

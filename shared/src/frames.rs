@@ -103,6 +103,43 @@ impl FrameSet {
     pub fn ranges(&self) -> &[(i64, i64)] {
         &self.ranges
     }
+
+    /// Whether every frame from `start` to `end` is in the set.
+    pub fn contains_all(&self, start: i64, end: i64) -> bool {
+        self.ranges.iter().any(|&(s, e)| s <= start && end <= e)
+    }
+
+    /// Whether some frame from `start` to `end` is in the set.
+    pub fn contains_any(&self, start: i64, end: i64) -> bool {
+        self.ranges.iter().any(|&(s, e)| s <= end && start <= e)
+    }
+
+    /// The frames of the set outside every range of `taken` (inclusive ranges, in any
+    /// order), or `None` when none is left.
+    pub fn without(&self, taken: &[(i64, i64)]) -> Option<Self> {
+        let mut taken = taken.to_vec();
+        taken.sort_unstable();
+        let mut left = Vec::new();
+        for &(start, end) in &self.ranges {
+            let mut from = start;
+            for &(s, e) in &taken {
+                if e < from || s > end {
+                    continue;
+                }
+                if s > from {
+                    left.push((from, s - 1));
+                }
+                from = from.max(e.saturating_add(1));
+                if from > end {
+                    break;
+                }
+            }
+            if from <= end {
+                left.push((from, end));
+            }
+        }
+        (!left.is_empty()).then_some(Self { ranges: left })
+    }
 }
 
 impl fmt::Display for FrameSet {
@@ -171,6 +208,23 @@ mod tests {
             .unwrap()
             .map(|c| (c.start, c.end))
             .collect()
+    }
+
+    #[test]
+    fn frames_left_outside_taken_ranges() {
+        let set = FrameSet::parse("1-10,20-25").unwrap();
+        let left = |taken: &[(i64, i64)]| set.without(taken).map(|s| s.ranges().to_vec());
+        assert_eq!(left(&[]), Some(vec![(1, 10), (20, 25)]));
+        assert_eq!(
+            left(&[(3, 4), (1, 1)]),
+            Some(vec![(2, 2), (5, 10), (20, 25)])
+        );
+        assert_eq!(left(&[(8, 22)]), Some(vec![(1, 7), (23, 25)]));
+        assert_eq!(left(&[(0, 30)]), None);
+        assert_eq!(left(&[(1, 10), (20, 25)]), None);
+        assert_eq!(left(&[(11, 19)]), Some(vec![(1, 10), (20, 25)]));
+        assert!(set.contains_all(2, 9) && !set.contains_all(9, 11));
+        assert!(set.contains_any(9, 11) && !set.contains_any(11, 19));
     }
 
     #[test]

@@ -15,4 +15,7 @@ pub mod status;
 pub use client::{Client, ClientError};
 pub use error::ErrorBody;
 pub use ids::{JobId, ProductionTaskId, ProjectId, TaskId, UserId, WorkerId};
-pub use status::{JobCommand, JobStatus, Role, TaskStatus, TaskType, WorkerStatus};
+pub use status::{
+    DependMode, DependencyState, JobCommand, JobStatus, Role, TaskAction, TaskStatus, TaskType,
+    WorkerStatus,
+};

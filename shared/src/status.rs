@@ -113,6 +113,46 @@ impl JobStatus {
 }
 
 named_enum!(
+    /// How a job waits for the jobs it depends on.
+    DependMode, "dependency mode" {
+        /// None of its tasks runs before every job it depends on completed.
+        Job => "job",
+        /// Each of its tasks runs once the frames it covers are rendered upstream (a job's
+        /// frame N after frame N of the jobs it depends on), as OpenCue's frame-by-frame
+        /// dependencies and Deadline's frame dependencies do.
+        Frame => "frame",
+    }
+);
+
+// By hand: `named_enum!` fixes the enum's derive list.
+#[allow(clippy::derivable_impls)]
+impl Default for DependMode {
+    fn default() -> Self {
+        Self::Job
+    }
+}
+
+named_enum!(
+    /// What a job's dependencies do to it now.
+    DependencyState, "dependency state" {
+        /// Some job it depends on has not completed: none of its tasks is handed out.
+        Waiting => "waiting",
+        /// Frame by frame: its tasks run as their frames are done upstream.
+        Following => "following",
+        /// A job it depends on failed or was canceled: nothing runs until that job renders
+        /// again or the dependency is removed.
+        Held => "held",
+    }
+);
+
+impl DependencyState {
+    /// True when none of the job's tasks may be handed out.
+    pub fn blocks(self) -> bool {
+        matches!(self, Self::Waiting | Self::Held)
+    }
+}
+
+named_enum!(
     /// Where a task is in its life.
     TaskStatus, "task status" {
         /// Waiting for a worker.
@@ -141,6 +181,39 @@ impl TaskStatus {
     /// True when the task waits, runs or may run again without a command.
     pub fn is_pending(self) -> bool {
         matches!(self, Self::Queued | Self::SoftFailed | Self::Active)
+    }
+}
+
+named_enum!(
+    /// What a person does to selected tasks of a job (`POST /jobs/{id}/tasks`).
+    TaskAction, "task action" {
+        /// Run them again: running ones are stopped first; their failure counts are cleared.
+        Requeue => "requeue",
+        /// Mark them done without running them (frames rendered elsewhere); running ones are
+        /// stopped.
+        Skip => "skip",
+        /// Fail them for good; running ones are stopped.
+        Fail => "fail",
+    }
+);
+
+impl TaskAction {
+    /// The status a task in `from` takes, or `None` when the action leaves it as it is (a
+    /// completed task is not skipped again, a finished one not failed). Requeued tasks of a
+    /// paused job wait paused.
+    pub fn target(self, from: TaskStatus, job_paused: bool) -> Option<TaskStatus> {
+        use TaskStatus as T;
+        match self {
+            Self::Requeue => match from {
+                T::Queued | T::Paused => None,
+                T::Active | T::SoftFailed | T::Completed | T::Failed | T::Canceled => {
+                    Some(if job_paused { T::Paused } else { T::Queued })
+                }
+            },
+            Self::Skip => (from != T::Completed).then_some(T::Completed),
+            Self::Fail => matches!(from, T::Queued | T::SoftFailed | T::Paused | T::Active)
+                .then_some(T::Failed),
+        }
     }
 }
 

@@ -104,6 +104,8 @@ pub fn command_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJ
         tag: None,
         production_task_id: None,
         files: Vec::new(),
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
     }
 }
 
@@ -129,6 +131,8 @@ pub fn render_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJo
         tag: None,
         production_task_id: None,
         files: Vec::new(),
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
     }
 }
 

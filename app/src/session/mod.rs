@@ -159,6 +159,7 @@ impl Session {
             Msg::Event(event) => match self.farm.apply(&event) {
                 FollowUp::None => {}
                 FollowUp::Refetch => self.fetch_all(backend),
+                FollowUp::TasksChanged(job_id) => self.open_job(backend, job_id),
                 FollowUp::PreviewChanged(job_id) => {
                     // Dropping the cached ones makes the views ask again when they show them.
                     self.previews
@@ -292,9 +293,19 @@ impl Session {
                 command,
                 priority,
             } => backend.spawn(requests::job_command(client, ids, command, priority)),
+            Command::SetDependencies {
+                job,
+                depends_on,
+                mode,
+            } => backend.spawn(requests::set_dependencies(client, job, depends_on, mode)),
+            Command::SetFrames { job, frames } => {
+                backend.spawn(requests::set_frames(client, job, frames));
+            }
             Command::DeleteJobs(ids) => backend.spawn(requests::delete_jobs(client, ids)),
             Command::SelectTask(task_id) => self.select_task(backend, task_id),
-            Command::RequeueTask(id) => backend.spawn(requests::requeue_task(client, id)),
+            Command::TaskAction { job, action, ids } => {
+                backend.spawn(requests::task_action(client, job, action, ids));
+            }
             Command::LoadOutputs(job_id) => {
                 if let Some(open) = self.farm.open_job.as_mut().filter(|o| o.job_id == job_id)
                     && open.ask_outputs()

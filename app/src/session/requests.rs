@@ -9,12 +9,11 @@ use crate::model::SaveProgress;
 use crate::msg::{Connected, Msg};
 use crate::production::{MyTask, ProductionTask};
 use drover_shared::api::{
-    JobQuery, Project, ProjectInput, Settings, SubmitJob, TaskQuery, TaskStatusChange,
-    WorkerStatusChange,
+    JobQuery, Project, ProjectInput, Settings, SubmitJob, TaskQuery, WorkerStatusChange,
 };
 use drover_shared::{
-    Client, ClientError, JobCommand, JobId, ProductionTaskId, ProjectId, TaskId, TaskStatus,
-    WorkerId, WorkerStatus,
+    Client, ClientError, JobCommand, JobId, ProductionTaskId, ProjectId, TaskId, WorkerId,
+    WorkerStatus,
 };
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -311,6 +310,43 @@ pub async fn job_command(
     Msg::Info(format!("{command} sent to {count} job(s)"))
 }
 
+/// Replaces what a job waits for; the job's event brings the change to the model.
+pub async fn set_dependencies(
+    client: Client,
+    job: JobId,
+    depends_on: Vec<JobId>,
+    mode: drover_shared::DependMode,
+) -> Msg {
+    let body = drover_shared::api::JobDependencies {
+        depends_on,
+        depend_mode: mode,
+    };
+    match client.set_job_dependencies(job, &body).await {
+        Ok(job) if job.depends_on.is_empty() => {
+            Msg::Info(format!("job {} waits for no other job", job.id))
+        }
+        Ok(job) => Msg::Info(format!(
+            "job {}: {}",
+            job.id,
+            job.dependency
+                .map_or_else(|| "every job it waits for is done".to_owned(), |d| d.reason)
+        )),
+        Err(e) => Msg::Failed(format!("job {job}: {}", readable(&e))),
+    }
+}
+
+/// Changes a job's frames; the job's event brings the change (and the tasks are read
+/// again).
+pub async fn set_frames(client: Client, job: JobId, frames: String) -> Msg {
+    match client.set_job_frames(job, &frames).await {
+        Ok(done) => Msg::Info(format!(
+            "job {job}: frames {frames}; {} task(s) added, {} taken out",
+            done.added, done.removed
+        )),
+        Err(e) => Msg::Failed(format!("job {job}: {}", readable(&e))),
+    }
+}
+
 /// Deletes jobs.
 pub async fn delete_jobs(client: Client, ids: Vec<JobId>) -> Msg {
     match client.delete_jobs(&ids).await {
@@ -319,15 +355,20 @@ pub async fn delete_jobs(client: Client, ids: Vec<JobId>) -> Msg {
     }
 }
 
-/// Queues one task again.
-pub async fn requeue_task(client: Client, id: TaskId) -> Msg {
-    let change = TaskStatusChange {
-        id,
-        status: TaskStatus::Queued,
-    };
-    match client.set_task_status(&change).await {
-        Ok(()) => Msg::Info(format!("task {id} requeued")),
-        Err(e) => Msg::Failed(format!("requeueing task {id}: {}", readable(&e))),
+/// Requeues, skips or fails selected tasks of a job; their events bring the change.
+pub async fn task_action(
+    client: Client,
+    job: JobId,
+    action: drover_shared::TaskAction,
+    ids: Vec<TaskId>,
+) -> Msg {
+    match client.task_action(job, action, ids).await {
+        Ok(done) if done.unchanged == 0 => Msg::Info(format!("{action}: {} task(s)", done.changed)),
+        Ok(done) => Msg::Info(format!(
+            "{action}: {} task(s); {} left as they were",
+            done.changed, done.unchanged
+        )),
+        Err(e) => Msg::Failed(format!("{action} in job {job}: {}", readable(&e))),
     }
 }
 

@@ -7,10 +7,12 @@ use crate::command::PreviewKey;
 use crate::model::{Farm, OpenJob};
 use crate::production::ProductionTask;
 use crate::theme::{self, Toned, UiExt};
+use crate::views::job_deps::DependenciesRow;
+use crate::views::job_frames::FramesRow;
 use crate::views::job_outputs::OutputsTab;
 use crate::views::{JOB_ACTIONS, PreviewLookup, ago};
 use drover_shared::api::{Job, JobKind, PreviewSize};
-use drover_shared::{JobCommand, ProductionTaskId, TaskStatus};
+use drover_shared::{JobCommand, ProductionTaskId, TaskAction, TaskStatus};
 use egui_extras::{Column, TableBuilder};
 
 /// The Job view's state.
@@ -29,6 +31,44 @@ pub struct JobView {
     tab: Tab,
     /// The Outputs tab.
     pub outputs: OutputsTab,
+    /// What the job waits for, and its editor.
+    dependencies: DependenciesRow,
+    /// "Change frames…".
+    frames: FramesRow,
+    /// Tasks picked in the table (Ctrl-click adds or removes one, Shift-click a run of
+    /// rows), with the job they belong to; the context menu acts on them.
+    picked: Picked,
+}
+
+/// The tasks picked in the table.
+#[derive(Debug, Default)]
+struct Picked {
+    job: Option<drover_shared::JobId>,
+    tasks: std::collections::BTreeSet<drover_shared::TaskId>,
+    /// The row index a Shift-click extends from.
+    anchor: Option<usize>,
+}
+
+impl Picked {
+    /// Applies a click on `row` (an index into the shown rows) holding `task`.
+    fn click(&mut self, modifiers: egui::Modifiers, row: usize, rows: &[drover_shared::TaskId]) {
+        let task = rows[row];
+        if modifiers.shift
+            && let Some(anchor) = self.anchor
+        {
+            let (from, to) = (anchor.min(row), anchor.max(row).min(rows.len() - 1));
+            self.tasks.extend(&rows[from..=to]);
+        } else if modifiers.command {
+            if !self.tasks.remove(&task) {
+                self.tasks.insert(task);
+            }
+            self.anchor = Some(row);
+        } else {
+            self.tasks.clear();
+            self.tasks.insert(task);
+            self.anchor = Some(row);
+        }
+    }
 }
 
 /// The Job view's tabs.
@@ -132,7 +172,21 @@ impl JobView {
         job: &Job,
         commands: &mut Vec<Command>,
     ) {
-        header_ui(ui, farm, job, commands, &mut self.confirm_rerun);
+        let mut change_frames = false;
+        header_ui(
+            ui,
+            farm,
+            job,
+            commands,
+            &mut self.confirm_rerun,
+            &mut change_frames,
+        );
+        if change_frames {
+            self.frames.open(job);
+        }
+        self.frames.ui(ui, job, commands);
+        self.dependencies.ui(ui, farm, job, commands);
+        ui.separator();
         if self.confirm_rerun {
             self.confirm_rerun_ui(ui, job, commands);
         }
@@ -175,10 +229,11 @@ fn header_ui(
     job: &Job,
     commands: &mut Vec<Command>,
     confirm_rerun: &mut bool,
+    change_frames: &mut bool,
 ) {
     ui.horizontal(|ui| {
         ui.view_heading(&job.name);
-        ui.status_chip(job.status.as_str(), job.status.tone());
+        ui.job_chip(job);
         ui.job_progress(&job.progress, 240.0);
         if farm.may_control(job) {
             ui.separator();
@@ -216,28 +271,32 @@ fn header_ui(
                 .map_or_else(|| "any worker".to_owned(), |t| format!("tag {t}")),
         ));
     });
-    ui.horizontal_wrapped(|ui| match &job.kind {
-        JobKind::BlenderRender(s) => {
-            ui.weak_label(format!(
-                "Blender · {} · frames {} (chunks of {}) · {} to {}{}",
-                s.blend_file,
-                s.frames,
-                s.chunk_size,
-                format_name(s.format),
-                s.output,
-                if s.video { " · video" } else { "" }
-            ));
+    ui.horizontal_wrapped(|ui| {
+        match &job.kind {
+            JobKind::BlenderRender(s) => {
+                ui.weak_label(format!(
+                    "Blender · {} · frames {} (chunks of {}) · {} to {}{}",
+                    s.blend_file,
+                    s.frames,
+                    s.chunk_size,
+                    format_name(s.format),
+                    s.output,
+                    if s.video { " · video" } else { "" }
+                ));
+            }
+            JobKind::Command(s) => {
+                ui.weak_label(format!(
+                    "command · {} · frames {} (chunks of {})",
+                    s.argv.join(" "),
+                    s.frames,
+                    s.chunk_size
+                ));
+            }
         }
-        JobKind::Command(s) => {
-            ui.weak_label(format!(
-                "command · {} · frames {} (chunks of {})",
-                s.argv.join(" "),
-                s.frames,
-                s.chunk_size
-            ));
+        if farm.may_control(job) && ui.small_button("Change frames…").clicked() {
+            *change_frames = true;
         }
     });
-    ui.separator();
 }
 
 impl JobView {
@@ -270,6 +329,12 @@ impl JobView {
                 ui.weak_label(format!("{} tasks", open.tasks.len()));
             }
         });
+        if self.picked.job != Some(open.job_id) {
+            self.picked = Picked {
+                job: Some(open.job_id),
+                ..Picked::default()
+            };
+        }
         let key = (open.job_id, open.revision, self.status);
         if self.rows_key != Some(key) {
             self.rows.clear();
@@ -311,11 +376,15 @@ impl JobView {
             .body(|body| {
                 let rows = &self.rows;
                 let first_visible = &mut self.first_visible;
+                let picked = &mut self.picked;
                 *first_visible = usize::MAX;
                 body.rows(theme::ROW_HEIGHT, rows.len(), |mut row| {
                     *first_visible = (*first_visible).min(row.index());
-                    let task = &open.tasks[rows[row.index()]];
-                    row.set_selected(open.selected == Some(task.id));
+                    let index = row.index();
+                    let task = &open.tasks[rows[index]];
+                    row.set_selected(
+                        picked.tasks.contains(&task.id) || open.selected == Some(task.id),
+                    );
                     row.col(|ui| {
                         ui.status_chip(task.status.as_str(), task.status.tone());
                     });
@@ -355,18 +424,29 @@ impl JobView {
                     });
                     let response = row.response();
                     if response.clicked() {
+                        let modifiers = response.ctx.input(|i| i.modifiers);
+                        let ids: Vec<_> = rows.iter().map(|&i| open.tasks[i].id).collect();
+                        picked.click(modifiers, index, &ids);
                         commands.push(Command::SelectTask(task.id));
                     }
                     if may_control {
                         response.context_menu(|ui| {
-                            if ui.button("Requeue this task").clicked() {
-                                commands.push(Command::RequeueTask(task.id));
-                                ui.close();
-                            }
+                            // The picked tasks when this row is one of them, else this row.
+                            let ids: Vec<_> = if picked.tasks.contains(&task.id) {
+                                picked.tasks.iter().copied().collect()
+                            } else {
+                                vec![task.id]
+                            };
+                            task_menu_ui(ui, open.job_id, &ids, commands);
                         });
                     }
                 });
             });
+    }
+
+    /// The tasks picked in the table.
+    pub fn picked_tasks(&self) -> Vec<drover_shared::TaskId> {
+        self.picked.tasks.iter().copied().collect()
     }
 
     fn log_ui(&mut self, ui: &mut egui::Ui, open: &OpenJob) {
@@ -390,6 +470,46 @@ impl JobView {
                         .wrap_mode(egui::TextWrapMode::Extend),
                 );
             });
+    }
+}
+
+/// The task table's context menu: requeue, skip or fail the tasks it was opened on.
+fn task_menu_ui(
+    ui: &mut egui::Ui,
+    job: drover_shared::JobId,
+    ids: &[drover_shared::TaskId],
+    commands: &mut Vec<Command>,
+) {
+    let what = match ids.len() {
+        1 => "this task".to_owned(),
+        n => format!("{n} tasks"),
+    };
+    let actions = [
+        (
+            format!("Requeue {what}"),
+            TaskAction::Requeue,
+            "run again; a running one is stopped first",
+        ),
+        (
+            format!("Skip {what}"),
+            TaskAction::Skip,
+            "mark done without rendering, e.g. frames rendered elsewhere",
+        ),
+        (
+            format!("Fail {what}"),
+            TaskAction::Fail,
+            "fail for good; a running one is stopped",
+        ),
+    ];
+    for (label, action, hint) in actions {
+        if ui.button(label).on_hover_text(hint).clicked() {
+            commands.push(Command::TaskAction {
+                job,
+                action,
+                ids: ids.to_vec(),
+            });
+            ui.close();
+        }
     }
 }
 
@@ -584,5 +704,168 @@ mod tests {
             "one reset of this job"
         );
         assert!(h.query_by_label("Render again?").is_none());
+    }
+
+    #[test]
+    fn a_held_job_says_why_and_its_dependencies_are_edited_in_place() {
+        let mut upstream = job_in(3, JobStatus::Failed, 20);
+        upstream.name = "lighting".into();
+        let mut job = job_in(5, JobStatus::Queued, 0);
+        job.name = "comp".into();
+        job.depends_on = vec![JobId(3)];
+        job.depend_mode = drover_shared::DependMode::Frame;
+        job.dependency = Some(drover_shared::api::JobDependency {
+            state: drover_shared::DependencyState::Held,
+            reason: "held: job 3 (lighting) failed; render it again or remove the dependency"
+                .into(),
+        });
+        let mut farm = farm(Role::Manager, vec![upstream, job]);
+        farm.open_job = Some(OpenJob::new(JobId(5)));
+        let mut h = Harness::builder()
+            .with_size([1280.0, 800.0])
+            .build_ui_state(
+                |ui, (view, farm, commands): &mut State| {
+                    let no_preview = |_, _: &mut Vec<Command>| None;
+                    view.ui(ui, farm, &no_preview, false, commands);
+                },
+                (JobView::new(), farm, Vec::new()),
+            );
+        h.run_steps(2);
+        // The chip says held instead of queued, the row says why and on what.
+        assert!(!h.query_all_by_label("held").collect::<Vec<_>>().is_empty());
+        h.get_by_label("Waits for (frame by frame):");
+        h.get_by_label("held: job 3 (lighting) failed; render it again or remove the dependency");
+        h.get_by_label("#3 lighting").click();
+        h.run_steps(2);
+        assert!(matches!(
+            h.state().2.as_slice(),
+            [Command::OpenJob(JobId(3))]
+        ));
+        h.state_mut().2.clear();
+
+        h.get_by_label("Change…").click();
+        h.run_steps(2);
+        let field = h.get_by_role(egui::accesskit::Role::TextInput);
+        assert_eq!(field.value().as_deref(), Some("3"));
+        field.click();
+        h.run_steps(1);
+        h.get_by_role(egui::accesskit::Role::TextInput)
+            .type_text(", shot");
+        h.run_steps(2);
+        h.get_by_label("Save").click();
+        h.run_steps(2);
+        h.get_by_label("“shot” is not a job number");
+        assert!(
+            h.state().2.is_empty(),
+            "nothing is sent while the list is wrong"
+        );
+        h.get_by_label("Discard").click();
+        h.run_steps(2);
+        assert!(
+            h.query_by_label("Save").is_none(),
+            "Discard closed the editor"
+        );
+        h.get_by_label("Change…").click();
+        h.run_steps(2);
+        // Whole jobs instead of frame by frame.
+        h.get_by_label("waiting for").click();
+        h.run_steps(2);
+        h.get_by_label("whole jobs").click();
+        h.run_steps(2);
+        h.get_by_label("Save").click();
+        h.run_steps(2);
+        assert!(
+            matches!(
+                h.state().2.as_slice(),
+                [Command::SetDependencies { job: JobId(5), depends_on, mode: drover_shared::DependMode::Job }]
+                    if depends_on == &[JobId(3)]
+            ),
+            "{:?}",
+            h.state().2
+        );
+        assert!(h.query_by_label("Save").is_none(), "the editor closed");
+    }
+
+    /// A task of job 1 rendering `frame`, in `status`.
+    fn task(id: i64, frame: i64, status: TaskStatus) -> drover_shared::api::Task {
+        drover_shared::api::Task {
+            id: drover_shared::TaskId(id),
+            job_id: JobId(1),
+            name: format!("frame {frame}"),
+            task_type: drover_shared::TaskType::Command,
+            status,
+            frame_start: frame,
+            frame_end: frame,
+            worker_id: None,
+            activity: String::new(),
+            failures: 0,
+            steps_done: 0,
+            steps_total: 0,
+            started: None,
+            updated: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn picked_tasks_are_requeued_skipped_or_failed_from_the_context_menu() {
+        use drover_shared::TaskId;
+        let mut h = harness(job_in(1, JobStatus::Active, 0));
+        let tasks = (0..5)
+            .map(|i| task(100 + i, 1001 + i, TaskStatus::Queued))
+            .collect();
+        h.state_mut()
+            .1
+            .open_job
+            .as_mut()
+            .unwrap()
+            .add_page(tasks, 5, true);
+        h.run_steps(2);
+        // Click frame 1001, Shift-click 1003: three rows; Ctrl-click 1005 adds a fourth,
+        // Ctrl-click 1002 takes one out.
+        h.get_by_label("1001").click();
+        h.run_steps(1);
+        h.get_by_label("1003")
+            .click_modifiers(egui::Modifiers::SHIFT);
+        h.run_steps(1);
+        h.get_by_label("1005")
+            .click_modifiers(egui::Modifiers::COMMAND);
+        h.run_steps(1);
+        h.get_by_label("1002")
+            .click_modifiers(egui::Modifiers::COMMAND);
+        h.run_steps(2);
+        let ids = |n: &[i64]| n.iter().map(|&i| TaskId(i)).collect::<Vec<_>>();
+        assert_eq!(h.state().0.picked_tasks(), ids(&[100, 102, 104]));
+        h.state_mut().2.clear();
+
+        // The menu on a picked row acts on every picked task.
+        h.get_by_label("1003").click_secondary();
+        h.run_steps(2);
+        h.get_by_label("Skip 3 tasks").click();
+        h.run_steps(2);
+        assert!(
+            matches!(
+                h.state().2.as_slice(),
+                [Command::TaskAction { job: JobId(1), action: TaskAction::Skip, ids: picked }]
+                    if picked == &ids(&[100, 102, 104])
+            ),
+            "{:?}",
+            h.state().2
+        );
+        h.state_mut().2.clear();
+
+        // On a row not picked, on that row alone.
+        h.get_by_label("1002").click_secondary();
+        h.run_steps(2);
+        h.get_by_label("Fail this task").click();
+        h.run_steps(2);
+        assert!(
+            matches!(
+                h.state().2.as_slice(),
+                [Command::TaskAction { action: TaskAction::Fail, ids: one, .. }]
+                    if one == &ids(&[101])
+            ),
+            "{:?}",
+            h.state().2
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::command::Command;
 use crate::model::Farm;
-use crate::theme::{self, Toned, UiExt};
+use crate::theme::{self, UiExt};
 use crate::views::ago;
 use drover_shared::api::Job;
 use drover_shared::{JobCommand, JobId, JobStatus, ProjectId, UserId};
@@ -324,7 +324,7 @@ impl JobsView {
                     let job = jobs[row.index()];
                     row.set_selected(self.selected.contains(&job.id));
                     row.col(|ui| {
-                        ui.status_chip(job.status.as_str(), job.status.tone());
+                        ui.job_chip(job);
                     });
                     row.col(|ui| {
                         ui.label(&job.name);

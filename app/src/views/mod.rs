@@ -2,6 +2,8 @@
 
 pub mod farm;
 pub mod job;
+pub mod job_deps;
+pub mod job_frames;
 pub mod job_outputs;
 pub mod jobs;
 pub mod previews;

@@ -151,6 +151,8 @@ impl SubmitDialog {
             tag: None,
             production_task_id,
             files: Vec::new(),
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
         })
     }
 

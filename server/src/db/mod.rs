@@ -48,6 +48,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0026_entity_versions.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0027_build_jobs.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0028_job_files.sql")).foreign_key_check(),
+        M::up(include_str!("../../migrations/0029_job_deps.sql")).foreign_key_check(),
     ])
 });
 

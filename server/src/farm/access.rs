@@ -132,3 +132,24 @@ pub fn check_code(c: &Connection, me: &CurrentUser, kind: &JobKind) -> ApiResult
         )))
     }
 }
+
+/// 400 unless every job in `upstream` exists, the person may see it, and there are at most
+/// [`MAX_DEPENDENCIES`](drover_shared::api::MAX_DEPENDENCIES): what a job may wait for. A
+/// job out of sight is refused as one that does not exist.
+pub fn check_upstream(c: &Connection, sight: Sight, upstream: &[JobId]) -> ApiResult<()> {
+    let most = drover_shared::api::MAX_DEPENDENCIES;
+    if upstream.len() > most {
+        return Err(ApiError::BadRequest(format!(
+            "a job may wait for at most {most} jobs, not {}",
+            upstream.len()
+        )));
+    }
+    for &id in upstream {
+        if let Err(ApiError::NotFound(_)) = visible_job(c, sight, id) {
+            return Err(ApiError::BadRequest(format!(
+                "depends_on: job {id} does not exist"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -143,6 +143,8 @@ mod tests {
             tag: None,
             production_task_id: None,
             files: Vec::new(),
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
         }
     }
 

@@ -182,6 +182,46 @@ mod tests {
     }
 
     #[test]
+    fn task_actions_by_task_status() {
+        use drover_shared::TaskAction as A;
+        // (action, from, the status it takes in a running job / in a paused one)
+        let table: &[(A, T, Option<T>, Option<T>)] = &[
+            (A::Requeue, T::Queued, None, None),
+            (A::Requeue, T::Paused, None, None),
+            (A::Requeue, T::Active, Some(T::Queued), Some(T::Paused)),
+            (A::Requeue, T::SoftFailed, Some(T::Queued), Some(T::Paused)),
+            (A::Requeue, T::Completed, Some(T::Queued), Some(T::Paused)),
+            (A::Requeue, T::Failed, Some(T::Queued), Some(T::Paused)),
+            (A::Requeue, T::Canceled, Some(T::Queued), Some(T::Paused)),
+            (A::Skip, T::Queued, Some(T::Completed), Some(T::Completed)),
+            (A::Skip, T::Active, Some(T::Completed), Some(T::Completed)),
+            (A::Skip, T::Paused, Some(T::Completed), Some(T::Completed)),
+            (A::Skip, T::Failed, Some(T::Completed), Some(T::Completed)),
+            (A::Skip, T::Completed, None, None),
+            (A::Fail, T::Queued, Some(T::Failed), Some(T::Failed)),
+            (A::Fail, T::Active, Some(T::Failed), Some(T::Failed)),
+            (A::Fail, T::SoftFailed, Some(T::Failed), Some(T::Failed)),
+            (A::Fail, T::Completed, None, None),
+            (A::Fail, T::Failed, None, None),
+            (A::Fail, T::Canceled, None, None),
+        ];
+        for &(action, from, running, paused) in table {
+            assert_eq!(action.target(from, false), running, "{action} from {from}");
+            assert_eq!(
+                action.target(from, true),
+                paused,
+                "{action} from {from}, paused"
+            );
+        }
+        // A requeue goes only where a task may go (`POST /tasks` takes the same step).
+        for &from in TaskStatus::ALL {
+            if let Some(to) = A::Requeue.target(from, false) {
+                assert!(task_transition_allowed(from, to), "{from} -> {to}");
+            }
+        }
+    }
+
+    #[test]
     fn job_status_follows_tasks() {
         let d = |current, c: TaskCounts| derive_job_status(current, &c, 10.0);
         assert_eq!(d(J::Queued, counts(4, |c| c.queued = 4)), J::Queued);

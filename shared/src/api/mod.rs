@@ -1,7 +1,9 @@
 //! Request and response bodies of the HTTP API, one section per resource.
 
 use crate::ids::{JobId, ProductionTaskId, ProjectId, TaskId, UserId, WorkerId};
-use crate::status::{JobCommand, JobStatus, Role, TaskStatus, TaskType, WorkerStatus};
+use crate::status::{
+    DependMode, DependencyState, JobCommand, JobStatus, Role, TaskStatus, TaskType, WorkerStatus,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -332,6 +334,14 @@ impl JobKind {
         }
     }
 
+    /// Replaces the frame string (a job's frames changed after submission).
+    pub fn set_frames(&mut self, frames: String) {
+        match self {
+            Self::BlenderRender(s) => s.frames = frames,
+            Self::Command(s) => s.frames = frames,
+        }
+    }
+
     /// The frame string and chunk size every job type has.
     pub fn frames_and_chunk(&self) -> (&str, u32) {
         match self {
@@ -392,6 +402,25 @@ pub struct Job {
     /// The production task (Kitsu id) the render is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production_task_id: Option<ProductionTaskId>,
+    /// The jobs it waits for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<JobId>,
+    /// How it waits for them: whole jobs, or frame by frame.
+    #[serde(default)]
+    pub depend_mode: DependMode,
+    /// What its dependencies do to it now; absent once every job it waits for completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependency: Option<JobDependency>,
+}
+
+/// What a job's dependencies do to it now, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct JobDependency {
+    /// Waiting, following frame by frame, or held.
+    pub state: DependencyState,
+    /// Which jobs, in words: "waiting for job 12 (lighting)", "held: job 12 (lighting)
+    /// failed".
+    pub reason: String,
 }
 
 impl Job {
@@ -439,6 +468,27 @@ pub struct SubmitJob {
     /// are then relative to the job folder. Empty for shared storage.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<JobFile>,
+    /// Jobs this one waits for (at most [`MAX_DEPENDENCIES`]), each visible to the
+    /// submitter; a job waiting for itself through others is refused (400).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<JobId>,
+    /// How it waits for them (default: whole jobs).
+    #[serde(default)]
+    pub depend_mode: DependMode,
+}
+
+/// Most jobs one job may depend on.
+pub const MAX_DEPENDENCIES: usize = 100;
+
+/// `PUT /jobs/{id}/dependencies`: what a job waits for, replaced whole.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobDependencies {
+    /// The jobs it waits for; empty: none.
+    pub depends_on: Vec<JobId>,
+    /// Whole jobs, or frame by frame (default: whole jobs).
+    #[serde(default)]
+    pub depend_mode: DependMode,
 }
 
 /// `PUT /jobs/{id}`.
@@ -450,6 +500,28 @@ pub struct JobCommandRequest {
     /// The new priority, for `set_priority` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<u8>,
+}
+
+/// `PUT /jobs/{id}/frames`: a job's frames after submission.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobFrames {
+    /// The new frames, in the job's syntax (`1-250`, `1-10,20`): frames added become tasks
+    /// (chunked as the job is), tasks whose frames all went are taken out of the job (a
+    /// running one is stopped), a task keeping only some of its frames runs again for those
+    /// (unless it completed), and the job's video waits for the new frames.
+    pub frames: String,
+}
+
+/// What `PUT /jobs/{id}/frames` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FramesChanged {
+    /// The job as it is now.
+    pub job: Job,
+    /// Tasks made for frames added (or kept from a task taken out).
+    pub added: u64,
+    /// Tasks taken out of the job.
+    pub removed: u64,
 }
 
 /// `POST /jobs/delete`.
@@ -524,6 +596,28 @@ pub struct TaskStatusChange {
     pub id: TaskId,
     /// The new status.
     pub status: TaskStatus,
+}
+
+/// Most tasks one `POST /jobs/{id}/tasks` changes.
+pub const MAX_TASKS_PER_ACTION: usize = 10_000;
+
+/// `POST /jobs/{id}/tasks`: requeue, skip or fail selected tasks of a job.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskActionRequest {
+    /// What to do.
+    pub action: crate::TaskAction,
+    /// The tasks, all of the job (1 to [`MAX_TASKS_PER_ACTION`]).
+    pub task_ids: Vec<TaskId>,
+}
+
+/// What `POST /jobs/{id}/tasks` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TaskActionDone {
+    /// Tasks that changed.
+    pub changed: u64,
+    /// Tasks the action left as they were (a completed task is not skipped again).
+    pub unchanged: u64,
 }
 
 /// Query of `GET /tasks`.

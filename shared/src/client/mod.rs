@@ -2,11 +2,12 @@
 //! nowhere else.
 
 use crate::api::{
-    Authenticated, BlocklistEntry, BrowseListing, DeleteJobs, Job, JobCommandRequest, JobQuery,
-    JoinToken, LoginRequest, LoginResponse, LogoutResponse, Manager, ManagerCreated,
-    ManagerWorkers, NewManager, NewUser, Page, PreviewQuery, PreviewSize, Project, ProjectInput,
-    ProjectList, ProjectListQuery, RefreshResponse, RenderSettings, Settings, SubmitJob, Task,
-    TaskQuery, TaskStatusChange, TotpEnabled, TotpSetup, User, Worker, WorkerStatusChange,
+    Authenticated, BlocklistEntry, BrowseListing, DeleteJobs, Job, JobCommandRequest,
+    JobDependencies, JobQuery, JoinToken, LoginRequest, LoginResponse, LogoutResponse, Manager,
+    ManagerCreated, ManagerWorkers, NewManager, NewUser, Page, PreviewQuery, PreviewSize, Project,
+    ProjectInput, ProjectList, ProjectListQuery, RefreshResponse, RenderSettings, Settings,
+    SubmitJob, Task, TaskQuery, TaskStatusChange, TotpEnabled, TotpSetup, User, Worker,
+    WorkerStatusChange,
 };
 use crate::error::ErrorBody;
 use crate::events::EventQuery;
@@ -447,6 +448,50 @@ impl Client {
         let body = JobCommandRequest { command, priority };
         Self::json(
             self.request(Method::PUT, &format!("/jobs/{id}"))
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `PUT /jobs/{id}/dependencies`: what the job waits for, replaced whole.
+    pub async fn set_job_dependencies(
+        &self,
+        id: JobId,
+        dependencies: &JobDependencies,
+    ) -> Result<Job, ClientError> {
+        Self::json(
+            self.request(Method::PUT, &format!("/jobs/{id}/dependencies"))
+                .json(dependencies),
+        )
+        .await
+    }
+
+    /// `PUT /jobs/{id}/frames`: the job's frames after submission.
+    pub async fn set_job_frames(
+        &self,
+        id: JobId,
+        frames: &str,
+    ) -> Result<crate::api::FramesChanged, ClientError> {
+        let body = crate::api::JobFrames {
+            frames: frames.to_owned(),
+        };
+        Self::json(
+            self.request(Method::PUT, &format!("/jobs/{id}/frames"))
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `POST /jobs/{id}/tasks`: requeue, skip or fail selected tasks of the job.
+    pub async fn task_action(
+        &self,
+        job: JobId,
+        action: crate::TaskAction,
+        task_ids: Vec<TaskId>,
+    ) -> Result<crate::api::TaskActionDone, ClientError> {
+        let body = crate::api::TaskActionRequest { action, task_ids };
+        Self::json(
+            self.request(Method::POST, &format!("/jobs/{job}/tasks"))
                 .json(&body),
         )
         .await

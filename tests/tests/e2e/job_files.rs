@@ -144,6 +144,8 @@ async fn a_worker_without_the_artists_folder_runs_a_job_on_its_uploaded_files() 
         tag: None,
         production_task_id: None,
         files: files.clone(),
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
     };
     let job = admin.submit_job(&job).await.unwrap();
     assert_eq!(admin.job_files(job.id).await.unwrap().len(), files.len());
@@ -350,6 +352,8 @@ async fn blender_renders_an_uploaded_scene_with_an_external_texture() {
         tag: None,
         production_task_id: None,
         files,
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
     };
     let job = admin.submit_job(&job).await.unwrap();
     let _workers = workers(&ts, &admin, &["r1"]).await;

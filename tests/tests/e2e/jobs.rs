@@ -412,3 +412,82 @@ async fn delete_removes_jobs_with_their_tasks_all_or_none() {
         .unwrap();
     assert_eq!(tasks.total, 0);
 }
+
+/// A job's tasks as (name, status), in task order.
+async fn named_tasks(client: &drover_shared::Client, job: JobId) -> Vec<(String, TaskStatus)> {
+    drover_tests::job_tasks(client, job)
+        .await
+        .into_iter()
+        .map(|t| (t.name, t.status))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_jobs_frames_change_after_submission_and_its_tasks_follow() {
+    use TaskStatus::{Completed, Queued};
+    use drover_shared::TaskAction;
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1-10", 5).await;
+    let first = drover_tests::job_tasks(&admin, job.id).await[0].id;
+    admin
+        .task_action(job.id, TaskAction::Skip, vec![first])
+        .await
+        .unwrap();
+
+    // More frames: a task for the new ones; the rendered chunk stays though frames 1-2 went.
+    let changed = admin.set_job_frames(job.id, "3-12").await.unwrap();
+    assert_eq!((changed.added, changed.removed), (1, 0));
+    assert_eq!(changed.job.kind.frames_and_chunk(), ("3-12", 5));
+    assert_eq!(changed.job.progress.total, 3);
+    assert_eq!(
+        named_tasks(&admin, job.id).await,
+        [
+            ("frames 1-5".to_owned(), Completed),
+            ("frames 6-10".to_owned(), Queued),
+            ("frames 11-12".to_owned(), Queued),
+        ]
+    );
+
+    // Fewer frames and a gap: a chunk keeping some of its frames is made again for those.
+    let changed = admin.set_job_frames(job.id, "1-7,20").await.unwrap();
+    assert_eq!((changed.added, changed.removed), (2, 2));
+    assert_eq!(
+        named_tasks(&admin, job.id).await,
+        [
+            ("frames 1-5".to_owned(), Completed),
+            ("frames 6-7".to_owned(), Queued),
+            ("frame 20".to_owned(), Queued),
+        ]
+    );
+    let now = admin.job(job.id).await.unwrap();
+    assert_eq!((now.progress.total, now.progress.completed), (3, 1));
+    assert_eq!(now.status, JobStatus::Active);
+
+    // Refused: frames that do not parse, a job one does not control.
+    let e = admin.set_job_frames(job.id, "1-x").await.unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST), "{e}");
+    assert!(e.to_string().contains("frames"), "{e}");
+    let artist = ts.client_as(Role::Artist).await;
+    drover_tests::join_team(&admin, p.id, &artist).await;
+    let e = artist.set_job_frames(job.id, "1-3").await.unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::FORBIDDEN));
+    assert_eq!(
+        admin.job(job.id).await.unwrap().progress.total,
+        3,
+        "unchanged"
+    );
+
+    // A video waits for the new frames.
+    let mut render = drover_tests::render_job(p.id, "1-4", 2);
+    if let JobKind::BlenderRender(s) = &mut render.kind {
+        s.video = true;
+    }
+    let render = admin.submit_job(&render).await.unwrap();
+    let changed = admin.set_job_frames(render.id, "1-6").await.unwrap();
+    assert_eq!((changed.added, changed.removed), (1, 0));
+    let tasks = drover_tests::job_tasks(&admin, render.id).await;
+    let video = tasks.iter().find(|t| t.name == "video").unwrap();
+    assert_eq!((video.frame_start, video.frame_end), (1, 6));
+    assert_eq!(tasks.last().unwrap().name, "frames 5-6");
+}

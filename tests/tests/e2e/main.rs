@@ -10,6 +10,7 @@ mod errors;
 mod farm;
 mod fido;
 mod gazu;
+mod job_deps;
 mod job_files;
 mod jobs;
 mod kitsu;

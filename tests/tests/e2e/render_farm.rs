@@ -374,6 +374,8 @@ async fn blender_renders_three_frames_with_previews() {
         tag: None,
         production_task_id: Some(production_task),
         files: Vec::new(),
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
     };
     let job = admin.submit_job(&job).await.unwrap();
     let done = job_done(&admin, job.id, 240).await;

@@ -567,6 +567,8 @@ async fn files_no_job_uses_are_removed_after_the_grace_and_used_ones_stay() {
             sha256: kept_hash.clone(),
             size: kept.len() as u64,
         }],
+        depends_on: Vec::new(),
+        depend_mode: drover_shared::DependMode::Job,
     };
     let job = admin.submit_job(&job).await.unwrap();
     // A partial upload nobody continues.

@@ -164,3 +164,162 @@ async fn artists_change_only_tasks_of_their_jobs() {
         JobStatus::Canceled
     );
 }
+
+/// The job's tasks' statuses, in task order.
+async fn statuses(client: &drover_shared::Client, job: drover_shared::JobId) -> Vec<TaskStatus> {
+    drover_tests::job_tasks(client, job)
+        .await
+        .iter()
+        .map(|t| t.status)
+        .collect()
+}
+
+#[tokio::test]
+async fn picked_tasks_are_skipped_failed_and_requeued_and_the_job_follows() {
+    use TaskStatus::{Completed, Failed, Queued};
+    use drover_shared::TaskAction;
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let job = submit(&admin, p.id, "1-4", 1).await;
+    let other = submit(&admin, p.id, "1", 1).await;
+    let tasks = drover_tests::job_tasks(&admin, job.id).await;
+    let id = |i: usize| tasks[i].id;
+
+    let done = admin
+        .task_action(job.id, TaskAction::Skip, vec![id(0), id(1), id(1)])
+        .await
+        .unwrap();
+    assert_eq!((done.changed, done.unchanged), (2, 0));
+    let skipped = drover_tests::job_tasks(&admin, job.id).await;
+    assert!(
+        skipped[0].activity.starts_with("skipped by "),
+        "{}",
+        skipped[0].activity
+    );
+    let again = admin
+        .task_action(job.id, TaskAction::Skip, vec![id(0), id(2)])
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.changed, again.unchanged),
+        (1, 1),
+        "a done task is not skipped twice"
+    );
+    admin
+        .task_action(job.id, TaskAction::Fail, vec![id(3)])
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&admin, job.id).await,
+        [Completed, Completed, Completed, Failed]
+    );
+    assert_eq!(admin.job(job.id).await.unwrap().status, JobStatus::Failed);
+
+    // Requeued, the job runs again, and only the skipped frames count as done.
+    admin
+        .task_action(job.id, TaskAction::Requeue, vec![id(2), id(3)])
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&admin, job.id).await,
+        [Completed, Completed, Queued, Queued]
+    );
+    let job_now = admin.job(job.id).await.unwrap();
+    assert_eq!(
+        (job_now.status, job_now.progress.completed),
+        (JobStatus::Active, 2)
+    );
+
+    // Refused whole: no task, too many, a task of another job.
+    let refused = |e: drover_shared::ClientError| {
+        assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST), "{e}");
+        e.to_string()
+    };
+    refused(
+        admin
+            .task_action(job.id, TaskAction::Skip, vec![])
+            .await
+            .unwrap_err(),
+    );
+    let many = (1..=10_001).map(TaskId).collect();
+    refused(
+        admin
+            .task_action(job.id, TaskAction::Skip, many)
+            .await
+            .unwrap_err(),
+    );
+    let stranger = drover_tests::job_tasks(&admin, other.id).await[0].id;
+    let words = refused(
+        admin
+            .task_action(job.id, TaskAction::Skip, vec![id(2), stranger])
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        words.contains(&format!("task {stranger} is not a task of job")),
+        "{words}"
+    );
+    assert_eq!(
+        statuses(&admin, job.id).await[2],
+        Queued,
+        "nothing was changed"
+    );
+
+    // Only who controls the job.
+    let artist = ts.client_as(Role::Artist).await;
+    drover_tests::join_team(&admin, p.id, &artist).await;
+    let e = artist
+        .task_action(job.id, TaskAction::Requeue, vec![id(0)])
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::FORBIDDEN));
+    let outsider = ts.client_as(Role::Supervisor).await;
+    let e = outsider
+        .task_action(job.id, TaskAction::Fail, vec![id(0)])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.status(),
+        Some(StatusCode::NOT_FOUND),
+        "another team's job is not there"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skipping_a_running_task_stops_its_worker_and_it_stays_done() {
+    use drover_shared::TaskAction;
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let mut job = drover_tests::command_job(p.id, "1-2", 1);
+    job.kind = drover_shared::api::JobKind::Command(drover_shared::api::CommandSettings {
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            "[ {start} = 1 ] && sleep 60; true".into(),
+        ],
+        frames: "1-2".into(),
+        chunk_size: 1,
+    });
+    let job = admin.submit_job(&job).await.unwrap();
+    let _workers = drover_tests::workers(&ts, &admin, &["w1"]).await;
+    let first = drover_tests::job_tasks(&admin, job.id).await[0].id;
+    drover_tests::wait_for(20, "frame 1 to run", || async {
+        let task = drover_tests::job_tasks(&admin, job.id).await[0].clone();
+        (task.status == TaskStatus::Active).then_some(())
+    })
+    .await;
+    admin
+        .task_action(job.id, TaskAction::Skip, vec![first])
+        .await
+        .unwrap();
+    // The worker drops the sleeping frame and renders frame 2: the job completes long
+    // before the 60 s sleep would have ended.
+    let done = drover_tests::job_done(&admin, job.id, 20).await;
+    assert_eq!(done.status, JobStatus::Completed);
+    let tasks = drover_tests::job_tasks(&admin, job.id).await;
+    assert!(
+        tasks[0].activity.starts_with("skipped by"),
+        "{}",
+        tasks[0].activity
+    );
+}

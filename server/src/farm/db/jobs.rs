@@ -2,13 +2,14 @@
 
 use crate::farm::compile::CompiledJob;
 use crate::farm::state_machine::{TaskCounts, derive_job_status};
-use drover_shared::api::{Job, JobKind, JobProgress, JobQuery, Page, SubmitJob};
-use drover_shared::{JobCommand, JobId, JobStatus, TaskStatus, UserId};
+use drover_shared::api::{Job, JobDependency, JobKind, JobProgress, JobQuery, Page, SubmitJob};
+use drover_shared::{DependencyState, JobCommand, JobId, JobStatus, TaskStatus, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
 const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priority, tag, created_by,
     created, updated, n_total, n_queued, n_active, n_paused, n_completed, n_soft_failed,
-    n_failed, n_canceled, production_task_id";
+    n_failed, n_canceled, production_task_id, depend_mode, dep_state, dep_reason,
+    (SELECT group_concat(depends_on) FROM job_deps WHERE job_id = jobs.id) AS depends_on";
 
 fn counts_from_row(row: &Row<'_>) -> rusqlite::Result<TaskCounts> {
     Ok(TaskCounts {
@@ -47,7 +48,29 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         updated: super::time_from_ms(row.get("updated")?),
         progress: progress(&c),
         production_task_id: row.get("production_task_id")?,
+        depends_on: id_list(row.get::<_, Option<String>>("depends_on")?.as_deref()),
+        depend_mode: row.get("depend_mode")?,
+        dependency: match row.get::<_, Option<DependencyState>>("dep_state")? {
+            Some(state) => Some(JobDependency {
+                state,
+                reason: row
+                    .get::<_, Option<String>>("dep_reason")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
+}
+
+/// Job ids from `group_concat`, in order.
+fn id_list(ids: Option<&str>) -> Vec<JobId> {
+    let mut ids: Vec<JobId> = ids
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|id| id.parse().ok().map(JobId))
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// Stores a compiled job and all its tasks. Runs inside the caller's transaction, so a
@@ -263,6 +286,25 @@ pub fn refresh_status(
             .execute(named_params! { ":status": derived, ":now": super::now_ms(), ":id": id })?;
     }
     Ok(Some((derived, counts)))
+}
+
+/// Counts a job's tasks by status again (after tasks were added or removed: the counting
+/// trigger only follows status changes).
+pub fn recount(conn: &Connection, id: JobId) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE jobs SET
+            n_total       = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id),
+            n_queued      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'queued'),
+            n_active      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'active'),
+            n_paused      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'paused'),
+            n_completed   = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'completed'),
+            n_soft_failed = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'soft_failed'),
+            n_failed      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'failed'),
+            n_canceled    = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'canceled')
+         WHERE id = :id",
+    )?
+    .execute(named_params! { ":id": id })?;
+    Ok(())
 }
 
 /// The API's progress from the stored counts (soft-failed tasks wait in the queue).

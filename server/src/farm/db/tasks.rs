@@ -191,6 +191,57 @@ pub fn set_status(conn: &Connection, id: TaskId, status: TaskStatus) -> rusqlite
     Ok(())
 }
 
+/// The tasks among `ids` that belong to `job`, with their status; ids of other jobs or of no
+/// task are left out (the caller compares the counts).
+pub fn of_job(
+    conn: &Connection,
+    job: JobId,
+    ids: &[TaskId],
+) -> rusqlite::Result<Vec<(TaskId, TaskStatus)>> {
+    let list = serde_json::to_string(&ids.iter().map(|t| t.0).collect::<Vec<_>>())
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.prepare_cached(
+        "SELECT DISTINCT t.id, t.status FROM json_each(:ids) j
+         JOIN tasks t ON t.id = j.value AND t.job_id = :job",
+    )?
+    .query_map(named_params! { ":ids": list, ":job": job }, |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?
+    .collect()
+}
+
+/// Puts a task in `status` by a person's hand (requeue, skip, fail), with `activity` saying
+/// who. A requeued task forgets its failures and who failed it; a worker running it is freed
+/// (it learns at its next `may-i-run` that the task is no longer its own, and stops).
+pub fn set_by_hand(
+    conn: &Connection,
+    id: TaskId,
+    status: TaskStatus,
+    activity: &str,
+) -> rusqlite::Result<()> {
+    let now = super::now_ms();
+    let requeued = matches!(status, TaskStatus::Queued | TaskStatus::Paused);
+    conn.prepare_cached(
+        "UPDATE tasks SET status = :status, updated = :now, activity = :activity,
+                finished = CASE WHEN :requeued THEN NULL ELSE :now END,
+                failures = CASE WHEN :requeued THEN 0 ELSE failures END,
+                worker_id = CASE WHEN :requeued THEN NULL ELSE worker_id END
+         WHERE id = :id",
+    )?
+    .execute(named_params! {
+        ":status": status, ":now": now, ":activity": activity, ":requeued": requeued, ":id": id,
+    })?;
+    if requeued {
+        conn.prepare_cached("DELETE FROM task_failures WHERE task_id = :id")?
+            .execute(named_params! { ":id": id })?;
+    }
+    conn.prepare_cached(
+        "UPDATE workers SET status = 'idle', task_id = NULL WHERE task_id = :id AND status = 'busy'",
+    )?
+    .execute(named_params! { ":id": id })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +286,8 @@ mod tests {
             tag: None,
             production_task_id: None,
             files: Vec::new(),
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
         };
         let compiled = compile(&job).unwrap();
         jobs::insert(conn, &job, &compiled, user.id).unwrap()

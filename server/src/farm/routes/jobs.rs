@@ -11,10 +11,11 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use drover_shared::api::{
-    BlocklistEntry, DeleteJobs, Job, JobCommandRequest, JobQuery, Page, SubmitJob,
+    BlocklistEntry, DeleteJobs, FramesChanged, Job, JobCommandRequest, JobDependencies, JobFrames,
+    JobQuery, Page, SubmitJob,
 };
 use drover_shared::events::EventKind;
-use drover_shared::{ErrorBody, JobCommand, JobId};
+use drover_shared::{DependMode, ErrorBody, JobCommand, JobId};
 use rusqlite::Connection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -33,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
                 )),
         )
         .routes(routes!(get_job, command_job, delete_job))
+        .routes(routes!(set_dependencies))
+        .routes(routes!(set_frames))
         .routes(routes!(delete_jobs))
         .routes(routes!(get_blocklist, clear_blocklist))
 }
@@ -80,8 +83,15 @@ async fn submit_job(
             if let Some(task) = submit.production_task_id {
                 check_production_task(c, task, &submit, user, role)?;
             }
-            let job = db::jobs::insert(c, &submit, &compiled, user)?;
+            access::check_upstream(c, me.sight(), &submit.depends_on)?;
+            let mut job = db::jobs::insert(c, &submit, &compiled, user)?;
             file_sets::attach(c, &job, &submit)?;
+            if !submit.depends_on.is_empty() || submit.depend_mode != DependMode::default() {
+                db::job_deps::set(c, job.id, &submit.depends_on, submit.depend_mode)
+                    .map_err(dep_error)?;
+                job = db::jobs::get(c, job.id)?
+                    .ok_or_else(|| ApiError::not_found(format!("job {}", job.id)))?;
+            }
             Ok::<_, ApiError>(job)
         })
         .await?;
@@ -187,13 +197,122 @@ async fn command_job(
                 .map_err(|e| ApiError::Conflict(e.0))?;
             db::jobs::apply_command(c, id, request.command, request.priority)?;
             refresh_status(c, id)?;
+            let job =
+                db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            let mut events = vec![EventKind::Job { job: job.clone() }];
+            if job.status != status {
+                db::dispatch::push_dependents(c, id, &mut events)?;
+            }
+            Ok::<_, ApiError>((job, events))
+        })
+        .await?;
+    let (job, events) = job;
+    tracing::info!(job = %id, command = %request.command, status = %job.status, "job command");
+    state.publish(events);
+    state.work_available();
+    Ok(Json(job))
+}
+
+/// Replace what a job waits for. Whole jobs: none of its tasks runs before they all
+/// completed; frame by frame: each task runs once the frames it covers are rendered by them.
+/// A failed or canceled job waited for holds it, with the reason in `dependency`. Each job
+/// named must be one the caller sees; naming the job itself, or a job that waits for it, is
+/// refused (400). Who may control the job may change this.
+#[utoipa::path(put, path = "/jobs/{id}/dependencies", tag = "jobs", params(("id" = i64, Path)),
+    request_body = JobDependencies, security(("bearer" = [])),
+    responses((status = 200, body = Job),
+        (status = 400, description = "An unknown job, the job itself, a cycle, or too many", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_dependencies(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+    Json(body): Json<JobDependencies>,
+) -> ApiResult<Json<Job>> {
+    access::require_farm_jobs(&me)?;
+    let job = state
+        .store
+        .write(move |c| {
+            let job = access::visible_job(c, me.sight(), id)?;
+            access::check_control(&me, &job)?;
+            access::check_upstream(c, me.sight(), &body.depends_on)?;
+            db::job_deps::set(c, id, &body.depends_on, body.depend_mode).map_err(dep_error)?;
             db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))
         })
         .await?;
-    tracing::info!(job = %id, command = %request.command, status = %job.status, "job command");
+    tracing::info!(job = %id, depends_on = ?job.depends_on, mode = %job.depend_mode, "job dependencies set");
     state.events.publish(EventKind::Job { job: job.clone() });
     state.work_available();
     Ok(Json(job))
+}
+
+/// Change a job's frames after submission: frames added become tasks (chunked as the job
+/// is, after its others), tasks whose frames all went are taken out of the job (a running one
+/// is stopped), a task keeping only some of its frames is made again for those (one that
+/// completed is kept whole), and a video waits for the new frames. Who may control the job
+/// may do this; adding frames to a job that runs code of its own needs `code_jobs_min_role`.
+#[utoipa::path(put, path = "/jobs/{id}/frames", tag = "jobs", params(("id" = i64, Path)),
+    request_body = JobFrames, security(("bearer" = [])),
+    responses((status = 200, body = FramesChanged),
+        (status = 400, description = "Frames that do not parse, or too many tasks", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_frames(
+    Authed(me): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<JobId>,
+    Json(body): Json<JobFrames>,
+) -> ApiResult<Json<FramesChanged>> {
+    access::require_farm_jobs(&me)?;
+    let (changed, events) = state
+        .store
+        .write(move |c| {
+            let job = access::visible_job(c, me.sight(), id)?;
+            access::check_control(&me, &job)?;
+            access::check_code(c, &me, &job.kind)?;
+            let mut kind = job.kind.clone();
+            kind.set_frames(body.frames.trim().to_owned());
+            // The job's checks again, with the new frames: a bad range or too many tasks is
+            // refused before anything changes.
+            let compiled = compile::compile(&SubmitJob {
+                name: job.name.clone(),
+                project_id: job.project_id,
+                kind: kind.clone(),
+                priority: Some(job.priority),
+                paused: false,
+                tag: None,
+                production_task_id: None,
+                files: Vec::new(),
+                depends_on: Vec::new(),
+                depend_mode: DependMode::default(),
+            })
+            .map_err(ApiError::BadRequest)?;
+            let done = db::frame_change::change_frames(c, &job, &kind, &compiled)?;
+            let mut events = Vec::new();
+            let fail_percent = db::settings::load(c)?.job_fail_percent;
+            db::dispatch::settle_job(c, id, fail_percent, &mut events)?;
+            let job =
+                db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            events.push(EventKind::Job { job: job.clone() });
+            let changed = FramesChanged {
+                job,
+                added: done.added,
+                removed: done.removed,
+            };
+            Ok::<_, ApiError>((changed, events))
+        })
+        .await?;
+    tracing::info!(job = %id, added = changed.added, removed = changed.removed, "job frames changed");
+    state.publish(events);
+    state.work_available();
+    Ok(Json(changed))
+}
+
+/// A dependency refused is the request's fault.
+fn dep_error(e: db::job_deps::DepError) -> ApiError {
+    match e {
+        db::job_deps::DepError::Sql(e) => e.into(),
+        refused => ApiError::BadRequest(refused.to_string()),
+    }
 }
 
 /// True for the commands that make a job's tasks run (again): running its code.
@@ -216,7 +335,7 @@ pub(super) fn refresh_status(c: &Connection, id: JobId) -> ApiResult<()> {
 
 /// Deletes jobs the caller controls: all of them, or none when one is missing, out of sight
 /// or not theirs to control.
-fn delete_controlled(c: &Connection, me: &CurrentUser, ids: &[JobId]) -> ApiResult<()> {
+fn delete_controlled(c: &Connection, me: &CurrentUser, ids: &[JobId]) -> ApiResult<Vec<EventKind>> {
     let sight = me.sight();
     let mut missing = Vec::new();
     for id in ids {
@@ -229,8 +348,24 @@ fn delete_controlled(c: &Connection, me: &CurrentUser, ids: &[JobId]) -> ApiResu
     if !missing.is_empty() {
         return Err(ApiError::NotFound(format!("no job {}", missing.join(", "))));
     }
+    // The jobs that waited for these lose the dependency (the links go with the rows): they
+    // take their new state, and their clients hear of it.
+    let mut waiting = Vec::new();
+    for id in ids {
+        waiting.extend(db::job_deps::dependents(c, *id)?);
+    }
     db::jobs::delete(c, ids)?;
-    Ok(())
+    waiting.sort_unstable();
+    waiting.dedup();
+    let mut events = Vec::new();
+    for id in waiting {
+        if db::job_deps::refresh(c, id)?
+            && let Some(job) = db::jobs::get(c, id)?
+        {
+            events.push(EventKind::Job { job });
+        }
+    }
+    Ok(events)
 }
 
 /// Delete a job with its tasks.
@@ -242,11 +377,13 @@ async fn delete_job(
     Path(id): Path<JobId>,
 ) -> ApiResult<StatusCode> {
     access::require_farm_jobs(&me)?;
-    state
+    let events = state
         .store
         .write(move |c| delete_controlled(c, &me, &[id]))
         .await?;
     deleted(&state, vec![id]).await;
+    state.publish(events);
+    state.work_available();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -325,10 +462,12 @@ async fn delete_jobs(
     }
     access::require_farm_jobs(&me)?;
     let ids = body.ids.clone();
-    state
+    let events = state
         .store
         .write(move |c| delete_controlled(c, &me, &body.ids))
         .await?;
     deleted(&state, ids).await;
+    state.publish(events);
+    state.work_available();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 //! repair at start. Every function runs inside one write transaction, so a task is never
 //! handed to two workers and never completes twice.
 
-use super::{jobs, settings, tasks, workers};
+use super::{job_deps, jobs, settings, tasks, workers};
 use crate::db::render_publish::{self, Outcome};
 use drover_shared::api::Task;
 use drover_shared::events::EventKind;
@@ -107,11 +107,29 @@ pub fn settle_job(
         // Its comment on its production task, if it has one (see `crate::production::publish`).
         render_publish::queue(conn, job, Outcome::of(status))?;
     }
+    if before != Some(status) {
+        push_dependents(conn, job, events)?;
+    }
     events.push(EventKind::JobProgress {
         job_id: job,
         status,
         progress: jobs::progress(&counts),
     });
+    Ok(())
+}
+
+/// After `job`'s status changed: the jobs waiting for it take their new state, and their
+/// clients hear of those that changed.
+pub fn push_dependents(
+    conn: &Connection,
+    job: JobId,
+    events: &mut Vec<EventKind>,
+) -> rusqlite::Result<()> {
+    for dependent in job_deps::refresh_dependents(conn, job)? {
+        if let Some(job) = jobs::get(conn, dependent)? {
+            events.push(EventKind::Job { job });
+        }
+    }
     Ok(())
 }
 
@@ -228,6 +246,7 @@ fn find_task(
             "SELECT id, status FROM jobs
              WHERE status IN ('queued', 'active') AND n_queued + n_soft_failed > 0
                AND (tag IS NULL OR instr(:tags, ',' || tag || ',') > 0)
+               AND (dep_state IS NULL OR dep_state = 'following')
              ORDER BY priority DESC, id",
         )?
         .query_map(named_params! { ":tags": tags }, |r| {

@@ -5,6 +5,7 @@
 
 mod claims;
 mod failures;
+mod job_deps;
 mod recovery;
 mod reports;
 
@@ -75,6 +76,8 @@ impl Farm {
             tag: tag.map(str::to_owned),
             production_task_id: None,
             files: Vec::new(),
+            depends_on: Vec::new(),
+            depend_mode: drover_shared::DependMode::Job,
         };
         let compiled = compile(&submit).unwrap();
         jobs::insert(&self.conn, &submit, &compiled, self.user).unwrap()
