@@ -47,6 +47,8 @@ pub struct Farm {
     pub users: HashMap<UserId, String>,
     /// The farm settings (admins).
     pub settings: Option<Settings>,
+    /// The farm's limits (their use is counted from the jobs: [`Farm::limit_use`]).
+    pub limits: Vec<drover_shared::api::FarmLimit>,
     /// Whether the first job and worker lists arrived.
     pub loaded: bool,
     /// The job whose tasks are shown.
@@ -428,6 +430,16 @@ impl Farm {
     }
 
     /// Jobs still running or waiting, for the status line.
+    /// Running tasks holding the limit `name` now, from the jobs as the events keep them.
+    pub fn limit_use(&self, name: &str) -> u64 {
+        self.jobs
+            .values()
+            .filter(|j| j.limits.iter().any(|l| l == name))
+            .map(|j| j.progress.active)
+            .sum()
+    }
+
+    /// Jobs queued or running.
     pub fn running_jobs(&self) -> usize {
         self.jobs
             .values()
@@ -475,6 +487,9 @@ pub(crate) mod tests {
             production_task_id: None,
             depends_on: Vec::new(),
             depend_mode: drover_shared::DependMode::Job,
+            max_workers: None,
+            task_timeout_secs: None,
+            limits: Vec::new(),
             dependency: None,
         }
     }

@@ -22,6 +22,8 @@ pub enum Msg {
     Projects(Vec<Project>),
     /// The farm settings (admins).
     Settings(Settings),
+    /// The farm's limits.
+    Limits(Vec<drover_shared::api::FarmLimit>),
     /// The accounts (admins), to name submitters.
     Users(Vec<User>),
     /// One page of the open job's tasks, in task order.

@@ -82,6 +82,9 @@ fn submit(runtime: &tokio::runtime::Runtime, client: &Client, name: &str) -> Job
         files: Vec::new(),
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     };
     runtime.block_on(client.submit_job(&job)).unwrap().id
 }
@@ -454,6 +457,9 @@ fn the_job_view_shows_the_production_task_it_renders_for() {
         files: Vec::new(),
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     };
     let id = runtime.block_on(client.submit_job(&job)).unwrap().id;
     wait_until(&mut harness, "the job row", |h| {
@@ -1010,6 +1016,9 @@ fn an_artist_on_one_project_of_two_sees_and_renders_only_there() {
             files: Vec::new(),
             depends_on: Vec::new(),
             depend_mode: drover_shared::DependMode::Job,
+            max_workers: None,
+            task_timeout_secs: None,
+            limits: Vec::new(),
         };
         runtime.block_on(admin.submit_job(&job)).unwrap();
         ids.push(project.id);

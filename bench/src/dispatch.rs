@@ -189,6 +189,9 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
             files: Vec::new(),
             depends_on: Vec::new(),
             depend_mode: drover_shared::DependMode::Job,
+            max_workers: None,
+            task_timeout_secs: None,
+            limits: Vec::new(),
         };
         let job = admin.submit_job(&job).await?;
         let rss_before = server.peak_rss_mib();

@@ -307,6 +307,9 @@ async fn claim_task_of_set(
             files,
             depends_on: Vec::new(),
             depend_mode: drover_shared::DependMode::Job,
+            max_workers: None,
+            task_timeout_secs: None,
+            limits: Vec::new(),
         })
         .await?;
     let token = admin.join_token().await?.token;

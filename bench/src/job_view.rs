@@ -42,6 +42,9 @@ fn farm(tasks: u32) -> Farm {
         production_task_id: None,
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
         dependency: None,
     };
     farm.set_jobs(vec![job]);

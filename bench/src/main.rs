@@ -183,6 +183,9 @@ fn submit(task_count: u32, jobs: u32, pages: u32) -> anyhow::Result<()> {
             files: Vec::new(),
             depends_on: Vec::new(),
             depend_mode: drover_shared::DependMode::Job,
+            max_workers: None,
+            task_timeout_secs: None,
+            limits: Vec::new(),
         };
         println!("submit: {jobs} jobs of {task_count} tasks (frames 1-{task_count}, chunk 1)");
         let mut times = Vec::new();

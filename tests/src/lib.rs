@@ -106,6 +106,9 @@ pub fn command_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJ
         files: Vec::new(),
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     }
 }
 
@@ -133,6 +136,9 @@ pub fn render_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJo
         files: Vec::new(),
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     }
 }
 

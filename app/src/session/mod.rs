@@ -95,6 +95,7 @@ impl Session {
     pub fn fetch_all(&self, backend: &Backend) {
         backend.spawn(requests::jobs(self.client.clone()));
         backend.spawn(requests::workers(self.client.clone()));
+        backend.spawn(requests::limits(self.client.clone()));
         self.fetch_projects(backend, false);
         if self.farm.role() == Role::Admin {
             backend.spawn(requests::settings(self.client.clone()));
@@ -109,6 +110,7 @@ impl Session {
             Msg::Workers(workers) => self.farm.set_workers(workers),
             Msg::Projects(projects) => self.farm.projects = projects,
             Msg::Settings(settings) => self.farm.settings = Some(settings),
+            Msg::Limits(limits) => self.farm.limits = limits,
             Msg::Users(users) => {
                 self.farm.users = users.into_iter().map(|u| (u.id, u.email)).collect();
             }

@@ -126,6 +126,14 @@ pub async fn settings(client: Client) -> Msg {
     }
 }
 
+/// The farm's limits.
+pub async fn limits(client: Client) -> Msg {
+    match client.limits().await {
+        Ok(limits) => Msg::Limits(limits),
+        Err(e) => Msg::Failed(format!("loading the farm's limits: {}", readable(&e))),
+    }
+}
+
 /// The accounts (admins).
 pub async fn users(client: Client) -> Msg {
     match client.users().await {

@@ -22,6 +22,7 @@ pub fn ui(ui: &mut egui::Ui, farm: &Farm) {
             farm.history.frames_done
         ));
     });
+    limits_ui(ui, farm);
     if samples.len() < 2 {
         ui.weak_label("Collecting samples…");
         return;
@@ -68,4 +69,69 @@ pub fn ui(ui: &mut egui::Ui, farm: &Farm) {
                     plot.line(Line::new("frames/min", rate).color(theme::Tone::Good.color()));
                 });
         });
+}
+
+/// The farm's limits with their use now: "nuke-licences 1/5", amber when full.
+fn limits_ui(ui: &mut egui::Ui, farm: &Farm) {
+    if farm.limits.is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Limits");
+        for limit in &farm.limits {
+            let used = farm.limit_use(&limit.name);
+            let tone = if used >= u64::from(limit.max_running) {
+                theme::Tone::Warn
+            } else {
+                theme::Tone::Good
+            };
+            ui.status_chip(
+                &format!("{} {used}/{}", limit.name, limit.max_running),
+                tone,
+            )
+            .on_hover_text(format!(
+                "at most {} running tasks of the {} job(s) naming it",
+                limit.max_running, limit.jobs
+            ));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::{farm as farm_as, job};
+    use drover_shared::Role;
+    use drover_shared::api::FarmLimit;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    #[test]
+    fn each_limit_shows_its_use_from_the_jobs_holding_it() {
+        let mut licensed = job(1, 5, 0);
+        licensed.limits = vec!["nuke".into()];
+        licensed.progress.active = 2;
+        let mut other = job(2, 5, 0);
+        other.progress.active = 3;
+        let mut farm = farm_as(Role::Artist, vec![licensed, other]);
+        farm.limits = vec![
+            FarmLimit {
+                name: "nuke".into(),
+                max_running: 2,
+                in_use: 0,
+                jobs: 1,
+            },
+            FarmLimit {
+                name: "gpu".into(),
+                max_running: 4,
+                in_use: 0,
+                jobs: 0,
+            },
+        ];
+        let harness = Harness::builder()
+            .with_size([900.0, 400.0])
+            .build_ui_state(|ui, farm: &mut Farm| super::ui(ui, farm), farm);
+        harness.get_by_label("nuke 2/2");
+        harness.get_by_label("gpu 0/4");
+    }
 }

@@ -260,7 +260,7 @@ fn header_ui(
         }
     });
     ui.horizontal_wrapped(|ui| {
-        ui.weak_label(format!(
+        let mut words = vec![format!(
             "#{} · {} · priority {} · by {} · {}",
             job.id,
             farm.project_name(job.project_id),
@@ -269,7 +269,17 @@ fn header_ui(
             job.tag
                 .as_deref()
                 .map_or_else(|| "any worker".to_owned(), |t| format!("tag {t}")),
-        ));
+        )];
+        if let Some(most) = job.max_workers {
+            words.push(format!("at most {most} worker(s) at once"));
+        }
+        if let Some(secs) = job.task_timeout_secs {
+            words.push(format!("a task may be silent {secs} s"));
+        }
+        if !job.limits.is_empty() {
+            words.push(format!("limits: {}", job.limits.join(", ")));
+        }
+        ui.weak_label(words.join(" · "));
     });
     ui.horizontal_wrapped(|ui| {
         match &job.kind {

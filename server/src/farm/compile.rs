@@ -145,6 +145,9 @@ mod tests {
             files: Vec::new(),
             depends_on: Vec::new(),
             depend_mode: drover_shared::DependMode::Job,
+            max_workers: None,
+            task_timeout_secs: None,
+            limits: Vec::new(),
         }
     }
 

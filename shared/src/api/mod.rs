@@ -411,6 +411,16 @@ pub struct Job {
     /// What its dependencies do to it now; absent once every job it waits for completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependency: Option<JobDependency>,
+    /// The most workers it may use at once; any number when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_workers: Option<u32>,
+    /// Seconds a running task of it may send nothing before it fails, in place of the farm's
+    /// `task_timeout_secs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_timeout_secs: Option<u32>,
+    /// The farm's limits it consumes, one unit of each per running task.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<String>,
 }
 
 /// What a job's dependencies do to it now, and why.
@@ -475,6 +485,57 @@ pub struct SubmitJob {
     /// How it waits for them (default: whole jobs).
     #[serde(default)]
     pub depend_mode: DependMode,
+    /// The most workers it may use at once (at least 1); any number when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_workers: Option<u32>,
+    /// Seconds a running task may send nothing before it fails (at least 1), in place of the
+    /// farm's `task_timeout_secs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_timeout_secs: Option<u32>,
+    /// Farm limits it consumes (see `GET /limits`), each named once; an unknown one is
+    /// refused (400).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<String>,
+}
+
+/// `PUT /jobs/{id}/limits`: a job's own limits, replaced whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobLimits {
+    /// The most workers it may use at once (at least 1); any number when absent.
+    #[serde(default)]
+    pub max_workers: Option<u32>,
+    /// Seconds a running task may send nothing before it fails; the farm's when absent.
+    #[serde(default)]
+    pub task_timeout_secs: Option<u32>,
+    /// Farm limits it consumes.
+    #[serde(default)]
+    pub limits: Vec<String>,
+}
+
+/// Most farm limits one job may name.
+pub const MAX_LIMITS_PER_JOB: usize = 32;
+
+/// A farm-wide limit: at most `max_running` tasks of the jobs naming it run at once (licences,
+/// a shared GPU server, a file server that only takes so many readers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FarmLimit {
+    /// Its name, as jobs give it: 1–64 letters, digits, `-`, `_` or `.`.
+    pub name: String,
+    /// The most tasks holding it that may run at once.
+    pub max_running: u32,
+    /// Tasks holding it that run now.
+    pub in_use: u64,
+    /// Jobs naming it.
+    pub jobs: u64,
+}
+
+/// `PUT /limits/{name}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitInput {
+    /// The most tasks holding it that may run at once (0 holds them all).
+    pub max_running: u32,
 }
 
 /// Most jobs one job may depend on.

@@ -47,7 +47,7 @@ fn may_resume(error: &ClientError) -> bool {
 impl Client {
     /// A request to the API route made of `segments`, each percent-encoded (hashes and output
     /// names go in the path as they are given; the server judges them).
-    fn request_segments(
+    pub(super) fn request_segments(
         &self,
         method: Method,
         segments: &[&str],

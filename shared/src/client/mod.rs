@@ -482,6 +482,43 @@ impl Client {
         .await
     }
 
+    /// `PUT /jobs/{id}/limits`: the job's own limits.
+    pub async fn set_job_limits(
+        &self,
+        id: JobId,
+        limits: &crate::api::JobLimits,
+    ) -> Result<Job, ClientError> {
+        Self::json(
+            self.request(Method::PUT, &format!("/jobs/{id}/limits"))
+                .json(limits),
+        )
+        .await
+    }
+
+    /// `GET /limits`: the farm's limits with their use.
+    pub async fn limits(&self) -> Result<Vec<crate::api::FarmLimit>, ClientError> {
+        Self::json(self.request(Method::GET, "/limits")).await
+    }
+
+    /// `PUT /limits/{name}` (managers): creates or changes a farm limit.
+    pub async fn set_limit(
+        &self,
+        name: &str,
+        max_running: u32,
+    ) -> Result<Vec<crate::api::FarmLimit>, ClientError> {
+        let body = crate::api::LimitInput { max_running };
+        Self::json(
+            self.request_segments(Method::PUT, &["limits", name])?
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `DELETE /limits/{name}` (managers).
+    pub async fn delete_limit(&self, name: &str) -> Result<(), ClientError> {
+        Self::empty(self.request_segments(Method::DELETE, &["limits", name])?).await
+    }
+
     /// `POST /jobs/{id}/tasks`: requeue, skip or fail selected tasks of the job.
     pub async fn task_action(
         &self,

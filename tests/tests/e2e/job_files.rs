@@ -146,6 +146,9 @@ async fn a_worker_without_the_artists_folder_runs_a_job_on_its_uploaded_files() 
         files: files.clone(),
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     };
     let job = admin.submit_job(&job).await.unwrap();
     assert_eq!(admin.job_files(job.id).await.unwrap().len(), files.len());
@@ -354,6 +357,9 @@ async fn blender_renders_an_uploaded_scene_with_an_external_texture() {
         files,
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     };
     let job = admin.submit_job(&job).await.unwrap();
     let _workers = workers(&ts, &admin, &["r1"]).await;

@@ -14,6 +14,7 @@ mod job_deps;
 mod job_files;
 mod jobs;
 mod kitsu;
+mod limits;
 mod production;
 mod render_farm;
 mod roles;

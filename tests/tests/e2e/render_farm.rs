@@ -376,6 +376,9 @@ async fn blender_renders_three_frames_with_previews() {
         files: Vec::new(),
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     };
     let job = admin.submit_job(&job).await.unwrap();
     let done = job_done(&admin, job.id, 240).await;

@@ -569,6 +569,9 @@ async fn files_no_job_uses_are_removed_after_the_grace_and_used_ones_stay() {
         }],
         depends_on: Vec::new(),
         depend_mode: drover_shared::DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     };
     let job = admin.submit_job(&job).await.unwrap();
     // A partial upload nobody continues.

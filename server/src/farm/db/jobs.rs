@@ -9,7 +9,9 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priority, tag, created_by,
     created, updated, n_total, n_queued, n_active, n_paused, n_completed, n_soft_failed,
     n_failed, n_canceled, production_task_id, depend_mode, dep_state, dep_reason,
-    (SELECT group_concat(depends_on) FROM job_deps WHERE job_id = jobs.id) AS depends_on";
+    (SELECT group_concat(depends_on) FROM job_deps WHERE job_id = jobs.id) AS depends_on,
+    max_workers, task_timeout_secs,
+    (SELECT group_concat(name, ' ') FROM job_limits WHERE job_id = jobs.id) AS limit_names";
 
 fn counts_from_row(row: &Row<'_>) -> rusqlite::Result<TaskCounts> {
     Ok(TaskCounts {
@@ -58,6 +60,20 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
                     .unwrap_or_default(),
             }),
             None => None,
+        },
+        max_workers: row.get("max_workers")?,
+        task_timeout_secs: row.get("task_timeout_secs")?,
+        limits: {
+            // Names hold no space (`limits::check_name`).
+            let mut names: Vec<String> = row
+                .get::<_, Option<String>>("limit_names")?
+                .unwrap_or_default()
+                .split(' ')
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect();
+            names.sort_unstable();
+            names
         },
     })
 }

@@ -12,6 +12,7 @@ pub(crate) mod frame_change;
 pub(crate) mod job_deps;
 pub(crate) mod jobs;
 pub(crate) mod last_rendered;
+pub(crate) mod limits;
 pub(crate) mod managers;
 pub(crate) mod projects;
 pub(crate) mod settings;

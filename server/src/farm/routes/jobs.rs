@@ -84,8 +84,30 @@ async fn submit_job(
                 check_production_task(c, task, &submit, user, role)?;
             }
             access::check_upstream(c, me.sight(), &submit.depends_on)?;
+            db::limits::check_job(
+                c,
+                submit.max_workers,
+                submit.task_timeout_secs,
+                &submit.limits,
+            )
+            .map_err(super::limits::limit_error)?;
             let mut job = db::jobs::insert(c, &submit, &compiled, user)?;
             file_sets::attach(c, &job, &submit)?;
+            if submit.max_workers.is_some()
+                || submit.task_timeout_secs.is_some()
+                || !submit.limits.is_empty()
+            {
+                db::limits::set_job(
+                    c,
+                    job.id,
+                    submit.max_workers,
+                    submit.task_timeout_secs,
+                    &submit.limits,
+                )
+                .map_err(super::limits::limit_error)?;
+                job = db::jobs::get(c, job.id)?
+                    .ok_or_else(|| ApiError::not_found(format!("job {}", job.id)))?;
+            }
             if !submit.depends_on.is_empty() || submit.depend_mode != DependMode::default() {
                 db::job_deps::set(c, job.id, &submit.depends_on, submit.depend_mode)
                     .map_err(dep_error)?;
@@ -284,6 +306,9 @@ async fn set_frames(
                 files: Vec::new(),
                 depends_on: Vec::new(),
                 depend_mode: DependMode::default(),
+                max_workers: None,
+                task_timeout_secs: None,
+                limits: Vec::new(),
             })
             .map_err(ApiError::BadRequest)?;
             let done = db::frame_change::change_frames(c, &job, &kind, &compiled)?;

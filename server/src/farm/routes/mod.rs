@@ -4,6 +4,7 @@
 pub(crate) mod browse;
 pub(crate) mod files;
 pub(crate) mod jobs;
+pub(crate) mod limits;
 pub(crate) mod managers;
 pub(crate) mod outputs;
 pub(crate) mod projects;

@@ -149,7 +149,9 @@ pub struct Claimed {
 
 /// Picks and assigns the next task for a worker, or `None`. Highest job priority first, then
 /// oldest job, then task order; only jobs whose tag the worker has (untagged jobs go anywhere),
-/// task types it runs, tasks whose dependencies completed, never a task it failed before or
+/// that no job they depend on holds back, below their `max_workers` and with room in every
+/// farm limit they name; task types it runs, tasks whose dependencies (within the job, or the
+/// upstream frames) completed, never a task it failed before or
 /// one of a type it is blocklisted for in that job. A task already active on this worker is
 /// handed back (its answer may have been lost). Runs on the writer, so it does the least it
 /// can: [`assignment`] builds the rest from a read connection after the commit.
@@ -247,6 +249,13 @@ fn find_task(
              WHERE status IN ('queued', 'active') AND n_queued + n_soft_failed > 0
                AND (tag IS NULL OR instr(:tags, ',' || tag || ',') > 0)
                AND (dep_state IS NULL OR dep_state = 'following')
+               AND (max_workers IS NULL OR n_active < max_workers)
+               AND NOT EXISTS (
+                   SELECT 1 FROM job_limits jl JOIN farm_limits fl ON fl.name = jl.name
+                   WHERE jl.job_id = jobs.id
+                     AND fl.max_running <= (SELECT coalesce(sum(j.n_active), 0)
+                                            FROM job_limits x JOIN jobs j ON j.id = x.job_id
+                                            WHERE x.name = jl.name))
              ORDER BY priority DESC, id",
         )?
         .query_map(named_params! { ":tags": tags }, |r| {
@@ -532,21 +541,26 @@ pub fn enforce_timeouts(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<
         )?);
         events.extend(worker_event(conn, worker)?);
     }
-    let stuck: Vec<TaskId> = conn
-        .prepare_cached("SELECT id FROM tasks WHERE status = 'active' AND updated < :cutoff")?
+    // A job's own timeout replaces the farm's for its tasks.
+    let stuck: Vec<(TaskId, i64)> = conn
+        .prepare_cached(
+            "SELECT t.id, coalesce(j.task_timeout_secs, :farm) AS secs
+             FROM tasks t JOIN jobs j ON j.id = t.job_id
+             WHERE t.status = 'active' AND t.updated < :now - coalesce(j.task_timeout_secs, :farm) * 1000",
+        )?
         .query_map(
-            named_params! { ":cutoff": now_ms - task_timeout_secs * 1000 },
-            |r| r.get(0),
+            named_params! { ":farm": task_timeout_secs, ":now": now_ms },
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?
         .collect::<rusqlite::Result<_>>()?;
     if !stuck.is_empty() {
         let rules = FailureRules::from(&settings);
-        for id in stuck {
+        for (id, secs) in stuck {
             if let Some(task) = tasks::get(conn, id)?
                 && let Some(worker) = task.worker_id
             {
                 tracing::warn!(task = %id, worker = %worker, "task timed out");
-                let reason = format!("no update for {task_timeout_secs} s");
+                let reason = format!("no update for {secs} s");
                 fail(conn, &task, worker, &reason, &rules, &mut events)?;
             }
         }

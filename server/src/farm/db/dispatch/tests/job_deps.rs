@@ -203,6 +203,9 @@ fn frames_added_upstream_are_waited_for_frame_by_frame() {
         files: Vec::new(),
         depends_on: Vec::new(),
         depend_mode: DependMode::Job,
+        max_workers: None,
+        task_timeout_secs: None,
+        limits: Vec::new(),
     })
     .unwrap();
     let change = change_frames(&farm.conn, &render, &kind, &compiled).unwrap();

@@ -6,6 +6,7 @@
 mod claims;
 mod failures;
 mod job_deps;
+mod limits;
 mod recovery;
 mod reports;
 
@@ -78,6 +79,9 @@ impl Farm {
             files: Vec::new(),
             depends_on: Vec::new(),
             depend_mode: drover_shared::DependMode::Job,
+            max_workers: None,
+            task_timeout_secs: None,
+            limits: Vec::new(),
         };
         let compiled = compile(&submit).unwrap();
         jobs::insert(&self.conn, &submit, &compiled, self.user).unwrap()
