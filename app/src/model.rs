@@ -439,6 +439,44 @@ impl Farm {
             .sum()
     }
 
+    /// When the queue should be empty: the work left in every queued or running job at the
+    /// pace of its finished tasks, shared by the workers that take work (not asleep, not
+    /// offline). Also how many live jobs have no prediction yet (none of their tasks
+    /// finished), which the time leaves out.
+    pub fn queue_empties(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Option<(time::OffsetDateTime, usize)> {
+        let mut work_ms = 0.0;
+        let mut unknown = 0;
+        for job in self.jobs.values() {
+            if !matches!(job.status, JobStatus::Queued | JobStatus::Active) {
+                continue;
+            }
+            match job.eta {
+                Some(eta) => {
+                    let p = &job.progress;
+                    work_ms += eta.task_ms as f64 * (p.queued as f64 + p.active as f64 * 0.5);
+                }
+                None => unknown += 1,
+            }
+        }
+        let workers = self
+            .workers
+            .values()
+            .filter(|w| {
+                !matches!(
+                    w.status,
+                    drover_shared::WorkerStatus::Offline | drover_shared::WorkerStatus::Asleep
+                )
+            })
+            .count() as u64;
+        // The whole queue as one job of 1 ms tasks: the shared arithmetic does the rest.
+        let finish =
+            drover_shared::eta::finish(now, Some(1.0), work_ms.round() as u64, 0, workers)?;
+        (work_ms > 0.0).then_some((finish, unknown))
+    }
+
     /// Jobs queued or running.
     pub fn running_jobs(&self) -> usize {
         self.jobs
@@ -491,6 +529,7 @@ pub(crate) mod tests {
             task_timeout_secs: None,
             limits: Vec::new(),
             dependency: None,
+            eta: None,
         }
     }
 

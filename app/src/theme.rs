@@ -73,6 +73,33 @@ impl Toned for JobStatus {
     }
 }
 
+/// A predicted finish as people read it: "in 12 min", "in 3 h 20 min", "any moment". Relative:
+/// the app cannot read the local clock's offset safely once its threads run.
+pub fn finish_words(finish: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
+    let secs = (finish - now).whole_seconds();
+    if secs < 30 {
+        return "any moment".to_owned();
+    }
+    format!("in {}", duration_words(secs.unsigned_abs()))
+}
+
+/// A length of time in the largest unit that reads well: "45 s", "12 min", "3 h 20 min",
+/// "2 d 4 h".
+pub fn duration_words(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 => match (secs % 3600) / 60 {
+            0 => format!("{} h", secs / 3600),
+            min => format!("{} h {min} min", secs / 3600),
+        },
+        _ => match (secs % 86_400) / 3600 {
+            0 => format!("{} d", secs / 86_400),
+            h => format!("{} d {h} h", secs / 86_400),
+        },
+    }
+}
+
 /// A job's chip: its status, except that a queued or active job its dependencies stop shows
 /// "waiting" or "held" (the reason is the chip's hover text).
 pub fn job_chip(job: &drover_shared::api::Job) -> (&'static str, Tone) {
@@ -238,5 +265,28 @@ impl UiExt for egui::Ui {
 
     fn weak_label(&mut self, text: impl Into<String>) -> egui::Response {
         self.label(RichText::new(text.into()).weak())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_and_finishes_read_as_people_say_them() {
+        assert_eq!(duration_words(45), "45 s");
+        assert_eq!(duration_words(12 * 60 + 5), "12 min");
+        assert_eq!(duration_words(3 * 3600), "3 h");
+        assert_eq!(duration_words(3 * 3600 + 20 * 60), "3 h 20 min");
+        assert_eq!(duration_words(2 * 86_400 + 4 * 3600), "2 d 4 h");
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(
+            finish_words(now + time::Duration::seconds(10), now),
+            "any moment"
+        );
+        assert_eq!(
+            finish_words(now + time::Duration::minutes(12), now),
+            "in 12 min"
+        );
     }
 }

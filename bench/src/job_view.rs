@@ -46,6 +46,7 @@ fn farm(tasks: u32) -> Farm {
         task_timeout_secs: None,
         limits: Vec::new(),
         dependency: None,
+        eta: None,
     };
     farm.set_jobs(vec![job]);
     let statuses = [

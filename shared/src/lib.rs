@@ -6,6 +6,7 @@
 pub mod api;
 pub mod client;
 pub mod error;
+pub mod eta;
 pub mod events;
 pub mod frames;
 pub mod ids;

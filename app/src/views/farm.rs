@@ -21,6 +21,17 @@ pub fn ui(ui: &mut egui::Ui, farm: &Farm) {
             "{} frames finished since connecting",
             farm.history.frames_done
         ));
+        let now = time::OffsetDateTime::now_utc();
+        if let Some((finish, unknown)) = farm.queue_empties(now) {
+            ui.separator();
+            let words = format!("the queue empties {}", theme::finish_words(finish, now));
+            let label = ui.label(words);
+            if unknown > 0 {
+                label.on_hover_text(format!(
+                    "not counting {unknown} job(s) none of whose tasks has finished yet"
+                ));
+            }
+        }
     });
     limits_ui(ui, farm);
     if samples.len() < 2 {
@@ -133,5 +144,49 @@ mod tests {
             .build_ui_state(|ui, farm: &mut Farm| super::ui(ui, farm), farm);
         harness.get_by_label("nuke 2/2");
         harness.get_by_label("gpu 0/4");
+    }
+
+    #[test]
+    fn the_queue_empties_when_its_work_is_shared_by_the_workers() {
+        use drover_shared::api::JobEta;
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        // 10 s tasks: 6 waiting and 2 running (one still to go) = 70 s of work.
+        let mut predicted = job(1, 5, 0);
+        predicted.progress.queued = 6;
+        predicted.progress.active = 2;
+        predicted.eta = Some(JobEta {
+            finish: now,
+            task_ms: 10_000,
+            runs: 4,
+        });
+        let unknown = job(2, 5, 0);
+        let mut farm = farm_as(Role::Artist, vec![predicted, unknown]);
+        assert_eq!(farm.queue_empties(now), None, "no worker takes work");
+        for id in 1..=2 {
+            farm.workers.insert(
+                drover_shared::WorkerId(id),
+                drover_shared::api::Worker {
+                    id: drover_shared::WorkerId(id),
+                    name: format!("node-{id}"),
+                    status: drover_shared::WorkerStatus::Busy,
+                    last_seen: None,
+                    created: now,
+                    tags: Vec::new(),
+                    task_types: Vec::new(),
+                    version: "test".into(),
+                    facts: drover_shared::protocol::HostFacts::default(),
+                    task_id: None,
+                    requested_status: None,
+                    requested_after_current_task: false,
+                },
+            );
+        }
+        let (finish, unpredicted) = farm.queue_empties(now).unwrap();
+        assert_eq!(
+            (finish - now).whole_seconds(),
+            35,
+            "70 s of work on 2 workers"
+        );
+        assert_eq!(unpredicted, 1);
     }
 }

@@ -279,6 +279,12 @@ fn header_ui(
         if !job.limits.is_empty() {
             words.push(format!("limits: {}", job.limits.join(", ")));
         }
+        if let Some(eta) = &job.eta {
+            words.push(format!(
+                "finishes {}",
+                theme::finish_words(eta.finish, time::OffsetDateTime::now_utc())
+            ));
+        }
         ui.weak_label(words.join(" · "));
     });
     ui.horizontal_wrapped(|ui| {
@@ -363,6 +369,11 @@ impl JobView {
             .jobs
             .get(&open.job_id)
             .is_some_and(|j| farm.may_control(j));
+        let expected_ms = farm
+            .jobs
+            .get(&open.job_id)
+            .and_then(|j| j.eta)
+            .map(|e| e.task_ms);
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())
@@ -416,7 +427,7 @@ impl JobView {
                         ui.label(task.failures.to_string());
                     });
                     row.col(|ui| {
-                        ui.label(duration(task));
+                        ui.label(duration(task, expected_ms));
                     });
                     row.col(|ui| {
                         ui.label(ago(task.updated));
@@ -618,7 +629,32 @@ fn format_name(format: drover_shared::api::ImageFormat) -> &'static str {
 }
 
 /// How long the task ran (its last run), or has been running: "1:05", "12:30:00".
-fn duration(task: &drover_shared::api::Task) -> String {
+/// How long a task ran, and for a running one, how long its job's finished tasks took
+/// ("1:20 of ~2:00": its expected end).
+fn duration(task: &drover_shared::api::Task, expected_ms: Option<u64>) -> String {
+    let ran = ran(task);
+    match (task.status, expected_ms) {
+        (TaskStatus::Active, Some(ms)) if !ran.is_empty() => {
+            format!(
+                "{ran} of ~{}",
+                clock(i64::try_from(ms / 1000).unwrap_or(i64::MAX))
+            )
+        }
+        _ => ran,
+    }
+}
+
+/// "m:ss" or "h:mm:ss".
+fn clock(secs: i64) -> String {
+    if secs >= 3600 {
+        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    } else {
+        format!("{}:{:02}", secs / 60, secs % 60)
+    }
+}
+
+/// How long a task ran (its last run), or nothing when that is not known.
+fn ran(task: &drover_shared::api::Task) -> String {
     let Some(started) = task.started else {
         return String::new();
     };
@@ -628,12 +664,7 @@ fn duration(task: &drover_shared::api::Task) -> String {
         // Queued again, paused or canceled: the last run's length is not known.
         _ => return String::new(),
     };
-    let secs = (end - started).whole_seconds().max(0);
-    if secs >= 3600 {
-        format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
-    } else {
-        format!("{}:{:02}", secs / 60, secs % 60)
-    }
+    clock((end - started).whole_seconds().max(0))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ enum SortBy {
     Name,
     Project,
     Progress,
+    Finish,
     Priority,
     Submitter,
     Updated,
@@ -74,6 +75,10 @@ impl JobsView {
             SortBy::Priority => jobs.sort_by_key(|j| (j.priority, j.id)),
             SortBy::Submitter => jobs.sort_by_cached_key(|j| (farm.submitter(j.created_by), j.id)),
             SortBy::Updated => jobs.sort_by_key(|j| (j.updated, j.id)),
+            // Jobs without a prediction last.
+            SortBy::Finish => {
+                jobs.sort_by_key(|j| (j.eta.is_none(), j.eta.map(|e| e.finish), j.id));
+            }
         }
         if self.descending {
             jobs.reverse();
@@ -297,6 +302,7 @@ impl JobsView {
             ("Name", SortBy::Name),
             ("Project", SortBy::Project),
             ("Progress", SortBy::Progress),
+            ("Finish", SortBy::Finish),
             ("Priority", SortBy::Priority),
             ("Submitter", SortBy::Submitter),
             ("Updated", SortBy::Updated),
@@ -311,6 +317,7 @@ impl JobsView {
             .column(Column::remainder().at_least(160.0).clip(true))
             .column(Column::auto().at_least(90.0))
             .column(Column::exact(theme::PROGRESS_WIDTH + 8.0))
+            .column(Column::auto().at_least(110.0))
             .column(Column::auto().at_least(60.0))
             .column(Column::auto().at_least(120.0))
             .column(Column::auto().at_least(80.0))
@@ -334,6 +341,19 @@ impl JobsView {
                     });
                     row.col(|ui| {
                         ui.job_progress(&job.progress, theme::PROGRESS_WIDTH);
+                    });
+                    row.col(|ui| {
+                        if let Some(eta) = &job.eta {
+                            ui.label(theme::finish_words(
+                                eta.finish,
+                                time::OffsetDateTime::now_utc(),
+                            ))
+                            .on_hover_text(format!(
+                                "at the pace of its {} finished task(s), {} each",
+                                eta.runs,
+                                theme::duration_words(eta.task_ms / 1000)
+                            ));
+                        }
                     });
                     row.col(|ui| {
                         ui.label(job.priority.to_string());

@@ -50,6 +50,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0028_job_files.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0029_job_deps.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0030_limits.sql")).foreign_key_check(),
+        M::up(include_str!("../../migrations/0031_job_durations.sql")),
     ])
 });
 

@@ -421,6 +421,24 @@ pub struct Job {
     /// The farm's limits it consumes, one unit of each per running task.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limits: Vec<String>,
+    /// When it should finish, from what its finished tasks took; absent before one finished,
+    /// and once it is paused or ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta: Option<JobEta>,
+}
+
+/// A job's predicted finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct JobEta {
+    /// When its last task should end, at the pace of its finished tasks and with as many
+    /// workers as run it now (one when none does).
+    #[serde(with = "time::serde::rfc3339")]
+    pub finish: OffsetDateTime,
+    /// The mean time its finished tasks took, in milliseconds: a running task's expected
+    /// length.
+    pub task_ms: u64,
+    /// How many finished runs the mean is taken over.
+    pub runs: u64,
 }
 
 /// What a job's dependencies do to it now, and why.

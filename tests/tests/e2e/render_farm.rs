@@ -508,3 +508,30 @@ async fn a_lazy_shutdown_lets_the_task_finish_then_the_worker_leaves() {
         (WorkerStatus::Offline, None)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_job_predicts_its_finish_from_its_finished_frames() {
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let job = admin
+        .submit_job(&shell_job(p.id, "1-8", "sleep 0.4"))
+        .await
+        .unwrap();
+    assert_eq!(job.eta, None, "nothing has run");
+    let _workers = workers(&ts, &admin, &["w1"]).await;
+    let running = wait_for(30, "two frames done", || async {
+        let job = admin.job(job.id).await.unwrap();
+        (job.progress.completed >= 2 && job.status == JobStatus::Active).then_some(job)
+    })
+    .await;
+    let eta = running.eta.expect("a prediction once frames finished");
+    assert!(eta.runs >= 2, "{eta:?}");
+    assert!((350..5_000).contains(&eta.task_ms), "{eta:?}");
+    let left = eta.finish - time::OffsetDateTime::now_utc();
+    assert!(
+        left > time::Duration::ZERO && left < time::Duration::seconds(30),
+        "{left}"
+    );
+    let done = job_done(&admin, job.id, 60).await;
+    assert_eq!((done.status, done.eta), (JobStatus::Completed, None));
+}

@@ -2,7 +2,9 @@
 
 use crate::farm::compile::CompiledJob;
 use crate::farm::state_machine::{TaskCounts, derive_job_status};
-use drover_shared::api::{Job, JobDependency, JobKind, JobProgress, JobQuery, Page, SubmitJob};
+use drover_shared::api::{
+    Job, JobDependency, JobEta, JobKind, JobProgress, JobQuery, Page, SubmitJob,
+};
 use drover_shared::{DependencyState, JobCommand, JobId, JobStatus, TaskStatus, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
@@ -11,7 +13,8 @@ const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priorit
     n_failed, n_canceled, production_task_id, depend_mode, dep_state, dep_reason,
     (SELECT group_concat(depends_on) FROM job_deps WHERE job_id = jobs.id) AS depends_on,
     max_workers, task_timeout_secs,
-    (SELECT group_concat(name, ' ') FROM job_limits WHERE job_id = jobs.id) AS limit_names";
+    (SELECT group_concat(name, ' ') FROM job_limits WHERE job_id = jobs.id) AS limit_names,
+    done_ms, done_runs";
 
 fn counts_from_row(row: &Row<'_>) -> rusqlite::Result<TaskCounts> {
     Ok(TaskCounts {
@@ -37,12 +40,20 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
     })?;
     let c = counts_from_row(row)?;
+    let status: JobStatus = row.get("status")?;
+    let eta = eta(
+        status,
+        &c,
+        row.get("done_ms")?,
+        row.get("done_runs")?,
+        time::OffsetDateTime::now_utc(),
+    );
     Ok(Job {
         id: row.get("id")?,
         name: row.get("name")?,
         project_id: row.get("project_id")?,
         kind,
-        status: row.get("status")?,
+        status,
         priority: row.get("priority")?,
         tag: row.get("tag")?,
         created_by: row.get("created_by")?,
@@ -75,6 +86,34 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
             names.sort_unstable();
             names
         },
+        eta,
+    })
+}
+
+/// A job's predicted finish: from the mean of its finished runs, with as many workers as run
+/// it now (one when none does); none before a run finished, or while it is paused or ended.
+pub fn eta(
+    status: JobStatus,
+    counts: &TaskCounts,
+    done_ms: i64,
+    done_runs: u64,
+    now: time::OffsetDateTime,
+) -> Option<JobEta> {
+    if !matches!(status, JobStatus::Queued | JobStatus::Active) {
+        return None;
+    }
+    let task_ms = drover_shared::eta::mean_ms(done_ms, done_runs)?;
+    let finish = drover_shared::eta::finish(
+        now,
+        Some(task_ms),
+        counts.queued + counts.soft_failed,
+        counts.active,
+        counts.active.max(1),
+    )?;
+    Some(JobEta {
+        finish,
+        task_ms: task_ms.round() as u64,
+        runs: done_runs,
     })
 }
 
@@ -316,7 +355,13 @@ pub fn recount(conn: &Connection, id: JobId) -> rusqlite::Result<()> {
             n_completed   = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'completed'),
             n_soft_failed = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'soft_failed'),
             n_failed      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'failed'),
-            n_canceled    = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'canceled')
+            n_canceled    = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'canceled'),
+            done_ms       = (SELECT coalesce(sum(t.finished - t.started), 0) FROM tasks t
+                             WHERE t.job_id = jobs.id AND t.status = 'completed' AND t.completions > 0
+                               AND t.started IS NOT NULL AND t.finished >= t.started),
+            done_runs     = (SELECT count(*) FROM tasks t
+                             WHERE t.job_id = jobs.id AND t.status = 'completed' AND t.completions > 0
+                               AND t.started IS NOT NULL AND t.finished >= t.started)
          WHERE id = :id",
     )?
     .execute(named_params! { ":id": id })?;

@@ -130,3 +130,44 @@ fn sleeping_worker_gets_nothing() {
     .unwrap();
     assert!(farm.claim(worker).is_some());
 }
+
+#[test]
+fn a_job_predicts_its_finish_from_its_finished_runs_not_its_skipped_tasks() {
+    let farm = Farm::new();
+    let job = farm.command_job("shot", "1-4", 50);
+    assert_eq!(
+        farm.job(job.id).eta,
+        None,
+        "nothing finished: nothing to go by"
+    );
+    let first = tasks::get(&farm.conn, farm.tasks_of(job.id)[0].id)
+        .unwrap()
+        .unwrap();
+    tasks::set_by_hand(
+        &farm.conn,
+        first.id,
+        TaskStatus::Completed,
+        "skipped by ann",
+    )
+    .unwrap();
+    assert_eq!(farm.job(job.id).eta, None, "a skipped task ran nothing");
+    let worker = farm.worker("node-1");
+    let task = farm.claim(worker).unwrap();
+    // The run took 4 s.
+    farm.conn
+        .execute(
+            "UPDATE tasks SET started = started - 4000 WHERE id = ?1",
+            [task.id.0],
+        )
+        .unwrap();
+    farm.complete(worker, task.id);
+    let eta = farm.job(job.id).eta.expect("one run finished");
+    assert_eq!(eta.runs, 1);
+    assert!((4000..4100).contains(&eta.task_ms), "{eta:?}");
+    // Two tasks wait, none runs: one worker's pace, 8 s from now.
+    let left = (eta.finish - time::OffsetDateTime::now_utc()).whole_milliseconds();
+    assert!((7_000..=8_300).contains(&left), "{left} ms");
+    // Paused or ended, a job predicts nothing.
+    farm.command(job.id, JobCommand::Pause);
+    assert_eq!(farm.job(job.id).eta, None);
+}
