@@ -178,7 +178,13 @@ impl FarmScreen {
     /// Carries out one command.
     pub fn apply(&mut self, backend: &Backend, command: Command) {
         match command {
-            Command::Navigate(view) => self.view = view,
+            Command::Navigate(view) => {
+                // Limits change without an event: the Farm view reads them as it opens.
+                if view == View::Farm {
+                    self.session.fetch_limits(backend);
+                }
+                self.view = view;
+            }
             Command::OpenJob(job_id) => {
                 self.session.open_job(backend, job_id);
                 self.view = View::Job;

@@ -95,7 +95,7 @@ impl Session {
     pub fn fetch_all(&self, backend: &Backend) {
         backend.spawn(requests::jobs(self.client.clone()));
         backend.spawn(requests::workers(self.client.clone()));
-        backend.spawn(requests::limits(self.client.clone()));
+        self.fetch_limits(backend);
         self.fetch_projects(backend, false);
         if self.farm.role() == Role::Admin {
             backend.spawn(requests::settings(self.client.clone()));
@@ -219,6 +219,11 @@ impl Session {
         if let Some(task) = selected {
             self.select_task(backend, task);
         }
+    }
+
+    /// Reads the farm's limits.
+    pub fn fetch_limits(&self, backend: &Backend) {
+        backend.spawn(requests::limits(self.client.clone()));
     }
 
     /// Reads the farm settings again (admins).

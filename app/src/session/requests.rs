@@ -371,11 +371,17 @@ pub async fn task_action(
     ids: Vec<TaskId>,
 ) -> Msg {
     match client.task_action(job, action, ids).await {
-        Ok(done) if done.unchanged == 0 => Msg::Info(format!("{action}: {} task(s)", done.changed)),
-        Ok(done) => Msg::Info(format!(
-            "{action}: {} task(s); {} left as they were",
-            done.changed, done.unchanged
-        )),
+        Ok(done) => {
+            let did = match action {
+                drover_shared::TaskAction::Requeue => "requeued",
+                drover_shared::TaskAction::Skip => "skipped",
+                drover_shared::TaskAction::Fail => "failed",
+            };
+            Msg::Info(match done.unchanged {
+                0 => format!("{} task(s) {did}", done.changed),
+                n => format!("{} task(s) {did}; {n} left as they were", done.changed),
+            })
+        }
         Err(e) => Msg::Failed(format!("{action} in job {job}: {}", readable(&e))),
     }
 }

@@ -80,6 +80,8 @@ impl DependenciesRow {
                         ),
                         None => (format!("#{id}"), None),
                     };
+                    // Room for the status dot drawn left of the link.
+                    ui.add_space(6.0);
                     let link = ui.link(label);
                     if let Some(tone) = tone {
                         ui.painter().circle_filled(
