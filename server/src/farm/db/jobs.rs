@@ -188,15 +188,21 @@ pub fn state(
     conn: &Connection,
     id: JobId,
 ) -> rusqlite::Result<Option<(JobStatus, UserId, TaskCounts)>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = :id"))?
-        .query_row(named_params! { ":id": id }, |row| {
-            Ok((
-                row.get("status")?,
-                row.get("created_by")?,
-                counts_from_row(row)?,
-            ))
-        })
-        .optional()
+    // Only the columns it needs: settling a job reads this twice per completion, and the
+    // job's lists of dependencies and limits are subqueries.
+    conn.prepare_cached(
+        "SELECT status, created_by, n_total, n_queued, n_active, n_paused, n_completed,
+                n_soft_failed, n_failed, n_canceled
+         FROM jobs WHERE id = :id",
+    )?
+    .query_row(named_params! { ":id": id }, |row| {
+        Ok((
+            row.get("status")?,
+            row.get("created_by")?,
+            counts_from_row(row)?,
+        ))
+    })
+    .optional()
 }
 
 /// A page of jobs, highest priority first, then oldest first; with `team`, only the jobs of
