@@ -112,6 +112,18 @@ pub fn command_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJ
     }
 }
 
+/// A `command` job running `sh -c script` per frame (`{start}` is the frame), one frame a
+/// task.
+pub fn shell_job(project: ProjectId, frames: &str, script: &str) -> SubmitJob {
+    let mut job = command_job(project, frames, 1);
+    job.kind = JobKind::Command(CommandSettings {
+        argv: vec!["sh".into(), "-c".into(), script.into()],
+        frames: frames.into(),
+        chunk_size: 1,
+    });
+    job
+}
+
 /// A `blender-render` job submission for `frames` in chunks of `chunk_size`: the kind artists
 /// may submit (a `command` job needs the farm's `code_jobs_min_role`, manager by default).
 pub fn render_job(project: ProjectId, frames: &str, chunk_size: u32) -> SubmitJob {

@@ -2,23 +2,16 @@
 //! frame is rendered upstream, while the rest of the render goes on), whole jobs, a failed
 //! upstream job holding the one waiting for it, and the refusals of `depends_on`.
 
-use drover_shared::api::{
-    CommandSettings, JobDependencies, JobKind, JobQuery, Settings, SubmitJob,
-};
+use drover_shared::api::{JobDependencies, JobQuery, Settings, SubmitJob};
 use drover_shared::{DependMode, DependencyState, JobId, JobStatus, ProjectId, Role};
 use drover_tests::{job_done, join_team, project, setup, wait_for, workers};
 use reqwest::StatusCode;
 use std::path::Path;
 
-/// A job running `sh -c script` per frame (`{start}` is the frame).
+/// A job named `name` running `sh -c script` per frame (`{start}` is the frame).
 fn shell_job(project: ProjectId, name: &str, frames: &str, script: &str) -> SubmitJob {
-    let mut job = drover_tests::command_job(project, frames, 1);
+    let mut job = drover_tests::shell_job(project, frames, script);
     job.name = name.into();
-    job.kind = JobKind::Command(CommandSettings {
-        argv: vec!["sh".into(), "-c".into(), script.into()],
-        frames: frames.into(),
-        chunk_size: 1,
-    });
     job
 }
 

@@ -8,21 +8,10 @@ use drover_shared::api::{
 };
 use drover_shared::{Client, JobCommand, JobStatus, TaskStatus, WorkerStatus};
 use drover_tests::{
-    Process, job_done, project, setup, start_worker, wait_for, workers, workspace_binary,
+    Process, job_done, project, setup, shell_job, start_worker, wait_for, workers, workspace_binary,
 };
 use serde_json::json;
 use std::path::Path;
-
-/// A job running `sh -c script` per frame (`{start}` is the frame).
-fn shell_job(project: drover_shared::ProjectId, frames: &str, script: &str) -> SubmitJob {
-    let mut job = drover_tests::command_job(project, frames, 1);
-    job.kind = JobKind::Command(drover_shared::api::CommandSettings {
-        argv: vec!["sh".into(), "-c".into(), script.into()],
-        frames: frames.into(),
-        chunk_size: 1,
-    });
-    job
-}
 
 async fn settings(admin: &Client, values: serde_json::Value) {
     let map: Settings = serde_json::from_value(values).unwrap();

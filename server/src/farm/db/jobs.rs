@@ -349,28 +349,34 @@ pub fn refresh_status(
     Ok(Some((derived, counts)))
 }
 
+/// A job's counts by status and its finished runs' summed length, read again from its tasks.
+const RECOUNT: &str = "
+    n_total       = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id),
+    n_queued      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'queued'),
+    n_active      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'active'),
+    n_paused      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'paused'),
+    n_completed   = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'completed'),
+    n_soft_failed = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'soft_failed'),
+    n_failed      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'failed'),
+    n_canceled    = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'canceled'),
+    done_ms       = (SELECT coalesce(sum(t.finished - t.started), 0) FROM tasks t
+                     WHERE t.job_id = jobs.id AND t.status = 'completed' AND t.completions > 0
+                       AND t.started IS NOT NULL AND t.finished >= t.started),
+    done_runs     = (SELECT count(*) FROM tasks t
+                     WHERE t.job_id = jobs.id AND t.status = 'completed' AND t.completions > 0
+                       AND t.started IS NOT NULL AND t.finished >= t.started)";
+
 /// Counts a job's tasks by status again (after tasks were added or removed: the counting
-/// trigger only follows status changes).
+/// trigger only follows status changes), with the runs its completed tasks took.
 pub fn recount(conn: &Connection, id: JobId) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE jobs SET
-            n_total       = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id),
-            n_queued      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'queued'),
-            n_active      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'active'),
-            n_paused      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'paused'),
-            n_completed   = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'completed'),
-            n_soft_failed = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'soft_failed'),
-            n_failed      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'failed'),
-            n_canceled    = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'canceled'),
-            done_ms       = (SELECT coalesce(sum(t.finished - t.started), 0) FROM tasks t
-                             WHERE t.job_id = jobs.id AND t.status = 'completed' AND t.completions > 0
-                               AND t.started IS NOT NULL AND t.finished >= t.started),
-            done_runs     = (SELECT count(*) FROM tasks t
-                             WHERE t.job_id = jobs.id AND t.status = 'completed' AND t.completions > 0
-                               AND t.started IS NOT NULL AND t.finished >= t.started)
-         WHERE id = :id",
-    )?
-    .execute(named_params! { ":id": id })?;
+    conn.prepare_cached(&format!("UPDATE jobs SET {RECOUNT} WHERE id = :id"))?
+        .execute(named_params! { ":id": id })?;
+    Ok(())
+}
+
+/// [`recount`] for every job (the repair at start).
+pub fn recount_all(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute(&format!("UPDATE jobs SET {RECOUNT}"), [])?;
     Ok(())
 }
 

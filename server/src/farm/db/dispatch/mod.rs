@@ -571,17 +571,7 @@ pub fn enforce_timeouts(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<
 /// At start: recount every job's tasks, re-derive job statuses (a crash mid-transition leaves
 /// nothing inconsistent behind) and give live workers a fresh `last_seen`.
 pub fn repair(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "UPDATE jobs SET
-            n_total       = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id),
-            n_queued      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'queued'),
-            n_active      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'active'),
-            n_paused      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'paused'),
-            n_completed   = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'completed'),
-            n_soft_failed = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'soft_failed'),
-            n_failed      = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'failed'),
-            n_canceled    = (SELECT count(*) FROM tasks t WHERE t.job_id = jobs.id AND t.status = 'canceled');",
-    )?;
+    jobs::recount_all(conn)?;
     let fail_percent = fail_percent(conn)?;
     let ids: Vec<JobId> = conn
         .prepare("SELECT id FROM jobs WHERE status NOT IN ('completed', 'canceled')")?
