@@ -37,10 +37,13 @@ struct DataDir {
 /// What the server lets connections spend (see README, "Security").
 #[derive(clap::Args)]
 struct LimitArgs {
-    /// Seconds a client has to send a request's head, and an idle keep-alive connection to
-    /// start its next request; slower connections are closed.
+    /// Seconds a client has to send the rest of a request's head once it began; slower
+    /// connections are closed.
     #[arg(long, default_value_t = drover_server::serve::ConnectionLimits::default().header_read_secs)]
     header_read_timeout_secs: u64,
+    /// Seconds a keep-alive connection may wait idle for its next request before it is closed.
+    #[arg(long, default_value_t = drover_server::serve::ConnectionLimits::default().idle_secs)]
+    idle_timeout_secs: u64,
     /// Connections open at once; more wait to be accepted.
     #[arg(long, default_value_t = drover_server::serve::ConnectionLimits::default().max_connections)]
     max_connections: usize,
@@ -61,6 +64,7 @@ impl Default for LimitArgs {
         let limits = drover_server::Limits::default();
         Self {
             header_read_timeout_secs: limits.connections.header_read_secs,
+            idle_timeout_secs: limits.connections.idle_secs,
             max_connections: limits.connections.max_connections,
             max_event_streams_per_person: limits.streams.per_person,
             max_event_streams: limits.streams.total,
@@ -74,6 +78,7 @@ impl LimitArgs {
         drover_server::Limits {
             connections: drover_server::serve::ConnectionLimits {
                 header_read_secs: self.header_read_timeout_secs.max(1),
+                idle_secs: self.idle_timeout_secs.max(1),
                 max_connections: self.max_connections.max(1),
             },
             streams: drover_server::events::StreamLimits {

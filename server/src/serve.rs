@@ -1,10 +1,16 @@
 //! The accept loop: HTTP/1.1 connections served by hyper with the limits `axum::serve` does
 //! not set.
 //!
-//! - **A header-read timeout** ([`ConnectionLimits::header_read_secs`]): a client has that long
-//!   to send a request's head, and an idle keep-alive connection that long to start its next
-//!   request. A slow-loris client that trickles its headers is closed; a long-poll or an event
-//!   stream, whose head came at once, is not affected.
+//! - **A header-read timeout** ([`ConnectionLimits::header_read_secs`]): once a request's first
+//!   byte arrives, the client has that long to send the rest of its head. A slow-loris client
+//!   that trickles its headers is closed; a long-poll or an event stream, whose head came at
+//!   once, is not affected.
+//! - **An idle timeout** ([`ConnectionLimits::idle_secs`]), longer: a keep-alive connection
+//!   with no request in flight and no byte of the next one is closed after it. It is kept apart
+//!   from the header timeout because a client reusing a pooled connection races the server
+//!   closing it (python-requests then fails with "Remote end closed connection without
+//!   response"); the longer a connection may idle, the rarer that race, while a trickled head
+//!   is still cut short.
 //! - **A ceiling on open connections** ([`ConnectionLimits::max_connections`]): past it the
 //!   server stops accepting (new clients wait in the kernel's backlog) instead of running out
 //!   of file descriptors, which would also stop its own files and database.
@@ -13,15 +19,20 @@
 //!
 //! Every request gets the peer's address as [`axum::extract::ConnectInfo`].
 
-use axum::body::Body;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::time::Instant;
 use tower::ServiceExt;
 
 /// How long connections may take to finish once the server is asked to stop.
@@ -30,9 +41,10 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// What one server allows its connections.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
-    /// Seconds a client has to send a request's head, and an idle keep-alive connection to
-    /// start its next request.
+    /// Seconds a client has to send the rest of a request's head once its first byte came.
     pub header_read_secs: u64,
+    /// Seconds a keep-alive connection may wait, with nothing in flight, for its next request.
+    pub idle_secs: u64,
     /// Connections open at once; more wait to be accepted.
     pub max_connections: usize,
 }
@@ -41,6 +53,9 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
             header_read_secs: 30,
+            // Longer than the idle time of the clients' own pools (the app's, gazu's), so that
+            // they, not the server, usually close an idle connection.
+            idle_secs: 120,
             // Room for 10,000 render nodes and 1,000 dashboards, well under the open-file
             // limit the server raises itself to (see [`raise_open_file_limit`]).
             max_connections: 16_384,
@@ -84,23 +99,42 @@ pub async fn serve(
             _ = stop.changed() => break,
         };
         let _ = stream.set_nodelay(true);
+        let activity = Arc::new(Activity::new());
         let app = app.clone();
+        let seen = Arc::clone(&activity);
         let service = hyper::service::service_fn(move |mut request: hyper::Request<_>| {
+            // The head is in: no header timeout until this answer has been sent.
+            let guard = InFlight::start(Arc::clone(&seen));
             request.extensions_mut().insert(ConnectInfo(peer));
             let request = request.map(Body::new);
             let app = app.clone();
-            async move { Ok::<_, Infallible>(app.oneshot(request).await.unwrap_or_else(|e| match e {})) }
+            async move {
+                let response = app.oneshot(request).await.unwrap_or_else(|e| match e {});
+                Ok::<_, Infallible>(response.map(|body| {
+                    Body::new(Tracked {
+                        inner: body,
+                        _guard: guard,
+                    })
+                }))
+            }
         });
         let mut closing = closing_rx.clone();
         tokio::spawn(async move {
             let _slot = slot;
+            let io = Watched {
+                inner: stream,
+                activity: Arc::clone(&activity),
+            };
             let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(limits.header_read_secs))
-                .serve_connection(TokioIo::new(stream), service)
+                // Our own watch below times heads and idleness apart; hyper's would do both.
+                .header_read_timeout(None)
+                .serve_connection(TokioIo::new(io), service)
                 .with_upgrades();
             let mut connection = std::pin::pin!(connection);
+            let mut idle_closing = false;
             loop {
+                let deadline = activity.deadline(&limits);
                 tokio::select! {
                     result = connection.as_mut() => {
                         if let Err(e) = result {
@@ -113,6 +147,21 @@ pub async fn serve(
                         (Ok(()), Closing::No) => {}
                         // Past the grace period (or the server is gone): drop the connection.
                         (Err(_), _) | (Ok(()), Closing::Now) => return,
+                    },
+                    () = activity.changed.notified() => {}
+                    () = sleep_until(deadline) => match activity.phase() {
+                        Phase::Head(_) if activity.deadline(&limits) <= Some(Instant::now()) => {
+                            tracing::debug!(%peer, "request head not sent in time: closed");
+                            return;
+                        }
+                        Phase::Idle(_)
+                            if !idle_closing && activity.deadline(&limits) <= Some(Instant::now()) =>
+                        {
+                            // Closes at once when idle; a request that just began is answered first.
+                            idle_closing = true;
+                            connection.as_mut().graceful_shutdown();
+                        }
+                        _ => {}
                     },
                 }
             }
@@ -139,6 +188,191 @@ enum Closing {
     Gracefully,
     /// Close at once.
     Now,
+}
+
+/// Sleeps until `deadline`, or for ever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What one connection is doing, as its watch sees it: kept by the connection's reads
+/// ([`Watched`]) and by the requests it serves ([`InFlight`]).
+struct Activity {
+    /// When the connection was accepted; the times below count milliseconds from it.
+    opened: Instant,
+    /// Requests whose answer has not been sent yet.
+    in_flight: AtomicUsize,
+    /// When the last answer was sent (or the connection opened).
+    idle_since_ms: AtomicU64,
+    /// When the first byte of the next request came, or [`NO_HEAD`].
+    head_since_ms: AtomicU64,
+    /// Told when the phase changes, so the watch sets its next deadline.
+    changed: Notify,
+}
+
+/// No byte of a next request has come yet.
+const NO_HEAD: u64 = u64::MAX;
+
+/// What a connection is waiting for.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Its answers (a request is being served or its answer sent): no timeout.
+    Busy,
+    /// The rest of a request's head, since this many ms after opening.
+    Head(u64),
+    /// A next request, since this many ms after opening.
+    Idle(u64),
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            opened: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            idle_since_ms: AtomicU64::new(0),
+            head_since_ms: AtomicU64::new(NO_HEAD),
+            changed: Notify::new(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    fn phase(&self) -> Phase {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return Phase::Busy;
+        }
+        match self.head_since_ms.load(Ordering::Acquire) {
+            NO_HEAD => Phase::Idle(self.idle_since_ms.load(Ordering::Acquire)),
+            since => Phase::Head(since),
+        }
+    }
+
+    /// When the connection is to be closed if nothing changes.
+    fn deadline(&self, limits: &ConnectionLimits) -> Option<Instant> {
+        let (since, secs) = match self.phase() {
+            Phase::Busy => return None,
+            Phase::Head(since) => (since, limits.header_read_secs),
+            Phase::Idle(since) => (since, limits.idle_secs),
+        };
+        Some(self.opened + Duration::from_millis(since) + Duration::from_secs(secs))
+    }
+
+    /// Bytes came in: when nothing is in flight, they begin the next request's head.
+    fn read_some(&self) {
+        if self.in_flight.load(Ordering::Acquire) == 0
+            && self
+                .head_since_ms
+                .compare_exchange(NO_HEAD, self.now_ms(), Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            self.changed.notify_one();
+        }
+    }
+}
+
+/// One request being served, from its head until its answer's body is sent or dropped.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn start(activity: Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        activity.head_since_ms.store(NO_HEAD, Ordering::Release);
+        activity.changed.notify_one();
+        Self(activity)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let activity = &self.0;
+        activity
+            .idle_since_ms
+            .store(activity.now_ms(), Ordering::Release);
+        activity.in_flight.fetch_sub(1, Ordering::AcqRel);
+        activity.changed.notify_one();
+    }
+}
+
+/// An answer's body that ends its request's [`InFlight`] when it is done with.
+struct Tracked {
+    inner: Body,
+    _guard: InFlight,
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A connection's socket that tells its [`Activity`] when bytes come in.
+struct Watched {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.read_some();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 /// Raises this process's soft limit on open files to its hard limit, so the server can hold

@@ -1,5 +1,6 @@
 //! Connections that hold the server without asking anything: a slow-loris client trickling its
-//! headers, and idle keep-alive connections, are closed after the header-read timeout.
+//! headers is closed after the header-read timeout, an idle keep-alive connection after the
+//! longer idle timeout.
 
 use drover_tests::{assert_still_answers, setup_with};
 use std::time::{Duration, Instant};
@@ -18,11 +19,39 @@ async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
     }
 }
 
+/// Sends one request on `stream` and reads its whole answer (a small one, sent at once).
+async fn ask(stream: &mut TcpStream, path: &str) -> String {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: drover\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    let mut buffer = [0u8; 65536];
+    loop {
+        let n = stream.read(&mut buffer).await.unwrap();
+        assert!(n > 0, "closed before the answer was complete");
+        got.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&got);
+        if let Some(head_end) = text.find("\r\n\r\n") {
+            let length: usize = text[..head_end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .expect("a content length");
+            if got.len() >= head_end + 4 + length {
+                return text.into_owned();
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn half_sent_and_idle_connections_are_closed_after_the_header_timeout() {
+async fn half_sent_heads_are_closed_after_the_header_timeout_and_idle_connections_later() {
     let limits = drover_server::Limits {
         connections: drover_server::serve::ConnectionLimits {
             header_read_secs: 2,
+            idle_secs: 6,
             ..drover_server::serve::ConnectionLimits::default()
         },
         ..drover_server::Limits::default()
@@ -41,30 +70,46 @@ async fn half_sent_and_idle_connections_are_closed_after_the_header_timeout() {
             .unwrap();
         loris.push(stream);
     }
-    // One idle keep-alive connection, after an ordinary request.
+    // One keep-alive connection, idle after an ordinary request.
     let mut idle = TcpStream::connect(addr).await.unwrap();
-    idle.write_all(b"GET /api/openapi.json HTTP/1.1\r\nHost: drover\r\n\r\n")
-        .await
-        .unwrap();
+    assert!(
+        ask(&mut idle, "/api/openapi.json")
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
     // Ordinary requests keep being answered meanwhile.
     assert_still_answers(&admin).await;
 
-    let closed = tokio::time::timeout(Duration::from_secs(20), async {
+    tokio::time::timeout(Duration::from_secs(20), async {
         for stream in &mut loris {
             until_closed(stream).await;
         }
-        until_closed(&mut idle).await
     })
     .await
-    .expect("every connection closed within 20 s");
-    assert!(
-        closed.starts_with(b"HTTP/1.1 200"),
-        "the idle connection got its answer first"
-    );
+    .expect("every half-sent head closed within 20 s");
     let took = started.elapsed();
     assert!(
         took >= Duration::from_secs(2),
         "closed only after the timeout ({took:?})"
+    );
+
+    // Past the header timeout, the idle connection still serves its next request...
+    tokio::time::sleep(Duration::from_secs(3).saturating_sub(started.elapsed())).await;
+    assert!(
+        ask(&mut idle, "/api/openapi.json")
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
+    let answered = Instant::now();
+    // ... and is closed once it has idled for the idle timeout.
+    let rest = tokio::time::timeout(Duration::from_secs(20), until_closed(&mut idle))
+        .await
+        .expect("the idle connection closed within 20 s");
+    assert!(rest.is_empty(), "nothing more was sent on it");
+    let idled = answered.elapsed();
+    assert!(
+        idled >= Duration::from_millis(5_500),
+        "closed only after idling for the idle timeout ({idled:?})"
     );
     // The admin's pooled connection went idle past the timeout and was closed too (as it
     // should be): a new client's connection asks.
@@ -75,6 +120,10 @@ async fn half_sent_and_idle_connections_are_closed_after_the_header_timeout() {
 fn the_default_header_timeout_closes_a_slow_loris_within_a_minute() {
     let limits = drover_server::serve::ConnectionLimits::default();
     assert!((1..=60).contains(&limits.header_read_secs));
+    assert!(
+        limits.idle_secs > limits.header_read_secs,
+        "idle connections outlive a head's timeout"
+    );
     assert!(
         limits.max_connections >= 11_000,
         "10,000 workers and 1,000 dashboards"
