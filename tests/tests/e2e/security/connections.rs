@@ -24,7 +24,7 @@ async fn ask(stream: &mut TcpStream, path: &str) -> String {
     let request = format!("GET {path} HTTP/1.1\r\nHost: drover\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut got = Vec::new();
-    let mut buffer = [0u8; 65536];
+    let mut buffer = vec![0u8; 65536];
     loop {
         let n = stream.read(&mut buffer).await.unwrap();
         assert!(n > 0, "closed before the answer was complete");
