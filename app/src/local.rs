@@ -125,6 +125,7 @@ pub async fn start(setup: LocalSetup) -> Result<(LocalFarm, Client, User), Local
         secret_key_file: None,
         behind_proxy: false,
         web_ui: None,
+        mail: None,
     };
     let server = drover_server::Server::start(config)
         .await

@@ -106,6 +106,7 @@ fn headless_server() -> (
             secret_key_file: None,
             behind_proxy: false,
             web_ui: None,
+            mail: None,
         }))
         .unwrap();
     (dir, runtime, server)

@@ -31,6 +31,8 @@ pub enum Owner {
     Project(ProjectId),
     /// A job the bus does not know: only managers and admins see it.
     Unknown,
+    /// One person's own (a notice): only their streams see it, whatever their role.
+    Person(UserId),
 }
 
 /// An event as the bus keeps it: numbered, with its owner.
@@ -189,6 +191,9 @@ impl EventBus {
 
     /// Whose an event is; learns and forgets jobs' projects as jobs come and go.
     fn owner(&self, kind: &EventKind) -> Owner {
+        if let EventKind::Notice { person, .. } = kind {
+            return Owner::Person(*person);
+        }
         let Some(job_id) = kind.job_id() else {
             return Owner::Farm;
         };

@@ -48,6 +48,8 @@ pub struct Config {
     pub web_ui: Option<PathBuf>,
     /// What the server lets requests and connections spend.
     pub limits: Limits,
+    /// How notices are e-mailed; without it, they are not.
+    pub mail: Option<farm::notify::MailConfig>,
 }
 
 /// What the server lets requests and connections spend (each refusal a clear 4xx, or a
@@ -85,6 +87,9 @@ pub enum StartError {
         /// Sealed secrets it does not open.
         count: usize,
     },
+    /// The e-mail settings are not usable.
+    #[error(transparent)]
+    Notifier(#[from] farm::notify::NotifierError),
     /// The data dir or the listening socket failed.
     #[error("{what}: {source}")]
     Io {
@@ -245,6 +250,7 @@ impl Server {
             config.behind_proxy,
             config.public_url.as_deref(),
         ));
+        let notifier = farm::notify::Notifier::new(config.mail.as_ref())?;
         let (socket_io, live) =
             production::live::Live::new(Arc::clone(&auth), store.clone(), events.clone());
         let state = AppState {
@@ -259,6 +265,7 @@ impl Server {
             work: Arc::default(),
             fido: Arc::new(fido),
             join_token_hash: auth::hash_token(&join_token),
+            notifier: Arc::new(notifier),
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

@@ -34,6 +34,35 @@ struct DataDir {
     data_dir: Option<PathBuf>,
 }
 
+/// How notices are e-mailed (see README, "Notifications").
+#[derive(clap::Args)]
+struct MailArgs {
+    /// The SMTP server notices are e-mailed through: smtp://host:25,
+    /// smtp://user:password@host:587?tls=required (STARTTLS) or smtps://user:password@host:465.
+    /// Without it, nobody is e-mailed. Prefer the environment variable: it keeps the password
+    /// out of the process list
+    #[arg(long, env = "DROVER_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of notice e-mails
+    #[arg(
+        long,
+        env = "DROVER_MAIL_FROM",
+        default_value = "Drover <drover@localhost>"
+    )]
+    mail_from: String,
+}
+
+impl MailArgs {
+    fn config(&self) -> Option<drover_server::farm::notify::MailConfig> {
+        self.smtp_url
+            .as_ref()
+            .map(|url| drover_server::farm::notify::MailConfig {
+                smtp_url: url.clone(),
+                from: self.mail_from.clone(),
+            })
+    }
+}
+
 /// What the server lets connections spend (see README, "Security").
 #[derive(clap::Args)]
 struct LimitArgs {
@@ -125,6 +154,8 @@ enum Command {
         data_dir: DataDir,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Print the farm's join token for `drover-worker --token` (alone on the last line).
     WorkerToken {
@@ -221,6 +252,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir: std::env::var_os("DROVER_DATA_DIR").map(PathBuf::from),
         },
         limits: LimitArgs::default(),
+        mail: MailArgs {
+            smtp_url: std::env::var("DROVER_SMTP_URL").ok(),
+            mail_from: std::env::var("DROVER_MAIL_FROM")
+                .unwrap_or_else(|_| "Drover <drover@localhost>".into()),
+        },
     });
     match command {
         Command::Serve {
@@ -231,6 +267,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             web_ui,
             data_dir: dir,
             limits,
+            mail,
         } => {
             let data_dir = data_dir(dir)?;
             runtime.block_on(serve(Config {
@@ -241,6 +278,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 behind_proxy,
                 web_ui,
                 limits: limits.limits(),
+                mail: mail.config(),
             }))
         }
         #[expect(

@@ -33,6 +33,8 @@ pub struct AppState {
     pub(crate) lists: Arc<crate::production::lists::Lists>,
     /// The file uploads being received, one request each.
     pub(crate) uploads: crate::farm::file_store::UploadLocks,
+    /// Sends notices' e-mails and chat messages.
+    pub(crate) notifier: Arc<crate::farm::notify::Notifier>,
 }
 
 impl AppState {

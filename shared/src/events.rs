@@ -1,8 +1,8 @@
 //! Live events streamed by `GET /api/events` (server-sent events). Each carries a sequence
 //! number; a client that reconnects sends the last one it saw and gets what it missed.
 
-use crate::api::{Job, JobProgress, Worker};
-use crate::ids::{JobId, TaskId, WorkerId};
+use crate::api::{Job, JobProgress, Notice, Worker};
+use crate::ids::{JobId, TaskId, UserId, WorkerId};
 use crate::status::{JobStatus, TaskStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -82,6 +82,14 @@ pub enum EventKind {
         /// The task that rendered it.
         task_id: TaskId,
     },
+    /// A notice for one person (only their own streams get it): a job they submitted or
+    /// follow ended.
+    Notice {
+        /// Whose it is.
+        person: UserId,
+        /// The notice as their list shows it.
+        notice: Notice,
+    },
     /// Events were missed (the client fell too far behind): reload what you show.
     Resync,
 }
@@ -95,6 +103,7 @@ impl EventKind {
             Self::Log { .. } => "logs",
             Self::Worker { .. } => "workers",
             Self::LastRendered { .. } => "last_rendered",
+            Self::Notice { .. } => "notices",
             Self::Resync => "resync",
         }
     }
@@ -108,7 +117,7 @@ impl EventKind {
             | Self::Task { job_id, .. }
             | Self::Log { job_id, .. }
             | Self::LastRendered { job_id, .. } => Some(*job_id),
-            Self::Worker { .. } | Self::Resync => None,
+            Self::Worker { .. } | Self::Notice { .. } | Self::Resync => None,
         }
     }
 }
@@ -117,8 +126,8 @@ impl EventKind {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
-    /// Comma-separated topics: `jobs`, `tasks`, `logs`, `workers`, `last_rendered`. All but
-    /// `logs` when absent.
+    /// Comma-separated topics: `jobs`, `tasks`, `logs`, `workers`, `last_rendered`,
+    /// `notices`. All but `logs` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topics: Option<String>,
     /// Only events about this job (worker events always pass).

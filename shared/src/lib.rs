@@ -17,6 +17,6 @@ pub use client::{Client, ClientError};
 pub use error::ErrorBody;
 pub use ids::{JobId, ProductionTaskId, ProjectId, TaskId, UserId, WorkerId};
 pub use status::{
-    DependMode, DependencyState, JobCommand, JobStatus, Role, TaskAction, TaskStatus, TaskType,
-    WorkerStatus,
+    DependMode, DependencyState, JobCommand, JobStatus, NoticeOutcome, Role, TaskAction,
+    TaskStatus, TaskType, WorkerStatus,
 };

@@ -236,6 +236,16 @@ named_enum!(
 );
 
 named_enum!(
+    /// How the job a notice tells of ended.
+    NoticeOutcome, "notice outcome" {
+        /// Every task completed.
+        Completed => "completed",
+        /// The job failed.
+        Failed => "failed",
+    }
+);
+
+named_enum!(
     /// What kind of work a task is, and so what a worker needs to run it. Workers say which
     /// they run when they sign on; the claim hands them only those.
     TaskType, "task type" {

@@ -10,6 +10,8 @@ use drover_shared::api::{CommandSettings, Job, JobKind, Project, ProjectInput, S
 use drover_shared::{Client, ProjectId, Role};
 use tempfile::TempDir;
 
+pub mod sinks;
+
 /// The password every test account gets.
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -64,6 +66,7 @@ pub async fn setup_config(change: impl FnOnce(&mut Config)) -> (TestServer, Clie
         secret_key_file: None,
         behind_proxy: false,
         web_ui: None,
+        mail: None,
     };
     change(&mut config);
     let server = Server::start(config).await.expect("starting the server");

@@ -1,6 +1,7 @@
 //! All SQL of the server, one module per table or aggregate, as plain synchronous functions on
 //! a `rusqlite::Connection`. Handlers never see SQL; they call these through [`crate::store`].
 
+pub mod notices;
 pub mod render_publish;
 pub(crate) mod teams;
 
@@ -51,6 +52,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0029_job_deps.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0030_limits.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0031_job_durations.sql")),
+        M::up(include_str!("../../migrations/0032_notices.sql")),
     ])
 });
 

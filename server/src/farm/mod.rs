@@ -11,5 +11,6 @@ pub(crate) mod file_sets;
 pub mod file_store;
 pub(crate) mod files;
 pub(crate) mod monitor;
+pub mod notify;
 pub(crate) mod routes;
 pub(crate) mod state_machine;

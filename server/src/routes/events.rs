@@ -18,7 +18,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use drover_shared::events::{Event, EventKind, EventQuery};
-use drover_shared::{ErrorBody, ProjectId};
+use drover_shared::{ErrorBody, ProjectId, UserId};
 use futures_util::{Stream, StreamExt, stream};
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -27,7 +27,14 @@ use tokio_stream::wrappers::BroadcastStream;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-const TOPICS: [&str; 5] = ["jobs", "tasks", "logs", "workers", "last_rendered"];
+const TOPICS: [&str; 6] = [
+    "jobs",
+    "tasks",
+    "logs",
+    "workers",
+    "last_rendered",
+    "notices",
+];
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
@@ -44,6 +51,8 @@ fn to_sse(event: &Event) -> SseEvent {
 /// What one stream may show: everything, or its person's team projects as last read.
 struct Visibility {
     state: AppState,
+    /// Whose stream it is: their own events (notices) and no one else's.
+    person: UserId,
     sight: Sight,
     projects: HashSet<ProjectId>,
     /// The team version `projects` was read at.
@@ -51,9 +60,10 @@ struct Visibility {
 }
 
 impl Visibility {
-    async fn new(state: AppState, sight: Sight) -> ApiResult<Self> {
+    async fn new(state: AppState, person: UserId, sight: Sight) -> ApiResult<Self> {
         let mut visibility = Self {
             state,
+            person,
             sight,
             projects: HashSet::new(),
             version: 0,
@@ -82,6 +92,7 @@ impl Visibility {
     /// True when the stream may show the event.
     async fn shows(&mut self, published: &Published) -> bool {
         match (self.sight, published.owner) {
+            (_, Owner::Person(person)) => person == self.person,
             (Sight::All, _) | (_, Owner::Farm) => true,
             (Sight::Team(_), Owner::Unknown) => false,
             (Sight::Team(_), Owner::Project(project)) => {
@@ -134,7 +145,7 @@ async fn events(
         .events
         .open_stream(me.user.id)
         .map_err(|e| ApiError::TooManyRequests(e.to_string()))?;
-    let visibility = Visibility::new(state.clone(), me.sight()).await?;
+    let visibility = Visibility::new(state.clone(), me.user.id, me.sight()).await?;
     let since = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

@@ -8,8 +8,8 @@ mod web_ui;
 
 use crate::error::ApiError;
 use crate::farm::routes::{
-    browse, files, jobs, limits, managers, outputs, projects, settings, storage, tasks, worker,
-    workers,
+    browse, files, jobs, limits, managers, notices, outputs, projects, settings, storage, tasks,
+    worker, workers,
 };
 use crate::production::routes as production;
 use crate::state::AppState;
@@ -73,6 +73,7 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(managers::router())
         .merge(settings::router())
         .merge(limits::router())
+        .merge(notices::router())
         .merge(browse::router())
         .merge(jobs::router())
         .merge(tasks::router())

@@ -754,6 +754,7 @@ pub struct NewUser {
 mod auth;
 mod farm;
 mod files;
+mod notices;
 mod production;
 pub use auth::{
     Authenticated, FactorProof, FidoEnabled, LoginRequest, LoginResponse, LogoutResponse,
@@ -763,5 +764,10 @@ pub use farm::{BlocklistEntry, JoinToken, PreviewQuery, PreviewSize};
 pub use files::{
     FileCheck, FileCheckAnswer, FileRef, JobFile, JobOutput, ProjectStorage, ProjectStorageInput,
     StorageMode, UploadQuery, UploadState, check_job_path, check_output_name, is_sha256,
+};
+pub use notices::{
+    ChatChoice, MAX_CHAT_USER_ID, MAX_NOTICES_PER_PAGE, MAX_SUBSCRIPTIONS, Notice, NoticeChannels,
+    NoticeCount, NoticeList, NoticeQuery, NoticeSettings, NoticeSettingsView, NoticesRead,
+    Subscriptions,
 };
 pub use production::{Named, OpenProductionTask, ProductionTaskDetail};

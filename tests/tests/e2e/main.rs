@@ -15,6 +15,7 @@ mod job_files;
 mod jobs;
 mod kitsu;
 mod limits;
+mod notices;
 mod production;
 mod render_farm;
 mod roles;

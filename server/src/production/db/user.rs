@@ -418,6 +418,12 @@ const OWN_FIELDS: &[&str] = &[
     "locale",
     "country",
     "notifications_enabled",
+    "notifications_slack_enabled",
+    "notifications_slack_userid",
+    "notifications_mattermost_enabled",
+    "notifications_mattermost_userid",
+    "notifications_discord_enabled",
+    "notifications_discord_userid",
     "data",
 ];
 

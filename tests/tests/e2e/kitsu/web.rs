@@ -560,6 +560,7 @@ async fn a_web_front_end_is_served_beside_the_api_from_one_origin() {
         secret_key_file: None,
         behind_proxy: false,
         web_ui: Some(empty.path().to_owned()),
+        mail: None,
         limits: drover_server::Limits::default(),
     })
     .await;

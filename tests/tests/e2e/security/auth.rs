@@ -497,6 +497,7 @@ async fn serve(data_dir: &std::path::Path, key_file: Option<std::path::PathBuf>)
         secret_key_file: key_file,
         behind_proxy: false,
         web_ui: None,
+        mail: None,
         limits: drover_server::Limits::default(),
     })
     .await
@@ -613,6 +614,7 @@ async fn totp_secrets_are_sealed_at_rest_and_need_their_key() {
         secret_key_file: Some(tmp.path().join("another.key")),
         behind_proxy: false,
         web_ui: None,
+        mail: None,
         limits: drover_server::Limits::default(),
     })
     .await

@@ -106,6 +106,13 @@ pub fn settle_job(
     if before != Some(status) && matches!(status, JobStatus::Completed | JobStatus::Failed) {
         // Its comment on its production task, if it has one (see `crate::production::publish`).
         render_publish::queue(conn, job, Outcome::of(status))?;
+        // Its notices, and their e-mails and chat messages (see `crate::farm::notify`).
+        for queued in crate::db::notices::queue(conn, job, status, super::now_ms())? {
+            events.push(EventKind::Notice {
+                person: queued.person,
+                notice: queued.notice,
+            });
+        }
     }
     if before != Some(status) {
         push_dependents(conn, job, events)?;
