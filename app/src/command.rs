@@ -58,6 +58,8 @@ pub enum View {
     Projects,
     /// Farm settings.
     Settings,
+    /// The person's notifications and their choices.
+    Notices,
 }
 
 impl View {
@@ -71,6 +73,7 @@ impl View {
             Self::Farm => "Farm",
             Self::Projects => "Projects",
             Self::Settings => "Settings",
+            Self::Notices => "Notifications",
         }
     }
 }
@@ -180,6 +183,14 @@ pub enum Command {
     SaveProject(Ticket, Option<ProjectId>, ProjectInput),
     /// Save farm settings; the answer comes back with the ticket.
     SaveSettings(Ticket, Settings),
+    /// Mark notices read (those named, or all).
+    MarkNoticesRead(drover_shared::api::NoticesRead),
+    /// Save the person's notification choices.
+    SaveNoticeSettings(drover_shared::api::NoticeSettings),
+    /// Follow a job (true) or stop.
+    FollowJob(JobId, bool),
+    /// Follow a project (true) or stop.
+    FollowProject(ProjectId, bool),
     /// Fetch everything again.
     Refresh,
 }

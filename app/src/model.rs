@@ -9,7 +9,9 @@ use drover_shared::{
 };
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+mod notices;
 mod outputs;
+pub use notices::Notices;
 pub use outputs::{Outputs, SaveProgress};
 
 /// Seconds between two history samples.
@@ -30,6 +32,8 @@ pub enum FollowUp {
     PreviewChanged(JobId),
     /// The open job's tasks were added or taken out (its frames changed): read them again.
     TasksChanged(JobId),
+    /// A notice with this id arrived: a desktop pop-up, when the person wants them.
+    Notice(i64),
 }
 
 /// The farm as this app sees it.
@@ -57,6 +61,8 @@ pub struct Farm {
     pub history: History,
     /// The person's open production tasks (the submit dialog asks for them).
     pub my_tasks: crate::production::MyTasks,
+    /// The person's notices, their choices and what they follow.
+    pub notices: Notices,
 }
 
 /// The open job's tasks, blocklist and log.
@@ -377,6 +383,11 @@ impl Farm {
                 self.workers.insert(worker.id, worker.clone());
             }
             EventKind::LastRendered { job_id, .. } => return FollowUp::PreviewChanged(*job_id),
+            EventKind::Notice { notice, .. } => {
+                if self.notices.arrived(notice.clone()) {
+                    return FollowUp::Notice(notice.id);
+                }
+            }
             EventKind::Resync => return FollowUp::Refetch,
         }
         FollowUp::None

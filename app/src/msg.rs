@@ -67,6 +67,21 @@ pub enum Msg {
     ProjectSaved(Ticket, Result<(), String>),
     /// The answer to the settings save with this ticket. Goes to the Settings view.
     SettingsSaved(Ticket, Result<(), String>),
+    /// The person's notices, choices and subscriptions, read at once.
+    Notices {
+        /// The newest page of the list.
+        list: drover_shared::api::NoticeList,
+        /// Their choices.
+        settings: drover_shared::api::NoticeSettingsView,
+        /// What they follow.
+        subscriptions: drover_shared::api::Subscriptions,
+    },
+    /// The unread count after marking notices read.
+    NoticeCount(u64),
+    /// The person's saved choices, or why they were refused.
+    NoticeSettings(Result<drover_shared::api::NoticeSettingsView, String>),
+    /// What the person follows now.
+    Subscriptions(drover_shared::api::Subscriptions),
     /// Something finished well; shown as a toast.
     Info(String),
     /// Something failed that nobody waits on; shown as a toast.

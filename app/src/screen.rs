@@ -10,8 +10,8 @@ use crate::session::Session;
 use crate::theme::{self, UiExt};
 use crate::toasts::Toasts;
 use crate::views::{
-    Answered, farm, job::JobView, jobs::JobsView, previews::PreviewsView, projects::ProjectsView,
-    settings::SettingsView, submit::SubmitDialog, workers,
+    Answered, farm, job::JobView, jobs::JobsView, notices::NoticesView, previews::PreviewsView,
+    projects::ProjectsView, settings::SettingsView, submit::SubmitDialog, workers,
 };
 use drover_shared::Role;
 
@@ -27,6 +27,7 @@ pub struct FarmScreen {
     previews: PreviewsView,
     projects: ProjectsView,
     settings: SettingsView,
+    notices: NoticesView,
     /// The submit dialog, when open.
     pub submit: Option<SubmitDialog>,
 }
@@ -42,6 +43,7 @@ impl FarmScreen {
             previews: PreviewsView::default(),
             projects: ProjectsView::default(),
             settings: SettingsView::default(),
+            notices: NoticesView::default(),
             submit: None,
         }
     }
@@ -62,15 +64,18 @@ impl FarmScreen {
                     View::Previews,
                     View::Farm,
                     View::Projects,
+                    View::Notices,
                 ];
                 if session.farm.role() == Role::Admin {
                     nav.push(View::Settings);
                 }
+                let unread = session.farm.notices.unread;
                 for view in nav {
-                    if ui
-                        .selectable_label(self.view == view, view.label())
-                        .clicked()
-                    {
+                    let label = match view {
+                        View::Notices if unread > 0 => format!("{} ({unread})", view.label()),
+                        _ => view.label().to_owned(),
+                    };
+                    if ui.selectable_label(self.view == view, label).clicked() {
                         commands.push(Command::Navigate(view));
                     }
                 }
@@ -91,6 +96,7 @@ impl FarmScreen {
             View::Farm => farm::ui(ui, farm),
             View::Projects => self.projects.ui(ui, farm, commands),
             View::Settings => self.settings.ui(ui, farm, commands),
+            View::Notices => self.notices.ui(ui, farm, commands),
         });
         if let Some(dialog) = &mut self.submit
             && !dialog.ui(ui.ctx(), farm, session.local.is_some(), commands)
@@ -171,6 +177,15 @@ impl FarmScreen {
                     Err(_) => {}
                 }
             }
+            Msg::NoticeSettings(answer) => match answer {
+                Ok(view) => {
+                    self.notices.saved();
+                    self.session.farm.notices.settings = Some(view);
+                    toasts.info(now, "notification choices saved");
+                }
+                // The form keeps what was typed; the toast says why it was refused.
+                Err(error) => toasts.error(now, error),
+            },
             other => self.session.handle(backend, ctx, other),
         }
     }

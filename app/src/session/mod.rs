@@ -2,6 +2,7 @@
 //! answer changes them, and which request each `Command` makes. The requests themselves are
 //! in `requests.rs`, the live streams in `stream.rs`.
 
+mod notices;
 pub mod requests;
 mod stream;
 
@@ -97,6 +98,7 @@ impl Session {
         backend.spawn(requests::workers(self.client.clone()));
         self.fetch_limits(backend);
         self.fetch_projects(backend, false);
+        backend.spawn(notices::all(self.client.clone()));
         if self.farm.role() == Role::Admin {
             backend.spawn(requests::settings(self.client.clone()));
             backend.spawn(requests::users(self.client.clone()));
@@ -162,12 +164,31 @@ impl Session {
                 FollowUp::None => {}
                 FollowUp::Refetch => self.fetch_all(backend),
                 FollowUp::TasksChanged(job_id) => self.open_job(backend, job_id),
+                FollowUp::Notice(id) => {
+                    if self.farm.notices.wants_desktop()
+                        && let Some(notice) = self.farm.notices.list.iter().find(|n| n.id == id)
+                    {
+                        let notice = notice.clone();
+                        backend.spawn_stream(move |_| notices::pop_up(notice));
+                    }
+                }
                 FollowUp::PreviewChanged(job_id) => {
                     // Dropping the cached ones makes the views ask again when they show them.
                     self.previews
                         .retain(|key, _| key.job_id.is_some_and(|j| j != job_id));
                 }
             },
+            Msg::Notices {
+                list,
+                settings,
+                subscriptions,
+            } => {
+                self.farm.notices.set(list);
+                self.farm.notices.settings = Some(settings);
+                self.farm.notices.subscriptions = subscriptions;
+            }
+            Msg::NoticeCount(unread) => self.farm.notices.unread = unread,
+            Msg::Subscriptions(subscriptions) => self.farm.notices.subscriptions = subscriptions,
             Msg::Stream(state) => {
                 // Back after a loss: what we hold may be stale, so fetch it again.
                 let recovered = state == StreamState::Live && !self.is_live();
@@ -187,6 +208,7 @@ impl Session {
             | Msg::SubmitAnswer(..)
             | Msg::ProjectSaved(..)
             | Msg::SettingsSaved(..)
+            | Msg::NoticeSettings(_)
             | Msg::SaveProgress(..)
             | Msg::Saved(..)
             | Msg::Connected(_)
@@ -357,6 +379,21 @@ impl Session {
             }
             Command::SaveSettings(ticket, settings) => {
                 backend.spawn(requests::save_settings(client, ticket, settings));
+            }
+            Command::MarkNoticesRead(read) => {
+                self.farm
+                    .notices
+                    .mark_read((!read.all).then_some(read.ids.as_slice()));
+                backend.spawn(notices::mark_read(client, read));
+            }
+            Command::SaveNoticeSettings(settings) => {
+                backend.spawn(notices::save_settings(client, settings));
+            }
+            Command::FollowJob(job, follow) => {
+                backend.spawn(notices::follow_job(client, job, follow));
+            }
+            Command::FollowProject(project, follow) => {
+                backend.spawn(notices::follow_project(client, project, follow));
             }
             Command::Refresh => self.fetch_all(backend),
             // The app and the farm screen handle these before a session sees them.

@@ -6,6 +6,7 @@ pub mod job_deps;
 pub mod job_frames;
 pub mod job_outputs;
 pub mod jobs;
+pub mod notices;
 pub mod previews;
 pub mod projects;
 pub mod settings;

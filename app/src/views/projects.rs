@@ -71,9 +71,9 @@ impl ProjectsView {
         });
         egui::Grid::new("projects")
             .striped(true)
-            .num_columns(6)
+            .num_columns(7)
             .show(ui, |ui| {
-                for label in ["Name", "Server path", "Linux", "macOS", "Windows", ""] {
+                for label in ["Name", "Server path", "Linux", "macOS", "Windows", "", ""] {
                     ui.strong(label);
                 }
                 ui.end_row();
@@ -83,8 +83,17 @@ impl ProjectsView {
                     ui.monospace(&project.path_linux);
                     ui.monospace(&project.path_osx);
                     ui.monospace(&project.path_win);
-                    if may_edit && ui.small_button("Edit").clicked() {
+                    if !may_edit {
+                        ui.label("");
+                    } else if ui.small_button("Edit").clicked() {
                         self.form = Some(Form::from_project(project));
+                    }
+                    let follows = farm.notices.follows_project(project.id);
+                    let mut on = follows;
+                    ui.toggle_value(&mut on, if follows { "Following" } else { "Follow" })
+                        .on_hover_text("Be told when any job of this project completes or fails.");
+                    if on != follows {
+                        commands.push(Command::FollowProject(project.id, on));
                     }
                     ui.end_row();
                 }

@@ -223,6 +223,29 @@ impl JobView {
     }
 }
 
+/// Follow the job (be told when it ends), or stop. The submitter is told anyway.
+fn follow_ui(ui: &mut egui::Ui, farm: &Farm, job: &Job, commands: &mut Vec<Command>) {
+    let mine = farm.me.as_ref().is_some_and(|me| me.id == job.created_by);
+    let follows = farm.notices.follows_job(job.id);
+    let mut on = follows;
+    ui.toggle_value(
+        &mut on,
+        if follows {
+            "Following job"
+        } else {
+            "Follow job"
+        },
+    )
+    .on_hover_text(if mine {
+        "You submitted it: you are told when it ends (see Notifications)."
+    } else {
+        "Be told when this job completes or fails (see Notifications)."
+    });
+    if on != follows {
+        commands.push(Command::FollowJob(job.id, on));
+    }
+}
+
 fn header_ui(
     ui: &mut egui::Ui,
     farm: &Farm,
@@ -258,6 +281,8 @@ fn header_ui(
                 *confirm_rerun = true;
             }
         }
+        ui.separator();
+        follow_ui(ui, farm, job, commands);
     });
     ui.horizontal_wrapped(|ui| {
         let mut words = vec![format!(

@@ -238,3 +238,23 @@ fn picked_tasks_are_requeued_skipped_or_failed_from_the_context_menu() {
         h.state().2
     );
 }
+
+#[test]
+fn the_job_is_followed_and_unfollowed_from_its_header() {
+    let mut h = harness(job_in(4, JobStatus::Active, 0));
+    h.get_by_label("Follow job").click();
+    h.run_steps(2);
+    assert!(matches!(
+        h.state().2.as_slice(),
+        [Command::FollowJob(JobId(4), true)]
+    ));
+    h.state_mut().2.clear();
+    h.state_mut().1.notices.subscriptions.jobs = vec![JobId(4)];
+    h.run_steps(2);
+    h.get_by_label("Following job").click();
+    h.run_steps(2);
+    assert!(matches!(
+        h.state().2.as_slice(),
+        [Command::FollowJob(JobId(4), false)]
+    ));
+}
