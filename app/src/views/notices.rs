@@ -178,7 +178,7 @@ fn chat_row(ui: &mut egui::Ui, name: &str, available: bool, choice: &mut ChatCho
         ui.add(
             egui::TextEdit::singleline(&mut choice.user_id)
                 .hint_text(format!("your {name} {hint}"))
-                .desired_width(240.0),
+                .desired_width(300.0),
         );
     });
 }
