@@ -28,6 +28,7 @@ pub fn serve(data_dir: std::path::PathBuf) -> anyhow::Result<()> {
             secret_key_file: None,
             behind_proxy: false,
             web_ui: None,
+            mail: None,
         };
         let server = Server::start(config).await?;
         drover_server::auth::accounts::create(&server.state().store, EMAIL, PASSWORD, Role::Admin)

@@ -107,6 +107,7 @@ impl BenchServer {
             secret_key_file: None,
             behind_proxy: false,
             web_ui: None,
+            mail: None,
         };
         let (url, email) = runtime.block_on(async {
             let server = Server::start(config).await?;

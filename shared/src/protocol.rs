@@ -27,6 +27,11 @@ pub struct HostFacts {
     /// GPU memory, where `nvidia-smi` answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu_memory_bytes: Option<u64>,
+    /// What the host draws now, in watts, where it can be measured: the CPU packages' RAPL
+    /// energy counters and the GPUs' `nvidia-smi` power draw, summed. The farm history
+    /// estimates the draw of hosts without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_watts: Option<f64>,
 }
 
 /// `POST /worker/register`: join the farm with its join token.

@@ -178,6 +178,7 @@ mod tests {
                     task_id: None,
                     requested_status: None,
                     requested_after_current_task: false,
+                    watts: None,
                 },
             );
         }

@@ -53,6 +53,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0030_limits.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0031_job_durations.sql")),
         M::up(include_str!("../../migrations/0032_notices.sql")),
+        M::up(include_str!("../../migrations/0033_farm_history.sql")),
     ])
 });
 

@@ -8,8 +8,8 @@ mod web_ui;
 
 use crate::error::ApiError;
 use crate::farm::routes::{
-    browse, files, jobs, limits, managers, notices, outputs, projects, settings, storage, tasks,
-    worker, workers,
+    browse, files, jobs, limits, managers, notices, outputs, projects, settings, stats, storage,
+    tasks, worker, workers,
 };
 use crate::production::routes as production;
 use crate::state::AppState;
@@ -74,6 +74,7 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(settings::router())
         .merge(limits::router())
         .merge(notices::router())
+        .merge(stats::router())
         .merge(browse::router())
         .merge(jobs::router())
         .merge(tasks::router())

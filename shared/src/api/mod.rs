@@ -133,6 +133,18 @@ pub struct Worker {
     /// first API).
     #[serde(alias = "requested_lazy")]
     pub requested_after_current_task: bool,
+    /// Its rated draw in watts, set by a manager, for the farm history's energy estimate
+    /// when the host measures none; `None`: the farm's `default_worker_watts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watts: Option<f64>,
+}
+
+/// `PUT /workers/{id}/watts`: a render node's rated draw, or `null` for the farm's default.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerWatts {
+    /// Watts, 0–100,000.
+    pub watts: Option<f64>,
 }
 
 /// `POST /workers`: ask a worker to sleep (`asleep`), wake (`idle`) or shut down
@@ -756,6 +768,7 @@ mod farm;
 mod files;
 mod notices;
 mod production;
+mod stats;
 pub use auth::{
     Authenticated, FactorProof, FidoEnabled, LoginRequest, LoginResponse, LogoutResponse,
     MISSING_CODE, RefreshResponse, TotpEnabled, TotpSetup, User, WRONG_CODE,
@@ -771,3 +784,4 @@ pub use notices::{
     Subscriptions,
 };
 pub use production::{Named, OpenProductionTask, ProductionTaskDetail};
+pub use stats::{FarmStats, MAX_STATS_DAYS, StatsGroup, StatsQuery, StatsRow};

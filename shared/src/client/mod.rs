@@ -24,6 +24,7 @@ mod files;
 mod notices;
 mod outputs;
 mod production;
+mod stats;
 mod worker;
 
 pub use events::EventStream;

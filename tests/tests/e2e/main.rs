@@ -20,6 +20,7 @@ mod production;
 mod render_farm;
 mod roles;
 mod security;
+mod stats;
 mod stored_files;
 mod tasks;
 mod worker_protocol;

@@ -16,6 +16,7 @@ pub(crate) mod limits;
 pub(crate) mod managers;
 pub(crate) mod projects;
 pub(crate) mod settings;
+pub(crate) mod stats;
 pub(crate) mod stored_files;
 pub(crate) mod tasks;
 pub mod workers;

@@ -70,6 +70,17 @@ pub struct FarmSettings {
     /// The least role that may submit or re-run jobs that run code of their own on the render
     /// nodes (`command` jobs, and Blender jobs that let the .blend run its Python).
     pub code_jobs_min_role: Role,
+    /// A render node's draw, in watts, where it measures none and has no rating of its own
+    /// (the farm history's energy estimate).
+    pub default_worker_watts: f64,
+    /// The grid's carbon intensity, in gCO2e per kWh (the history's CO2e).
+    pub grid_gco2e_per_kwh: f64,
+    /// What a kWh costs, in `cost_currency`.
+    pub cost_per_kwh: f64,
+    /// What a core-hour costs besides its energy (hardware, licences), in `cost_currency`.
+    pub cost_per_core_hour: f64,
+    /// The currency costs are in (a label).
+    pub cost_currency: String,
 }
 
 impl Default for FarmSettings {
@@ -86,6 +97,12 @@ impl Default for FarmSettings {
             worker_timeout_secs: 60,
             task_timeout_secs: 600,
             code_jobs_min_role: Role::Manager,
+            default_worker_watts: 250.0,
+            // About Europe's grid average; France's is nearer 50, Poland's 700.
+            grid_gco2e_per_kwh: 250.0,
+            cost_per_kwh: 0.25,
+            cost_per_core_hour: 0.0,
+            cost_currency: "EUR".into(),
         }
     }
 }
@@ -171,6 +188,43 @@ pub const DEFS: &[Def] = &[
     Def {
         name: "code_jobs_min_role",
         kind: Kind::Choice(CODE_JOB_ROLES),
+    },
+    // A render node's draw where it measures none and has no rating of its own.
+    Def {
+        name: "default_worker_watts",
+        kind: Kind::Number {
+            min: 0.0,
+            max: 100_000.0,
+        },
+    },
+    // The grid's carbon intensity, gCO2e per kWh.
+    Def {
+        name: "grid_gco2e_per_kwh",
+        kind: Kind::Number {
+            min: 0.0,
+            max: 5000.0,
+        },
+    },
+    // What a kWh costs.
+    Def {
+        name: "cost_per_kwh",
+        kind: Kind::Number {
+            min: 0.0,
+            max: 1000.0,
+        },
+    },
+    // What a core-hour costs besides its energy.
+    Def {
+        name: "cost_per_core_hour",
+        kind: Kind::Number {
+            min: 0.0,
+            max: 1000.0,
+        },
+    },
+    // The currency costs are in.
+    Def {
+        name: "cost_currency",
+        kind: Kind::Text,
     },
 ];
 

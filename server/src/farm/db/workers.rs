@@ -6,7 +6,7 @@ use drover_shared::{WorkerId, WorkerStatus};
 use rusqlite::{Connection, OptionalExtension, Row, named_params};
 
 const COLUMNS: &str = "id, name, status, last_seen, created, tags, task_types, version, facts,
-    task_id, requested_status, requested_after_current_task";
+    task_id, requested_status, requested_after_current_task, watts";
 
 /// Joins a list as `,a,b,` so SQL can test membership with `instr`.
 pub fn join_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
@@ -46,6 +46,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Worker> {
         task_id: row.get("task_id")?,
         requested_status: row.get("requested_status")?,
         requested_after_current_task: row.get("requested_after_current_task")?,
+        watts: row.get("watts")?,
     })
 }
 

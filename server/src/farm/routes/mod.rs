@@ -10,6 +10,7 @@ pub(crate) mod notices;
 pub(crate) mod outputs;
 pub(crate) mod projects;
 pub(crate) mod settings;
+pub(crate) mod stats;
 pub(crate) mod storage;
 pub(crate) mod tasks;
 pub(crate) mod worker;

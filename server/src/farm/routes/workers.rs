@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use drover_shared::ErrorBody;
-use drover_shared::api::{JoinToken, Worker, WorkerStatusChange};
+use drover_shared::api::{JoinToken, Worker, WorkerStatusChange, WorkerWatts};
 use drover_shared::events::EventKind;
 use drover_shared::{WorkerId, WorkerStatus};
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_workers, set_worker_status))
         .routes(routes!(get_worker))
+        .routes(routes!(set_worker_watts))
         .routes(routes!(join_token))
 }
 
@@ -112,4 +113,40 @@ async fn join_token(
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(format!("reading the join token: {e}")))?;
     Ok(Json(JoinToken { token }))
+}
+
+/// Set a render node's rated draw in watts, which the farm history's energy estimate uses when
+/// the host measures none (no RAPL, no `nvidia-smi`); `null` falls back to the farm's
+/// `default_worker_watts`.
+#[utoipa::path(put, path = "/workers/{id}/watts", tag = "workers", params(("id" = i64, Path)),
+    request_body = WorkerWatts, security(("bearer" = ["manager"])),
+    responses((status = 200, body = Worker), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_worker_watts(
+    ManagerOnly(_): ManagerOnly,
+    State(state): State<AppState>,
+    Path(id): Path<WorkerId>,
+    Json(body): Json<WorkerWatts>,
+) -> ApiResult<Json<Worker>> {
+    if body
+        .watts
+        .is_some_and(|w| !w.is_finite() || !(0.0..=100_000.0).contains(&w))
+    {
+        return Err(ApiError::BadRequest(
+            "watts must be a number from 0 to 100000, or null for the farm's default".into(),
+        ));
+    }
+    let worker = state
+        .store
+        .write(move |c| {
+            if !db::stats::set_worker_watts(c, id, body.watts)? {
+                return Err(ApiError::not_found(format!("worker {id}")));
+            }
+            db::workers::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("worker {id}")))
+        })
+        .await?;
+    state.events.publish(EventKind::Worker {
+        worker: worker.clone(),
+    });
+    Ok(Json(worker))
 }

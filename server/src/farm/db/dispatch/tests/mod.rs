@@ -5,6 +5,7 @@
 
 mod claims;
 mod failures;
+mod history;
 mod job_deps;
 mod limits;
 mod recovery;

@@ -1,0 +1,87 @@
+-- The farm's history (issue 17): every run of a task that ended is kept, with what it drew, and
+-- rolled up per day, project, submitter and worker, so a year of history answers in
+-- milliseconds and outlives the jobs it came from (no foreign keys: a deleted job, worker or
+-- project leaves its history).
+
+-- The rated draw a manager gives a render node, for the estimate where the host cannot measure.
+ALTER TABLE workers ADD COLUMN watts REAL CHECK (watts IS NULL OR watts >= 0);
+
+CREATE TABLE farm_runs (
+    id         INTEGER PRIMARY KEY,
+    task_id    INTEGER NOT NULL,
+    job_id     INTEGER NOT NULL,
+    project_id INTEGER NOT NULL,
+    submitter  TEXT NOT NULL,
+    worker_id  INTEGER NOT NULL,
+    started    INTEGER NOT NULL,
+    ended      INTEGER NOT NULL,
+    ms         INTEGER NOT NULL CHECK (ms >= 0),
+    outcome    TEXT NOT NULL CHECK (outcome IN ('completed', 'failed', 'stopped')),
+    -- The host's draw while it ran: measured (RAPL, nvidia-smi) or estimated.
+    watts      REAL NOT NULL CHECK (watts >= 0),
+    measured   INTEGER NOT NULL CHECK (measured IN (0, 1)),
+    cores      INTEGER NOT NULL CHECK (cores >= 1)
+) STRICT;
+CREATE INDEX farm_runs_ended ON farm_runs (ended);
+CREATE INDEX farm_runs_job ON farm_runs (job_id);
+
+CREATE TABLE farm_day_stats (
+    day        TEXT NOT NULL,     -- YYYY-MM-DD, UTC, of the run's end
+    project_id INTEGER NOT NULL,
+    submitter  TEXT NOT NULL,
+    worker_id  INTEGER NOT NULL,
+    completed  INTEGER NOT NULL,
+    failed     INTEGER NOT NULL,
+    stopped    INTEGER NOT NULL,
+    ms         INTEGER NOT NULL,
+    wh         REAL NOT NULL,
+    core_ms    INTEGER NOT NULL,
+    PRIMARY KEY (day, project_id, submitter, worker_id)
+) STRICT, WITHOUT ROWID;
+
+-- A run ends when its task leaves `active`: completed, failed (soft or for good), or stopped
+-- (requeued, paused, canceled, its worker gone). Its watts are the worker's last measured draw,
+-- else its rated draw (or the farm's `default_worker_watts`) scaled by its load: 30 % idle,
+-- the rest in proportion to the load per core.
+CREATE TRIGGER tasks_record_run AFTER UPDATE OF status ON tasks
+WHEN OLD.status = 'active' AND NEW.status <> 'active' AND OLD.started IS NOT NULL
+BEGIN
+    INSERT INTO farm_runs (task_id, job_id, project_id, submitter, worker_id, started, ended, ms,
+                           outcome, watts, measured, cores)
+    SELECT NEW.id, j.id, j.project_id, j.created_by, coalesce(w.id, 0), OLD.started, e.ended,
+           max(e.ended - OLD.started, 0),
+           CASE NEW.status WHEN 'completed' THEN 'completed' WHEN 'soft_failed' THEN 'failed'
+                           WHEN 'failed' THEN 'failed' ELSE 'stopped' END,
+           max(coalesce(json_extract(w.facts, '$.power_watts'),
+               coalesce(w.watts,
+                        (SELECT CAST(value AS REAL) FROM settings
+                         WHERE name = 'default_worker_watts'),
+                        250.0)
+               * (0.3 + 0.7 * min(1.0, coalesce(json_extract(w.facts, '$.load_1m'), 1.0)
+                                   / max(coalesce(json_extract(w.facts, '$.cores'), 1), 1)))),
+               0.0),
+           json_extract(w.facts, '$.power_watts') IS NOT NULL,
+           max(coalesce(json_extract(w.facts, '$.cores'), 1), 1)
+    FROM jobs AS j,
+         (SELECT CASE WHEN NEW.finished >= OLD.started THEN NEW.finished
+                      ELSE max(NEW.updated, OLD.started) END AS ended) AS e
+    LEFT JOIN workers AS w ON w.id = coalesce(OLD.worker_id, NEW.worker_id)
+    WHERE j.id = NEW.job_id;
+END;
+
+CREATE TRIGGER farm_runs_roll_up AFTER INSERT ON farm_runs
+BEGIN
+    INSERT INTO farm_day_stats (day, project_id, submitter, worker_id, completed, failed,
+                                stopped, ms, wh, core_ms)
+    VALUES (strftime('%Y-%m-%d', NEW.ended / 1000, 'unixepoch'), NEW.project_id,
+            NEW.submitter, NEW.worker_id, NEW.outcome = 'completed', NEW.outcome = 'failed',
+            NEW.outcome = 'stopped', NEW.ms, NEW.ms * NEW.watts / 3600000.0,
+            NEW.ms * NEW.cores)
+    ON CONFLICT (day, project_id, submitter, worker_id) DO UPDATE SET
+        completed = completed + excluded.completed,
+        failed    = failed + excluded.failed,
+        stopped   = stopped + excluded.stopped,
+        ms        = ms + excluded.ms,
+        wh        = wh + excluded.wh,
+        core_ms   = core_ms + excluded.core_ms;
+END;
