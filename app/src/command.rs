@@ -191,6 +191,11 @@ pub enum Command {
     FollowJob(JobId, bool),
     /// Follow a project (true) or stop.
     FollowProject(ProjectId, bool),
+    /// Read the farm's history for the Farm view (the table's grouping; the chart's by day
+    /// comes with it).
+    LoadStats(drover_shared::api::StatsQuery),
+    /// Save the farm's history as CSV to a file the person picks.
+    ExportStats(drover_shared::api::StatsQuery),
     /// Fetch everything again.
     Refresh,
 }

@@ -11,8 +11,10 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 mod notices;
 mod outputs;
+mod stats;
 pub use notices::Notices;
 pub use outputs::{Outputs, SaveProgress};
+pub use stats::{History as StatsHistory, StatsRange};
 
 /// Seconds between two history samples.
 pub const SAMPLE_SECS: f64 = 2.0;
@@ -63,6 +65,8 @@ pub struct Farm {
     pub my_tasks: crate::production::MyTasks,
     /// The person's notices, their choices and what they follow.
     pub notices: Notices,
+    /// The farm's history over the range the Farm view shows.
+    pub stats: StatsHistory,
 }
 
 /// The open job's tasks, blocklist and log.

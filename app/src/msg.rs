@@ -76,6 +76,8 @@ pub enum Msg {
         /// What they follow.
         subscriptions: drover_shared::api::Subscriptions,
     },
+    /// The farm's history over a range.
+    Stats(drover_shared::api::FarmStats),
     /// The unread count after marking notices read.
     NoticeCount(u64),
     /// The person's saved choices, or why they were refused.

@@ -10,8 +10,9 @@ use crate::session::Session;
 use crate::theme::{self, UiExt};
 use crate::toasts::Toasts;
 use crate::views::{
-    Answered, farm, job::JobView, jobs::JobsView, notices::NoticesView, previews::PreviewsView,
-    projects::ProjectsView, settings::SettingsView, submit::SubmitDialog, workers,
+    Answered, farm::FarmView, job::JobView, jobs::JobsView, notices::NoticesView,
+    previews::PreviewsView, projects::ProjectsView, settings::SettingsView, submit::SubmitDialog,
+    workers,
 };
 use drover_shared::Role;
 
@@ -28,6 +29,7 @@ pub struct FarmScreen {
     projects: ProjectsView,
     settings: SettingsView,
     notices: NoticesView,
+    farm: FarmView,
     /// The submit dialog, when open.
     pub submit: Option<SubmitDialog>,
 }
@@ -44,6 +46,7 @@ impl FarmScreen {
             projects: ProjectsView::default(),
             settings: SettingsView::default(),
             notices: NoticesView::default(),
+            farm: FarmView::default(),
             submit: None,
         }
     }
@@ -93,7 +96,7 @@ impl FarmScreen {
                 .ui(ui, farm, &preview, session.local.is_some(), commands),
             View::Workers => workers::ui(ui, farm, commands),
             View::Previews => self.previews.ui(ui, farm, &preview, commands),
-            View::Farm => farm::ui(ui, farm),
+            View::Farm => self.farm.ui(ui, farm, commands),
             View::Projects => self.projects.ui(ui, farm, commands),
             View::Settings => self.settings.ui(ui, farm, commands),
             View::Notices => self.notices.ui(ui, farm, commands),
@@ -197,6 +200,9 @@ impl FarmScreen {
                 // Limits change without an event: the Farm view reads them as it opens.
                 if view == View::Farm {
                     self.session.fetch_limits(backend);
+                    // The history too: the server's, read again each time the view opens.
+                    self.session
+                        .apply(backend, Command::LoadStats(self.farm.query()));
                 }
                 self.view = view;
             }

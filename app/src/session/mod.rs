@@ -188,6 +188,7 @@ impl Session {
                 self.farm.notices.subscriptions = subscriptions;
             }
             Msg::NoticeCount(unread) => self.farm.notices.unread = unread,
+            Msg::Stats(stats) => self.farm.stats.take(stats),
             Msg::Subscriptions(subscriptions) => self.farm.notices.subscriptions = subscriptions,
             Msg::Stream(state) => {
                 // Back after a loss: what we hold may be stale, so fetch it again.
@@ -395,6 +396,12 @@ impl Session {
             Command::FollowProject(project, follow) => {
                 backend.spawn(notices::follow_project(client, project, follow));
             }
+            Command::LoadStats(query) => {
+                for query in self.farm.stats.ask(query) {
+                    backend.spawn(requests::stats(self.client.clone(), query));
+                }
+            }
+            Command::ExportStats(query) => backend.spawn(requests::export_stats(client, query)),
             Command::Refresh => self.fetch_all(backend),
             // The app and the farm screen handle these before a session sees them.
             Command::StartLocal(_)

@@ -511,3 +511,39 @@ async fn all_projects(client: &Client, known: Vec<Project>) -> Result<Vec<Projec
     projects.sort_by_key(|p| p.name.to_lowercase());
     Ok(projects)
 }
+
+/// The farm's history over a range.
+pub async fn stats(client: Client, query: drover_shared::api::StatsQuery) -> Msg {
+    match client.stats(&query).await {
+        Ok(stats) => Msg::Stats(stats),
+        Err(e) => Msg::Failed(format!("loading the farm's history: {}", readable(&e))),
+    }
+}
+
+/// Asks where to save the history as CSV, then fetches and writes it there.
+pub async fn export_stats(client: Client, query: drover_shared::api::StatsQuery) -> Msg {
+    let name = format!(
+        "drover-{}-{}-to-{}.csv",
+        query.by.as_str(),
+        query.from.as_deref().unwrap_or("start"),
+        query.to.as_deref().unwrap_or("today")
+    );
+    let Some(file) = rfd::AsyncFileDialog::new()
+        .set_title("Save the farm's history as CSV")
+        .set_file_name(name)
+        .add_filter("CSV", &["csv"])
+        .save_file()
+        .await
+    else {
+        return Msg::Info("no file chosen (or no file dialog on this desktop)".into());
+    };
+    let csv = match client.stats_csv(&query).await {
+        Ok(csv) => csv,
+        Err(e) => return Msg::Failed(format!("exporting the history: {}", readable(&e))),
+    };
+    let path = file.path().to_owned();
+    match tokio::fs::write(&path, csv).await {
+        Ok(()) => Msg::Info(format!("saved {}", path.display())),
+        Err(e) => Msg::Failed(format!("writing {}: {e}", path.display())),
+    }
+}

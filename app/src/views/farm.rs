@@ -1,17 +1,220 @@
-//! Farm: charts of the last hour, sampled every few seconds while the app is open: tasks by
-//! status, busy and idle workers, and frames finished per minute.
+//! Farm: the farm's history kept by the server over a range (today, 7 days, 30 days) —
+//! render hours per day, and per project, person, job or worker the render hours, tasks,
+//! energy, CO2e and cost, with a CSV export — and charts of the last hour, sampled every few
+//! seconds while the app is open: tasks by status, busy and idle workers, and frames finished
+//! per minute.
 
-use crate::model::{Farm, TASK_SERIES};
+use crate::command::Command;
+use crate::model::{Farm, StatsRange, TASK_SERIES};
 use crate::theme::{self, UiExt};
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use drover_shared::api::{FarmStats, StatsGroup, StatsQuery, StatsRow};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 
 /// Height of each chart.
 const CHART_HEIGHT: f32 = 180.0;
 
-/// Draws the view.
-pub fn ui(ui: &mut egui::Ui, farm: &Farm) {
-    ui.view_heading("Farm");
-    let samples = &farm.history.samples;
+/// The groupings the history's table offers (the chart is by day).
+const TABLE_GROUPS: [(StatsGroup, &str); 4] = [
+    (StatsGroup::Project, "project"),
+    (StatsGroup::Person, "person"),
+    (StatsGroup::Job, "job"),
+    (StatsGroup::Worker, "worker"),
+];
+
+/// The Farm view's state: the history's range and table grouping.
+pub struct FarmView {
+    /// The range shown.
+    pub range: StatsRange,
+    /// The table's rows.
+    pub by: StatsGroup,
+}
+
+impl Default for FarmView {
+    fn default() -> Self {
+        Self {
+            range: StatsRange::default(),
+            by: StatsGroup::Project,
+        }
+    }
+}
+
+impl FarmView {
+    /// The history's query as the view shows it now, ending today (UTC).
+    pub fn query(&self) -> StatsQuery {
+        self.range
+            .query(time::OffsetDateTime::now_utc().date(), self.by)
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, farm: &Farm, commands: &mut Vec<Command>) {
+        ui.view_heading("Farm");
+        live_ui(ui, farm);
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                self.history_ui(ui, farm, commands);
+                ui.separator();
+                charts_ui(ui, farm);
+            });
+    }
+
+    fn history_ui(&mut self, ui: &mut egui::Ui, farm: &Farm, commands: &mut Vec<Command>) {
+        let mut changed = false;
+        ui.horizontal(|ui| {
+            ui.strong("History");
+            for range in StatsRange::ALL {
+                changed |= ui
+                    .selectable_value(&mut self.range, range, range.label())
+                    .changed();
+            }
+            ui.separator();
+            let label = ui.label("by");
+            egui::ComboBox::from_id_salt("stats-by")
+                .selected_text(
+                    TABLE_GROUPS
+                        .iter()
+                        .find(|(g, _)| *g == self.by)
+                        .map_or("project", |(_, l)| *l),
+                )
+                .show_ui(ui, |ui| {
+                    for (group, label) in TABLE_GROUPS {
+                        changed |= ui.selectable_value(&mut self.by, group, label).changed();
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if ui.button("Refresh").clicked() {
+                changed = true;
+            }
+            if ui
+                .button("Export CSV…")
+                .on_hover_text("the table's rows over the range, with their total")
+                .clicked()
+            {
+                commands.push(Command::ExportStats(self.query()));
+            }
+        });
+        if changed {
+            commands.push(Command::LoadStats(self.query()));
+        }
+        let (Some(daily), Some(table)) = (&farm.stats.daily, &farm.stats.table) else {
+            ui.spinner();
+            return;
+        };
+        totals_ui(ui, &table.total, table);
+        daily_chart_ui(ui, daily);
+        table_ui(ui, table);
+    }
+}
+
+/// "12.5 render hours · 340 tasks done · 4 failed · 3.20 kWh · 0.80 kg CO2e · 1.60 EUR".
+fn totals_ui(ui: &mut egui::Ui, total: &StatsRow, stats: &FarmStats) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!("{:.1} render hours", total.render_hours));
+        ui.separator();
+        ui.label(format!("{} tasks done", total.completed));
+        ui.separator();
+        ui.label(format!("{} failed", total.failed));
+        ui.separator();
+        ui.label(format!("{:.2} kWh", total.kwh));
+        ui.separator();
+        ui.label(format!("{:.2} kg CO2e", total.co2e_kg))
+            .on_hover_text(format!(
+                "at {} gCO2e per kWh (the farm's grid_gco2e_per_kwh)",
+                stats.grid_gco2e_per_kwh
+            ));
+        ui.separator();
+        ui.label(format!("{:.2} {}", total.cost, stats.currency))
+            .on_hover_text(format!(
+                "{} {} per kWh and {} per core-hour (the farm's settings)",
+                stats.cost_per_kwh, stats.currency, stats.cost_per_core_hour
+            ));
+    });
+}
+
+/// Render hours per day, as bars.
+fn daily_chart_ui(ui: &mut egui::Ui, daily: &FarmStats) {
+    let days: Vec<String> = daily.rows.iter().map(|r| r.key.clone()).collect();
+    let bars: Vec<Bar> = daily
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| Bar::new(i as f64, row.render_hours).name(&row.key))
+        .collect();
+    Plot::new("render-hours-per-day")
+        .height(CHART_HEIGHT)
+        .include_y(0.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .y_axis_label("render hours")
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() > 1e-6 || i < 0.0 {
+                return String::new();
+            }
+            days.get(i as usize).cloned().unwrap_or_default()
+        })
+        .show(ui, |plot| {
+            plot.bar_chart(
+                BarChart::new("render hours", bars)
+                    .width(0.7)
+                    .color(theme::Tone::Running.color()),
+            );
+        });
+}
+
+/// The table of the range by the chosen grouping.
+fn table_ui(ui: &mut egui::Ui, stats: &FarmStats) {
+    if stats.rows.is_empty() {
+        ui.weak_label("Nothing rendered in this range.");
+        return;
+    }
+    let workers = stats.by == StatsGroup::Worker;
+    egui::Grid::new("stats-table")
+        .striped(true)
+        .num_columns(if workers { 8 } else { 7 })
+        .show(ui, |ui| {
+            let mut header = vec![
+                "",
+                "render hours",
+                "done",
+                "failed",
+                "kWh",
+                "kg CO2e",
+                stats.currency.as_str(),
+            ];
+            if workers {
+                header.push("busy");
+            }
+            for label in header {
+                ui.strong(label);
+            }
+            ui.end_row();
+            for row in stats.rows.iter().chain([&stats.total]) {
+                ui.label(&row.label);
+                ui.label(format!("{:.2}", row.render_hours));
+                ui.label(row.completed.to_string());
+                ui.label(row.failed.to_string());
+                ui.label(format!("{:.2}", row.kwh));
+                ui.label(format!("{:.2}", row.co2e_kg));
+                ui.label(format!("{:.2}", row.cost));
+                if workers {
+                    ui.label(
+                        row.utilisation
+                            .map(|u| format!("{:.0} %", u * 100.0))
+                            .unwrap_or_default(),
+                    );
+                }
+                ui.end_row();
+            }
+        });
+}
+
+/// What the farm does now: jobs, workers, frames since connecting, when the queue empties,
+/// and the limits in use.
+fn live_ui(ui: &mut egui::Ui, farm: &Farm) {
     ui.horizontal(|ui| {
         ui.label(format!("{} jobs running or waiting", farm.running_jobs()));
         ui.separator();
@@ -34,51 +237,50 @@ pub fn ui(ui: &mut egui::Ui, farm: &Farm) {
         }
     });
     limits_ui(ui, farm);
+}
+
+/// The last hour's charts, sampled while the app is open.
+fn charts_ui(ui: &mut egui::Ui, farm: &Farm) {
+    let samples = &farm.history.samples;
     if samples.len() < 2 {
-        ui.weak_label("Collecting samples…");
+        ui.weak_label("Collecting the last hour's samples…");
         return;
     }
-    egui::ScrollArea::vertical()
-        .auto_shrink(false)
-        .show(ui, |ui| {
-            ui.strong("Tasks by status");
-            Plot::new("tasks-by-status")
-                .height(CHART_HEIGHT)
-                .legend(Legend::default())
-                .include_y(0.0)
-                .x_axis_label("seconds")
-                .show(ui, |plot| {
-                    for (i, (name, tone)) in TASK_SERIES.iter().zip(theme::SERIES).enumerate() {
-                        let points: PlotPoints<'_> =
-                            samples.iter().map(|s| [s.t, s.tasks[i] as f64]).collect();
-                        plot.line(Line::new(*name, points).color(tone.color()));
-                    }
-                });
-            ui.add_space(theme::GAP);
-            ui.strong("Workers");
-            Plot::new("workers")
-                .height(CHART_HEIGHT)
-                .legend(Legend::default())
-                .include_y(0.0)
-                .x_axis_label("seconds")
-                .show(ui, |plot| {
-                    let busy: PlotPoints<'_> =
-                        samples.iter().map(|s| [s.t, f64::from(s.busy)]).collect();
-                    let idle: PlotPoints<'_> =
-                        samples.iter().map(|s| [s.t, f64::from(s.idle)]).collect();
-                    plot.line(Line::new("busy", busy).color(theme::Tone::Running.color()));
-                    plot.line(Line::new("idle", idle).color(theme::Tone::Good.color()));
-                });
-            ui.add_space(theme::GAP);
-            ui.strong("Frames finished per minute");
-            Plot::new("frames-per-minute")
-                .height(CHART_HEIGHT)
-                .include_y(0.0)
-                .x_axis_label("seconds")
-                .show(ui, |plot| {
-                    let rate: PlotPoints<'_> = farm.history.frames_per_minute().into();
-                    plot.line(Line::new("frames/min", rate).color(theme::Tone::Good.color()));
-                });
+    ui.strong("Tasks by status");
+    Plot::new("tasks-by-status")
+        .height(CHART_HEIGHT)
+        .legend(Legend::default())
+        .include_y(0.0)
+        .x_axis_label("seconds")
+        .show(ui, |plot| {
+            for (i, (name, tone)) in TASK_SERIES.iter().zip(theme::SERIES).enumerate() {
+                let points: PlotPoints<'_> =
+                    samples.iter().map(|s| [s.t, s.tasks[i] as f64]).collect();
+                plot.line(Line::new(*name, points).color(tone.color()));
+            }
+        });
+    ui.add_space(theme::GAP);
+    ui.strong("Workers");
+    Plot::new("workers")
+        .height(CHART_HEIGHT)
+        .legend(Legend::default())
+        .include_y(0.0)
+        .x_axis_label("seconds")
+        .show(ui, |plot| {
+            let busy: PlotPoints<'_> = samples.iter().map(|s| [s.t, f64::from(s.busy)]).collect();
+            let idle: PlotPoints<'_> = samples.iter().map(|s| [s.t, f64::from(s.idle)]).collect();
+            plot.line(Line::new("busy", busy).color(theme::Tone::Running.color()));
+            plot.line(Line::new("idle", idle).color(theme::Tone::Good.color()));
+        });
+    ui.add_space(theme::GAP);
+    ui.strong("Frames finished per minute");
+    Plot::new("frames-per-minute")
+        .height(CHART_HEIGHT)
+        .include_y(0.0)
+        .x_axis_label("seconds")
+        .show(ui, |plot| {
+            let rate: PlotPoints<'_> = farm.history.frames_per_minute().into();
+            plot.line(Line::new("frames/min", rate).color(theme::Tone::Good.color()));
         });
 }
 
@@ -139,9 +341,10 @@ mod tests {
                 jobs: 0,
             },
         ];
-        let harness = Harness::builder()
-            .with_size([900.0, 400.0])
-            .build_ui_state(|ui, farm: &mut Farm| super::ui(ui, farm), farm);
+        let harness = Harness::builder().with_size([900.0, 400.0]).build_ui_state(
+            |ui, farm: &mut Farm| FarmView::default().ui(ui, farm, &mut Vec::new()),
+            farm,
+        );
         harness.get_by_label("nuke 2/2");
         harness.get_by_label("gpu 0/4");
     }
@@ -189,5 +392,88 @@ mod tests {
             "70 s of work on 2 workers"
         );
         assert_eq!(unpredicted, 1);
+    }
+
+    fn row(key: &str, label: &str, hours: f64, kwh: f64) -> StatsRow {
+        StatsRow {
+            key: key.into(),
+            label: label.into(),
+            render_hours: hours,
+            completed: 10,
+            failed: 1,
+            kwh,
+            co2e_kg: kwh * 0.25,
+            cost: kwh * 0.5,
+            ..StatsRow::default()
+        }
+    }
+
+    #[test]
+    fn the_history_shows_its_range_by_day_and_by_project_and_asks_again_when_changed() {
+        let mut farm = farm_as(Role::Manager, Vec::new());
+        let stats = |by, rows: Vec<StatsRow>, total: StatsRow| FarmStats {
+            from: "2026-11-24".into(),
+            to: "2026-11-30".into(),
+            by,
+            rows,
+            total,
+            grid_gco2e_per_kwh: 250.0,
+            cost_per_kwh: 0.5,
+            cost_per_core_hour: 0.0,
+            currency: "EUR".into(),
+        };
+        let total = row("total", "Total", 12.5, 3.2);
+        farm.stats.daily = Some(stats(
+            StatsGroup::Day,
+            vec![
+                row("2026-11-29", "2026-11-29", 4.0, 1.0),
+                row("2026-11-30", "2026-11-30", 8.5, 2.2),
+            ],
+            total.clone(),
+        ));
+        farm.stats.table = Some(stats(
+            StatsGroup::Project,
+            vec![row("1", "film", 10.0, 2.5), row("2", "ads", 2.5, 0.7)],
+            total,
+        ));
+        let mut h = Harness::builder()
+            .with_size([1100.0, 900.0])
+            .build_ui_state(
+                |ui, (view, farm, commands): &mut (FarmView, Farm, Vec<Command>)| {
+                    view.ui(ui, farm, commands);
+                },
+                (FarmView::default(), farm, Vec::new()),
+            );
+        h.run_steps(2);
+        h.get_by_label("12.5 render hours");
+        h.get_by_label("3.20 kWh");
+        h.get_by_label("0.80 kg CO2e");
+        h.get_by_label("1.60 EUR");
+        h.get_by_label("film");
+        h.get_by_label("ads");
+        h.get_by_label("Total");
+        h.get_by_label("30 days").click();
+        h.run_steps(2);
+        let asked = match h.state().2.as_slice() {
+            [Command::LoadStats(query)] => query.clone(),
+            other => panic!("one LoadStats, not {other:?}"),
+        };
+        assert_eq!(asked.by, StatsGroup::Project);
+        let from = time::Date::parse(
+            asked.from.as_deref().unwrap(),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap();
+        assert_eq!(
+            from,
+            time::OffsetDateTime::now_utc().date() - time::Duration::days(29)
+        );
+        h.state_mut().2.clear();
+        h.get_by_label("Export CSV…").click();
+        h.run_steps(2);
+        assert!(matches!(
+            h.state().2.as_slice(),
+            [Command::ExportStats(query)] if query.from == asked.from
+        ));
     }
 }

@@ -282,7 +282,7 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::from_secs(secs.min(3600))
 }
 
-/// Runs until the task is aborted: sends what is due, every [`POLL`].
+/// Runs until the task is aborted: sends what is due, every second.
 pub async fn run(state: AppState) {
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
