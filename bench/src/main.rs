@@ -1,6 +1,6 @@
 //! `drover-bench`: benchmark programs for Drover. Run in release mode:
 //! `cargo run --release -p drover-bench -- submit` (or `dispatch`, `files`, `job-view`,
-//! `kitsu`).
+//! `kitsu`, `stats`).
 //!
 //! Each benchmark starts a real server with a temporary data dir — in this process on its own
 //! tokio runtime and threads, or (`dispatch`, `files`, `kitsu`) in a child process so that its
@@ -16,6 +16,7 @@ mod dispatch;
 mod files;
 mod job_view;
 mod kitsu;
+mod stats;
 
 /// The same allocator as the `drover-server` binary, so the child server measured by
 /// `dispatch` and `kitsu` behaves as the shipped one.
@@ -62,6 +63,8 @@ enum Bench {
     /// A Kitsu project of 10,000 shot tasks seeded over HTTP, then 32 clients on each of three
     /// production read routes.
     Kitsu(kitsu::Options),
+    /// A year of farm history (1 million task runs), then `GET /stats` by each grouping.
+    Stats(stats::Options),
     /// Internal: run the server for `dispatch` and `kitsu` in its own process (so its memory
     /// and CPU time are its own).
     #[command(hide = true)]
@@ -88,6 +91,8 @@ enum Bench {
 /// scheduler (they still share the machine's cores).
 struct BenchServer {
     url: String,
+    /// The server's store, for seeding what HTTP would take too long to write.
+    store: drover_server::store::Store,
     runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
@@ -109,7 +114,7 @@ impl BenchServer {
             web_ui: None,
             mail: None,
         };
-        let (url, email) = runtime.block_on(async {
+        let (url, email, store) = runtime.block_on(async {
             let server = Server::start(config).await?;
             let email = "bench@drover.test".to_owned();
             drover_server::auth::accounts::create(
@@ -121,12 +126,14 @@ impl BenchServer {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             let url = server.url();
+            let store = server.state().store.clone();
             tokio::spawn(server.wait());
-            anyhow::Ok((url, email))
+            anyhow::Ok((url, email, store))
         })?;
         Ok((
             Self {
                 url,
+                store,
                 runtime,
                 _dir: dir,
             },
@@ -144,6 +151,7 @@ fn main() -> anyhow::Result<()> {
         Bench::Dispatch { workers, tasks } => dispatch::run(workers, tasks),
         Bench::Kitsu(options) => kitsu::run(&options),
         Bench::Files(options) => files::run(&options),
+        Bench::Stats(options) => stats::run(&options),
         Bench::InternalServer { data_dir } => dispatch::serve(data_dir),
         Bench::JobView { tasks } => {
             job_view::run(tasks);

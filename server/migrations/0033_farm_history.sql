@@ -25,10 +25,23 @@ CREATE TABLE farm_runs (
 CREATE INDEX farm_runs_ended ON farm_runs (ended);
 CREATE INDEX farm_runs_job ON farm_runs (job_id);
 
+-- Rolled up three ways, each small enough that a year reads in milliseconds: per day, project
+-- and submitter; per day and render node; per day and job.
 CREATE TABLE farm_day_stats (
     day        TEXT NOT NULL,     -- YYYY-MM-DD, UTC, of the run's end
     project_id INTEGER NOT NULL,
     submitter  TEXT NOT NULL,
+    completed  INTEGER NOT NULL,
+    failed     INTEGER NOT NULL,
+    stopped    INTEGER NOT NULL,
+    ms         INTEGER NOT NULL,
+    wh         REAL NOT NULL,
+    core_ms    INTEGER NOT NULL,
+    PRIMARY KEY (day, project_id, submitter)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE farm_day_worker_stats (
+    day        TEXT NOT NULL,
     worker_id  INTEGER NOT NULL,
     completed  INTEGER NOT NULL,
     failed     INTEGER NOT NULL,
@@ -36,7 +49,20 @@ CREATE TABLE farm_day_stats (
     ms         INTEGER NOT NULL,
     wh         REAL NOT NULL,
     core_ms    INTEGER NOT NULL,
-    PRIMARY KEY (day, project_id, submitter, worker_id)
+    PRIMARY KEY (day, worker_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE farm_day_job_stats (
+    day        TEXT NOT NULL,
+    job_id     INTEGER NOT NULL,
+    project_id INTEGER NOT NULL,
+    completed  INTEGER NOT NULL,
+    failed     INTEGER NOT NULL,
+    stopped    INTEGER NOT NULL,
+    ms         INTEGER NOT NULL,
+    wh         REAL NOT NULL,
+    core_ms    INTEGER NOT NULL,
+    PRIMARY KEY (day, job_id)
 ) STRICT, WITHOUT ROWID;
 
 -- A run ends when its task leaves `active`: completed, failed (soft or for good), or stopped
@@ -71,13 +97,37 @@ END;
 
 CREATE TRIGGER farm_runs_roll_up AFTER INSERT ON farm_runs
 BEGIN
-    INSERT INTO farm_day_stats (day, project_id, submitter, worker_id, completed, failed,
-                                stopped, ms, wh, core_ms)
+    INSERT INTO farm_day_stats (day, project_id, submitter, completed, failed, stopped, ms, wh,
+                                core_ms)
     VALUES (strftime('%Y-%m-%d', NEW.ended / 1000, 'unixepoch'), NEW.project_id,
-            NEW.submitter, NEW.worker_id, NEW.outcome = 'completed', NEW.outcome = 'failed',
+            NEW.submitter, NEW.outcome = 'completed', NEW.outcome = 'failed',
             NEW.outcome = 'stopped', NEW.ms, NEW.ms * NEW.watts / 3600000.0,
             NEW.ms * NEW.cores)
-    ON CONFLICT (day, project_id, submitter, worker_id) DO UPDATE SET
+    ON CONFLICT (day, project_id, submitter) DO UPDATE SET
+        completed = completed + excluded.completed,
+        failed    = failed + excluded.failed,
+        stopped   = stopped + excluded.stopped,
+        ms        = ms + excluded.ms,
+        wh        = wh + excluded.wh,
+        core_ms   = core_ms + excluded.core_ms;
+    INSERT INTO farm_day_worker_stats (day, worker_id, completed, failed, stopped, ms, wh,
+                                       core_ms)
+    VALUES (strftime('%Y-%m-%d', NEW.ended / 1000, 'unixepoch'), NEW.worker_id,
+            NEW.outcome = 'completed', NEW.outcome = 'failed', NEW.outcome = 'stopped', NEW.ms,
+            NEW.ms * NEW.watts / 3600000.0, NEW.ms * NEW.cores)
+    ON CONFLICT (day, worker_id) DO UPDATE SET
+        completed = completed + excluded.completed,
+        failed    = failed + excluded.failed,
+        stopped   = stopped + excluded.stopped,
+        ms        = ms + excluded.ms,
+        wh        = wh + excluded.wh,
+        core_ms   = core_ms + excluded.core_ms;
+    INSERT INTO farm_day_job_stats (day, job_id, project_id, completed, failed, stopped, ms, wh,
+                                    core_ms)
+    VALUES (strftime('%Y-%m-%d', NEW.ended / 1000, 'unixepoch'), NEW.job_id, NEW.project_id,
+            NEW.outcome = 'completed', NEW.outcome = 'failed', NEW.outcome = 'stopped', NEW.ms,
+            NEW.ms * NEW.watts / 3600000.0, NEW.ms * NEW.cores)
+    ON CONFLICT (day, job_id) DO UPDATE SET
         completed = completed + excluded.completed,
         failed    = failed + excluded.failed,
         stopped   = stopped + excluded.stopped,

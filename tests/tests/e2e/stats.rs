@@ -110,6 +110,9 @@ async fn a_farms_history_is_kept_and_read_by_project_day_job_person_and_worker()
     );
     let err = outsider.set_worker_watts(node, None).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
+    // A node's history is every project's: managers only.
+    let err = member.stats(&by(StatsGroup::Worker)).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
 
     // A range: the days before today have nothing; a reversed or malformed one is refused.
     let before = StatsQuery {

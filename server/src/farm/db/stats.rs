@@ -1,6 +1,6 @@
-//! The farm's history as it is asked for: the day rollup (`farm_day_stats`, kept by triggers
-//! from `farm_runs`, 0033) summed over a range of days by day, project, person or worker, and
-//! the runs themselves summed by job. Only sums here; the rates (CO2e, cost) are applied by
+//! The farm's history as it is asked for: the day rollups (`farm_day_stats` and
+//! `farm_day_job_stats`, kept by triggers from `farm_runs`, 0033) summed over a range of days
+//! by day, project, person, worker or job (`farm_day_worker_stats` for workers). Only sums here; the rates (CO2e, cost) are applied by
 //! the route.
 
 use crate::db::teams::TEAM_PROJECT_IDS;
@@ -29,26 +29,17 @@ pub struct Sums {
     pub core_ms: i64,
 }
 
-/// The days asked for: `from` and `to` as `YYYY-MM-DD`, both included, and the same range in
-/// milliseconds since the epoch (`to_ms` excluded), for the runs.
+/// The days asked for, `YYYY-MM-DD` (UTC), both included.
 #[derive(Debug, Clone)]
 pub struct Days {
     /// The first day.
     pub from: String,
     /// The last day.
     pub to: String,
-    /// The first day's start.
-    pub from_ms: i64,
-    /// The day after the last one's start.
-    pub to_ms: i64,
 }
 
 const SUMS: &str = "sum(s.completed), sum(s.failed), sum(s.stopped), sum(s.ms), sum(s.wh), \
                     sum(s.core_ms)";
-const RUN_SUMS: &str = "sum(r.outcome = 'completed'), sum(r.outcome = 'failed'), \
-                        sum(r.outcome = 'stopped'), sum(r.ms), sum(r.ms * r.watts / 3600000.0), \
-                        sum(r.ms * r.cores)";
-
 /// The history over `days` by `by`, of every project, or of those whose team `member` is on.
 pub fn sums(
     conn: &Connection,
@@ -79,29 +70,22 @@ pub fn sums(
             "coalesce(u.email, 'a deleted account')",
             "LEFT JOIN users AS u ON u.id = s.submitter",
         ),
-        StatsGroup::Worker => rollup(
-            "s.worker_id",
-            "coalesce(w.name, 'worker ' || s.worker_id)",
-            "LEFT JOIN workers AS w ON w.id = s.worker_id",
+        // The farm's nodes as a whole: the route shows this to managers only.
+        StatsGroup::Worker => format!(
+            "SELECT s.worker_id, coalesce(w.name, 'worker ' || s.worker_id), {SUMS}
+             FROM farm_day_worker_stats AS s LEFT JOIN workers AS w ON w.id = s.worker_id
+             WHERE s.day BETWEEN :from AND :to GROUP BY s.worker_id"
         ),
         StatsGroup::Job => format!(
-            "SELECT r.job_id, coalesce(j.name, 'job ' || r.job_id || ' (deleted)'), {RUN_SUMS}
-             FROM farm_runs AS r LEFT JOIN jobs AS j ON j.id = r.job_id
-             WHERE r.ended >= :from_ms AND r.ended < :to_ms {}
-             GROUP BY r.job_id",
-            team.replace("s.project_id", "r.project_id")
+            "SELECT s.job_id, coalesce(j.name, 'job ' || s.job_id || ' (deleted)'), {SUMS}
+             FROM farm_day_job_stats AS s LEFT JOIN jobs AS j ON j.id = s.job_id
+             WHERE s.day BETWEEN :from AND :to {team} GROUP BY s.job_id"
         ),
     };
     let mut statement = conn.prepare_cached(&sql)?;
-    let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = Vec::new();
-    if by == StatsGroup::Job {
-        params.push((":from_ms", &days.from_ms));
-        params.push((":to_ms", &days.to_ms));
-    } else {
-        params.push((":from", &days.from));
-        params.push((":to", &days.to));
-    }
-    if let Some(member) = &member {
+    let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
+        vec![(":from", &days.from), (":to", &days.to)];
+    if let Some(member) = member.as_ref().filter(|_| by != StatsGroup::Worker) {
         params.push((":viewer", member));
     }
     statement

@@ -53,14 +53,11 @@ fn range(query: &StatsQuery, today: Date) -> ApiResult<(Days, i64)> {
             "at most {MAX_STATS_DAYS} days at once"
         )));
     }
-    let start_ms = |day: Date| day.midnight().assume_utc().unix_timestamp() * 1000;
     let format = |day: Date| day.format(DAY).unwrap_or_default();
     Ok((
         Days {
             from: format(from),
             to: format(to),
-            from_ms: start_ms(from),
-            to_ms: start_ms(to) + MS_PER_DAY,
         },
         count,
     ))
@@ -73,6 +70,10 @@ async fn history(
     query: StatsQuery,
 ) -> ApiResult<FarmStats> {
     let (days, count) = range(&query, OffsetDateTime::now_utc().date())?;
+    if query.by == StatsGroup::Worker {
+        // A node's history is every project's: the farm's to see, not a team's.
+        me.require(drover_shared::Role::Manager)?;
+    }
     let (from, to) = (days.from.clone(), days.to.clone());
     let member = me.sight().team_member();
     let by = query.by;
@@ -142,9 +143,11 @@ async fn history(
 /// stopped, energy (measured where the render nodes report their draw, estimated elsewhere
 /// from their rated draw and load), CO2e at the farm's `grid_gco2e_per_kwh`, and cost at its
 /// `cost_per_kwh` and `cost_per_core_hour`; one row per day, project, person, job or worker
-/// (with its utilisation). Kept when jobs are deleted.
+/// (with its utilisation; managers only, a node's history being every project's). Kept when
+/// jobs are deleted.
 #[utoipa::path(get, path = "/stats", tag = "stats", params(StatsQuery), security(("bearer" = [])),
-    responses((status = 200, body = FarmStats), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = FarmStats), (status = 400, body = ErrorBody),
+        (status = 403, description = "`by=worker` for someone not a manager", body = ErrorBody)))]
 async fn stats(
     Authed(me): Authed,
     State(state): State<AppState>,
@@ -168,7 +171,7 @@ fn cell(text: &str) -> String {
 #[utoipa::path(get, path = "/stats.csv", tag = "stats", params(StatsQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "text/csv", content_type = "text/csv", body = String),
-        (status = 400, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn stats_csv(
     Authed(me): Authed,
     State(state): State<AppState>,
@@ -244,7 +247,6 @@ mod tests {
             (days.from.as_str(), days.to.as_str(), count),
             ("2026-03-04", "2026-03-10", 7)
         );
-        assert_eq!(days.to_ms - days.from_ms, 7 * MS_PER_DAY);
         let query = |from: &str, to: &str| StatsQuery {
             from: Some(from.into()),
             to: Some(to.into()),

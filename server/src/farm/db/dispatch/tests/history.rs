@@ -8,8 +8,6 @@ fn all_days() -> Days {
     Days {
         from: "2000-01-01".into(),
         to: "2999-12-31".into(),
-        from_ms: 0,
-        to_ms: i64::MAX,
     }
 }
 
