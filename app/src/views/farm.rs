@@ -108,24 +108,38 @@ impl FarmView {
     }
 }
 
+/// A quantity with three significant digits, however small (a laptop's farm draws
+/// thousandths of a kWh): "1234", "12.35", "0.00057".
+pub fn amount(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return "0".into();
+    }
+    if value.abs() >= 100.0 {
+        return format!("{value:.0}");
+    }
+    // Digits after the point for three significant ones, at least two.
+    let decimals = (2 - value.abs().log10().floor() as i32).clamp(2, 8) as usize;
+    format!("{value:.decimals$}")
+}
+
 /// "12.5 render hours · 340 tasks done · 4 failed · 3.20 kWh · 0.80 kg CO2e · 1.60 EUR".
 fn totals_ui(ui: &mut egui::Ui, total: &StatsRow, stats: &FarmStats) {
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("{:.1} render hours", total.render_hours));
+        ui.label(format!("{} render hours", amount(total.render_hours)));
         ui.separator();
         ui.label(format!("{} tasks done", total.completed));
         ui.separator();
         ui.label(format!("{} failed", total.failed));
         ui.separator();
-        ui.label(format!("{:.2} kWh", total.kwh));
+        ui.label(format!("{} kWh", amount(total.kwh)));
         ui.separator();
-        ui.label(format!("{:.2} kg CO2e", total.co2e_kg))
+        ui.label(format!("{} kg CO2e", amount(total.co2e_kg)))
             .on_hover_text(format!(
                 "at {} gCO2e per kWh (the farm's grid_gco2e_per_kwh)",
                 stats.grid_gco2e_per_kwh
             ));
         ui.separator();
-        ui.label(format!("{:.2} {}", total.cost, stats.currency))
+        ui.label(format!("{} {}", amount(total.cost), stats.currency))
             .on_hover_text(format!(
                 "{} {} per kWh and {} per core-hour (the farm's settings)",
                 stats.cost_per_kwh, stats.currency, stats.cost_per_core_hour
@@ -133,18 +147,45 @@ fn totals_ui(ui: &mut egui::Ui, total: &StatsRow, stats: &FarmStats) {
     });
 }
 
-/// Render hours per day, as bars.
+/// Every day of a range, `YYYY-MM-DD`, in order (none when the range does not parse).
+fn days_of(from: &str, to: &str) -> Vec<String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let (Ok(mut day), Ok(last)) = (
+        time::Date::parse(from, format),
+        time::Date::parse(to, format),
+    ) else {
+        return Vec::new();
+    };
+    let mut days = Vec::new();
+    while day <= last && days.len() < 3660 {
+        days.push(day.format(format).unwrap_or_default());
+        let Some(next) = day.next_day() else { break };
+        day = next;
+    }
+    days
+}
+
+/// Render hours per day, as bars: every day of the range, those without a run at zero.
 fn daily_chart_ui(ui: &mut egui::Ui, daily: &FarmStats) {
-    let days: Vec<String> = daily.rows.iter().map(|r| r.key.clone()).collect();
-    let bars: Vec<Bar> = daily
-        .rows
+    let days = days_of(&daily.from, &daily.to);
+    let bars: Vec<Bar> = days
         .iter()
         .enumerate()
-        .map(|(i, row)| Bar::new(i as f64, row.render_hours).name(&row.key))
+        .map(|(i, day)| {
+            let hours = daily
+                .rows
+                .iter()
+                .find(|r| &r.key == day)
+                .map_or(0.0, |r| r.render_hours);
+            Bar::new(i as f64, hours).name(day)
+        })
         .collect();
+    let slots = days.len().max(1) as f64;
     Plot::new("render-hours-per-day")
         .height(CHART_HEIGHT)
         .include_y(0.0)
+        .include_x(-0.5)
+        .include_x(slots - 0.5)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
@@ -194,12 +235,12 @@ fn table_ui(ui: &mut egui::Ui, stats: &FarmStats) {
             ui.end_row();
             for row in stats.rows.iter().chain([&stats.total]) {
                 ui.label(&row.label);
-                ui.label(format!("{:.2}", row.render_hours));
+                ui.label(amount(row.render_hours));
                 ui.label(row.completed.to_string());
                 ui.label(row.failed.to_string());
-                ui.label(format!("{:.2}", row.kwh));
-                ui.label(format!("{:.2}", row.co2e_kg));
-                ui.label(format!("{:.2}", row.cost));
+                ui.label(amount(row.kwh));
+                ui.label(amount(row.co2e_kg));
+                ui.label(amount(row.cost));
                 if workers {
                     ui.label(
                         row.utilisation
@@ -445,9 +486,14 @@ mod tests {
                 (FarmView::default(), farm, Vec::new()),
             );
         h.run_steps(2);
-        h.get_by_label("12.5 render hours");
+        assert_eq!(super::amount(0.000_571_6), "0.000572");
+        assert_eq!(super::amount(3.2), "3.20");
+        assert_eq!(super::amount(1234.4), "1234");
+        assert_eq!(super::amount(0.0), "0");
+        assert_eq!(super::days_of("2026-02-27", "2026-03-02").len(), 4);
+        h.get_by_label("12.50 render hours");
         h.get_by_label("3.20 kWh");
-        h.get_by_label("0.80 kg CO2e");
+        h.get_by_label("0.800 kg CO2e");
         h.get_by_label("1.60 EUR");
         h.get_by_label("film");
         h.get_by_label("ads");
