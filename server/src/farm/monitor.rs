@@ -1,6 +1,6 @@
 //! The background check that keeps the farm honest: workers not heard from within the worker
 //! timeout go offline and their tasks are requeued; tasks without an update within the task
-//! timeout fail on their worker. Beside it, in the same task, the publisher posts ended render
+//! timeout fail on their worker; nodes whose sleep schedule turned are asked to sleep or wake. Beside it, in the same task, the publisher posts ended render
 //! jobs on their production tasks ([`crate::production::publish`]): a render's conversion may wait its
 //! turn in the movie queue for minutes, and must not hold up the timeouts meanwhile.
 
@@ -115,7 +115,11 @@ async fn check_timeouts(state: AppState) {
         let now = db::now_ms();
         match state
             .store
-            .write(move |c| dispatch::enforce_timeouts(c, now).map_err(ApiError::from))
+            .write(move |c| {
+                let mut events = dispatch::enforce_timeouts(c, now)?;
+                events.extend(dispatch::follow_schedules(c, db::time_from_ms(now))?);
+                Ok::<_, ApiError>(events)
+            })
             .await
         {
             Ok(events) if !events.is_empty() => {

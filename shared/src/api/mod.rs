@@ -768,6 +768,7 @@ mod farm;
 mod files;
 mod notices;
 mod production;
+mod schedule;
 mod stats;
 pub use auth::{
     Authenticated, FactorProof, FidoEnabled, LoginRequest, LoginResponse, LogoutResponse,
@@ -784,4 +785,5 @@ pub use notices::{
     Subscriptions,
 };
 pub use production::{Named, OpenProductionTask, ProductionTaskDetail};
+pub use schedule::{WEEKDAYS, WorkerSchedule};
 pub use stats::{FarmStats, MAX_STATS_DAYS, StatsGroup, StatsQuery, StatsRow};

@@ -21,6 +21,7 @@ use std::sync::Arc;
 mod events;
 mod fido;
 mod files;
+mod nodes;
 mod notices;
 mod outputs;
 mod production;

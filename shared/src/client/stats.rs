@@ -1,8 +1,7 @@
-//! The farm's history: `GET /stats` and its CSV, and a render node's rated draw.
+//! The farm's history: `GET /stats` and its CSV.
 
 use super::{Client, ClientError};
-use crate::api::{FarmStats, StatsQuery, Worker, WorkerWatts};
-use crate::ids::WorkerId;
+use crate::api::{FarmStats, StatsQuery};
 use reqwest::Method;
 
 impl Client {
@@ -21,19 +20,5 @@ impl Client {
         )
         .await?;
         Ok(response.text().await?)
-    }
-
-    /// `PUT /workers/{id}/watts` (managers): a render node's rated draw, `None` for the
-    /// farm's default.
-    pub async fn set_worker_watts(
-        &self,
-        worker: WorkerId,
-        watts: Option<f64>,
-    ) -> Result<Worker, ClientError> {
-        Self::json(
-            self.request(Method::PUT, &format!("/workers/{worker}/watts"))
-                .json(&WorkerWatts { watts }),
-        )
-        .await
     }
 }

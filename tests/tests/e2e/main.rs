@@ -19,6 +19,7 @@ mod notices;
 mod production;
 mod render_farm;
 mod roles;
+mod schedules;
 mod security;
 mod stats;
 mod stored_files;

@@ -15,6 +15,7 @@ pub(crate) mod last_rendered;
 pub(crate) mod limits;
 pub(crate) mod managers;
 pub(crate) mod projects;
+pub(crate) mod schedules;
 pub(crate) mod settings;
 pub(crate) mod stats;
 pub(crate) mod stored_files;

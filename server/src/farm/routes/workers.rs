@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use drover_shared::ErrorBody;
-use drover_shared::api::{JoinToken, Worker, WorkerStatusChange, WorkerWatts};
+use drover_shared::api::{JoinToken, Worker, WorkerSchedule, WorkerStatusChange, WorkerWatts};
 use drover_shared::events::EventKind;
 use drover_shared::{WorkerId, WorkerStatus};
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_workers, set_worker_status))
         .routes(routes!(get_worker))
         .routes(routes!(set_worker_watts))
+        .routes(routes!(get_schedule, set_schedule))
         .routes(routes!(join_token))
 }
 
@@ -149,4 +150,59 @@ async fn set_worker_watts(
         worker: worker.clone(),
     });
     Ok(Json(worker))
+}
+
+/// A render node's sleep schedule: the days and hours it takes no work (the default, off,
+/// when it has none).
+#[utoipa::path(get, path = "/workers/{id}/schedule", tag = "workers", params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = WorkerSchedule), (status = 404, body = ErrorBody)))]
+async fn get_schedule(
+    Authed(_): Authed,
+    State(state): State<AppState>,
+    Path(id): Path<WorkerId>,
+) -> ApiResult<Json<WorkerSchedule>> {
+    Ok(Json(
+        state
+            .store
+            .read(move |c| {
+                if db::workers::get(c, id)?.is_none() {
+                    return Err(ApiError::not_found(format!("worker {id}")));
+                }
+                db::schedules::get(c, id).map_err(ApiError::from)
+            })
+            .await?,
+    ))
+}
+
+/// Set a render node's sleep schedule, as Flamenco's: on the days listed, between `start`
+/// and `end` (local time at `utc_offset_minutes`), it is asked to sleep once its current task
+/// ends, and to wake when the window closes. A manager's own sleep or wake request in between
+/// holds until the schedule next turns.
+#[utoipa::path(put, path = "/workers/{id}/schedule", tag = "workers", params(("id" = i64, Path)),
+    request_body = WorkerSchedule, security(("bearer" = ["manager"])),
+    responses((status = 200, body = WorkerSchedule), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_schedule(
+    ManagerOnly(_): ManagerOnly,
+    State(state): State<AppState>,
+    Path(id): Path<WorkerId>,
+    Json(body): Json<WorkerSchedule>,
+) -> ApiResult<Json<WorkerSchedule>> {
+    body.check().map_err(ApiError::BadRequest)?;
+    let (schedule, events) = state
+        .store
+        .write(move |c| {
+            if db::workers::get(c, id)?.is_none() {
+                return Err(ApiError::not_found(format!("worker {id}")));
+            }
+            db::schedules::set(c, id, &body)?;
+            // Carried out now rather than at the monitor's next look.
+            let events = db::dispatch::follow_schedules(c, time::OffsetDateTime::now_utc())?;
+            Ok((db::schedules::get(c, id)?, events))
+        })
+        .await?;
+    state.publish(events);
+    state.work_available();
+    Ok(Json(schedule))
 }

@@ -3,6 +3,10 @@
 //! repair at start. Every function runs inside one write transaction, so a task is never
 //! handed to two workers and never completes twice.
 
+mod schedules;
+
+pub use schedules::follow_schedules;
+
 use super::{job_deps, jobs, settings, tasks, workers};
 use crate::db::render_publish::{self, Outcome};
 use drover_shared::api::Task;
