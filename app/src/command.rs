@@ -196,6 +196,10 @@ pub enum Command {
     LoadStats(drover_shared::api::StatsQuery),
     /// Save the farm's history as CSV to a file the person picks.
     ExportStats(drover_shared::api::StatsQuery),
+    /// Read a worker's sleep schedule to edit it.
+    EditSchedule(WorkerId),
+    /// Save a worker's sleep schedule.
+    SaveSchedule(WorkerId, drover_shared::api::WorkerSchedule),
     /// Fetch everything again.
     Refresh,
 }

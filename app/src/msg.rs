@@ -76,6 +76,16 @@ pub enum Msg {
         /// What they follow.
         subscriptions: drover_shared::api::Subscriptions,
     },
+    /// A worker's sleep schedule, read to edit it, or why it was not.
+    Schedule(
+        drover_shared::WorkerId,
+        Result<drover_shared::api::WorkerSchedule, String>,
+    ),
+    /// A worker's sleep schedule as saved, or why it was refused.
+    ScheduleSaved(
+        drover_shared::WorkerId,
+        Result<drover_shared::api::WorkerSchedule, String>,
+    ),
     /// The farm's history over a range.
     Stats(drover_shared::api::FarmStats),
     /// The unread count after marking notices read.

@@ -12,7 +12,7 @@ use crate::toasts::Toasts;
 use crate::views::{
     Answered, farm::FarmView, job::JobView, jobs::JobsView, notices::NoticesView,
     previews::PreviewsView, projects::ProjectsView, settings::SettingsView, submit::SubmitDialog,
-    workers,
+    workers::WorkersView,
 };
 use drover_shared::Role;
 
@@ -30,6 +30,7 @@ pub struct FarmScreen {
     settings: SettingsView,
     notices: NoticesView,
     farm: FarmView,
+    workers: WorkersView,
     /// The submit dialog, when open.
     pub submit: Option<SubmitDialog>,
 }
@@ -47,6 +48,7 @@ impl FarmScreen {
             settings: SettingsView::default(),
             notices: NoticesView::default(),
             farm: FarmView::default(),
+            workers: WorkersView::default(),
             submit: None,
         }
     }
@@ -94,7 +96,7 @@ impl FarmScreen {
             View::Job => self
                 .job
                 .ui(ui, farm, &preview, session.local.is_some(), commands),
-            View::Workers => workers::ui(ui, farm, commands),
+            View::Workers => self.workers.ui(ui, farm, commands),
             View::Previews => self.previews.ui(ui, farm, &preview, commands),
             View::Farm => self.farm.ui(ui, farm, commands),
             View::Projects => self.projects.ui(ui, farm, commands),
@@ -180,6 +182,20 @@ impl FarmScreen {
                     Err(_) => {}
                 }
             }
+            Msg::Schedule(worker, answer) => match answer {
+                Ok(schedule) => self.workers.take_schedule(worker, schedule),
+                Err(error) => {
+                    self.workers.close(worker);
+                    toasts.error(now, error);
+                }
+            },
+            Msg::ScheduleSaved(worker, answer) => match answer {
+                Ok(schedule) => {
+                    self.workers.close(worker);
+                    toasts.info(now, format!("sleep schedule: {}", schedule.describe()));
+                }
+                Err(error) => toasts.error(now, error),
+            },
             Msg::NoticeSettings(answer) => match answer {
                 Ok(view) => {
                     self.notices.saved();

@@ -210,6 +210,8 @@ impl Session {
             | Msg::ProjectSaved(..)
             | Msg::SettingsSaved(..)
             | Msg::NoticeSettings(_)
+            | Msg::Schedule(..)
+            | Msg::ScheduleSaved(..)
             | Msg::SaveProgress(..)
             | Msg::Saved(..)
             | Msg::Connected(_)
@@ -402,6 +404,10 @@ impl Session {
                 }
             }
             Command::ExportStats(query) => backend.spawn(requests::export_stats(client, query)),
+            Command::EditSchedule(worker) => backend.spawn(requests::schedule(client, worker)),
+            Command::SaveSchedule(worker, schedule) => {
+                backend.spawn(requests::save_schedule(client, worker, schedule));
+            }
             Command::Refresh => self.fetch_all(backend),
             // The app and the farm screen handle these before a session sees them.
             Command::StartLocal(_)

@@ -547,3 +547,25 @@ pub async fn export_stats(client: Client, query: drover_shared::api::StatsQuery)
         Err(e) => Msg::Failed(format!("writing {}: {e}", path.display())),
     }
 }
+
+/// A worker's sleep schedule, to edit.
+pub async fn schedule(client: Client, worker: WorkerId) -> Msg {
+    let answer = client
+        .worker_schedule(worker)
+        .await
+        .map_err(|e| format!("reading the sleep schedule: {}", readable(&e)));
+    Msg::Schedule(worker, answer)
+}
+
+/// Saves a worker's sleep schedule.
+pub async fn save_schedule(
+    client: Client,
+    worker: WorkerId,
+    schedule: drover_shared::api::WorkerSchedule,
+) -> Msg {
+    let answer = client
+        .set_worker_schedule(worker, &schedule)
+        .await
+        .map_err(|e| format!("saving the sleep schedule: {}", readable(&e)));
+    Msg::ScheduleSaved(worker, answer)
+}

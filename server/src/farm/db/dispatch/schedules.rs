@@ -31,8 +31,8 @@ pub fn follow_schedules(
 
 fn turn(conn: &Connection, worker: WorkerId, asleep: bool) -> rusqlite::Result<()> {
     let status = workers::get(conn, worker)?.map(|w| w.status);
-    let sleep_asked = workers::pending_request(conn, worker)?
-        .is_some_and(|r| r.status == WorkerStatus::Asleep);
+    let sleep_asked =
+        workers::pending_request(conn, worker)?.is_some_and(|r| r.status == WorkerStatus::Asleep);
     match (asleep, status) {
         // Its running task finishes first, as Flamenco's schedule lets it.
         (true, Some(s)) if s != WorkerStatus::Asleep => {
