@@ -51,6 +51,9 @@ CREATE TABLE farm_day_worker_stats (
     core_ms    INTEGER NOT NULL,
     PRIMARY KEY (day, worker_id)
 ) STRICT, WITHOUT ROWID;
+-- By node over many days: read in the node's order, without a sort.
+CREATE INDEX farm_day_worker_stats_worker
+    ON farm_day_worker_stats (worker_id, day, completed, failed, stopped, ms, wh, core_ms);
 
 CREATE TABLE farm_day_job_stats (
     day        TEXT NOT NULL,
