@@ -1,7 +1,8 @@
 -- The farm's history (issue 17): every run of a task that ended is kept, with what it drew, and
--- rolled up per day, project, submitter and worker, so a year of history answers in
--- milliseconds and outlives the jobs it came from (no foreign keys: a deleted job, worker or
--- project leaves its history).
+-- rolled up per day, so a year of history answers in milliseconds and outlives the jobs it came
+-- from (no foreign keys: a deleted job, worker or project leaves its history). Ending a run
+-- appends one row and nothing more (dispatch pays for no rollup); the rollups are brought up
+-- to date in the background and before each read (`farm_rollup_mark` is how far they are).
 
 -- The rated draw a manager gives a render node, for the estimate where the host cannot measure.
 ALTER TABLE workers ADD COLUMN watts REAL CHECK (watts IS NULL OR watts >= 0);
@@ -22,8 +23,12 @@ CREATE TABLE farm_runs (
     measured   INTEGER NOT NULL CHECK (measured IN (0, 1)),
     cores      INTEGER NOT NULL CHECK (cores >= 1)
 ) STRICT;
-CREATE INDEX farm_runs_ended ON farm_runs (ended);
-CREATE INDEX farm_runs_job ON farm_runs (job_id);
+
+CREATE TABLE farm_rollup_mark (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    last_run INTEGER NOT NULL
+) STRICT;
+INSERT INTO farm_rollup_mark (id, last_run) VALUES (1, 0);
 
 -- Rolled up three ways, each small enough that a year reads in milliseconds: per day, project
 -- and submitter; per day and render node; per day and job.
@@ -96,45 +101,4 @@ BEGIN
                       ELSE max(NEW.updated, OLD.started) END AS ended) AS e
     LEFT JOIN workers AS w ON w.id = coalesce(OLD.worker_id, NEW.worker_id)
     WHERE j.id = NEW.job_id;
-END;
-
-CREATE TRIGGER farm_runs_roll_up AFTER INSERT ON farm_runs
-BEGIN
-    INSERT INTO farm_day_stats (day, project_id, submitter, completed, failed, stopped, ms, wh,
-                                core_ms)
-    VALUES (strftime('%Y-%m-%d', NEW.ended / 1000, 'unixepoch'), NEW.project_id,
-            NEW.submitter, NEW.outcome = 'completed', NEW.outcome = 'failed',
-            NEW.outcome = 'stopped', NEW.ms, NEW.ms * NEW.watts / 3600000.0,
-            NEW.ms * NEW.cores)
-    ON CONFLICT (day, project_id, submitter) DO UPDATE SET
-        completed = completed + excluded.completed,
-        failed    = failed + excluded.failed,
-        stopped   = stopped + excluded.stopped,
-        ms        = ms + excluded.ms,
-        wh        = wh + excluded.wh,
-        core_ms   = core_ms + excluded.core_ms;
-    INSERT INTO farm_day_worker_stats (day, worker_id, completed, failed, stopped, ms, wh,
-                                       core_ms)
-    VALUES (strftime('%Y-%m-%d', NEW.ended / 1000, 'unixepoch'), NEW.worker_id,
-            NEW.outcome = 'completed', NEW.outcome = 'failed', NEW.outcome = 'stopped', NEW.ms,
-            NEW.ms * NEW.watts / 3600000.0, NEW.ms * NEW.cores)
-    ON CONFLICT (day, worker_id) DO UPDATE SET
-        completed = completed + excluded.completed,
-        failed    = failed + excluded.failed,
-        stopped   = stopped + excluded.stopped,
-        ms        = ms + excluded.ms,
-        wh        = wh + excluded.wh,
-        core_ms   = core_ms + excluded.core_ms;
-    INSERT INTO farm_day_job_stats (day, job_id, project_id, completed, failed, stopped, ms, wh,
-                                    core_ms)
-    VALUES (strftime('%Y-%m-%d', NEW.ended / 1000, 'unixepoch'), NEW.job_id, NEW.project_id,
-            NEW.outcome = 'completed', NEW.outcome = 'failed', NEW.outcome = 'stopped', NEW.ms,
-            NEW.ms * NEW.watts / 3600000.0, NEW.ms * NEW.cores)
-    ON CONFLICT (day, job_id) DO UPDATE SET
-        completed = completed + excluded.completed,
-        failed    = failed + excluded.failed,
-        stopped   = stopped + excluded.stopped,
-        ms        = ms + excluded.ms,
-        wh        = wh + excluded.wh,
-        core_ms   = core_ms + excluded.core_ms;
 END;

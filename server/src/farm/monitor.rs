@@ -118,6 +118,8 @@ async fn check_timeouts(state: AppState) {
             .write(move |c| {
                 let mut events = dispatch::enforce_timeouts(c, now)?;
                 events.extend(dispatch::follow_schedules(c, db::time_from_ms(now))?);
+                // The farm history's rollups, off the dispatch path (one batch a second).
+                db::stats::roll_up(c)?;
                 Ok::<_, ApiError>(events)
             })
             .await

@@ -17,7 +17,7 @@ pub(crate) mod managers;
 pub(crate) mod projects;
 pub(crate) mod schedules;
 pub(crate) mod settings;
-pub(crate) mod stats;
+pub mod stats;
 pub(crate) mod stored_files;
 pub(crate) mod tasks;
 pub mod workers;

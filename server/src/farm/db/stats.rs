@@ -1,6 +1,7 @@
-//! The farm's history as it is asked for: the day rollups (`farm_day_stats` and
-//! `farm_day_job_stats`, kept by triggers from `farm_runs`, 0033) summed over a range of days
-//! by day, project, person, worker or job (`farm_day_worker_stats` for workers). Only sums here; the rates (CO2e, cost) are applied by
+//! The farm's history as it is asked for: the runs that ended (`farm_runs`, appended by a
+//! trigger as each run ends, 0033) rolled up per day ([`roll_up`]: by project and submitter,
+//! by worker, by job), and those rollups summed over a range of days by day, project, person,
+//! worker or job. Only sums here; the rates (CO2e, cost) are applied by
 //! the route.
 
 use crate::db::teams::TEAM_PROJECT_IDS;
@@ -38,8 +39,66 @@ pub struct Days {
     pub to: String,
 }
 
-const SUMS: &str = "sum(s.completed), sum(s.failed), sum(s.stopped), sum(s.ms), sum(s.wh), \
-                    sum(s.core_ms)";
+/// Runs rolled up per write at most, so one pass never holds the writer long.
+pub const ROLL_UP_BATCH: i64 = 200_000;
+
+/// Rolls the runs that ended since the last pass into the day rollups (at most
+/// [`ROLL_UP_BATCH`] of them); returns how many. Runs in the writer: the monitor calls it
+/// every few seconds and the stats routes before they read, so a read sees every run ended.
+pub fn roll_up(conn: &Connection) -> rusqlite::Result<i64> {
+    let mark: i64 = conn
+        .prepare_cached("SELECT last_run FROM farm_rollup_mark WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    let upto: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(max(id), :mark) FROM farm_runs
+             WHERE id > :mark AND id <= :mark + :batch",
+        )?
+        .query_row(
+            named_params! { ":mark": mark, ":batch": ROLL_UP_BATCH },
+            |r| r.get(0),
+        )?;
+    if upto == mark {
+        return Ok(0);
+    }
+    let sums = "sum(outcome = 'completed'), sum(outcome = 'failed'), sum(outcome = 'stopped'), \
+                sum(ms), sum(ms * watts / 3600000.0), sum(ms * cores)";
+    let add = "completed = completed + excluded.completed, failed = failed + excluded.failed, \
+               stopped = stopped + excluded.stopped, ms = ms + excluded.ms, \
+               wh = wh + excluded.wh, core_ms = core_ms + excluded.core_ms";
+    let day = "strftime('%Y-%m-%d', ended / 1000, 'unixepoch')";
+    for (table, keys, select_keys) in [
+        (
+            "farm_day_stats",
+            "day, project_id, submitter",
+            "project_id, submitter",
+        ),
+        ("farm_day_worker_stats", "day, worker_id", "worker_id"),
+        ("farm_day_job_stats", "day, job_id", "job_id"),
+    ] {
+        let (columns, selected) = if table == "farm_day_job_stats" {
+            (
+                format!("{keys}, project_id"),
+                format!("{day}, {select_keys}, max(project_id)"),
+            )
+        } else {
+            (keys.to_owned(), format!("{day}, {select_keys}"))
+        };
+        conn.prepare_cached(&format!(
+            "INSERT INTO {table} ({columns}, completed, failed, stopped, ms, wh, core_ms)
+             SELECT {selected}, {sums} FROM farm_runs WHERE id > :mark AND id <= :upto
+             GROUP BY {day}, {select_keys}
+             ON CONFLICT ({keys}) DO UPDATE SET {add}"
+        ))?
+        .execute(named_params! { ":mark": mark, ":upto": upto })?;
+    }
+    conn.prepare_cached("UPDATE farm_rollup_mark SET last_run = :upto WHERE id = 1")?
+        .execute(named_params! { ":upto": upto })?;
+    Ok(upto - mark)
+}
+
+const SUMS: &str = "sum(s.completed) AS a, sum(s.failed) AS b, sum(s.stopped) AS c, \
+                    sum(s.ms) AS d, sum(s.wh) AS e, sum(s.core_ms) AS f";
 /// The history over `days` by `by`, of every project, or of those whose team `member` is on.
 pub fn sums(
     conn: &Connection,
@@ -52,34 +111,45 @@ pub fn sums(
     } else {
         String::new()
     };
-    let rollup = |key: &str, label: &str, join: &str| {
+    // Summed first, named after: a name is looked up once per row of the answer, not once
+    // per day of it.
+    let summed = |table: &str, key: &str, team: &str, label: &str, join: &str| {
         format!(
-            "SELECT {key}, {label}, {SUMS} FROM farm_day_stats AS s {join}
-             WHERE s.day BETWEEN :from AND :to {team} GROUP BY {key}"
+            "SELECT g.k, {label}, g.a, g.b, g.c, g.d, g.e, g.f FROM (
+                 SELECT s.{key} AS k, {SUMS} FROM {table} AS s
+                 WHERE s.day BETWEEN :from AND :to {team} GROUP BY s.{key}) AS g {join}"
         )
     };
     let sql = match by {
-        StatsGroup::Day => rollup("s.day", "s.day", ""),
-        StatsGroup::Project => rollup(
-            "s.project_id",
-            "coalesce(p.name, 'project ' || s.project_id)",
-            "LEFT JOIN projects AS p ON p.id = s.project_id",
+        StatsGroup::Day => summed("farm_day_stats", "day", &team, "g.k", ""),
+        StatsGroup::Project => summed(
+            "farm_day_stats",
+            "project_id",
+            &team,
+            "coalesce(p.name, 'project ' || g.k)",
+            "LEFT JOIN projects AS p ON p.id = g.k",
         ),
-        StatsGroup::Person => rollup(
-            "s.submitter",
+        StatsGroup::Person => summed(
+            "farm_day_stats",
+            "submitter",
+            &team,
             "coalesce(u.email, 'a deleted account')",
-            "LEFT JOIN users AS u ON u.id = s.submitter",
+            "LEFT JOIN users AS u ON u.id = g.k",
         ),
         // The farm's nodes as a whole: the route shows this to managers only.
-        StatsGroup::Worker => format!(
-            "SELECT s.worker_id, coalesce(w.name, 'worker ' || s.worker_id), {SUMS}
-             FROM farm_day_worker_stats AS s LEFT JOIN workers AS w ON w.id = s.worker_id
-             WHERE s.day BETWEEN :from AND :to GROUP BY s.worker_id"
+        StatsGroup::Worker => summed(
+            "farm_day_worker_stats",
+            "worker_id",
+            "",
+            "coalesce(w.name, 'worker ' || g.k)",
+            "LEFT JOIN workers AS w ON w.id = g.k",
         ),
-        StatsGroup::Job => format!(
-            "SELECT s.job_id, coalesce(j.name, 'job ' || s.job_id || ' (deleted)'), {SUMS}
-             FROM farm_day_job_stats AS s LEFT JOIN jobs AS j ON j.id = s.job_id
-             WHERE s.day BETWEEN :from AND :to {team} GROUP BY s.job_id"
+        StatsGroup::Job => summed(
+            "farm_day_job_stats",
+            "job_id",
+            &team,
+            "coalesce(j.name, 'job ' || g.k || ' (deleted)')",
+            "LEFT JOIN jobs AS j ON j.id = g.k",
         ),
     };
     let mut statement = conn.prepare_cached(&sql)?;

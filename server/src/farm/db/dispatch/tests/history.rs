@@ -65,6 +65,9 @@ fn each_ended_run_is_kept_with_its_energy_and_summed_by_project_job_and_worker()
         ("failed", 400.0, 4, true)
     );
 
+    // Ending a run wrote the run only; the rollup brings the day sums up to date, once.
+    assert_eq!(stats::roll_up(&farm.conn).unwrap(), 2);
+    assert_eq!(stats::roll_up(&farm.conn).unwrap(), 0);
     let by_project = stats::sums(&farm.conn, &all_days(), StatsGroup::Project, None).unwrap();
     assert_eq!(by_project.len(), 1);
     let row = &by_project[0];
