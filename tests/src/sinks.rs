@@ -5,6 +5,25 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+/// Binds a free port on loopback and serves each connection with `serve`, in the background;
+/// answers the bound address.
+async fn listen<F, Fut>(serve: F) -> std::net::SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding a sink");
+    let addr = listener.local_addr().expect("its address");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(stream));
+        }
+    });
+    addr
+}
+
 /// One request a [`WebhookSink`] received.
 #[derive(Debug, Clone)]
 pub struct Hooked {
@@ -31,22 +50,19 @@ pub struct WebhookSink {
 impl WebhookSink {
     /// Starts listening on a free port.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binding a sink");
-        let url = format!("http://{}", listener.local_addr().expect("its address"));
-        let sink = Self {
-            url,
+        let mut sink = Self {
+            url: String::new(),
             received: Arc::default(),
             failing: Arc::default(),
         };
+        // The serving clone shares what is received; only this one needs the URL.
         let serving = sink.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let sink = serving.clone();
-                tokio::spawn(async move { sink.serve(stream).await });
-            }
-        });
+        let addr = listen(move |stream| {
+            let sink = serving.clone();
+            async move { sink.serve(stream).await }
+        })
+        .await;
+        sink.url = format!("http://{addr}");
         sink
     }
 
@@ -152,21 +168,18 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts listening on a free port.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binding a sink");
-        let url = format!("smtp://{}", listener.local_addr().expect("its address"));
-        let sink = Self {
-            url,
+        let mut sink = Self {
+            url: String::new(),
             received: Arc::default(),
         };
+        // The serving clone shares what is received; only this one needs the URL.
         let serving = sink.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let sink = serving.clone();
-                tokio::spawn(async move { sink.serve(stream).await });
-            }
-        });
+        let addr = listen(move |stream| {
+            let sink = serving.clone();
+            async move { sink.serve(stream).await }
+        })
+        .await;
+        sink.url = format!("smtp://{addr}");
         sink
     }
 

@@ -454,26 +454,46 @@ fn followed(conn: &Connection, person: UserId) -> rusqlite::Result<usize> {
     .query_row(named_params! { ":p": person }, |r| r.get(0))
 }
 
-/// `person` follows (or stops following) `job`. The caller checked they may see it.
-pub fn follow_job(
+/// `person` follows (or stops following) `id` in `table` (`job_subscriptions` by `job_id`,
+/// `project_subscriptions` by `project_id`), within [`MAX_SUBSCRIPTIONS`].
+fn follow(
     conn: &Connection,
     person: UserId,
-    job: JobId,
+    (table, column): (&str, &str),
+    id: i64,
     follow: bool,
 ) -> Result<(), FollowError> {
     if follow {
         if followed(conn, person)? >= MAX_SUBSCRIPTIONS {
             return Err(FollowError::TooMany);
         }
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO job_subscriptions (user_id, job_id) VALUES (?, ?)",
-        )?
-        .execute(rusqlite::params![person, job])?;
+        conn.prepare_cached(&format!(
+            "INSERT OR IGNORE INTO {table} (user_id, {column}) VALUES (?, ?)"
+        ))?
+        .execute(rusqlite::params![person, id])?;
     } else {
-        conn.prepare_cached("DELETE FROM job_subscriptions WHERE user_id = ? AND job_id = ?")?
-            .execute(rusqlite::params![person, job])?;
+        conn.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE user_id = ? AND {column} = ?"
+        ))?
+        .execute(rusqlite::params![person, id])?;
     }
     Ok(())
+}
+
+/// `person` follows (or stops following) `job`. The caller checked they may see it.
+pub fn follow_job(
+    conn: &Connection,
+    person: UserId,
+    job: JobId,
+    following: bool,
+) -> Result<(), FollowError> {
+    follow(
+        conn,
+        person,
+        ("job_subscriptions", "job_id"),
+        job.0,
+        following,
+    )
 }
 
 /// `person` follows (or stops following) every job of `project`. The caller checked they may
@@ -482,23 +502,15 @@ pub fn follow_project(
     conn: &Connection,
     person: UserId,
     project: ProjectId,
-    follow: bool,
+    following: bool,
 ) -> Result<(), FollowError> {
-    if follow {
-        if followed(conn, person)? >= MAX_SUBSCRIPTIONS {
-            return Err(FollowError::TooMany);
-        }
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO project_subscriptions (user_id, project_id) VALUES (?, ?)",
-        )?
-        .execute(rusqlite::params![person, project])?;
-    } else {
-        conn.prepare_cached(
-            "DELETE FROM project_subscriptions WHERE user_id = ? AND project_id = ?",
-        )?
-        .execute(rusqlite::params![person, project])?;
-    }
-    Ok(())
+    follow(
+        conn,
+        person,
+        ("project_subscriptions", "project_id"),
+        project.0,
+        following,
+    )
 }
 
 /// The chat integrations of Kitsu's organisation: a Slack token or webhook URL, a Mattermost
