@@ -1,6 +1,7 @@
 //! All SQL of the server, one module per table or aggregate, as plain synchronous functions on
 //! a `rusqlite::Connection`. Handlers never see SQL; they call these through [`crate::store`].
 
+pub mod notice_deliveries;
 pub mod notices;
 pub mod render_publish;
 pub(crate) mod teams;

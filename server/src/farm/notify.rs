@@ -1,5 +1,6 @@
 //! The notifier: sends the e-mails and chat messages of notices, from the `notice_deliveries`
-//! outbox that the transaction ending a job filled (`crate::db::notices::queue`).
+//! outbox that the transaction ending a job filled (`crate::db::notices::queue`;
+//! `crate::db::notice_deliveries`).
 //!
 //! - **Crash-safe**: a delivery is a row until it is marked delivered, so a crash loses none;
 //!   one that went out just before a crash is sent again after it (at least once).
@@ -15,7 +16,7 @@
 //! posted to `@user`. E-mail goes through the SMTP server the server was started with
 //! (`--smtp-url`).
 
-use crate::db::notices::{self, Channel, ChatIntegrations, Delivery};
+use crate::db::notice_deliveries::{self as notices, Channel, ChatIntegrations, Delivery};
 use crate::error::ApiError;
 use crate::state::AppState;
 use drover_shared::NoticeOutcome;

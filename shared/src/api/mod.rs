@@ -139,14 +139,6 @@ pub struct Worker {
     pub watts: Option<f64>,
 }
 
-/// `PUT /workers/{id}/watts`: a render node's rated draw, or `null` for the farm's default.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WorkerWatts {
-    /// Watts, 0–100,000.
-    pub watts: Option<f64>,
-}
-
 /// `POST /workers`: ask a worker to sleep (`asleep`), wake (`idle`) or shut down
 /// (`offline`), now or after its current task.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -785,5 +777,5 @@ pub use notices::{
     Subscriptions,
 };
 pub use production::{Named, OpenProductionTask, ProductionTaskDetail};
-pub use schedule::{WEEKDAYS, WorkerSchedule};
+pub use schedule::{WEEKDAYS, WorkerSchedule, WorkerWatts};
 pub use stats::{FarmStats, MAX_STATS_DAYS, StatsGroup, StatsQuery, StatsRow};

@@ -1,5 +1,6 @@
-//! A render node's sleep schedule, as Flamenco has it: on the days and between the hours it
-//! names, the node does not take work (a workstation that renders at night and on weekends).
+//! What managers set on a render node: its sleep schedule, as Flamenco has it (on the days and
+//! between the hours it names, the node does not take work: a workstation that renders at
+//! night and on weekends), and its rated draw for the farm history's energy estimate.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -35,6 +36,14 @@ impl Default for WorkerSchedule {
             utc_offset_minutes: 0,
         }
     }
+}
+
+/// `PUT /workers/{id}/watts`: a render node's rated draw, or `null` for the farm's default.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerWatts {
+    /// Watts, 0–100,000.
+    pub watts: Option<f64>,
 }
 
 /// Minutes after midnight of `HH:MM` (00:00–24:00).

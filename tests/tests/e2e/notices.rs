@@ -163,6 +163,13 @@ async fn an_ended_job_is_told_in_the_list_live_and_in_chat_with_a_failed_post_re
         all: true,
     };
     assert_eq!(member.mark_notices_read(&all).await.unwrap().unread, 0);
+    // More ids than one request may name: refused, nothing marked.
+    let too_many = NoticesRead {
+        ids: (1..=1001).collect(),
+        all: false,
+    };
+    let err = manager.mark_notices_read(&too_many).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST), "{err}");
     // The admin's stream never showed the manager's notice.
     let nothing = tokio::time::timeout(std::time::Duration::from_millis(500), admins.next()).await;
     assert!(nothing.is_err(), "the admin's stream got {nothing:?}");

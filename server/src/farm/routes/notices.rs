@@ -95,7 +95,7 @@ async fn settings_view(state: &AppState, person: UserId) -> ApiResult<NoticeSett
             let email = notices::email_of(c, person)?;
             Ok::<_, ApiError>((
                 notices::settings(c, person)?,
-                notices::chat_integrations(c)?,
+                crate::db::notice_deliveries::chat_integrations(c)?,
                 email,
             ))
         })
