@@ -17,6 +17,7 @@ pub mod db;
 pub mod fido;
 pub mod hashing;
 pub mod join_token;
+pub mod mail;
 pub(crate) mod routes;
 pub mod secret_key;
 pub mod throttle;
@@ -113,6 +114,9 @@ pub struct AuthState {
     behind_proxy: bool,
     /// How browsers' session cookies are made and checked.
     pub cookies: CookiePolicy,
+    /// Where people open the server (`--public-url`, without a trailing `/`): the links of
+    /// account e-mails point there.
+    pub public_url: Option<String>,
     notices: broadcast::Sender<Notice>,
 }
 
@@ -134,6 +138,9 @@ impl AuthState {
             key,
             behind_proxy,
             cookies: CookiePolicy::new(public_url),
+            public_url: public_url
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty()),
             notices: broadcast::channel(NOTICES).0,
         }
     }

@@ -1,5 +1,6 @@
 //! Throttles on guessing, fail2ban style: passwords (at login and when a person changes
-//! theirs) and second factors (TOTP codes, recovery codes, security-key answers).
+//! theirs) and second factors (TOTP codes, recovery codes, security-key answers); and on
+//! e-mails asked for without a session, which every request spends.
 //!
 //! Each attempt is counted against three budgets at once:
 //! - the **account and address** pair ([`PAIR`]): five wrong guesses at one account from one
@@ -63,6 +64,13 @@ pub const FACTOR_ACCOUNT: Limit = Limit {
     window: Duration::from_mins(15),
     lock: Duration::from_mins(15),
 };
+/// One mailbox from everywhere: five e-mails asked for in fifteen minutes lock it for
+/// fifteen, however many addresses ask.
+pub const MAIL_ACCOUNT: Limit = Limit {
+    max_failures: 5,
+    window: Duration::from_mins(15),
+    lock: Duration::from_mins(15),
+};
 /// How long an address an account logged in from is spared the account's lock.
 pub const KNOWN_FOR: Duration = Duration::from_hours(720);
 /// Known addresses remembered per account.
@@ -80,6 +88,9 @@ pub enum Scope {
     Factor,
     /// A playlist's share link: its token, then its password (the account is the token).
     ShareLink,
+    /// E-mails asked for without a session (password resets, login codes; the account is
+    /// the address typed): every request counts, sent or not, so nobody floods a mailbox.
+    Mail,
 }
 
 impl Scope {
@@ -87,6 +98,7 @@ impl Scope {
         match self {
             Self::Password | Self::ShareLink => ACCOUNT,
             Self::Factor => FACTOR_ACCOUNT,
+            Self::Mail => MAIL_ACCOUNT,
         }
     }
 
@@ -95,6 +107,7 @@ impl Scope {
             Self::Password => "failed logins",
             Self::Factor => "wrong second factors",
             Self::ShareLink => "wrong share links or passwords",
+            Self::Mail => "e-mails asked for",
         }
     }
 }

@@ -223,6 +223,8 @@ pub enum Proof {
         used_recovery: Option<String>,
         /// The time step of the TOTP code used, if one was.
         totp_step: Option<u64>,
+        /// The hash of the e-mailed code used, if one was (to be used up).
+        email_code: Option<String>,
     },
     /// A second factor is needed and none was offered.
     Missing,
@@ -235,6 +237,8 @@ pub enum Proof {
 pub struct Offered<'a> {
     /// A one-time code.
     pub totp: Option<&'a str>,
+    /// A code sent by e-mail.
+    pub email_otp: Option<&'a str>,
     /// A security key's signed answer to a challenge of `GET /auth/fido`.
     pub fido: Option<&'a serde_json::Value>,
     /// A recovery code.
@@ -248,31 +252,60 @@ pub fn enabled_names(factors: &TwoFactor) -> Vec<&'static str> {
     if factors.totp_enabled {
         names.push("totp");
     }
+    if factors.email_otp_enabled {
+        names.push("email_otp");
+    }
     if factors.fido_enabled {
         names.push("fido");
     }
     names
 }
 
+/// Whether a person has a second factor to prove at login.
+pub fn has_factor(factors: &TwoFactor) -> bool {
+    (factors.totp_enabled && factors.totp_secret.is_some())
+        || factors.email_otp_enabled
+        || factors.fido_enabled
+}
+
+/// How an account secret (an e-mailed login code, a password link's token) is kept:
+/// HMAC-SHA256 under the server's key of the person and the secret, so the database alone
+/// gives neither away, and a secret is good for its own person only.
+pub fn hash_account_secret(key: &SecretKey, person: UserId, code: &str) -> String {
+    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut input = person.0.as_bytes().to_vec();
+    input.extend_from_slice(digits.as_bytes());
+    keyed(key, &Sha256::digest(&input))
+}
+
+/// A fresh six-digit login code to send by e-mail.
+pub fn new_email_code() -> String {
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
 /// Checks the second factor offered against a person's, as Kitsu does: the first one
-/// offered among those enabled, in the order TOTP, FIDO, recovery code. `factors` carries the
-/// opened TOTP secret; `verify_fido` checks a security key's answer (true when it is right).
-/// Whether a TOTP code was used before is for the caller to check with the step returned.
+/// offered among those enabled, in the order TOTP, code by e-mail, FIDO, recovery code.
+/// `factors` carries the opened TOTP secret; `verify_fido` checks a security key's answer
+/// (true when it is right). Whether a TOTP code was used before, and whether an e-mailed code
+/// is still there to use up, are for the caller to check with what is returned; `now` (ms)
+/// is when the e-mailed code must not have expired yet.
 pub fn check(
     factors: &TwoFactor,
     account: &str,
     key: &SecretKey,
     offered: &Offered<'_>,
+    now: i64,
     verify_fido: impl FnOnce(&serde_json::Value) -> ApiResult<bool>,
 ) -> ApiResult<Proof> {
     let totp_secret = factors
         .totp_secret
         .as_deref()
         .filter(|_| factors.totp_enabled);
-    if totp_secret.is_none() && !factors.fido_enabled {
+    if !has_factor(factors) {
         return Ok(Proof::Accepted {
             used_recovery: None,
             totp_step: None,
+            email_code: None,
         });
     }
     if let (Some(secret), Some(code)) = (totp_secret, offered.totp.filter(|c| !c.trim().is_empty()))
@@ -281,8 +314,26 @@ pub fn check(
             Some(step) => Proof::Accepted {
                 used_recovery: None,
                 totp_step: Some(step),
+                email_code: None,
             },
             None => Proof::Wrong,
+        });
+    }
+    if let (true, Some(code)) = (
+        factors.email_otp_enabled,
+        offered.email_otp.filter(|c| !c.trim().is_empty()),
+    ) {
+        let Some(person) = factors.person else {
+            return Ok(Proof::Wrong);
+        };
+        let hash = hash_account_secret(key, person, code);
+        return Ok(match &factors.email_otp {
+            Some((sent, expires)) if *sent == hash && *expires > now => Proof::Accepted {
+                used_recovery: None,
+                totp_step: None,
+                email_code: Some(hash),
+            },
+            _ => Proof::Wrong,
         });
     }
     let fido = offered
@@ -293,6 +344,7 @@ pub fn check(
             Proof::Accepted {
                 used_recovery: None,
                 totp_step: None,
+                email_code: None,
             }
         } else {
             Proof::Wrong
@@ -304,6 +356,7 @@ pub fn check(
             Proof::Accepted {
                 used_recovery: Some(hash),
                 totp_step: None,
+                email_code: None,
             }
         } else {
             Proof::Wrong
@@ -332,6 +385,7 @@ mod tests {
         Proof::Accepted {
             used_recovery,
             totp_step,
+            email_code: None,
         }
     }
 
@@ -351,7 +405,7 @@ mod tests {
         // The step comes back, for the caller to refuse it next time; one step of skew
         // either way is accepted.
         assert_eq!(
-            check(&factors, "ann@studio.com", &key, &totp(&code), no_fido).unwrap(),
+            check(&factors, "ann@studio.com", &key, &totp(&code), 0, no_fido).unwrap(),
             accepted(None, Some(step))
         );
         let next = code_for_step(&secret, "ann@studio.com", step + 1).unwrap();
@@ -361,7 +415,7 @@ mod tests {
         );
         let wrong = if code == "000000" { "111111" } else { "000000" };
         assert_eq!(
-            check(&factors, "ann@studio.com", &key, &totp(wrong), no_fido).unwrap(),
+            check(&factors, "ann@studio.com", &key, &totp(wrong), 0, no_fido).unwrap(),
             Proof::Wrong
         );
         assert_eq!(
@@ -370,6 +424,7 @@ mod tests {
                 "ann@studio.com",
                 &key,
                 &Offered::default(),
+                0,
                 no_fido
             )
             .unwrap(),
@@ -380,7 +435,7 @@ mod tests {
             ..Offered::default()
         };
         assert_eq!(
-            check(&factors, "ann@studio.com", &key, &recovery, no_fido).unwrap(),
+            check(&factors, "ann@studio.com", &key, &recovery, 0, no_fido).unwrap(),
             accepted(Some(hash_recovery(&key, "ABCDE12345")), None)
         );
         let (url, qr) = provisioning(&secret, "ann@studio.com").unwrap();
@@ -416,13 +471,14 @@ mod tests {
             totp: Some("123456"),
             fido: Some(&answer),
             recovery_code: Some("ABCDE12345"),
+            ..Offered::default()
         };
         assert_eq!(
-            check(&factors, "ann", &key, &both, |a| Ok(a["id"] == "key")).unwrap(),
+            check(&factors, "ann", &key, &both, 0, |a| Ok(a["id"] == "key")).unwrap(),
             accepted(None, None)
         );
         assert_eq!(
-            check(&factors, "ann", &key, &both, |_| Ok(false)).unwrap(),
+            check(&factors, "ann", &key, &both, 0, |_| Ok(false)).unwrap(),
             Proof::Wrong
         );
         // An empty answer is no answer: the recovery code is next.
@@ -433,14 +489,15 @@ mod tests {
             ..Offered::default()
         };
         assert!(matches!(
-            check(&factors, "ann", &key, &recovery, no_fido).unwrap(),
+            check(&factors, "ann", &key, &recovery, 0, no_fido).unwrap(),
             Proof::Accepted {
                 used_recovery: Some(_),
-                totp_step: None
+                totp_step: None,
+                email_code: None,
             }
         ));
         assert_eq!(
-            check(&factors, "ann", &key, &totp("123456"), no_fido).unwrap(),
+            check(&factors, "ann", &key, &totp("123456"), 0, no_fido).unwrap(),
             Proof::Missing
         );
     }
@@ -454,10 +511,60 @@ mod tests {
                 "x",
                 &SecretKey::ephemeral(),
                 &Offered::default(),
+                0,
                 no_fido
             )
             .unwrap(),
             accepted(None, None)
+        );
+    }
+
+    #[test]
+    fn an_emailed_code_is_right_for_its_person_until_it_expires() {
+        let key = SecretKey::ephemeral();
+        let ann = UserId(uuid::Uuid::new_v4());
+        let code = new_email_code();
+        assert_eq!(code.len(), 6);
+        let hash = hash_account_secret(&key, ann, &code);
+        let factors = TwoFactor {
+            person: Some(ann),
+            active: true,
+            email_otp_enabled: true,
+            email_otp: Some((hash.clone(), 1_000)),
+            ..TwoFactor::default()
+        };
+        assert_eq!(enabled_names(&factors), ["recovery_code", "email_otp"]);
+        let offered = |code| Offered {
+            email_otp: Some(code),
+            ..Offered::default()
+        };
+        let spaced = format!("{} {}", &code[..3], &code[3..]);
+        assert_eq!(
+            check(&factors, "ann", &key, &offered(&spaced), 999, no_fido).unwrap(),
+            Proof::Accepted {
+                used_recovery: None,
+                totp_step: None,
+                email_code: Some(hash.clone()),
+            }
+        );
+        assert_eq!(
+            check(&factors, "ann", &key, &offered(&code), 1_000, no_fido).unwrap(),
+            Proof::Wrong,
+            "expired"
+        );
+        let other = if code == "000000" { "000001" } else { "000000" };
+        assert_eq!(
+            check(&factors, "ann", &key, &offered(other), 0, no_fido).unwrap(),
+            Proof::Wrong
+        );
+        assert_ne!(
+            hash,
+            hash_account_secret(&key, UserId(uuid::Uuid::new_v4()), &code),
+            "bound to its person"
+        );
+        assert_eq!(
+            check(&factors, "ann", &key, &Offered::default(), 0, no_fido).unwrap(),
+            Proof::Missing
         );
     }
 

@@ -1,6 +1,7 @@
 //! The notifier: sends the e-mails and chat messages of notices, from the `notice_deliveries`
 //! outbox that the transaction ending a job filled (`crate::db::notices::queue`;
-//! `crate::db::notice_deliveries`).
+//! `crate::db::notice_deliveries`), and the account e-mails (password links, invitations,
+//! login codes) from theirs (`crate::auth::db::mail`).
 //!
 //! - **Crash-safe**: a delivery is a row until it is marked delivered, so a crash loses none;
 //!   one that went out just before a crash is sent again after it (at least once).
@@ -16,6 +17,7 @@
 //! posted to `@user`. E-mail goes through the SMTP server the server was started with
 //! (`--smtp-url`).
 
+use crate::auth::db::mail as account_mails;
 use crate::db::notice_deliveries::{self as notices, Channel, ChatIntegrations, Delivery};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -228,25 +230,35 @@ impl Notifier {
     }
 
     async fn mail(&self, delivery: &Delivery) -> Result<(), Failure> {
+        let subject = match delivery.outcome {
+            NoticeOutcome::Completed => format!("Render completed: {}", delivery.job_name),
+            NoticeOutcome::Failed => format!("Render failed: {}", delivery.job_name),
+        };
+        let body = format!("{}\n\n— Drover\n", delivery.text);
+        self.send_mail(&delivery.address, &subject, body).await
+    }
+
+    /// Whether the server was given an SMTP server to send e-mail through.
+    pub fn sends_mail(&self) -> bool {
+        self.mail.is_some()
+    }
+
+    /// Sends one plain-text e-mail.
+    async fn send_mail(&self, address: &str, subject: &str, body: String) -> Result<(), Failure> {
         let Some((transport, from)) = &self.mail else {
             return Err(Failure::Permanent(
                 "the server has no SMTP server to send e-mail through".into(),
             ));
         };
-        let to = delivery
-            .address
+        let to = address
             .parse::<Mailbox>()
-            .map_err(|_| Failure::Permanent(format!("{:?} is not an address", delivery.address)))?;
-        let subject = match delivery.outcome {
-            NoticeOutcome::Completed => format!("Render completed: {}", delivery.job_name),
-            NoticeOutcome::Failed => format!("Render failed: {}", delivery.job_name),
-        };
+            .map_err(|_| Failure::Permanent(format!("{address:?} is not an address")))?;
         let message = Message::builder()
             .from(from.clone())
             .to(to)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
-            .body(format!("{}\n\n— Drover\n", delivery.text))
+            .body(body)
             .map_err(|e| Failure::Permanent(format!("the e-mail could not be made: {e}")))?;
         transport
             .send(message)
@@ -291,6 +303,9 @@ pub async fn run(state: AppState) {
         tick.tick().await;
         if let Err(e) = send_due(&state).await {
             tracing::error!(error = %e, "sending notices");
+        }
+        if let Err(e) = send_account_mails(&state).await {
+            tracing::error!(error = %e, "sending account e-mails");
         }
     }
 }
@@ -351,6 +366,59 @@ pub async fn send_due(state: &AppState) -> Result<usize, ApiError> {
             };
             if let Err(e) = recorded {
                 tracing::error!(error = %e, "recording a notice's delivery");
+            }
+        })
+        .await;
+    Ok(count)
+}
+
+/// Sends the account e-mails due now (password links, invitations, login codes; see
+/// `crate::auth::mail`); returns how many were tried. Each row goes once it is sent or
+/// given up, taking its link or code with it; one past its use is dropped unsent.
+pub async fn send_account_mails(state: &AppState) -> Result<usize, ApiError> {
+    let now = crate::farm::db::now_ms();
+    let due = state
+        .store
+        .read(move |c| account_mails::due(c, now, BATCH).map_err(ApiError::from))
+        .await?;
+    let count = due.len();
+    futures_util::stream::iter(due)
+        .for_each_concurrent(PARALLEL, |mail| async move {
+            let sent = if mail.expires <= now {
+                Err(Failure::Permanent("its link or code expired before it went".into()))
+            } else {
+                state
+                    .notifier
+                    .send_mail(&mail.address, &mail.subject, mail.body.clone())
+                    .await
+            };
+            let id = mail.id;
+            let attempts = mail.attempts + 1;
+            let now = crate::farm::db::now_ms();
+            let next = match sent {
+                Ok(()) => None,
+                Err(Failure::Retry(error)) if attempts < MAX_ATTEMPTS => {
+                    let wait = i64::try_from(backoff(attempts).as_millis()).unwrap_or(i64::MAX);
+                    tracing::info!(attempts, %error, "an account e-mail was not sent; trying again later");
+                    Some(now.saturating_add(wait))
+                }
+                Err(Failure::Retry(error) | Failure::Permanent(error)) => {
+                    tracing::warn!(attempts, %error, "an account e-mail was not sent; given up");
+                    None
+                }
+            };
+            let recorded = state
+                .store
+                .write(move |c| {
+                    match next {
+                        Some(next) => account_mails::retry(c, id, next),
+                        None => account_mails::done(c, id),
+                    }
+                    .map_err(ApiError::from)
+                })
+                .await;
+            if let Err(e) = recorded {
+                tracing::error!(error = %e, "recording an account e-mail");
             }
         })
         .await;

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod account_mail;
 mod auth;
 mod blender_addon;
 mod browse;

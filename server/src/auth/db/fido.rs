@@ -98,12 +98,13 @@ pub fn disable_all(conn: &Connection, person: UserId) -> rusqlite::Result<()> {
         named_params! { ":person": person },
     )?;
     super::users::set_totp(conn, person, None, false)?;
+    super::mail::set_email_otp(conn, person, false)?;
     settle_factors(conn, person)
 }
 
 /// Puts a person's second-factor columns in line with what is enabled, as Kitsu does after
 /// any change: `fido_enabled` says whether keys remain; the preferred factor stays if it is
-/// still enabled, else falls back to the other one, else is cleared; with no factor left the
+/// still enabled, else falls back to another (TOTP, codes by e-mail, keys), else is cleared; with no factor left the
 /// recovery codes go too.
 pub fn settle_factors(conn: &Connection, person: UserId) -> rusqlite::Result<()> {
     // Every expression of an UPDATE sees the row as it was, so each branch asks
@@ -113,14 +114,17 @@ pub fn settle_factors(conn: &Connection, person: UserId) -> rusqlite::Result<()>
              fido_enabled = (SELECT count(*) > 0 FROM fido_credentials WHERE person_id = :id),
              preferred_two_factor_authentication = CASE
                  WHEN preferred_two_factor_authentication = 'totp' AND totp_enabled THEN 'totp'
+                 WHEN preferred_two_factor_authentication = 'email_otp' AND email_otp_enabled
+                      THEN 'email_otp'
                  WHEN preferred_two_factor_authentication = 'fido'
                       AND EXISTS (SELECT 1 FROM fido_credentials WHERE person_id = :id)
                       THEN 'fido'
                  WHEN totp_enabled THEN 'totp'
+                 WHEN email_otp_enabled THEN 'email_otp'
                  WHEN EXISTS (SELECT 1 FROM fido_credentials WHERE person_id = :id) THEN 'fido'
                  END,
              otp_recovery_codes = CASE
-                 WHEN totp_enabled
+                 WHEN totp_enabled OR email_otp_enabled
                       OR EXISTS (SELECT 1 FROM fido_credentials WHERE person_id = :id)
                       THEN otp_recovery_codes
                  END,

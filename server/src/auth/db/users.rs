@@ -14,7 +14,13 @@ pub struct UserWithHash {
 
 /// What login needs beyond the password: is the account active, and its second factors.
 #[derive(Debug, Clone, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is a column of the person's row, each factor on or off by itself"
+)]
 pub struct TwoFactor {
+    /// The person (`None` for no such person).
+    pub person: Option<UserId>,
     /// Deactivated accounts cannot log in.
     pub active: bool,
     /// TOTP is confirmed and required at login.
@@ -26,7 +32,11 @@ pub struct TwoFactor {
     pub recovery_hashes: Vec<String>,
     /// At least one FIDO security key is registered (see `super::fido`).
     pub fido_enabled: bool,
-    /// The factor Kitsu offers first: `totp` or `fido`.
+    /// Login codes are sent by e-mail (see `super::mail`).
+    pub email_otp_enabled: bool,
+    /// The keyed hash of the code last sent by e-mail and when it expires (ms).
+    pub email_otp: Option<(String, i64)>,
+    /// The factor Kitsu offers first: `totp`, `email_otp` or `fido`.
     pub preferred: Option<String>,
 }
 
@@ -121,13 +131,18 @@ pub fn find_for_login(conn: &Connection, login: &str) -> rusqlite::Result<Option
 /// A user's activity flag and second factors.
 pub fn two_factor(conn: &Connection, id: UserId) -> rusqlite::Result<TwoFactor> {
     conn.prepare_cached(
-        "SELECT active, totp_enabled, totp_secret, otp_recovery_codes, fido_enabled,
-             preferred_two_factor_authentication
+        "SELECT id, active, totp_enabled, totp_secret, otp_recovery_codes, fido_enabled,
+             email_otp_enabled, preferred_two_factor_authentication,
+             (SELECT token_hash FROM account_tokens
+              WHERE person_id = users.id AND purpose = 'email_otp') AS email_otp_hash,
+             (SELECT expires FROM account_tokens
+              WHERE person_id = users.id AND purpose = 'email_otp') AS email_otp_expires
          FROM users WHERE id = :id",
     )?
     .query_row(named_params! { ":id": id }, |row| {
         let codes: Option<String> = row.get("otp_recovery_codes")?;
         Ok(TwoFactor {
+            person: Some(row.get("id")?),
             active: row.get("active")?,
             totp_enabled: row.get("totp_enabled")?,
             totp_secret: row.get("totp_secret")?,
@@ -135,6 +150,14 @@ pub fn two_factor(conn: &Connection, id: UserId) -> rusqlite::Result<TwoFactor> 
                 .and_then(|c| serde_json::from_str(&c).ok())
                 .unwrap_or_default(),
             fido_enabled: row.get("fido_enabled")?,
+            email_otp_enabled: row.get("email_otp_enabled")?,
+            email_otp: match (
+                row.get::<_, Option<String>>("email_otp_hash")?,
+                row.get::<_, Option<i64>>("email_otp_expires")?,
+            ) {
+                (Some(hash), Some(expires)) => Some((hash, expires)),
+                _ => None,
+            },
             preferred: row.get("preferred_two_factor_authentication")?,
         })
     })

@@ -1,7 +1,7 @@
 //! `/auth`: login, the current user, logout, token refresh, and checking the second factors
 //! (turned on and off in [`totp`] and [`fido`]).
 
-use super::{fido, password, totp};
+use super::{email_otp, fido, password, recovery, totp};
 use crate::auth::cookies::{REFRESH_COOKIE, cookie_value};
 use crate::auth::db as auth_db;
 use crate::auth::db::sessions::Refreshed;
@@ -36,6 +36,8 @@ pub fn public_router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(refresh_token))
         .merge(fido::public_router())
+        .merge(email_otp::public_router())
+        .merge(recovery::public_router())
 }
 
 pub fn protected_router() -> OpenApiRouter<AppState> {
@@ -45,6 +47,8 @@ pub fn protected_router() -> OpenApiRouter<AppState> {
         .merge(totp::protected_router())
         .merge(fido::protected_router())
         .merge(password::protected_router())
+        .merge(email_otp::protected_router())
+        .merge(recovery::protected_router())
 }
 
 const LOGIN_FAILED: &str = "wrong email or password";
@@ -107,7 +111,7 @@ impl IntoResponse for Refusal {
             Self::WrongFactor { login: false } => serde_json::json!({
                 "error": drover_shared::api::WRONG_CODE,
                 "message": "OTP verification failed: prove a second factor with `totp`, \
-                    `fido_authentication_response` or `recovery_code`",
+                    `email_otp`, `fido_authentication_response` or `recovery_code`",
                 "wrong_OTP": true,
             }),
         };
@@ -123,11 +127,15 @@ struct LoginBody {
     /// A security key's signed answer to a challenge of `GET /auth/fido` (WebAuthn JSON).
     #[serde(default)]
     fido_authentication_response: Option<Value>,
+    /// The code sent by e-mail (`GET /auth/email-otp?email=`), for an account with codes by
+    /// e-mail.
+    #[serde(default)]
+    email_otp: Option<String>,
 }
 
 /// Log in with email (or Kitsu desktop login) and password, plus a second factor when the
-/// account has one: the one-time code (`totp`), a security key's answer
-/// (`fido_authentication_response`) or a recovery code.
+/// account has one: the one-time code (`totp`), the code sent by e-mail (`email_otp`), a
+/// security key's answer (`fido_authentication_response`) or a recovery code.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
     security(()),
     responses(
@@ -146,6 +154,7 @@ async fn login(
     let LoginBody {
         request: body,
         fido_authentication_response: fido_answer,
+        email_otp,
     } = body;
     // A page of another site may not log the browser in (to an account of its choosing):
     // browsers name the page's origin, scripts and the app send none.
@@ -193,6 +202,7 @@ async fn login(
     }
     let offered = Offered {
         totp: body.totp.as_deref(),
+        email_otp: email_otp.as_deref(),
         fido: fido_answer.as_ref(),
         recovery_code: body.recovery_code.as_deref(),
     };
@@ -263,12 +273,11 @@ pub(super) async fn check_factor(
     factors: &TwoFactor,
     offered: &Offered<'_>,
 ) -> ApiResult<Proof> {
-    let has_factor =
-        (factors.totp_enabled && factors.totp_secret.is_some()) || factors.fido_enabled;
-    if !has_factor {
+    if !two_factor::has_factor(factors) {
         return Ok(Proof::Accepted {
             used_recovery: None,
             totp_step: None,
+            email_code: None,
         });
     }
     let attempt =
@@ -302,7 +311,8 @@ async fn verify_factor(
         Vec::new()
     };
     let mut signed = None;
-    let proof = two_factor::check(factors, email, &state.auth.key, offered, |answer| {
+    let now = crate::db::now_ms();
+    let proof = two_factor::check(factors, email, &state.auth.key, offered, now, |answer| {
         signed = state.fido.finish_login(asker, answer, &keys)?;
         Ok(signed.is_some())
     })?;
@@ -320,6 +330,23 @@ async fn verify_factor(
                 .await?;
             if !fresh {
                 tracing::info!(%email, "a TOTP code was offered again");
+                return Ok(Proof::Wrong);
+            }
+        }
+        Proof::Accepted {
+            email_code: Some(hash),
+            ..
+        } => {
+            // Used up here, so a code works once even when two logins race with it.
+            let hash = hash.clone();
+            let fresh = state
+                .store
+                .write(move |c| {
+                    auth_db::mail::take_token(c, id, auth_db::mail::Purpose::EmailOtp, &hash, now)
+                        .map_err(ApiError::from)
+                })
+                .await?;
+            if !fresh {
                 return Ok(Proof::Wrong);
             }
         }
@@ -364,6 +391,9 @@ pub(super) struct CodeProof {
     /// The current one-time code.
     #[serde(default)]
     pub(super) totp: Option<String>,
+    /// The code last sent by e-mail.
+    #[serde(default)]
+    pub(super) email_otp: Option<String>,
     /// A security key's signed answer to a challenge of `GET /auth/fido`.
     #[serde(default)]
     fido_authentication_response: Option<Value>,
@@ -376,6 +406,7 @@ impl CodeProof {
     pub(super) fn offered(&self) -> Offered<'_> {
         Offered {
             totp: self.totp.as_deref(),
+            email_otp: self.email_otp.as_deref(),
             fido: self.fido_authentication_response.as_ref(),
             recovery_code: self.recovery_code.as_deref(),
         }

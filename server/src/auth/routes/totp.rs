@@ -184,7 +184,7 @@ async fn new_recovery_codes(
     };
     let id = me.user.id;
     let factors = second_factors(&state, id).await?;
-    if !factors.totp_enabled && !factors.fido_enabled {
+    if !two_factor::has_factor(&factors) {
         return Err(ApiError::BadRequest("No second factor is enabled.".into()).into());
     }
     let asker = Asker {

@@ -494,7 +494,17 @@ fn routed(status: StatusCode, body: Option<&Value>) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kitsus_web_routes_answer() {
-    let (ts, admin) = drover_tests::setup().await;
+    // Set up as a studio would run it: e-mail through SMTP, and the address people open.
+    let smtp = drover_tests::sinks::SmtpSink::start().await;
+    let smtp_url = smtp.url.clone();
+    let (ts, admin) = drover_tests::setup_config(|config| {
+        config.public_url = Some("http://kitsu.studio.test".into());
+        config.mail = Some(drover_server::farm::notify::MailConfig {
+            smtp_url,
+            from: "Studio <tracker@studio.test>".into(),
+        });
+    })
+    .await;
     let (ids, _artist) = seed(&ts, &admin).await;
     let mut routes = routes();
     // Reads first, then writes, deletions last, each in the list's order.
