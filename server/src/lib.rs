@@ -228,6 +228,7 @@ impl Server {
         for (swept, table) in [
             (media::Swept::Attachments, "prod_attachment_file"),
             (media::Swept::Previews, "prod_preview_file"),
+            (media::Swept::Builds, "prod_build_job"),
         ] {
             let ids = store
                 .read(move |c| production::db::row_ids(c, table).map_err(StoreError::from))

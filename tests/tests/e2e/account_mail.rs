@@ -80,10 +80,10 @@ fn link_in(mail: &Mail) -> (String, String) {
         .take_while(|c| !c.is_whitespace())
         .collect();
     let url = reqwest::Url::parse(&link).unwrap();
-    let token = url
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .map_or_else(|| panic!("no token in {link}: {text}"), |(_, v)| v.into_owned());
+    let token = url.query_pairs().find(|(k, _)| k == "token").map_or_else(
+        || panic!("no token in {link}: {text}"),
+        |(_, v)| v.into_owned(),
+    );
     (link, token)
 }
 

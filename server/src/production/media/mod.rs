@@ -186,11 +186,14 @@ pub enum Swept {
     Attachments,
     /// `production/previews/<id>/`.
     Previews,
+    /// `production/builds/<id>.mp4`: playlist movies (by build id).
+    Builds,
 }
 
-/// Removes the media whose row is gone (a comment, task or preview deleted, or a request
-/// that ended before its row was written); `has_row` says which ids have rows. Run at start,
-/// before requests. Answers how many files or folders went.
+/// Removes the media whose row is gone (a comment, task, preview or build deleted, a
+/// request that ended before its row was written, or a crash before the files of a deletion
+/// went); `has_row` says which ids have rows. Run at start, before requests. Answers how
+/// many files or folders went.
 pub fn sweep(
     data_dir: &Path,
     swept: Swept,
@@ -199,6 +202,7 @@ pub fn sweep(
     let folder = match swept {
         Swept::Attachments => "attachments",
         Swept::Previews => "previews",
+        Swept::Builds => "builds",
     };
     let entries = match std::fs::read_dir(data_dir.join("production").join(folder)) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),

@@ -105,6 +105,14 @@ async fn pictures_get_kitsu_sizes_and_bad_files_are_refused() {
     std::fs::create_dir_all(preview_dir(d, "stray")).unwrap();
     assert_eq!(sweep(d, Swept::Previews, |id| id == "p1").unwrap(), 3);
     assert!(preview_dir(d, "p1").exists() && !preview_dir(d, "p4").exists());
+    // Builds: the movie of a build whose row went (its playlist deleted before a crash),
+    // and the part of one that was being written, go.
+    std::fs::create_dir_all(d.join("production/builds")).unwrap();
+    for name in ["b1.mp4", "b2.mp4", "b2.part.mp4"] {
+        std::fs::write(d.join("production/builds").join(name), b"x").unwrap();
+    }
+    assert_eq!(sweep(d, Swept::Builds, |id| id == "b1").unwrap(), 2);
+    assert!(build_path(d, "b1").exists() && !build_path(d, "b2").exists());
     clear_spool(d).unwrap();
     assert_eq!(std::fs::read_dir(spool_dir(d)).unwrap().count(), 0);
 }

@@ -82,7 +82,8 @@ async fn run(state: AppState, me: CurrentUser, plan: BuildPlan) {
     }
 }
 
-async fn remove_movies(state: &AppState, jobs: Vec<String>) {
+/// Removes the movies of builds whose rows are gone.
+pub(super) async fn remove_movies(state: &AppState, jobs: Vec<String>) {
     for job in jobs {
         // Already gone is as good.
         let _ = tokio::fs::remove_file(media::build_path(&state.data_dir, &job)).await;

@@ -214,7 +214,16 @@ async fn remove(
     let model = model(&route)?;
     // The id as stored (media and cached tokens are kept under it).
     let deleted = production::parse_id(model, &id)?;
-    write(&state, &me, move |d| d.delete(model.route, &id)).await?;
+    let builds = write(&state, &me, move |d| {
+        // A playlist's builds go with it (a production's with its playlists): their movies
+        // are removed once the deletion commits.
+        let builds =
+            crate::production::db::playlists::builds::taken_by_delete(d.conn, model.route, &id)?;
+        d.delete(model.route, &id)?;
+        Ok(builds)
+    })
+    .await?;
+    super::builds::remove_movies(&state, builds).await;
     match model.route {
         names::PERSONS => {
             if let Ok(person) = deleted.parse() {

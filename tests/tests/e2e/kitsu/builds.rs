@@ -36,42 +36,30 @@ async fn a_playlists_movie_is_built_shown_downloaded_and_deleted() {
     let build = format!("/data/playlists/{pl}/build/mp4");
     call(&admin, Method::GET, &build, None, 400).await;
 
-    // A movie preview on the shot's task, added to the playlist.
-    let comment = call(
-        &admin,
-        Method::POST,
-        &format!("/actions/tasks/{}/comment", b.task),
-        Some(json!({"task_status_id": RETAKE, "comment": "take"})),
-        201,
-    )
-    .await;
-    let preview = call(
-        &admin,
-        Method::POST,
-        &format!(
-            "/actions/tasks/{}/comments/{}/add-preview",
-            b.task,
-            id(&comment)
-        ),
-        Some(json!({})),
-        201,
-    )
-    .await;
+    // A movie preview with sound on the shot's task, and a silent one on another shot's,
+    // both added to the playlist.
     let dir = tempfile::tempdir().unwrap();
-    let clip = movie(dir.path(), "take.mp4", "testsrc=size=320x240:rate=24", 1);
-    let (status, stored) = upload(
+    let sounding = movie_with_sound(dir.path(), "take.mp4", 1);
+    preview_movie(&admin, &b.task, &sounding).await;
+    let other_task = drover_tests::shot_task(&admin, "Dailies build", &[]).await;
+    let silent = movie(dir.path(), "quiet.mp4", "testsrc=size=320x240:rate=24", 1);
+    preview_movie(&admin, &other_task, &silent).await;
+    let other_shot = call(
         &admin,
-        &format!("/pictures/preview-files/{}", id(&preview)),
-        "take.mp4",
-        &clip,
+        Method::GET,
+        &format!("/data/tasks/{other_task}"),
+        None,
+        200,
     )
-    .await;
-    assert!(status.is_success(), "{stored}");
+    .await["entity_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     call(
         &admin,
         Method::POST,
         &format!("/actions/playlists/{pl}/add-entities"),
-        Some(json!({"entities": [{"entity_id": b.shot}]})),
+        Some(json!({"entities": [{"entity_id": b.shot}, {"entity_id": other_shot}]})),
         200,
     )
     .await;
@@ -128,6 +116,35 @@ async fn a_playlists_movie_is_built_shown_downloaded_and_deleted() {
     assert!(disposition.starts_with("attachment;"), "{disposition}");
     let bytes = answer.bytes().await.unwrap();
     assert_eq!(&bytes[4..8], b"ftyp", "an MP4");
+    // Both movies play, the first with its sound and the second in silence, in sync.
+    let downloaded = dir.path().join("built.mp4");
+    std::fs::write(&downloaded, &bytes).unwrap();
+    let streams = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type,duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&downloaded)
+        .output()
+        .unwrap();
+    let streams = String::from_utf8_lossy(&streams.stdout).into_owned();
+    let duration = |kind: &str| -> f64 {
+        streams
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{kind},")))
+            .unwrap_or_else(|| panic!("no {kind} stream in {streams}"))
+            .parse()
+            .unwrap()
+    };
+    assert!((duration("video") - 2.0).abs() < 0.2, "{streams}");
+    assert!(
+        (duration("audio") - duration("video")).abs() < 0.1,
+        "{streams}"
+    );
 
     // Only admins list a production's builds.
     let all = call(
@@ -168,4 +185,95 @@ async fn a_playlists_movie_is_built_shown_downloaded_and_deleted() {
     )
     .await;
     assert_eq!(shown["build_jobs"], Value::Array(Vec::new()));
+
+    // Deleting the playlist takes its builds' movies with it.
+    let again = call(&admin, Method::GET, &build, None, 200).await;
+    let movie_file = ts
+        .dir
+        .path()
+        .join("production/builds")
+        .join(format!("{}.mp4", id(&again)));
+    let started = Instant::now();
+    while !movie_file.exists()
+        || call(
+            &admin,
+            Method::GET,
+            &format!("/data/playlists/{pl}/jobs/{}", id(&again)),
+            None,
+            200,
+        )
+        .await["status"]
+            == "running"
+    {
+        assert!(started.elapsed() < Duration::from_mins(2), "never built");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    call(
+        &admin,
+        Method::DELETE,
+        &format!("/data/playlists/{pl}"),
+        None,
+        204,
+    )
+    .await;
+    assert!(
+        !movie_file.exists(),
+        "the build's movie stayed after its playlist went"
+    );
+}
+
+/// A one-second test movie with a tone.
+fn movie_with_sound(dir: &std::path::Path, name: &str, seconds: u32) -> Vec<u8> {
+    let path = dir.join(name);
+    let seconds = seconds.to_string();
+    let made = std::process::Command::new("ffmpeg")
+        .args([
+            "-y",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=24",
+        ])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440"])
+        .args([
+            "-t", &seconds, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        ])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::read(path).unwrap()
+}
+
+/// Posts a comment on `task` with `clip` as its movie preview.
+async fn preview_movie(admin: &drover_shared::Client, task: &str, clip: &[u8]) {
+    let comment = call(
+        admin,
+        Method::POST,
+        &format!("/actions/tasks/{task}/comment"),
+        Some(json!({"task_status_id": RETAKE, "comment": "take"})),
+        201,
+    )
+    .await;
+    let preview = call(
+        admin,
+        Method::POST,
+        &format!(
+            "/actions/tasks/{task}/comments/{}/add-preview",
+            id(&comment)
+        ),
+        Some(json!({})),
+        201,
+    )
+    .await;
+    let (status, stored) = upload(
+        admin,
+        &format!("/pictures/preview-files/{}", id(&preview)),
+        "take.mp4",
+        clip,
+    )
+    .await;
+    assert!(status.is_success(), "{stored}");
 }

@@ -215,6 +215,26 @@ pub fn remove(d: &Data, playlist_id: &str, job_id: &str) -> Result<String, DataE
     Ok(text(&found, "id").to_owned())
 }
 
+/// The builds a deletion of the row `id` of `model` takes with it (a playlist's, or a
+/// production's playlists'), whose movies are to go once it commits; none for other rows.
+pub fn taken_by_delete(
+    conn: &Connection,
+    model: names::ModelName,
+    id: &str,
+) -> rusqlite::Result<Vec<String>> {
+    let sql = match model {
+        names::PLAYLISTS => "SELECT id FROM prod_build_job WHERE playlist_id = ?",
+        names::PROJECTS => {
+            "SELECT b.id FROM prod_build_job AS b JOIN prod_playlist AS p \
+             ON p.id = b.playlist_id WHERE p.project_id = ?"
+        }
+        _ => return Ok(Vec::new()),
+    };
+    conn.prepare_cached(sql)?
+        .query_map([id], |r| r.get("id"))?
+        .collect()
+}
+
 /// A playlist's builds, newest first (the playlist's `build_jobs`).
 pub fn of_playlist(conn: &Connection, playlist_id: &str) -> Result<Vec<Value>, DataError> {
     let rows = conn

@@ -1,7 +1,9 @@
 //! A playlist's movie: its entries' stored movie previews (our own H.264 MP4s) played one
 //! after the other, each scaled into the production's frame (letterboxed, never stretched)
-//! at its frame rate, as one MP4. Each input is opened as an MP4 through the `file` protocol
-//! alone, as every other run here; the length is held to the movie budget.
+//! at its frame rate, with its sound (48 kHz stereo AAC; silence for a movie without any,
+//! so each stays in sync with its pictures), as one MP4. Each input is opened as an MP4
+//! through the `file` protocol alone, as every other run here; the length is held to the
+//! movie budget.
 
 use super::{
     Container, FFMPEG_TIMEOUT, MAX_MOVIE_SECONDS, MediaError, ffmpeg_threads, file_url, queue,
@@ -48,9 +50,8 @@ impl Frame {
     }
 }
 
-/// Plays `movies` one after the other into `out` (through a `.part` file), in `frame`, in
-/// `person`'s turn of the conversion queue. Sound is left out: previews' sound differs
-/// from one to the next and Kitsu's review plays pictures.
+/// Plays `movies` one after the other into `out` (through a `.part` file), in `frame`, with
+/// their sound, in `person`'s turn of the conversion queue.
 pub async fn concat(
     movies: Vec<PathBuf>,
     out: PathBuf,
@@ -78,6 +79,14 @@ fn write(movies: &[PathBuf], out: &Path, frame: Frame) -> Result<(), MediaError>
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    // Which movies have sound, and how long each is: the concat filter takes one audio
+    // stream per movie, each as long as its pictures (it pads a short one with silence only
+    // up to the next movie, not after the last), so sound is padded and a silent movie is
+    // given silence, to its length.
+    let probes: Vec<super::Probe> = movies
+        .iter()
+        .map(|m| super::probe(m, Container::QuickTime))
+        .collect::<Result<_, _>>()?;
     let partial = out.with_extension("part.mp4");
     let threads = OsString::from(ffmpeg_threads().to_string());
     let mut args: Vec<OsString> = ["-y", "-v", "error", "-nostdin", "-threads"]
@@ -97,16 +106,40 @@ fn write(movies: &[PathBuf], out: &Path, frame: Frame) -> Result<(), MediaError>
              pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={fps},format=yuv420p[v{i}];"
         );
     }
-    for i in 0..movies.len() {
-        let _ = write!(graph, "[v{i}]");
+    for (i, probe) in probes.iter().enumerate() {
+        let seconds = probe
+            .duration
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .unwrap_or(0.01)
+            .min(f64::from(MAX_MOVIE_SECONDS));
+        let _ = if probe.audio.is_some() {
+            write!(
+                graph,
+                "[{i}:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,\
+                 apad=whole_dur={seconds:.3},atrim=duration={seconds:.3}[a{i}];"
+            )
+        } else {
+            write!(
+                graph,
+                "anullsrc=r=48000:cl=stereo,atrim=duration={seconds:.3}[a{i}];"
+            )
+        };
     }
-    let _ = write!(graph, "concat=n={}:v=1:a=0[out]", movies.len());
+    for i in 0..movies.len() {
+        let _ = write!(graph, "[v{i}][a{i}]");
+    }
+    let _ = write!(graph, "concat=n={}:v=1:a=1[out][sound]", movies.len());
     args.extend(["-filter_complex".into(), OsString::from(graph)]);
     args.extend(
         [
             "-map",
             "[out]",
-            "-an",
+            "-map",
+            "[sound]",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "160k",
             "-c:v",
             "libx264",
             "-preset",
