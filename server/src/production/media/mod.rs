@@ -9,6 +9,7 @@
 //! work on the blocking pool. The other functions block; callers run them on the blocking
 //! pool.
 
+pub mod archive;
 pub mod background;
 pub mod movie;
 pub mod picture;

@@ -146,6 +146,58 @@ async fn a_playlists_movie_is_built_shown_downloaded_and_deleted() {
         "{streams}"
     );
 
+    // The playlist downloads as one zip of its previews, streamed; vendors get none.
+    let zip_url = format!("{}/api/data/playlists/{pl}/download/zip", ts.url());
+    let answer = reqwest::Client::new()
+        .get(&zip_url)
+        .bearer_auth(artist.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-type"], "application/zip");
+    let disposition = answer.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"dailies_build_dailies.zip\""
+    );
+    let zipped = answer.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zipped.to_vec())).unwrap();
+    assert_eq!(archive.len(), 2, "one movie per entry");
+    for i in 0..2 {
+        let mut file = archive.by_index(i).unwrap();
+        let name = file.name().unwrap().into_owned();
+        assert_eq!(
+            name.rsplit_once('.').map(|(_, ext)| ext),
+            Some("mp4"),
+            "{name}"
+        );
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).unwrap();
+        assert_eq!(&bytes[4..8], b"ftyp", "{name} is an MP4");
+    }
+    let (vendor, _) = member(&ts, &admin, p, Role::Vendor).await;
+    call(
+        &vendor,
+        Method::GET,
+        &format!("/data/playlists/{pl}/download/zip"),
+        None,
+        403,
+    )
+    .await;
+    let (client, _) = member(&ts, &admin, p, Role::Client).await;
+    call(
+        &client,
+        Method::GET,
+        &format!("/data/playlists/{pl}/download/zip"),
+        None,
+        403,
+    )
+    .await;
+
     // Only admins list a production's builds.
     let all = call(
         &admin,

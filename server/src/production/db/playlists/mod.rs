@@ -9,6 +9,7 @@ pub mod builds;
 mod previews;
 mod temp;
 mod view;
+pub mod zip;
 
 pub use add::{add_entities, add_entity};
 pub use temp::temp_playlist;

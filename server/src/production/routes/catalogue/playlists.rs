@@ -61,7 +61,7 @@ pub(super) static OPS: &[Op] = &[
         "/data/playlists/{playlist}/build/mp4",
         REVIEWS,
         "Starts building the playlist's movie (its movie previews one after the other, in the \
-        production's frame) and answers the running build job; it ends `succeeded` or \
+        production's frame, with their sound) and answers the running build job; it ends `succeeded` or \
         `failed` (`build-job:update`). One build runs per playlist",
     )
     .answers(Object)
@@ -84,6 +84,14 @@ pub(super) static OPS: &[Op] = &[
         "A finished build's movie, as a download",
     )
     .answers(File("video/mp4")),
+    get(
+        "/data/playlists/{playlist}/download/zip",
+        REVIEWS,
+        "Every preview of the playlist's entries (each revision's movie, pictures or file, \
+        under its download name) as one zip, streamed as it is written (not for vendors; for \
+        clients only when shared with them); at most 4 are written at once (429)",
+    )
+    .answers(File("application/zip")),
     get(
         "/data/projects/{project}/build-jobs",
         REVIEWS,
