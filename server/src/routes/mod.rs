@@ -138,7 +138,7 @@ pub fn app(state: AppState, web_ui: Option<&std::path::Path>) -> Router {
             )
         }
     };
-    let production = production::protected_router().route_layer(
+    let production = production::protected_router(&state).route_layer(
         axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_token),
     );
     let api = api

@@ -117,7 +117,14 @@ pub(super) fn authorize_write(
             }
         }
         Access::ProjectSupervisors | Access::ProjectArtists => {
-            if viewer.sees_all_projects() {
+            let project = project_of(conn, model, value)?;
+            // The role the person has on the row's production (a production role narrows
+            // the studio's; see `team_roles`).
+            let role = match &project {
+                Some(project) => role_in(conn, project, viewer.id, viewer.role)?,
+                None => viewer.role,
+            };
+            if role.allows(Role::Manager) {
                 return Ok(());
             }
             let least = if model.access == Access::ProjectSupervisors {
@@ -125,14 +132,14 @@ pub(super) fn authorize_write(
             } else {
                 Role::Vendor
             };
-            if !viewer.role.allows(least) {
+            if !role.allows(least) {
                 return Err(denied(if least == Role::Supervisor {
                     "supervisors, managers and admins"
                 } else {
                     "the project's team"
                 }));
             }
-            match project_of(conn, model, value)? {
+            match project {
                 Some(project) if on_team(conn, &project, viewer.id)? => Ok(()),
                 _ => Err(DataError::Forbidden(format!(
                     "you are not on the team of this {}'s project",
@@ -141,4 +148,46 @@ pub(super) fn authorize_write(
             }
         }
     }
+}
+
+/// Whether `role` gives no more than `studio` does: the same role, a lower one of the
+/// studio's own staff (artist, supervisor, manager), or for staff the outsiders' client and
+/// vendor roles. Clients and vendors see different things (playlists shared with clients;
+/// tasks assigned to vendors), so neither narrows the other, and neither becomes staff.
+pub fn narrows(studio: Role, role: Role) -> bool {
+    let staff = |r: Role| {
+        matches!(
+            r,
+            Role::Artist | Role::Supervisor | Role::Manager | Role::Admin
+        )
+    };
+    role == studio
+        || (staff(studio) && matches!(role, Role::Client | Role::Vendor))
+        || (staff(studio) && staff(role) && studio.allows(role))
+}
+
+/// The person's role on `project`: their production role when it narrows the one they come
+/// with (`role`, the studio's or one already narrowed), else `role`. Admins stay admins.
+pub fn role_in(
+    conn: &rusqlite::Connection,
+    project: &str,
+    person: UserId,
+    role: Role,
+) -> rusqlite::Result<Role> {
+    if role == Role::Admin {
+        return Ok(role);
+    }
+    let set: Option<String> = conn
+        .prepare_cached(
+            "SELECT role FROM prod_project_person_link \
+             WHERE project_id = ? AND person_id = ? AND role IS NOT NULL",
+        )?
+        .query_row(rusqlite::params![project, person.to_string()], |r| {
+            r.get("role")
+        })
+        .optional()?;
+    Ok(set
+        .and_then(|name| Role::from_kitsu(&name).ok())
+        .filter(|&narrower| narrows(role, narrower))
+        .unwrap_or(role))
 }

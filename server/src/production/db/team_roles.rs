@@ -1,22 +1,111 @@
 //! A team member's role on one production (`PUT /data/projects/{p}/team/{person}`
-//! `{role}`), kept on the team link as Zou keeps it.
+//! `{role}`), kept on the team link as Zou keeps it, and read by the permission checks of
+//! that production's requests.
 //!
 //! In Zou a production role replaces the studio role within that production, so a manager
-//! can make an artist a production's supervisor or manager. Drover's permission checks read
-//! the studio role alone, and a production role that outranked it would wait, recorded, for
-//! the day a check reads it, handing out rights nobody granted at the studio level. So the
-//! choice here is conservative: a production role may only narrow the person's studio role
-//! ([`narrows`]: an artist may be made a client or a vendor of a production, never its
-//! supervisor), any other is refused with 400, and `admin` is refused as in Zou. The
-//! role is recorded and answered as Zou answers it; Drover's checks keep reading the studio
-//! role, which is never wider than the one recorded.
+//! can make an artist a production's supervisor or manager. Drover goes one step safer: a
+//! production role may only **narrow** the person's studio role ([`super::access::narrows`]: a supervisor
+//! may be an artist on one production, an artist a client or a vendor of another, never its
+//! supervisor), any other is refused with 400, and `admin` is refused as in Zou. So a
+//! production role never grants what the studio did not, and a check that resolves no
+//! production still holds the studio's word.
+//!
+//! **Where it applies.** The role gate of the production routes finds the production a
+//! request is about ([`request_project`]: from its path's ids, or `?project_id=`) and
+//! checks, and hands the handler, the person's role there ([`super::access::role_in`]); generic writes check
+//! the role on the row's production (`access::authorize_write`). Lists that span
+//! productions without naming one read the studio role, as Zou's do.
 
 use super::DataError;
+use super::access::narrows;
+pub use super::access::role_in;
 use super::data::{Data, text};
 use super::names;
 use super::plan::check_manages;
 use drover_shared::Role;
+use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
+
+/// The path ids that name a production's row, most telling first.
+const REQUEST_IDS: [&str; 13] = [
+    "project", "task", "entity", "asset", "shot", "sequence", "episode", "scene", "edit",
+    "playlist", "comment", "preview", "id",
+];
+
+/// The production a request is about: from the ids in its path (`params`, by the router's
+/// names: a production, task, entity, playlist, comment or preview; or the row of a
+/// generic `/data/<model>/{id}` route, `model`), else its `?project_id=`. `None` when it
+/// names none (studio lists, people, the person's own data).
+pub fn request_project(
+    conn: &rusqlite::Connection,
+    params: &[(String, String)],
+    model: Option<&super::Model>,
+    query_project: Option<&str>,
+) -> rusqlite::Result<Option<String>> {
+    let one = |sql: &str, id: &str| -> rusqlite::Result<Option<String>> {
+        conn.prepare_cached(sql)?
+            .query_row([id], |r| r.get(0))
+            .optional()
+    };
+    for name in REQUEST_IDS {
+        let Some((_, id)) = params.iter().find(|(n, _)| n == name) else {
+            continue;
+        };
+        let found = match name {
+            "project" => Some(id.clone()),
+            "task" => one("SELECT project_id FROM prod_task WHERE id = ?", id)?,
+            "playlist" => one("SELECT project_id FROM prod_playlist WHERE id = ?", id)?,
+            "comment" => one(
+                "SELECT k.project_id FROM prod_comment AS c JOIN prod_task AS k \
+                 ON k.id = c.object_id WHERE c.id = ?",
+                id,
+            )?,
+            "preview" => one(
+                "SELECT k.project_id FROM prod_preview_file AS p JOIN prod_task AS k \
+                 ON k.id = p.task_id WHERE p.id = ?",
+                id,
+            )?,
+            "id" => match model {
+                Some(model) => super::access::project_of(conn, model, |column| {
+                    let sql = format!(
+                        "SELECT {column} FROM {} WHERE {} = ?",
+                        model.table, model.id_column
+                    );
+                    one(&sql, id).ok().flatten()
+                })?,
+                None => None,
+            },
+            _ => one("SELECT project_id FROM prod_entity WHERE id = ?", id)?,
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(query_project.map(str::to_owned))
+}
+
+/// The viewer's production roles that apply (those narrowing their studio role), as Kitsu's
+/// user context lists them: `{project_id: role}`, Kitsu's role names.
+pub fn own_roles(d: &Data) -> Result<serde_json::Map<String, Value>, DataError> {
+    let rows: Vec<(String, String)> = d
+        .conn
+        .prepare_cached(
+            "SELECT project_id, role FROM prod_project_person_link \
+             WHERE person_id = ? AND role IS NOT NULL",
+        )?
+        .query_map([d.viewer.id.to_string()], |r| {
+            Ok((r.get("project_id")?, r.get("role")?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(project, name)| {
+            let role = Role::from_kitsu(&name).ok()?;
+            (d.viewer.role != Role::Admin && narrows(d.viewer.role, role))
+                .then(|| (project, Value::from(role.kitsu_name())))
+        })
+        .collect())
+}
 
 /// Reads the body's `role`: Zou's production roles (`user`, `supervisor`, `manager`,
 /// `client`, `vendor`; `artist` taken for `user`), or `None` for null (the studio role).
@@ -37,22 +126,6 @@ pub fn parse_role(body: &super::data::Row) -> Result<Option<Role>, DataError> {
             "`role` is a role name or null".into(),
         )),
     }
-}
-
-/// Whether `role` gives no more than `studio` does: the same role, a lower one of the
-/// studio's own staff (artist, supervisor, manager), or for staff the outsiders' client and
-/// vendor roles. Clients and vendors see different things (playlists shared with clients;
-/// tasks assigned to vendors), so neither narrows the other, and neither becomes staff.
-pub fn narrows(studio: Role, role: Role) -> bool {
-    let staff = |r: Role| {
-        matches!(
-            r,
-            Role::Artist | Role::Supervisor | Role::Manager | Role::Admin
-        )
-    };
-    role == studio
-        || (staff(studio) && matches!(role, Role::Client | Role::Vendor))
-        || (staff(studio) && staff(role) && studio.allows(role))
 }
 
 /// `PUT /data/projects/{p}/team/{person}` `{role}`: sets (or with null clears) the

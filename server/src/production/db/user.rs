@@ -132,12 +132,16 @@ pub fn context(d: &Data) -> Result<Row, DataError> {
     context.insert("persons".into(), Value::from(persons));
     context.insert("search_filters".into(), Value::Object(filters(d)?));
     context.insert("notification_count".into(), Value::from(unread));
-    // Drover keeps one role per person (no per-project override), and has no filter groups
-    // or plugins yet: empty, as Zou answers a studio that has none.
-    context.insert("project_roles".into(), json!({}));
+    // The person's production roles, where one narrows their studio role (Kitsu's front end
+    // shows each production as that role allows).
+    context.insert(
+        "project_roles".into(),
+        Value::Object(super::team_roles::own_roles(d)?),
+    );
     let (custom_actions, status_automations) = context_lists(d)?;
     context.insert("custom_actions".into(), Value::from(custom_actions));
     context.insert("status_automations".into(), Value::from(status_automations));
+    // No filter groups or plugins yet: empty, as Zou answers a studio that has none.
     context.insert("search_filter_groups".into(), json!({}));
     context.insert("plugins".into(), json!([]));
     if d.viewer.role.allows(Role::Admin) {

@@ -6,10 +6,10 @@
 use super::catalogue::{self, Method};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
-use crate::production::db::{Access, Model, by_route};
+use crate::production::db::{Access, Model, by_route, team_roles};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -137,27 +137,89 @@ fn strip(path: &str) -> &str {
     path.strip_prefix("/api").unwrap_or(path)
 }
 
-/// 403 before the handler when the person's role is below the operation's least role.
-pub async fn role_gate(request: Request, next: Next) -> Response {
-    let needed = request.extensions().get::<MatchedPath>().and_then(|m| {
-        least_role(
-            request.method(),
-            strip(m.as_str()),
-            strip(request.uri().path()),
-        )
+/// The person's role on the production the request is about (see
+/// [`crate::production::db::team_roles`]): their production role where it narrows their
+/// studio role, else the studio role. `None` when the request names no production, or the
+/// person is an admin.
+async fn role_here(
+    state: &AppState,
+    parts: &mut axum::http::request::Parts,
+    matched: Option<&str>,
+    me: &CurrentUser,
+) -> Result<Option<Role>, ApiError> {
+    if me.user.role == Role::Admin {
+        return Ok(None);
+    }
+    let params: Vec<(String, String)> = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map(|raw| {
+            raw.iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let query_project = parts.uri.query().and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == "project_id")
+            .map(|(_, value)| value.into_owned())
     });
-    if let Some(needed) = needed {
-        let role = request
-            .extensions()
-            .get::<CurrentUser>()
-            .map(|me| me.user.role);
-        if !role.is_some_and(|r| r.allows(needed)) {
-            let role = role.map_or("not logged in".to_owned(), |r| r.to_string());
-            return ApiError::Forbidden(format!("this needs the {needed} role; you are {role}"))
-                .into_response();
+    if params.is_empty() && query_project.is_none() {
+        return Ok(None);
+    }
+    let model = matched
+        .filter(|m| GENERIC.contains(m))
+        .and_then(|_| params.iter().find(|(name, _)| name == "model"))
+        .and_then(|(_, route)| by_route(route));
+    let (person, studio) = (me.user.id, me.user.role);
+    state
+        .store
+        .read(move |c| {
+            let Some(project) =
+                team_roles::request_project(c, &params, model, query_project.as_deref())?
+            else {
+                return Ok(None);
+            };
+            team_roles::role_in(c, &project, person, studio)
+                .map(Some)
+                .map_err(ApiError::from)
+        })
+        .await
+}
+
+/// 403 before the handler when the person's role is below the operation's least role. The
+/// role is the one the person has on the production the request is about, which the
+/// handler then reads as theirs.
+pub async fn role_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let matched = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|m| strip(m.as_str()).to_owned());
+    let needed = matched
+        .as_deref()
+        .and_then(|m| least_role(&parts.method, m, strip(parts.uri.path())));
+    let me = parts.extensions.get::<CurrentUser>().cloned();
+    let mut role = me.as_ref().map(|me| me.user.role);
+    if let Some(me) = me {
+        match role_here(&state, &mut parts, matched.as_deref(), &me).await {
+            Ok(Some(here)) if here != me.user.role => {
+                role = Some(here);
+                let mut narrowed = me;
+                narrowed.user.role = here;
+                parts.extensions.insert(narrowed);
+            }
+            Ok(_) => {}
+            Err(e) => return e.into_response(),
         }
     }
-    next.run(request).await
+    if let Some(needed) = needed
+        && !role.is_some_and(|r| r.allows(needed))
+    {
+        let role = role.map_or("not logged in".to_owned(), |r| r.to_string());
+        return ApiError::Forbidden(format!("this needs the {needed} role; you are {role}"))
+            .into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
 
 #[cfg(test)]

@@ -108,11 +108,14 @@ fn routes() -> (Routes, Routes) {
 
 /// The production routes that need a token, relative to `/api`, behind the role gate
 /// (the caller puts the token check around it).
-pub fn protected_router() -> Router<AppState> {
+pub fn protected_router(state: &AppState) -> Router<AppState> {
     routes()
         .0
         .into_router()
-        .route_layer(axum::middleware::from_fn(gate::role_gate))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::role_gate,
+        ))
 }
 
 /// The public production routes: Kitsu's index (gazu checks the host with `HEAD /api` and

@@ -442,3 +442,96 @@ async fn a_production_role_narrows_a_studio_role_only() {
         403
     );
 }
+
+const CHARACTER: &str = "3c1e3b0e-8a33-4a43-9d57-5a8c8f000201";
+
+/// A supervisor made an artist of one production is an artist there, by every route that
+/// names it (its id in the path, `?project_id=`, or the row written), and stays a supervisor
+/// on the others; the user context lists the production role for Kitsu's front end.
+#[tokio::test]
+async fn a_production_role_is_the_role_on_that_production() {
+    let (ts, admin) = setup().await;
+    let here = breakdown(&admin, "Narrowed").await;
+    let there = breakdown(&admin, "Untouched").await;
+    let (supervisor, supervisor_id) = member(&ts, &admin, &here.project, Role::Supervisor).await;
+    super::join(&admin, &there.project, &supervisor).await;
+    let playlist = |project: &str| Some(json!({"name": "Dailies", "project_id": project}));
+
+    // Before: a supervisor on both.
+    call(
+        &supervisor,
+        Method::POST,
+        "/data/playlists",
+        playlist(&here.project),
+        201,
+    )
+    .await;
+    call(
+        &admin,
+        Method::PUT,
+        &format!("/data/projects/{}/team/{supervisor_id}", here.project),
+        Some(json!({"role": "user"})),
+        200,
+    )
+    .await;
+
+    // After: an artist here, whichever way the production is named.
+    let refused = [
+        (
+            Method::POST,
+            "/data/playlists".to_owned(),
+            playlist(&here.project),
+        ),
+        (Method::DELETE, format!("/data/tasks/{}", here.task), None),
+        (
+            Method::POST,
+            format!(
+                "/data/projects/{}/asset-types/{CHARACTER}/assets/new",
+                here.project
+            ),
+            Some(json!({"name": "Villain"})),
+        ),
+    ];
+    for (method, path, body) in refused {
+        assert_eq!(
+            status(&supervisor, method.clone(), &path, body).await,
+            403,
+            "{method} {path}"
+        );
+    }
+    // Still a supervisor there.
+    call(
+        &supervisor,
+        Method::POST,
+        "/data/playlists",
+        playlist(&there.project),
+        201,
+    )
+    .await;
+    call(
+        &supervisor,
+        Method::POST,
+        &format!(
+            "/data/projects/{}/asset-types/{CHARACTER}/assets/new",
+            there.project
+        ),
+        Some(json!({"name": "Villain"})),
+        201,
+    )
+    .await;
+    assert_eq!(
+        status(
+            &supervisor,
+            Method::DELETE,
+            &format!("/data/tasks/{}", there.task),
+            None
+        )
+        .await,
+        204
+    );
+    let context = call(&supervisor, Method::GET, "/data/user/context", None, 200).await;
+    assert_eq!(
+        context["project_roles"],
+        json!({ here.project.clone(): "user" })
+    );
+}
