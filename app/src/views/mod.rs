@@ -12,6 +12,7 @@ pub mod projects;
 pub mod settings;
 pub mod start;
 pub mod submit;
+pub mod submit_scheduling;
 pub mod workers;
 
 /// Looks a preview up in the session's cache, asking for it (a pushed `Command`) when absent.

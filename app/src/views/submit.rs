@@ -1,7 +1,8 @@
 //! The submit dialog: a Blender render (the .blend and output folder picked with the system
 //! dialog or typed) or a command job; frames, chunk size, format, priority, project, "submit
-//! paused", "make a video", and the production task the result is posted to (picked from the
-//! person's own tasks, or pasted). It checks what it can before sending (frame syntax, the
+//! paused", "make a video", the production task the result is posted to (picked from the
+//! person's own tasks, or pasted), and the jobs it waits for and the limits it keeps to
+//! ([`crate::views::submit_scheduling`]). It checks what it can before sending (frame syntax, the
 //! file exists on a local farm) and shows the server's message otherwise. It waits for the
 //! answer to its own submission (by its `Ticket`) and nothing else: it closes when the job is
 //! accepted, keeps the form with the server's words when it is refused.
@@ -11,6 +12,7 @@ use crate::model::Farm;
 use crate::production::{MyTask, MyTasks, task_id_in};
 use crate::theme::{self, UiExt};
 use crate::views::Answered;
+use crate::views::submit_scheduling::Scheduling;
 use drover_shared::ProjectId;
 use drover_shared::api::Job;
 use drover_shared::api::{BlenderRenderSettings, CommandSettings, ImageFormat, JobKind, SubmitJob};
@@ -54,6 +56,8 @@ pub struct SubmitDialog {
     pub video: bool,
     /// The Kitsu task the render is for (optional): its result is posted there for review.
     pub production_task: String,
+    /// Dependencies and limits.
+    pub scheduling: Scheduling,
     /// Why the last attempt was refused here.
     pub error: Option<String>,
     /// The submission sent and waiting for the server's answer.
@@ -79,6 +83,7 @@ impl SubmitDialog {
             paused: false,
             video: false,
             production_task: String::new(),
+            scheduling: Scheduling::default(),
             error: None,
             sending: None,
             followed_task: None,
@@ -142,7 +147,7 @@ impl SubmitDialog {
             "" => default_name(&kind),
             name => name.to_owned(),
         };
-        Ok(SubmitJob {
+        let mut job = SubmitJob {
             name,
             project_id,
             kind,
@@ -156,7 +161,9 @@ impl SubmitDialog {
             max_workers: None,
             task_timeout_secs: None,
             limits: Vec::new(),
-        })
+        };
+        self.scheduling.apply(&mut job)?;
+        Ok(job)
     }
 
     /// Draws the dialog; false once the person closed it.
@@ -285,6 +292,9 @@ impl SubmitDialog {
         if self.kind == Kind::Blender {
             ui.checkbox(&mut self.video, "Make a video (MP4)");
         }
+        egui::CollapsingHeader::new("Dependencies and limits")
+            .default_open(self.scheduling.is_set())
+            .show(ui, |ui| self.scheduling.ui(ui, farm));
         ui.add_space(theme::GAP);
         if let Some(error) = &self.error {
             ui.colored_label(theme::error_color(), error);
