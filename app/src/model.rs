@@ -67,6 +67,8 @@ pub struct Farm {
     pub notices: Notices,
     /// The farm's history over the range the Farm view shows.
     pub stats: StatsHistory,
+    /// What fills the server's disk, as last read (managers).
+    pub disk: Option<drover_shared::api::FarmDisk>,
 }
 
 /// The open job's tasks, blocklist and log.

@@ -88,6 +88,8 @@ pub enum Msg {
     ),
     /// The farm's history over a range.
     Stats(drover_shared::api::FarmStats),
+    /// The farm's disk use (managers).
+    Disk(drover_shared::api::FarmDisk),
     /// The unread count after marking notices read.
     NoticeCount(u64),
     /// The person's saved choices, or why they were refused.

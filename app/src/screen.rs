@@ -219,6 +219,7 @@ impl FarmScreen {
                     // The history too: the server's, read again each time the view opens.
                     self.session
                         .apply(backend, Command::LoadStats(self.farm.query()));
+                    self.session.fetch_disk(backend);
                 }
                 self.view = view;
             }

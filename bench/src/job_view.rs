@@ -47,6 +47,7 @@ fn farm(tasks: u32) -> Farm {
         limits: Vec::new(),
         dependency: None,
         eta: None,
+        archived: None,
     };
     farm.set_jobs(vec![job]);
     let statuses = [

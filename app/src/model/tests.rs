@@ -31,6 +31,7 @@ pub(crate) fn job(id: i64, chunk_size: u32, completed: u64) -> Job {
         limits: Vec::new(),
         dependency: None,
         eta: None,
+        archived: None,
     }
 }
 

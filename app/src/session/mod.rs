@@ -189,6 +189,7 @@ impl Session {
             }
             Msg::NoticeCount(unread) => self.farm.notices.unread = unread,
             Msg::Stats(stats) => self.farm.stats.take(stats),
+            Msg::Disk(disk) => self.farm.disk = Some(disk),
             Msg::Subscriptions(subscriptions) => self.farm.notices.subscriptions = subscriptions,
             Msg::Stream(state) => {
                 // Back after a loss: what we hold may be stale, so fetch it again.
@@ -249,6 +250,13 @@ impl Session {
     /// Reads the farm's limits.
     pub fn fetch_limits(&self, backend: &Backend) {
         backend.spawn(requests::limits(self.client.clone()));
+    }
+
+    /// Reads what fills the server's disk (managers and admins; nobody else may).
+    pub fn fetch_disk(&self, backend: &Backend) {
+        if self.farm.role().allows(Role::Manager) {
+            backend.spawn(requests::disk(self.client.clone()));
+        }
     }
 
     /// Reads the farm settings again (admins).

@@ -520,6 +520,14 @@ pub async fn stats(client: Client, query: drover_shared::api::StatsQuery) -> Msg
     }
 }
 
+/// `GET /farm/disk`.
+pub async fn disk(client: Client) -> Msg {
+    match client.farm_disk().await {
+        Ok(disk) => Msg::Disk(disk),
+        Err(e) => Msg::Failed(format!("reading the farm's disk use: {}", readable(&e))),
+    }
+}
+
 /// Asks where to save the history as CSV, then fetches and writes it there.
 pub async fn export_stats(client: Client, query: drover_shared::api::StatsQuery) -> Msg {
     let name = format!(

@@ -38,6 +38,40 @@ impl Default for FarmView {
     }
 }
 
+/// What fills the server's disk, for managers (nothing for others, who cannot read it).
+fn disk_ui(ui: &mut egui::Ui, farm: &Farm) {
+    use crate::views::human_size;
+    let Some(disk) = &farm.disk else {
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.strong("Disk");
+        if let (Some(free), Some(total)) = (disk.free_bytes, disk.total_bytes) {
+            ui.label(format!(
+                "{} free of {}",
+                human_size(free),
+                human_size(total)
+            ));
+            ui.separator();
+        }
+        for (what, bytes) in [
+            ("logs", disk.logs_bytes),
+            ("last-rendered", disk.previews_bytes),
+            ("outputs", disk.outputs_bytes),
+            ("job files", disk.job_files_bytes),
+            ("production", disk.production_bytes),
+            ("database", disk.database_bytes),
+        ] {
+            ui.weak_label(format!("{what} {}", human_size(bytes)));
+        }
+    })
+    .response
+    .on_hover_text(
+        "Old jobs are archived or deleted with their files by housekeeping: the \
+         keep_completed_days, keep_failed_days and keep_canceled_days settings",
+    );
+}
+
 impl FarmView {
     /// The history's query as the view shows it now, ending today (UTC).
     pub fn query(&self) -> StatsQuery {
@@ -49,6 +83,7 @@ impl FarmView {
     pub fn ui(&mut self, ui: &mut egui::Ui, farm: &Farm, commands: &mut Vec<Command>) {
         ui.view_heading("Farm");
         live_ui(ui, farm);
+        disk_ui(ui, farm);
         ui.separator();
         egui::ScrollArea::vertical()
             .auto_shrink(false)
@@ -388,6 +423,35 @@ mod tests {
         );
         harness.get_by_label("nuke 2/2");
         harness.get_by_label("gpu 0/4");
+    }
+
+    #[test]
+    fn managers_see_what_fills_the_disk() {
+        let harness = |farm: Farm| {
+            Harness::builder().with_size([900.0, 400.0]).build_ui_state(
+                |ui, farm: &mut Farm| FarmView::default().ui(ui, farm, &mut Vec::new()),
+                farm,
+            )
+        };
+        assert!(
+            harness(farm_as(Role::Manager, Vec::new()))
+                .query_by_label("Disk")
+                .is_none(),
+            "nothing before it is read (and never for those who may not read it)"
+        );
+        let mut farm = farm_as(Role::Manager, Vec::new());
+        farm.disk = Some(drover_shared::api::FarmDisk {
+            logs_bytes: 1_200_000,
+            outputs_bytes: 42_000_000_000,
+            free_bytes: Some(120_000_000_000),
+            total_bytes: Some(500_000_000_000),
+            ..Default::default()
+        });
+        let h = harness(farm);
+        h.get_by_label("Disk");
+        h.get_by_label("120.0 GB free of 500.0 GB");
+        h.get_by_label("logs 1.2 MB");
+        h.get_by_label("outputs 42.0 GB");
     }
 
     #[test]

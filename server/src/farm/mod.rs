@@ -10,6 +10,7 @@ pub mod db;
 pub(crate) mod file_sets;
 pub mod file_store;
 pub(crate) mod files;
+pub(crate) mod housekeeping;
 pub(crate) mod monitor;
 pub mod notify;
 pub(crate) mod routes;

@@ -13,13 +13,14 @@ use std::time::Duration;
 /// How often the timeouts are checked.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Runs until the task is aborted: the timeouts, the publisher, the notifier and the job
-/// files' clean-up, side by side.
+/// Runs until the task is aborted: the timeouts, the publisher, the notifier, housekeeping
+/// and the job files' clean-up, side by side.
 pub async fn run(state: AppState, files: FileLimits) {
     tokio::join!(
         check_timeouts(state.clone()),
         publish(state.clone()),
         crate::farm::notify::run(state.clone()),
+        crate::farm::housekeeping::run(state.clone()),
         sweep_files(state, files)
     );
 }

@@ -1,4 +1,5 @@
-//! Types of the farm's side routes: blocklists, last-rendered previews, the join token.
+//! Types of the farm's side routes: blocklists, last-rendered previews, the join token, the
+//! farm's disk use.
 
 use crate::ids::WorkerId;
 use crate::status::TaskType;
@@ -93,4 +94,28 @@ impl super::BlenderRenderSettings {
         };
         (input, video)
     }
+}
+
+/// `GET /farm/disk` (managers): what fills the server's data dir, and the room left on its
+/// disk, so a supervisor sees when housekeeping (`keep_*_days`) is due.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FarmDisk {
+    /// Task logs.
+    pub logs_bytes: u64,
+    /// Last-rendered pictures.
+    pub previews_bytes: u64,
+    /// Jobs' outputs (frames and videos sent back by workers).
+    pub outputs_bytes: u64,
+    /// Job files uploaded for farms without shared storage.
+    pub job_files_bytes: u64,
+    /// Production tracking's previews, attachments and pictures.
+    pub production_bytes: u64,
+    /// The database, its log included.
+    pub database_bytes: u64,
+    /// Bytes free on the disk the data dir is on, when the system says.
+    #[serde(default)]
+    pub free_bytes: Option<u64>,
+    /// That disk's size, when the system says.
+    #[serde(default)]
+    pub total_bytes: Option<u64>,
 }

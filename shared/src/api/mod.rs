@@ -429,6 +429,14 @@ pub struct Job {
     /// and once it is paused or ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eta: Option<JobEta>,
+    /// When housekeeping archived it (its logs, previews and outputs removed; see the
+    /// `keep_*_days` settings); absent for a job not archived since it last ran.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub archived: Option<OffsetDateTime>,
 }
 
 /// A job's predicted finish.
@@ -766,7 +774,7 @@ pub use auth::{
     Authenticated, FactorProof, FidoEnabled, LoginRequest, LoginResponse, LogoutResponse,
     MISSING_CODE, RefreshResponse, TotpEnabled, TotpSetup, User, WRONG_CODE,
 };
-pub use farm::{BlocklistEntry, JoinToken, PreviewQuery, PreviewSize};
+pub use farm::{BlocklistEntry, FarmDisk, JoinToken, PreviewQuery, PreviewSize};
 pub use files::{
     FileCheck, FileCheckAnswer, FileRef, JobFile, JobOutput, ProjectStorage, ProjectStorageInput,
     StorageMode, UploadQuery, UploadState, check_job_path, check_output_name, is_sha256,

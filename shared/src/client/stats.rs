@@ -1,10 +1,15 @@
-//! The farm's history: `GET /stats` and its CSV.
+//! The farm's history (`GET /stats` and its CSV) and its disk use.
 
 use super::{Client, ClientError};
-use crate::api::{FarmStats, StatsQuery};
+use crate::api::{FarmDisk, FarmStats, StatsQuery};
 use reqwest::Method;
 
 impl Client {
+    /// `GET /farm/disk` (managers): what fills the server's disk.
+    pub async fn farm_disk(&self) -> Result<FarmDisk, ClientError> {
+        Self::json(self.request(Method::GET, "/farm/disk")).await
+    }
+
     /// `GET /stats`: the history over a range of days, by day, project, person, job or worker.
     pub async fn stats(&self, query: &StatsQuery) -> Result<FarmStats, ClientError> {
         Self::json(self.request(Method::GET, "/stats").query(query)).await

@@ -11,6 +11,7 @@ mod errors;
 mod farm;
 mod fido;
 mod gazu;
+mod housekeeping;
 mod job_deps;
 mod job_files;
 mod jobs;

@@ -186,6 +186,13 @@ impl JobView {
         }
         self.frames.ui(ui, job, commands);
         self.dependencies.ui(ui, farm, job, commands);
+        if let Some(archived) = job.archived {
+            ui.weak_label(format!(
+                "Archived {} by housekeeping: its logs, last-rendered pictures and outputs \
+                 were removed.",
+                crate::views::ago(archived)
+            ));
+        }
         ui.separator();
         if self.confirm_rerun {
             self.confirm_rerun_ui(ui, job, commands);

@@ -14,7 +14,7 @@ const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priorit
     (SELECT group_concat(depends_on) FROM job_deps WHERE job_id = jobs.id) AS depends_on,
     max_workers, task_timeout_secs,
     (SELECT group_concat(name, ' ') FROM job_limits WHERE job_id = jobs.id) AS limit_names,
-    done_ms, done_runs";
+    done_ms, done_runs, CASE WHEN archived >= updated THEN archived END AS archived";
 
 fn counts_from_row(row: &Row<'_>) -> rusqlite::Result<TaskCounts> {
     Ok(TaskCounts {
@@ -87,6 +87,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
             names
         },
         eta,
+        archived: row
+            .get::<_, Option<i64>>("archived")?
+            .map(super::time_from_ms),
     })
 }
 

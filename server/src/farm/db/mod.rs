@@ -9,6 +9,7 @@ pub(crate) use crate::db::{now_ms, page_bounds, teams, time_from_ms};
 pub(crate) mod blocklist;
 pub(crate) mod dispatch;
 pub(crate) mod frame_change;
+pub(crate) mod housekeeping;
 pub(crate) mod job_deps;
 pub(crate) mod jobs;
 pub(crate) mod last_rendered;

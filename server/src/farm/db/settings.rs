@@ -81,6 +81,15 @@ pub struct FarmSettings {
     pub cost_per_core_hour: f64,
     /// The currency costs are in (a label).
     pub cost_currency: String,
+    /// Days a completed job is kept before housekeeping takes it (0: for ever).
+    pub keep_completed_days: f64,
+    /// Days a failed job is kept before housekeeping takes it (0: for ever).
+    pub keep_failed_days: f64,
+    /// Days a canceled job is kept before housekeeping takes it (0: for ever).
+    pub keep_canceled_days: f64,
+    /// What housekeeping does with a job past its days: `archive` (its logs, previews and
+    /// outputs go, the job stays listed) or `delete` (the job goes too).
+    pub housekeeping: String,
 }
 
 impl Default for FarmSettings {
@@ -103,6 +112,10 @@ impl Default for FarmSettings {
             cost_per_kwh: 0.25,
             cost_per_core_hour: 0.0,
             cost_currency: "EUR".into(),
+            keep_completed_days: 0.0,
+            keep_failed_days: 0.0,
+            keep_canceled_days: 0.0,
+            housekeeping: "archive".into(),
         }
     }
 }
@@ -225,6 +238,33 @@ pub const DEFS: &[Def] = &[
     Def {
         name: "cost_currency",
         kind: Kind::Text,
+    },
+    // Days each ended status is kept before housekeeping (0: for ever; fractions allowed).
+    Def {
+        name: "keep_completed_days",
+        kind: Kind::Number {
+            min: 0.0,
+            max: 36_500.0,
+        },
+    },
+    Def {
+        name: "keep_failed_days",
+        kind: Kind::Number {
+            min: 0.0,
+            max: 36_500.0,
+        },
+    },
+    Def {
+        name: "keep_canceled_days",
+        kind: Kind::Number {
+            min: 0.0,
+            max: 36_500.0,
+        },
+    },
+    // What housekeeping does with a job past its days.
+    Def {
+        name: "housekeeping",
+        kind: Kind::Choice(&["archive", "delete"]),
     },
 ];
 

@@ -1,6 +1,7 @@
 //! `/stats` of the farm API: the farm's history over a range of days — render hours, task runs
 //! completed and failed, energy, CO2e and cost — by day, project, person, job or worker, as
-//! JSON and as CSV. People who are not managers see their team's projects only.
+//! JSON and as CSV. People who are not managers see their team's projects only. And
+//! `/farm/disk`, what fills the server's disk (managers).
 
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +13,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use drover_shared::ErrorBody;
-use drover_shared::api::{FarmStats, MAX_STATS_DAYS, StatsGroup, StatsQuery, StatsRow};
+use drover_shared::api::{FarmDisk, FarmStats, MAX_STATS_DAYS, StatsGroup, StatsQuery, StatsRow};
 use time::{
     Date, OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description,
 };
@@ -27,6 +28,23 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(stats))
         .routes(routes!(stats_csv))
+        .routes(routes!(disk))
+}
+
+/// What fills the server's data dir (logs, last-rendered pictures, outputs, job files,
+/// production media, the database) and the room left on its disk. Managers and admins.
+#[utoipa::path(get, path = "/farm/disk", tag = "stats", security(("bearer" = [])),
+    responses(
+        (status = 200, body = FarmDisk),
+        (status = 403, description = "Not a manager", body = ErrorBody),
+    ))]
+async fn disk(Authed(me): Authed, State(state): State<AppState>) -> ApiResult<Json<FarmDisk>> {
+    me.require(drover_shared::Role::Manager)?;
+    let dir = state.data_dir.clone();
+    let disk = tokio::task::spawn_blocking(move || crate::farm::housekeeping::disk_use(&dir))
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading the disk's use: {e}")))?;
+    Ok(Json(disk))
 }
 
 fn parse_day(text: &str, name: &str) -> ApiResult<Date> {
