@@ -265,9 +265,11 @@ impl Session {
     }
 
     /// Fetches what the submit dialog offers: the projects made elsewhere since (Kitsu's
-    /// included) and the person's open production tasks.
+    /// included), the person's open production tasks, and the farm's limits (they change
+    /// without an event).
     pub fn prepare_submit(&mut self, backend: &Backend) {
         self.fetch_projects(backend, true);
+        self.fetch_limits(backend);
         self.farm.my_tasks.ask();
         backend.spawn(requests::my_tasks(self.client.clone()));
     }
