@@ -14,10 +14,11 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 const CHART_HEIGHT: f32 = 180.0;
 
 /// The groupings the history's table offers (the chart is by day).
-const TABLE_GROUPS: [(StatsGroup, &str); 4] = [
+const TABLE_GROUPS: [(StatsGroup, &str); 5] = [
     (StatsGroup::Project, "project"),
     (StatsGroup::Person, "person"),
     (StatsGroup::Job, "job"),
+    (StatsGroup::Shot, "shot"),
     (StatsGroup::Worker, "worker"),
 ];
 

@@ -1,5 +1,6 @@
 //! The farm's history (`GET /stats`, `GET /stats.csv`): render hours, tasks completed and
-//! failed, energy, CO2e and cost over a range of days, by day, project, person, job or worker.
+//! failed, energy, CO2e and cost over a range of days, by day, project, person, job, shot or
+//! worker.
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,17 +18,21 @@ pub enum StatsGroup {
     Person,
     /// One row a job.
     Job,
+    /// One row a shot (or asset): the production entity whose Kitsu task its jobs rendered
+    /// for; jobs for no task are left out.
+    Shot,
     /// One row a render node, with its utilisation.
     Worker,
 }
 
 impl StatsGroup {
     /// Every grouping, in the order the app offers them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Day,
         Self::Project,
         Self::Person,
         Self::Job,
+        Self::Shot,
         Self::Worker,
     ];
 
@@ -38,6 +43,7 @@ impl StatsGroup {
             Self::Project => "project",
             Self::Person => "person",
             Self::Job => "job",
+            Self::Shot => "shot",
             Self::Worker => "worker",
         }
     }

@@ -1,5 +1,5 @@
 //! The farm's history on real workers: after jobs ran, `GET /stats` gives render hours, runs
-//! completed and failed, energy, CO2e and cost by project, day, job, person and worker, at the
+//! completed and failed, energy, CO2e and cost by project, day, job, shot, person and worker, at the
 //! farm's rates; CSV gives the same; people off a project's team see none of it; a bad range
 //! is refused.
 
@@ -29,10 +29,11 @@ async fn a_farms_history_is_kept_and_read_by_project_day_job_person_and_worker()
     admin.update_settings(&rates).await.unwrap();
     let film = project(&admin, "film").await;
     let ads = project(&admin, "ads").await;
-    let done = admin
-        .submit_job(&shell_job(film.id, "1-3", "sleep 0.3"))
-        .await
-        .unwrap();
+    // The film's job renders for a shot's task, so the history has it by shot too.
+    let task = drover_tests::shot_task(&admin, "film", &[]).await;
+    let mut for_shot = shell_job(film.id, "1-3", "sleep 0.3");
+    for_shot.production_task_id = Some(task.parse().unwrap());
+    let done = admin.submit_job(&for_shot).await.unwrap();
     let mut broken = shell_job(ads.id, "1", "sleep 0.2; exit 3");
     broken.name = "=cmd|' /C calc'!A0".into();
     let broken = admin.submit_job(&broken).await.unwrap();
@@ -74,6 +75,15 @@ async fn a_farms_history_is_kept_and_read_by_project_day_job_person_and_worker()
     assert_eq!(days.rows[0].key, days.to);
     let jobs = admin.stats(&by(StatsGroup::Job)).await.unwrap();
     assert_eq!(jobs.rows.len(), 2);
+    let shots = admin.stats(&by(StatsGroup::Shot)).await.unwrap();
+    assert_eq!(
+        shots.rows.len(),
+        1,
+        "the ads job rendered for no shot: {shots:?}"
+    );
+    assert_eq!(shots.rows[0].label, "SH010");
+    assert_eq!((shots.rows[0].completed, shots.rows[0].failed), (3, 0));
+    assert!(shots.rows[0].kwh > 0.0 && shots.rows[0].co2e_kg > 0.0);
     let people = admin.stats(&by(StatsGroup::Person)).await.unwrap();
     assert_eq!(people.rows.len(), 1, "the admin submitted both");
     let nodes = admin.stats(&by(StatsGroup::Worker)).await.unwrap();

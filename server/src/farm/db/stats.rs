@@ -76,19 +76,26 @@ pub fn roll_up(conn: &Connection) -> rusqlite::Result<i64> {
         ("farm_day_worker_stats", "day, worker_id", "worker_id"),
         ("farm_day_job_stats", "day, job_id", "job_id"),
     ] {
-        let (columns, selected) = if table == "farm_day_job_stats" {
+        // A job's rows also keep its project and the shot it rendered for (read now, while
+        // the job is there: the history outlives it).
+        let (columns, selected, keep) = if table == "farm_day_job_stats" {
             (
-                format!("{keys}, project_id"),
-                format!("{day}, {select_keys}, max(project_id)"),
+                format!("{keys}, project_id, entity_id"),
+                format!(
+                    "{day}, {select_keys}, max(project_id), \
+                     (SELECT t.entity_id FROM jobs AS j JOIN prod_task AS t \
+                      ON t.id = j.production_task_id WHERE j.id = farm_runs.job_id)"
+                ),
+                ", entity_id = coalesce(entity_id, excluded.entity_id)",
             )
         } else {
-            (keys.to_owned(), format!("{day}, {select_keys}"))
+            (keys.to_owned(), format!("{day}, {select_keys}"), "")
         };
         conn.prepare_cached(&format!(
             "INSERT INTO {table} ({columns}, completed, failed, stopped, ms, wh, core_ms)
              SELECT {selected}, {sums} FROM farm_runs WHERE id > :mark AND id <= :upto
              GROUP BY {day}, {select_keys}
-             ON CONFLICT ({keys}) DO UPDATE SET {add}"
+             ON CONFLICT ({keys}) DO UPDATE SET {add}{keep}"
         ))?
         .execute(named_params! { ":mark": mark, ":upto": upto })?;
     }
@@ -150,6 +157,18 @@ pub fn sums(
             &team,
             "coalesce(j.name, 'job ' || g.k || ' (deleted)')",
             "LEFT JOIN jobs AS j ON j.id = g.k",
+        ),
+        // Named as Kitsu lists it: its sequence's name first, or its asset type's.
+        StatsGroup::Shot => summed(
+            "farm_day_job_stats",
+            "entity_id",
+            &format!("{team} AND s.entity_id IS NOT NULL"),
+            "coalesce(CASE WHEN ty.name IN ('Shot', 'Scene') \
+                 THEN coalesce(parent.name || ' ', '') || e.name \
+                 ELSE ty.name || ' ' || e.name END, 'a deleted shot')",
+            "LEFT JOIN prod_entity AS e ON e.id = g.k \
+             LEFT JOIN prod_entity AS parent ON parent.id = e.parent_id \
+             LEFT JOIN prod_entity_type AS ty ON ty.id = e.entity_type_id",
         ),
     };
     let mut statement = conn.prepare_cached(&sql)?;
