@@ -348,11 +348,18 @@ impl JobsView {
                                 eta.finish,
                                 time::OffsetDateTime::now_utc(),
                             ))
-                            .on_hover_text(format!(
-                                "at the pace of its {} finished task(s), {} each",
-                                eta.runs,
-                                theme::duration_words(eta.task_ms / 1000)
-                            ));
+                            .on_hover_text(if eta.runs == 0 {
+                                format!(
+                                    "from earlier renders of the same file or shot: {} a task",
+                                    theme::duration_words(eta.task_ms / 1000)
+                                )
+                            } else {
+                                format!(
+                                    "at the pace of its {} finished task(s), {} each",
+                                    eta.runs,
+                                    theme::duration_words(eta.task_ms / 1000)
+                                )
+                            });
                         }
                     });
                     row.col(|ui| {

@@ -502,11 +502,18 @@ async fn a_lazy_shutdown_lets_the_task_finish_then_the_worker_leaves() {
 async fn a_running_job_predicts_its_finish_from_its_finished_frames() {
     let (ts, admin) = setup().await;
     let p = project(&admin, "film").await;
-    let job = admin
-        .submit_job(&shell_job(p.id, "1-8", "sleep 0.4"))
+    // Both jobs render for one shot's task: the second is predicted from the first.
+    let task: drover_shared::ProductionTaskId = drover_tests::shot_task(&admin, "film", &[])
         .await
+        .parse()
         .unwrap();
-    assert_eq!(job.eta, None, "nothing has run");
+    let mut first = shell_job(p.id, "1-8", "sleep 0.4");
+    first.production_task_id = Some(task);
+    let job = admin.submit_job(&first).await.unwrap();
+    assert_eq!(
+        job.eta, None,
+        "nothing has run, and nothing of this shot before"
+    );
     let _workers = workers(&ts, &admin, &["w1"]).await;
     let running = wait_for(30, "two frames done", || async {
         let job = admin.job(job.id).await.unwrap();
@@ -523,4 +530,25 @@ async fn a_running_job_predicts_its_finish_from_its_finished_frames() {
     );
     let done = job_done(&admin, job.id, 60).await;
     assert_eq!((done.status, done.eta), (JobStatus::Completed, None));
+
+    // Before its first frame, a job of the same shot is predicted at the earlier pace per
+    // frame, for its own chunk of two frames.
+    let mut second = shell_job(p.id, "1-4", "sleep 0.4");
+    if let drover_shared::api::JobKind::Command(settings) = &mut second.kind {
+        settings.chunk_size = 2;
+    }
+    second.production_task_id = Some(task);
+    let predicted = admin.submit_job(&second).await.unwrap();
+    let eta = predicted.eta.expect("predicted from the first job");
+    assert_eq!(eta.runs, 0, "{eta:?}");
+    assert!(
+        (2 * 350..10_000).contains(&eta.task_ms),
+        "two frames at the first job's pace: {eta:?}"
+    );
+    // Another shot has no such history.
+    let elsewhere = admin
+        .submit_job(&shell_job(p.id, "1-4", "sleep 0.4"))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.eta, None);
 }

@@ -14,7 +14,16 @@ const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priorit
     (SELECT group_concat(depends_on) FROM job_deps WHERE job_id = jobs.id) AS depends_on,
     max_workers, task_timeout_secs,
     (SELECT group_concat(name, ' ') FROM job_limits WHERE job_id = jobs.id) AS limit_names,
-    done_ms, done_runs, CASE WHEN archived >= updated THEN archived END AS archived";
+    done_ms, done_runs, CASE WHEN archived >= updated THEN archived END AS archived,
+    CASE WHEN done_runs = 0 AND source IS NOT NULL THEN (
+        SELECT sum(p.done_ms) * 1.0
+               / sum(p.done_runs * max(coalesce(json_extract(p.settings, '$.chunk_size'), 1), 1))
+        FROM (SELECT done_ms, done_runs, settings FROM jobs AS e
+              WHERE e.project_id = jobs.project_id AND e.source = jobs.source
+                AND e.id < jobs.id AND e.done_runs > 0
+              ORDER BY e.id DESC LIMIT 5) AS p)
+    END AS prior_frame_ms,
+    max(coalesce(json_extract(settings, '$.chunk_size'), 1), 1) AS chunk";
 
 fn counts_from_row(row: &Row<'_>) -> rusqlite::Result<TaskCounts> {
     Ok(TaskCounts {
@@ -41,11 +50,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     })?;
     let c = counts_from_row(row)?;
     let status: JobStatus = row.get("status")?;
+    // Before its first run ends, the pace per frame of the last few jobs of the same file
+    // or shot in the project, for a task of this one's chunk.
+    let prior_task_ms = row
+        .get::<_, Option<f64>>("prior_frame_ms")?
+        .map(|frame_ms| frame_ms * row.get::<_, f64>("chunk").unwrap_or(1.0));
     let eta = eta(
         status,
         &c,
-        row.get("done_ms")?,
-        row.get("done_runs")?,
+        (row.get("done_ms")?, row.get("done_runs")?),
+        prior_task_ms,
         time::OffsetDateTime::now_utc(),
     );
     Ok(Job {
@@ -93,19 +107,23 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     })
 }
 
-/// A job's predicted finish: from the mean of its finished runs, with as many workers as run
-/// it now (one when none does); none before a run finished, or while it is paused or ended.
+/// A job's predicted finish: from the mean of its finished runs (`done`: their milliseconds
+/// and count), or before one finished from `prior_task_ms` (what a task took in earlier jobs
+/// of the same file or shot; `runs` is then 0), with as many workers as run it now (one when
+/// none does); none without either, or while it is paused or ended.
 pub fn eta(
     status: JobStatus,
     counts: &TaskCounts,
-    done_ms: i64,
-    done_runs: u64,
+    done: (i64, u64),
+    prior_task_ms: Option<f64>,
     now: time::OffsetDateTime,
 ) -> Option<JobEta> {
     if !matches!(status, JobStatus::Queued | JobStatus::Active) {
         return None;
     }
-    let task_ms = drover_shared::eta::mean_ms(done_ms, done_runs)?;
+    let (done_ms, done_runs) = done;
+    let task_ms = drover_shared::eta::mean_ms(done_ms, done_runs)
+        .or(prior_task_ms.filter(|ms| ms.is_finite() && *ms > 0.0))?;
     let finish = drover_shared::eta::finish(
         now,
         Some(task_ms),
@@ -153,9 +171,13 @@ pub fn insert(
     let count = compiled.total_tasks();
     conn.execute(
         "INSERT INTO jobs (name, project_id, job_type, settings, status, priority, tag, created_by,
-                           created, updated, n_total, n_queued, n_paused, production_task_id)
+                           created, updated, n_total, n_queued, n_paused, production_task_id,
+                           source)
          VALUES (:name, :project, :job_type, :settings, :status, :priority, :tag, :created_by,
-                 :now, :now, :total, :queued, :paused, :production_task)",
+                 :now, :now, :total, :queued, :paused, :production_task,
+                 coalesce(json_extract(:settings, '$.blend_file'),
+                          (SELECT 'shot:' || entity_id FROM prod_task
+                           WHERE id = :production_task)))",
         named_params! {
             ":name": submit.name.trim(),
             ":project": submit.project_id,
