@@ -1,6 +1,6 @@
 //! `drover-bench`: benchmark programs for Drover. Run in release mode:
-//! `cargo run --release -p drover-bench -- submit` (or `dispatch`, `files`, `job-view`,
-//! `kitsu`, `stats`).
+//! `cargo run --release -p drover-bench -- submit` (or `dispatch`, `eta`, `files`,
+//! `job-view`, `kitsu`, `stats`).
 //!
 //! Each benchmark starts a real server with a temporary data dir — in this process on its own
 //! tokio runtime and threads, or (`dispatch`, `files`, `kitsu`) in a child process so that its
@@ -13,6 +13,7 @@
 )]
 
 mod dispatch;
+mod eta;
 mod files;
 mod job_view;
 mod kitsu;
@@ -51,6 +52,8 @@ enum Bench {
         #[arg(long, default_value_t = 60_000)]
         tasks: u32,
     },
+    /// How far off the finish predictions are, on replayed job histories.
+    Eta(eta::Options),
     /// A job's file set (200 files, 1 GB) uploaded and downloaded over loopback, and the
     /// dedupe check of 10,000 hashes.
     Files(files::Options),
@@ -150,6 +153,7 @@ fn main() -> anyhow::Result<()> {
         Bench::Submit { tasks, jobs, pages } => submit(tasks, jobs, pages),
         Bench::Dispatch { workers, tasks } => dispatch::run(workers, tasks),
         Bench::Kitsu(options) => kitsu::run(&options),
+        Bench::Eta(options) => eta::run(&options),
         Bench::Files(options) => files::run(&options),
         Bench::Stats(options) => stats::run(&options),
         Bench::InternalServer { data_dir } => dispatch::serve(data_dir),

@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// What fills the server's data dir (logs, last-rendered pictures, outputs, job files,
 /// production media, the database) and the room left on its disk. Managers and admins.
-#[utoipa::path(get, path = "/farm/disk", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(get, path = "/farm/disk", tag = "stats", security(("bearer" = ["manager"])),
     responses(
         (status = 200, body = FarmDisk),
         (status = 403, description = "Not a manager", body = ErrorBody),
