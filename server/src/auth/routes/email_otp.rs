@@ -4,12 +4,12 @@
 //! sends a code for the login form. A code has six digits, works once, within five minutes,
 //! and only the newest one sent works (see [`crate::auth::mail::send_login_code`]).
 
-use super::login::{CodeProof, Refusal, check_factor, second_factors};
+use super::login::{CodeProof, Refusal, require_factor, second_factors};
+use super::recovery::no_mail;
 use crate::auth::db as auth_db;
 use crate::auth::db::mail::{self as mail_db, Purpose};
-use crate::auth::fido::Asker;
 use crate::auth::throttle::Scope;
-use crate::auth::two_factor::{self, Proof};
+use crate::auth::two_factor;
 use crate::auth::{Authed, ClientAddr, mail};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
@@ -42,12 +42,6 @@ struct ForLogin {
 struct Confirm {
     /// The code just e-mailed.
     email_otp: String,
-}
-
-fn no_mail() -> ApiError {
-    ApiError::BadRequest(
-        "the server sends no e-mail: start it with --smtp-url (or DROVER_SMTP_URL)".into(),
-    )
 }
 
 /// E-mails a login code to the account, if it has codes by e-mail on. The answer is the same
@@ -191,26 +185,13 @@ async fn disable(
     ClientAddr(addr): ClientAddr,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Refusal> {
-    let proof: CodeProof = if body.is_empty() {
-        CodeProof::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
-    };
+    let proof = CodeProof::from_body(&body)?;
     let id = me.user.id;
     let factors = second_factors(&state, id).await?;
     if !factors.email_otp_enabled {
         return Err(ApiError::BadRequest("OTP by email not enabled.".into()).into());
     }
-    let asker = Asker {
-        person: id,
-        login: None,
-        addr,
-    };
-    match check_factor(&state, asker, &me.user.email, &factors, &proof.offered()).await? {
-        Proof::Accepted { .. } => {}
-        Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
-    }
+    require_factor(&state, &me, addr, &factors, &proof).await?;
     state
         .store
         .write(move |c| {

@@ -2,10 +2,10 @@
 //! registration, `POST` finishes it, `GET ?email=` hands out a login challenge (no token:
 //! the person is logging in), `DELETE` removes a key. The WebAuthn side is [`crate::auth::fido`].
 
-use super::login::{CodeProof, Refusal, check_factor, second_factors};
+use super::login::{CodeProof, Refusal, require_factor, second_factors};
 use crate::auth::db;
 use crate::auth::fido::{Asker, RegisterError};
-use crate::auth::two_factor::{self, Proof};
+use crate::auth::two_factor;
 use crate::auth::{Authed, ClientAddr};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
@@ -230,23 +230,7 @@ async fn remove(
     if !factors.fido_enabled {
         return Err(ApiError::BadRequest(NOT_ENABLED.into()).into());
     }
-    let asker = Asker {
-        person: id,
-        login: None,
-        addr,
-    };
-    match check_factor(
-        &state,
-        asker,
-        &me.user.email,
-        &factors,
-        &body.proof.offered(),
-    )
-    .await?
-    {
-        Proof::Accepted { .. } => {}
-        Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
-    }
+    require_factor(&state, &me, addr, &factors, &body.proof).await?;
     let name = body.device_name.trim().to_owned();
     let removed_name = name.clone();
     let removed = state

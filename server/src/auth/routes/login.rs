@@ -385,6 +385,26 @@ async fn verify_factor(
     Ok(proof)
 }
 
+/// Refuses (`wrong_OTP`) unless the logged-in person proves one of their second factors
+/// with `proof`, before they change them (see [`check_factor`]).
+pub(super) async fn require_factor(
+    state: &AppState,
+    me: &crate::auth::CurrentUser,
+    addr: std::net::IpAddr,
+    factors: &TwoFactor,
+    proof: &CodeProof,
+) -> Result<(), Refusal> {
+    let asker = Asker {
+        person: me.user.id,
+        login: None,
+        addr,
+    };
+    match check_factor(state, asker, &me.user.email, factors, &proof.offered()).await? {
+        Proof::Accepted { .. } => Ok(()),
+        Proof::Missing | Proof::Wrong => Err(Refusal::WrongFactor { login: false }),
+    }
+}
+
 /// A second factor proving the person holds it, to change their second factors.
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub(super) struct CodeProof {
@@ -403,6 +423,15 @@ pub(super) struct CodeProof {
 }
 
 impl CodeProof {
+    /// The proof a body carries; an empty body offers none (Kitsu sends none then).
+    pub(super) fn from_body(body: &[u8]) -> Result<Self, ApiError> {
+        if body.is_empty() {
+            return Ok(Self::default());
+        }
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))
+    }
+
     pub(super) fn offered(&self) -> Offered<'_> {
         Offered {
             totp: self.totp.as_deref(),

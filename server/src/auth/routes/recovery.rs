@@ -59,7 +59,8 @@ fn public_url(state: &AppState) -> ApiResult<&str> {
     })
 }
 
-fn no_mail() -> ApiError {
+/// The refusal of a route that sends e-mail on a server given no SMTP server.
+pub(super) fn no_mail() -> ApiError {
     ApiError::BadRequest(
         "the server sends no e-mail: start it with --smtp-url (or DROVER_SMTP_URL)".into(),
     )

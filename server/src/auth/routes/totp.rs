@@ -1,11 +1,10 @@
 //! `/auth/totp`: turning the one-time codes of an authenticator app on and off; and
 //! `PUT /auth/recovery-codes`: a fresh set of recovery codes, the old ones void.
 
-use super::login::{CodeProof, Refusal, check_factor, second_factors};
+use super::login::{CodeProof, Refusal, require_factor, second_factors};
 use crate::auth::db as auth_db;
-use crate::auth::fido::Asker;
 use crate::auth::throttle::Scope;
-use crate::auth::two_factor::{self, Proof};
+use crate::auth::two_factor;
 use crate::auth::{Authed, ClientAddr};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
@@ -128,26 +127,13 @@ async fn totp_disable(
     ClientAddr(addr): ClientAddr,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Refusal> {
-    let proof: CodeProof = if body.is_empty() {
-        CodeProof::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
-    };
+    let proof = CodeProof::from_body(&body)?;
     let id = me.user.id;
     let factors = second_factors(&state, id).await?;
     if !factors.totp_enabled {
         return Err(ApiError::BadRequest("TOTP not enabled.".into()).into());
     }
-    let asker = Asker {
-        person: id,
-        login: None,
-        addr,
-    };
-    match check_factor(&state, asker, &me.user.email, &factors, &proof.offered()).await? {
-        Proof::Accepted { .. } => {}
-        Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
-    }
+    require_factor(&state, &me, addr, &factors, &proof).await?;
     state
         .store
         .write(move |c| {
@@ -176,26 +162,13 @@ async fn new_recovery_codes(
     ClientAddr(addr): ClientAddr,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Refusal> {
-    let proof: CodeProof = if body.is_empty() {
-        CodeProof::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
-    };
+    let proof = CodeProof::from_body(&body)?;
     let id = me.user.id;
     let factors = second_factors(&state, id).await?;
     if !two_factor::has_factor(&factors) {
         return Err(ApiError::BadRequest("No second factor is enabled.".into()).into());
     }
-    let asker = Asker {
-        person: id,
-        login: None,
-        addr,
-    };
-    match check_factor(&state, asker, &me.user.email, &factors, &proof.offered()).await? {
-        Proof::Accepted { .. } => {}
-        Proof::Missing | Proof::Wrong => return Err(Refusal::WrongFactor { login: false }),
-    }
+    require_factor(&state, &me, addr, &factors, &proof).await?;
     let (codes, hashes) = two_factor::new_recovery_codes(&state.auth.key);
     state
         .store
