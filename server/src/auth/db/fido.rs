@@ -104,8 +104,8 @@ pub fn disable_all(conn: &Connection, person: UserId) -> rusqlite::Result<()> {
 
 /// Puts a person's second-factor columns in line with what is enabled, as Kitsu does after
 /// any change: `fido_enabled` says whether keys remain; the preferred factor stays if it is
-/// still enabled, else falls back to another (TOTP, codes by e-mail, keys), else is cleared; with no factor left the
-/// recovery codes go too.
+/// still enabled, else falls back to another (TOTP, codes by e-mail, keys), else is cleared;
+/// with no factor left the recovery codes go too.
 pub fn settle_factors(conn: &Connection, person: UserId) -> rusqlite::Result<()> {
     // Every expression of an UPDATE sees the row as it was, so each branch asks
     // `fido_credentials` rather than the `fido_enabled` being rewritten.

@@ -4,17 +4,17 @@
 //!
 //! In Zou a production role replaces the studio role within that production, so a manager
 //! can make an artist a production's supervisor or manager. Drover goes one step safer: a
-//! production role may only **narrow** the person's studio role ([`super::access::narrows`]: a supervisor
-//! may be an artist on one production, an artist a client or a vendor of another, never its
-//! supervisor), any other is refused with 400, and `admin` is refused as in Zou. So a
-//! production role never grants what the studio did not, and a check that resolves no
-//! production still holds the studio's word.
+//! production role may only **narrow** the person's studio role
+//! ([`super::access::narrows`]: a supervisor may be an artist on one production, an artist a
+//! client or a vendor of another, never its supervisor), any other is refused with 400, and
+//! `admin` is refused as in Zou. So a production role never grants what the studio did not,
+//! and a check that resolves no production still holds the studio's word.
 //!
 //! **Where it applies.** The role gate of the production routes finds the production a
 //! request is about ([`request_project`]: from its path's ids, or `?project_id=`) and
-//! checks, and hands the handler, the person's role there ([`super::access::role_in`]); generic writes check
-//! the role on the row's production (`access::authorize_write`). Lists that span
-//! productions without naming one read the studio role, as Zou's do.
+//! checks, and hands the handler, the person's role there ([`super::access::role_in`]);
+//! generic writes check the role on the row's production (`access::authorize_write`). Lists
+//! that span productions without naming one read the studio role, as Zou's do.
 
 use super::DataError;
 use super::access::narrows;

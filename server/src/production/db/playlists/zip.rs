@@ -47,8 +47,9 @@ fn slug(name: &str) -> String {
 
 /// The files of the playlist's zip, for someone who may read the playlist (vendors never;
 /// clients only those shared with them). Previews not ready (still converting, broken) are
-/// left out (a playlist without any gives an empty zip, as Zou's does); two files of the same name get their position in the zip before it, as Zou
-/// does, so an extraction keeps both.
+/// left out (a playlist without any gives an empty zip, as Zou's does); two files of the
+/// same name get their position in the zip before it, as Zou does, so an extraction keeps
+/// both.
 pub fn plan(d: &Data, playlist_id: &str) -> Result<ZipPlan, DataError> {
     let playlist = d.get(names::PLAYLISTS, playlist_id)?;
     may_read(d, &playlist)?;
