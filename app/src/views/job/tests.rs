@@ -1,7 +1,7 @@
 //! Unit tests of the parent module.
 use super::*;
 use crate::model::tests::{farm, job_in};
-use drover_shared::{JobId, JobStatus, Role};
+use drover_shared::{JobId, JobStatus, Role, TaskAction};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 

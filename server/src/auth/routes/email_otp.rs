@@ -4,7 +4,7 @@
 //! sends a code for the login form. A code has six digits, works once, within five minutes,
 //! and only the newest one sent works (see [`crate::auth::mail::send_login_code`]).
 
-use super::login::{CodeProof, Refusal, require_factor, second_factors};
+use super::factors::{CodeProof, Refusal, require_factor, second_factors};
 use super::recovery::no_mail;
 use crate::auth::db as auth_db;
 use crate::auth::db::mail::{self as mail_db, Purpose};

@@ -2,7 +2,7 @@
 //! registration, `POST` finishes it, `GET ?email=` hands out a login challenge (no token:
 //! the person is logging in), `DELETE` removes a key. The WebAuthn side is [`crate::auth::fido`].
 
-use super::login::{CodeProof, Refusal, require_factor, second_factors};
+use super::factors::{CodeProof, Refusal, require_factor, second_factors};
 use crate::auth::db;
 use crate::auth::fido::{Asker, RegisterError};
 use crate::auth::two_factor;

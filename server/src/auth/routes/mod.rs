@@ -2,6 +2,7 @@
 //! factors and passwords) and `/users` (accounts, for admins).
 
 pub(crate) mod email_otp;
+pub(crate) mod factors;
 pub(crate) mod fido;
 pub(crate) mod login;
 pub(crate) mod password;

@@ -1,7 +1,7 @@
 //! `/auth/totp`: turning the one-time codes of an authenticator app on and off; and
 //! `PUT /auth/recovery-codes`: a fresh set of recovery codes, the old ones void.
 
-use super::login::{CodeProof, Refusal, require_factor, second_factors};
+use super::factors::{CodeProof, Refusal, require_factor, second_factors};
 use crate::auth::db as auth_db;
 use crate::auth::throttle::Scope;
 use crate::auth::two_factor;

@@ -7,7 +7,7 @@ use super::names;
 use rusqlite::OptionalExtension;
 
 /// Lower case ASCII letters and digits, every other run of characters one `_`.
-fn slug(name: &str) -> String {
+pub(super) fn slug(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {

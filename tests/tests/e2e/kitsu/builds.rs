@@ -188,6 +188,15 @@ async fn a_playlists_movie_is_built_shown_downloaded_and_deleted() {
         403,
     )
     .await;
+    // Someone off the production's team does not find the playlist.
+    call(
+        &outsider,
+        Method::GET,
+        &format!("/data/playlists/{pl}/download/zip"),
+        None,
+        404,
+    )
+    .await;
     let (client, _) = member(&ts, &admin, p, Role::Client).await;
     call(
         &client,

@@ -5,7 +5,7 @@
 
 use super::may_read;
 use crate::production::db::data::{Data, text};
-use crate::production::db::downloads::download_name;
+use crate::production::db::downloads::{download_name, slug};
 use crate::production::db::{DataError, names};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -31,18 +31,6 @@ pub struct ZipPlan {
     pub name: String,
     /// The files, in the playlist's order.
     pub entries: Vec<ZipEntry>,
-}
-
-fn slug(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() || c == '-' {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    out.trim_matches('_').to_owned()
 }
 
 /// The files of the playlist's zip, for someone who may read the playlist (vendors never;
@@ -114,15 +102,4 @@ pub fn plan(d: &Data, playlist_id: &str) -> Result<ZipPlan, DataError> {
         slug(text(&playlist, "name"))
     );
     Ok(ZipPlan { name, entries })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::slug;
-
-    #[test]
-    fn zip_names_are_plain() {
-        assert_eq!(slug("Big Buck / Dailies 12"), "big_buck_dailies_12");
-        assert_eq!(slug("\"; rm -rf"), "rm_-rf");
-    }
 }
