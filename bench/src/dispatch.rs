@@ -1,6 +1,12 @@
 //! `drover-bench dispatch`: many simulated workers claim and complete tasks over real HTTP on
 //! loopback, as fast as they can. The server runs in a child process (this program,
 //! re-executed with a hidden command) so its peak RSS is its own.
+//!
+//! With `--controls`, the same number of tasks is split between two jobs that use what
+//! supervisors set on a farm: the second depends on the first frame by frame, each may use at
+//! most 60% of the workers at once, and both hold a farm limit of 90% of the workers. Every
+//! claim then passes the dependency, cap and limit checks, and some claims find nothing
+//! (workers past a cap or the limit), as on a real farm.
 
 use anyhow::Context;
 use drover_server::{Config, Server};
@@ -9,6 +15,8 @@ use drover_shared::protocol::{HostFacts, SignOn, TaskUpdate};
 use drover_shared::{Client, Role, TaskId, TaskStatus};
 use std::collections::HashSet;
 use std::io::BufRead;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const EMAIL: &str = "bench@drover.test";
@@ -55,26 +63,45 @@ fn status_mib(pid: u32, field: &str) -> Option<f64> {
 struct WorkerResult {
     claimed: Vec<TaskId>,
     claim_latencies: Vec<Duration>,
+    /// Claims that found nothing while tasks were still to do.
+    empty_claims: u64,
+    /// When this worker's last completion was answered.
+    last_completion: Option<Instant>,
 }
 
-async fn simulated_worker(client: Client) -> anyhow::Result<WorkerResult> {
+/// Claims and completes tasks until `remaining` (shared by all) reaches 0. A claim that finds
+/// nothing while tasks remain (they wait for a dependency, a cap or a limit) asks again,
+/// waiting up to a second on the server for work to appear.
+async fn simulated_worker(
+    client: Client,
+    remaining: Arc<AtomicU64>,
+) -> anyhow::Result<WorkerResult> {
     let mut result = WorkerResult {
         claimed: Vec::new(),
         claim_latencies: Vec::new(),
+        empty_claims: 0,
+        last_completion: None,
     };
     let done = TaskUpdate {
         status: Some(TaskStatus::Completed),
         ..TaskUpdate::default()
     };
-    loop {
+    let mut wait_secs = 0;
+    while remaining.load(Ordering::Acquire) > 0 {
         let start = Instant::now();
-        let Some(assignment) = client.claim_task(0).await? else {
-            return Ok(result);
+        let Some(assignment) = client.claim_task(wait_secs).await? else {
+            result.empty_claims += 1;
+            wait_secs = 1;
+            continue;
         };
+        wait_secs = 0;
         result.claim_latencies.push(start.elapsed());
         result.claimed.push(assignment.task.id);
         client.update_task(assignment.task.id, &done).await?;
+        result.last_completion = Some(Instant::now());
+        remaining.fetch_sub(1, Ordering::AcqRel);
     }
+    Ok(result)
 }
 
 /// The real server running in a child process (this program re-executed with the hidden
@@ -139,8 +166,9 @@ impl Drop for ChildServer {
     }
 }
 
-/// The parent: start the server, register the workers, submit the job, let them loose.
-pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
+/// The parent: start the server, register the workers, submit the job (or, with
+/// `controls`, the two jobs with a dependency, caps and a limit), let them loose.
+pub fn run(workers: u32, tasks: u32, controls: bool) -> anyhow::Result<()> {
     let server = ChildServer::spawn()?;
     let url = server.url.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -175,12 +203,12 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
             client.sign_on(&sign_on).await?;
             clients.push(client);
         }
-        let job = SubmitJob {
-            name: "dispatch".into(),
+        let job = |name: &str, frames: String| SubmitJob {
+            name: name.into(),
             project_id: project.id,
             kind: JobKind::Command(CommandSettings {
                 argv: vec!["true".into()],
-                frames: format!("1-{tasks}"),
+                frames,
                 chunk_size: 1,
             }),
             priority: None,
@@ -194,31 +222,86 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
             task_timeout_secs: None,
             limits: Vec::new(),
         };
-        let job = admin.submit_job(&job).await?;
+        let jobs = if controls {
+            const LIMIT: &str = "licences";
+            admin.set_limit(LIMIT, (workers * 9 / 10).max(1)).await?;
+            let half = tasks / 2;
+            let cap = Some((workers * 6 / 10).max(1));
+            let upstream = admin
+                .submit_job(&SubmitJob {
+                    max_workers: cap,
+                    limits: vec![LIMIT.into()],
+                    ..job("simulation", format!("1-{half}"))
+                })
+                .await?;
+            let downstream = admin
+                .submit_job(&SubmitJob {
+                    max_workers: cap,
+                    limits: vec![LIMIT.into()],
+                    depends_on: vec![upstream.id],
+                    depend_mode: drover_shared::DependMode::Frame,
+                    ..job("render", format!("1-{}", tasks - half))
+                })
+                .await?;
+            vec![upstream.id, downstream.id]
+        } else {
+            vec![
+                admin
+                    .submit_job(&job("dispatch", format!("1-{tasks}")))
+                    .await?
+                    .id,
+            ]
+        };
         let rss_before = server.peak_rss_mib();
+        let remaining = Arc::new(AtomicU64::new(u64::from(tasks)));
         let start = Instant::now();
         let handles: Vec<_> = clients
             .into_iter()
-            .map(|c| tokio::spawn(simulated_worker(c)))
+            .map(|c| tokio::spawn(simulated_worker(c, Arc::clone(&remaining))))
             .collect();
         let mut claimed = Vec::with_capacity(tasks as usize);
         let mut latencies = Vec::with_capacity(tasks as usize);
+        let mut empty_claims = 0;
+        // The run ends with the last completion (not with the last worker's idle wait).
+        let mut end = start;
         for handle in handles {
             let result = handle.await??;
             claimed.extend(result.claimed);
             latencies.extend(result.claim_latencies);
+            empty_claims += result.empty_claims;
+            end = end.max(result.last_completion.unwrap_or(start));
         }
-        let elapsed = start.elapsed();
-        let finished = admin.job(job.id).await?;
-        anyhow::Ok((claimed, latencies, elapsed, finished, rss_before))
+        let elapsed = end - start;
+        let mut finished = Vec::new();
+        for id in jobs {
+            finished.push(admin.job(id).await?);
+        }
+        anyhow::Ok((
+            claimed,
+            latencies,
+            empty_claims,
+            elapsed,
+            finished,
+            rss_before,
+        ))
     });
     let rss_peak = server.peak_rss_mib();
     drop(server);
-    let (claimed, mut latencies, elapsed, finished, rss_before) = outcome?;
+    let (claimed, mut latencies, empty_claims, elapsed, finished, rss_before) = outcome?;
     let distinct: HashSet<TaskId> = claimed.iter().copied().collect();
     latencies.sort();
     let q = |p: f64| crate::quantile_ms(&latencies, p);
-    println!("dispatch: {workers} simulated workers, one job of {tasks} tasks");
+    if controls {
+        println!(
+            "dispatch with controls: {workers} simulated workers, two jobs of {tasks} tasks in \
+             all (the second frame by frame after the first), each capped at {} workers, both \
+             holding a limit of {}",
+            (workers * 6 / 10).max(1),
+            (workers * 9 / 10).max(1)
+        );
+    } else {
+        println!("dispatch: {workers} simulated workers, one job of {tasks} tasks");
+    }
     println!(
         "  {} dispatches in {:.2} s: {:.0} dispatches/s (a dispatch = one claim + one completion)",
         claimed.len(),
@@ -231,10 +314,13 @@ pub fn run(workers: u32, tasks: u32) -> anyhow::Result<()> {
         q(0.99)
     );
     println!("  double assignments: {}", claimed.len() - distinct.len());
-    println!(
-        "  job: {} with {} of {} tasks completed",
-        finished.status, finished.progress.completed, finished.progress.total
-    );
+    println!("  claims that found nothing while tasks remained: {empty_claims}");
+    for job in &finished {
+        println!(
+            "  job {:?}: {} with {} of {} tasks completed",
+            job.name, job.status, job.progress.completed, job.progress.total
+        );
+    }
     println!(
         "  server peak RSS: {:.0} MiB (after setup: {:.0} MiB)",
         rss_peak.unwrap_or(f64::NAN),

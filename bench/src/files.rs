@@ -199,7 +199,8 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         );
 
         // Download: a worker fetches its task's files through its cache (each download
-        // verified against its hash before it becomes an entry), as `drover-worker` does.
+        // verified against its hash before it becomes an entry), as `drover-worker` does,
+        // until they are ready for the task to use.
         let (worker, task) = claim_task_of_set(&anonymous, &admin, project.id, &set).await?;
         let cache = Cache::open(fetched.path(), total * 2)?;
         let source = TaskSource {
@@ -220,6 +221,15 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             elapsed.as_secs_f64(),
             mb_per_s(total, elapsed),
             peak(&server)
+        );
+        // What the worker does at its end: sync what it downloaded (entries are not synced
+        // one by one; an unclean end has them hashed again before use instead).
+        let start = Instant::now();
+        cache.close().await?;
+        println!(
+            "  the cache's close (syncing the {} entries): {:.2} s",
+            set.len(),
+            start.elapsed().as_secs_f64()
         );
         for (entry, f) in entries.iter().zip(&set) {
             let got = sha256_of(entry)?;

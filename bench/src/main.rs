@@ -51,6 +51,10 @@ enum Bench {
         /// Tasks in the job they work through.
         #[arg(long, default_value_t = 60_000)]
         tasks: u32,
+        /// Splits the tasks between two jobs with a frame-by-frame dependency, per-job worker
+        /// caps and a farm limit, so every claim passes those checks.
+        #[arg(long)]
+        controls: bool,
     },
     /// How far off the finish predictions are, on replayed job histories.
     Eta(eta::Options),
@@ -151,7 +155,11 @@ fn main() -> anyhow::Result<()> {
     }
     match Cli::parse().command {
         Bench::Submit { tasks, jobs, pages } => submit(tasks, jobs, pages),
-        Bench::Dispatch { workers, tasks } => dispatch::run(workers, tasks),
+        Bench::Dispatch {
+            workers,
+            tasks,
+            controls,
+        } => dispatch::run(workers, tasks, controls),
         Bench::Kitsu(options) => kitsu::run(&options),
         Bench::Eta(options) => eta::run(&options),
         Bench::Files(options) => files::run(&options),

@@ -9,20 +9,32 @@
 //! holds at most `max_bytes`: before a download makes room, it evicts the least recently
 //! used entries (their modification time, set on each use, so the order survives a restart),
 //! never one a running task has pinned.
+//!
+//! Downloads are not synced to disk one by one (a sync per file held downloads to the disk's
+//! synced write speed). Instead the cache is durable as a whole: [`Cache::close`] syncs what
+//! this run wrote and leaves a `.clean` mark, which the next [`Cache::open`] takes away. A
+//! start without the mark (the worker was killed, the machine crashed) trusts no entry it
+//! finds: each is hashed again before its first use, and one that no longer matches is
+//! fetched anew. A crash can cost a download, never hand a task a wrong file.
 
 use drover_shared::api::{FileRef, is_sha256};
 use drover_shared::{Client, TaskId};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
+mod disk;
+pub use disk::{hash_file, link_into};
+use disk::{remove, sync_dir, touch};
+
 /// The default bound of the cache: 20 GiB.
 pub const DEFAULT_MAX_BYTES: u64 = 20 << 30;
 /// Suffix of a download in progress.
 const PART: &str = ".part";
+/// The mark of a cache whose every entry is on disk, left by [`Cache::close`].
+const CLEAN: &str = ".clean";
 
 /// Where the cache downloads files from.
 pub trait Source {
@@ -119,6 +131,10 @@ struct Inner {
     reserved: Mutex<u64>,
     /// One eviction at a time, so two downloads do not both count the same free room.
     evicting: Mutex<()>,
+    /// Entries found by a start that had no `.clean` mark: hashed again before first use.
+    unverified: Mutex<HashSet<String>>,
+    /// Entries this run made and has not synced yet ([`Cache::close`] syncs them).
+    unsynced: Mutex<Vec<PathBuf>>,
 }
 
 /// Downloads one cache runs at once.
@@ -159,9 +175,34 @@ struct Stored {
 
 impl Cache {
     /// The cache in `dir` (created if missing), bounded to `max_bytes`. Entries and partial
-    /// downloads already there are kept.
+    /// downloads already there are kept; when the last run did not [`close`](Cache::close)
+    /// it, its entries are checked against their hashes before they are used.
     pub fn open(dir: &Path, max_bytes: u64) -> Result<Self, CacheError> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let mark = dir.join(CLEAN);
+        let unverified = if mark.exists() {
+            // The mark goes, on disk, before this run writes anything: a crash from here on
+            // must leave a cache the next start checks.
+            std::fs::remove_file(&mark).map_err(io_error(&mark))?;
+            sync_dir(dir)?;
+            HashSet::new()
+        } else {
+            let mut found = HashSet::new();
+            for item in std::fs::read_dir(dir).map_err(io_error(dir))? {
+                let name = item.map_err(io_error(dir))?.file_name();
+                let name = name.to_string_lossy();
+                if is_sha256(&name) {
+                    found.insert(name.into_owned());
+                }
+            }
+            if !found.is_empty() {
+                tracing::info!(
+                    entries = found.len(),
+                    "the file cache was not closed cleanly; each entry is checked before its next use"
+                );
+            }
+            found
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 dir: dir.to_owned(),
@@ -171,8 +212,59 @@ impl Cache {
                 fetching: Mutex::new(HashMap::new()),
                 reserved: Mutex::new(0),
                 evicting: Mutex::new(()),
+                unverified: Mutex::new(unverified),
+                unsynced: Mutex::new(Vec::new()),
             }),
         })
+    }
+
+    /// Syncs every entry this run made, then marks the cache clean so the next start trusts
+    /// its entries without hashing them. Call it once no fetch is under way (the worker's
+    /// end); a fetch after it makes the cache unclean again until the next close.
+    pub async fn close(&self) -> Result<(), CacheError> {
+        let written = std::mem::take(
+            &mut *self
+                .inner
+                .unsynced
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let dir = self.inner.dir.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            for entry in &written {
+                match std::fs::File::open(entry).and_then(|f| f.sync_all()) {
+                    // Evicted since: nothing to keep.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    other => other.map_err(io_error(entry))?,
+                }
+            }
+            // The renames that made the entries, then the mark itself.
+            sync_dir(&dir)?;
+            let mark = dir.join(CLEAN);
+            std::fs::File::create(&mark)
+                .and_then(|f| f.sync_all())
+                .map_err(io_error(&mark))?;
+            sync_dir(&dir)
+        })
+        .await;
+        outcome.unwrap_or_else(|e| Err(io_error(&self.inner.dir)(std::io::Error::other(e))))
+    }
+
+    /// Whether `sha256`'s entry came from a run that did not close (and is not checked yet).
+    fn is_unverified(&self, sha256: &str) -> bool {
+        self.inner
+            .unverified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(sha256)
+    }
+
+    fn set_verified(&self, sha256: &str) {
+        self.inner
+            .unverified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(sha256);
     }
 
     /// The cache dir.
@@ -270,9 +362,20 @@ impl Cache {
     ) -> Result<PathBuf, CacheError> {
         let entry = self.entry_path(&file.sha256);
         match std::fs::metadata(&entry) {
-            Ok(meta) if meta.len() == file.size => {
+            Ok(meta) if meta.len() == file.size && !self.is_unverified(&file.sha256) => {
                 touch(&entry);
                 return Ok(entry);
+            }
+            Ok(meta) if meta.len() == file.size => {
+                let (actual, _) = hash_file(&entry).await?;
+                if actual == file.sha256 {
+                    self.set_verified(&file.sha256);
+                    touch(&entry);
+                    return Ok(entry);
+                }
+                tracing::warn!(entry = %entry.display(), "a cache entry left by an unclean end does not match its hash; fetching it again");
+                remove(&entry).map_err(io_error(&entry))?;
+                self.set_verified(&file.sha256);
             }
             // Only a verified part is ever renamed to an entry: one of another size was
             // changed behind the cache's back. Fetch it again.
@@ -332,9 +435,14 @@ impl Cache {
             .permissions();
         permissions.set_readonly(true);
         std::fs::set_permissions(&part, permissions).map_err(io_error(&part))?;
-        // The rename is atomic: the entry appears whole or not at all.
+        // The rename is atomic: the entry appears whole or not at all (on disk once synced).
         std::fs::rename(&part, &entry).map_err(io_error(&entry))?;
         touch(&entry);
+        self.inner
+            .unsynced
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(entry.clone());
         Ok(entry)
     }
 
@@ -431,59 +539,6 @@ impl Drop for Reservation<'_> {
             .unwrap_or_else(PoisonError::into_inner);
         *reserved = reserved.saturating_sub(self.bytes);
     }
-}
-
-/// Marks an entry as just used (its modification time orders eviction). Failing to only
-/// makes eviction's order less exact, so it is logged, not returned.
-fn touch(path: &Path) {
-    let result = std::fs::File::open(path).and_then(|f| f.set_modified(SystemTime::now()));
-    if let Err(e) = result {
-        tracing::debug!(file = %path.display(), error = %e, "could not mark a cache entry used");
-    }
-}
-
-/// Removes a file, read-only or not (Windows refuses to delete read-only files).
-fn remove(path: &Path) -> std::io::Result<()> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        let mut permissions = meta.permissions();
-        if permissions.readonly() {
-            #[allow(
-                clippy::permissions_set_readonly_false,
-                reason = "the file is about to be deleted; who may write it for the moment does not matter"
-            )]
-            permissions.set_readonly(false);
-            let _ = std::fs::set_permissions(path, permissions);
-        }
-    }
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        other => other,
-    }
-}
-
-/// SHA-256 (lowercase hex) and length of a file, read on a blocking thread.
-pub async fn hash_file(path: &Path) -> Result<(String, u64), CacheError> {
-    let owned = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(&owned)?;
-        let mut hasher = Sha256::new();
-        let size = std::io::copy(&mut file, &mut hasher)?;
-        Ok((format!("{:x}", hasher.finalize()), size))
-    })
-    .await
-    .unwrap_or_else(|e| Err(std::io::Error::other(e)))
-    .map_err(io_error(path))
-}
-
-/// Puts the cache entry `entry` at `dest` in a job folder: a hard link (no copy, no extra
-/// space), or a copy when the two are on different file systems or links are refused.
-pub fn link_into(entry: &Path, dest: &Path) -> std::io::Result<()> {
-    remove(dest)?;
-    if let Err(e) = std::fs::hard_link(entry, dest) {
-        tracing::debug!(error = %e, dest = %dest.display(), "hard link refused; copying");
-        std::fs::copy(entry, dest)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

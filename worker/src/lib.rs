@@ -240,6 +240,10 @@ pub async fn run(
         tracing::info!(task = %task, ?outcome, "task ended");
     }
     heartbeat.abort();
+    // Syncs the files this run downloaded, so the next start need not hash them again.
+    if let Err(e) = cache.close().await {
+        tracing::warn!(error = %e, "closing the file cache failed; its entries are checked on the next start");
+    }
     match client.sign_off().await {
         Ok(()) => tracing::info!("signed off"),
         Err(e) => {

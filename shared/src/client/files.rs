@@ -92,12 +92,13 @@ impl Client {
 
     /// Streams the answer to `builder` into the file at `dest`. With `resume`, a file already
     /// at `dest` is kept and only the rest is asked for (`Range: bytes=S-`); otherwise `dest`
-    /// is written anew. Returns the file's length. The file is synced before this returns, so
-    /// what it holds survives a crash.
+    /// is written anew. Returns the file's length. With `sync`, the file is synced before this
+    /// returns, so what it holds survives a crash of the machine.
     async fn download_to(
         builder: RequestBuilder,
         dest: &Path,
         resume: bool,
+        sync: bool,
     ) -> Result<u64, ClientError> {
         let start = if resume {
             match tokio::fs::metadata(dest).await {
@@ -154,11 +155,13 @@ impl Client {
         }
         .await;
         writer.flush().await.map_err(io_error(dest))?;
-        writer
-            .into_inner()
-            .sync_all()
-            .await
-            .map_err(io_error(dest))?;
+        if sync {
+            writer
+                .into_inner()
+                .sync_all()
+                .await
+                .map_err(io_error(dest))?;
+        }
         outcome.map(|()| len)
     }
 
@@ -298,7 +301,8 @@ impl Client {
     /// `GET /worker/task/{id}/files/{sha256}` into the file at `dest`. A partial file
     /// already at `dest` (a download cut short, a worker killed) is resumed with
     /// `Range: bytes=S-`. Returns `dest`'s length; the caller checks the content against its
-    /// hash.
+    /// hash. The file is not synced to disk: the worker's cache makes its entries durable
+    /// when it closes, and hashes again what an unclean end may have left half-written.
     pub async fn download_task_file(
         &self,
         task: TaskId,
@@ -308,7 +312,7 @@ impl Client {
         let task = task.to_string();
         let builder =
             self.request_segments(Method::GET, &["worker", "task", &task, "files", sha256])?;
-        Self::download_to(builder, dest, true).await
+        Self::download_to(builder, dest, true, false).await
     }
 
     /// `PUT /worker/task/{id}/outputs/{name}`: sends the file at `path` as an output of the
@@ -345,6 +349,6 @@ impl Client {
         let task = task.to_string();
         let builder =
             self.request_segments(Method::GET, &["worker", "task", &task, "outputs", name])?;
-        Self::download_to(builder, dest, false).await
+        Self::download_to(builder, dest, false, true).await
     }
 }

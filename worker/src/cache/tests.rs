@@ -1,6 +1,7 @@
 //! The cache's unit tests: resume, refusal of a wrong hash, eviction, overlapping downloads.
 
 use super::*;
+use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Serves `content` from where the part file stops, as a Range request would; gives up
@@ -112,6 +113,77 @@ async fn a_file_that_does_not_match_its_hash_is_refused_and_leaves_nothing() {
         .fetch(&Fake::new(b"the real content", None), &file)
         .await
         .unwrap();
+}
+
+/// Overwrites an entry behind the cache's back with other bytes of the same length, as a
+/// machine crash can leave a file whose data never reached the disk.
+fn spoil(entry: &Path) {
+    let length = std::fs::metadata(entry).unwrap().len() as usize;
+    remove(entry).unwrap();
+    std::fs::write(entry, vec![0u8; length]).unwrap();
+}
+
+#[tokio::test]
+async fn after_an_unclean_end_each_entry_is_hashed_again_before_its_first_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = b"frame textures".repeat(1000);
+    let file = file_ref(&content);
+    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+    let entry = cache
+        .fetch(&Fake::new(&content, None), &file)
+        .await
+        .unwrap();
+    // The worker ends without closing the cache (killed; the machine crashed) and the
+    // entry's data did not reach the disk.
+    drop(cache);
+    spoil(&entry);
+    assert!(!dir.path().join(CLEAN).exists());
+
+    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+    let source = Fake::new(&content, None);
+    let entry = cache.fetch(&source, &file).await.unwrap();
+    assert_eq!(
+        source.resumed_from.load(Ordering::SeqCst),
+        0,
+        "the spoiled entry was fetched anew"
+    );
+    assert_eq!(std::fs::read(&entry).unwrap(), content);
+
+    // A sound entry is checked once, then trusted.
+    drop(cache);
+    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+    let untouched = Fake::new(&content, None);
+    cache.fetch(&untouched, &file).await.unwrap();
+    assert_eq!(untouched.resumed_from.load(Ordering::SeqCst), u64::MAX);
+    assert!(!cache.is_unverified(&file.sha256));
+}
+
+#[tokio::test]
+async fn a_closed_cache_is_trusted_by_the_next_start_and_marked_unclean_while_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = b"a linked library".repeat(500);
+    let file = file_ref(&content);
+    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+    let entry = cache
+        .fetch(&Fake::new(&content, None), &file)
+        .await
+        .unwrap();
+    cache.close().await.unwrap();
+    assert!(dir.path().join(CLEAN).exists());
+
+    // The next start takes the mark away (a crash from now on is an unclean end) and
+    // trusts what the last run synced: the entry is used without being read.
+    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+    assert!(!dir.path().join(CLEAN).exists());
+    assert!(!cache.is_unverified(&file.sha256));
+    spoil(&entry);
+    let untouched = Fake::new(&content, None);
+    cache.fetch(&untouched, &file).await.unwrap();
+    assert_eq!(untouched.resumed_from.load(Ordering::SeqCst), u64::MAX);
+    // An entry evicted before the close does not stop it.
+    cache.evict(DEFAULT_MAX_BYTES).unwrap();
+    cache.close().await.unwrap();
+    assert!(dir.path().join(CLEAN).exists());
 }
 
 #[tokio::test]
