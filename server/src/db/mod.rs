@@ -60,6 +60,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0036_housekeeping.sql")),
         M::up(include_str!("../../migrations/0037_shot_stats.sql")),
         M::up(include_str!("../../migrations/0038_job_sources.sql")),
+        M::up(include_str!("../../migrations/0039_worker_month_stats.sql")),
     ])
 });
 

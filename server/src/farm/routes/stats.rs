@@ -95,11 +95,18 @@ async fn history(
     let (from, to) = (days.from.clone(), days.to.clone());
     let member = me.sight().team_member();
     let by = query.by;
+    // Every run ended so far counts: the rollups catch up first (usually nothing to do), in
+    // the writer; the sums are then read beside it, so a long range never holds dispatch up.
+    state
+        .store
+        .write(|c| {
+            while db::stats::roll_up(c)? > 0 {}
+            Ok::<_, ApiError>(())
+        })
+        .await?;
     let (sums, settings) = state
         .store
-        .write(move |c| {
-            // Every run ended so far counts: the rollups catch up first (usually nothing).
-            while db::stats::roll_up(c)? > 0 {}
+        .read(move |c| {
             Ok::<_, ApiError>((
                 db::stats::sums(c, &days, by, member)?,
                 db::settings::load(c)?,

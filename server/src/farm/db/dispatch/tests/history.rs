@@ -110,3 +110,71 @@ fn each_ended_run_is_kept_with_its_energy_and_summed_by_project_job_and_worker()
     assert_eq!(days.len(), 1);
     assert_eq!(days[0].completed + days[0].failed, 2);
 }
+
+#[test]
+fn a_node_s_history_over_whole_months_and_odd_days_sums_as_its_runs_do() {
+    let farm = Farm::new();
+    let job = farm.command_job("sim", "1", 50);
+    let nodes = [farm.worker("a"), farm.worker("b")];
+    // A run a day per node from 2026-01-15 to 2026-04-20, of a length that varies by day.
+    let start = time::macros::date!(2026 - 01 - 15);
+    let mut day = start;
+    let mut n = 0i64;
+    while day <= time::macros::date!(2026 - 04 - 20) {
+        let ended = day.midnight().assume_utc().unix_timestamp() * 1000 + 3_600_000;
+        for (i, node) in nodes.iter().enumerate() {
+            n += 1;
+            farm.conn
+                .execute(
+                    "INSERT INTO farm_runs (task_id, job_id, project_id, submitter, worker_id,
+                         started, ended, ms, outcome, watts, measured, cores)
+                     VALUES (1, ?1, 1, 'x', ?2, ?3 - ?4, ?3, ?4,
+                             CASE WHEN ?5 % 7 = 0 THEN 'failed' ELSE 'completed' END, 100.0, 1, 2)",
+                    rusqlite::params![job.id.0, node.0, ended, 1000 * (n % 13 + i as i64 + 1), n],
+                )
+                .unwrap();
+        }
+        day = day.next_day().unwrap();
+    }
+    stats::roll_up(&farm.conn).unwrap();
+    for (from, to) in [
+        ("2026-01-20", "2026-04-10"),
+        ("2026-02-01", "2026-03-31"),
+        ("2026-01-01", "2026-12-31"),
+        ("2026-02-10", "2026-03-05"),
+        ("2026-03-01", "2026-03-01"),
+    ] {
+        let days = Days {
+            from: from.into(),
+            to: to.into(),
+        };
+        let mut got = stats::sums(&farm.conn, &days, StatsGroup::Worker, None).unwrap();
+        got.sort_by(|a, b| a.key.cmp(&b.key));
+        let expected: Vec<(String, u64, u64, i64)> = farm
+            .conn
+            .prepare(
+                "SELECT worker_id, sum(outcome = 'completed'), sum(outcome = 'failed'), sum(ms)
+                 FROM farm_runs
+                 WHERE strftime('%Y-%m-%d', ended / 1000, 'unixepoch') BETWEEN ?1 AND ?2
+                 GROUP BY worker_id ORDER BY worker_id",
+            )
+            .unwrap()
+            .query_map([from, to], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?.to_string(),
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                ))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let got: Vec<(String, u64, u64, i64)> = got
+            .into_iter()
+            .map(|s| (s.key, s.completed, s.failed, s.ms))
+            .collect();
+        assert_eq!(got, expected, "{from}..{to}");
+        assert_eq!(got.len(), 2, "{from}..{to}");
+    }
+}
