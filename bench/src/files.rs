@@ -43,6 +43,24 @@ pub struct Options {
     /// Dedupe checks timed.
     #[arg(long, default_value_t = 100)]
     checks: u32,
+    /// Syncs each download to disk before the cache checks it, as the cache did before it
+    /// became durable as a whole (for a before/after comparison in one build).
+    #[arg(long)]
+    sync_each: bool,
+}
+
+/// The worker's source, syncing each download once it arrived (`--sync-each`).
+struct SyncEach(TaskSource);
+
+impl drover_worker::cache::Source for SyncEach {
+    async fn fetch(&self, file: &FileRef, part: &Path) -> Result<(), String> {
+        self.0.fetch(file, part).await?;
+        let part = part.to_owned();
+        tokio::task::spawn_blocking(move || std::fs::File::open(&part)?.sync_all())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// One file of the artist's set, on disk in the source folder.
@@ -209,15 +227,27 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         };
         server.reset_peak_rss();
         let start = Instant::now();
-        let entries: Vec<PathBuf> =
+        let entries: Vec<PathBuf> = if options.sync_each {
+            let source = SyncEach(source);
             futures_util::stream::iter(set.iter().map(|f| cache.fetch(&source, &f.file)))
                 .buffered(DOWNLOADS_AT_ONCE)
                 .try_collect()
-                .await?;
+                .await?
+        } else {
+            futures_util::stream::iter(set.iter().map(|f| cache.fetch(&source, &f.file)))
+                .buffered(DOWNLOADS_AT_ONCE)
+                .try_collect()
+                .await?
+        };
         let elapsed = start.elapsed();
         println!(
             "  download through the worker's cache ({DOWNLOADS_AT_ONCE} at a time, each \
-             verified): {:.2} s, {:.0} MB/s; server peak RSS {:.0} MiB",
+             verified{}): {:.2} s, {:.0} MB/s; server peak RSS {:.0} MiB",
+            if options.sync_each {
+                ", each synced"
+            } else {
+                ""
+            },
             elapsed.as_secs_f64(),
             mb_per_s(total, elapsed),
             peak(&server)

@@ -45,9 +45,20 @@ impl AppState {
         }
     }
 
-    /// Wakes the workers waiting for work.
+    /// Wakes the workers waiting for work: after a change that may make many tasks runnable
+    /// (a job submitted or resumed, a limit raised, a worker gone).
     pub fn work_available(&self) {
         self.work.notify_waiters();
+    }
+
+    /// Wakes one waiting worker: a task ended, which frees one slot of its job's cap and
+    /// limits, or makes one task runnable again. The worker that ended it claims again by
+    /// itself; waking every idle worker on each of thousands of completions a second had them
+    /// all run the claim for one slot (measured: a third of the dispatch rate lost with
+    /// caps and limits in use). A woken worker that finds nothing waits again; the others
+    /// look anyway every few seconds.
+    pub fn task_ended(&self) {
+        self.work.notify_one();
     }
 
     /// The default browse root, `storage/` in the data dir.

@@ -262,10 +262,15 @@ async fn update_task(
             offset,
         });
     }
+    // A job that waited for this one changed state: its tasks may all be runnable now.
+    let released = events.iter().any(|e| matches!(e, EventKind::Job { .. }));
     state.publish(events);
-    if ends {
-        // A failure makes the task runnable by others; a completion may release a dependant.
+    if released {
         state.work_available();
+    } else if ends {
+        // A failure makes the task runnable by others; a completion frees a slot of its job's
+        // cap and limits, or releases the frame waiting for it downstream.
+        state.task_ended();
     }
     Ok(StatusCode::NO_CONTENT)
 }
