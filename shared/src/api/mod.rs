@@ -446,9 +446,9 @@ pub struct JobEta {
     /// workers as run it now (one when none does).
     #[serde(with = "time::serde::rfc3339")]
     pub finish: OffsetDateTime,
-    /// The mean time its finished tasks took (or, before one finished, what a task of its
-    /// chunk took in earlier jobs of the same file or shot), in milliseconds: a running task's
-    /// expected length.
+    /// The mean time its finished tasks took (blended, while little of it has run, with what
+    /// a task of its chunk took in earlier jobs of the same file or shot, and before one
+    /// finished that alone), in milliseconds: a running task's expected length.
     pub task_ms: u64,
     /// How many finished runs of the job the mean is taken over; 0 before one finished,
     /// when the mean is that of the last few jobs of the same file or shot in the project.

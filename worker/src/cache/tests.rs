@@ -123,16 +123,19 @@ fn spoil(entry: &Path) {
     std::fs::write(entry, vec![0u8; length]).unwrap();
 }
 
+/// A cache in a new dir holding `content` as its one entry.
+async fn holding(content: &[u8]) -> (tempfile::TempDir, FileRef, Cache, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = file_ref(content);
+    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+    let entry = cache.fetch(&Fake::new(content, None), &file).await.unwrap();
+    (dir, file, cache, entry)
+}
+
 #[tokio::test]
 async fn after_an_unclean_end_each_entry_is_hashed_again_before_its_first_use() {
-    let dir = tempfile::tempdir().unwrap();
     let content = b"frame textures".repeat(1000);
-    let file = file_ref(&content);
-    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
-    let entry = cache
-        .fetch(&Fake::new(&content, None), &file)
-        .await
-        .unwrap();
+    let (dir, file, cache, entry) = holding(&content).await;
     // The worker ends without closing the cache (killed; the machine crashed) and the
     // entry's data did not reach the disk.
     drop(cache);
@@ -160,14 +163,8 @@ async fn after_an_unclean_end_each_entry_is_hashed_again_before_its_first_use() 
 
 #[tokio::test]
 async fn a_closed_cache_is_trusted_by_the_next_start_and_marked_unclean_while_open() {
-    let dir = tempfile::tempdir().unwrap();
     let content = b"a linked library".repeat(500);
-    let file = file_ref(&content);
-    let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
-    let entry = cache
-        .fetch(&Fake::new(&content, None), &file)
-        .await
-        .unwrap();
+    let (dir, file, cache, entry) = holding(&content).await;
     cache.close().await.unwrap();
     assert!(dir.path().join(CLEAN).exists());
 

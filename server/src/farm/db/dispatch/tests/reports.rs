@@ -171,3 +171,37 @@ fn a_job_predicts_its_finish_from_its_finished_runs_not_its_skipped_tasks() {
     farm.command(job.id, JobCommand::Pause);
     assert_eq!(farm.job(job.id).eta, None);
 }
+
+#[test]
+fn a_job_s_own_pace_takes_over_from_its_earlier_jobs_as_its_frames_finish() {
+    use crate::farm::state_machine::TaskCounts;
+    let now = time::OffsetDateTime::now_utc();
+    // 100 frames; its own runs took 1 s each, earlier jobs of the shot 2 s a frame.
+    let task_ms = |completed: u64| {
+        let counts = TaskCounts {
+            total: 100,
+            completed,
+            queued: 100 - completed,
+            ..TaskCounts::default()
+        };
+        let done = (1000 * completed as i64, completed);
+        jobs::eta(JobStatus::Active, &counts, done, Some(2000.0), now)
+            .unwrap()
+            .task_ms
+    };
+    assert_eq!(task_ms(0), 2000, "before a frame: the earlier jobs' pace");
+    let (tenth, quarter, half) = (task_ms(10), task_ms(25), task_ms(50));
+    assert!((1550..=1590).contains(&tenth), "{tenth}");
+    assert!((1160..=1200).contains(&quarter), "{quarter}");
+    assert!((1040..=1060).contains(&half), "{half}");
+    assert!(task_ms(90) < 1020);
+    // Without earlier jobs, its own pace from the first frame.
+    let counts = TaskCounts {
+        total: 100,
+        completed: 10,
+        queued: 90,
+        ..TaskCounts::default()
+    };
+    let eta = jobs::eta(JobStatus::Active, &counts, (10_000, 10), None, now).unwrap();
+    assert_eq!((eta.task_ms, eta.runs), (1000, 10));
+}
