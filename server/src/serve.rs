@@ -45,9 +45,11 @@ use tower::ServiceExt;
 /// cost the connection. Larger ones (uploads) stream to their handlers, which read them.
 pub const READ_AHEAD_BYTES: usize = 64 * 1024;
 
-/// `request` with its body read whole when it is small ([`READ_AHEAD_BYTES`]); a body that
-/// cannot be read (the client went away) is handed on as that error.
+/// `request` with its body read whole when it is small ([`READ_AHEAD_BYTES`]). A body the
+/// client broke off is handed on as the bytes that did arrive followed by the error, so a
+/// resumable upload keeps what was sent before the break, as it does when it streams.
 async fn read_small_body(request: hyper::Request<Body>) -> hyper::Request<Body> {
+    use futures_util::StreamExt;
     let small = request
         .headers()
         .get(hyper::header::CONTENT_LENGTH)
@@ -57,11 +59,29 @@ async fn read_small_body(request: hyper::Request<Body>) -> hyper::Request<Body> 
         return request;
     }
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, READ_AHEAD_BYTES).await {
-        Ok(bytes) => Body::from(bytes),
-        Err(e) => Body::from_stream(futures_util::stream::once(
-            async move { Err::<Bytes, _>(e) },
-        )),
+    let mut stream = body.into_data_stream();
+    let mut chunks: Vec<Result<Bytes, axum::Error>> = Vec::new();
+    let mut read = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let failed = chunk.is_err();
+        read += chunk.as_ref().map_or(0, Bytes::len);
+        chunks.push(chunk);
+        // hyper itself refuses more bytes than the Content-Length said; the bound is for sure.
+        if failed || read > READ_AHEAD_BYTES {
+            break;
+        }
+    }
+    let body = if read > READ_AHEAD_BYTES {
+        // Cannot happen with hyper's length check; hand the rest on unread rather than guess.
+        Body::from_stream(futures_util::stream::iter(chunks).chain(stream))
+    } else if chunks.iter().all(Result::is_ok) {
+        let mut whole = Vec::with_capacity(read);
+        for chunk in chunks.into_iter().flatten() {
+            whole.extend_from_slice(&chunk);
+        }
+        Body::from(whole)
+    } else {
+        Body::from_stream(futures_util::stream::iter(chunks))
     };
     hyper::Request::from_parts(parts, body)
 }
