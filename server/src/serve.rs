@@ -14,6 +14,11 @@
 //! - **A ceiling on open connections** ([`ConnectionLimits::max_connections`]): past it the
 //!   server stops accepting (new clients wait in the kernel's backlog) instead of running out
 //!   of file descriptors, which would also stop its own files and database.
+//! - **Small bodies read whole before the answer** ([`READ_AHEAD_BYTES`]): a handler that
+//!   needs no body (`PUT …/set-main-preview` with gazu's `{}`) would answer before the body's
+//!   bytes arrived, and hyper, unable to drain them at once, closes the connection after the
+//!   answer, racing the client that reuses it ("Remote end closed connection without
+//!   response" in python-requests, which sends a body apart from its head).
 //! - **A bounded shutdown**: connections finish what they are doing for at most
 //!   [`SHUTDOWN_GRACE`] (event streams never finish by themselves), then are dropped.
 //!
@@ -34,6 +39,52 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
 use tower::ServiceExt;
+
+/// Request bodies up to this size, by their `Content-Length`, are read whole before the
+/// request is served, so a handler that ignores its body never leaves bytes behind that would
+/// cost the connection. Larger ones (uploads) stream to their handlers, which read them.
+pub const READ_AHEAD_BYTES: usize = 64 * 1024;
+
+/// `request` with its body read whole when it is small ([`READ_AHEAD_BYTES`]). A body the
+/// client broke off is handed on as the bytes that did arrive followed by the error, so a
+/// resumable upload keeps what was sent before the break, as it does when it streams.
+async fn read_small_body(request: hyper::Request<Body>) -> hyper::Request<Body> {
+    use futures_util::StreamExt;
+    let small = request
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|length| length > 0 && length <= READ_AHEAD_BYTES);
+    if !small {
+        return request;
+    }
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut chunks: Vec<Result<Bytes, axum::Error>> = Vec::new();
+    let mut read = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let failed = chunk.is_err();
+        read += chunk.as_ref().map_or(0, Bytes::len);
+        chunks.push(chunk);
+        // hyper itself refuses more bytes than the Content-Length said; the bound is for sure.
+        if failed || read > READ_AHEAD_BYTES {
+            break;
+        }
+    }
+    let body = if read > READ_AHEAD_BYTES {
+        // Cannot happen with hyper's length check; hand the rest on unread rather than guess.
+        Body::from_stream(futures_util::stream::iter(chunks).chain(stream))
+    } else if chunks.iter().all(Result::is_ok) {
+        let mut whole = Vec::with_capacity(read);
+        for chunk in chunks.into_iter().flatten() {
+            whole.extend_from_slice(&chunk);
+        }
+        Body::from(whole)
+    } else {
+        Body::from_stream(futures_util::stream::iter(chunks))
+    };
+    hyper::Request::from_parts(parts, body)
+}
 
 /// How long connections may take to finish once the server is asked to stop.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -109,6 +160,7 @@ pub async fn serve(
             let request = request.map(Body::new);
             let app = app.clone();
             async move {
+                let request = read_small_body(request).await;
                 let response = app.oneshot(request).await.unwrap_or_else(|e| match e {});
                 Ok::<_, Infallible>(response.map(|body| {
                     Body::new(Tracked {

@@ -129,3 +129,50 @@ fn the_default_header_timeout_closes_a_slow_loris_within_a_minute() {
         "10,000 workers and 1,000 dashboards"
     );
 }
+
+/// A request whose body comes apart from its head, as python-requests sends one, to a route
+/// that ignores its body: the connection must stay open for the next request (hyper closes it
+/// when the answer leaves body bytes unread, racing the client that reuses it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_after_its_head_to_a_route_that_ignores_it_keeps_the_connection() {
+    let (ts, _admin) = drover_tests::setup().await;
+    let mut stream = TcpStream::connect(ts.server.addr()).await.unwrap();
+    stream
+        .write_all(
+            b"GET /api/openapi.json HTTP/1.1\r\nHost: drover\r\n\
+              Content-Type: application/json\r\nContent-Length: 2\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream.write_all(b"{}").await.unwrap();
+    let mut got = Vec::new();
+    let mut buffer = vec![0u8; 65536];
+    // The whole first answer.
+    loop {
+        let n = stream.read(&mut buffer).await.unwrap();
+        assert!(n > 0, "closed before the first answer was complete");
+        got.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&got);
+        if let Some(head_end) = text.find("\r\n\r\n") {
+            assert!(text.starts_with("HTTP/1.1 200"), "{}", &text[..head_end]);
+            let length: usize = text[..head_end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .expect("a content length");
+            if got.len() >= head_end + 4 + length {
+                break;
+            }
+        }
+    }
+    // The same connection answers the next request.
+    assert!(
+        ask(&mut stream, "/api/openapi.json")
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
+}
