@@ -1,6 +1,19 @@
 //! The event bus behind `GET /api/events`: every change worth showing live is published here
-//! after its write committed, numbered, kept in a ring for clients that reconnect, and
-//! broadcast to the connected ones.
+//! after its write committed, numbered, kept in a ring for clients that reconnect, and handed
+//! to the open streams that asked for it.
+//!
+//! Built for a thousand dashboards watching ten thousand render nodes:
+//! - **Serialised once.** An event becomes its server-sent-events frame (`id:`, `event:`,
+//!   `data:`) when it is published; a stream copies those bytes, never JSON of its own.
+//! - **Routed, not broadcast.** Streams are indexed by topic, and by job for the topics that
+//!   are a job's (tasks, logs, …), so publishing an event touches only the streams that take
+//!   it; the others are neither woken nor made to skip it.
+//! - **Queued per stream, woken once per batch.** A stream's events wait in its own bounded
+//!   queue; the stream takes them all at once and writes them as one chunk. A stream that lets
+//!   [`QUEUE_SIZE`] events pile up is told to resync instead of holding more.
+//! - **A job's progress at most every [`PROGRESS_EVERY`].** Thousands of completions a second
+//!   would each announce their job's counts; the first in a window is sent at once and the
+//!   latest of the rest when the window ends, before any later event about the job as a whole.
 //!
 //! Each event carries whose it is ([`Owner`]: the farm as a whole, or a job's project), so a
 //! stream shows a person only the projects whose team they are on. The bus keeps every job's
@@ -8,19 +21,36 @@
 //! changes, and the owner is fixed when the event is published, before a deletion forgets it.
 //!
 //! Open streams are counted per person and in all ([`StreamLimits`]): each holds a connection
-//! and a place in the broadcast, so neither one account nor everyone together may open them
-//! without bound.
+//! and a queue, so neither one account nor everyone together may open them without bound.
 
+use axum::body::Bytes;
 use drover_shared::events::{Event, EventKind};
-use drover_shared::{JobId, ProjectId, UserId};
+use drover_shared::{JobId, ProjectId, UserId, WorkerId};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 /// Events kept for replay to clients that reconnect.
 const RING_SIZE: usize = 8192;
-/// Events a slow client may lag behind before it is told to resync.
-const CHANNEL_SIZE: usize = 4096;
+/// Events one stream may have waiting before it is told to resync.
+pub const QUEUE_SIZE: usize = 4096;
+/// A job's progress is sent at most this often; the latest in between is sent at its end.
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// A worker's host facts (load, memory) are sent at most this often; a change of its status
+/// at once.
+pub const WORKER_FACTS_EVERY: Duration = Duration::from_secs(30);
+
+/// The topics a stream may ask for, as `?topics=` names them.
+pub const TOPICS: [&str; 6] = [
+    "jobs",
+    "tasks",
+    "logs",
+    "workers",
+    "last_rendered",
+    "notices",
+];
 
 /// Whose an event is, for deciding who may see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +65,15 @@ pub enum Owner {
     Person(UserId),
 }
 
-/// An event as the bus keeps it: numbered, with its owner.
+/// An event as the bus keeps it: numbered, with its owner and its frame.
 #[derive(Debug)]
 pub struct Published {
     /// The event as clients get it.
     pub event: Event,
     /// Whose it is.
     pub owner: Owner,
+    /// The event as a server-sent-events frame, ending with its blank line.
+    pub frame: Bytes,
 }
 
 /// How many event streams may be open: per person, and on the whole server.
@@ -73,6 +105,44 @@ pub enum StreamRefused {
     Total(usize),
 }
 
+/// What a stream takes: some topics, of every job or of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filter {
+    /// Bit `i` set: the stream takes `TOPICS[i]`.
+    topics: u8,
+    /// Only the events of this job, of the topics that are a job's.
+    job: Option<JobId>,
+}
+
+impl Filter {
+    /// A filter of the named topics (unknown names are the caller's to refuse) and job.
+    pub fn new<'a>(topics: impl IntoIterator<Item = &'a str>, job: Option<JobId>) -> Self {
+        let topics = topics
+            .into_iter()
+            .filter_map(topic_index)
+            .fold(0u8, |bits, i| bits | 1 << i);
+        Self { topics, job }
+    }
+
+    /// True when the stream takes `kind` (a resync always).
+    pub fn wants(&self, kind: &EventKind) -> bool {
+        let Some(topic) = topic_index(kind.topic()) else {
+            return true;
+        };
+        self.topics & (1 << topic) != 0
+            && (self.job.is_none() || kind.job_id().is_none_or(|j| Some(j) == self.job))
+    }
+}
+
+fn topic_index(name: &str) -> Option<usize> {
+    TOPICS.iter().position(|t| *t == name)
+}
+
+/// Whether events of a topic are about one job (and so routed by job).
+fn topic_has_job(topic: usize) -> bool {
+    !matches!(TOPICS[topic], "workers" | "notices")
+}
+
 /// Publishes and replays events. Cheap to clone.
 #[derive(Clone)]
 pub struct EventBus {
@@ -80,12 +150,36 @@ pub struct EventBus {
 }
 
 struct Inner {
-    sender: broadcast::Sender<Arc<Published>>,
-    ring: Mutex<Ring>,
+    state: Mutex<BusState>,
     /// Every job's project.
     jobs: Mutex<HashMap<JobId, ProjectId>>,
+    /// Each job's progress sending window (see [`PROGRESS_EVERY`]).
+    progress: Mutex<HashMap<JobId, ProgressWindow>>,
+    /// When each worker's heartbeat was last news (see [`WORKER_FACTS_EVERY`]).
+    workers_told: Mutex<HashMap<WorkerId, Instant>>,
     limits: StreamLimits,
     open: Mutex<OpenStreams>,
+}
+
+/// The ring and the streams, under one lock so every stream gets its events in order.
+struct BusState {
+    next_seq: u64,
+    ring: VecDeque<Arc<Published>>,
+    next_stream: u64,
+    /// Streams taking a topic whatever the job, by topic.
+    every_job: [Vec<Arc<Queue>>; TOPICS.len()],
+    /// Streams taking a topic of one job, by topic and job.
+    one_job: [HashMap<JobId, Vec<Arc<Queue>>>; TOPICS.len()],
+}
+
+#[derive(Default)]
+struct ProgressWindow {
+    /// When the last progress of the job was sent.
+    sent: Option<Instant>,
+    /// The latest progress not sent yet, with when it was offered.
+    pending: Option<(EventKind, i64)>,
+    /// A task will send `pending` when the window ends.
+    scheduled: bool,
 }
 
 #[derive(Default)]
@@ -94,19 +188,96 @@ struct OpenStreams {
     by_person: HashMap<UserId, usize>,
 }
 
-struct Ring {
-    next_seq: u64,
-    events: VecDeque<Arc<Published>>,
+/// One stream's waiting events.
+pub struct Queue {
+    id: u64,
+    waiting: Mutex<Waiting>,
+    ready: Notify,
 }
 
-/// What a new subscriber gets: the missed events, then the live stream.
+#[derive(Default)]
+struct Waiting {
+    events: Vec<Arc<Published>>,
+    /// More than [`QUEUE_SIZE`] piled up: the stream must resync.
+    overflowed: bool,
+}
+
+/// What one wait on a stream's queue brings.
+pub enum Batch {
+    /// Events, oldest first.
+    Events(Vec<Arc<Published>>),
+    /// The stream fell too far behind: what it missed is gone.
+    Overflowed,
+}
+
+/// What a new subscriber gets: the missed events, then its live queue.
 pub struct Subscription {
-    /// Events after the asked-for sequence number, oldest first.
+    /// Events after the asked-for sequence number that the filter takes, oldest first.
     pub replay: Vec<Arc<Published>>,
     /// True when some asked-for events were already dropped from the ring.
     pub gap: bool,
-    /// Live events from here on.
-    pub live: broadcast::Receiver<Arc<Published>>,
+    /// Live events from here on; the stream leaves the bus when this is dropped.
+    pub live: LiveEvents,
+}
+
+/// A stream's place on the bus: its queue, taken out of the index when dropped.
+pub struct LiveEvents {
+    bus: Arc<Inner>,
+    filter: Filter,
+    queue: Arc<Queue>,
+}
+
+impl LiveEvents {
+    /// Waits for events, then takes every one waiting.
+    pub async fn next(&self) -> Batch {
+        loop {
+            let ready = self.queue.ready.notified();
+            if let Some(batch) = self.try_next() {
+                return batch;
+            }
+            ready.await;
+        }
+    }
+
+    /// Takes every event waiting, if any.
+    pub fn try_next(&self) -> Option<Batch> {
+        let mut waiting = lock(&self.queue.waiting);
+        if std::mem::take(&mut waiting.overflowed) {
+            return Some(Batch::Overflowed);
+        }
+        if waiting.events.is_empty() {
+            return None;
+        }
+        Some(Batch::Events(std::mem::take(&mut waiting.events)))
+    }
+}
+
+impl Drop for LiveEvents {
+    fn drop(&mut self) {
+        let mut state = lock(&self.bus.state);
+        let id = self.queue.id;
+        for (topic, routed) in routes(self.filter) {
+            let list = match routed {
+                None => Some(&mut state.every_job[topic]),
+                Some(job) => state.one_job[topic].get_mut(&job),
+            };
+            if let Some(list) = list {
+                list.retain(|q| q.id != id);
+                if list.is_empty()
+                    && let Some(job) = routed
+                {
+                    state.one_job[topic].remove(&job);
+                }
+            }
+        }
+    }
+}
+
+/// Where a filter's stream is indexed: each topic it takes, with the job it is routed by.
+fn routes(filter: Filter) -> impl Iterator<Item = (usize, Option<JobId>)> {
+    (0..TOPICS.len())
+        .filter(move |t| filter.topics & (1 << t) != 0)
+        .map(move |t| (t, filter.job.filter(|_| topic_has_job(t))))
 }
 
 /// One open stream's place in the count; given back when dropped (the client went away).
@@ -117,11 +288,7 @@ pub struct StreamPermit {
 
 impl Drop for StreamPermit {
     fn drop(&mut self) {
-        let mut open = self
-            .inner
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut open = lock(&self.inner.open);
         open.total = open.total.saturating_sub(1);
         if let Some(n) = open.by_person.get_mut(&self.person) {
             *n -= 1;
@@ -130,6 +297,33 @@ impl Drop for StreamPermit {
             }
         }
     }
+}
+
+/// A lock whose holder panicked is still usable: every update under these locks is whole
+/// before anything that could panic.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The SSE frame of an event, from its kind's JSON (`{"type":…}`) with `seq` and `at` put in
+/// front, as `serde_json` writes an [`Event`].
+fn frame(seq: u64, at: i64, topic: &str, kind_json: &[u8]) -> Bytes {
+    let mut frame = Vec::with_capacity(kind_json.len() + topic.len() + 64);
+    frame.extend_from_slice(
+        format!("id: {seq}\nevent: {topic}\ndata: {{\"seq\":{seq},\"at\":{at},").as_bytes(),
+    );
+    frame.extend_from_slice(kind_json.get(1..).unwrap_or_default());
+    frame.extend_from_slice(b"\n\n");
+    Bytes::from(frame)
 }
 
 impl Default for EventBus {
@@ -141,15 +335,18 @@ impl Default for EventBus {
 impl EventBus {
     /// A bus whose streams are limited as `limits` says.
     pub fn new(limits: StreamLimits) -> Self {
-        let (sender, _) = broadcast::channel(CHANNEL_SIZE);
         Self {
             inner: Arc::new(Inner {
-                sender,
-                ring: Mutex::new(Ring {
+                state: Mutex::new(BusState {
                     next_seq: 1,
-                    events: VecDeque::with_capacity(RING_SIZE),
+                    ring: VecDeque::with_capacity(RING_SIZE),
+                    next_stream: 0,
+                    every_job: Default::default(),
+                    one_job: Default::default(),
                 }),
                 jobs: Mutex::new(HashMap::new()),
+                progress: Mutex::new(HashMap::new()),
+                workers_told: Mutex::new(HashMap::new()),
                 limits,
                 open: Mutex::new(OpenStreams::default()),
             }),
@@ -158,22 +355,13 @@ impl EventBus {
 
     /// Learns the projects of existing jobs (at start).
     pub fn know_jobs(&self, jobs: impl IntoIterator<Item = (JobId, ProjectId)>) {
-        let mut map = self
-            .inner
-            .jobs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.extend(jobs);
+        lock(&self.inner.jobs).extend(jobs);
     }
 
     /// Takes a place for a new stream of `person`, or says why there is none.
     pub fn open_stream(&self, person: UserId) -> Result<StreamPermit, StreamRefused> {
         let limits = self.inner.limits;
-        let mut open = self
-            .inner
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut open = lock(&self.inner.open);
         if open.total >= limits.total {
             return Err(StreamRefused::Total(limits.total));
         }
@@ -189,6 +377,22 @@ impl EventBus {
         })
     }
 
+    /// Whether a worker's heartbeat is worth an event: always when its status `changed`,
+    /// otherwise when its facts were last told [`WORKER_FACTS_EVERY`] ago or more. True
+    /// answers start the worker's window again.
+    pub fn worker_news_due(&self, worker: WorkerId, changed: bool) -> bool {
+        let mut told = lock(&self.inner.workers_told);
+        let now = Instant::now();
+        let due = changed
+            || told
+                .get(&worker)
+                .is_none_or(|last| now.duration_since(*last) >= WORKER_FACTS_EVERY);
+        if due {
+            told.insert(worker, now);
+        }
+        due
+    }
+
     /// Whose an event is; learns and forgets jobs' projects as jobs come and go.
     fn owner(&self, kind: &EventKind) -> Owner {
         if let EventKind::Notice { person, .. } = kind {
@@ -197,11 +401,7 @@ impl EventBus {
         let Some(job_id) = kind.job_id() else {
             return Owner::Farm;
         };
-        let mut jobs = self
-            .inner
-            .jobs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut jobs = lock(&self.inner.jobs);
         match kind {
             EventKind::Job { job } => {
                 jobs.insert(job.id, job.project_id);
@@ -217,67 +417,224 @@ impl EventBus {
         }
     }
 
-    /// Numbers an event, keeps it for replay and sends it to every subscriber.
+    /// Numbers an event, keeps it for replay and hands it to every stream that takes it. A
+    /// job's progress may wait up to [`PROGRESS_EVERY`] behind a newer one of the same job.
     pub fn publish(&self, kind: EventKind) {
-        let owner = self.owner(&kind);
-        let Ok(mut ring) = self.inner.ring.lock() else {
-            return;
-        };
-        let event = Arc::new(Published {
-            event: Event {
-                seq: ring.next_seq,
-                kind,
-            },
-            owner,
-        });
-        ring.next_seq += 1;
-        if ring.events.len() == RING_SIZE {
-            ring.events.pop_front();
+        let at = now_ms();
+        match &kind {
+            EventKind::JobProgress { job_id, .. } => {
+                let job = *job_id;
+                if let Some((kind, at)) = self.offer_progress(job, kind, at) {
+                    self.send(kind, at);
+                }
+                return;
+            }
+            // A job's own news goes after the progress it had waiting, so no stream sees the
+            // older progress last.
+            EventKind::Job { job } => self.flush_progress(job.id, false),
+            EventKind::JobDeleted { job_id } => self.flush_progress(*job_id, true),
+            _ => {}
         }
-        ring.events.push_back(Arc::clone(&event));
-        // Sent under the lock so subscribers see events in sequence order. No receiver is fine.
-        let _ = self.inner.sender.send(event);
+        self.send(kind, at);
     }
 
-    /// Subscribes; with `since`, first replays what came after it.
-    pub fn subscribe(&self, since: Option<u64>) -> Subscription {
-        let ring = self
-            .inner
-            .ring
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let live = self.inner.sender.subscribe();
-        let Some(since) = since else {
-            return Subscription {
-                replay: Vec::new(),
-                gap: false,
-                live,
-            };
+    /// A job's progress: to send now (returned), or kept as the window's latest.
+    fn offer_progress(&self, job: JobId, kind: EventKind, at: i64) -> Option<(EventKind, i64)> {
+        let mut windows = lock(&self.inner.progress);
+        let window = windows.entry(job).or_default();
+        let now = Instant::now();
+        let open = window.sent.is_none_or(|sent| now >= sent + PROGRESS_EVERY);
+        if open && window.pending.is_none() {
+            window.sent = Some(now);
+            return Some((kind, at));
+        }
+        window.pending = Some((kind, at));
+        if window.scheduled {
+            return None;
+        }
+        // Without a runtime (a unit test, a command-line tool) there is no one to send it
+        // later, so it goes now.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            window.sent = Some(now);
+            return window.pending.take();
         };
-        let oldest = ring.events.front().map_or(ring.next_seq, |e| e.event.seq);
-        let replay = ring
-            .events
-            .iter()
-            .filter(|e| e.event.seq > since)
-            .cloned()
-            .collect();
+        window.scheduled = true;
+        let due = window.sent.map_or(now, |sent| sent + PROGRESS_EVERY);
+        let bus = self.clone();
+        runtime.spawn(async move {
+            tokio::time::sleep_until(due.into()).await;
+            bus.flush_progress(job, false);
+        });
+        None
+    }
+
+    /// Sends the progress `job` has waiting, if any; `forget` drops its window (the job is
+    /// gone).
+    fn flush_progress(&self, job: JobId, forget: bool) {
+        let pending = {
+            let mut windows = lock(&self.inner.progress);
+            if forget {
+                windows.remove(&job).and_then(|w| w.pending)
+            } else if let Some(window) = windows.get_mut(&job) {
+                window.scheduled = false;
+                let pending = window.pending.take();
+                if pending.is_some() {
+                    window.sent = Some(Instant::now());
+                }
+                pending
+            } else {
+                None
+            }
+        };
+        if let Some((kind, at)) = pending {
+            self.send(kind, at);
+        }
+    }
+
+    fn send(&self, kind: EventKind, at: i64) {
+        let owner = self.owner(&kind);
+        let topic = kind.topic();
+        // Serialised outside the lock; only the numbering is inside.
+        let json = serde_json::to_vec(&kind).unwrap_or_else(|_| b"{}".to_vec());
+        let job = kind.job_id();
+        let mut state = lock(&self.inner.state);
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        let event = Arc::new(Published {
+            frame: frame(seq, at, topic, &json),
+            event: Event { seq, at, kind },
+            owner,
+        });
+        if state.ring.len() == RING_SIZE {
+            state.ring.pop_front();
+        }
+        state.ring.push_back(Arc::clone(&event));
+        let Some(index) = topic_index(topic) else {
+            // A resync: every stream.
+            let mut seen = std::collections::HashSet::new();
+            for queue in state
+                .every_job
+                .iter()
+                .chain(state.one_job.iter().flat_map(|m| m.values()))
+                .flatten()
+            {
+                if seen.insert(queue.id) {
+                    deliver(queue, &event);
+                }
+            }
+            return;
+        };
+        for queue in &state.every_job[index] {
+            deliver(queue, &event);
+        }
+        if let Some(job) = job
+            && let Some(queues) = state.one_job[index].get(&job)
+        {
+            for queue in queues {
+                deliver(queue, &event);
+            }
+        }
+    }
+
+    /// Subscribes a stream taking what `filter` says; with `since`, it first gets what came
+    /// after that of it from the ring.
+    pub fn subscribe(&self, filter: Filter, since: Option<u64>) -> Subscription {
+        let mut state = lock(&self.inner.state);
+        let queue = Arc::new(Queue {
+            id: state.next_stream,
+            waiting: Mutex::new(Waiting::default()),
+            ready: Notify::new(),
+        });
+        state.next_stream += 1;
+        for (topic, routed) in routes(filter) {
+            match routed {
+                None => state.every_job[topic].push(Arc::clone(&queue)),
+                Some(job) => state.one_job[topic]
+                    .entry(job)
+                    .or_default()
+                    .push(Arc::clone(&queue)),
+            }
+        }
+        let (replay, gap) = match since {
+            None => (Vec::new(), false),
+            Some(since) => {
+                let oldest = state.ring.front().map_or(state.next_seq, |e| e.event.seq);
+                let replay = state
+                    .ring
+                    .iter()
+                    .filter(|e| e.event.seq > since && filter.wants(&e.event.kind))
+                    .cloned()
+                    .collect();
+                (replay, since + 1 < oldest)
+            }
+        };
         Subscription {
             replay,
-            gap: since + 1 < oldest,
-            live,
+            gap,
+            live: LiveEvents {
+                bus: Arc::clone(&self.inner),
+                filter,
+                queue,
+            },
         }
+    }
+
+    /// A resync event numbered as the last one published, for a stream that missed some:
+    /// it is not kept in the ring, since it is that one stream's.
+    pub fn resync(&self) -> Arc<Published> {
+        let seq = self.next_seq().saturating_sub(1);
+        let at = now_ms();
+        let kind = EventKind::Resync;
+        let json = serde_json::to_vec(&kind).unwrap_or_else(|_| b"{}".to_vec());
+        Arc::new(Published {
+            frame: frame(seq, at, kind.topic(), &json),
+            event: Event { seq, at, kind },
+            owner: Owner::Farm,
+        })
     }
 
     /// The sequence number the next event will get.
     pub fn next_seq(&self) -> u64 {
-        self.inner.ring.lock().map_or(0, |r| r.next_seq)
+        lock(&self.inner.state).next_seq
+    }
+}
+
+/// Puts an event in a stream's queue, waking the stream if the queue was empty (a stream
+/// with events waiting has been woken already and takes them all).
+fn deliver(queue: &Queue, event: &Arc<Published>) {
+    let mut waiting = lock(&queue.waiting);
+    if waiting.overflowed {
+        return;
+    }
+    if waiting.events.len() >= QUEUE_SIZE {
+        waiting.events = Vec::new();
+        waiting.overflowed = true;
+        return;
+    }
+    let was_empty = waiting.events.is_empty();
+    waiting.events.push(Arc::clone(event));
+    drop(waiting);
+    if was_empty {
+        queue.ready.notify_one();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use drover_shared::JobId;
+    use drover_shared::TaskId;
+
+    fn all() -> Filter {
+        Filter::new(TOPICS, None)
+    }
+
+    fn seqs(live: &LiveEvents) -> Vec<u64> {
+        match live.try_next() {
+            Some(Batch::Events(events)) => events.iter().map(|e| e.event.seq).collect(),
+            Some(Batch::Overflowed) => panic!("overflowed"),
+            None => Vec::new(),
+        }
+    }
 
     #[test]
     fn numbers_replays_and_reports_gaps() {
@@ -285,34 +642,56 @@ mod tests {
         for id in 1..=3 {
             bus.publish(EventKind::JobDeleted { job_id: JobId(id) });
         }
-        let sub = bus.subscribe(Some(1));
+        let sub = bus.subscribe(all(), Some(1));
         assert_eq!(
             sub.replay.iter().map(|e| e.event.seq).collect::<Vec<_>>(),
             [2, 3]
         );
         assert!(!sub.gap);
-        let mut live = sub.live;
         bus.publish(EventKind::Resync);
-        assert_eq!(live.try_recv().unwrap().event.seq, 4);
+        assert_eq!(seqs(&sub.live), [4]);
         for _ in 0..RING_SIZE {
             bus.publish(EventKind::Resync);
         }
-        assert!(bus.subscribe(Some(1)).gap);
+        assert!(bus.subscribe(all(), Some(1)).gap);
+    }
+
+    #[test]
+    fn a_frame_is_the_event_as_serde_writes_it() {
+        let bus = EventBus::default();
+        let sub = bus.subscribe(all(), None);
+        bus.publish(EventKind::LastRendered {
+            job_id: JobId(3),
+            task_id: TaskId(9),
+        });
+        let Some(Batch::Events(events)) = sub.live.try_next() else {
+            panic!("one event");
+        };
+        let text = std::str::from_utf8(&events[0].frame).unwrap();
+        let json = serde_json::to_string(&events[0].event).unwrap();
+        assert_eq!(
+            text,
+            format!("id: 1\nevent: last_rendered\ndata: {json}\n\n")
+        );
+        assert!(events[0].event.at > 0, "stamped with its time");
     }
 
     #[test]
     fn events_carry_their_jobs_project_until_the_job_is_deleted() {
         let bus = EventBus::default();
         bus.know_jobs([(JobId(1), ProjectId(7))]);
-        let mut live = bus.subscribe(None).live;
+        let live = bus.subscribe(all(), None).live;
         bus.publish(EventKind::LastRendered {
             job_id: JobId(1),
-            task_id: drover_shared::TaskId(1),
+            task_id: TaskId(1),
         });
         bus.publish(EventKind::JobDeleted { job_id: JobId(1) });
         bus.publish(EventKind::JobDeleted { job_id: JobId(1) });
         bus.publish(EventKind::Resync);
-        let owners: Vec<Owner> = (0..4).map(|_| live.try_recv().unwrap().owner).collect();
+        let Some(Batch::Events(events)) = live.try_next() else {
+            panic!("four events");
+        };
+        let owners: Vec<Owner> = events.iter().map(|e| e.owner).collect();
         assert_eq!(
             owners,
             [
@@ -322,6 +701,104 @@ mod tests {
                 Owner::Farm
             ]
         );
+    }
+
+    #[test]
+    fn a_stream_gets_its_topics_of_its_job_and_the_farms_own() {
+        let bus = EventBus::default();
+        let job_logs = bus.subscribe(Filter::new(["logs", "workers"], Some(JobId(2))), None);
+        let jobs = bus.subscribe(Filter::new(["jobs"], None), None);
+        let log = |job| EventKind::Log {
+            task_id: TaskId(1),
+            job_id: JobId(job),
+            text: "x".into(),
+            offset: 0,
+        };
+        bus.publish(log(1)); // 1: another job's
+        bus.publish(log(2)); // 2
+        bus.publish(EventKind::JobDeleted { job_id: JobId(2) }); // 3
+        bus.publish(EventKind::Resync); // 4
+        assert_eq!(seqs(&job_logs.live), [2, 4]);
+        assert_eq!(seqs(&jobs.live), [3, 4]);
+        drop(job_logs);
+        bus.publish(log(2));
+        assert_eq!(seqs(&jobs.live), Vec::<u64>::new(), "nothing it takes");
+        let state = lock(&bus.inner.state);
+        assert!(
+            state.one_job.iter().all(HashMap::is_empty),
+            "a dropped stream leaves the index"
+        );
+    }
+
+    #[test]
+    fn a_stream_that_falls_behind_is_told_to_resync_then_follows_again() {
+        let bus = EventBus::default();
+        let sub = bus.subscribe(all(), None);
+        for id in 0..=QUEUE_SIZE {
+            bus.publish(EventKind::JobDeleted {
+                job_id: JobId(i64::try_from(id).unwrap()),
+            });
+        }
+        assert!(matches!(sub.live.try_next(), Some(Batch::Overflowed)));
+        assert!(sub.live.try_next().is_none(), "what it missed is gone");
+        bus.publish(EventKind::Resync);
+        assert_eq!(seqs(&sub.live).len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_jobs_progress_is_sent_at_most_every_window_and_the_latest_last() {
+        let bus = EventBus::default();
+        let sub = bus.subscribe(all(), None);
+        let progress = |done| EventKind::JobProgress {
+            job_id: JobId(1),
+            status: drover_shared::JobStatus::Active,
+            progress: drover_shared::api::JobProgress {
+                completed: done,
+                ..Default::default()
+            },
+        };
+        let completed = |batch: Option<Batch>| -> Vec<u64> {
+            let Some(Batch::Events(events)) = batch else {
+                return Vec::new();
+            };
+            events
+                .iter()
+                .filter_map(|e| match &e.event.kind {
+                    EventKind::JobProgress { progress, .. } => Some(progress.completed),
+                    _ => None,
+                })
+                .collect()
+        };
+        for done in 1..=5 {
+            bus.publish(progress(done));
+        }
+        assert_eq!(completed(sub.live.try_next()), [1], "the first at once");
+        tokio::time::sleep(PROGRESS_EVERY).await;
+        tokio::task::yield_now().await;
+        assert_eq!(
+            completed(sub.live.try_next()),
+            [5],
+            "the latest when the window ends"
+        );
+        bus.publish(progress(6));
+        bus.publish(EventKind::JobDeleted { job_id: JobId(1) });
+        let Some(Batch::Events(events)) = sub.live.try_next() else {
+            panic!("the waiting progress, then the deletion");
+        };
+        assert!(matches!(
+            events.iter().map(|e| &e.event.kind).collect::<Vec<_>>()[..],
+            [EventKind::JobProgress { .. }, EventKind::JobDeleted { .. }]
+        ));
+    }
+
+    #[test]
+    fn a_workers_facts_are_news_once_a_window_and_its_status_always() {
+        let bus = EventBus::default();
+        let w = WorkerId(1);
+        assert!(bus.worker_news_due(w, false), "the first beat");
+        assert!(!bus.worker_news_due(w, false), "the same window");
+        assert!(bus.worker_news_due(w, true), "a new status");
+        assert!(bus.worker_news_due(WorkerId(2), false), "another worker");
     }
 
     #[test]

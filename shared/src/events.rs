@@ -12,6 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 pub struct Event {
     /// Increases by one per event, from 1 at server start.
     pub seq: u64,
+    /// When the server published it (after the write it tells of committed), in milliseconds
+    /// since the Unix epoch; 0 from servers that did not say.
+    #[serde(default)]
+    pub at: i64,
     /// What happened.
     #[serde(flatten)]
     pub kind: EventKind,

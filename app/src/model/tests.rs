@@ -65,6 +65,7 @@ fn progress_events_update_jobs_and_count_frames() {
     farm.set_jobs(vec![job(1, 5, 0)]);
     let event = Event {
         seq: 7,
+        at: 0,
         kind: EventKind::JobProgress {
             job_id: JobId(1),
             status: JobStatus::Active,
@@ -80,6 +81,7 @@ fn progress_events_update_jobs_and_count_frames() {
     assert_eq!(farm.history.frames_done, 15);
     let resync = Event {
         seq: 8,
+        at: 0,
         kind: EventKind::Resync,
     };
     assert_eq!(farm.apply(&resync), FollowUp::Refetch);
@@ -109,6 +111,7 @@ fn live_log_chunks_join_the_fetched_start_without_gaps_or_repeats() {
     let mut chunk = |task: i64, offset: u64, text: &str| {
         farm.apply(&Event {
             seq: 1,
+            at: 0,
             kind: EventKind::Log {
                 task_id: TaskId(task),
                 job_id: JobId(1),

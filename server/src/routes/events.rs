@@ -10,42 +10,34 @@
 use crate::auth::Authed;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{Owner, Published};
+use crate::events::{Batch, EventBus, Filter, LiveEvents, Owner, Published, StreamPermit, TOPICS};
 use crate::extract::Query;
 use crate::farm::access::Sight;
 use crate::state::AppState;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use drover_shared::events::{Event, EventKind, EventQuery};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use drover_shared::events::{Event, EventQuery};
 use drover_shared::{ErrorBody, ProjectId, UserId};
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::{StreamExt, stream};
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::Arc;
-use tokio_stream::wrappers::BroadcastStream;
+use std::time::Duration;
+use tokio::time::Instant;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-const TOPICS: [&str; 6] = [
-    "jobs",
-    "tasks",
-    "logs",
-    "workers",
-    "last_rendered",
-    "notices",
-];
+/// A busy stream writes at most this often: what comes in between goes in the next chunk,
+/// so a thousand dashboards cost the server a few writes each a second, not one per event.
+const WRITE_EVERY: Duration = Duration::from_millis(50);
+/// A stream with nothing to say sends a comment this often, so proxies and clients know the
+/// connection is alive.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
-}
-
-fn to_sse(event: &Event) -> SseEvent {
-    let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
-    SseEvent::default()
-        .id(event.seq.to_string())
-        .event(event.kind.topic())
-        .data(data)
 }
 
 /// What one stream may show: everything, or its person's team projects as last read.
@@ -109,6 +101,50 @@ impl Visibility {
     }
 }
 
+/// One open stream: what it must send first, then its live queue.
+struct Open {
+    first: Vec<Arc<Published>>,
+    live: LiveEvents,
+    visibility: Visibility,
+    bus: EventBus,
+    last_write: Option<Instant>,
+    _permit: StreamPermit,
+}
+
+impl Open {
+    /// The next chunk to write: the frames of the events this person may see, or a
+    /// keep-alive comment.
+    async fn next_chunk(&mut self) -> Bytes {
+        loop {
+            let batch = if self.first.is_empty() {
+                if let Some(last) = self.last_write
+                    && last.elapsed() < WRITE_EVERY
+                {
+                    tokio::time::sleep_until(last + WRITE_EVERY).await;
+                }
+                match tokio::time::timeout(KEEP_ALIVE, self.live.next()).await {
+                    Err(_) => return Bytes::from_static(b":\n\n"),
+                    // The stream fell behind its queue: tell it to reload.
+                    Ok(Batch::Overflowed) => vec![self.bus.resync()],
+                    Ok(Batch::Events(events)) => events,
+                }
+            } else {
+                std::mem::take(&mut self.first)
+            };
+            let mut chunk = Vec::new();
+            for published in &batch {
+                if self.visibility.shows(published).await {
+                    chunk.extend_from_slice(&published.frame);
+                }
+            }
+            if !chunk.is_empty() {
+                self.last_write = Some(Instant::now());
+                return Bytes::from(chunk);
+            }
+        }
+    }
+}
+
 /// The live event stream, as `text/event-stream`. Each `data:` is an `Event` in JSON. People
 /// who are not managers get the events of their team's projects and the farm's own.
 #[utoipa::path(get, path = "/events", tag = "events", params(EventQuery), security(("bearer" = [])),
@@ -119,20 +155,16 @@ async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<EventQuery>,
-) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    let topics: HashSet<String> = match &query.topics {
-        None => TOPICS
-            .iter()
-            .filter(|t| **t != "logs")
-            .map(|t| (*t).to_owned())
-            .collect(),
+) -> ApiResult<Response> {
+    let topics: Vec<&str> = match &query.topics {
+        None => TOPICS.iter().copied().filter(|t| *t != "logs").collect(),
         Some(list) => {
-            let wanted: HashSet<String> = list
+            let wanted: Vec<&str> = list
                 .split(',')
-                .map(|t| t.trim().to_owned())
+                .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .collect();
-            if let Some(bad) = wanted.iter().find(|t| !TOPICS.contains(&t.as_str())) {
+            if let Some(bad) = wanted.iter().find(|t| !TOPICS.contains(t)) {
                 return Err(ApiError::BadRequest(format!(
                     "unknown topic `{bad}`; topics: {}",
                     TOPICS.join(", ")
@@ -141,6 +173,7 @@ async fn events(
             wanted
         }
     };
+    let filter = Filter::new(topics, query.job_id);
     let permit = state
         .events
         .open_stream(me.user.id)
@@ -151,48 +184,34 @@ async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .or(query.since);
-    let job = query.job_id;
-    let wanted = move |event: &Event| {
-        topics.contains(event.kind.topic())
-            && (job.is_none() || event.kind.job_id().is_none_or(|j| Some(j) == job))
-    };
-    let subscription = state.events.subscribe(since);
-    let resync = |seq| {
-        Arc::new(Published {
-            event: Event {
-                seq,
-                kind: EventKind::Resync,
-            },
-            owner: Owner::Farm,
-        })
-    };
+    let subscription = state.events.subscribe(filter, since);
     let mut first = Vec::new();
     if subscription.gap {
-        first.push(resync(state.events.next_seq().saturating_sub(1)));
+        first.push(state.events.resync());
     }
     first.extend(subscription.replay);
-    let bus = state.events.clone();
-    let live = BroadcastStream::new(subscription.live).map(move |item| match item {
-        Ok(event) => event,
-        // The client fell behind the channel: tell it to reload.
-        Err(_) => resync(bus.next_seq().saturating_sub(1)),
-    });
-    // Ends when the session does (logout, password reset, deactivation, a new role).
+    let open = Open {
+        first,
+        live: subscription.live,
+        visibility,
+        bus: state.events.clone(),
+        last_write: None,
+        _permit: permit,
+    };
+    // Ends when the session does (logout, password reset, deactivation, a new role); the
+    // stream leaves the bus and gives its place back when the client goes away.
     let ended = crate::auth::session_ended(&state, &me);
-    let all = stream::iter(first).chain(live).boxed();
-    // The permit lives as long as the stream: dropped with it when the client goes away.
-    let shown = stream::unfold(
-        (all, visibility, wanted, permit),
-        |(mut all, mut visibility, wanted, permit)| async move {
-            loop {
-                let published = all.next().await?;
-                if wanted(&published.event) && visibility.shows(&published).await {
-                    let sse = to_sse(&published.event);
-                    return Some((Ok(sse), (all, visibility, wanted, permit)));
-                }
-            }
-        },
-    )
+    let chunks = stream::unfold(open, |mut open| async move {
+        let chunk = open.next_chunk().await;
+        Some((Ok::<_, Infallible>(chunk), open))
+    })
     .take_until(ended);
-    Ok(Sse::new(shown).keep_alive(KeepAlive::default()))
+    let mut response = Body::from_stream(chunks).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(response)
 }

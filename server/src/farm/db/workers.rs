@@ -138,15 +138,24 @@ pub fn heartbeat(
     facts: &HostFacts,
 ) -> rusqlite::Result<Option<WorkerRequest>> {
     let facts = serde_json::to_string(facts).unwrap_or_else(|_| "{}".into());
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE workers SET status = :status, facts = :facts, last_seen = :now,
                 task_id = CASE WHEN :status = 'busy' THEN task_id ELSE NULL END,
                 requested_status = CASE WHEN requested_status = :status THEN NULL
                                         ELSE requested_status END
          WHERE id = :id",
+    )?
+    .execute(
         named_params! { ":status": status, ":facts": facts, ":now": super::now_ms(), ":id": id },
     )?;
     pending_request(conn, id)
+}
+
+/// A worker's status alone (the hot paths need no more of its row).
+pub fn status(conn: &Connection, id: WorkerId) -> rusqlite::Result<Option<WorkerStatus>> {
+    conn.prepare_cached("SELECT status FROM workers WHERE id = :id")?
+        .query_row(named_params! { ":id": id }, |r| r.get(0))
+        .optional()
 }
 
 /// The request a manager made of a worker and that it has not carried out yet.
