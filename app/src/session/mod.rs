@@ -49,8 +49,8 @@ pub struct Session {
     pub previews: HashMap<PreviewKey, Preview>,
     /// The farm's events, followed while the session lives.
     _events: Following,
-    /// The open job's log lines.
-    logs: Option<Following>,
+    /// The open job's tasks and log lines.
+    job_stream: Option<Following>,
     /// The Save all under way (one at a time: a new one stops the last), stopped with the
     /// session.
     save: Option<(Ticket, Following)>,
@@ -75,7 +75,7 @@ impl Session {
             },
             previews: HashMap::new(),
             _events: events,
-            logs: None,
+            job_stream: None,
             save: None,
         };
         session.fetch_all(backend);
@@ -162,7 +162,14 @@ impl Session {
             }
             Msg::Event(event) => match self.farm.apply(&event) {
                 FollowUp::None => {}
-                FollowUp::Refetch => self.fetch_all(backend),
+                FollowUp::Refetch => {
+                    // A stream fell behind: what it would have told of is read again, the open
+                    // job's tasks included.
+                    self.fetch_all(backend);
+                    if let Some(job_id) = self.farm.open_job.as_ref().map(|o| o.job_id) {
+                        self.open_job(backend, job_id);
+                    }
+                }
                 FollowUp::TasksChanged(job_id) => self.open_job(backend, job_id),
                 FollowUp::Notice(id) => {
                     if self.farm.notices.wants_desktop()
@@ -220,8 +227,8 @@ impl Session {
         }
     }
 
-    /// Opens a job: its tasks page by page, its blocklist, its outputs, and a log stream for
-    /// it.
+    /// Opens a job: its tasks page by page, its blocklist, its outputs, and a stream of its
+    /// tasks and logs.
     pub fn open_job(&mut self, backend: &Backend, job_id: JobId) {
         let selected = self
             .farm
@@ -230,8 +237,8 @@ impl Session {
             .filter(|o| o.job_id == job_id)
             .and_then(|o| o.selected);
         self.farm.open_job = Some(OpenJob::new(job_id));
-        self.logs = None;
-        self.logs = Some(Following::logs(backend, self.client.clone(), job_id));
+        self.job_stream = None;
+        self.job_stream = Some(Following::job(backend, self.client.clone(), job_id));
         let client = self.client.clone();
         backend.spawn_stream(move |emitter| requests::task_pages(client, job_id, emitter));
         backend.spawn(requests::blocklist(self.client.clone(), job_id));

@@ -1,5 +1,6 @@
-//! The live streams of a connected farm: `/api/events` (all topics, and the open job's logs),
-//! followed until dropped, reconnecting with backoff and resuming from the last event seen.
+//! The live streams of a connected farm: `/api/events` (the farm's jobs, workers, previews and
+//! notices, and the open job's tasks and logs), followed until dropped, reconnecting with
+//! backoff and resuming from the last event seen.
 
 use super::requests::readable;
 use crate::backend::{Backend, Emitter};
@@ -29,16 +30,25 @@ impl Following {
         Self(backend.spawn_stream(work))
     }
 
-    /// Every topic of the farm.
+    /// The farm's jobs, workers, last-rendered previews and the person's notices. Tasks come
+    /// only with the open job ([`Self::job`]): a busy farm changes thousands of tasks a second,
+    /// and the app shows those of one job.
     pub fn events(backend: &Backend, client: Client) -> Self {
-        Self(backend.spawn_stream(move |emitter| follow(client, EventQuery::default(), emitter)))
-    }
-
-    /// The log lines of one job's tasks.
-    pub fn logs(backend: &Backend, client: Client, job_id: JobId) -> Self {
         Self(backend.spawn_stream(move |emitter| {
             let query = EventQuery {
-                topics: Some("logs".into()),
+                topics: Some("jobs,workers,last_rendered,notices".into()),
+                job_id: None,
+                since: None,
+            };
+            follow(client, query, emitter)
+        }))
+    }
+
+    /// One job's tasks and their log lines.
+    pub fn job(backend: &Backend, client: Client, job_id: JobId) -> Self {
+        Self(backend.spawn_stream(move |emitter| {
+            let query = EventQuery {
+                topics: Some("tasks,logs".into()),
                 job_id: Some(job_id),
                 since: None,
             };
