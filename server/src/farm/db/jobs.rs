@@ -3,9 +3,9 @@
 use crate::farm::compile::CompiledJob;
 use crate::farm::state_machine::{TaskCounts, derive_job_status};
 use drover_shared::api::{
-    Job, JobDependency, JobEta, JobKind, JobProgress, JobQuery, Page, SubmitJob,
+    Job, JobDependency, JobEta, JobKind, JobProgress, JobQuery, Page, StorageMode, SubmitJob,
 };
-use drover_shared::{DependencyState, JobCommand, JobId, JobStatus, TaskStatus, UserId};
+use drover_shared::{DependencyState, JobCommand, JobId, JobStatus, ProjectId, TaskStatus, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
 const COLUMNS: &str = "id, name, project_id, job_type, settings, status, priority, tag, created_by,
@@ -38,16 +38,53 @@ fn counts_from_row(row: &Row<'_>) -> rusqlite::Result<TaskCounts> {
     })
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+/// A job's kind from its `job_type` and `settings` columns.
+fn kind_from_row(row: &Row<'_>) -> rusqlite::Result<JobKind> {
     let job_type: String = row.get("job_type")?;
     let settings: String = row.get("settings")?;
-    let kind: JobKind = serde_json::from_str(&format!(
+    serde_json::from_str(&format!(
         r#"{{"job_type":{},"settings":{settings}}}"#,
         serde_json::Value::String(job_type)
     ))
     .map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    })
+}
+
+/// What a worker needs of a job to run one of its tasks.
+pub struct ToRun {
+    /// The job's name.
+    pub name: String,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// What it runs.
+    pub kind: JobKind,
+    /// Where its files come from.
+    pub storage: StorageMode,
+}
+
+/// A job as a worker runs it (see [`ToRun`]); read on every claim.
+pub fn to_run(conn: &Connection, id: JobId) -> rusqlite::Result<Option<ToRun>> {
+    conn.prepare_cached(
+        "SELECT name, project_id, job_type, settings, storage_mode FROM jobs WHERE id = :id",
+    )?
+    .query_row(named_params! { ":id": id }, |row| {
+        Ok(ToRun {
+            name: row.get("name")?,
+            project_id: row.get("project_id")?,
+            kind: kind_from_row(row)?,
+            storage: row
+                .get::<_, Option<String>>("storage_mode")?
+                .as_deref()
+                .and_then(StorageMode::parse)
+                .unwrap_or_default(),
+        })
+    })
+    .optional()
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+    let kind = kind_from_row(row)?;
     let c = counts_from_row(row)?;
     let status: JobStatus = row.get("status")?;
     // While it runs, the pace per frame of the last few jobs of the same file or shot in the

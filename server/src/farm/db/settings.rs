@@ -6,7 +6,7 @@
 
 use drover_shared::Role;
 use drover_shared::api::{RenderSettings, Settings};
-use rusqlite::{Connection, named_params};
+use rusqlite::{Connection, OptionalExtension, named_params};
 use serde_json::Value;
 
 /// The type and range a setting accepts.
@@ -333,6 +333,21 @@ pub fn load(conn: &Connection) -> rusqlite::Result<FarmSettings> {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
 }
+/// The job failure threshold alone, as [`load`] would read it: every task's end needs it,
+/// and reading one row costs a fraction of reading and checking them all.
+pub fn job_fail_percent(conn: &Connection) -> rusqlite::Result<f64> {
+    const NAME: &str = "job_fail_percent";
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE name = :name")?
+        .query_row(named_params! { ":name": NAME }, |r| r.get(0))
+        .optional()?;
+    Ok(stored
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .filter(|value| validate(NAME, value).is_ok())
+        .and_then(|value| value.as_f64())
+        .unwrap_or(FarmSettings::default().job_fail_percent))
+}
+
 /// Creates or updates each setting; the caller validated them all first.
 pub fn upsert(conn: &Connection, settings: &Settings) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
@@ -355,6 +370,7 @@ mod tests {
         let defaults = load(&conn).unwrap();
         assert_eq!(defaults, FarmSettings::default());
         assert!((defaults.job_fail_percent - 10.0).abs() < f64::EPSILON);
+        assert!((job_fail_percent(&conn).unwrap() - 10.0).abs() < f64::EPSILON);
         assert_eq!(defaults.task_fail_worker_count, 3);
         assert_eq!(defaults.blocklist_threshold, 3);
         assert_eq!(defaults.worker_timeout_secs, 60);
@@ -392,6 +408,7 @@ mod tests {
         assert_eq!(all.len(), DEFS.len());
         let farm = load(&conn).unwrap();
         assert!((farm.job_fail_percent - 25.0).abs() < f64::EPSILON);
+        assert!((job_fail_percent(&conn).unwrap() - 25.0).abs() < f64::EPSILON);
         assert_eq!(farm.task_timeout_secs, 10);
         assert_eq!(farm.code_jobs_min_role, Role::Artist);
         assert_eq!(farm.render_paths().render_path_linux, "/mnt/render");

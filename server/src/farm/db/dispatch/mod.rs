@@ -146,7 +146,7 @@ pub fn push_dependents(
 
 /// The farm's job failure threshold.
 fn fail_percent(conn: &Connection) -> rusqlite::Result<f64> {
-    Ok(settings::load(conn)?.job_fail_percent)
+    settings::job_fail_percent(conn)
 }
 
 /// A task just assigned to a worker.
@@ -232,19 +232,20 @@ pub fn assignment(conn: &Connection, claimed: Claimed) -> rusqlite::Result<Optio
     let Some(task) = tasks::get(conn, claimed.task)? else {
         return Ok(None);
     };
-    let Some(job) = jobs::get(conn, claimed.job)? else {
+    // Only what a worker needs of the job: the whole job's counts, lists and predicted
+    // finish cost the writer more than the rest of a claim.
+    let Some(job) = jobs::to_run(conn, claimed.job)? else {
         return Ok(None);
     };
     let paths = path_map(conn, job.project_id)?;
-    let storage = super::stored_files::job_storage(conn, job.id)?;
     Ok(Some(Assignment {
         task,
-        job_id: job.id,
+        job_id: claimed.job,
         job_name: job.name,
         project_id: job.project_id,
         kind: job.kind,
         paths,
-        storage,
+        storage: job.storage,
     }))
 }
 
