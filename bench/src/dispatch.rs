@@ -19,8 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const EMAIL: &str = "bench@drover.test";
-const PASSWORD: &str = "bench password";
+/// The admin account the child server makes.
+pub(crate) const EMAIL: &str = "bench@drover.test";
+/// Its password (also given to the accounts benchmarks make).
+pub(crate) const PASSWORD: &str = "bench password";
 
 /// The child: an admin account, then serve until killed.
 pub fn serve(data_dir: std::path::PathBuf) -> anyhow::Result<()> {
@@ -53,7 +55,7 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 }
 
 /// A memory figure (`VmHWM:`, `VmRSS:`) of process `pid` from `/proc/<pid>/status`, in MiB.
-fn status_mib(pid: u32, field: &str) -> Option<f64> {
+pub(crate) fn status_mib(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

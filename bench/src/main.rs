@@ -1,12 +1,11 @@
 //! `drover-bench`: benchmark programs for Drover. Run in release mode:
 //! `cargo run --release -p drover-bench -- submit` (or `dispatch`, `eta`, `files`,
-//! `job-view`, `kitsu`, `stats`).
+//! `job-view`, `kitsu`, `scale`, `stats`).
 //!
 //! Each benchmark starts a real server with a temporary data dir — in this process on its own
-//! tokio runtime and threads, or (`dispatch`, `files`, `kitsu`) in a child process so that its
-//! memory
-//! and CPU time are its own — and drives it over HTTP on loopback through the shared client,
-//! as the app and workers do.
+//! tokio runtime and threads, or (`dispatch`, `files`, `kitsu`, `scale`) in a child process so
+//! that its memory and CPU time are its own — and drives it over HTTP on loopback through the
+//! shared client, as the app and workers do (`scale` through raw connections of its own).
 #![allow(
     clippy::print_stdout,
     reason = "the figures on stdout are what a benchmark is run for"
@@ -17,6 +16,7 @@ mod eta;
 mod files;
 mod job_view;
 mod kitsu;
+mod scale;
 mod stats;
 
 /// The same allocator as the `drover-server` binary, so the child server measured by
@@ -70,6 +70,10 @@ enum Bench {
     /// A Kitsu project of 10,000 shot tasks seeded over HTTP, then 32 clients on each of three
     /// production read routes.
     Kitsu(kitsu::Options),
+    /// The farm at studio scale: 10,000 simulated workers heartbeating, claiming and
+    /// completing tasks of mixed jobs while 1,000 dashboards follow the event stream; with a
+    /// long `--duration-secs`, the soak test of the server's memory.
+    Scale(scale::Options),
     /// A year of farm history (1 million task runs), then `GET /stats` by each grouping.
     Stats(stats::Options),
     /// Internal: run the server for `dispatch` and `kitsu` in its own process (so its memory
@@ -163,6 +167,7 @@ fn main() -> anyhow::Result<()> {
         Bench::Kitsu(options) => kitsu::run(&options),
         Bench::Eta(options) => eta::run(&options),
         Bench::Files(options) => files::run(&options),
+        Bench::Scale(options) => scale::run(&options),
         Bench::Stats(options) => stats::run(&options),
         Bench::InternalServer { data_dir } => dispatch::serve(data_dir),
         Bench::JobView { tasks } => {
