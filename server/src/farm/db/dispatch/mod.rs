@@ -7,6 +7,7 @@ mod schedules;
 
 pub use schedules::follow_schedules;
 
+use super::settings::job_fail_percent as fail_percent;
 use super::{job_deps, jobs, settings, tasks, workers};
 use crate::db::render_publish::{self, Outcome};
 use drover_shared::api::Task;
@@ -142,11 +143,6 @@ pub fn push_dependents(
         }
     }
     Ok(())
-}
-
-/// The farm's job failure threshold.
-fn fail_percent(conn: &Connection) -> rusqlite::Result<f64> {
-    settings::job_fail_percent(conn)
 }
 
 /// A task just assigned to a worker.
