@@ -85,6 +85,11 @@ fn waits_for(conn: &Connection, job: JobId, other: JobId) -> rusqlite::Result<bo
 /// waits for the upstream frame tasks whose frames overlap its own (a job's video, which
 /// waits for its own frames, is neither side of a link); in job mode there are none. Links
 /// to upstream jobs that already completed are not made: nothing is left to wait for.
+///
+/// The overlap is found by a walk over both jobs' frame tasks in frame order, not by a join:
+/// no index serves "ranges that overlap", and the join cost the product of the two jobs'
+/// tasks in the writer (17 s for 10,000 on 10,000 frames, past 15 minutes for 100,000 on
+/// 100,000, every write of the farm waiting behind it).
 pub fn link_frames(conn: &Connection, job: JobId) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "DELETE FROM task_deps
@@ -92,24 +97,57 @@ pub fn link_frames(conn: &Connection, job: JobId) -> rusqlite::Result<()> {
            AND depends_on NOT IN (SELECT id FROM tasks WHERE job_id = :job)",
     )?
     .execute(named_params! { ":job": job })?;
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO task_deps (task_id, depends_on)
-         SELECT d.id, u.id
-         FROM jobs j
-         JOIN job_deps l ON l.job_id = j.id
-         JOIN jobs uj ON uj.id = l.depends_on AND uj.status <> 'completed'
-         JOIN tasks d ON d.job_id = j.id
-         JOIN tasks u ON u.job_id = l.depends_on
-         WHERE j.id = :job AND j.depend_mode = 'frame'
-           AND u.frame_start <= d.frame_end AND u.frame_end >= d.frame_start
-           AND u.status <> 'canceled'
-           AND NOT EXISTS (SELECT 1 FROM task_deps x JOIN tasks xt ON xt.id = x.depends_on
-                           WHERE x.task_id = d.id AND xt.job_id = d.job_id)
-           AND NOT EXISTS (SELECT 1 FROM task_deps x JOIN tasks xt ON xt.id = x.depends_on
-                           WHERE x.task_id = u.id AND xt.job_id = u.job_id)",
-    )?
-    .execute(named_params! { ":job": job })?;
+    let upstream: Vec<JobId> = conn
+        .prepare_cached(
+            "SELECT l.depends_on FROM jobs j
+             JOIN job_deps l ON l.job_id = j.id
+             JOIN jobs uj ON uj.id = l.depends_on AND uj.status <> 'completed'
+             WHERE j.id = :job AND j.depend_mode = 'frame'",
+        )?
+        .query_map(named_params! { ":job": job }, |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if upstream.is_empty() {
+        return Ok(());
+    }
+    let own = frame_tasks(conn, job, false)?;
+    let mut link = conn.prepare_cached(
+        "INSERT OR IGNORE INTO task_deps (task_id, depends_on) VALUES (:task, :upstream)",
+    )?;
+    for up in upstream {
+        let theirs = frame_tasks(conn, up, true)?;
+        // Any task overlapping frame `f` starts at `f - widest` or later.
+        let widest = theirs.iter().map(|t| t.2 - t.1).max().unwrap_or(0);
+        for &(task, start, end) in &own {
+            let from = theirs.partition_point(|t| t.1 < start.saturating_sub(widest));
+            let to = theirs.partition_point(|t| t.1 <= end);
+            for &(upstream_task, _, upstream_end) in theirs.get(from..to).unwrap_or_default() {
+                if upstream_end >= start {
+                    link.execute(named_params! { ":task": task, ":upstream": upstream_task })?;
+                }
+            }
+        }
+    }
     Ok(())
+}
+
+/// A job's frame tasks (not its video, the one that waits for its own job's tasks) as
+/// (id, first frame, last frame), by first frame; `live` leaves the canceled ones out.
+fn frame_tasks(
+    conn: &Connection,
+    job: JobId,
+    live: bool,
+) -> rusqlite::Result<Vec<(i64, i64, i64)>> {
+    conn.prepare_cached(
+        "SELECT t.id, t.frame_start, t.frame_end FROM tasks t
+         WHERE t.job_id = :job AND (:live = 0 OR t.status <> 'canceled')
+           AND NOT EXISTS (SELECT 1 FROM task_deps x JOIN tasks xt ON xt.id = x.depends_on
+                           WHERE x.task_id = t.id AND xt.job_id = t.job_id)
+         ORDER BY t.frame_start, t.id",
+    )?
+    .query_map(named_params! { ":job": job, ":live": live }, |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?
+    .collect()
 }
 
 /// Works out what `job`'s dependencies do to it now and stores it. Returns true when that

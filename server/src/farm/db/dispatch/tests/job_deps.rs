@@ -232,3 +232,40 @@ fn frames_added_upstream_are_waited_for_frame_by_frame() {
         ]
     );
 }
+
+#[test]
+fn frame_links_join_chunks_of_different_sizes_where_their_frames_overlap() {
+    let farm = Farm::new();
+    let chunked = |name: &str, chunk_size: u32| {
+        farm.submit(
+            name,
+            JobKind::Command(CommandSettings {
+                argv: vec!["true".into()],
+                frames: "1-10".into(),
+                chunk_size,
+            }),
+            50,
+            None,
+        )
+    };
+    // Upstream 1-3, 4-6, 7-9, 10; downstream 1-2, 3-4, 5-6, 7-8, 9-10.
+    let render = chunked("render", 3);
+    let comp = chunked("comp", 2);
+    farm.depend(comp.id, &[render.id], DependMode::Frame);
+    let links: Vec<(i64, i64)> = farm
+        .conn
+        .prepare(
+            "SELECT d.frame_start, u.frame_start FROM task_deps x
+             JOIN tasks d ON d.id = x.task_id JOIN tasks u ON u.id = x.depends_on
+             WHERE d.job_id = ?1 AND u.job_id = ?2 ORDER BY 1, 2",
+        )
+        .unwrap()
+        .query_map((comp.id, render.id), |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        links,
+        [(1, 1), (3, 1), (3, 4), (5, 4), (7, 7), (9, 7), (9, 10)]
+    );
+}
