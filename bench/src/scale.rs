@@ -7,8 +7,8 @@
 //!
 //! It reports dispatches/s, claim and heartbeat latency, event delivery delay (from each
 //! event's publish time, `at`, to its dashboard), events lost (a dashboard's picture that does
-//! not match the server's once the workers stopped, unless it was told to resync), double
-//! assignments, and the server's CPU, memory and open files. With a long `--duration-secs`
+//! not match the server's once the workers stopped and the streams went quiet, unless it was
+//! told to resync), double assignments, and the server's CPU, memory and open files. With a long `--duration-secs`
 //! it is the soak test: the server's RSS every 10 s, and how much it varies after the first
 //! minute.
 
@@ -57,8 +57,14 @@ pub struct Options {
 
 /// How often the server's RSS is sampled.
 const RSS_EVERY: Duration = Duration::from_secs(10);
-/// How long events get to reach the dashboards once the workers stopped.
-const DRAIN: Duration = Duration::from_secs(3);
+/// How long the workers get to finish their last request once the window closed; those
+/// still waiting for an answer then are cut off.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+/// The dashboards have caught up once none received anything for this long…
+const DRAIN_QUIET: Duration = Duration::from_secs(3);
+/// …or this long after the workers stopped, whichever comes first: the server marks silent
+/// workers offline after a minute (and requeues what they hold), which would move the truth.
+const DRAIN_MAX: Duration = Duration::from_secs(30);
 
 /// What the server process did over the window.
 struct ServerFigures {
@@ -129,6 +135,7 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     let dashboards_shared = Arc::new(dashboard::Shared {
         target: Arc::clone(&target),
         delays: measure::Histogram::default(),
+        received: AtomicU64::new(0),
         settled: AtomicU64::new(0),
         errors: measure::Errors::default(),
         stop,
@@ -172,6 +179,7 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
         connecting: Semaphore::new(256),
         stop: AtomicBool::new(false),
         window,
+        claimed: std::sync::Mutex::new(Vec::new()),
     });
     let worker_tasks: Vec<_> = workers
         .into_iter()
@@ -199,10 +207,15 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     let bench_cpu_after = measure::cpu_time(std::process::id());
     let open_fds = measure::open_fds(server.pid);
     let rss_now_mib = server.rss_mib().unwrap_or(f64::NAN);
+    let received_in_window = dashboards_shared.received.load(Ordering::Relaxed);
     workers_shared.stop.store(true, Ordering::Relaxed);
-    let mut claimed = Vec::new();
-    for task in worker_tasks {
-        claimed.extend(task.await?);
+    let give_up = Instant::now() + STOP_GRACE;
+    let mut cut_off = 0;
+    for mut task in worker_tasks {
+        if tokio::time::timeout_at(give_up, &mut task).await.is_err() {
+            task.abort();
+            cut_off += 1;
+        }
     }
     let cores = |before: Option<Duration>, after: Option<Duration>| match (before, after) {
         (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64() / duration.as_secs_f64(),
@@ -218,7 +231,7 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     };
 
     // What the dashboards should show now, then what they do.
-    tokio::time::sleep(DRAIN).await;
+    let drained = drain(&dashboards_shared.received).await;
     let truth = read_truth(&admin, &jobs, options.dashboards).await?;
     stop_dashboards.send_replace(true);
     let mut outcomes = Vec::new();
@@ -226,8 +239,18 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
         outcomes.push(task.await?);
     }
 
-    report_work(options, &workers_shared, &claimed, heartbeat_secs);
-    report_events(&dashboards_shared, &outcomes, &jobs, &truth, duration);
+    report_work(options, &workers_shared, heartbeat_secs, cut_off);
+    report_events(
+        &dashboards_shared,
+        &outcomes,
+        &jobs,
+        &truth,
+        &EventTiming {
+            in_window: received_in_window,
+            window: duration,
+            drained,
+        },
+    );
     report_server(&figures);
     println!(
         "  errors: workers: {}; dashboards: {}",
@@ -235,6 +258,23 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
         dashboards_shared.errors.summary()
     );
     Ok(())
+}
+
+/// Waits until the dashboards received nothing for [`DRAIN_QUIET`] (at most [`DRAIN_MAX`]);
+/// answers how long that took.
+async fn drain(received: &AtomicU64) -> Duration {
+    let began = Instant::now();
+    let mut seen = received.load(Ordering::Relaxed);
+    let mut quiet_since = began;
+    while began.elapsed() < DRAIN_MAX && quiet_since.elapsed() < DRAIN_QUIET {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = received.load(Ordering::Relaxed);
+        if now != seen {
+            seen = now;
+            quiet_since = Instant::now();
+        }
+    }
+    began.elapsed()
 }
 
 /// Waits until `done` holds, looking every 50 ms, for at most five minutes.
@@ -317,14 +357,13 @@ async fn read_truth(
     Ok(truth)
 }
 
-fn report_work(
-    options: &Options,
-    shared: &worker::Shared,
-    claimed: &[TaskId],
-    heartbeat_secs: u64,
-) {
+fn report_work(options: &Options, shared: &worker::Shared, heartbeat_secs: u64, cut_off: usize) {
     let dispatches = shared.dispatches.load(Ordering::Relaxed);
     let secs = options.duration_secs as f64;
+    let claimed = shared
+        .claimed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let distinct: HashSet<TaskId> = claimed.iter().copied().collect();
     println!(
         "  dispatches: {dispatches} in {secs:.1} s: {:.0}/s;  claim p50 / p99: {:.2} / {:.2} ms;  double assignments: {}",
@@ -334,8 +373,9 @@ fn report_work(
         claimed.len() - distinct.len()
     );
     println!(
-        "    claims that found no work within their wait: {}",
-        shared.empty_claims.load(Ordering::Relaxed)
+        "    claims that found no work within their wait: {}; workers cut off {} s after the window (a request still unanswered): {cut_off}",
+        shared.empty_claims.load(Ordering::Relaxed),
+        STOP_GRACE.as_secs()
     );
     println!(
         "  heartbeats: {} (every {heartbeat_secs} s), p50 / p99: {:.2} / {:.2} ms",
@@ -345,12 +385,22 @@ fn report_work(
     );
 }
 
+/// When the dashboards' events came.
+struct EventTiming {
+    /// Received by all during the window.
+    in_window: u64,
+    /// The window.
+    window: Duration,
+    /// From the workers' stop until the dashboards went quiet.
+    drained: Duration,
+}
+
 fn report_events(
     shared: &dashboard::Shared,
     outcomes: &[dashboard::Outcome],
     jobs: &[setup::Seeded],
     truth: &Truth,
-    duration: Duration,
+    timing: &EventTiming,
 ) {
     let received: u64 = outcomes.iter().map(|o| o.received).sum();
     let reordered: u64 = outcomes.iter().map(|o| o.reordered).sum();
@@ -390,9 +440,12 @@ fn report_events(
         )
     };
     println!(
-        "  events: {received} received by {} dashboards ({:.0}/s); {delay}; resyncs: {resyncs} (in {resynced} dashboards); lost: {lost} (in {lossy} dashboards)",
+        "  events: {} received by {} dashboards in the window ({:.0}/s), {} more in the {:.1} s until they went quiet; {delay}; resyncs: {resyncs} (in {resynced} dashboards); lost: {lost} (in {lossy} dashboards)",
+        timing.in_window,
         outcomes.len(),
-        received as f64 / duration.as_secs_f64()
+        timing.in_window as f64 / timing.window.as_secs_f64(),
+        received.saturating_sub(timing.in_window),
+        timing.drained.as_secs_f64()
     );
     println!(
         "    lost: jobs whose last progress differs from the server's (main streams), completed tasks never seen completed (job streams)"
