@@ -72,6 +72,8 @@ struct ServerFigures {
     /// This program's, the load generator's: if it nears the machine's cores, the figures
     /// are its limit rather than the server's.
     bench_cpu_cores: f64,
+    /// Every other process's on the machine.
+    other_cpu_cores: f64,
     peak_rss_mib: f64,
     rss_now_mib: f64,
     open_fds: Option<usize>,
@@ -200,11 +202,13 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     let end = start + duration;
     let cpu_before = measure::cpu_time(server.pid);
     let bench_cpu_before = measure::cpu_time(std::process::id());
+    let machine_before = measure::machine_busy_time();
     open_window.send_replace(Some((start, end)));
     let sampler = tokio::spawn(sample_rss(server.pid, start, end));
     tokio::time::sleep_until(end).await;
     let cpu_after = measure::cpu_time(server.pid);
     let bench_cpu_after = measure::cpu_time(std::process::id());
+    let machine_after = measure::machine_busy_time();
     let open_fds = measure::open_fds(server.pid);
     let rss_now_mib = server.rss_mib().unwrap_or(f64::NAN);
     let received_in_window = dashboards_shared.received.load(Ordering::Relaxed);
@@ -224,6 +228,9 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     let figures = ServerFigures {
         cpu_cores: cores(cpu_before, cpu_after),
         bench_cpu_cores: cores(bench_cpu_before, bench_cpu_after),
+        other_cpu_cores: cores(machine_before, machine_after)
+            - cores(cpu_before, cpu_after)
+            - cores(bench_cpu_before, bench_cpu_after),
         peak_rss_mib: server.peak_rss_mib().unwrap_or(f64::NAN),
         rss_now_mib,
         open_fds,
@@ -464,8 +471,9 @@ fn report_server(figures: &ServerFigures) {
         figures.open_fds.map_or("?".into(), |n| n.to_string())
     );
     println!(
-        "  load generator: CPU {:.2} cores over the window ({} cores on this machine)",
+        "  load generator: CPU {:.2} cores over the window; other processes {:.2} ({} cores on this machine)",
         figures.bench_cpu_cores,
+        figures.other_cpu_cores.max(0.0),
         std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
     let series: Vec<String> = figures
