@@ -8,9 +8,9 @@
 //! It reports dispatches/s, claim and heartbeat latency, event delivery delay (from each
 //! event's publish time, `at`, to its dashboard), events lost (a dashboard's picture that does
 //! not match the server's once the workers stopped and the streams went quiet, unless it was
-//! told to resync), double assignments, and the server's CPU, memory and open files. With a long `--duration-secs`
-//! it is the soak test: the server's RSS every 10 s, and how much it varies after the first
-//! minute.
+//! told to resync), double assignments, and the server's CPU, memory and open files. With a
+//! long `--duration-secs` it is the soak test: the server's RSS every 10 s, and how much it
+//! varies after the first minute.
 
 mod dashboard;
 mod http;
@@ -40,7 +40,8 @@ pub struct Options {
     /// Seconds measured once every worker and stream is up (600 for the soak test).
     #[arg(long, default_value_t = 60)]
     pub duration_secs: u64,
-    /// Tasks in the store, split over about 10 jobs of at most 100,000 each.
+    /// Tasks in the store: the frame-by-frame pair below, the rest split over at least 8
+    /// jobs of at most 100,000 each.
     #[arg(long, default_value_t = 1_000_000)]
     pub tasks: u32,
     /// Tasks in each job of the pair linked frame by frame (the second waits for the first's
