@@ -59,8 +59,11 @@ pub struct Options {
 /// How often the server's RSS is sampled.
 const RSS_EVERY: Duration = Duration::from_secs(10);
 /// How long the workers get to finish their last request once the window closed; those
-/// still waiting for an answer then are cut off.
-const STOP_GRACE: Duration = Duration::from_secs(10);
+/// still waiting for an answer then are cut off. Long, because a request cut off after its
+/// write was handed to the server's writer may commit without its event ever being published
+/// (the handler is dropped with the connection): the dashboards would then miss it, and the
+/// run would count as lost what the bench itself caused.
+const STOP_GRACE: Duration = Duration::from_mins(2);
 /// The dashboards have caught up once none received anything for this long…
 const DRAIN_QUIET: Duration = Duration::from_secs(3);
 /// …or this long after the workers stopped, whichever comes first: the server marks silent
@@ -214,7 +217,8 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     let rss_now_mib = server.rss_mib().unwrap_or(f64::NAN);
     let received_in_window = dashboards_shared.received.load(Ordering::Relaxed);
     workers_shared.stop.store(true, Ordering::Relaxed);
-    let give_up = Instant::now() + STOP_GRACE;
+    let stopping = Instant::now();
+    let give_up = stopping + STOP_GRACE;
     let mut cut_off = 0;
     for mut task in worker_tasks {
         if tokio::time::timeout_at(give_up, &mut task).await.is_err() {
@@ -222,6 +226,7 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
             cut_off += 1;
         }
     }
+    let stopped_in = stopping.elapsed();
     let cores = |before: Option<Duration>, after: Option<Duration>| match (before, after) {
         (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64() / duration.as_secs_f64(),
         _ => f64::NAN,
@@ -247,7 +252,12 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
         outcomes.push(task.await?);
     }
 
-    report_work(options, &workers_shared, heartbeat_secs, cut_off);
+    report_work(
+        options,
+        &workers_shared,
+        heartbeat_secs,
+        (stopped_in, cut_off),
+    );
     report_events(
         &dashboards_shared,
         &outcomes,
@@ -365,7 +375,12 @@ async fn read_truth(
     Ok(truth)
 }
 
-fn report_work(options: &Options, shared: &worker::Shared, heartbeat_secs: u64, cut_off: usize) {
+fn report_work(
+    options: &Options,
+    shared: &worker::Shared,
+    heartbeat_secs: u64,
+    (stopped_in, cut_off): (Duration, usize),
+) {
     let dispatches = shared.dispatches.load(Ordering::Relaxed);
     let secs = options.duration_secs as f64;
     let claimed = shared
@@ -381,8 +396,9 @@ fn report_work(options: &Options, shared: &worker::Shared, heartbeat_secs: u64, 
         claimed.len() - distinct.len()
     );
     println!(
-        "    claims that found no work within their wait: {}; workers cut off {} s after the window (a request still unanswered): {cut_off}",
+        "    claims that found no work within their wait: {}; the workers' last requests answered {:.1} s after the window; cut off at {} s (still unanswered): {cut_off}",
         shared.empty_claims.load(Ordering::Relaxed),
+        stopped_in.as_secs_f64(),
         STOP_GRACE.as_secs()
     );
     println!(

@@ -138,8 +138,9 @@ pub fn machine_busy_time() -> Option<Duration> {
         .split_whitespace()
         .filter_map(|t| t.parse().ok())
         .collect();
-    // user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
-    let busy = ticks.iter().take(8).sum::<u64>() - ticks.get(3)? - ticks.get(4)?;
+    // user nice system idle iowait irq softirq (then steal, the hypervisor's, not ours): busy
+    // is all of the first seven but idle and iowait.
+    let busy = ticks.iter().take(7).sum::<u64>() - ticks.get(3)? - ticks.get(4)?;
     Some(Duration::from_secs_f64(
         busy as f64 / ticks_per_sec()? as f64,
     ))
