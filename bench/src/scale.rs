@@ -7,10 +7,10 @@
 //!
 //! It reports dispatches/s, claim and heartbeat latency, event delivery delay (from each
 //! event's publish time, `at`, to its dashboard), events lost (a dashboard's picture that does
-//! not match the server's once the workers stopped, unless it was told to resync), double
-//! assignments, and the server's CPU, memory and open files. With a long `--duration-secs`
-//! it is the soak test: the server's RSS every 10 s, and how much it varies after the first
-//! minute.
+//! not match the server's once the workers stopped and the streams went quiet, unless it was
+//! told to resync), double assignments, and the server's CPU, memory and open files. With a
+//! long `--duration-secs` it is the soak test: the server's RSS every 10 s, and how much it
+//! varies after the first minute.
 
 mod dashboard;
 mod http;
@@ -40,7 +40,8 @@ pub struct Options {
     /// Seconds measured once every worker and stream is up (600 for the soak test).
     #[arg(long, default_value_t = 60)]
     pub duration_secs: u64,
-    /// Tasks in the store, split over about 10 jobs of at most 100,000 each.
+    /// Tasks in the store: the frame-by-frame pair below, the rest split over at least 8
+    /// jobs of at most 100,000 each.
     #[arg(long, default_value_t = 1_000_000)]
     pub tasks: u32,
     /// Tasks in each job of the pair linked frame by frame (the second waits for the first's
@@ -55,8 +56,17 @@ pub struct Options {
 
 /// How often the server's RSS is sampled.
 const RSS_EVERY: Duration = Duration::from_secs(10);
-/// How long events get to reach the dashboards once the workers stopped.
-const DRAIN: Duration = Duration::from_secs(3);
+/// How long the workers get to finish their last request once the window closed; those
+/// still waiting for an answer then are cut off. Long, because a request cut off after its
+/// write was handed to the server's writer may commit without its event ever being published
+/// (the handler is dropped with the connection): the dashboards would then miss it, and the
+/// run would count as lost what the bench itself caused.
+const STOP_GRACE: Duration = Duration::from_mins(2);
+/// The dashboards have caught up once none received anything for this long…
+const DRAIN_QUIET: Duration = Duration::from_secs(3);
+/// …or this long after the workers stopped, whichever comes first: the server marks silent
+/// workers offline after a minute (and requeues what they hold), which would move the truth.
+const DRAIN_MAX: Duration = Duration::from_secs(30);
 
 /// What the server process did over the window.
 struct ServerFigures {
@@ -64,6 +74,8 @@ struct ServerFigures {
     /// This program's, the load generator's: if it nears the machine's cores, the figures
     /// are its limit rather than the server's.
     bench_cpu_cores: f64,
+    /// Every other process's on the machine.
+    other_cpu_cores: f64,
     peak_rss_mib: f64,
     rss_now_mib: f64,
     open_fds: Option<usize>,
@@ -127,6 +139,7 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     let dashboards_shared = Arc::new(dashboard::Shared {
         target: Arc::clone(&target),
         delays: measure::Histogram::default(),
+        received: AtomicU64::new(0),
         settled: AtomicU64::new(0),
         errors: measure::Errors::default(),
         stop,
@@ -170,6 +183,7 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
         connecting: Semaphore::new(256),
         stop: AtomicBool::new(false),
         window,
+        claimed: std::sync::Mutex::new(Vec::new()),
     });
     let worker_tasks: Vec<_> = workers
         .into_iter()
@@ -190,18 +204,27 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     let end = start + duration;
     let cpu_before = measure::cpu_time(server.pid);
     let bench_cpu_before = measure::cpu_time(std::process::id());
+    let machine_before = measure::machine_busy_time();
     open_window.send_replace(Some((start, end)));
     let sampler = tokio::spawn(sample_rss(server.pid, start, end));
     tokio::time::sleep_until(end).await;
     let cpu_after = measure::cpu_time(server.pid);
     let bench_cpu_after = measure::cpu_time(std::process::id());
+    let machine_after = measure::machine_busy_time();
     let open_fds = measure::open_fds(server.pid);
     let rss_now_mib = server.rss_mib().unwrap_or(f64::NAN);
+    let received_in_window = dashboards_shared.received.load(Ordering::Relaxed);
     workers_shared.stop.store(true, Ordering::Relaxed);
-    let mut claimed = Vec::new();
-    for task in worker_tasks {
-        claimed.extend(task.await?);
+    let stopping = Instant::now();
+    let give_up = stopping + STOP_GRACE;
+    let mut cut_off = 0;
+    for mut task in worker_tasks {
+        if tokio::time::timeout_at(give_up, &mut task).await.is_err() {
+            task.abort();
+            cut_off += 1;
+        }
     }
+    let stopped_in = stopping.elapsed();
     let cores = |before: Option<Duration>, after: Option<Duration>| match (before, after) {
         (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64() / duration.as_secs_f64(),
         _ => f64::NAN,
@@ -209,6 +232,9 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     let figures = ServerFigures {
         cpu_cores: cores(cpu_before, cpu_after),
         bench_cpu_cores: cores(bench_cpu_before, bench_cpu_after),
+        other_cpu_cores: cores(machine_before, machine_after)
+            - cores(cpu_before, cpu_after)
+            - cores(bench_cpu_before, bench_cpu_after),
         peak_rss_mib: server.peak_rss_mib().unwrap_or(f64::NAN),
         rss_now_mib,
         open_fds,
@@ -216,7 +242,7 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
     };
 
     // What the dashboards should show now, then what they do.
-    tokio::time::sleep(DRAIN).await;
+    let drained = drain(&dashboards_shared.received).await;
     let truth = read_truth(&admin, &jobs, options.dashboards).await?;
     stop_dashboards.send_replace(true);
     let mut outcomes = Vec::new();
@@ -224,8 +250,23 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
         outcomes.push(task.await?);
     }
 
-    report_work(options, &workers_shared, &claimed, heartbeat_secs);
-    report_events(&dashboards_shared, &outcomes, &jobs, &truth, duration);
+    report_work(
+        options,
+        &workers_shared,
+        heartbeat_secs,
+        (stopped_in, cut_off),
+    );
+    report_events(
+        &dashboards_shared,
+        &outcomes,
+        &jobs,
+        &truth,
+        &EventTiming {
+            in_window: received_in_window,
+            window: duration,
+            drained,
+        },
+    );
     report_server(&figures);
     println!(
         "  errors: workers: {}; dashboards: {}",
@@ -233,6 +274,23 @@ async fn drive(options: &Options, server: &ChildServer) -> anyhow::Result<()> {
         dashboards_shared.errors.summary()
     );
     Ok(())
+}
+
+/// Waits until the dashboards received nothing for [`DRAIN_QUIET`] (at most [`DRAIN_MAX`]);
+/// answers how long that took.
+async fn drain(received: &AtomicU64) -> Duration {
+    let began = Instant::now();
+    let mut seen = received.load(Ordering::Relaxed);
+    let mut quiet_since = began;
+    while began.elapsed() < DRAIN_MAX && quiet_since.elapsed() < DRAIN_QUIET {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = received.load(Ordering::Relaxed);
+        if now != seen {
+            seen = now;
+            quiet_since = Instant::now();
+        }
+    }
+    began.elapsed()
 }
 
 /// Waits until `done` holds, looking every 50 ms, for at most five minutes.
@@ -318,11 +376,15 @@ async fn read_truth(
 fn report_work(
     options: &Options,
     shared: &worker::Shared,
-    claimed: &[TaskId],
     heartbeat_secs: u64,
+    (stopped_in, cut_off): (Duration, usize),
 ) {
     let dispatches = shared.dispatches.load(Ordering::Relaxed);
     let secs = options.duration_secs as f64;
+    let claimed = shared
+        .claimed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let distinct: HashSet<TaskId> = claimed.iter().copied().collect();
     println!(
         "  dispatches: {dispatches} in {secs:.1} s: {:.0}/s;  claim p50 / p99: {:.2} / {:.2} ms;  double assignments: {}",
@@ -332,8 +394,10 @@ fn report_work(
         claimed.len() - distinct.len()
     );
     println!(
-        "    claims that found no work within their wait: {}",
-        shared.empty_claims.load(Ordering::Relaxed)
+        "    claims that found no work within their wait: {}; the workers' last requests answered {:.1} s after the window; cut off at {} s (still unanswered): {cut_off}",
+        shared.empty_claims.load(Ordering::Relaxed),
+        stopped_in.as_secs_f64(),
+        STOP_GRACE.as_secs()
     );
     println!(
         "  heartbeats: {} (every {heartbeat_secs} s), p50 / p99: {:.2} / {:.2} ms",
@@ -343,12 +407,22 @@ fn report_work(
     );
 }
 
+/// When the dashboards' events came.
+struct EventTiming {
+    /// Received by all during the window.
+    in_window: u64,
+    /// The window.
+    window: Duration,
+    /// From the workers' stop until the dashboards went quiet.
+    drained: Duration,
+}
+
 fn report_events(
     shared: &dashboard::Shared,
     outcomes: &[dashboard::Outcome],
     jobs: &[setup::Seeded],
     truth: &Truth,
-    duration: Duration,
+    timing: &EventTiming,
 ) {
     let received: u64 = outcomes.iter().map(|o| o.received).sum();
     let reordered: u64 = outcomes.iter().map(|o| o.reordered).sum();
@@ -388,9 +462,12 @@ fn report_events(
         )
     };
     println!(
-        "  events: {received} received by {} dashboards ({:.0}/s); {delay}; resyncs: {resyncs} (in {resynced} dashboards); lost: {lost} (in {lossy} dashboards)",
+        "  events: {} received by {} dashboards in the window ({:.0}/s), {} more in the {:.1} s until they went quiet; {delay}; resyncs: {resyncs} (in {resynced} dashboards); lost: {lost} (in {lossy} dashboards)",
+        timing.in_window,
         outcomes.len(),
-        received as f64 / duration.as_secs_f64()
+        timing.in_window as f64 / timing.window.as_secs_f64(),
+        received.saturating_sub(timing.in_window),
+        timing.drained.as_secs_f64()
     );
     println!(
         "    lost: jobs whose last progress differs from the server's (main streams), completed tasks never seen completed (job streams)"
@@ -409,8 +486,9 @@ fn report_server(figures: &ServerFigures) {
         figures.open_fds.map_or("?".into(), |n| n.to_string())
     );
     println!(
-        "  load generator: CPU {:.2} cores over the window ({} cores on this machine)",
+        "  load generator: CPU {:.2} cores over the window; other processes {:.2} ({} cores on this machine)",
         figures.bench_cpu_cores,
+        figures.other_cpu_cores.max(0.0),
         std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
     let series: Vec<String> = figures

@@ -38,6 +38,8 @@ pub struct Shared {
     pub target: Arc<Target>,
     /// From each event's publish time (`at`) to its parsing here.
     pub delays: Histogram,
+    /// Events received by all, so far.
+    pub received: AtomicU64,
     /// Dashboards whose first stream opened, or whose first try failed.
     pub settled: AtomicU64,
     /// Failures by kind.
@@ -182,7 +184,11 @@ pub async fn run(view: View, auth: HeaderValue, shared: Arc<Shared>) -> Outcome 
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
                         buffer.extend_from_slice(&data);
+                        let before = outcome.received;
                         take_events(&mut buffer, &mut outcome, &mut last_seq, &shared);
+                        shared
+                            .received
+                            .fetch_add(outcome.received - before, Ordering::Relaxed);
                     }
                 }
                 Some(Err(_)) => {

@@ -121,14 +121,37 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     let mut fields = rest.split_whitespace().skip(11);
     let user: u64 = fields.next()?.parse().ok()?;
     let system: u64 = fields.next()?.parse().ok()?;
-    let ticks_per_sec = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+    Some(Duration::from_secs_f64(
+        (user + system) as f64 / ticks_per_sec()? as f64,
+    ))
+}
+
+/// CPU time the whole machine has been busy (all cores, every process), from `/proc/stat`:
+/// what is left after this program and the server is other work sharing the cores, which
+/// makes a run's figures lower than the machine's.
+pub fn machine_busy_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq (then steal, the hypervisor's, not ours): busy
+    // is all of the first seven but idle and iowait.
+    let busy = ticks.iter().take(7).sum::<u64>() - ticks.get(3)? - ticks.get(4)?;
+    Some(Duration::from_secs_f64(
+        busy as f64 / ticks_per_sec()? as f64,
+    ))
+}
+
+fn ticks_per_sec() -> Option<u64> {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
         .and_then(|t| u64::try_from(t).ok())
-        .filter(|t| *t > 0)?;
-    Some(Duration::from_secs_f64(
-        (user + system) as f64 / ticks_per_sec as f64,
-    ))
+        .filter(|t| *t > 0)
 }
 
 /// Files process `pid` holds open (its connections among them).

@@ -127,7 +127,12 @@ pub async fn people(
     project_name: &str,
     dashboards: u32,
 ) -> anyhow::Result<Vec<String>> {
-    let count = dashboards.div_ceil(STREAMS_PER_PERSON).max(2) as usize;
+    // Two at least, so that even a small run has a manager and an artist.
+    let count = if dashboards == 0 {
+        0
+    } else {
+        dashboards.div_ceil(STREAMS_PER_PERSON).max(2) as usize
+    };
     let email = |i: usize| format!("dashboard-{i}@drover.test");
     // Accounts hash their password (argon2): a few at a time on two cores.
     let made: Vec<(usize, User)> = stream::iter(0..count)

@@ -10,8 +10,8 @@ use hyper::StatusCode;
 use hyper::body::Bytes;
 use hyper::header::HeaderValue;
 use serde::Deserialize;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
@@ -58,6 +58,9 @@ pub struct Shared {
     pub stop: AtomicBool,
     /// The measured window, once all are connected.
     pub window: watch::Receiver<Option<(Instant, Instant)>>,
+    /// Every task id handed out, for double assignments. Shared rather than returned, so
+    /// that a worker cut off at the end (its server far behind) still counts what it got.
+    pub claimed: Mutex<Vec<TaskId>>,
 }
 
 /// The part of an assignment a worker needs.
@@ -71,19 +74,15 @@ struct ClaimedTask {
     id: TaskId,
 }
 
-/// Runs one worker until [`Shared::stop`]; answers the ids of the tasks it was given.
-pub async fn run(setup: Setup, shared: Arc<Shared>) -> Vec<TaskId> {
-    let mut claimed = Vec::new();
+/// Runs one worker until [`Shared::stop`].
+pub async fn run(setup: Setup, shared: Arc<Shared>) {
     let Some(mut conn) = connect(&setup, &shared, true).await else {
-        return claimed;
+        return;
     };
     shared.connected.fetch_add(1, Ordering::Relaxed);
     let mut window = shared.window.clone();
-    let Ok(start_end) = window.wait_for(Option::is_some).await.map(|w| *w) else {
-        return claimed;
-    };
-    let Some((start, end)) = start_end else {
-        return claimed;
+    let Ok(Some((start, end))) = window.wait_for(Option::is_some).await.map(|w| *w) else {
+        return;
     };
     let heartbeat_path = shared.target.heartbeat();
     let claim_path = shared.target.claim(CLAIM_WAIT_SECS);
@@ -145,7 +144,11 @@ pub async fn run(setup: Setup, shared: Arc<Shared>) -> Vec<TaskId> {
         if asked < end {
             shared.claims.record(asked.elapsed());
         }
-        claimed.push(task);
+        shared
+            .claimed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(task);
         let path = shared.target.task(task);
         match conn.post(&path, Bytes::from_static(COMPLETED)).await {
             Ok((status, _)) if status.is_success() => {
@@ -163,7 +166,6 @@ pub async fn run(setup: Setup, shared: Arc<Shared>) -> Vec<TaskId> {
             }
         }
     }
-    claimed
 }
 
 /// Opens the worker's connection, retrying until it opens or the run stops; `first` marks
