@@ -313,6 +313,13 @@ impl EventBus {
         self.send(kind, at);
     }
 
+    /// Publishes events in their order (see [`EventBus::publish`]).
+    pub fn publish_all(&self, events: impl IntoIterator<Item = EventKind>) {
+        for event in events {
+            self.publish(event);
+        }
+    }
+
     /// A job's progress: to send now (returned), or kept as the window's latest.
     fn offer_progress(&self, job: JobId, kind: EventKind, at: i64) -> Option<(EventKind, i64)> {
         let mut windows = lock(&self.inner.progress);
@@ -344,22 +351,21 @@ impl EventBus {
     }
 
     /// Sends the progress `job` has waiting, if any; `forget` drops its window (the job is
-    /// gone).
+    /// gone). Sent under the windows' lock, so the writer, which publishes a job's later news,
+    /// cannot send it while the window's end is still sending older counts.
     fn flush_progress(&self, job: JobId, forget: bool) {
-        let pending = {
-            let mut windows = lock(&self.inner.progress);
-            if forget {
-                windows.remove(&job).and_then(|w| w.pending)
-            } else if let Some(window) = windows.get_mut(&job) {
-                window.scheduled = false;
-                let pending = window.pending.take();
-                if pending.is_some() {
-                    window.sent = Some(Instant::now());
-                }
-                pending
-            } else {
-                None
+        let mut windows = lock(&self.inner.progress);
+        let pending = if forget {
+            windows.remove(&job).and_then(|w| w.pending)
+        } else if let Some(window) = windows.get_mut(&job) {
+            window.scheduled = false;
+            let pending = window.pending.take();
+            if pending.is_some() {
+                window.sent = Some(Instant::now());
             }
+            pending
+        } else {
+            None
         };
         if let Some((kind, at)) = pending {
             self.send(kind, at);

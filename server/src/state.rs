@@ -38,11 +38,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Publishes events produced by a committed write.
-    pub fn publish(&self, events: Vec<EventKind>) {
-        for event in events {
-            self.events.publish(event);
-        }
+    /// Runs a write that tells of itself: `f` pushes the events of what it changed, and they
+    /// are published once its transaction committed, from the writer, before the answer. So
+    /// dashboards hear of writes in the order they committed (a job's progress never ends on
+    /// older counts), and a request dropped after its commit (its client went away) still has
+    /// its events sent.
+    pub async fn write_publishing<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&rusqlite::Connection, &mut Vec<EventKind>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<crate::store::StoreError> + Send + 'static,
+    {
+        let bus = self.events.clone();
+        self.store
+            .write_then(
+                move |conn| {
+                    let mut events = Vec::new();
+                    f(conn, &mut events).map(|answer| (answer, events))
+                },
+                move |events| bus.publish_all(events),
+            )
+            .await
     }
 
     /// Wakes the workers waiting for work: after a change that may make many tasks runnable

@@ -133,9 +133,15 @@ impl Store {
                 path: path.to_owned(),
                 source,
             })?;
+        // What follows a commit may start timers (the event bus's progress window), so the
+        // writer runs in the runtime that opened the store, when there is one.
+        let runtime = tokio::runtime::Handle::try_current().ok();
         std::thread::Builder::new()
             .name("drover-db-writer".into())
-            .spawn(move || writer_loop(&conn, rx, &[teams, production]))
+            .spawn(move || {
+                let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
+                writer_loop(&conn, rx, &[teams, production]);
+            })
             .map_err(|source| StoreError::Io {
                 path: path.to_owned(),
                 source,
@@ -177,6 +183,23 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        self.write_then(move |conn| f(conn).map(|answer| (answer, ())), |()| {})
+            .await
+    }
+
+    /// As [`Store::write`], where `f` also returns what must follow its commit (`X`, its
+    /// events): once the transaction committed, `after` gets it on the writer's thread, before
+    /// the caller is answered and whether or not the caller still waits. So what follows
+    /// writes follows them in the order they committed, and a request dropped meanwhile (its
+    /// client went away) cannot keep it from happening.
+    pub async fn write_then<T, X, E, F, A>(&self, f: F, after: A) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<(T, X), E> + Send + 'static,
+        A: FnOnce(X) + Send + 'static,
+        T: Send + 'static,
+        X: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel::<Result<T, E>>();
         let op: WriteOp = Box::new(move |conn| {
             let result = match conn {
@@ -188,7 +211,11 @@ impl Store {
             Box::new(move |commit| {
                 let result = match (result, commit) {
                     (Ok(_), Err(e)) => Err(E::from(StoreError::Commit(e))),
-                    (result, _) => result,
+                    (Ok((answer, then)), Ok(())) => {
+                        after(then);
+                        Ok(answer)
+                    }
+                    (Err(e), _) => Err(e),
                 };
                 // The caller may have gone (request canceled); the write stands regardless.
                 let _ = reply.send(result);
@@ -351,6 +378,77 @@ mod tests {
             .write(move |conn| conn.execute_batch(sql).map_err(StoreError::from))
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn what_follows_a_commit_happens_in_commit_order_even_when_the_caller_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("drover.db")).unwrap();
+        // The writer is held inside a first write until the others are queued behind it.
+        let (release, wait) = std::sync::mpsc::sync_channel::<()>(1);
+        let writer = store.clone();
+        let blocker = tokio::spawn(async move {
+            writer
+                .write(move |_| {
+                    wait.recv().ok();
+                    Ok::<_, StoreError>(())
+                })
+                .await
+        });
+        let (told, mut heard) = tokio::sync::mpsc::channel(8);
+        let write = |n: i64| {
+            let (told, store) = (told.clone(), store.clone());
+            async move {
+                store
+                    .write_then(
+                        move |c| {
+                            c.execute(
+                                "INSERT INTO settings (name, value) VALUES (?1, '1')",
+                                [format!("n{n}")],
+                            )?;
+                            Ok::<_, StoreError>(((), n))
+                        },
+                        move |n| told.try_send(n).unwrap(),
+                    )
+                    .await
+            }
+        };
+        // The first caller goes away once its write is queued; the second waits for its answer.
+        let mut dropped = Box::pin(write(1));
+        assert!(futures_util::poll!(dropped.as_mut()).is_pending());
+        drop(dropped);
+        let kept = tokio::spawn(write(2));
+        tokio::task::yield_now().await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        kept.await.unwrap().unwrap();
+        assert_eq!(
+            heard.recv().await,
+            Some(1),
+            "the dropped caller's write followed"
+        );
+        assert_eq!(heard.recv().await, Some(2));
+        let kept = store
+            .read(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM settings WHERE name IN ('n1', 'n2')",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(StoreError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept, 2);
+        // A write refused by its own logic is not followed.
+        let refused = store
+            .write_then(
+                |_| Err::<((), i64), _>(StoreError::Panicked),
+                move |n| told.try_send(n).unwrap(),
+            )
+            .await;
+        assert!(refused.is_err());
+        assert!(heard.try_recv().is_err());
     }
 
     #[tokio::test]

@@ -53,8 +53,21 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, ApiError> {
         return Ok(0);
     }
     let swept = state
-        .store
-        .write(move |c| housekeeping::sweep(c, &settings, &due, now).map_err(ApiError::from))
+        .write_publishing(move |c, events| {
+            let mut swept = housekeeping::sweep(c, &settings, &due, now)?;
+            events.extend(
+                swept
+                    .deleted
+                    .iter()
+                    .map(|id| EventKind::JobDeleted { job_id: *id }),
+            );
+            events.extend(
+                std::mem::take(&mut swept.changed)
+                    .into_iter()
+                    .map(|job| EventKind::Job { job }),
+            );
+            Ok::<_, ApiError>(swept)
+        })
         .await?;
     let gone: Vec<_> = swept
         .archived
@@ -77,17 +90,7 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, ApiError> {
             "housekeeping"
         );
     }
-    for id in &swept.deleted {
-        state.events.publish(EventKind::JobDeleted { job_id: *id });
-    }
     let released = !swept.deleted.is_empty();
-    state.publish(
-        swept
-            .changed
-            .into_iter()
-            .map(|job| EventKind::Job { job })
-            .collect(),
-    );
     if released {
         state.work_available();
     }

@@ -115,21 +115,17 @@ async fn check_timeouts(state: AppState) {
         tick.tick().await;
         let now = db::now_ms();
         match state
-            .store
-            .write(move |c| {
-                let mut events = dispatch::enforce_timeouts(c, now)?;
+            .write_publishing(move |c, events| {
+                events.extend(dispatch::enforce_timeouts(c, now)?);
                 events.extend(dispatch::follow_schedules(c, db::time_from_ms(now))?);
                 // The farm history's rollups, off the dispatch path (one batch a second).
                 db::stats::roll_up(c)?;
-                Ok::<_, ApiError>(events)
+                Ok::<_, ApiError>(!events.is_empty())
             })
             .await
         {
-            Ok(events) if !events.is_empty() => {
-                state.publish(events);
-                state.work_available();
-            }
-            Ok(_) => {}
+            Ok(true) => state.work_available(),
+            Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "checking timeouts"),
         }
     }

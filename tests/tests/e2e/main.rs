@@ -8,6 +8,7 @@ mod auth;
 mod blender_addon;
 mod browse;
 mod errors;
+mod event_delivery;
 mod farm;
 mod fido;
 mod gazu;

@@ -194,16 +194,23 @@ async fn events_stream_live_and_replay_after_a_reconnect() {
             .await
             .unwrap();
     }
+    // The job's end is told when its write commits; the last log chunk once it is in the
+    // file, which may be after.
+    let ended = |seen: &[drover_shared::events::Event]| {
+        seen.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::JobProgress {
+                    status: JobStatus::Completed,
+                    ..
+                }
+            )
+        }) && seen
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::Log { text, .. } if text == "world\n"))
+    };
     let mut seen = Vec::new();
-    while !seen.iter().any(|e: &drover_shared::events::Event| {
-        matches!(
-            e.kind,
-            EventKind::JobProgress {
-                status: JobStatus::Completed,
-                ..
-            }
-        )
-    }) {
+    while !ended(&seen) {
         let event = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
             .await
             .expect("an event within 10 s")

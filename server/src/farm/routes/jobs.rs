@@ -76,8 +76,7 @@ async fn submit_job(
     let user = me.user.id;
     let role = me.user.role;
     let job = state
-        .store
-        .write(move |c| {
+        .write_publishing(move |c, events| {
             access::check_submit_into(c, &me, submit.project_id)?;
             access::check_code(c, &me, &submit.kind)?;
             if let Some(task) = submit.production_task_id {
@@ -114,11 +113,11 @@ async fn submit_job(
                 job = db::jobs::get(c, job.id)?
                     .ok_or_else(|| ApiError::not_found(format!("job {}", job.id)))?;
             }
+            events.push(EventKind::Job { job: job.clone() });
             Ok::<_, ApiError>(job)
         })
         .await?;
     tracing::info!(job = %job.id, tasks = job.progress.total, "job submitted");
-    state.events.publish(EventKind::Job { job: job.clone() });
     state.work_available();
     Ok((StatusCode::CREATED, Json(job)))
 }
@@ -206,8 +205,7 @@ async fn command_job(
     }
     access::require_farm_jobs(&me)?;
     let job = state
-        .store
-        .write(move |c| {
+        .write_publishing(move |c, events| {
             let job = access::visible_job(c, me.sight(), id)?;
             access::check_control(&me, &job)?;
             if runs_tasks_again(request.command) {
@@ -221,16 +219,14 @@ async fn command_job(
             refresh_status(c, id)?;
             let job =
                 db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
-            let mut events = vec![EventKind::Job { job: job.clone() }];
+            events.push(EventKind::Job { job: job.clone() });
             if job.status != status {
-                db::dispatch::push_dependents(c, id, &mut events)?;
+                db::dispatch::push_dependents(c, id, events)?;
             }
-            Ok::<_, ApiError>((job, events))
+            Ok::<_, ApiError>(job)
         })
         .await?;
-    let (job, events) = job;
     tracing::info!(job = %id, command = %request.command, status = %job.status, "job command");
-    state.publish(events);
     state.work_available();
     Ok(Json(job))
 }
@@ -253,17 +249,18 @@ async fn set_dependencies(
 ) -> ApiResult<Json<Job>> {
     access::require_farm_jobs(&me)?;
     let job = state
-        .store
-        .write(move |c| {
+        .write_publishing(move |c, events| {
             let job = access::visible_job(c, me.sight(), id)?;
             access::check_control(&me, &job)?;
             access::check_upstream(c, me.sight(), &body.depends_on)?;
             db::job_deps::set(c, id, &body.depends_on, body.depend_mode).map_err(dep_error)?;
-            db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))
+            let job =
+                db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            events.push(EventKind::Job { job: job.clone() });
+            Ok::<_, ApiError>(job)
         })
         .await?;
     tracing::info!(job = %id, depends_on = ?job.depends_on, mode = %job.depend_mode, "job dependencies set");
-    state.events.publish(EventKind::Job { job: job.clone() });
     state.work_available();
     Ok(Json(job))
 }
@@ -285,9 +282,8 @@ async fn set_frames(
     Json(body): Json<JobFrames>,
 ) -> ApiResult<Json<FramesChanged>> {
     access::require_farm_jobs(&me)?;
-    let (changed, events) = state
-        .store
-        .write(move |c| {
+    let changed = state
+        .write_publishing(move |c, events| {
             let job = access::visible_job(c, me.sight(), id)?;
             access::check_control(&me, &job)?;
             access::check_code(c, &me, &job.kind)?;
@@ -312,9 +308,8 @@ async fn set_frames(
             })
             .map_err(ApiError::BadRequest)?;
             let done = db::frame_change::change_frames(c, &job, &kind, &compiled)?;
-            let mut events = Vec::new();
             let fail_percent = db::settings::load(c)?.job_fail_percent;
-            db::dispatch::settle_job(c, id, fail_percent, &mut events)?;
+            db::dispatch::settle_job(c, id, fail_percent, events)?;
             let job =
                 db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
             events.push(EventKind::Job { job: job.clone() });
@@ -323,11 +318,10 @@ async fn set_frames(
                 added: done.added,
                 removed: done.removed,
             };
-            Ok::<_, ApiError>((changed, events))
+            Ok::<_, ApiError>(changed)
         })
         .await?;
     tracing::info!(job = %id, added = changed.added, removed = changed.removed, "job frames changed");
-    state.publish(events);
     state.work_available();
     Ok(Json(changed))
 }
@@ -360,7 +354,12 @@ pub(super) fn refresh_status(c: &Connection, id: JobId) -> ApiResult<()> {
 
 /// Deletes jobs the caller controls: all of them, or none when one is missing, out of sight
 /// or not theirs to control.
-fn delete_controlled(c: &Connection, me: &CurrentUser, ids: &[JobId]) -> ApiResult<Vec<EventKind>> {
+fn delete_controlled(
+    c: &Connection,
+    me: &CurrentUser,
+    ids: &[JobId],
+    events: &mut Vec<EventKind>,
+) -> ApiResult<()> {
     let sight = me.sight();
     let mut missing = Vec::new();
     for id in ids {
@@ -380,9 +379,9 @@ fn delete_controlled(c: &Connection, me: &CurrentUser, ids: &[JobId]) -> ApiResu
         waiting.extend(db::job_deps::dependents(c, *id)?);
     }
     db::jobs::delete(c, ids)?;
+    events.extend(ids.iter().map(|id| EventKind::JobDeleted { job_id: *id }));
     waiting.sort_unstable();
     waiting.dedup();
-    let mut events = Vec::new();
     for id in waiting {
         if db::job_deps::refresh(c, id)?
             && let Some(job) = db::jobs::get(c, id)?
@@ -390,7 +389,7 @@ fn delete_controlled(c: &Connection, me: &CurrentUser, ids: &[JobId]) -> ApiResu
             events.push(EventKind::Job { job });
         }
     }
-    Ok(events)
+    Ok(())
 }
 
 /// Delete a job with its tasks.
@@ -402,21 +401,16 @@ async fn delete_job(
     Path(id): Path<JobId>,
 ) -> ApiResult<StatusCode> {
     access::require_farm_jobs(&me)?;
-    let events = state
-        .store
-        .write(move |c| delete_controlled(c, &me, &[id]))
+    state
+        .write_publishing(move |c, events| delete_controlled(c, &me, &[id], events))
         .await?;
-    deleted(&state, vec![id]).await;
-    state.publish(events);
+    remove_files(&state, vec![id]).await;
     state.work_available();
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// After jobs were deleted: tell the clients, and remove their logs and previews.
-async fn deleted(state: &AppState, ids: Vec<JobId>) {
-    for id in &ids {
-        state.events.publish(EventKind::JobDeleted { job_id: *id });
-    }
+/// After jobs were deleted: remove their logs and previews.
+async fn remove_files(state: &AppState, ids: Vec<JobId>) {
     let dir = state.data_dir.clone();
     let _ = tokio::task::spawn_blocking(move || {
         for id in ids {
@@ -487,12 +481,10 @@ async fn delete_jobs(
     }
     access::require_farm_jobs(&me)?;
     let ids = body.ids.clone();
-    let events = state
-        .store
-        .write(move |c| delete_controlled(c, &me, &body.ids))
+    state
+        .write_publishing(move |c, events| delete_controlled(c, &me, &body.ids, events))
         .await?;
-    deleted(&state, ids).await;
-    state.publish(events);
+    remove_files(&state, ids).await;
     state.work_available();
     Ok(StatusCode::NO_CONTENT)
 }

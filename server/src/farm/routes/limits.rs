@@ -101,8 +101,7 @@ async fn set_job_limits(
 ) -> ApiResult<Json<Job>> {
     access::require_farm_jobs(&me)?;
     let job = state
-        .store
-        .write(move |c| {
+        .write_publishing(move |c, events| {
             let job = access::visible_job(c, me.sight(), id)?;
             access::check_control(&me, &job)?;
             db::limits::set_job(
@@ -113,10 +112,12 @@ async fn set_job_limits(
                 &body.limits,
             )
             .map_err(limit_error)?;
-            db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))
+            let job =
+                db::jobs::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("job {id}")))?;
+            events.push(EventKind::Job { job: job.clone() });
+            Ok::<_, ApiError>(job)
         })
         .await?;
-    state.events.publish(EventKind::Job { job: job.clone() });
     state.work_available();
     Ok(Json(job))
 }

@@ -68,33 +68,29 @@ async fn set_task_status(
     Json(change): Json<TaskStatusChange>,
 ) -> ApiResult<StatusCode> {
     access::require_farm_jobs(&me)?;
-    let events = app
-        .store
-        .write(move |c| {
-            let missing = || ApiError::not_found(format!("task {}", change.id));
-            let task = db::tasks::get(c, change.id)?.ok_or_else(missing)?;
-            let job = access::visible_job(c, me.sight(), task.job_id).map_err(|_| missing())?;
-            access::check_control(&me, &job)?;
-            if change.status == drover_shared::TaskStatus::Queued {
-                access::check_code(c, &me, &job.kind)?;
-            }
-            if !state_machine::task_transition_allowed(task.status, change.status) {
-                return Err(ApiError::Conflict(format!(
-                    "a {} task cannot become {}",
-                    task.status, change.status
-                )));
-            }
-            db::tasks::set_status(c, change.id, change.status)?;
-            let fail_percent = db::settings::load(c)?.job_fail_percent;
-            let mut events = Vec::new();
-            if let Some(task) = db::tasks::get(c, change.id)? {
-                events.push(db::dispatch::task_event(&task));
-            }
-            db::dispatch::settle_job(c, task.job_id, fail_percent, &mut events)?;
-            Ok::<_, ApiError>(events)
-        })
-        .await?;
-    app.publish(events);
+    app.write_publishing(move |c, events| {
+        let missing = || ApiError::not_found(format!("task {}", change.id));
+        let task = db::tasks::get(c, change.id)?.ok_or_else(missing)?;
+        let job = access::visible_job(c, me.sight(), task.job_id).map_err(|_| missing())?;
+        access::check_control(&me, &job)?;
+        if change.status == drover_shared::TaskStatus::Queued {
+            access::check_code(c, &me, &job.kind)?;
+        }
+        if !state_machine::task_transition_allowed(task.status, change.status) {
+            return Err(ApiError::Conflict(format!(
+                "a {} task cannot become {}",
+                task.status, change.status
+            )));
+        }
+        db::tasks::set_status(c, change.id, change.status)?;
+        let fail_percent = db::settings::load(c)?.job_fail_percent;
+        if let Some(task) = db::tasks::get(c, change.id)? {
+            events.push(db::dispatch::task_event(&task));
+        }
+        db::dispatch::settle_job(c, task.job_id, fail_percent, events)?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
     app.work_available();
     Ok(StatusCode::NO_CONTENT)
 }
@@ -124,9 +120,8 @@ async fn task_action(
     }
     access::require_farm_jobs(&me)?;
     let action = request.action;
-    let (done, events) = app
-        .store
-        .write(move |c| {
+    let done = app
+        .write_publishing(move |c, events| {
             let job = access::visible_job(c, me.sight(), id)?;
             access::check_control(&me, &job)?;
             if request.action == TaskAction::Requeue {
@@ -154,7 +149,6 @@ async fn task_action(
                 .chars()
                 .take(500)
                 .collect();
-            let mut events = Vec::new();
             let mut changed = 0;
             for (task, from) in &tasks {
                 let Some(to) = request.action.target(*from, paused) else {
@@ -168,17 +162,16 @@ async fn task_action(
             }
             if changed > 0 {
                 let fail_percent = db::settings::load(c)?.job_fail_percent;
-                db::dispatch::settle_job(c, id, fail_percent, &mut events)?;
+                db::dispatch::settle_job(c, id, fail_percent, events)?;
             }
             let done = TaskActionDone {
                 changed,
                 unchanged: tasks.len() as u64 - changed,
             };
-            Ok::<_, ApiError>((done, events))
+            Ok::<_, ApiError>(done)
         })
         .await?;
     tracing::info!(job = %id, action = %action, changed = done.changed, "tasks changed by hand");
-    app.publish(events);
     app.work_available();
     Ok(Json(done))
 }

@@ -93,13 +93,14 @@ async fn register(
     ))
 }
 
-async fn publish_worker(state: &AppState, id: drover_shared::WorkerId) -> ApiResult<()> {
-    if let Some(worker) = state
-        .store
-        .read(move |c| db::workers::get(c, id).map_err(ApiError::from))
-        .await?
-    {
-        state.events.publish(EventKind::Worker { worker });
+/// Pushes the worker as it is now, read in the write that changed it.
+fn push_worker(
+    c: &rusqlite::Connection,
+    id: drover_shared::WorkerId,
+    events: &mut Vec<EventKind>,
+) -> rusqlite::Result<()> {
+    if let Some(worker) = db::workers::get(c, id)? {
+        events.push(EventKind::Worker { worker });
     }
     Ok(())
 }
@@ -117,19 +118,21 @@ async fn sign_on(
             "task_types must name at least one task type".into(),
         ));
     }
-    let (status, timeout_secs, events) = state
-        .store
-        .write(move |c| {
+    let (status, timeout_secs) = state
+        .write_publishing(move |c, events| {
             // A worker signing on again after a crash runs nothing yet: requeue what it had.
-            let events = dispatch::requeue_worker_tasks(c, id, "requeued: its worker restarted")?;
+            events.extend(dispatch::requeue_worker_tasks(
+                c,
+                id,
+                "requeued: its worker restarted",
+            )?);
             let status = db::workers::sign_on(c, id, &body)?;
             let timeout = db::settings::load(c)?.worker_timeout_secs;
-            Ok::<_, ApiError>((status, timeout, events))
+            push_worker(c, id, events)?;
+            Ok::<_, ApiError>((status, timeout))
         })
         .await?;
-    state.publish(events);
     state.work_available();
-    publish_worker(&state, id).await?;
     tracing::info!(worker = %id, %status, "worker signed on");
     // Often enough that a sleep or wake request is carried out within seconds; 1,000
     // workers at 5 s cost the server 200 small requests a second.
@@ -147,18 +150,20 @@ async fn sign_off(
     WorkerAuth(id): WorkerAuth,
     State(state): State<AppState>,
 ) -> ApiResult<StatusCode> {
-    let events = state
-        .store
-        .write(move |c| {
-            let events = dispatch::requeue_worker_tasks(c, id, "requeued: its worker signed off")?;
+    state
+        .write_publishing(move |c, events| {
+            events.extend(dispatch::requeue_worker_tasks(
+                c,
+                id,
+                "requeued: its worker signed off",
+            )?);
             db::workers::set_status(c, id, WorkerStatus::Offline)?;
             db::workers::clear_offline_request(c, id)?;
-            Ok::<_, ApiError>(events)
+            push_worker(c, id, events)?;
+            Ok::<_, ApiError>(())
         })
         .await?;
-    state.publish(events);
     state.work_available();
-    publish_worker(&state, id).await?;
     tracing::info!(worker = %id, "worker signed off");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -171,25 +176,22 @@ async fn heartbeat(
     State(state): State<AppState>,
     Json(body): Json<Heartbeat>,
 ) -> ApiResult<Json<HeartbeatResponse>> {
+    let bus = state.events.clone();
     let (request, before) = state
-        .store
-        .write(move |c| {
+        .write_publishing(move |c, events| {
             let before = db::workers::status(c, id)?;
             let request = db::workers::heartbeat(c, id, body.status, &body.facts)?;
+            // A change of status is news at once; host facts alone (load, memory), which
+            // change on every beat, at most every so often per worker: 10,000 nodes beating
+            // every 5 s would otherwise be 2,000 events a second to every dashboard.
+            if bus.worker_news_due(id, before != Some(body.status)) {
+                push_worker(c, id, events)?;
+            }
             Ok::<_, ApiError>((request, before))
         })
         .await?;
     if before == Some(WorkerStatus::Asleep) && body.status != WorkerStatus::Asleep {
         state.work_available();
-    }
-    // A change of status is news at once; host facts alone (load, memory), which change on
-    // every beat, at most every so often per worker: 10,000 nodes beating every 5 s would
-    // otherwise be 2,000 events a second to every dashboard.
-    if state
-        .events
-        .worker_news_due(id, before != Some(body.status))
-    {
-        publish_worker(&state, id).await?;
     }
     Ok(Json(HeartbeatResponse { request }))
 }
@@ -213,17 +215,19 @@ async fn claim(
         // Reading the assignment in the same write costs the writer less than a second hop
         // through the read pool costs every claim (measured: 7,000 vs 5,000 dispatches/s).
         let claimed = state
-            .store
-            .write(move |c| {
-                let Some((claimed, events)) = dispatch::claim(c, id)? else {
+            .write_publishing(move |c, events| {
+                let Some((claimed, claim_events)) = dispatch::claim(c, id)? else {
                     return Ok(None);
                 };
-                Ok::<_, ApiError>(dispatch::assignment(c, claimed)?.map(|a| (a, events)))
+                events.extend(claim_events);
+                let assignment = dispatch::assignment(c, claimed)?;
+                if let Some(assignment) = &assignment {
+                    events.push(dispatch::task_event(&assignment.task));
+                }
+                Ok::<_, ApiError>(assignment)
             })
             .await?;
-        if let Some((assignment, events)) = claimed {
-            state.publish(events);
-            state.events.publish(dispatch::task_event(&assignment.task));
+        if let Some(assignment) = claimed {
             return Ok(Json(assignment).into_response());
         }
         let now = Instant::now();
@@ -248,28 +252,43 @@ async fn update_task(
 ) -> ApiResult<StatusCode> {
     let log = update.log.clone();
     let ends = update.status.is_some();
-    let (job, events) = state
-        .store
-        .write(move |c| dispatch::update(c, worker, task, &update).map_err(refusal))
+    let (job, released) = state
+        .write_publishing(move |c, events| {
+            let (job, update_events) =
+                dispatch::update(c, worker, task, &update).map_err(refusal)?;
+            // A job that waited for this one changed state: its tasks may all be runnable now.
+            let released = update_events
+                .iter()
+                .any(|e| matches!(e, EventKind::Job { .. }));
+            events.extend(update_events);
+            Ok::<_, ApiError>((job, released))
+        })
         .await?;
     if let Some(text) = log.filter(|t| !t.is_empty()) {
+        // A task of its own, which a dropped request does not cancel: a chunk appended to the
+        // log is also told to those following it.
         let dir = state.data_dir.clone();
-        let chunk = text.clone();
-        let offset =
-            tokio::task::spawn_blocking(move || files::append_log(&dir, job, task, &chunk))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-                .map_err(|e| ApiError::Internal(format!("writing the log of task {task}: {e}")))?;
-        state.events.publish(EventKind::Log {
-            task_id: task,
-            job_id: job,
-            text,
-            offset,
-        });
+        let bus = state.events.clone();
+        tokio::spawn(async move {
+            let chunk = text.clone();
+            let offset =
+                tokio::task::spawn_blocking(move || files::append_log(&dir, job, task, &chunk))
+                    .await
+                    .map_err(|e| ApiError::Internal(e.to_string()))?
+                    .map_err(|e| {
+                        ApiError::Internal(format!("writing the log of task {task}: {e}"))
+                    })?;
+            bus.publish(EventKind::Log {
+                task_id: task,
+                job_id: job,
+                text,
+                offset,
+            });
+            Ok::<_, ApiError>(())
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
     }
-    // A job that waited for this one changed state: its tasks may all be runnable now.
-    let released = events.iter().any(|e| matches!(e, EventKind::Job { .. }));
-    state.publish(events);
     if released {
         state.work_available();
     } else if ends {
@@ -341,12 +360,14 @@ async fn upload_preview(
             files::PreviewError::Io(e) => ApiError::Internal(format!("storing a preview: {e}")),
         })?;
     state
-        .store
-        .write(move |c| db::last_rendered::set(c, job, task).map_err(ApiError::from))
+        .write_publishing(move |c, events| {
+            db::last_rendered::set(c, job, task)?;
+            events.push(EventKind::LastRendered {
+                job_id: job,
+                task_id: task,
+            });
+            Ok::<_, ApiError>(())
+        })
         .await?;
-    state.events.publish(EventKind::LastRendered {
-        job_id: job,
-        task_id: task,
-    });
     Ok(StatusCode::NO_CONTENT)
 }

@@ -78,24 +78,21 @@ async fn set_worker_status(
         )));
     }
     let id = change.id;
-    let events = state
-        .store
-        .write(move |c| {
+    state
+        .write_publishing(move |c, events| {
             if !db::workers::request(c, change.id, change.status, change.after_current_task)? {
                 return Err(ApiError::not_found(format!("worker {id}")));
             }
-            let mut events = Vec::new();
             if !change.after_current_task && change.status != WorkerStatus::Idle {
                 let why = format!("requeued: its worker was told to go {} now", change.status);
-                events = db::dispatch::requeue_worker_tasks(c, change.id, &why)?;
+                events.extend(db::dispatch::requeue_worker_tasks(c, change.id, &why)?);
             }
             if let Some(worker) = db::workers::get(c, id)? {
                 events.push(EventKind::Worker { worker });
             }
-            Ok(events)
+            Ok(())
         })
         .await?;
-    state.publish(events);
     state.work_available();
     tracing::info!(worker = %id, status = %change.status, after_current_task = change.after_current_task, "worker request");
     Ok(StatusCode::NO_CONTENT)
@@ -138,17 +135,18 @@ async fn set_worker_watts(
         ));
     }
     let worker = state
-        .store
-        .write(move |c| {
+        .write_publishing(move |c, events| {
             if !db::stats::set_worker_watts(c, id, body.watts)? {
                 return Err(ApiError::not_found(format!("worker {id}")));
             }
-            db::workers::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("worker {id}")))
+            let worker = db::workers::get(c, id)?
+                .ok_or_else(|| ApiError::not_found(format!("worker {id}")))?;
+            events.push(EventKind::Worker {
+                worker: worker.clone(),
+            });
+            Ok(worker)
         })
         .await?;
-    state.events.publish(EventKind::Worker {
-        worker: worker.clone(),
-    });
     Ok(Json(worker))
 }
 
@@ -190,19 +188,20 @@ async fn set_schedule(
     Json(body): Json<WorkerSchedule>,
 ) -> ApiResult<Json<WorkerSchedule>> {
     body.check().map_err(ApiError::BadRequest)?;
-    let (schedule, events) = state
-        .store
-        .write(move |c| {
+    let schedule = state
+        .write_publishing(move |c, events| {
             if db::workers::get(c, id)?.is_none() {
                 return Err(ApiError::not_found(format!("worker {id}")));
             }
             db::schedules::set(c, id, &body)?;
             // Carried out now rather than at the monitor's next look.
-            let events = db::dispatch::follow_schedules(c, time::OffsetDateTime::now_utc())?;
-            Ok((db::schedules::get(c, id)?, events))
+            events.extend(db::dispatch::follow_schedules(
+                c,
+                time::OffsetDateTime::now_utc(),
+            )?);
+            Ok(db::schedules::get(c, id)?)
         })
         .await?;
-    state.publish(events);
     state.work_available();
     Ok(Json(schedule))
 }

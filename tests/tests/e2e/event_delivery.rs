@@ -1,0 +1,152 @@
+//! Events follow the writes they tell of: a worker that hangs up right after sending a task's
+//! result (its request dropped by the server mid-way) still has the result told to every
+//! dashboard when the write committed, and a job's progress ends on its latest counts.
+
+use drover_shared::JobStatus;
+use drover_shared::events::{EventKind, EventQuery};
+use drover_shared::protocol::{HostFacts, SignOn};
+use drover_shared::{TaskId, TaskStatus};
+use drover_tests::{job_tasks, project, setup, submit};
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+/// Completions sent and dropped.
+const TASKS: usize = 40;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let token = admin.join_token().await.unwrap().token;
+    let credentials = ts.anonymous.register_worker(&token, "node").await.unwrap();
+    let worker = ts.anonymous.with_token(&credentials.token);
+    worker
+        .sign_on(&SignOn {
+            name: "node".into(),
+            tags: Vec::new(),
+            task_types: vec![drover_shared::TaskType::Command],
+            version: "test".into(),
+            facts: HostFacts::default(),
+        })
+        .await
+        .unwrap();
+    let mut stream = admin
+        .events(&EventQuery {
+            topics: Some("jobs,tasks".into()),
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap();
+    let job = submit(&admin, p.id, &format!("1-{TASKS}"), 1).await;
+
+    // Each task is claimed, then its completion is sent on a connection of its own that is
+    // shut at once: the server reads EOF mid-request and drops the handler, before or after
+    // the write committed.
+    for _ in 0..TASKS {
+        let assignment = worker
+            .claim_task(0)
+            .await
+            .unwrap()
+            .expect("a task to claim");
+        let body = br#"{"status":"completed"}"#;
+        let request = format!(
+            "POST /api/worker/task/{} HTTP/1.1\r\nHost: drover\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            assignment.task.id,
+            credentials.token,
+            body.len()
+        );
+        let mut hang_up = TcpStream::connect(ts.server.addr()).await.unwrap();
+        hang_up.write_all(request.as_bytes()).await.unwrap();
+        hang_up.write_all(body).await.unwrap();
+        hang_up.shutdown().await.unwrap();
+        drop(hang_up);
+    }
+
+    // What the store says once every dropped request has run its course: two looks in a row
+    // agree (a task whose completion was dropped before its write stays active).
+    let look = || async {
+        job_tasks(&admin, job.id)
+            .await
+            .into_iter()
+            .map(|t| (t.id, t.status))
+            .collect::<Vec<_>>()
+    };
+    let mut tasks = look().await;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = look().await;
+        if now == tasks {
+            break;
+        }
+        tasks = now;
+    }
+    let completed: HashSet<TaskId> = tasks
+        .iter()
+        .filter(|(_, status)| *status == TaskStatus::Completed)
+        .map(|(id, _)| *id)
+        .collect();
+    eprintln!("{} of {TASKS} dropped completions committed", completed.len());
+    assert!(
+        !completed.is_empty(),
+        "some completions committed before their request was dropped"
+    );
+    // A claim hands a worker back the task it still holds, so a completion dropped before its
+    // write leaves one task active and the rest queued behind it.
+    assert!(
+        tasks
+            .iter()
+            .filter(|(_, status)| *status == TaskStatus::Active)
+            .count()
+            <= 1,
+        "{tasks:?}"
+    );
+    assert!(
+        tasks.iter().all(|(_, status)| matches!(
+            status,
+            TaskStatus::Completed | TaskStatus::Active | TaskStatus::Queued
+        )),
+        "{tasks:?}"
+    );
+
+    // Every completion that committed was told, and the job's progress ends on its counts.
+    let mut told = HashSet::new();
+    let mut last_done = None;
+    loop {
+        if told.is_superset(&completed) && last_done == Some(completed.len() as u64) {
+            break;
+        }
+        let event = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "told {} of {} completions, progress at {last_done:?}",
+                    told.len(),
+                    completed.len()
+                )
+            })
+            .unwrap()
+            .unwrap();
+        match event.kind {
+            EventKind::Task {
+                task_id,
+                status: TaskStatus::Completed,
+                ..
+            } => {
+                told.insert(task_id);
+            }
+            EventKind::JobProgress {
+                job_id,
+                progress,
+                status,
+            } if job_id == job.id => {
+                assert_ne!(status, JobStatus::Failed);
+                last_done = Some(progress.completed);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(told, completed);
+}
