@@ -88,7 +88,10 @@ async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
         .filter(|(_, status)| *status == TaskStatus::Completed)
         .map(|(id, _)| *id)
         .collect();
-    eprintln!("{} of {TASKS} dropped completions committed", completed.len());
+    eprintln!(
+        "{} of {TASKS} dropped completions committed",
+        completed.len()
+    );
     assert!(
         !completed.is_empty(),
         "some completions committed before their request was dropped"
