@@ -70,11 +70,11 @@ pub fn to_run(conn: &Connection, id: JobId) -> rusqlite::Result<Option<ToRun>> {
     )?
     .query_row(named_params! { ":id": id }, |row| {
         Ok(ToRun {
-            name: row.get("name")?,
-            project_id: row.get("project_id")?,
+            name: row.get(0)?,
+            project_id: row.get(1)?,
             kind: kind_from_row(row)?,
             storage: row
-                .get::<_, Option<String>>("storage_mode")?
+                .get::<_, Option<String>>(4)?
                 .as_deref()
                 .and_then(StorageMode::parse)
                 .unwrap_or_default(),

@@ -146,10 +146,10 @@ pub fn push_dependents(
 }
 
 /// A task just assigned to a worker.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Claimed {
-    /// The task.
-    pub task: TaskId,
+    /// The task as the claim left it.
+    pub task: Task,
     /// Its job.
     pub job: JobId,
 }
@@ -161,7 +161,7 @@ pub struct Claimed {
 /// upstream frames) completed, never a task it failed before or
 /// one of a type it is blocklisted for in that job. A task already active on this worker is
 /// handed back (its answer may have been lost). Runs on the writer, so it does the least it
-/// can: [`assignment`] builds the rest from a read connection after the commit.
+/// can: [`assignment`] builds the rest, in the same write.
 pub fn claim(
     conn: &Connection,
     worker: WorkerId,
@@ -191,43 +191,53 @@ pub fn claim(
         return Ok(None);
     }
     let mut events = Vec::new();
-    let current: Option<(TaskId, JobId)> = conn
-        .prepare_cached(
-            "SELECT id, job_id FROM tasks WHERE worker_id = :w AND status = 'active' LIMIT 1",
-        )?
-        .query_row(named_params! { ":w": worker }, |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+    let current = conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM tasks WHERE worker_id = :w AND status = 'active' LIMIT 1",
+            tasks::COLUMNS
+        ))?
+        .query_row(named_params! { ":w": worker }, tasks::from_row)
         .optional()?;
-    if let Some((task, job)) = current {
+    if let Some(task) = current {
+        let job = task.job_id;
         return Ok(Some((Claimed { task, job }, events)));
     }
-    let Some((task, job, job_status)) = find_task(conn, worker, &tags, &types)? else {
+    let Some((mut task, job_status)) = find_task(conn, worker, &tags, &types)? else {
         return Ok(None);
     };
     let now = super::now_ms();
     conn.prepare_cached(
         "UPDATE tasks SET status = 'active', worker_id = :w, started = :now, updated = :now,
-                finished = NULL, steps_done = 0, steps_total = 0, activity = 'starting'
+                finished = NULL, steps_done = 0, steps_total = 0, activity = :activity
          WHERE id = :t",
     )?
-    .execute(named_params! { ":w": worker, ":now": now, ":t": task })?;
+    .execute(named_params! { ":w": worker, ":now": now, ":t": task.id, ":activity": STARTING })?;
     conn.prepare_cached(
         "UPDATE workers SET status = 'busy', task_id = :t, last_seen = :now WHERE id = :w",
     )?
-    .execute(named_params! { ":t": task, ":now": now, ":w": worker })?;
+    .execute(named_params! { ":t": task.id, ":now": now, ":w": worker })?;
+    let job = task.job_id;
     if job_status == JobStatus::Queued {
         settle_job(conn, job, fail_percent(conn)?, &mut events)?;
     }
+    // The row as the update above left it, without reading it again.
+    task.status = TaskStatus::Active;
+    task.worker_id = Some(worker);
+    task.started = Some(super::time_from_ms(now));
+    task.updated = super::time_from_ms(now);
+    task.steps_done = 0;
+    task.steps_total = 0;
+    STARTING.clone_into(&mut task.activity);
     Ok(Some((Claimed { task, job }, events)))
 }
 
-/// What a worker needs to run a claimed task; on a read connection, after the claim
-/// committed.
+/// A claimed task's activity until its worker reports.
+const STARTING: &str = "starting";
+
+/// What a worker needs to run a claimed task, read in the write that claimed it (a second hop
+/// through the read pool cost every claim more than these reads cost the writer).
 pub fn assignment(conn: &Connection, claimed: Claimed) -> rusqlite::Result<Option<Assignment>> {
-    let Some(task) = tasks::get(conn, claimed.task)? else {
-        return Ok(None);
-    };
+    let task = claimed.task;
     // Only what a worker needs of the job: the whole job's counts, lists and predicted
     // finish cost the writer more than the rest of a claim.
     let Some(job) = jobs::to_run(conn, claimed.job)? else {
@@ -250,7 +260,7 @@ fn find_task(
     worker: WorkerId,
     tags: &str,
     types: &str,
-) -> rusqlite::Result<Option<(TaskId, JobId, JobStatus)>> {
+) -> rusqlite::Result<Option<(Task, JobStatus)>> {
     let jobs: Vec<(JobId, JobStatus)> = conn
         .prepare_cached(
             "SELECT id, status FROM jobs
@@ -270,8 +280,9 @@ fn find_task(
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut pick = conn.prepare_cached(
-        "SELECT t.id FROM tasks t INDEXED BY tasks_runnable
+    // The whole row of the task picked: the claim's answer is built from it.
+    let mut pick = conn.prepare_cached(&format!(
+        "SELECT {} FROM tasks t INDEXED BY tasks_runnable
          WHERE t.job_id = :job AND t.status IN ('queued', 'soft_failed')
            AND instr(:types, ',' || t.task_type || ',') > 0
            AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = t.id AND f.worker_id = :w)
@@ -280,34 +291,44 @@ fn find_task(
            AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks dt ON dt.id = d.depends_on
                            WHERE d.task_id = t.id AND dt.status <> 'completed')
          ORDER BY t.id LIMIT 1",
-    )?;
+        tasks::COLUMNS
+    ))?;
     for (job, status) in jobs {
-        let found: Option<TaskId> = pick
+        let found = pick
             .query_row(
                 named_params! { ":job": job, ":types": types, ":w": worker },
-                |r| r.get(0),
+                tasks::from_row,
             )
             .optional()?;
         if let Some(task) = found {
-            return Ok(Some((task, job, status)));
+            return Ok(Some((task, status)));
         }
     }
     Ok(None)
 }
 
-/// The folders of a project per platform.
+/// The folders of a project per platform (none for a project that is gone). Its own query,
+/// by position: every claim's answer reads it.
 pub fn path_map(conn: &Connection, project: drover_shared::ProjectId) -> rusqlite::Result<PathMap> {
-    Ok(super::projects::get(conn, project)?
-        .map(|p| PathMap {
-            path_server: p.path_server,
-            path_linux: p.path_linux,
-            path_osx: p.path_osx,
-            path_win: p.path_win,
-            render_path_server: p.render_path_server,
-            render_path_linux: p.render_path_linux,
-            render_path_osx: p.render_path_osx,
-            render_path_win: p.render_path_win,
+    Ok(conn
+        .prepare_cached(
+            "SELECT path_server, path_linux, path_osx, path_win, render_path_server,
+                    render_path_linux, render_path_osx, render_path_win
+             FROM projects WHERE id = :id",
+        )?
+        .query_row(named_params! { ":id": project }, |r| {
+            Ok(PathMap {
+                path_server: r.get(0)?,
+                path_linux: r.get(1)?,
+                path_osx: r.get(2)?,
+                path_win: r.get(3)?,
+                render_path_server: r.get(4)?,
+                render_path_linux: r.get(5)?,
+                render_path_osx: r.get(6)?,
+                render_path_win: r.get(7)?,
+            })
         })
+        .optional()?
         .unwrap_or_default())
 }
 
