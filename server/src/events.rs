@@ -110,6 +110,44 @@ pub enum StreamRefused {
     Total(usize),
 }
 
+/// How many committed writes' events may wait for the publisher before the writer waits.
+const PUBLISH_QUEUE: usize = 16_384;
+
+/// Publishes the events of committed writes in the order they are handed over, on a thread
+/// of its own: the writer hands them over at each commit, in commit order, and goes on with
+/// the next write while they fan out to a thousand streams. Cheap to clone; the thread ends
+/// when the last clone is dropped.
+#[derive(Clone)]
+pub struct Publisher {
+    batches: std::sync::mpsc::SyncSender<Vec<EventKind>>,
+}
+
+impl Publisher {
+    /// Starts the publishing thread for `bus`, in the current runtime when there is one (the
+    /// progress window's timer needs it).
+    pub fn start(bus: EventBus) -> std::io::Result<Self> {
+        let (batches, handed) = std::sync::mpsc::sync_channel::<Vec<EventKind>>(PUBLISH_QUEUE);
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        std::thread::Builder::new()
+            .name("drover-events".into())
+            .spawn(move || {
+                let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
+                while let Ok(events) = handed.recv() {
+                    bus.publish_all(events);
+                }
+            })?;
+        Ok(Self { batches })
+    }
+
+    /// Hands a committed write's events over, to be published after those handed before.
+    pub fn publish(&self, events: Vec<EventKind>) {
+        if !events.is_empty() {
+            // Fails only once the thread is gone (the server is stopping).
+            let _ = self.batches.send(events);
+        }
+    }
+}
+
 /// Publishes and replays events. Cheap to clone.
 #[derive(Clone)]
 pub struct EventBus {

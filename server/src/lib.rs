@@ -262,6 +262,12 @@ impl Server {
             lists: Arc::default(),
             uploads: farm::file_store::UploadLocks::default(),
             data_dir: Arc::new(config.data_dir.clone()),
+            publisher: events::Publisher::start(events.clone()).map_err(|source| {
+                StartError::Io {
+                    what: "starting the event publisher".into(),
+                    source,
+                }
+            })?,
             events,
             work: Arc::default(),
             fido: Arc::new(fido),

@@ -19,6 +19,8 @@ pub struct AppState {
     pub(crate) data_dir: Arc<PathBuf>,
     /// Live events for `/api/events`.
     pub(crate) events: EventBus,
+    /// Publishes committed writes' events on `events`, in commit order.
+    pub(crate) publisher: crate::events::Publisher,
     /// Woken whenever a task may have become runnable; idle workers' claims wait on it.
     pub(crate) work: Arc<Notify>,
     /// The production tables' columns, read from the database at start.
@@ -38,25 +40,25 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Runs a write that tells of itself: `f` pushes the events of what it changed, and they
-    /// are published once its transaction committed, from the writer, before the answer. So
-    /// dashboards hear of writes in the order they committed (a job's progress never ends on
-    /// older counts), and a request dropped after its commit (its client went away) still has
-    /// its events sent.
+    /// Runs a write that tells of itself: `f` pushes the events of what it changed, and the
+    /// writer hands them to the publisher once its transaction committed, before the answer.
+    /// So dashboards hear of writes in the order they committed (a job's progress never ends
+    /// on older counts), and a request dropped after its commit (its client went away) still
+    /// has its events sent.
     pub async fn write_publishing<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&rusqlite::Connection, &mut Vec<EventKind>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<crate::store::StoreError> + Send + 'static,
     {
-        let bus = self.events.clone();
+        let publisher = self.publisher.clone();
         self.store
             .write_then(
                 move |conn| {
                     let mut events = Vec::new();
                     f(conn, &mut events).map(|answer| (answer, events))
                 },
-                move |events| bus.publish_all(events),
+                move |events| publisher.publish(events),
             )
             .await
     }

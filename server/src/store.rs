@@ -133,15 +133,9 @@ impl Store {
                 path: path.to_owned(),
                 source,
             })?;
-        // What follows a commit may start timers (the event bus's progress window), so the
-        // writer runs in the runtime that opened the store, when there is one.
-        let runtime = tokio::runtime::Handle::try_current().ok();
         std::thread::Builder::new()
             .name("drover-db-writer".into())
-            .spawn(move || {
-                let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
-                writer_loop(&conn, rx, &[teams, production]);
-            })
+            .spawn(move || writer_loop(&conn, rx, &[teams, production]))
             .map_err(|source| StoreError::Io {
                 path: path.to_owned(),
                 source,
