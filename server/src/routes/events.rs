@@ -32,6 +32,11 @@ use utoipa_axum::routes;
 /// A busy stream writes at most this often: what comes in between goes in the next chunk,
 /// so a thousand dashboards cost the server a few writes each a second, not one per event.
 const WRITE_EVERY: Duration = Duration::from_millis(50);
+/// A chunk stops growing past this size; the rest of its batch goes in the next. A stream's
+/// client that reads slowly then holds at most about this much of the server's memory in
+/// flight, beside its queue of shared events (a thousand slow dashboards each holding a whole
+/// batch of 4,096 events in one chunk took the server past a gigabyte).
+const CHUNK_BYTES: usize = 64 * 1024;
 /// A stream with nothing to say sends a comment this often, so proxies and clients know the
 /// connection is alive.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -132,9 +137,15 @@ impl Open {
                 std::mem::take(&mut self.first)
             };
             let mut chunk = Vec::new();
-            for published in &batch {
-                if self.visibility.shows(published).await {
+            let mut batch = batch.into_iter();
+            while let Some(published) = batch.next() {
+                if self.visibility.shows(&published).await {
                     chunk.extend_from_slice(&published.frame);
+                }
+                if chunk.len() >= CHUNK_BYTES {
+                    // The rest goes next, before anything newer.
+                    self.first = batch.collect();
+                    break;
                 }
             }
             if !chunk.is_empty() {
