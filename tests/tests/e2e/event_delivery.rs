@@ -153,3 +153,62 @@ async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
     }
     assert_eq!(told, completed);
 }
+
+/// A stream left unread while hundreds of kilobytes of events pile up gets them all, in order,
+/// once its client reads again (the server splits them into bounded chunks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_read_late_gets_every_event_in_order() {
+    let (ts, admin) = setup().await;
+    let p = project(&admin, "film").await;
+    let token = admin.join_token().await.unwrap().token;
+    let credentials = ts.anonymous.register_worker(&token, "node").await.unwrap();
+    let worker = ts.anonymous.with_token(&credentials.token);
+    worker
+        .sign_on(&SignOn {
+            name: "node".into(),
+            tags: Vec::new(),
+            task_types: vec![drover_shared::TaskType::Command],
+            version: "test".into(),
+            facts: HostFacts::default(),
+        })
+        .await
+        .unwrap();
+    let job = submit(&admin, p.id, "1", 1).await;
+    let mut stream = admin
+        .events(&EventQuery {
+            topics: Some("logs".into()),
+            job_id: Some(job.id),
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap();
+    let task = worker.claim_task(0).await.unwrap().unwrap().task.id;
+    // 200 chunks of 4 KiB of log: 800 KiB of events, none read yet.
+    let line = "x".repeat(4095) + "\n";
+    for _ in 0..200 {
+        let update = drover_shared::protocol::TaskUpdate {
+            log: Some(line.clone()),
+            ..Default::default()
+        };
+        worker.update_task(task, &update).await.unwrap();
+    }
+    let mut offset = 0u64;
+    let mut last_seq = 0;
+    while offset < 200 * 4096 {
+        let event = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .unwrap_or_else(|_| panic!("log events up to {offset} within 10 s"))
+            .unwrap()
+            .unwrap();
+        assert!(event.seq > last_seq, "in order");
+        last_seq = event.seq;
+        let EventKind::Log {
+            offset: at, text, ..
+        } = event.kind
+        else {
+            panic!("only logs were asked for: {:?}", event.kind);
+        };
+        assert_eq!(at, offset, "each chunk follows the one before");
+        offset += text.len() as u64;
+    }
+}
