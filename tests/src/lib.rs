@@ -436,3 +436,32 @@ pub async fn job_done(admin: &Client, job: drover_shared::JobId, secs: u64) -> J
     })
     .await
 }
+
+/// Registers a worker with the farm's `join_token` and signs it on to run command tasks:
+/// its client, with its token (for requests made by hand).
+pub async fn signed_on_worker_with_token(
+    ts: &TestServer,
+    join_token: &str,
+    name: &str,
+) -> (Client, String) {
+    let credentials = ts
+        .anonymous
+        .register_worker(join_token, name)
+        .await
+        .unwrap();
+    let worker = ts.anonymous.with_token(&credentials.token);
+    let sign_on = drover_shared::protocol::SignOn {
+        name: name.into(),
+        tags: Vec::new(),
+        task_types: vec![drover_shared::TaskType::Command],
+        version: "test".into(),
+        facts: drover_shared::protocol::HostFacts::default(),
+    };
+    worker.sign_on(&sign_on).await.unwrap();
+    (worker, credentials.token)
+}
+
+/// Registers a worker with the farm's `join_token` and signs it on to run command tasks.
+pub async fn signed_on_worker(ts: &TestServer, join_token: &str, name: &str) -> Client {
+    signed_on_worker_with_token(ts, join_token, name).await.0
+}

@@ -4,9 +4,8 @@
 
 use drover_shared::JobStatus;
 use drover_shared::events::{EventKind, EventQuery};
-use drover_shared::protocol::{HostFacts, SignOn};
 use drover_shared::{TaskId, TaskStatus};
-use drover_tests::{job_tasks, project, setup, submit};
+use drover_tests::{job_tasks, project, setup, signed_on_worker_with_token, submit};
 use std::collections::HashSet;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -20,18 +19,7 @@ async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
     let (ts, admin) = setup().await;
     let p = project(&admin, "film").await;
     let token = admin.join_token().await.unwrap().token;
-    let credentials = ts.anonymous.register_worker(&token, "node").await.unwrap();
-    let worker = ts.anonymous.with_token(&credentials.token);
-    worker
-        .sign_on(&SignOn {
-            name: "node".into(),
-            tags: Vec::new(),
-            task_types: vec![drover_shared::TaskType::Command],
-            version: "test".into(),
-            facts: HostFacts::default(),
-        })
-        .await
-        .unwrap();
+    let (worker, worker_token) = signed_on_worker_with_token(&ts, &token, "node").await;
     let mut stream = admin
         .events(&EventQuery {
             topics: Some("jobs,tasks".into()),
@@ -55,7 +43,7 @@ async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
             "POST /api/worker/task/{} HTTP/1.1\r\nHost: drover\r\nAuthorization: Bearer {}\r\n\
              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             assignment.task.id,
-            credentials.token,
+            worker_token,
             body.len()
         );
         let mut hang_up = TcpStream::connect(ts.server.addr()).await.unwrap();
@@ -161,18 +149,7 @@ async fn a_stream_read_late_gets_every_event_in_order() {
     let (ts, admin) = setup().await;
     let p = project(&admin, "film").await;
     let token = admin.join_token().await.unwrap().token;
-    let credentials = ts.anonymous.register_worker(&token, "node").await.unwrap();
-    let worker = ts.anonymous.with_token(&credentials.token);
-    worker
-        .sign_on(&SignOn {
-            name: "node".into(),
-            tags: Vec::new(),
-            task_types: vec![drover_shared::TaskType::Command],
-            version: "test".into(),
-            facts: HostFacts::default(),
-        })
-        .await
-        .unwrap();
+    let (worker, worker_token) = signed_on_worker_with_token(&ts, &token, "node").await;
     let job = submit(&admin, p.id, "1", 1).await;
     let mut stream = admin
         .events(&EventQuery {

@@ -4,24 +4,10 @@
 use drover_shared::api::TaskQuery;
 use drover_shared::events::{EventKind, EventQuery};
 use drover_shared::protocol::{HostFacts, SignOn, TaskUpdate};
-use drover_shared::{Client, JobStatus, Role, TaskId, TaskStatus};
-use drover_tests::{TestServer, project, setup, submit};
+use drover_shared::{JobStatus, Role, TaskId, TaskStatus};
+use drover_tests::{project, setup, signed_on_worker, submit};
 use reqwest::StatusCode;
 use std::collections::HashSet;
-
-async fn signed_on_worker(ts: &TestServer, token: &str, name: &str) -> Client {
-    let credentials = ts.anonymous.register_worker(token, name).await.unwrap();
-    let worker = ts.anonymous.with_token(&credentials.token);
-    let sign_on = SignOn {
-        name: name.into(),
-        tags: Vec::new(),
-        task_types: vec![drover_shared::TaskType::Command],
-        version: "test".into(),
-        facts: HostFacts::default(),
-    };
-    worker.sign_on(&sign_on).await.unwrap();
-    worker
-}
 
 #[tokio::test]
 async fn joining_needs_the_farm_token_and_worker_tokens_stay_in_their_lane() {

@@ -6,7 +6,6 @@
 //! schemathesis comes from `DROVER_SCHEMATHESIS` (its executable in a venv, pinned by
 //! `.ci/run`); without it that test is skipped, unless `DROVER_REQUIRE_SCHEMATHESIS=1`.
 
-use drover_shared::protocol::{HostFacts, SignOn};
 use drover_shared::{Client, Role};
 use drover_tests::{
     TestServer, assert_still_answers, join_team, project, project_uuid, render_job, setup, submit,
@@ -250,18 +249,7 @@ async fn seed(ts: &TestServer, admin: &Client) -> Seeded {
         .unwrap();
 
     let join = admin.join_token().await.unwrap().token;
-    let credentials = ts.anonymous.register_worker(&join, "fuzzed").await.unwrap();
-    let worker = ts.anonymous.with_token(&credentials.token);
-    worker
-        .sign_on(&SignOn {
-            name: "fuzzed".into(),
-            tags: Vec::new(),
-            task_types: vec![drover_shared::TaskType::Command],
-            version: "test".into(),
-            facts: HostFacts::default(),
-        })
-        .await
-        .unwrap();
+    let (_, worker_token) = drover_tests::signed_on_worker_with_token(&ts, &join, "fuzzed").await;
 
     // Not the admin's own id: a generated `PUT /data/persons/{id}` that deactivates the admin
     // would end the run's session and leave the rest of the run testing 401s.
@@ -276,7 +264,7 @@ async fn seed(ts: &TestServer, admin: &Client) -> Seeded {
     Seeded {
         client,
         artist,
-        worker_token: credentials.token,
+        worker_token,
         ids,
     }
 }
