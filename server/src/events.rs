@@ -389,7 +389,7 @@ impl EventBus {
     }
 
     /// Sends the progress `job` has waiting, if any; `forget` drops its window (the job is
-    /// gone). Sent under the windows' lock, so the writer, which publishes a job's later news,
+    /// gone). Sent under the windows' lock, so the publisher, which sends a job's later news,
     /// cannot send it while the window's end is still sending older counts.
     fn flush_progress(&self, job: JobId, forget: bool) {
         let mut windows = lock(&self.inner.progress);
