@@ -448,7 +448,7 @@ pub async fn signed_on_worker_with_token(
         .anonymous
         .register_worker(join_token, name)
         .await
-        .unwrap();
+        .expect("registering a worker");
     let worker = ts.anonymous.with_token(&credentials.token);
     let sign_on = drover_shared::protocol::SignOn {
         name: name.into(),
@@ -457,7 +457,7 @@ pub async fn signed_on_worker_with_token(
         version: "test".into(),
         facts: drover_shared::protocol::HostFacts::default(),
     };
-    worker.sign_on(&sign_on).await.unwrap();
+    worker.sign_on(&sign_on).await.expect("signing a worker on");
     (worker, credentials.token)
 }
 
