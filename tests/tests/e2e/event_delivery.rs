@@ -5,7 +5,9 @@
 use drover_shared::JobStatus;
 use drover_shared::events::{EventKind, EventQuery};
 use drover_shared::{TaskId, TaskStatus};
-use drover_tests::{job_tasks, project, setup, signed_on_worker_with_token, submit};
+use drover_tests::{
+    job_tasks, project, setup, signed_on_worker, signed_on_worker_with_token, submit,
+};
 use std::collections::HashSet;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -149,7 +151,7 @@ async fn a_stream_read_late_gets_every_event_in_order() {
     let (ts, admin) = setup().await;
     let p = project(&admin, "film").await;
     let token = admin.join_token().await.unwrap().token;
-    let (worker, worker_token) = signed_on_worker_with_token(&ts, &token, "node").await;
+    let worker = signed_on_worker(&ts, &token, "node").await;
     let job = submit(&admin, p.id, "1", 1).await;
     let mut stream = admin
         .events(&EventQuery {

@@ -249,7 +249,7 @@ async fn seed(ts: &TestServer, admin: &Client) -> Seeded {
         .unwrap();
 
     let join = admin.join_token().await.unwrap().token;
-    let (_, worker_token) = drover_tests::signed_on_worker_with_token(&ts, &join, "fuzzed").await;
+    let (_, worker_token) = drover_tests::signed_on_worker_with_token(ts, &join, "fuzzed").await;
 
     // Not the admin's own id: a generated `PUT /data/persons/{id}` that deactivates the admin
     // would end the run's session and leave the rest of the run testing 401s.
