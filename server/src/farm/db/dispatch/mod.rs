@@ -3,8 +3,10 @@
 //! repair at start. Every function runs inside one write transaction, so a task is never
 //! handed to two workers and never completes twice.
 
+mod answer;
 mod schedules;
 
+pub use answer::{assignment, path_map};
 pub use schedules::follow_schedules;
 
 use super::settings::job_fail_percent as fail_percent;
@@ -12,7 +14,7 @@ use super::{job_deps, jobs, settings, tasks, workers};
 use crate::db::render_publish::{self, Outcome};
 use drover_shared::api::Task;
 use drover_shared::events::EventKind;
-use drover_shared::protocol::{Assignment, MayIRun, PathMap, TaskUpdate};
+use drover_shared::protocol::{MayIRun, TaskUpdate};
 use drover_shared::{JobId, JobStatus, TaskId, TaskStatus, WorkerId, WorkerStatus};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -234,27 +236,6 @@ pub fn claim(
 /// A claimed task's activity until its worker reports.
 const STARTING: &str = "starting";
 
-/// What a worker needs to run a claimed task, read in the write that claimed it (a second hop
-/// through the read pool cost every claim more than these reads cost the writer).
-pub fn assignment(conn: &Connection, claimed: Claimed) -> rusqlite::Result<Option<Assignment>> {
-    let task = claimed.task;
-    // Only what a worker needs of the job: the whole job's counts, lists and predicted
-    // finish cost the writer more than the rest of a claim.
-    let Some(job) = jobs::to_run(conn, claimed.job)? else {
-        return Ok(None);
-    };
-    let paths = path_map(conn, job.project_id)?;
-    Ok(Some(Assignment {
-        task,
-        job_id: claimed.job,
-        job_name: job.name,
-        project_id: job.project_id,
-        kind: job.kind,
-        paths,
-        storage: job.storage,
-    }))
-}
-
 fn find_task(
     conn: &Connection,
     worker: WorkerId,
@@ -305,31 +286,6 @@ fn find_task(
         }
     }
     Ok(None)
-}
-
-/// The folders of a project per platform (none for a project that is gone). Its own query,
-/// by position: every claim's answer reads it.
-pub fn path_map(conn: &Connection, project: drover_shared::ProjectId) -> rusqlite::Result<PathMap> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT path_server, path_linux, path_osx, path_win, render_path_server,
-                    render_path_linux, render_path_osx, render_path_win
-             FROM projects WHERE id = :id",
-        )?
-        .query_row(named_params! { ":id": project }, |r| {
-            Ok(PathMap {
-                path_server: r.get(0)?,
-                path_linux: r.get(1)?,
-                path_osx: r.get(2)?,
-                path_win: r.get(3)?,
-                render_path_server: r.get(4)?,
-                render_path_linux: r.get(5)?,
-                render_path_osx: r.get(6)?,
-                render_path_win: r.get(7)?,
-            })
-        })
-        .optional()?
-        .unwrap_or_default())
 }
 
 /// Checks that `task` is `worker`'s active task.
