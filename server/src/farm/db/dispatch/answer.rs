@@ -29,7 +29,7 @@ pub fn assignment(conn: &Connection, claimed: Claimed) -> rusqlite::Result<Optio
 
 /// The folders of a project per platform (none for a project that is gone). Its own query,
 /// by position: every claim's answer reads it.
-pub fn path_map(conn: &Connection, project: drover_shared::ProjectId) -> rusqlite::Result<PathMap> {
+fn path_map(conn: &Connection, project: drover_shared::ProjectId) -> rusqlite::Result<PathMap> {
     Ok(conn
         .prepare_cached(
             "SELECT path_server, path_linux, path_osx, path_win, render_path_server,

@@ -6,7 +6,7 @@
 mod answer;
 mod schedules;
 
-pub use answer::{assignment, path_map};
+pub use answer::assignment;
 pub use schedules::follow_schedules;
 
 use super::settings::job_fail_percent as fail_percent;
