@@ -6,9 +6,17 @@ use drover_shared::{JobId, TaskId, TaskStatus, TaskType, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, named_params};
 
 /// The columns [`from_row`] reads, in its order.
-pub(crate) const COLUMNS: &str =
-    "id, job_id, name, task_type, status, frame_start, frame_end, worker_id,
-    activity, failures, steps_done, steps_total, started, updated";
+///
+/// A macro, so that the queries built on it are literals (`concat!`), not a string
+/// formatted again on every read of the hot path.
+macro_rules! task_columns {
+    () => {
+        "id, job_id, name, task_type, status, frame_start, frame_end, worker_id,
+    activity, failures, steps_done, steps_total, started, updated"
+    };
+}
+pub(crate) use task_columns;
+const COLUMNS: &str = task_columns!();
 
 /// A task from a row of [`COLUMNS`], by position: looking each column up by name cost the
 /// writer more than reading it, on every claim and completion.
@@ -71,9 +79,13 @@ pub fn insert_chunks(
 
 /// One task.
 pub fn get(conn: &Connection, id: TaskId) -> rusqlite::Result<Option<Task>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tasks WHERE id = :id"))?
-        .query_row(named_params! { ":id": id }, from_row)
-        .optional()
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        task_columns!(),
+        " FROM tasks WHERE id = :id"
+    ))?
+    .query_row(named_params! { ":id": id }, from_row)
+    .optional()
 }
 
 /// A page of tasks in task order. With `after`, a keyset page (cheap at any depth);

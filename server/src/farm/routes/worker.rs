@@ -93,18 +93,6 @@ async fn register(
     ))
 }
 
-/// Pushes the worker as it is now, read in the write that changed it.
-fn push_worker(
-    c: &rusqlite::Connection,
-    id: drover_shared::WorkerId,
-    events: &mut Vec<EventKind>,
-) -> rusqlite::Result<()> {
-    if let Some(worker) = db::workers::get(c, id)? {
-        events.push(EventKind::Worker { worker });
-    }
-    Ok(())
-}
-
 /// Start a session: capabilities and host facts; answers the status to start in.
 #[utoipa::path(post, path = "/worker/sign-on", tag = "worker", request_body = SignOn, security(("worker" = [])),
     responses((status = 200, body = SignOnResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -128,7 +116,7 @@ async fn sign_on(
             )?);
             let status = db::workers::sign_on(c, id, &body)?;
             let timeout = db::settings::load(c)?.worker_timeout_secs;
-            push_worker(c, id, events)?;
+            dispatch::push_worker(c, id, events)?;
             Ok::<_, ApiError>((status, timeout))
         })
         .await?;
@@ -159,7 +147,7 @@ async fn sign_off(
             )?);
             db::workers::set_status(c, id, WorkerStatus::Offline)?;
             db::workers::clear_offline_request(c, id)?;
-            push_worker(c, id, events)?;
+            dispatch::push_worker(c, id, events)?;
             Ok::<_, ApiError>(())
         })
         .await?;
@@ -185,7 +173,7 @@ async fn heartbeat(
             // change on every beat, at most every so often per worker: 10,000 nodes beating
             // every 5 s would otherwise be 2,000 events a second to every dashboard.
             if bus.worker_news_due(id, before != Some(body.status)) {
-                push_worker(c, id, events)?;
+                dispatch::push_worker(c, id, events)?;
             }
             Ok::<_, ApiError>((request, before))
         })

@@ -87,9 +87,7 @@ async fn set_worker_status(
                 let why = format!("requeued: its worker was told to go {} now", change.status);
                 events.extend(db::dispatch::requeue_worker_tasks(c, change.id, &why)?);
             }
-            if let Some(worker) = db::workers::get(c, id)? {
-                events.push(EventKind::Worker { worker });
-            }
+            db::dispatch::push_worker(c, id, events)?;
             Ok(())
         })
         .await?;

@@ -76,8 +76,17 @@ pub fn task_event(task: &Task) -> EventKind {
     }
 }
 
-fn worker_event(conn: &Connection, id: WorkerId) -> rusqlite::Result<Option<EventKind>> {
-    Ok(workers::get(conn, id)?.map(|worker| EventKind::Worker { worker }))
+/// Pushes the worker as it is now, read in the write that changed it: what every write that
+/// changes a worker tells the dashboards.
+pub(crate) fn push_worker(
+    conn: &Connection,
+    id: WorkerId,
+    events: &mut Vec<EventKind>,
+) -> rusqlite::Result<()> {
+    if let Some(worker) = workers::get(conn, id)? {
+        events.push(EventKind::Worker { worker });
+    }
+    Ok(())
 }
 
 fn push_task(conn: &Connection, id: TaskId, events: &mut Vec<EventKind>) -> rusqlite::Result<()> {
@@ -194,9 +203,10 @@ pub fn claim(
     }
     let mut events = Vec::new();
     let current = conn
-        .prepare_cached(&format!(
-            "SELECT {} FROM tasks WHERE worker_id = :w AND status = 'active' LIMIT 1",
-            tasks::COLUMNS
+        .prepare_cached(concat!(
+            "SELECT ",
+            tasks::task_columns!(),
+            " FROM tasks WHERE worker_id = :w AND status = 'active' LIMIT 1"
         ))?
         .query_row(named_params! { ":w": worker }, tasks::from_row)
         .optional()?;
@@ -262,8 +272,10 @@ fn find_task(
         })?
         .collect::<rusqlite::Result<_>>()?;
     // The whole row of the task picked: the claim's answer is built from it.
-    let mut pick = conn.prepare_cached(&format!(
-        "SELECT {} FROM tasks t INDEXED BY tasks_runnable
+    let mut pick = conn.prepare_cached(concat!(
+        "SELECT ",
+        tasks::task_columns!(),
+        " FROM tasks t INDEXED BY tasks_runnable
          WHERE t.job_id = :job AND t.status IN ('queued', 'soft_failed')
            AND instr(:types, ',' || t.task_type || ',') > 0
            AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = t.id AND f.worker_id = :w)
@@ -271,8 +283,7 @@ fn find_task(
                            WHERE b.job_id = t.job_id AND b.worker_id = :w AND b.task_type = t.task_type)
            AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks dt ON dt.id = d.depends_on
                            WHERE d.task_id = t.id AND dt.status <> 'completed')
-         ORDER BY t.id LIMIT 1",
-        tasks::COLUMNS
+         ORDER BY t.id LIMIT 1"
     ))?;
     for (job, status) in jobs {
         let found = pick
@@ -524,7 +535,7 @@ pub fn enforce_timeouts(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<
             worker,
             "requeued: its worker stopped answering",
         )?);
-        events.extend(worker_event(conn, worker)?);
+        push_worker(conn, worker, &mut events)?;
     }
     // A job's own timeout replaces the farm's for its tasks.
     let stuck: Vec<(TaskId, i64)> = conn

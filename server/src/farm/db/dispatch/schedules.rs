@@ -22,9 +22,7 @@ pub fn follow_schedules(
         }
         turn(conn, worker, asleep)?;
         schedules::set_state(conn, worker, asleep)?;
-        if let Some(worker) = workers::get(conn, worker)? {
-            events.push(EventKind::Worker { worker });
-        }
+        super::push_worker(conn, worker, &mut events)?;
     }
     Ok(events)
 }
