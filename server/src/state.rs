@@ -63,6 +63,26 @@ impl AppState {
             .await
     }
 
+    /// The same for Kitsu's side: `f` answers its value and its live events, which go to the
+    /// Socket.IO sender from the writer's thread once the write committed. So pages hear of
+    /// production writes in commit order, and a request dropped after its commit still has
+    /// its events sent.
+    pub(crate) async fn write_live<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(
+                &rusqlite::Connection,
+            ) -> Result<(T, Vec<crate::production::db::live::LiveEvent>), E>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E: From<crate::store::StoreError> + Send + 'static,
+    {
+        let live = self.live.clone();
+        self.store
+            .write_then(f, move |events| live.publish_committed(events))
+            .await
+    }
+
     /// Wakes the workers waiting for work: after a change that may make many tasks runnable
     /// (a job submitted or resumed, a limit raised, a worker gone).
     pub fn work_available(&self) {

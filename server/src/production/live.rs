@@ -86,14 +86,16 @@ impl Live {
         (layer, Self { events })
     }
 
-    /// Sends a committed write's events, in the order the write made them, after those
-    /// published before.
-    pub async fn publish(&self, events: Vec<LiveEvent>) {
+    /// Queues a committed write's events, in the order the write made them, after those of
+    /// the writes committed before. Called on the writer's thread once the write committed
+    /// ([`crate::state::AppState::write_live`]), never from async code: it waits for room
+    /// when the sender is [`QUEUE`] writes behind.
+    pub(crate) fn publish_committed(&self, events: Vec<LiveEvent>) {
         if events.is_empty() {
             return;
         }
         // Only fails when the server is stopping: nobody is listening then.
-        let _ = self.events.send(events).await;
+        let _ = self.events.blocking_send(events);
     }
 }
 

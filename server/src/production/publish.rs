@@ -93,9 +93,8 @@ async fn publish(state: &AppState, pending: Pending) -> ApiResult<()> {
         }
     };
     let schema = state.production.clone();
-    let events = state
-        .store
-        .write(move |conn| {
+    state
+        .write_live(move |conn| {
             let live = Events::default();
             match comment_as_submitter(conn, &schema, &pending, attachment, &live)? {
                 Ok(comment) => render_publish::mark_published(conn, job_id, Some(&comment))?,
@@ -106,11 +105,9 @@ async fn publish(state: &AppState, pending: Pending) -> ApiResult<()> {
                     live.take();
                 }
             }
-            Ok::<_, ApiError>(live.take())
+            Ok::<_, ApiError>(((), live.take()))
         })
-        .await?;
-    state.live.publish(events).await;
-    Ok(())
+        .await
 }
 
 /// Writes the job's comment with the rights its submitter has now: `Ok(Err(reason))` when

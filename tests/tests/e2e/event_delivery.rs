@@ -1,13 +1,17 @@
 //! Events follow the writes they tell of: a worker that hangs up right after sending a task's
 //! result (its request dropped by the server mid-way) still has the result told to every
-//! dashboard when the write committed, and a job's progress ends on its latest counts.
+//! dashboard when the write committed, and a job's progress ends on its latest counts; so is a
+//! production change to Kitsu's open pages when its client hung up.
 
+use crate::kitsu::listener::{Listener, python};
+use crate::kitsu::{self, call, id};
 use drover_shared::JobStatus;
 use drover_shared::events::{EventKind, EventQuery};
 use drover_shared::{TaskId, TaskStatus};
 use drover_tests::{
-    job_tasks, project, setup, signed_on_worker, signed_on_worker_with_token, submit,
+    TestServer, job_tasks, project, setup, signed_on_worker, signed_on_worker_with_token, submit,
 };
+use reqwest::Method;
 use std::collections::HashSet;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -15,6 +19,19 @@ use tokio::net::TcpStream;
 
 /// Completions sent and dropped.
 const TASKS: usize = 40;
+
+/// Sends a JSON `POST` on a connection of its own and shuts it at once: the server reads EOF
+/// mid-request and drops the handler, before or after its write committed.
+async fn post_and_hang_up(ts: &TestServer, path: &str, token: &str, body: &str) {
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: drover\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut hang_up = TcpStream::connect(ts.server.addr()).await.unwrap();
+    hang_up.write_all(request.as_bytes()).await.unwrap();
+    hang_up.shutdown().await.unwrap();
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
@@ -31,28 +48,15 @@ async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
         .unwrap();
     let job = submit(&admin, p.id, &format!("1-{TASKS}"), 1).await;
 
-    // Each task is claimed, then its completion is sent on a connection of its own that is
-    // shut at once: the server reads EOF mid-request and drops the handler, before or after
-    // the write committed.
+    // Each task is claimed, then its completion is sent on a connection shut at once.
     for _ in 0..TASKS {
         let assignment = worker
             .claim_task(0)
             .await
             .unwrap()
             .expect("a task to claim");
-        let body = br#"{"status":"completed"}"#;
-        let request = format!(
-            "POST /api/worker/task/{} HTTP/1.1\r\nHost: drover\r\nAuthorization: Bearer {}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            assignment.task.id,
-            worker_token,
-            body.len()
-        );
-        let mut hang_up = TcpStream::connect(ts.server.addr()).await.unwrap();
-        hang_up.write_all(request.as_bytes()).await.unwrap();
-        hang_up.write_all(body).await.unwrap();
-        hang_up.shutdown().await.unwrap();
-        drop(hang_up);
+        let path = format!("/api/worker/task/{}", assignment.task.id);
+        post_and_hang_up(&ts, &path, &worker_token, r#"{"status":"completed"}"#).await;
     }
 
     // What the store says once every dropped request has run its course: two looks in a row
@@ -190,4 +194,65 @@ async fn a_stream_read_late_gets_every_event_in_order() {
         assert_eq!(at, offset, "each chunk follows the one before");
         offset += text.len() as u64;
     }
+}
+
+/// Kitsu's side: shots made by requests whose client hangs up at once are each heard by an
+/// open page as `shot:new` when their write committed, before what was written after them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_changes_from_clients_that_hang_up_at_once_are_still_heard() {
+    let Some(python) = python() else { return };
+    let (ts, admin) = setup().await;
+    let b = kitsu::breakdown(&admin, "Dropped").await;
+    let token = admin.token().unwrap().to_owned();
+    let (mut page, hello) = Listener::start(&python, &ts, "admin", &["bearer", &token]).await;
+    assert_eq!(hello, "connected");
+    let path = format!("/api/data/projects/{}/shots", b.project);
+    for n in 0..TASKS {
+        let body = serde_json::json!({"name": format!("DROP{n:03}"), "sequence_id": b.sequence});
+        post_and_hang_up(&ts, &path, &token, &body.to_string()).await;
+    }
+
+    // The shots made, once every dropped request has run its course (two looks agree).
+    let look = || async {
+        let shots = call(&admin, Method::GET, &path["/api".len()..], None, 200).await;
+        shots
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["name"].as_str().unwrap().starts_with("DROP"))
+            .map(id)
+            .collect::<HashSet<String>>()
+    };
+    let mut made = look().await;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = look().await;
+        if now == made {
+            break;
+        }
+        made = now;
+    }
+    eprintln!("{} of {TASKS} dropped shots committed", made.len());
+    assert!(
+        !made.is_empty(),
+        "some shots committed before their request was dropped"
+    );
+
+    // A change made afterwards: the page hears every shot made before it.
+    let department = call(
+        &admin,
+        Method::POST,
+        "/data/departments",
+        Some(serde_json::json!({"name": "Mark", "color": "#ffcc00"})),
+        201,
+    )
+    .await;
+    let heard: HashSet<String> = page
+        .until("department:new", "department_id", &id(&department))
+        .await
+        .iter()
+        .filter(|e| e[0] == "shot:new")
+        .map(|e| e[1]["shot_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(heard.is_superset(&made), "heard {heard:?} of {made:?}");
 }

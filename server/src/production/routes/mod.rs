@@ -288,16 +288,13 @@ where
 {
     let (viewer, schema) = (Viewer::from(me), state.production.clone());
     let user = me.user.id;
-    let (value, events) = state
-        .store
-        .write(move |conn| {
+    state
+        .write_live(move |conn| {
             let (value, events) = with_data(conn, &schema, &viewer, f)?;
             crate::production::db::events::record(conn, user, &events)?;
             Ok::<_, ApiError>((value, events))
         })
-        .await?;
-    state.live.publish(events).await;
-    Ok(value)
+        .await
 }
 
 /// What a route made of one write answers: the value as JSON (`200`), the value made

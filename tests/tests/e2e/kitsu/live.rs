@@ -4,123 +4,12 @@
 //! closed when its session ends. Skipped without `DROVER_GAZU_PYTHON`, unless
 //! `DROVER_REQUIRE_GAZU=1`.
 
+use super::listener::{Listener, python, session_cookie};
 use super::{call, id, join, member, person_id};
-use drover_tests::{PASSWORD, TestServer, setup};
+use drover_tests::{PASSWORD, setup};
 use reqwest::Method;
-use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use serde_json::json;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout};
-
-/// How long a listener waits for one line before the test fails.
-const WAIT: Duration = Duration::from_secs(30);
-
-fn python() -> Option<PathBuf> {
-    let python = std::env::var_os("DROVER_GAZU_PYTHON").map(PathBuf::from);
-    if python.is_none() {
-        assert!(
-            std::env::var("DROVER_REQUIRE_GAZU").as_deref() != Ok("1"),
-            "DROVER_REQUIRE_GAZU=1 but DROVER_GAZU_PYTHON is not set"
-        );
-        eprintln!("skipped: DROVER_GAZU_PYTHON is not set (a Python with gazu; see .ci/run)");
-    }
-    python
-}
-
-/// A Socket.IO client in its own process, printing what it hears.
-struct Listener {
-    _child: Child,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-    who: &'static str,
-}
-
-impl Listener {
-    /// Connects as `how` (`cookie NAME=VALUE`, `bearer TOKEN` or `none`); answers the
-    /// listener and its first line (`"connected"` or `"refused"`).
-    async fn start(
-        python: &Path,
-        ts: &TestServer,
-        who: &'static str,
-        how: &[&str],
-    ) -> (Self, Value) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("gazu/live_events.py");
-        let mut child = tokio::process::Command::new(python)
-            .arg(&script)
-            .arg(ts.url())
-            .args(how)
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("no_proxy", "127.0.0.1,localhost")
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let mut listener = Self {
-            _child: child,
-            stdin,
-            lines: BufReader::new(stdout).lines(),
-            who,
-        };
-        let first = listener.next().await;
-        (listener, first)
-    }
-
-    async fn next(&mut self) -> Value {
-        let line = tokio::time::timeout(WAIT, self.lines.next_line())
-            .await
-            .unwrap_or_else(|_| panic!("{} heard nothing for {WAIT:?}", self.who))
-            .unwrap()
-            .unwrap_or_else(|| panic!("{}'s listener ended", self.who));
-        serde_json::from_str(&line).unwrap()
-    }
-
-    /// Sends an event, as the page does.
-    async fn send(&mut self, name: &str, payload: Value) {
-        let line = format!("{}\n", json!([name, payload]));
-        self.stdin.write_all(line.as_bytes()).await.unwrap();
-        self.stdin.flush().await.unwrap();
-    }
-
-    /// Every event up to and including the first named `name` whose payload has `key: value`.
-    async fn until(&mut self, name: &str, key: &str, value: &str) -> Vec<Value> {
-        let mut heard = Vec::new();
-        loop {
-            let event = self.next().await;
-            heard.push(event.clone());
-            if event[0] == name && event[1][key] == value {
-                return heard;
-            }
-        }
-    }
-}
-
-/// The session cookie of a browser login as `email`.
-async fn session_cookie(ts: &TestServer, email: &str) -> String {
-    let answer = reqwest::Client::new()
-        .post(format!("{}/api/auth/login", ts.url()))
-        .header("origin", ts.url())
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    answer
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap())
-        .find(|c| c.starts_with("access_token_cookie="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_hear_their_productions_events_live_and_nothing_of_others() {

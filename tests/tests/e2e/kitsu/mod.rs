@@ -14,6 +14,7 @@ mod exports;
 mod imports;
 mod imports_more;
 mod limits;
+pub(crate) mod listener;
 mod live;
 mod planning;
 mod plans;

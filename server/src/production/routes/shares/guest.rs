@@ -202,12 +202,9 @@ where
     T: Send + 'static,
 {
     let schema = state.production.clone();
-    let (value, events) = state
-        .store
-        .write(move |conn| with_data(conn, &schema, &viewer, f))
-        .await?;
-    state.live.publish(events).await;
-    Ok(value)
+    state
+        .write_live(move |conn| with_data(conn, &schema, &viewer, f))
+        .await
 }
 
 /// A guest page that is one read of the link's playlist, behind the link's password.
