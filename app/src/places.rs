@@ -53,7 +53,11 @@ mod tests {
     fn windows_places_local_and_roaming() {
         let local = PathBuf::from(std::env::var_os("LOCALAPPDATA").unwrap());
         let roaming = PathBuf::from(std::env::var_os("APPDATA").unwrap());
-        assert!(local_farm_dir().starts_with(&local), "{}", local_farm_dir().display());
+        assert!(
+            local_farm_dir().starts_with(&local),
+            "{}",
+            local_farm_dir().display()
+        );
         let settings = settings_file().unwrap();
         assert!(settings.starts_with(&roaming), "{}", settings.display());
         assert!(settings.ends_with("app.ron"));

@@ -12,7 +12,7 @@ use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, INVALID_HANDLE_VALUE};
 use windows_sys::Win32::Security::Authorization::{SE_FILE_OBJECT, SetNamedSecurityInfoW};
 use windows_sys::Win32::Security::{
     ACCESS_ALLOWED_ACE, ACL, ACL_REVISION, AddAccessAllowedAce, DACL_SECURITY_INFORMATION,
-    GetLengthSid, GetTokenInformation, InitializeAcl, PROTECTED_DACL_SECURITY_INFORMATION,
+    GetLengthSid, GetTokenInformation, InitializeAcl, PROTECTED_DACL_SECURITY_INFORMATION, PSID,
     TOKEN_QUERY, TOKEN_USER, TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::FILE_ALL_ACCESS;
@@ -173,35 +173,57 @@ pub fn ctrl_break(pid: u32) -> io::Result<()> {
     check(unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, pid) })
 }
 
+/// The SID of the user this process runs as, inside the `TOKEN_USER` it came in.
+struct UserSid {
+    // u64s keep the buffer aligned for TOKEN_USER (pointers) and the SID after it.
+    token_user: Vec<u64>,
+}
+
+impl UserSid {
+    /// This process's user.
+    fn current() -> io::Result<Self> {
+        let mut token: HANDLE = std::ptr::null_mut();
+        // SAFETY: the pseudo handle of this process needs no closing; `token` receives a
+        // handle, closed by OwnedHandle.
+        check(unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &raw mut token) })?;
+        let token = OwnedHandle::new(token)?;
+        let mut needed = 0u32;
+        // SAFETY: asking for the size only (null buffer of length 0); the call fails with
+        // ERROR_INSUFFICIENT_BUFFER and sets `needed`.
+        unsafe {
+            GetTokenInformation(token.0, TokenUser, std::ptr::null_mut(), 0, &raw mut needed)
+        };
+        if needed == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut token_user = vec![0u64; (needed as usize).div_ceil(8)];
+        // SAFETY: the buffer holds at least `needed` bytes.
+        check(unsafe {
+            GetTokenInformation(
+                token.0,
+                TokenUser,
+                token_user.as_mut_ptr().cast::<c_void>(),
+                needed,
+                &raw mut needed,
+            )
+        })?;
+        Ok(Self { token_user })
+    }
+
+    /// The SID, valid as long as `self`.
+    fn sid(&self) -> PSID {
+        // SAFETY: the buffer holds a TOKEN_USER (filled by GetTokenInformation), whose SID
+        // points inside the buffer.
+        unsafe { (*self.token_user.as_ptr().cast::<TOKEN_USER>()).User.Sid }
+    }
+}
+
 /// Gives `path` a protected DACL with a single entry: full access for the user this process
 /// runs as. Inherited entries (Users, Administrators of the folder) no longer apply, so
 /// nobody else can read it.
 pub fn restrict_to_owner(path: &Path) -> io::Result<()> {
-    let mut token: HANDLE = std::ptr::null_mut();
-    // SAFETY: the pseudo handle of this process needs no closing; `token` receives a handle.
-    check(unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &raw mut token) })?;
-    let token = OwnedHandle::new(token)?;
-    let mut needed = 0u32;
-    // SAFETY: asking for the size only (null buffer of length 0); the call fails with
-    // ERROR_INSUFFICIENT_BUFFER and sets `needed`.
-    unsafe { GetTokenInformation(token.0, TokenUser, std::ptr::null_mut(), 0, &raw mut needed) };
-    if needed == 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // u64s keep the buffer aligned for TOKEN_USER (pointers) and the SID after it.
-    let mut user = vec![0u64; (needed as usize).div_ceil(8)];
-    // SAFETY: the buffer holds at least `needed` bytes.
-    check(unsafe {
-        GetTokenInformation(
-            token.0,
-            TokenUser,
-            user.as_mut_ptr().cast::<c_void>(),
-            needed,
-            &raw mut needed,
-        )
-    })?;
-    // SAFETY: the call filled the buffer with a TOKEN_USER, whose SID points inside it.
-    let sid = unsafe { (*user.as_ptr().cast::<TOKEN_USER>()).User.Sid };
+    let user = UserSid::current()?;
+    let sid = user.sid();
     // SAFETY: `sid` is a valid SID (from the token).
     let sid_len = unsafe { GetLengthSid(sid) };
     // An ACL header and one ACCESS_ALLOWED_ACE whose SidStart is the first u32 of the SID.
@@ -213,7 +235,7 @@ pub fn restrict_to_owner(path: &Path) -> io::Result<()> {
     check(unsafe { InitializeAcl(acl_ptr, acl_len as u32, ACL_REVISION) })?;
     // SAFETY: the ACL was sized for this one entry with this SID.
     check(unsafe { AddAccessAllowedAce(acl_ptr, ACL_REVISION, FILE_ALL_ACCESS, sid) })?;
-    let wide: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
+    let wide = wide(path);
     // SAFETY: a NUL-terminated path and a valid ACL; owner, group and SACL unchanged.
     let error = unsafe {
         SetNamedSecurityInfoW(
@@ -230,4 +252,78 @@ pub fn restrict_to_owner(path: &Path) -> io::Result<()> {
         return Err(io::Error::from_raw_os_error(error as i32));
     }
     Ok(())
+}
+
+/// `path` as a NUL-terminated UTF-16 string.
+fn wide(path: &Path) -> Vec<u16> {
+    path.as_os_str().encode_wide().chain([0]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use windows_sys::Win32::Foundation::LocalFree;
+    use windows_sys::Win32::Security::Authorization::GetNamedSecurityInfoW;
+    use windows_sys::Win32::Security::{
+        EqualSid, GetAce, GetSecurityDescriptorControl, PSECURITY_DESCRIPTOR, SE_DACL_PROTECTED,
+    };
+
+    #[test]
+    fn a_restricted_file_lets_only_its_user_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.json");
+        std::fs::write(&path, "x").unwrap();
+        restrict_to_owner(&path).unwrap();
+        let wide = wide(&path);
+        let mut dacl: *mut ACL = std::ptr::null_mut();
+        let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        // SAFETY: a NUL-terminated path; the descriptor is freed below.
+        let error = unsafe {
+            GetNamedSecurityInfoW(
+                wide.as_ptr(),
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &raw mut dacl,
+                std::ptr::null_mut(),
+                &raw mut descriptor,
+            )
+        };
+        assert_eq!(error, 0);
+        let (mut control, mut revision) = (0u16, 0u32);
+        // SAFETY: the descriptor came from GetNamedSecurityInfoW.
+        check(unsafe {
+            GetSecurityDescriptorControl(descriptor, &raw mut control, &raw mut revision)
+        })
+        .unwrap();
+        // SAFETY: the DACL points into the descriptor, still alive.
+        let count = unsafe { (*dacl).AceCount };
+        let mut ace: *mut c_void = std::ptr::null_mut();
+        // SAFETY: as above; entry 0 exists when count is 1, else the call fails.
+        check(unsafe { GetAce(dacl, 0, &raw mut ace) }).unwrap();
+        let ace = ace.cast::<ACCESS_ALLOWED_ACE>();
+        // SAFETY: the entry is an ACCESS_ALLOWED_ACE (type 0, checked below) whose SID
+        // starts at SidStart.
+        let (kind, mask, sid) = unsafe {
+            (
+                (*ace).Header.AceType,
+                (*ace).Mask,
+                (&raw mut (*ace).SidStart).cast::<c_void>(),
+            )
+        };
+        let user = UserSid::current().unwrap();
+        // SAFETY: two valid SIDs.
+        let same_user = unsafe { EqualSid(sid, user.sid()) } != 0;
+        // SAFETY: the descriptor was allocated by GetNamedSecurityInfoW, freed once.
+        unsafe { LocalFree(descriptor) };
+        assert_ne!(
+            control & SE_DACL_PROTECTED,
+            0,
+            "inherited entries no longer apply"
+        );
+        assert_eq!(count, 1, "one entry");
+        // 0: ACCESS_ALLOWED_ACE_TYPE.
+        assert_eq!((kind, mask, same_user), (0, FILE_ALL_ACCESS, true));
+    }
 }

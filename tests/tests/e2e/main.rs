@@ -26,4 +26,5 @@ mod security;
 mod stats;
 mod stored_files;
 mod tasks;
+mod wine;
 mod worker_protocol;
