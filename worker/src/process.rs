@@ -30,6 +30,13 @@ impl Tree {
     /// Takes hold of the tree `child` (started from a command [`prepare`]d) leads. On
     /// Windows this puts the still suspended program in a new Job Object and lets it run;
     /// on an error the program is killed.
+    #[cfg_attr(
+        not(windows),
+        allow(
+            clippy::unused_async,
+            reason = "one signature for every platform; only Windows awaits (killing the program)"
+        )
+    )]
     pub async fn contain(child: &mut Child) -> std::io::Result<Self> {
         #[cfg(windows)]
         {
