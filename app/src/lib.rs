@@ -8,6 +8,7 @@ pub mod command;
 pub mod local;
 pub mod model;
 pub mod msg;
+pub mod places;
 pub mod production;
 pub mod screen;
 pub mod session;
@@ -25,6 +26,7 @@ pub fn run(options: Options) -> eframe::Result {
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([900.0, 560.0]),
         renderer: eframe::Renderer::Glow,
+        persistence_path: places::settings_file(),
         ..eframe::NativeOptions::default()
     };
     eframe::run_native(

@@ -1,7 +1,9 @@
 //! "Start a local farm": the server crate runs inside the app on `127.0.0.1` with a free port
 //! and its SQLite store in the user's data dir. The first start creates a local admin account
-//! and keeps its credentials in `local-admin.json` (mode 0600), so nobody types a password to
-//! render on their own machine. "Render on this computer" adds an in-process worker.
+//! and keeps its credentials in `local-admin.json` (mode 0600; on Windows an ACL that lets
+//! only the user in), so nobody types a password to render on their own machine. "Render on
+//! this computer" adds an in-process worker, which finds Blender on PATH or, on Windows, in
+//! its install folders.
 
 use drover_shared::api::{ProjectInput, User};
 use drover_shared::{Client, Role};
@@ -28,12 +30,9 @@ pub struct LocalSetup {
     pub render_here: bool,
 }
 
-/// The default data dir of the local farm.
+/// The default data dir of the local farm (see [`crate::places`]).
 pub fn default_data_dir() -> PathBuf {
-    directories::ProjectDirs::from("org", "Drover", "drover").map_or_else(
-        || PathBuf::from("drover-farm"),
-        |dirs| dirs.data_dir().join("local-farm"),
-    )
+    crate::places::local_farm_dir()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -237,8 +236,8 @@ fn random_password() -> String {
         .collect()
 }
 
-/// Writes the credentials readable by this user only (0600 on Unix), through a temporary
-/// file so a crash never leaves half a file.
+/// Writes the credentials readable by this user only (0600 on Unix, an owner-only ACL on
+/// Windows), through a temporary file so a crash never leaves half a file.
 fn write_private(path: &Path, credentials: &Credentials) -> Result<(), LocalError> {
     let io = |source| LocalError::Io {
         path: path.to_owned(),
@@ -246,14 +245,7 @@ fn write_private(path: &Path, credentials: &Credentials) -> Result<(), LocalErro
     };
     let bytes = serde_json::to_vec_pretty(credentials).map_err(|e| io(e.into()))?;
     let tmp = path.with_extension("json.tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).map_err(io)?;
+    let mut file = drover_worker::private_file::create(&tmp).map_err(io)?;
     std::io::Write::write_all(&mut file, &bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
@@ -278,6 +270,7 @@ mod tests {
             assert_eq!(projects.len(), 1, "a new local farm has one project");
             farm.stop().await;
             let path = dir.path().join(CREDENTIALS_FILE);
+            assert!(path.is_file(), "the local admin's credentials are kept");
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;

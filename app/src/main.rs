@@ -1,5 +1,9 @@
 //! `drover`: parses the command line, sets up logging and opens the app.
 
+// A Windows release build is a GUI program, so no console window opens beside the app; its
+// log is then lost, which is why debug builds keep the console.
+#![cfg_attr(all(windows, not(debug_assertions)), windows_subsystem = "windows")]
+
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -188,11 +188,9 @@ impl PathMap {
                 continue;
             }
             if let Some(rest) = path.strip_prefix(server.as_str()) {
-                let rest = if os == "windows" {
-                    rest.replace('/', "\\")
-                } else {
-                    rest.to_owned()
-                };
+                if os == "windows" {
+                    return windows_join(local, rest);
+                }
                 return format!("{local}{rest}");
             }
         }
@@ -216,6 +214,19 @@ impl PathMap {
             _ => "",
         }
     }
+}
+
+/// A Windows folder (`P:`, `P:\proj`, `\\nas\proj`, or any of these written with `/`)
+/// and the rest of a server path under it, as one Windows path: backslashes only, one
+/// between the two.
+fn windows_join(folder: &str, rest: &str) -> String {
+    let folder = folder.replace('/', "\\");
+    let rest = rest.replace('/', "\\");
+    let rest = match rest.strip_prefix('\\') {
+        Some(after) if folder.ends_with('\\') => after,
+        _ => &rest,
+    };
+    format!("{folder}{rest}")
 }
 
 /// A task handed to a worker, with what it needs to run it.
@@ -276,6 +287,43 @@ pub struct MayIRun {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn windows_paths_from_drive_letters_and_unc_shares() {
+        let map = |path_win: &str| PathMap {
+            path_server: "/srv/proj".into(),
+            path_linux: "/mnt/proj".into(),
+            path_win: path_win.into(),
+            ..PathMap::default()
+        };
+        let blend = "/srv/proj/shots/sh010.blend";
+        for (path_win, expected) in [
+            ("P:", "P:\\shots\\sh010.blend"),
+            ("P:\\", "P:\\shots\\sh010.blend"),
+            ("P:/", "P:\\shots\\sh010.blend"),
+            (
+                "D:\\projects\\proj",
+                "D:\\projects\\proj\\shots\\sh010.blend",
+            ),
+            ("\\\\nas\\proj", "\\\\nas\\proj\\shots\\sh010.blend"),
+            ("//nas/proj/", "\\\\nas\\proj\\shots\\sh010.blend"),
+        ] {
+            assert_eq!(
+                map(path_win).localize(blend, "windows"),
+                expected,
+                "{path_win}"
+            );
+        }
+        // Linux keeps the path as written; a path under no mapped folder stays as it is.
+        assert_eq!(
+            map("P:").localize(blend, "linux"),
+            "/mnt/proj/shots/sh010.blend"
+        );
+        assert_eq!(
+            map("P:").localize("/elsewhere/a.blend", "windows"),
+            "/elsewhere/a.blend"
+        );
+    }
 
     #[test]
     fn a_worker_request_is_sent_under_both_names_and_read_from_either() {

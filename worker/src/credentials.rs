@@ -1,5 +1,5 @@
 //! The worker's identity, kept in its work dir after registering once with the farm's join
-//! token (`credentials.json`, readable by its owner only).
+//! token (`credentials.json`, readable by its owner only: see [`crate::private_file`]).
 
 use drover_shared::protocol::WorkerCredentials;
 use serde::{Deserialize, Serialize};
@@ -34,11 +34,7 @@ pub fn save(work_dir: &Path, server: &str, credentials: &WorkerCredentials) -> s
     };
     let text = serde_json::to_string_pretty(&stored).map_err(std::io::Error::other)?;
     let partial = work_dir.join(format!("{FILE}.part"));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&partial)?;
+    let mut file = crate::private_file::create(&partial)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
     std::fs::rename(partial, work_dir.join(FILE))

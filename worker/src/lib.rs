@@ -10,7 +10,14 @@ pub mod credentials;
 pub mod host;
 pub mod job_folder;
 pub mod plan;
+pub mod private_file;
+pub mod process;
+pub mod programs;
 pub mod runner;
+// The crate's only unsafe code: the Win32 calls, each behind a safe function.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod windows;
 
 use drover_shared::api::StorageMode;
 use drover_shared::protocol::{Heartbeat, SignOn, WorkerCredentials};

@@ -1,5 +1,6 @@
 //! `drover-worker`: parses the command line, sets up logging, runs the worker until Ctrl-C or
-//! SIGTERM (or a manager shuts it down).
+//! SIGTERM (on Windows: Ctrl-C, Ctrl-Break, the console closing or the system shutting down),
+//! or until a manager shuts it down.
 
 use clap::Parser;
 use drover_worker::{Config, plan::Tools};
@@ -49,9 +50,11 @@ fn main() -> ExitCode {
     let name = cli
         .name
         .unwrap_or_else(|| sysinfo::System::host_name().unwrap_or_else(|| "worker".into()));
+    // The local data dir: the same as the data dir on Unix; on Windows AppData\Local, since
+    // a file cache has no place in a roaming profile.
     let Some(work_dir) = cli.work_dir.or_else(|| {
         directories::ProjectDirs::from("org", "Drover", "drover")
-            .map(|d| d.data_dir().join("worker"))
+            .map(|d| d.data_local_dir().join("worker"))
     }) else {
         eprintln!("error: no home directory for the work dir; pass --work-dir");
         return ExitCode::from(2);
@@ -105,7 +108,27 @@ async fn shutdown_signal() {
             Err(_) => std::future::pending().await,
         }
     };
-    #[cfg(not(unix))]
+    // A console closed, the system shutting down, Ctrl-Break, or a service wrapper's stop
+    // (NSSM and WinSW send Ctrl-C, then Ctrl-Break) end it as SIGTERM does on Unix.
+    #[cfg(windows)]
+    let terminate = async {
+        use tokio::signal::windows;
+        match (
+            windows::ctrl_break(),
+            windows::ctrl_close(),
+            windows::ctrl_shutdown(),
+        ) {
+            (Ok(mut brk), Ok(mut close), Ok(mut shutdown)) => {
+                tokio::select! {
+                    _ = brk.recv() => {}
+                    _ = close.recv() => {}
+                    _ = shutdown.recv() => {}
+                }
+            }
+            _ => std::future::pending().await,
+        }
+    };
+    #[cfg(not(any(unix, windows)))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
         () = ctrl_c => {}

@@ -19,11 +19,12 @@ pub struct Tools {
 }
 
 impl Tools {
-    /// Finds the tools: each given path if it exists, else the program on PATH.
+    /// Finds the tools: each given path if it exists, else the program on PATH (and
+    /// Blender in its install folders on Windows: see [`crate::programs`]).
     pub fn find(blender: Option<PathBuf>, ffmpeg: Option<PathBuf>) -> Self {
         Self {
-            blender: find_tool(blender, "blender"),
-            ffmpeg: find_tool(ffmpeg, "ffmpeg"),
+            blender: crate::programs::find(blender, "blender"),
+            ffmpeg: crate::programs::find(ffmpeg, "ffmpeg"),
         }
     }
 
@@ -38,18 +39,6 @@ impl Tools {
         }
         types
     }
-}
-
-/// `given` if present, else the first `name` on PATH.
-fn find_tool(given: Option<PathBuf>, name: &str) -> Option<String> {
-    if let Some(path) = given {
-        return path.exists().then(|| path.to_string_lossy().into_owned());
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-        .map(|p| p.to_string_lossy().into_owned())
 }
 
 /// What the output of the program means.

@@ -1,12 +1,14 @@
-//! Runs one task's program: in its own process group, its output streamed to the server as
-//! log chunks (every second or every 64 KiB), progress read from it, a preview uploaded after
-//! each saved frame, and `may-i-run` asked every second — on a no, or when the worker stops,
-//! the whole process group is killed within two seconds. For an upload-mode job, the plan's
-//! outputs are sent to the server too; a task whose outputs could not be sent fails.
+//! Runs one task's program: in its own process group (inside a Job Object on Windows, see
+//! [`crate::process`]), its output streamed to the server as log chunks (every second or
+//! every 64 KiB), progress read from it, a preview uploaded after each saved frame, and
+//! `may-i-run` asked every second — on a no, or when the worker stops, the whole process
+//! tree is killed within two seconds. For an upload-mode job, the plan's outputs are sent to
+//! the server too; a task whose outputs could not be sent fails.
 
 use crate::blender::{self, Progress};
 use crate::job_folder;
 use crate::plan::{Outputs, Parser, Plan};
+use crate::process::{self, Tree};
 use drover_shared::protocol::{Assignment, TaskUpdate};
 use drover_shared::{Client, ClientError, TaskId, TaskStatus};
 use std::process::Stdio;
@@ -19,8 +21,6 @@ use tokio::task::JoinSet;
 const LOG_CHUNK_BYTES: usize = 64 * 1024;
 /// How often progress and log are sent, and `may-i-run` is asked.
 const TICK: Duration = Duration::from_secs(1);
-/// Time between SIGTERM and SIGKILL when a task is stopped.
-const KILL_GRACE: Duration = Duration::from_millis(700);
 /// Widest preview uploaded; the server makes its own thumbnails from it.
 const PREVIEW_WIDTH: u32 = 1280;
 
@@ -76,27 +76,6 @@ fn forward_lines<R: AsyncRead + Unpin + Send + 'static>(reader: R, lines: mpsc::
             }
         }
     });
-}
-
-/// Ends the program's whole process group: SIGTERM, then SIGKILL.
-async fn kill_group(child: &mut tokio::process::Child) {
-    #[cfg(unix)]
-    if let Some(pid) = child.id() {
-        use nix::sys::signal::{Signal, killpg};
-        use nix::unistd::Pid;
-        let group = Pid::from_raw(pid as i32);
-        let _ = killpg(group, Signal::SIGTERM);
-        if tokio::time::timeout(KILL_GRACE, child.wait())
-            .await
-            .is_err()
-        {
-            let _ = killpg(group, Signal::SIGKILL);
-        } else {
-            // The leader is gone; anything it started in the group goes too.
-            let _ = killpg(group, Signal::SIGKILL);
-        }
-    }
-    let _ = child.kill().await;
 }
 
 /// Uploads a saved frame as the job's last-rendered preview (PNG and JPEG frames only).
@@ -180,8 +159,7 @@ pub async fn run(
     if let Some(cwd) = &plan.cwd {
         command.current_dir(cwd);
     }
-    #[cfg(unix)]
-    command.process_group(0);
+    process::prepare(&mut command);
     let header = format!("$ {}\n", plan.command_line());
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -197,6 +175,13 @@ pub async fn run(
                 Ok(_) => Outcome::Failed(reason),
                 Err(Gone(why)) => Outcome::Stopped(why),
             };
+        }
+    };
+    let tree = match Tree::contain(&mut child).await {
+        Ok(tree) => tree,
+        Err(e) => {
+            let reason = format!("could not contain {} in a job: {e}", plan.program);
+            return fail(client, task, reason).await;
         }
     };
     let (lines_tx, mut lines) = mpsc::channel(4096);
@@ -256,7 +241,7 @@ pub async fn run(
                 log.push('\n');
                 if log.len() >= LOG_CHUNK_BYTES {
                     match send_progress(&mut log, &activity, saved).await {
-                        (Err(Gone(why)), _) => { kill_group(&mut child).await; return Outcome::Stopped(why) }
+                        (Err(Gone(why)), _) => { tree.stop(&mut child).await; return Outcome::Stopped(why) }
                         (Ok(false), Some(unsent)) => log.insert_str(0, &unsent),
                         _ => {}
                     }
@@ -265,26 +250,26 @@ pub async fn run(
             status = child.wait() => break status,
             _ = tick.tick() => {
                 match send_progress(&mut log, &activity, saved).await {
-                    (Err(Gone(why)), _) => { kill_group(&mut child).await; return Outcome::Stopped(why) }
+                    (Err(Gone(why)), _) => { tree.stop(&mut child).await; return Outcome::Stopped(why) }
                     (Ok(false), Some(unsent)) => log.insert_str(0, &unsent),
                     _ => {}
                 }
                 match client.may_i_run(task).await {
                     Ok(answer) if !answer.may_keep_running => {
                         tracing::info!(task = %task, reason = %answer.reason, "told to stop");
-                        kill_group(&mut child).await;
+                        tree.stop(&mut child).await;
                         return Outcome::Stopped(answer.reason);
                     }
                     Ok(_) => {}
                     Err(e) if matches!(e.status().map(|s| s.as_u16()), Some(404)) => {
-                        kill_group(&mut child).await;
+                        tree.stop(&mut child).await;
                         return Outcome::Stopped(e.to_string());
                     }
                     Err(e) => tracing::debug!(error = %e, "may-i-run not answered"),
                 }
             }
             _ = stop.changed() => {
-                kill_group(&mut child).await;
+                tree.stop(&mut child).await;
                 return Outcome::Stopped("the worker is stopping".into());
             }
         }
@@ -306,7 +291,7 @@ pub async fn run(
         log.push_str(&line);
         log.push('\n');
     }
-    kill_group(&mut child).await;
+    tree.stop(&mut child).await;
     while uploads.join_next().await.is_some() {}
     let mut unsent = Vec::new();
     while let Some(result) = sent.join_next().await {

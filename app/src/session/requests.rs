@@ -431,7 +431,8 @@ pub async fn my_tasks(client: Client) -> Msg {
     Msg::MyTasks(tasks.map_err(|e| readable(&e)))
 }
 
-/// The system file dialog (XDG portal on Linux); `None` when closed or unavailable.
+/// The system file dialog (the XDG portal on Linux, the common item dialog on Windows);
+/// `None` when closed or unavailable.
 pub async fn pick(target: PickTarget) -> Msg {
     let dialog = rfd::AsyncFileDialog::new();
     let picked = match target {

@@ -27,4 +27,5 @@ mod security;
 mod stats;
 mod stored_files;
 mod tasks;
+mod wine;
 mod worker_protocol;
