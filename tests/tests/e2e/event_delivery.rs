@@ -1,7 +1,7 @@
 //! Events follow the writes they tell of: a worker that hangs up right after sending a task's
 //! result (its request dropped by the server mid-way) still has the result told to every
-//! dashboard when the write committed, and a job's progress ends on its latest counts; so is a
-//! production change to Kitsu's open pages when its client hung up.
+//! dashboard when the write committed, its log chunk kept, and a job's progress ends on its
+//! latest counts; so is a production change to Kitsu's open pages when its client hung up.
 
 use crate::kitsu::listener::{Listener, python};
 use crate::kitsu::{self, call, id};
@@ -56,7 +56,11 @@ async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
             .unwrap()
             .expect("a task to claim");
         let path = format!("/api/worker/task/{}", assignment.task.id);
-        post_and_hang_up(&ts, &path, &worker_token, r#"{"status":"completed"}"#).await;
+        let body = serde_json::json!({
+            "status": "completed",
+            "log": format!("task {} done\n", assignment.task.id),
+        });
+        post_and_hang_up(&ts, &path, &worker_token, &body.to_string()).await;
     }
 
     // What the store says once every dropped request has run its course: two looks in a row
@@ -146,6 +150,15 @@ async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
         }
     }
     assert_eq!(told, completed);
+
+    // And each has the log chunk sent with it.
+    for task in &completed {
+        let log = admin.task_log(*task).await.unwrap();
+        assert!(
+            log.contains(&format!("task {task} done")),
+            "{task}: {log:?}"
+        );
+    }
 }
 
 /// A stream left unread while hundreds of kilobytes of events pile up gets them all, in order,

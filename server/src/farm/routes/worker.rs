@@ -238,6 +238,22 @@ async fn update_task(
     Path(task): Path<TaskId>,
     Json(update): Json<TaskUpdate>,
 ) -> ApiResult<StatusCode> {
+    // A task of its own, which a dropped request does not cancel: an update whose write
+    // committed also has its log chunk appended and told, and the idle workers woken.
+    tokio::spawn(apply_update(state, worker, task, update))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Writes a task update, appends its log chunk and tells it, and wakes the workers it may
+/// have given work.
+async fn apply_update(
+    state: AppState,
+    worker: drover_shared::WorkerId,
+    task: TaskId,
+    update: TaskUpdate,
+) -> ApiResult<()> {
     let log = update.log.clone();
     let ends = update.status.is_some();
     let (job, released) = state
@@ -253,29 +269,19 @@ async fn update_task(
         })
         .await?;
     if let Some(text) = log.filter(|t| !t.is_empty()) {
-        // A task of its own, which a dropped request does not cancel: a chunk appended to the
-        // log is also told to those following it.
         let dir = state.data_dir.clone();
-        let bus = state.events.clone();
-        tokio::spawn(async move {
-            let chunk = text.clone();
-            let offset =
-                tokio::task::spawn_blocking(move || files::append_log(&dir, job, task, &chunk))
-                    .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))?
-                    .map_err(|e| {
-                        ApiError::Internal(format!("writing the log of task {task}: {e}"))
-                    })?;
-            bus.publish(EventKind::Log {
-                task_id: task,
-                job_id: job,
-                text,
-                offset,
-            });
-            Ok::<_, ApiError>(())
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+        let chunk = text.clone();
+        let offset =
+            tokio::task::spawn_blocking(move || files::append_log(&dir, job, task, &chunk))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(|e| ApiError::Internal(format!("writing the log of task {task}: {e}")))?;
+        state.events.publish(EventKind::Log {
+            task_id: task,
+            job_id: job,
+            text,
+            offset,
+        });
     }
     if released {
         state.work_available();
@@ -284,7 +290,7 @@ async fn update_task(
         // cap and limits, or releases the frame waiting for it downstream.
         state.task_ended();
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// Whether the worker may keep running the task (false once it was paused, canceled,
