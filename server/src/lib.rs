@@ -270,6 +270,7 @@ impl Server {
             })?,
             events,
             work: Arc::default(),
+            beats: Arc::default(),
             fido: Arc::new(fido),
             join_token_hash: auth::hash_token(&join_token),
             notifier: Arc::new(notifier),

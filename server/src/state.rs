@@ -21,6 +21,8 @@ pub struct AppState {
     pub(crate) events: EventBus,
     /// Publishes committed writes' events on `events`, in commit order.
     pub(crate) publisher: crate::events::Publisher,
+    /// Heartbeats that changed nothing but `last_seen` and facts, written once a second.
+    pub(crate) beats: Arc<crate::farm::beats::Beats>,
     /// Woken whenever a task may have become runnable; idle workers' claims wait on it.
     pub(crate) work: Arc<Notify>,
     /// The production tables' columns, read from the database at start.

@@ -5,6 +5,7 @@
 //! in [`db`].
 
 pub(crate) mod access;
+pub(crate) mod beats;
 pub(crate) mod compile;
 pub mod db;
 pub(crate) mod file_sets;

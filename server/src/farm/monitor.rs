@@ -1,5 +1,6 @@
-//! The background check that keeps the farm honest: workers not heard from within the worker
-//! timeout go offline and their tasks are requeued; tasks without an update within the task
+//! The background check that keeps the farm honest: the heartbeats kept in memory are written
+//! ([`crate::farm::beats`]), workers not heard from within the worker timeout go offline and
+//! their tasks are requeued; tasks without an update within the task
 //! timeout fail on their worker; nodes whose sleep schedule turned are asked to sleep or wake. Beside it, in the same task, the publisher posts ended render
 //! jobs on their production tasks ([`crate::production::publish`]): a render's conversion may wait its
 //! turn in the movie queue for minutes, and must not hold up the timeouts meanwhile.
@@ -8,6 +9,7 @@ use crate::error::ApiError;
 use crate::farm::db::{self, dispatch};
 use crate::farm::file_store::{self, FileLimits};
 use crate::state::AppState;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the timeouts are checked.
@@ -107,20 +109,27 @@ async fn publish(state: AppState) {
     }
 }
 
-/// Fails what timed out, every [`CHECK_INTERVAL`].
+/// Writes the heartbeats kept in memory ([`crate::farm::beats`]) and fails what timed out,
+/// every [`CHECK_INTERVAL`].
 async fn check_timeouts(state: AppState) {
     let mut tick = tokio::time::interval(CHECK_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let now = db::now_ms();
+        let (beats, bus) = (Arc::clone(&state.beats), state.events.clone());
         match state
             .write_publishing(move |c, events| {
-                events.extend(dispatch::enforce_timeouts(c, now)?);
-                events.extend(dispatch::follow_schedules(c, db::time_from_ms(now))?);
+                // The heartbeats kept since the last pass first: the timeouts read last_seen.
+                beats.write(c, |worker| bus.worker_news_due(worker, false), events)?;
+                let mut changed = dispatch::enforce_timeouts(c, now)?;
+                changed.extend(dispatch::follow_schedules(c, db::time_from_ms(now))?);
                 // The farm history's rollups, off the dispatch path (one batch a second).
                 db::stats::roll_up(c)?;
-                Ok::<_, ApiError>(!events.is_empty())
+                // Only what timed out or turned may make work for the idle workers.
+                let wake = !changed.is_empty();
+                events.extend(changed);
+                Ok::<_, ApiError>(wake)
             })
             .await
         {

@@ -1,10 +1,11 @@
 //! The worker protocol spoken directly through the client: joining, claiming under
-//! contention, reporting, and the live event stream.
+//! contention, reporting, heartbeats, and the live event stream.
 
 use drover_shared::api::TaskQuery;
+use drover_shared::api::WorkerStatusChange;
 use drover_shared::events::{EventKind, EventQuery};
-use drover_shared::protocol::{HostFacts, SignOn, TaskUpdate};
-use drover_shared::{JobStatus, Role, TaskId, TaskStatus};
+use drover_shared::protocol::{Heartbeat, HostFacts, SignOn, TaskUpdate};
+use drover_shared::{JobStatus, Role, TaskId, TaskStatus, WorkerStatus};
 use drover_tests::{project, setup, signed_on_worker, submit};
 use reqwest::StatusCode;
 use std::collections::HashSet;
@@ -341,4 +342,66 @@ async fn a_task_without_updates_fails_on_its_worker_after_the_timeout() {
         failed.activity
     );
     assert!(!worker.may_i_run(task).await.unwrap().may_keep_running);
+}
+
+/// A heartbeat that changes nothing but the host facts is written with the monitor's next
+/// pass, a second or so later; a pending request is answered by it all the same; carrying the
+/// request out changes the status, which is written at once and clears the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_are_answered_at_once_and_written_within_seconds() {
+    let (ts, admin) = setup().await;
+    let token = admin.join_token().await.unwrap().token;
+    let worker = signed_on_worker(&ts, &token, "node").await;
+    let before = admin.workers().await.unwrap().remove(0);
+    assert_eq!(before.status, WorkerStatus::Idle);
+    let beat = |status, cores| Heartbeat {
+        status,
+        facts: HostFacts {
+            cores,
+            ..HostFacts::default()
+        },
+    };
+
+    // Past the sign-on's millisecond, so last_seen visibly moves.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let answer = worker
+        .heartbeat(&beat(WorkerStatus::Idle, 64))
+        .await
+        .unwrap();
+    assert_eq!(answer.request, None);
+    let mut written = None;
+    for _ in 0..50 {
+        let now = admin.worker(before.id).await.unwrap();
+        if now.facts.cores == 64 {
+            written = Some(now);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let written = written.expect("the beat's facts written within 5 s");
+    assert!(written.last_seen > before.last_seen, "{written:?}");
+    assert_eq!(written.status, WorkerStatus::Idle);
+
+    let change = WorkerStatusChange {
+        id: before.id,
+        status: WorkerStatus::Asleep,
+        after_current_task: false,
+    };
+    admin.set_worker_status(&change).await.unwrap();
+    let answer = worker
+        .heartbeat(&beat(WorkerStatus::Idle, 64))
+        .await
+        .unwrap();
+    assert_eq!(answer.request.map(|r| r.status), Some(WorkerStatus::Asleep));
+    let answer = worker
+        .heartbeat(&beat(WorkerStatus::Asleep, 32))
+        .await
+        .unwrap();
+    assert_eq!(answer.request, None, "carried out");
+    let asleep = admin.worker(before.id).await.unwrap();
+    assert_eq!(
+        (asleep.status, asleep.requested_status, asleep.facts.cores),
+        (WorkerStatus::Asleep, None, 32),
+        "a change of status is written at once"
+    );
 }

@@ -162,6 +162,45 @@ pub fn heartbeat(
     pending_request(conn, id)
 }
 
+/// A worker's status and the request pending for it: what a heartbeat compares its own
+/// status with, off the writer.
+pub fn status_and_request(
+    conn: &Connection,
+    id: WorkerId,
+) -> rusqlite::Result<Option<(WorkerStatus, Option<WorkerRequest>)>> {
+    conn.prepare_cached(
+        "SELECT status, requested_status, requested_after_current_task FROM workers WHERE id = :id",
+    )?
+    .query_row(named_params! { ":id": id }, |r| {
+        let request = r
+            .get::<_, Option<WorkerStatus>>(1)?
+            .map(|status| WorkerRequest {
+                status,
+                after_current_task: r.get(2).unwrap_or(false),
+            });
+        Ok((r.get(0)?, request))
+    })
+    .optional()
+}
+
+/// Records a heartbeat that changed nothing but the worker's facts and `last_seen` (kept in
+/// memory since `at_ms`, see [`crate::farm::beats`]); a beat older than what the worker's row
+/// already has is dropped. True when the row took it.
+pub fn record_beat(
+    conn: &Connection,
+    id: WorkerId,
+    facts: &str,
+    at_ms: i64,
+) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE workers SET facts = :facts, last_seen = :at
+             WHERE id = :id AND coalesce(last_seen, 0) <= :at",
+        )?
+        .execute(named_params! { ":facts": facts, ":at": at_ms, ":id": id })?
+        == 1)
+}
+
 /// A worker's status alone (the hot paths need no more of its row).
 pub fn status(conn: &Connection, id: WorkerId) -> rusqlite::Result<Option<WorkerStatus>> {
     conn.prepare_cached("SELECT status FROM workers WHERE id = :id")?

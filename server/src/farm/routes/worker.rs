@@ -164,6 +164,20 @@ async fn heartbeat(
     State(state): State<AppState>,
     Json(body): Json<Heartbeat>,
 ) -> ApiResult<Json<HeartbeatResponse>> {
+    // A beat that changes nothing but facts and last_seen waits in memory for the monitor's
+    // write (`farm::beats`); one that changes the status, or carries out the request pending,
+    // is written at once, as the next claim must see it.
+    let known = state
+        .store
+        .read(move |c| db::workers::status_and_request(c, id).map_err(ApiError::from))
+        .await?;
+    if let Some((status, request)) = known
+        && status == body.status
+        && request.as_ref().is_none_or(|r| r.status != status)
+    {
+        state.beats.note(id, &body.facts);
+        return Ok(Json(HeartbeatResponse { request }));
+    }
     let bus = state.events.clone();
     let (request, before) = state
         .write_publishing(move |c, events| {
