@@ -184,7 +184,7 @@ pub fn status_and_request(
 }
 
 /// Records a heartbeat that changed nothing but the worker's facts and `last_seen` (kept in
-/// memory since `at_ms`, see [`crate::farm::beats`]); a beat older than what the worker's row
+/// memory since `at_ms`, see `farm::beats`); a beat older than what the worker's row
 /// already has is dropped. True when the row took it.
 pub fn record_beat(
     conn: &Connection,
