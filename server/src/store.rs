@@ -380,15 +380,20 @@ mod tests {
         let store = Store::open(&dir.path().join("drover.db")).unwrap();
         // The writer is held inside a first write until the others are queued behind it.
         let (release, wait) = std::sync::mpsc::sync_channel::<()>(1);
+        let (entered, inside) = tokio::sync::oneshot::channel::<()>();
         let writer = store.clone();
         let blocker = tokio::spawn(async move {
             writer
                 .write(move |_| {
+                    let _ = entered.send(());
                     wait.recv().ok();
                     Ok::<_, StoreError>(())
                 })
                 .await
         });
+        // Only once the writer is inside it: a write queued earlier could commit and answer
+        // at once, before the test drops its caller.
+        inside.await.unwrap();
         let (told, mut heard) = tokio::sync::mpsc::channel(8);
         let write = |n: i64| {
             let (told, store) = (told.clone(), store.clone());
