@@ -5,26 +5,14 @@
 //! (a venv with gazu, which `.ci/run` makes); without it the tests are skipped, unless
 //! `DROVER_REQUIRE_GAZU=1`.
 
+use crate::kitsu::listener::python;
 use drover_tests::{PASSWORD, setup};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// Long enough for the whole workflow on a slow machine; a hung call fails the test instead of
 /// stalling CI.
 const TIMEOUT: Duration = Duration::from_mins(5);
-
-/// The Python with gazu, or `None` (the test is skipped) unless gazu is required.
-fn gazu_python() -> Option<PathBuf> {
-    let python = std::env::var_os("DROVER_GAZU_PYTHON").map(PathBuf::from);
-    if python.is_none() {
-        assert!(
-            std::env::var("DROVER_REQUIRE_GAZU").as_deref() != Ok("1"),
-            "DROVER_REQUIRE_GAZU=1 but DROVER_GAZU_PYTHON is not set"
-        );
-        eprintln!("skipped: DROVER_GAZU_PYTHON is not set (a Python with gazu; see .ci/run)");
-    }
-    python
-}
 
 /// Runs `tests/gazu/<script>` against a fresh server as its admin, with `extra` arguments
 /// after the host, email and password; fails with its output unless it succeeds.
@@ -64,7 +52,7 @@ async fn run_script(python: &Path, script: &str, extra: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gazu_runs_the_everyday_kitsu_workflow() {
-    let Some(python) = gazu_python() else { return };
+    let Some(python) = python() else { return };
     run_script(&python, "workflow.py", &[]).await;
 }
 
@@ -73,7 +61,7 @@ async fn gazu_runs_the_everyday_kitsu_workflow() {
 /// fails when one of them answers, so the list only shrinks); none ends in a server error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gazus_read_functions_find_their_routes() {
-    let Some(python) = gazu_python() else { return };
+    let Some(python) = python() else { return };
     let known = Path::new(env!("CARGO_MANIFEST_DIR")).join("gazu/route_walk_missing.txt");
     run_script(&python, "route_walk.py", &[known.to_str().unwrap()]).await;
 }
