@@ -20,6 +20,21 @@ use tokio::net::TcpStream;
 /// Completions sent and dropped.
 const TASKS: usize = 40;
 
+/// What `look` sees once it stops changing (two looks 300 ms apart agree; at most 9 s), so
+/// every dropped request has run its course.
+async fn settled<T: PartialEq, F: Future<Output = T>>(look: impl Fn() -> F) -> T {
+    let mut seen = look().await;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = look().await;
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
+    seen
+}
+
 /// Sends a JSON `POST` on a connection of its own and shuts it at once: the server reads EOF
 /// mid-request and drops the handler, before or after its write committed.
 async fn post_and_hang_up(ts: &TestServer, path: &str, token: &str, body: &str) {
@@ -72,15 +87,7 @@ async fn results_sent_by_workers_that_hang_up_at_once_are_still_told() {
             .map(|t| (t.id, t.status))
             .collect::<Vec<_>>()
     };
-    let mut tasks = look().await;
-    for _ in 0..30 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = look().await;
-        if now == tasks {
-            break;
-        }
-        tasks = now;
-    }
+    let tasks = settled(look).await;
     let completed: HashSet<TaskId> = tasks
         .iter()
         .filter(|(_, status)| *status == TaskStatus::Completed)
@@ -236,15 +243,7 @@ async fn production_changes_from_clients_that_hang_up_at_once_are_still_heard() 
             .map(id)
             .collect::<HashSet<String>>()
     };
-    let mut made = look().await;
-    for _ in 0..30 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = look().await;
-        if now == made {
-            break;
-        }
-        made = now;
-    }
+    let made = settled(look).await;
     eprintln!("{} of {TASKS} dropped shots committed", made.len());
     assert!(
         !made.is_empty(),
